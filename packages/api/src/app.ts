@@ -1,0 +1,115 @@
+import { trpcServer } from "@hono/trpc-server";
+import type { AnyRouter } from "@trpc/server";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppDeps } from "./deps";
+import { checkReadiness } from "./infra/health";
+import { httpError } from "./infra/http/errors";
+import { createContext } from "./trpc/context";
+import { appRouter } from "./trpc/router";
+
+export type AppEnv = { Variables: { requestId: string; userId?: string; orgId?: string } };
+
+export interface CreateAppOptions {
+  /** The tRPC router to serve; the app's own by default (tests may serve an extended one). */
+  router?: AnyRouter;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<AppEnv> {
+  const { config, logger } = deps;
+  const router = options.router ?? appRouter;
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    requestId({
+      // Accept a caller's id only when it is short and plain, so it is safe to log and echo.
+      generator: (c) => {
+        const incoming = c.req.header("x-request-id");
+        return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+      },
+    }),
+  );
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    if (c.req.path.startsWith("/health")) return;
+    logger.info(
+      {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        userId: c.get("userId"),
+        orgId: c.get("orgId"),
+      },
+      "request",
+    );
+  });
+  app.use(secureHeaders());
+  app.use(
+    cors({
+      origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
+      credentials: true,
+      allowHeaders: ["content-type", "authorization", "x-request-id", "x-csrf-token", "trpc-accept"],
+      exposeHeaders: ["x-request-id"],
+      maxAge: 600,
+    }),
+  );
+
+  app.get("/health", (c) => c.json({ status: "ok", version: config.version }));
+  app.get("/health/ready", async (c) => {
+    const readiness = await checkReadiness(deps);
+    return c.json(readiness, readiness.status === "ok" ? 200 : 503);
+  });
+
+  app.use(
+    "/trpc/*",
+    bodyLimit({
+      maxSize: config.limits.maxBodyBytes,
+      onError: (c) => {
+        // The rest of the body is not read, so the connection cannot be reused.
+        c.header("connection", "close");
+        return httpError(c, 413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${config.limits.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  app.use(
+    "/trpc/*",
+    trpcServer({
+      router,
+      endpoint: "/trpc",
+      maxBatchSize: config.limits.maxBatchSize,
+      createContext: (opts, c) =>
+        createContext({
+          deps,
+          requestId: c.get("requestId"),
+          headers: opts.req.headers,
+          ip: remoteAddress(c.env),
+          resHeaders: opts.resHeaders,
+        }),
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          logger.error({ err: error.cause ?? error, path }, "procedure failed");
+      },
+    }),
+  );
+
+  app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
+  app.onError((err, c) => {
+    logger.error({ err, requestId: c.get("requestId") }, "unhandled error");
+    return httpError(c, 500, "INTERNAL", "Internal server error");
+  });
+  return app;
+}
+
+/** The socket address from @hono/node-server's bindings (env.incoming). */
+function remoteAddress(env: unknown): string | null {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
+}

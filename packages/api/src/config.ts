@@ -1,0 +1,131 @@
+import { z } from "zod";
+import pkg from "../package.json" with { type: "json" };
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const bytes = z.coerce.number().int().positive();
+const csv = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+/** Every environment variable the server reads. `.env.example` documents each one. */
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    HOST: z.string().default("0.0.0.0"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.url().default("http://localhost:3000"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    CORS_ORIGINS: csv.default(["http://localhost:5173"]),
+
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    MONGO_URL: z.url({ protocol: /^mongodb(\+srv)?$/, error: "must be a mongodb:// URL" }),
+    MONGO_DB: z.string().min(1).optional(),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }),
+    REDIS_PREFIX: z.string().default("p2p:"),
+
+    STORAGE_DRIVER: z.enum(["local", "s3"]).default("local"),
+    STORAGE_DIR: z.string().default(".local/files"),
+    S3_ENDPOINT: z.url().optional(),
+    S3_REGION: z.string().default("us-east-1"),
+    S3_BUCKET: z.string().optional(),
+    S3_ACCESS_KEY_ID: z.string().optional(),
+    S3_SECRET_ACCESS_KEY: z.string().optional(),
+
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// URL" }).optional(),
+    MAIL_FROM: z.string().default("P2P Sandbox <no-reply@p2p.local>"),
+
+    JOBS_WORKER: bool.default(true),
+
+    MAX_BODY_BYTES: bytes.default(1024 * 1024),
+    MAX_UPLOAD_BYTES: bytes.default(10 * 1024 * 1024),
+    MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .superRefine((env, ctx) => {
+    if (env.STORAGE_DRIVER !== "s3") return;
+    for (const key of ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+      if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when STORAGE_DRIVER=s3" });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  version: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: Env["LOG_LEVEL"];
+  corsOrigins: string[];
+  postgres: { url: string; poolSize: number };
+  mongo: { url: string; dbName: string };
+  redis: { url: string; prefix: string };
+  storage:
+    | { driver: "local"; dir: string }
+    | {
+        driver: "s3";
+        endpoint?: string;
+        region: string;
+        bucket: string;
+        accessKeyId: string;
+        secretAccessKey: string;
+      };
+  mail: { smtpUrl?: string; from: string };
+  jobs: { runWorker: boolean };
+  limits: { maxBodyBytes: number; maxUploadBytes: number; maxBatchSize: number };
+}
+
+/** Start-up fails with this when the environment is wrong; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set" so a blank line in .env falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? "environment");
+        return i.code === "invalid_type" && cleaned[name] === undefined
+          ? `${name}: is required`
+          : `${name}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    version: pkg.version,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS,
+    postgres: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    mongo: { url: e.MONGO_URL, dbName: e.MONGO_DB ?? (new URL(e.MONGO_URL).pathname.slice(1) || "p2p") },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    storage:
+      e.STORAGE_DRIVER === "s3"
+        ? {
+            driver: "s3",
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            bucket: e.S3_BUCKET as string,
+            accessKeyId: e.S3_ACCESS_KEY_ID as string,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY as string,
+          }
+        : { driver: "local", dir: e.STORAGE_DIR },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    jobs: { runWorker: e.JOBS_WORKER },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, maxBatchSize: e.MAX_BATCH_SIZE },
+  };
+}

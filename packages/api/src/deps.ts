@@ -1,0 +1,54 @@
+import type { Config } from "./config";
+import { EventBus } from "./infra/events/bus";
+import { Jobs } from "./infra/jobs/jobs";
+import { createLogger, type Logger } from "./infra/logger";
+import { Mailer } from "./infra/mail/mail";
+import { connectMongo, ensureMongoIndexes, type Mongo } from "./infra/mongo/mongo";
+import { createDb, type Db } from "./infra/postgres/db";
+import { migrateToLatest } from "./infra/postgres/migrate";
+import { closeRedis, createRedis, type RedisClients } from "./infra/redis/redis";
+import { createStorage, type Storage } from "./infra/storage";
+import { mongoIndexes } from "./modules";
+
+/** Everything a request or job may touch. Built once per process (or per test file) and passed down. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  mongo: Mongo;
+  redis: RedisClients;
+  events: EventBus;
+  storage: Storage;
+  jobs: Jobs;
+  mail: Mailer;
+}
+
+export interface CreateDepsOptions {
+  logger?: Logger;
+  /** Run pending PostgreSQL migrations and create Mongo indexes before returning. */
+  migrate?: boolean;
+  /** Start this process's job worker (defaults to config.jobs.runWorker). */
+  runWorker?: boolean;
+}
+
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<AppDeps> {
+  const logger = options.logger ?? createLogger(config);
+  const db = createDb(config.postgres);
+  const redis = createRedis(config.redis, logger);
+  // Independent connections open in parallel.
+  const [mongo, storage] = await Promise.all([connectMongo(config.mongo), createStorage(config.storage)]);
+  if (options.migrate) await Promise.all([migrateToLatest(db), ensureMongoIndexes(mongo.db, mongoIndexes)]);
+  const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger });
+  const mail = new Mailer(db, jobs, config.mail);
+  const deps: AppDeps = { config, logger, db, mongo, redis, events: new EventBus(redis, logger), storage, jobs, mail };
+  if (options.runWorker ?? config.jobs.runWorker) jobs.startWorker({ ...mail.jobHandlers });
+  return deps;
+}
+
+export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.jobs.close();
+  await Promise.allSettled([deps.db.destroy(), deps.mongo.client.close(), closeRedis(deps.redis)]);
+  if ("close" in deps.storage && typeof deps.storage.close === "function") deps.storage.close();
+}
+
+export type { Db, Logger, Mongo, RedisClients, Storage };

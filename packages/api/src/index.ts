@@ -1,0 +1,14 @@
+export { createApp } from "./app";
+export { type Config, ConfigError, loadConfig } from "./config";
+export { type AppDeps, closeDeps, createDeps } from "./deps";
+export { type Channel, defineChannel, EventBus } from "./infra/events/bus";
+export { Jobs } from "./infra/jobs/jobs";
+export { createLogger } from "./infra/logger";
+export { createDb } from "./infra/postgres/db";
+export { createMigrator, migrateToLatest } from "./infra/postgres/migrate";
+export { LocalStorage, S3Storage, type Storage } from "./infra/storage";
+export { type RunningServer, startServer } from "./server";
+export { baseProcedure, mergeRouters, router } from "./trpc/init";
+export { publicProcedure } from "./trpc/procedures";
+export { type AppRouter, appRouter } from "./trpc/router";
+export { streamChannel } from "./trpc/subscriptions";

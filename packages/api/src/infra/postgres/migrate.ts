@@ -1,0 +1,24 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from "kysely";
+import * as m0001 from "./migrations/0001_foundation";
+
+/** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
+const migrations: Record<string, Migration> = {
+  "0001_foundation": m0001,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
+export function createMigrator(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Throws with the failing migration's name when a step fails. */
+export function assertMigrated({ error, results }: MigrationResultSet): void {
+  if (!error) return;
+  const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+  throw new Error(`Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  assertMigrated(await createMigrator(db).migrateToLatest());
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { AnyRouter } from "@trpc/server";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { WebSocketServer } from "ws";
+import { createApp } from "./app";
+import type { AppDeps } from "./deps";
+import { createContext } from "./trpc/context";
+import { appRouter } from "./trpc/router";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  /** Graceful: stop accepting, tell WS clients to reconnect elsewhere, drain in-flight requests. */
+  close(drainMs?: number): Promise<void>;
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  return headers;
+}
+
+/**
+ * One port for HTTP and WebSocket: the Hono app on @hono/node-server's http.Server, and a `ws`
+ * server on its `upgrade` event for path /trpc only. Lives in the api package (not apps/server)
+ * so the testkit starts exactly the server production runs.
+ */
+export async function startServer(
+  deps: AppDeps,
+  options: { port?: number; host?: string; router?: AnyRouter } = {},
+): Promise<RunningServer> {
+  const router = options.router ?? appRouter;
+  const app = createApp(deps, { router });
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve(
+      { fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host },
+      () => resolve(s as Server),
+    ) as Server;
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.maxBodyBytes });
+  server.on("upgrade", (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== "/trpc") {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router,
+    createContext: ({ req, info }) =>
+      createContext({
+        deps,
+        requestId: randomUUID(),
+        headers: headersOf(req),
+        ip: req.socket.remoteAddress ?? null,
+        connectionParams: info.connectionParams,
+      }),
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        deps.logger.error({ err: error.cause ?? error, path }, "ws procedure failed");
+    },
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    async close(drainMs = 10_000) {
+      wsHandler.broadcastReconnectNotification();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const ws of wss.clients) ws.close(1001, "server shutting down");
+      wss.close();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, drainMs)))]);
+      clearTimeout(timer);
+      // Whatever is still open after the drain window is cut.
+      server.closeAllConnections();
+      for (const ws of wss.clients) ws.terminate();
+    },
+  };
+}

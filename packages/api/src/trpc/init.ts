@@ -1,0 +1,59 @@
+import { type FieldIssue, limits } from "@p2p/schemas";
+import { initTRPC } from "@trpc/server";
+import superjson from "superjson";
+import type { Context } from "./context";
+import { AppErrorCause, appCodeFor } from "./errors";
+
+interface IssueLike {
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  message: string;
+  code?: string;
+}
+
+/** Zod (and any Standard Schema) validation issues, as `{ path: "organization.name", message }`. */
+function fieldIssues(cause: unknown): FieldIssue[] | undefined {
+  const issues = (cause as { issues?: unknown })?.issues;
+  if (!Array.isArray(issues)) return undefined;
+  return (issues as IssueLike[]).slice(0, 50).map((i) => ({
+    path: (i.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join("."),
+    message: i.message,
+    code: i.code ?? "invalid",
+  }));
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // Stack traces never leave the server; they are logged with the request id instead.
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const issues = error.code === "BAD_REQUEST" ? fieldIssues(error.cause) : undefined;
+    const appCode = appCodeFor(error);
+    const internal = appCode === "INTERNAL";
+    let message = internal ? "Internal server error" : shape.message;
+    if (issues) {
+      message = `Invalid input: ${issues
+        .slice(0, 3)
+        .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+        .join("; ")}`;
+    }
+    return {
+      code: shape.code,
+      message: message.slice(0, limits.mediumText),
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        appCode,
+        issues,
+        details: error.cause instanceof AppErrorCause ? error.cause.details : undefined,
+        requestId: ctx?.requestId,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const middleware = t.middleware;
+export const baseProcedure = t.procedure;
+export const createCallerFactory = t.createCallerFactory;

@@ -1,0 +1,4 @@
+import { baseProcedure } from "./init";
+
+/** Anyone, signed in or not. */
+export const publicProcedure = baseProcedure;

@@ -1,0 +1,9 @@
+import { systemRouter } from "../modules/system/router";
+import { router } from "./init";
+
+/** One router per domain; adding a domain means adding its folder under modules/ and one line here. */
+export const appRouter = router({
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;

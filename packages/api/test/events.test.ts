@@ -1,0 +1,78 @@
+import { type RunningServer, startServer } from "@p2p/api";
+import { startTestServer, type TestServer } from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probeClient, waitFor } from "./helpers";
+import { probeRouter } from "./probe-router";
+
+let nodeA: TestServer;
+let nodeB: TestServer;
+let restarted: RunningServer | undefined;
+const clients: ReturnType<typeof probeClient>[] = [];
+const connect = (url: string) => {
+  const c = probeClient(url);
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  nodeA = await startTestServer({ router: probeRouter });
+  nodeB = await startTestServer({ router: probeRouter, stores: nodeA.stores });
+});
+afterAll(async () => {
+  for (const c of clients) c.wsClient.close();
+  await restarted?.close(500);
+  await nodeB?.close();
+  await nodeA?.close();
+});
+
+describe("event bus across nodes", () => {
+  it("a subscription on one node receives an event published through the other", async () => {
+    const received: number[] = [];
+    const sub = connect(nodeA.url).client.probe.onEvent.subscribe(
+      { key: "cross" },
+      { onData: (e) => received.push(e.data.n) },
+    );
+    const publisher = connect(nodeB.url).client;
+    // The subscription is live once an event published after it arrives; keep publishing until then.
+    await waitFor(async () => {
+      await publisher.probe.publish.mutate({ key: "cross", n: 0 });
+      return received.length > 0;
+    });
+    await publisher.probe.publish.mutate({ key: "cross", n: 1 });
+    await publisher.probe.publish.mutate({ key: "cross", n: 2 });
+    await waitFor(() => received.includes(2));
+    expect(received.filter((n) => n > 0)).toEqual([1, 2]);
+    sub.unsubscribe();
+  });
+
+  it("a client whose server restarts reconnects and resumes from its last event, without loss or duplicates", async () => {
+    const received: { id: string; n: number }[] = [];
+    const sub = connect(nodeA.url).client.probe.onEvent.subscribe(
+      { key: "resume" },
+      { onData: (e) => received.push({ id: e.id, n: e.data.n }) },
+    );
+    const publisher = connect(nodeB.url).client;
+    await waitFor(async () => {
+      await publisher.probe.publish.mutate({ key: "resume", n: 0 });
+      return received.length > 0;
+    });
+    await publisher.probe.publish.mutate({ key: "resume", n: 1 });
+    await waitFor(() => received.some((e) => e.n === 1));
+
+    // Node A goes away (graceful: clients are told to reconnect); events keep coming through node B.
+    const port = nodeA.running.port;
+    await nodeA.running.close(500);
+    for (const n of [2, 3, 4]) await publisher.probe.publish.mutate({ key: "resume", n });
+
+    // Node A comes back on the same port; the client resubscribes with its lastEventId.
+    restarted = await startServer(nodeA.deps, { port, host: "127.0.0.1", router: probeRouter });
+    await waitFor(() => received.some((e) => e.n === 4), 10_000);
+    await publisher.probe.publish.mutate({ key: "resume", n: 5 });
+    await waitFor(() => received.some((e) => e.n === 5));
+
+    const ns = received.map((e) => e.n).filter((n) => n > 0);
+    expect(ns).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
+    sub.unsubscribe();
+  });
+});

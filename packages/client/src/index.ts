@@ -1,0 +1,91 @@
+import type { AppRouter } from "@p2p/contracts";
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchStreamLink,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+  wsLink,
+} from "@trpc/client";
+import superjson from "superjson";
+
+export type { AppRouter, RouterInputs, RouterOutputs } from "@p2p/contracts";
+export { TRPCClientError };
+
+type Getter<T> = T | (() => T);
+const read = <T>(v: Getter<T>): T => (typeof v === "function" ? (v as () => T)() : v);
+
+export interface ClientOptions {
+  /** Server origin, e.g. http://localhost:3000 (the client adds /trpc). */
+  url: string;
+  /** Bearer token (scripts, tests, API keys). */
+  token?: Getter<string | null | undefined>;
+  /** A `Cookie` header value, for non-browser callers that hold a browser-style session. */
+  cookies?: Getter<string | null | undefined>;
+  /** Extra headers on every HTTP request (e.g. x-csrf-token). */
+  headers?: Getter<Record<string, string>>;
+  /** Subscriptions over WebSocket. In Node < 22 pass the `ws` package's WebSocket class. */
+  ws?: { WebSocket?: typeof globalThis.WebSocket; retryDelayMs?: (attempt: number) => number };
+  /** Must match the server's MAX_BATCH_SIZE or be lower. */
+  maxBatchItems?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export type P2PClient = TRPCClient<AppRouter> & {
+  /** Closes the WebSocket (if any). */
+  close(): void;
+};
+
+/**
+ * The typed API client: queries and mutations over batched, streamed HTTP; subscriptions over one
+ * WebSocket that reconnects by itself and resumes every subscription from its last event id.
+ */
+export function createClient(options: ClientOptions): P2PClient {
+  const base = options.url.replace(/\/$/, "");
+  const authHeaders = (): Record<string, string> => {
+    const token = read(options.token);
+    const cookies = read(options.cookies);
+    return {
+      ...(options.headers ? read(options.headers) : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(cookies ? { cookie: cookies } : {}),
+    };
+  };
+
+  const http = httpBatchStreamLink<AppRouter>({
+    url: `${base}/trpc`,
+    transformer: superjson,
+    maxItems: options.maxBatchItems ?? 20,
+    headers: authHeaders,
+    fetch: options.fetch,
+  });
+
+  let closeSocket = () => {};
+  let link = http;
+  if (options.ws) {
+    const wsClient = createWSClient({
+      url: `${base.replace(/^http/, "ws")}/trpc`,
+      WebSocket: options.ws.WebSocket,
+      retryDelayMs: options.ws.retryDelayMs,
+      // Sent as the first message after every (re)connect, so a rotated token is picked up.
+      connectionParams: () => {
+        const token = read(options.token);
+        return token ? { token } : {};
+      },
+      lazy: { enabled: true, closeMs: 30_000 },
+    });
+    closeSocket = () => void wsClient.close();
+    link = splitLink({
+      condition: (op) => op.type === "subscription",
+      true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
+      false: http,
+    });
+  }
+
+  const client = createTRPCClient<AppRouter>({ links: [link] });
+  // The tRPC client is a proxy in which every property is a router path, so `close` is answered here.
+  return new Proxy(client, {
+    get: (target, prop, receiver) => (prop === "close" ? closeSocket : Reflect.get(target, prop, receiver)),
+  }) as P2PClient;
+}

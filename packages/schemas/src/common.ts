@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/** Stable application error codes carried in `error.data.appCode`. Clients switch on these, never on messages. */
+export const appErrorCodes = [
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "EMAIL_TAKEN",
+  "RATE_LIMITED",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "INTERNAL",
+] as const;
+export const AppErrorCode = z.enum(appErrorCodes);
+export type AppErrorCode = z.infer<typeof AppErrorCode>;
+
+/** One field-level problem in a rejected input: where (dot path) and why. */
+export const FieldIssue = z.object({ path: z.string(), message: z.string(), code: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssue>;
+
+/** Shape of the JSON body of plain HTTP errors (413, 415, 404 …) so they read like tRPC errors. */
+export const HttpErrorBody = z.object({
+  error: z.object({ code: AppErrorCode, message: z.string(), requestId: z.string().optional() }),
+});
+export type HttpErrorBody = z.infer<typeof HttpErrorBody>;
+
+export const Id = z.uuid();
+export type Id = z.infer<typeof Id>;
+
+/** Limits shared by every schema: a client controls these sizes, so each one is bounded. */
+export const limits = {
+  pageSize: 100,
+  defaultPageSize: 20,
+  shortText: 200,
+  mediumText: 2_000,
+  longText: 50_000,
+  cursor: 512,
+} as const;
+
+/** Trimmed single-line text with a maximum length. */
+export const text = (max: number = limits.shortText) => z.string().trim().max(max);
+export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
+
+export const PageInput = z.object({
+  cursor: z.string().max(limits.cursor).nullish(),
+  limit: z.number().int().min(1).max(limits.pageSize).default(limits.defaultPageSize),
+});
+export type PageInput = z.infer<typeof PageInput>;
+
+/** `{ items, nextCursor }` list output for an item schema. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** A resume cursor for subscriptions: the id of the last event the client saw. */
+export const EventId = z.string().regex(/^\d{1,20}-\d{1,20}$/, "Not an event id");
+
+export const ServerInfo = z.object({ version: z.string(), time: z.date() });
+export type ServerInfo = z.infer<typeof ServerInfo>;

@@ -1,0 +1,3 @@
+export { startTestServer, type TestServer, type TestServerOptions } from "./server";
+export { repoRoot, resolveServices, type ServiceUrls } from "./services";
+export { adminUrl, createTestStores, type TestStores } from "./stores";

@@ -1,0 +1,415 @@
+#!/usr/bin/env bash
+# Local backing services for development and tests: PostgreSQL, Redis, FerretDB (MongoDB wire
+# protocol on top of PostgreSQL) and versitygw (S3). Real servers, bound to 127.0.0.1 only, with
+# all state under <repo>/.local/ (git-ignored).
+#
+#   scripts/services.sh up      install what is missing, start what is not running, wait until ready
+#   scripts/services.sh down    stop all four
+#   scripts/services.sh status  print each service up/down; exit 0 only when all are up
+#   scripts/services.sh env     print KEY=value lines (e.g. `set -a; eval "$(scripts/services.sh env)"; set +a`)
+#
+# Idempotent: a second `up` rebuilds nothing, reinstalls nothing and leaves running services alone.
+# Needs root for apt-get (only when something is missing) and to run postgres as the `postgres` user.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$REPO/.local"
+BIN="$LOCAL/bin"
+RUN="$LOCAL/run"
+LOGS="$LOCAL/log"
+
+PG_PORT=55432
+REDIS_PORT=56379
+FERRET_PORT=57017
+S3_PORT=57070
+S3_REGION=us-east-1
+S3_BUCKET=p2p
+S3_ACCESS=p2p-access
+S3_SECRET=p2p-secret-key
+VERSITYGW_VERSION=v1.7.0
+
+FERRET_SRC="$REPO/tools/ferretdb"
+FERRET_BIN="$BIN/ferretdb"
+VGW_BIN="$BIN/versitygw"
+
+# go is expected in /usr/local/go on the dev machines; it may not be on PATH for non-login shells.
+[[ -x /usr/local/go/bin/go ]] && PATH="/usr/local/go/bin:$PATH"
+export PATH
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+print_env() {
+  cat <<EOF
+DATABASE_URL=postgres://p2p:p2p@127.0.0.1:$PG_PORT/p2p
+MONGO_URL=mongodb://127.0.0.1:$FERRET_PORT/p2p
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+S3_REGION=$S3_REGION
+S3_BUCKET=$S3_BUCKET
+S3_ACCESS_KEY_ID=$S3_ACCESS
+S3_SECRET_ACCESS_KEY=$S3_SECRET
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+# Newest PostgreSQL >= 15 server binaries from the Debian packages (empty when none).
+pg_bin() {
+  local d v best="" bestv=0
+  for d in /usr/lib/postgresql/*/bin; do
+    [[ -x "$d/postgres" ]] || continue
+    v="$(basename "$(dirname "$d")")"
+    [[ "$v" =~ ^[0-9]+$ ]] || continue
+    if (( v >= 15 && v > bestv )); then best="$d"; bestv="$v"; fi
+  done
+  printf '%s' "$best"
+}
+
+APT_UPDATED=0
+apt_install() {
+  (( $# )) || return 0
+  (( EUID == 0 )) || die "need root to apt-get install: $*"
+  export DEBIAN_FRONTEND=noninteractive
+  if (( ! APT_UPDATED )); then
+    log "apt-get update"
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_packages() {
+  local missing=()
+  [[ -n "$(pg_bin)" ]] || missing+=(postgresql)
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    missing+=(redis-server)
+  fi
+  command -v curl >/dev/null || missing+=(curl ca-certificates)
+  command -v runuser >/dev/null || missing+=(util-linux)
+  command -v flock >/dev/null || missing+=(util-linux)
+  # shellcheck disable=SC2207
+  (( ${#missing[@]} )) && missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+  apt_install "${missing[@]}"
+  [[ -n "$(pg_bin)" ]] || die "PostgreSQL >= 15 not found under /usr/lib/postgresql after install"
+  id postgres >/dev/null 2>&1 || die "OS user 'postgres' missing (should come with the postgresql package)"
+  command -v go >/dev/null || die "go not found (expected /usr/local/go/bin/go)"
+}
+
+# wait_until <seconds> <cmd...>: poll cmd every 0.2s.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.2
+  done
+}
+
+# Process exists and is not a zombie (in containers pid 1 may never reap orphans, and kill -0
+# succeeds on zombies).
+alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ "${stat%% *}" != Z ]]
+}
+
+# pid from a pidfile if that process is alive and runs the expected executable (guards pid reuse).
+live_pid() {
+  local pidfile="$1" exe="$2" pid
+  [[ -s "$pidfile" ]] || return 1
+  pid="$(<"$pidfile")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+  # compare resolved paths (Debian's redis-server is a symlink to redis-check-rdb; a binary that
+  # was replaced by a rebuild while running shows up as "<path> (deleted)")
+  local cur; cur="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+  [[ "${cur% (deleted)}" == "$(readlink -f "$exe" 2>/dev/null || true)" ]] || return 1
+  printf '%s' "$pid"
+}
+
+stop_pidfile() {
+  local name="$1" pidfile="$2" exe="$3" pid
+  if pid="$(live_pid "$pidfile" "$exe")"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_until 15 eval "! alive $pid"; then
+      log "$name (pid $pid) did not stop on TERM, killing"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "$name stopped"
+  else
+    log "$name not running"
+  fi
+  rm -f "$pidfile"
+}
+
+# Start a long-running program detached (own session, no inherited fds/lock), pid -> pidfile.
+spawn() {
+  local pidfile="$1" logfile="$2"; shift 2
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+  disown || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL
+
+# postgres refuses to run as root, so the cluster is owned by and runs as the `postgres` OS user.
+# It lives in .local/pg when `postgres` can traverse the repo path (we chmod .local to 0755, but do
+# not touch anything above the repo); otherwise (e.g. repo under a 0700 home directory) it falls
+# back to /var/lib/p2p-sandbox/pg.
+PG_FALLBACK=/var/lib/p2p-sandbox
+pg_paths() {
+  if [[ -z "${PGDATA_DIR:-}" ]]; then
+    local base="$LOCAL"
+    if [[ ! -d "$LOCAL/pg" ]] && ! runuser -u postgres -- test -x "$LOCAL" 2>/dev/null; then
+      base="$PG_FALLBACK"
+      [[ -d "$base/pg" ]] || log "postgres cannot traverse $LOCAL; using $base/pg for the cluster"
+    fi
+    PG_BASE="$base"
+    PGDATA_DIR="$base/pg"
+    PG_SOCK="$base/pgrun"
+    PG_LOG="$base/pg-log/postgres.log"
+  fi
+}
+
+as_pg() { (cd / && runuser -u postgres -- "$@"); }
+
+pg_ready() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 1 >/dev/null 2>&1; }
+
+pg_up() {
+  pg_paths
+  local pgbin; pgbin="$(pg_bin)"
+  if [[ ! -s "$PGDATA_DIR/PG_VERSION" ]]; then
+    log "initdb $PGDATA_DIR"
+    mkdir -p "$PGDATA_DIR"
+    chown postgres:postgres "$PGDATA_DIR"
+    chmod 0700 "$PGDATA_DIR"
+    as_pg "$pgbin/initdb" -D "$PGDATA_DIR" -U postgres -E UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    echo "include_if_exists = 'p2p.conf'" >>"$PGDATA_DIR/postgresql.conf"
+  fi
+  mkdir -p "$PG_SOCK" "$(dirname "$PG_LOG")"
+  chown postgres:postgres "$PG_SOCK" "$(dirname "$PG_LOG")"
+  # Test-oriented settings (durability off). Takes effect on the next (re)start.
+  local conf
+  conf="$(cat <<EOF
+# managed by scripts/services.sh
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+max_connections = 300
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+EOF
+)"
+  if [[ "$(cat "$PGDATA_DIR/p2p.conf" 2>/dev/null || true)" != "$conf" ]]; then
+    printf '%s\n' "$conf" >"$PGDATA_DIR/p2p.conf"
+    chown postgres:postgres "$PGDATA_DIR/p2p.conf"
+  fi
+
+  if pg_ready; then
+    log "postgres already running"
+  else
+    log "starting postgres"
+    as_pg "$pgbin/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 60 -s start 9>&- </dev/null >/dev/null \
+      || { tail -n 20 "$PG_LOG" >&2 || true; die "postgres failed to start (log: $PG_LOG)"; }
+    wait_until 30 pg_ready || die "postgres not ready (log: $PG_LOG)"
+  fi
+
+  # Role + databases (idempotent, one quick psql call).
+  as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres >/dev/null <<'SQL'
+SELECT 'CREATE ROLE p2p' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'p2p')\gexec
+ALTER ROLE p2p WITH LOGIN SUPERUSER PASSWORD 'p2p';
+SELECT 'CREATE DATABASE p2p OWNER p2p' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'p2p')\gexec
+SELECT 'CREATE DATABASE ferretdb OWNER p2p' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ferretdb')\gexec
+SQL
+}
+
+pg_down() {
+  local pgbin; pgbin="$(pg_bin)"
+  [[ -n "$pgbin" ]] || { log "postgres not installed"; return 0; }
+  local d stopped=0
+  for d in "$LOCAL/pg" "$PG_FALLBACK/pg"; do
+    if [[ -s "$d/postmaster.pid" ]] && as_pg "$pgbin/pg_ctl" -D "$d" status >/dev/null 2>&1; then
+      as_pg "$pgbin/pg_ctl" -D "$d" -m fast -w -t 60 -s stop 9>&- </dev/null >/dev/null
+      log "postgres stopped ($d)"
+      stopped=1
+    fi
+  done
+  (( stopped )) || log "postgres not running"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Redis (no persistence)
+
+redis_ready() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
+
+redis_up() {
+  if redis_ready; then log "redis already running"; return 0; fi
+  log "starting redis"
+  mkdir -p "$LOCAL/redis"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$LOGS/redis.log" --dir "$LOCAL/redis" \
+    </dev/null >>"$LOGS/redis.log" 2>&1 9>&-
+  wait_until 15 redis_ready || die "redis not ready (log: $LOGS/redis.log)"
+}
+
+redis_down() {
+  if command -v redis-cli >/dev/null && redis_ready; then
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    wait_until 15 eval '! redis_ready' || die "redis did not shut down"
+    rm -f "$RUN/redis.pid"
+    log "redis stopped"
+  else
+    stop_pidfile redis "$RUN/redis.pid" "$(command -v redis-server || echo redis-server)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# FerretDB v1 (built from tools/ferretdb: a small wrapper around the embeddable package)
+
+FERRET_REBUILT=0
+ferret_build() {
+  if [[ -x "$FERRET_BIN" && ! "$FERRET_SRC/main.go" -nt "$FERRET_BIN" \
+        && ! "$FERRET_SRC/go.mod" -nt "$FERRET_BIN" && ! "$FERRET_SRC/go.sum" -nt "$FERRET_BIN" ]]; then
+    return 0 # up to date
+  fi
+  log "building ferretdb (first build takes a few minutes)"
+  (cd "$FERRET_SRC" && CGO_ENABLED=0 go build -buildvcs=false -tags ferretdb_no_sqlite -o "$FERRET_BIN.tmp" .) \
+    || die "ferretdb build failed"
+  mv -f "$FERRET_BIN.tmp" "$FERRET_BIN"
+  FERRET_REBUILT=1
+}
+
+# Real MongoDB handshake: OP_MSG {ping: 1, $db: "admin"} and expect {ok: 1} in the reply.
+ferret_ready() {
+  local hex
+  hex="$(timeout 3 bash -c '
+    exec 3<>/dev/tcp/127.0.0.1/'"$FERRET_PORT"' || exit 1
+    printf "\x33\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x1e\x00\x00\x00\x10ping\x00\x01\x00\x00\x00\x02\$db\x00\x06\x00\x00\x00admin\x00\x00" >&3
+    dd bs=65536 count=1 <&3 2>/dev/null' 2>/dev/null | od -An -v -tx1 | tr -d ' \n')" || true
+  # "ok" as double 1.0 or int32 1
+  [[ "$hex" == *016f6b00000000000000f03f* || "$hex" == *106f6b0001000000* ]]
+}
+
+ferret_up() {
+  ferret_build
+  if (( FERRET_REBUILT )) && live_pid "$RUN/ferretdb.pid" "$FERRET_BIN" >/dev/null; then
+    log "ferretdb binary rebuilt, restarting"
+    stop_pidfile ferretdb "$RUN/ferretdb.pid" "$FERRET_BIN"
+  elif ferret_ready; then
+    log "ferretdb already running"; return 0
+  fi
+  log "starting ferretdb"
+  spawn "$RUN/ferretdb.pid" "$LOGS/ferretdb.log" nohup "$FERRET_BIN" \
+    -listen-addr "127.0.0.1:$FERRET_PORT" \
+    -postgresql-url "postgres://p2p:p2p@127.0.0.1:$PG_PORT/ferretdb"
+  wait_until 30 ferret_ready || { tail -n 20 "$LOGS/ferretdb.log" >&2 || true; die "ferretdb not ready (log: $LOGS/ferretdb.log)"; }
+}
+
+ferret_down() { stop_pidfile ferretdb "$RUN/ferretdb.pid" "$FERRET_BIN"; }
+
+# ---------------------------------------------------------------------------------------------
+# versitygw (S3, posix backend, metadata in a sidecar dir instead of xattrs)
+
+vgw_install() {
+  if [[ -x "$VGW_BIN" ]] && go version -m "$VGW_BIN" 2>/dev/null \
+       | grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$VERSITYGW_VERSION([[:space:]]|$)"; then
+    return 0
+  fi
+  log "installing versitygw $VERSITYGW_VERSION (go install, takes a few minutes the first time)"
+  (cd / && GOBIN="$BIN" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION") \
+    || die "versitygw install failed"
+}
+
+# curl 7.88 (Debian 12) signs SigV4 but does not add x-amz-content-sha256, which versitygw requires.
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+s3_curl() { # s3_curl <method> <path> -> prints HTTP status code
+  local m=(-X "$1"); [[ "$1" == HEAD ]] && m=(-I)
+  curl -s -o /dev/null -w '%{http_code}' --max-time 3 "${m[@]}" \
+    --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS:$S3_SECRET" \
+    -H "x-amz-content-sha256: $EMPTY_SHA256" \
+    "http://127.0.0.1:$S3_PORT$2" 2>/dev/null || true
+}
+
+vgw_ready() { [[ "$(s3_curl GET /)" == 200 ]]; } # signed ListBuckets
+
+vgw_up() {
+  vgw_install
+  if vgw_ready; then
+    log "versitygw already running"
+  else
+    log "starting versitygw"
+    mkdir -p "$LOCAL/s3data" "$LOCAL/s3meta"
+    spawn "$RUN/versitygw.pid" "$LOGS/versitygw.log" nohup "$VGW_BIN" \
+      --port "127.0.0.1:$S3_PORT" --access "$S3_ACCESS" --secret "$S3_SECRET" --region "$S3_REGION" --quiet \
+      posix --sidecar "$LOCAL/s3meta" "$LOCAL/s3data"
+    wait_until 30 vgw_ready || { tail -n 20 "$LOGS/versitygw.log" >&2 || true; die "versitygw not ready (log: $LOGS/versitygw.log)"; }
+  fi
+  # Create the bucket through the S3 API: CreateBucket also writes the owner/ACL metadata into the
+  # sidecar dir. A bare mkdir of s3data/<bucket> is NOT enough: versitygw then lists it and serves
+  # objects, but a later CreateBucket on it fails with 500 InternalError (no ACL) instead of 409
+  # BucketAlreadyOwnedByYou, which breaks "create bucket if missing" logic in clients.
+  if [[ "$(s3_curl HEAD "/$S3_BUCKET")" != 200 ]]; then
+    local code; code="$(s3_curl PUT "/$S3_BUCKET")"
+    [[ "$code" == 200 ]] || die "could not create bucket $S3_BUCKET (HTTP $code)"
+    log "created bucket $S3_BUCKET"
+  fi
+}
+
+vgw_down() { stop_pidfile versitygw "$RUN/versitygw.pid" "$VGW_BIN"; }
+
+# ---------------------------------------------------------------------------------------------
+
+status() {
+  local all=0 st
+  check() { # name addr probe...
+    local name="$1" addr="$2"; shift 2
+    if "$@"; then st=up; else st=down; all=1; fi
+    printf '%-10s %-5s %s\n' "$name" "$st" "$addr"
+  }
+  local pgbin; pgbin="$(pg_bin)"
+  if [[ -n "$pgbin" ]]; then check postgres "127.0.0.1:$PG_PORT" pg_ready; else check postgres "127.0.0.1:$PG_PORT" false; fi
+  if command -v redis-cli >/dev/null; then check redis "127.0.0.1:$REDIS_PORT" redis_ready; else check redis "127.0.0.1:$REDIS_PORT" false; fi
+  check ferretdb "127.0.0.1:$FERRET_PORT" ferret_ready
+  if command -v curl >/dev/null; then check versitygw "127.0.0.1:$S3_PORT" vgw_ready; else check versitygw "127.0.0.1:$S3_PORT" false; fi
+  return "$all"
+}
+
+lock() {
+  mkdir -p "$LOCAL" "$BIN" "$RUN" "$LOGS"
+  chmod 0755 "$LOCAL"
+  exec 9>"$LOCAL/.lock"
+  command -v flock >/dev/null && flock 9 || true
+}
+
+case "${1:-}" in
+  up)
+    lock
+    ensure_packages
+    pg_up
+    redis_up
+    ferret_up
+    vgw_up
+    status
+    ;;
+  down)
+    lock
+    vgw_down
+    ferret_down
+    redis_down
+    pg_down
+    ;;
+  status)
+    status
+    ;;
+  env)
+    print_env
+    ;;
+  *)
+    echo "usage: $0 up|down|status|env" >&2
+    exit 2
+    ;;
+esac

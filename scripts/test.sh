@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what is missing, starts the local services,
+# runs lint + typecheck + vitest, and ends with one line "N passed, N failed[, N skipped]".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/bootstrap.sh
+# Service URLs from the environment win (CI with its own services); otherwise the local ones.
+if [ -z "${DATABASE_URL:-}" ]; then
+  bash scripts/services.sh up
+  set -a; eval "$(bash scripts/services.sh env)"; set +a
+fi
+
+status=0
+echo "== lint + format (biome)"; pnpm exec biome ci . || status=1
+echo "== typecheck"; pnpm exec turbo run typecheck --output-logs=errors-only || status=1
+
+mkdir -p .local
+results=.local/test-results.json
+rm -f "$results"
+echo "== tests"
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=1
+
+node -e '
+  const fs = require("fs");
+  const file = process.argv[1];
+  if (!fs.existsSync(file)) { console.log("0 passed, 1 failed"); process.exit(0); }
+  const r = JSON.parse(fs.readFileSync(file, "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  // A file that failed to load counts as a failure even though it ran no test.
+  const failed = r.numFailedTests + r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+  console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results"
+exit $status
