@@ -12,8 +12,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 status=0
-echo "== lint + format (biome)"; pnpm exec biome ci . || status=1
-echo "== typecheck"; pnpm exec turbo run typecheck --output-logs=errors-only || status=1
+checks_failed=0  # lint and typecheck count as one failed test each in the closing line
+echo "== lint + format (biome)"; pnpm exec biome ci . || { status=1; checks_failed=$((checks_failed + 1)); }
+echo "== typecheck"; pnpm exec turbo run typecheck --output-logs=errors-only || { status=1; checks_failed=$((checks_failed + 1)); }
 
 mkdir -p .local
 results=.local/test-results.json
@@ -24,11 +25,12 @@ pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$resu
 node -e '
   const fs = require("fs");
   const file = process.argv[1];
-  if (!fs.existsSync(file)) { console.log("0 passed, 1 failed"); process.exit(0); }
+  const checksFailed = Number(process.argv[2]);
+  if (!fs.existsSync(file)) { console.log(`0 passed, ${1 + checksFailed} failed`); process.exit(0); }
   const r = JSON.parse(fs.readFileSync(file, "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
   // A file that failed to load counts as a failure even though it ran no test.
-  const failed = r.numFailedTests + r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+  const failed = checksFailed + r.numFailedTests + r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
   console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$results"
+' "$results" "$checks_failed"
 exit $status

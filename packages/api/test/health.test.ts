@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { startTestServer, type TestServer } from "@p2p/testkit";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Readiness } from "../src/infra/health";
 import { waitFor } from "./helpers";
 
 async function freePort(): Promise<number> {
@@ -36,10 +37,10 @@ describe("health", () => {
       const res = await fetch(`${server?.url}/health/ready`);
       return res.status === 200 ? res : undefined;
     });
-    const body = await (await ready).json();
+    const body = (await (await ready).json()) as Readiness;
     expect(body.status).toBe("ok");
     expect(body.version).toBe(server.deps.config.version);
-    for (const name of ["postgres", "mongo", "redis", "storage"]) {
+    for (const name of ["postgres", "mongo", "redis", "storage"] as const) {
       expect(body.components[name]).toMatchObject({ ok: true, latencyMs: expect.any(Number) });
     }
 
@@ -47,7 +48,7 @@ describe("health", () => {
     await new Promise((r) => redis?.once("exit", r));
     const down = await fetch(`${server.url}/health/ready`);
     expect(down.status).toBe(503);
-    const downBody = await down.json();
+    const downBody = (await down.json()) as Readiness;
     expect(downBody.status).toBe("unavailable");
     expect(downBody.components.redis.ok).toBe(false);
     expect(downBody.components.redis.error).toMatch(/^(timeout|unreachable)$/);

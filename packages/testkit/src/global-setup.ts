@@ -1,14 +1,8 @@
 import { createDb, migrateToLatest } from "@p2p/api";
 import { sql } from "kysely";
 import type { TestProject } from "vitest/node";
-import { resolveServices, type ServiceUrls } from "./services";
+import { resolveServices } from "./services";
 import { adminUrl, TEMPLATE_DB } from "./stores";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    services: ServiceUrls;
-  }
-}
 
 /** Once per test run: find the services and build a migrated template database every test file copies. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -12,6 +12,13 @@ export interface ServiceUrls {
   source: "env" | "testcontainers" | "local-scripts";
 }
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Set by the global setup: every test file reaches the same services through `inject("services")`. */
+    services: ServiceUrls;
+  }
+}
+
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 function fromEnv(env: Record<string, string | undefined>, source: ServiceUrls["source"]): ServiceUrls | null {
