@@ -85,14 +85,21 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       router,
       endpoint: "/trpc",
       maxBatchSize: config.limits.maxBatchSize,
-      createContext: (opts, c) =>
-        createContext({
+      createContext: async (opts, c) => {
+        const ctx = await createContext({
           deps,
           requestId: c.get("requestId"),
           headers: opts.req.headers,
           ip: remoteAddress(c.env),
+          transport: "http",
           resHeaders: opts.resHeaders,
-        }),
+        });
+        if (ctx.principal) {
+          c.set("userId", ctx.principal.userId);
+          c.set("orgId", ctx.principal.organizationId);
+        }
+        return ctx;
+      },
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR")
           logger.error({ err: error.cause ?? error, path }, "procedure failed");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
 
+const HOUR = 60 * 60 * 1000;
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const bytes = z.coerce.number().int().positive();
 const csv = z.string().transform((v) =>
@@ -43,6 +44,17 @@ const EnvSchema = z
     MAX_BODY_BYTES: bytes.default(1024 * 1024),
     MAX_UPLOAD_BYTES: bytes.default(10 * 1024 * 1024),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
+
+    SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+    SESSION_REMEMBER_DAYS: z.coerce.number().positive().default(30),
+    SESSION_ROTATE_HOURS: z.coerce.number().positive().default(24),
+    // argon2id cost (OWASP minimum: 19 MiB, 2 passes). Tests lower it to stay fast.
+    PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
+    PASSWORD_HASH_PASSES: z.coerce.number().int().min(1).default(2),
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+    SIGNIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
+    SUPERTOKENS_CONNECTION_URI: z.url().optional(),
+    SUPERTOKENS_API_KEY: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE_DRIVER !== "s3") return;
@@ -77,6 +89,15 @@ export interface Config {
   mail: { smtpUrl?: string; from: string };
   jobs: { runWorker: boolean };
   limits: { maxBodyBytes: number; maxUploadBytes: number; maxBatchSize: number };
+  auth: {
+    sessionTtlMs: number;
+    rememberTtlMs: number;
+    rotateAfterMs: number;
+    secureCookies: boolean;
+    passwordHash: { memoryKib: number; passes: number };
+    signInFailures: { perAccount: number; perIp: number };
+    supertokens?: { connectionUri: string; apiKey?: string };
+  };
 }
 
 /** Start-up fails with this when the environment is wrong; the message names every bad variable. */
@@ -127,5 +148,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     jobs: { runWorker: e.JOBS_WORKER },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, maxBatchSize: e.MAX_BATCH_SIZE },
+    auth: {
+      sessionTtlMs: e.SESSION_TTL_HOURS * HOUR,
+      rememberTtlMs: e.SESSION_REMEMBER_DAYS * 24 * HOUR,
+      rotateAfterMs: e.SESSION_ROTATE_HOURS * HOUR,
+      secureCookies: e.NODE_ENV === "production",
+      passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, passes: e.PASSWORD_HASH_PASSES },
+      signInFailures: { perAccount: e.SIGNIN_MAX_FAILURES_PER_ACCOUNT, perIp: e.SIGNIN_MAX_FAILURES_PER_IP },
+      supertokens: e.SUPERTOKENS_CONNECTION_URI
+        ? { connectionUri: e.SUPERTOKENS_CONNECTION_URI, apiKey: e.SUPERTOKENS_API_KEY }
+        : undefined,
+    },
   };
 }

@@ -1,4 +1,6 @@
 import type { Config } from "./config";
+import { BuiltinIdentityProvider } from "./infra/auth/builtin";
+import type { IdentityProvider } from "./infra/auth/provider";
 import { EventBus } from "./infra/events/bus";
 import { Jobs } from "./infra/jobs/jobs";
 import { createLogger, type Logger } from "./infra/logger";
@@ -6,9 +8,11 @@ import { Mailer } from "./infra/mail/mail";
 import { connectMongo, ensureMongoIndexes, type Mongo } from "./infra/mongo/mongo";
 import { createDb, type Db } from "./infra/postgres/db";
 import { migrateToLatest } from "./infra/postgres/migrate";
+import { createRateLimits, type RateLimits } from "./infra/ratelimit";
 import { closeRedis, createRedis, type RedisClients } from "./infra/redis/redis";
 import { createStorage, type Storage } from "./infra/storage";
 import { mongoIndexes } from "./modules";
+import { Authenticator } from "./modules/auth/authenticator";
 
 /** Everything a request or job may touch. Built once per process (or per test file) and passed down. */
 export interface AppDeps {
@@ -21,6 +25,9 @@ export interface AppDeps {
   storage: Storage;
   jobs: Jobs;
   mail: Mailer;
+  identity: IdentityProvider;
+  authenticator: Authenticator;
+  rateLimits: RateLimits;
 }
 
 export interface CreateDepsOptions {
@@ -40,9 +47,33 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   if (options.migrate) await Promise.all([migrateToLatest(db), ensureMongoIndexes(mongo.db, mongoIndexes)]);
   const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger });
   const mail = new Mailer(db, jobs, config.mail);
-  const deps: AppDeps = { config, logger, db, mongo, redis, events: new EventBus(redis, logger), storage, jobs, mail };
+  const events = new EventBus(redis, logger);
+  const identity = await createIdentityProvider(config, db, events);
+  const deps: AppDeps = {
+    config,
+    logger,
+    db,
+    mongo,
+    redis,
+    events,
+    storage,
+    jobs,
+    mail,
+    identity,
+    authenticator: new Authenticator(db, identity, events, config),
+    rateLimits: createRateLimits(redis, config),
+  };
   if (options.runWorker ?? config.jobs.runWorker) jobs.startWorker({ ...mail.jobHandlers });
   return deps;
+}
+
+/** SuperTokens when a core is configured, the built-in provider otherwise. */
+async function createIdentityProvider(config: Config, db: Db, events: EventBus): Promise<IdentityProvider> {
+  if (config.auth.supertokens) {
+    const { SuperTokensIdentityProvider } = await import("./infra/auth/supertokens");
+    return SuperTokensIdentityProvider.create(config, db, events);
+  }
+  return new BuiltinIdentityProvider(db, events, config.auth);
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {

@@ -9,6 +9,6 @@ export { createMigrator, migrateToLatest } from "./infra/postgres/migrate";
 export { LocalStorage, S3Storage, type Storage } from "./infra/storage";
 export { type RunningServer, startServer } from "./server";
 export { baseProcedure, mergeRouters, router } from "./trpc/init";
-export { publicProcedure } from "./trpc/procedures";
+export { adminProcedure, authedProcedure, moderatorProcedure, orgProcedure, publicProcedure } from "./trpc/procedures";
 export { type AppRouter, appRouter } from "./trpc/router";
 export { streamChannel } from "./trpc/subscriptions";

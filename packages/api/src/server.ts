@@ -63,6 +63,7 @@ export async function startServer(
         requestId: randomUUID(),
         headers: headersOf(req),
         ip: req.socket.remoteAddress ?? null,
+        transport: "ws",
         connectionParams: info.connectionParams,
       }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },

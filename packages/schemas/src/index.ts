@@ -1,2 +1,5 @@
+export * from "./auth";
 export * from "./common";
 export * from "./files";
+export * from "./organizations";
+export * from "./users";

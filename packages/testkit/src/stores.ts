@@ -41,6 +41,9 @@ export async function createTestStores(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DATABASE_URL: adminUrl(services.databaseUrl, name),
     DATABASE_POOL_SIZE: "5",
+    // Cheapest argon2id the library allows: tests hash many passwords.
+    PASSWORD_HASH_MEMORY_KIB: "1024",
+    PASSWORD_HASH_PASSES: "1",
     MONGO_URL: services.mongoUrl,
     MONGO_DB: name,
     REDIS_URL: services.redisUrl,

@@ -1,5 +1,6 @@
 import type { AppDeps } from "../deps";
 import type { Logger } from "../infra/logger";
+import type { Principal } from "../modules/auth/authenticator";
 
 /** What the transport knows about a caller; HTTP and WebSocket both reduce to this. */
 export interface ContextInput {
@@ -7,6 +8,7 @@ export interface ContextInput {
   requestId: string;
   headers: Headers;
   ip: string | null;
+  transport: "http" | "ws";
   /** WebSocket `connectionParams` (the token lives here for non-browser clients). */
   connectionParams?: Record<string, string | undefined> | null;
   /** Response headers (HTTP only): where procedures set cookies. */
@@ -19,18 +21,29 @@ export type Context = {
   requestId: string;
   headers: Headers;
   ip: string | null;
+  transport: "http" | "ws";
   resHeaders: Headers | null;
   logger: Logger;
+  /** null for anonymous callers. */
+  principal: Principal | null;
 };
 
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
 export async function createContext(input: ContextInput): Promise<Context> {
+  const { principal, setCookies } = await input.deps.authenticator.authenticate({
+    headers: input.headers,
+    connectionParams: input.connectionParams,
+    transport: input.transport,
+  });
+  for (const cookie of setCookies) input.resHeaders?.append("set-cookie", cookie);
   return {
     deps: input.deps,
     requestId: input.requestId,
     headers: input.headers,
     ip: input.ip,
+    transport: input.transport,
     resHeaders: input.resHeaders ?? null,
-    logger: input.deps.logger.child({ requestId: input.requestId }),
+    logger: input.deps.logger.child({ requestId: input.requestId, userId: principal?.userId }),
+    principal,
   };
 }

@@ -21,6 +21,11 @@ const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   EMAIL_TAKEN: "CONFLICT",
+  INVALID_CREDENTIALS: "UNAUTHORIZED",
+  TOTP_REQUIRED: "UNAUTHORIZED",
+  INVALID_TOKEN: "BAD_REQUEST",
+  ACCOUNT_DEACTIVATED: "FORBIDDEN",
+  LAST_ADMIN: "CONFLICT",
   RATE_LIMITED: "TOO_MANY_REQUESTS",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
@@ -30,6 +35,13 @@ const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
 /** The one way services report an expected failure: `throw appError("EMAIL_TAKEN", "…")`. */
 export function appError(code: AppErrorCode, message: string, details?: Record<string, unknown>): TRPCError {
   return new TRPCError({ code: trpcCodeOf[code], message, cause: new AppErrorCause(code, message, details) });
+}
+
+/** A rule about one input field that the schema cannot check (e.g. a common password). */
+export function fieldError(path: string, message: string): TRPCError {
+  const cause = new AppErrorCause("BAD_REQUEST", `Invalid input: ${path}: ${message}`);
+  Object.assign(cause, { issues: [{ path: path.split("."), message, code: "custom" }] });
+  return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
 }
 
 export const notFound = (what = "Resource") => appError("NOT_FOUND", `${what} not found`);

@@ -1,4 +1,43 @@
+import { CSRF_HEADER } from "../modules/auth/authenticator";
+import { appError } from "./errors";
 import { baseProcedure } from "./init";
+
+/**
+ * Access is encoded here, once: a procedure picks the builder that states who may call it and
+ * never checks roles by hand. Anything a caller may not see answers NOT_FOUND in the service.
+ */
 
 /** Anyone, signed in or not. */
 export const publicProcedure = baseProcedure;
+
+/** Any signed-in, active user. Cookie sessions must echo the anti-CSRF token on mutations. */
+export const authedProcedure = baseProcedure.use(({ ctx, type, next }) => {
+  const principal = ctx.principal;
+  if (!principal) throw appError("UNAUTHORIZED", "Sign in to continue");
+  if (
+    principal.via === "cookie" &&
+    type === "mutation" &&
+    ctx.transport === "http" &&
+    ctx.headers.get(CSRF_HEADER) !== principal.csrfToken
+  ) {
+    throw appError("FORBIDDEN", "Missing or invalid anti-CSRF token");
+  }
+  return next({ ctx: { principal } });
+});
+
+/** A member acting within their organization; `ctx.orgId` is the organization every query scopes to. */
+export const orgProcedure = authedProcedure.use(({ ctx, next }) =>
+  next({ ctx: { orgId: ctx.principal.organizationId, userId: ctx.principal.userId } }),
+);
+
+/** An admin of the caller's organization. */
+export const adminProcedure = orgProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.role !== "admin") throw appError("FORBIDDEN", "Only an organization admin can do this");
+  return next();
+});
+
+/** A platform moderator (a flag only granted by the CLI, never through the API). */
+export const moderatorProcedure = orgProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal.isModerator) throw appError("FORBIDDEN", "Only a platform moderator can do this");
+  return next();
+});

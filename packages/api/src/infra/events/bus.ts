@@ -73,6 +73,17 @@ export class EventBus {
     return id;
   }
 
+  /**
+   * Delivers to every node's current listeners without a backlog: for signals that only matter
+   * now, such as cache invalidation or typing indicators.
+   */
+  async broadcast<T>(channel: Channel<T>, key: string, data: T): Promise<void> {
+    const topic = this.topic(channel, key);
+    const payload = JSON.stringify(data);
+    this.deliver(topic, { id: "0-0", data });
+    await this.redis.command.publish(topic, `${this.nodeId}|0-0|${payload}`);
+  }
+
   /** Listens to one channel key; returns the function that stops listening. */
   subscribe<T>(channel: Channel<T>, key: string, listener: (event: BusEvent<T>) => void): () => void {
     const topic = this.topic(channel, key);
@@ -98,6 +109,7 @@ export class EventBus {
   }
 
   private onRedisMessage(topic: string, message: string): void {
+    if (!this.listeners.has(topic)) return;
     const first = message.indexOf("|");
     const second = message.indexOf("|", first + 1);
     if (message.slice(0, first) === this.nodeId) return; // delivered in-process already

@@ -1,11 +1,26 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, JSONColumnType } from "kysely";
 
 /** Row types of every PostgreSQL table, in camelCase (the CamelCasePlugin maps snake_case columns). */
 export interface Database {
   mailOutbox: MailOutboxTable;
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  authTokens: AuthTokensTable;
+  recoveryCodes: RecoveryCodesTable;
+  invitations: InvitationsTable;
+  apiKeys: ApiKeysTable;
+  auditLog: AuditLogTable;
+  files: FilesTable;
 }
 
+/** Set by the database on insert, never updated. */
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
+/** Defaulted on insert, updatable. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export type Role = "admin" | "member";
+export type UserStatus = "active" | "deactivated";
 
 export interface MailOutboxTable {
   id: string;
@@ -16,4 +31,127 @@ export interface MailOutboxTable {
   createdAt: CreatedAt;
   sentAt: Date | null;
   seq: Generated<number>;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  industry: string;
+  size: string;
+  country: string;
+  city: string;
+  description: string | null;
+  website: string | null;
+  logoFileId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: Defaulted<Date>;
+}
+
+export interface UsersTable {
+  id: string;
+  organizationId: string;
+  email: string;
+  emailVerifiedAt: Date | null;
+  passwordHash: string | null;
+  firstName: string;
+  lastName: string;
+  title: string | null;
+  phone: string | null;
+  bio: string | null;
+  avatarFileId: string | null;
+  locale: Defaulted<string>;
+  timezone: Defaulted<string>;
+  role: Role;
+  status: Defaulted<UserStatus>;
+  isModerator: Defaulted<boolean>;
+  totpSecret: string | null;
+  totpEnabledAt: Date | null;
+  /** The identity provider's user id when it is not the built-in one (SuperTokens). */
+  externalId: string | null;
+  lastActiveAt: Date | null;
+  createdAt: CreatedAt;
+  updatedAt: Defaulted<Date>;
+}
+
+export interface SessionsTable {
+  id: string;
+  userId: string;
+  secretHash: string;
+  /** The secret before the last rotation, accepted briefly so in-flight requests do not fail. */
+  previousSecretHash: string | null;
+  remember: Defaulted<boolean>;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: CreatedAt;
+  lastUsedAt: Defaulted<Date>;
+  rotatedAt: Defaulted<Date>;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface AuthTokensTable {
+  id: string;
+  userId: string;
+  purpose: "verify_email" | "reset_password";
+  tokenHash: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: CreatedAt;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  userId: string;
+  codeHash: string;
+  usedAt: Date | null;
+}
+
+export interface InvitationsTable {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: Role;
+  tokenHash: string;
+  invitedBy: string;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organizationId: string;
+  createdBy: string;
+  name: string;
+  role: Role;
+  secretHash: string;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: CreatedAt;
+}
+
+export interface AuditLogTable {
+  id: string;
+  organizationId: string | null;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  metadata: JSONColumnType<Record<string, unknown>, Record<string, unknown> | undefined, never>;
+  createdAt: CreatedAt;
+}
+
+export interface FilesTable {
+  id: string;
+  organizationId: string;
+  ownerId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  storageKey: string;
+  idempotencyKey: string | null;
+  createdAt: CreatedAt;
 }

@@ -1,0 +1,192 @@
+import { v7 as uuidv7 } from "uuid";
+import type { Config } from "../../config";
+import type { EventBus } from "../events/bus";
+import type { Db } from "../postgres/db";
+import { randomToken, safeEqual, sha256, splitToken } from "./crypto";
+import { PasswordHasher } from "./password";
+import {
+  authInvalidation,
+  type CredentialUser,
+  type IdentityProvider,
+  type IssuedSession,
+  type ResolvedSession,
+  type SessionMeta,
+  type SessionRecord,
+} from "./provider";
+import { TtlCache } from "./ttl-cache";
+
+interface CachedSession {
+  userId: string;
+  secretHash: string;
+  previousSecretHash: string | null;
+  remember: boolean;
+  lastUsedAt: number;
+  rotatedAt: number;
+  expiresAt: number;
+}
+
+const SLIDE_EVERY_MS = 5 * 60 * 1000;
+const ROTATION_GRACE_MS = 2 * 60 * 1000;
+const MAX_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * argon2id passwords and server-side sessions in PostgreSQL (secrets stored hashed). Resolved
+ * sessions are cached in-process for a few seconds and dropped on every node when revoked, so a
+ * request does not touch PostgreSQL, yet a revocation applies everywhere at once.
+ */
+export class BuiltinIdentityProvider implements IdentityProvider {
+  readonly name = "builtin" as const;
+  private readonly hasher: PasswordHasher;
+  private readonly cache = new TtlCache<CachedSession>(10_000);
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+    private readonly config: Config["auth"],
+  ) {
+    this.hasher = new PasswordHasher(config.passwordHash);
+    events.subscribe(authInvalidation, "all", ({ data }) => {
+      for (const id of data.sessionIds ?? []) this.cache.delete(id);
+      if (data.userIds?.length) {
+        const users = new Set(data.userIds);
+        this.cache.deleteWhere((s) => users.has(s.userId));
+      }
+    });
+  }
+
+  async createCredentials(_user: { id: string; email: string }, password: string) {
+    return { passwordHash: await this.hasher.hash(password), externalId: null };
+  }
+
+  verifyPassword(user: CredentialUser, password: string): Promise<boolean> {
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
+  async setPassword(_user: CredentialUser, password: string) {
+    return { passwordHash: await this.hasher.hash(password), externalId: null };
+  }
+
+  private ttl(remember: boolean): number {
+    return remember ? this.config.rememberTtlMs : this.config.sessionTtlMs;
+  }
+
+  async startSession(userId: string, meta: SessionMeta): Promise<IssuedSession> {
+    const sessionId = uuidv7();
+    const secret = randomToken();
+    const expiresAt = new Date(Date.now() + this.ttl(meta.remember));
+    await this.db
+      .insertInto("sessions")
+      .values({
+        id: sessionId,
+        userId,
+        secretHash: sha256(secret),
+        remember: meta.remember,
+        userAgent: meta.userAgent?.slice(0, 300) ?? null,
+        ip: meta.ip,
+        expiresAt,
+      })
+      .execute();
+    return { sessionId, token: `${sessionId}.${secret}`, expiresAt };
+  }
+
+  private async load(sessionId: string): Promise<CachedSession | null> {
+    const cached = this.cache.get(sessionId);
+    if (cached) return cached;
+    const row = await this.db
+      .selectFrom("sessions")
+      .select(["userId", "secretHash", "previousSecretHash", "remember", "lastUsedAt", "rotatedAt", "expiresAt"])
+      .where("id", "=", sessionId)
+      .where("revokedAt", "is", null)
+      .executeTakeFirst();
+    if (!row) return null;
+    const session = {
+      ...row,
+      lastUsedAt: row.lastUsedAt.getTime(),
+      rotatedAt: row.rotatedAt.getTime(),
+      expiresAt: row.expiresAt.getTime(),
+    };
+    this.cache.set(sessionId, session);
+    return session;
+  }
+
+  async resolveSession(token: string, options: { rotate: boolean }): Promise<ResolvedSession | null> {
+    const parts = splitToken(token);
+    if (!parts) return null;
+    const session = await this.load(parts.id);
+    const now = Date.now();
+    if (!session || session.expiresAt <= now) return null;
+    const hash = sha256(parts.secret);
+    const current = safeEqual(hash, session.secretHash);
+    const previous =
+      !current &&
+      session.previousSecretHash !== null &&
+      now - session.rotatedAt < ROTATION_GRACE_MS &&
+      safeEqual(hash, session.previousSecretHash);
+    if (!current && !previous) return null;
+
+    const resolved: ResolvedSession = { sessionId: parts.id, userId: session.userId, remember: session.remember };
+    if (options.rotate && current && now - session.rotatedAt > this.config.rotateAfterMs) {
+      resolved.rotated = await this.rotate(parts.id, session);
+    } else if (now - session.lastUsedAt > SLIDE_EVERY_MS) {
+      await this.slide(parts.id, session);
+    }
+    return resolved;
+  }
+
+  /** Sliding expiry, written at most every few minutes per session. */
+  private async slide(sessionId: string, session: CachedSession): Promise<void> {
+    const now = Date.now();
+    session.lastUsedAt = now;
+    session.expiresAt = Math.max(session.expiresAt, now + this.ttl(session.remember));
+    await this.db
+      .updateTable("sessions")
+      .set({ lastUsedAt: new Date(now), expiresAt: new Date(session.expiresAt) })
+      .where("id", "=", sessionId)
+      .where("createdAt", ">", new Date(now - MAX_LIFETIME_MS))
+      .execute();
+  }
+
+  private async rotate(sessionId: string, session: CachedSession): Promise<IssuedSession> {
+    const secret = randomToken();
+    const now = Date.now();
+    const expiresAt = new Date(now + this.ttl(session.remember));
+    await this.db
+      .updateTable("sessions")
+      .set({
+        previousSecretHash: session.secretHash,
+        secretHash: sha256(secret),
+        rotatedAt: new Date(now),
+        lastUsedAt: new Date(now),
+        expiresAt,
+      })
+      .where("id", "=", sessionId)
+      .execute();
+    this.cache.delete(sessionId);
+    return { sessionId, token: `${sessionId}.${secret}`, expiresAt };
+  }
+
+  async listSessions(userId: string): Promise<SessionRecord[]> {
+    return this.db
+      .selectFrom("sessions")
+      .select(["id", "userAgent", "ip", "createdAt", "lastUsedAt", "expiresAt"])
+      .where("userId", "=", userId)
+      .where("revokedAt", "is", null)
+      .where("expiresAt", ">", new Date())
+      .orderBy("lastUsedAt", "desc")
+      .limit(100)
+      .execute();
+  }
+
+  async revokeSessions(userId: string, which: { sessionId: string } | { exceptSessionId?: string }): Promise<number> {
+    let query = this.db
+      .updateTable("sessions")
+      .set({ revokedAt: new Date() })
+      .where("userId", "=", userId)
+      .where("revokedAt", "is", null);
+    if ("sessionId" in which) query = query.where("id", "=", which.sessionId);
+    else if (which.exceptSessionId) query = query.where("id", "!=", which.exceptSessionId);
+    const revoked = await query.returning("id").execute();
+    if (revoked.length) await this.events.broadcast(authInvalidation, "all", { sessionIds: revoked.map((r) => r.id) });
+    return revoked.length;
+  }
+}

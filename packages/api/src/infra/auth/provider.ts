@@ -1,0 +1,70 @@
+import { defineChannel } from "../events/bus";
+
+/** Request metadata stored with a session, shown in the session list. */
+export interface SessionMeta {
+  remember: boolean;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface IssuedSession {
+  sessionId: string;
+  /** The secret a client presents: cookie value or bearer token. Shown once. */
+  token: string;
+  expiresAt: Date;
+}
+
+export interface ResolvedSession {
+  sessionId: string;
+  userId: string;
+  /** Set when the session's secret was rotated on this request: the caller re-sets the cookie. */
+  rotated?: IssuedSession;
+  remember: boolean;
+}
+
+export interface SessionRecord {
+  id: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+}
+
+/** The user columns a provider needs to check or set a password. */
+export interface CredentialUser {
+  id: string;
+  email: string;
+  passwordHash: string | null;
+  externalId: string | null;
+}
+
+/** Columns to store on the user row after a credential change. */
+export interface CredentialUpdate {
+  passwordHash: string | null;
+  externalId: string | null;
+}
+
+/**
+ * Who proves a password and who keeps sessions. The built-in provider (argon2id + PostgreSQL
+ * sessions) is the default; SuperTokens is used when a core is configured. Nothing above this
+ * port (tRPC context, procedures, services) knows which one is active.
+ */
+export interface IdentityProvider {
+  readonly name: "builtin" | "supertokens";
+  createCredentials(user: { id: string; email: string }, password: string): Promise<CredentialUpdate>;
+  verifyPassword(user: CredentialUser, password: string): Promise<boolean>;
+  setPassword(user: CredentialUser, password: string): Promise<CredentialUpdate>;
+
+  startSession(userId: string, meta: SessionMeta): Promise<IssuedSession>;
+  /** null for an unknown, expired, revoked or forged token. `rotate` only for cookie sessions. */
+  resolveSession(token: string, options: { rotate: boolean }): Promise<ResolvedSession | null>;
+  listSessions(userId: string): Promise<SessionRecord[]>;
+  /** Revokes one session, or all of a user's sessions except `exceptSessionId`. */
+  revokeSessions(userId: string, which: { sessionId: string } | { exceptSessionId?: string }): Promise<number>;
+}
+
+/** Tells every node to drop cached sessions and users so revocations and role changes apply at once. */
+export const authInvalidation = defineChannel<{ userIds?: string[]; sessionIds?: string[]; apiKeyIds?: string[] }>(
+  "auth.invalidate",
+);

@@ -1,0 +1,89 @@
+import type { AppDeps } from "../../deps";
+import { consume } from "../../infra/ratelimit";
+import { appError } from "../../trpc/errors";
+import { recordAudit } from "../audit/repo";
+import { invalidateUsers, type Principal } from "./authenticator";
+import { assertPasswordAllowed, sendVerificationEmail } from "./service";
+import { consumeAuthToken, issueAuthToken } from "./tokens";
+
+const RESET_TTL_MS = 60 * 60 * 1000;
+
+/** Always answers ok, so the reply never tells whether an email is registered. */
+export async function requestPasswordReset(deps: AppDeps, email: string, ip: string | null) {
+  if (await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)) return { ok: true as const };
+  const user = await deps.db
+    .selectFrom("users")
+    .select(["id", "email", "organizationId"])
+    .where("email", "=", email)
+    .where("status", "=", "active")
+    .executeTakeFirst();
+  if (!user) return { ok: true as const };
+  await deps.db.transaction().execute(async (trx) => {
+    const token = await issueAuthToken(trx, user.id, "reset_password", RESET_TTL_MS);
+    await deps.mail.send(
+      {
+        to: user.email,
+        subject: "Reset your password",
+        text: `Someone asked to reset your P2P Sandbox password. If it was you, open this link within one hour:\n${deps.config.publicUrl}/reset-password?token=${token}\n\nIf not, ignore this email.`,
+      },
+      trx,
+    );
+    await recordAudit(trx, {
+      organizationId: user.organizationId,
+      actorId: user.id,
+      action: "auth.passwordReset.requested",
+      ip,
+    });
+  });
+  return { ok: true as const };
+}
+
+/** Sets a new password from an emailed token, and signs the account out everywhere. */
+export async function resetPassword(deps: AppDeps, input: { token: string; password: string }, ip: string | null) {
+  const user = await deps.db.transaction().execute(async (trx) => {
+    const userId = await consumeAuthToken(trx, input.token, "reset_password");
+    const user = await trx
+      .selectFrom("users")
+      .select(["id", "email", "passwordHash", "externalId", "organizationId"])
+      .where("id", "=", userId)
+      .executeTakeFirstOrThrow();
+    assertPasswordAllowed(input.password, user.email);
+    const credentials = await deps.identity.setPassword(user, input.password);
+    await trx.updateTable("users").set(credentials).where("id", "=", user.id).execute();
+    // Other outstanding reset links die with this one.
+    await trx
+      .updateTable("authTokens")
+      .set({ usedAt: new Date() })
+      .where("userId", "=", user.id)
+      .where("purpose", "=", "reset_password")
+      .where("usedAt", "is", null)
+      .execute();
+    await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.passwordReset", ip });
+    return user;
+  });
+  await deps.identity.revokeSessions(user.id, {});
+  return { ok: true as const };
+}
+
+export async function verifyEmail(deps: AppDeps, token: string) {
+  const userId = await deps.db.transaction().execute(async (trx) => {
+    const userId = await consumeAuthToken(trx, token, "verify_email");
+    await trx.updateTable("users").set({ emailVerifiedAt: new Date() }).where("id", "=", userId).execute();
+    return userId;
+  });
+  await invalidateUsers(deps.events, [userId]);
+  return { ok: true as const };
+}
+
+export async function resendVerification(deps: AppDeps, principal: Principal) {
+  const user = await deps.db
+    .selectFrom("users")
+    .select(["id", "email", "emailVerifiedAt"])
+    .where("id", "=", principal.userId)
+    .executeTakeFirstOrThrow();
+  if (user.emailVerifiedAt) return { ok: true as const };
+  const wait = await consume(deps.rateLimits.emailsPerAddress, `verify:${user.email}`);
+  if (wait) throw appError("RATE_LIMITED", `Too many emails. Try again in ${wait} seconds.`, { retryAfter: wait });
+  await deps.db.transaction().execute((trx) => sendVerificationEmail(deps, trx, user));
+  return { ok: true as const };
+}

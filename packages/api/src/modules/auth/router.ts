@@ -1,0 +1,75 @@
+import {
+  Ok,
+  RecoveryCodes,
+  RequestPasswordResetInput,
+  ResetPasswordInput,
+  Session,
+  SessionList,
+  SignInInput,
+  SignInResult,
+  SignUpInput,
+  TotpDisableInput,
+  TotpEnableInput,
+  TotpSetup,
+  UserIdInput,
+  VerifyEmailInput,
+} from "@p2p/schemas";
+import type { Context } from "../../trpc/context";
+import { router } from "../../trpc/init";
+import { authedProcedure, publicProcedure } from "../../trpc/procedures";
+import { requestPasswordReset, resendVerification, resetPassword, verifyEmail } from "./recovery";
+import * as auth from "./service";
+import { disableTotp, enableTotp, setupTotp } from "./totp";
+
+const meta = (ctx: Context): auth.RequestMeta => ({
+  ip: ctx.ip,
+  userAgent: ctx.headers.get("user-agent"),
+  resHeaders: ctx.resHeaders,
+});
+
+export const authRouter = router({
+  signUp: publicProcedure
+    .input(SignUpInput)
+    .output(SignInResult)
+    .mutation(({ ctx, input }) => auth.signUp(ctx.deps, input, meta(ctx))),
+  signIn: publicProcedure
+    .input(SignInInput)
+    .output(SignInResult)
+    .mutation(({ ctx, input }) => auth.signIn(ctx.deps, input, meta(ctx))),
+  signOut: authedProcedure.output(Ok).mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), false)),
+  signOutEverywhere: authedProcedure
+    .output(Ok)
+    .mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), true)),
+  me: authedProcedure.output(Session).query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId)),
+  sessions: router({
+    list: authedProcedure.output(SessionList).query(({ ctx }) => auth.listSessions(ctx.deps, ctx.principal)),
+    revoke: authedProcedure
+      .input(UserIdInput)
+      .output(Ok)
+      .mutation(({ ctx, input }) => auth.revokeSession(ctx.deps, ctx.principal, input.id)),
+  }),
+  requestPasswordReset: publicProcedure
+    .input(RequestPasswordResetInput)
+    .output(Ok)
+    .mutation(({ ctx, input }) => requestPasswordReset(ctx.deps, input.email, ctx.ip)),
+  resetPassword: publicProcedure
+    .input(ResetPasswordInput)
+    .output(Ok)
+    .mutation(({ ctx, input }) => resetPassword(ctx.deps, input, ctx.ip)),
+  verifyEmail: publicProcedure
+    .input(VerifyEmailInput)
+    .output(Ok)
+    .mutation(({ ctx, input }) => verifyEmail(ctx.deps, input.token)),
+  resendVerification: authedProcedure.output(Ok).mutation(({ ctx }) => resendVerification(ctx.deps, ctx.principal)),
+  totp: router({
+    setup: authedProcedure.output(TotpSetup).mutation(({ ctx }) => setupTotp(ctx.deps, ctx.principal)),
+    enable: authedProcedure
+      .input(TotpEnableInput)
+      .output(RecoveryCodes)
+      .mutation(({ ctx, input }) => enableTotp(ctx.deps, ctx.principal, input.code, ctx.ip)),
+    disable: authedProcedure
+      .input(TotpDisableInput)
+      .output(Ok)
+      .mutation(({ ctx, input }) => disableTotp(ctx.deps, ctx.principal, input, ctx.ip)),
+  }),
+});

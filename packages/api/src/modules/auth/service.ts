@@ -1,0 +1,189 @@
+import { permissionsFor, type Session, type SignInInput, type SignUpInput } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
+import type { z } from "zod";
+import type { AppDeps } from "../../deps";
+import { passwordProblem } from "../../infra/auth/password";
+import type { Db } from "../../infra/postgres/db";
+import { blockedFor, consume } from "../../infra/ratelimit";
+import { appError, fieldError } from "../../trpc/errors";
+import { recordAudit } from "../audit/repo";
+import { toOrganization } from "../organizations/dto";
+import { toMe } from "../users/dto";
+import { csrfTokenFor, type Principal } from "./authenticator";
+import { issueAuthToken } from "./tokens";
+import { verifySecondFactor } from "./totp";
+
+const VERIFY_EMAIL_TTL_MS = 48 * 60 * 60 * 1000;
+
+/** What a procedure knows about the HTTP exchange, to set cookies and record who did what. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+  resHeaders: Headers | null;
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
+
+/** A new password must pass the policy; the answer is a field error naming the field. */
+export function assertPasswordAllowed(password: string, email: string, field = "password"): void {
+  const problem = passwordProblem(password, email);
+  if (problem) throw fieldError(field, problem);
+}
+
+export async function sendVerificationEmail(deps: AppDeps, db: Db, user: { id: string; email: string }) {
+  const token = await issueAuthToken(db, user.id, "verify_email", VERIFY_EMAIL_TTL_MS);
+  const link = `${deps.config.publicUrl}/verify-email?token=${token}`;
+  await deps.mail.send(
+    {
+      to: user.email,
+      subject: "Confirm your email address",
+      text: `Welcome to P2P Sandbox.\n\nConfirm your email address by opening this link within 48 hours:\n${link}\n`,
+    },
+    db,
+  );
+}
+
+/** The signed-in user's session view: user, organization, role and permissions. */
+export async function loadSession(db: Db, userId: string): Promise<Session> {
+  const [user, organization] = await Promise.all([
+    db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom("organizations")
+      .selectAll()
+      .where("id", "=", db.selectFrom("users").select("organizationId").where("id", "=", userId))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return {
+    user: toMe(user),
+    organization: toOrganization(organization),
+    role: user.role,
+    permissions: permissionsFor(user.role, user.isModerator),
+  };
+}
+
+/** Starts a session and hands it to the client both ways: cookie (browsers) and token (scripts). */
+export async function startSession(deps: AppDeps, userId: string, remember: boolean, meta: RequestMeta) {
+  const issued = await deps.identity.startSession(userId, { remember, userAgent: meta.userAgent, ip: meta.ip });
+  for (const cookie of deps.authenticator.sessionCookies(issued, remember))
+    meta.resHeaders?.append("set-cookie", cookie);
+  const session = await loadSession(deps.db, userId);
+  return { ...session, token: issued.token, csrfToken: csrfTokenFor(issued.token) };
+}
+
+export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, meta: RequestMeta) {
+  assertPasswordAllowed(input.password, input.email);
+  const existing = await deps.db.selectFrom("users").select("id").where("email", "=", input.email).executeTakeFirst();
+  if (existing) throw appError("EMAIL_TAKEN", "An account with this email already exists");
+
+  const userId = uuidv7();
+  const organizationId = uuidv7();
+  // Hash (slow) before the transaction so it holds no locks while hashing.
+  const credentials = await deps.identity.createCredentials({ id: userId, email: input.email }, input.password);
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("organizations")
+        .values({ id: organizationId, ...input.organization })
+        .execute();
+      await trx
+        .insertInto("users")
+        .values({
+          id: userId,
+          organizationId,
+          email: input.email,
+          firstName: input.firstName,
+          lastName: input.lastName,
+          role: "admin",
+          ...credentials,
+        })
+        .execute();
+      await sendVerificationEmail(deps, trx, { id: userId, email: input.email });
+      await recordAudit(trx, { organizationId, actorId: userId, action: "auth.signUp", ip: meta.ip });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw appError("EMAIL_TAKEN", "An account with this email already exists");
+    throw err;
+  }
+  return startSession(deps, userId, false, meta);
+}
+
+export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, meta: RequestMeta) {
+  const { signInFailuresPerAccount: perAccount, signInFailuresPerIp: perIp } = deps.rateLimits;
+  const ipKey = meta.ip ?? "unknown";
+  const wait = Math.max(await blockedFor(perAccount, input.email), await blockedFor(perIp, ipKey));
+  if (wait > 0) {
+    throw appError("RATE_LIMITED", `Too many failed sign-ins. Try again in ${wait} seconds.`, { retryAfter: wait });
+  }
+
+  const user = await deps.db
+    .selectFrom("users")
+    .select(["id", "email", "organizationId", "passwordHash", "externalId", "status", "totpSecret", "totpEnabledAt"])
+    .where("email", "=", input.email)
+    .executeTakeFirst();
+
+  const fail = async (reason: string) => {
+    const retryAfter = Math.max(await consume(perAccount, input.email), await consume(perIp, ipKey));
+    await recordAudit(deps.db, {
+      organizationId: user?.organizationId ?? null,
+      actorId: user?.id ?? null,
+      action: retryAfter ? "auth.signIn.rateLimited" : "auth.signIn.failed",
+      ip: meta.ip,
+      metadata: { reason },
+    });
+    if (retryAfter) {
+      throw appError("RATE_LIMITED", `Too many failed sign-ins. Try again in ${retryAfter} seconds.`, { retryAfter });
+    }
+    // The same answer whether or not the email is registered.
+    throw appError("INVALID_CREDENTIALS", "Email or password is incorrect");
+  };
+
+  const passwordOk = await deps.identity.verifyPassword(
+    user ?? { id: "", email: input.email, passwordHash: null, externalId: null },
+    input.password,
+  );
+  if (!user || !passwordOk) return fail("password");
+  if (user.status !== "active") throw appError("ACCOUNT_DEACTIVATED", "This account has been deactivated");
+  if (user.totpEnabledAt) {
+    if (!input.totpCode && !input.recoveryCode) {
+      throw appError("TOTP_REQUIRED", "Enter the code from your authenticator app");
+    }
+    if (!(await verifySecondFactor(deps.db, user, input))) return fail("second factor");
+  }
+
+  await perAccount.delete(input.email);
+  const result = await startSession(deps, user.id, input.rememberMe ?? false, meta);
+  await recordAudit(deps.db, {
+    organizationId: user.organizationId,
+    actorId: user.id,
+    action: "auth.signIn",
+    ip: meta.ip,
+  });
+  return result;
+}
+
+export async function signOut(deps: AppDeps, principal: Principal, meta: RequestMeta, everywhere: boolean) {
+  if (everywhere) await deps.identity.revokeSessions(principal.userId, {});
+  else if (principal.sessionId)
+    await deps.identity.revokeSessions(principal.userId, { sessionId: principal.sessionId });
+  for (const cookie of deps.authenticator.clearCookies()) meta.resHeaders?.append("set-cookie", cookie);
+  if (everywhere) {
+    await recordAudit(deps.db, {
+      organizationId: principal.organizationId,
+      actorId: principal.userId,
+      action: "auth.signOutEverywhere",
+      ip: meta.ip,
+    });
+  }
+  return { ok: true as const };
+}
+
+export async function listSessions(deps: AppDeps, principal: Principal) {
+  const sessions = await deps.identity.listSessions(principal.userId);
+  return { items: sessions.map((s) => ({ ...s, current: s.id === principal.sessionId })) };
+}
+
+export async function revokeSession(deps: AppDeps, principal: Principal, sessionId: string) {
+  const revoked = await deps.identity.revokeSessions(principal.userId, { sessionId });
+  if (!revoked) throw appError("NOT_FOUND", "Session not found");
+  return { ok: true as const };
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import * as OTPAuth from "otpauth";
+import { v7 as uuidv7 } from "uuid";
+import type { AppDeps } from "../../deps";
+import { sha256 } from "../../infra/auth/crypto";
+import type { Db } from "../../infra/postgres/db";
+import { appError } from "../../trpc/errors";
+import { recordAudit } from "../audit/repo";
+import type { Principal } from "./authenticator";
+
+const RECOVERY_CODES = 10;
+const ISSUER = "P2P Sandbox";
+
+const totpFor = (secret: string, label: string) =>
+  new OTPAuth.TOTP({ issuer: ISSUER, label, secret: OTPAuth.Secret.fromBase32(secret) });
+
+/** Accepts the current code and one step either side, for clock drift. */
+const codeMatches = (secret: string, code: string) => totpFor(secret, "").validate({ token: code, window: 1 }) !== null;
+
+/** `abcde-12345`: easy to type from a printout. */
+function newRecoveryCode(): string {
+  const raw = randomBytes(8)
+    .toString("base64url")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "0");
+  return `${raw.slice(0, 5)}-${raw.slice(5, 10).padEnd(5, "0")}`;
+}
+
+/** Checks a sign-in's TOTP code, or uses up one recovery code. */
+export async function verifySecondFactor(
+  db: Db,
+  user: { id: string; totpSecret: string | null },
+  input: { totpCode?: string; recoveryCode?: string },
+): Promise<boolean> {
+  if (input.totpCode) return user.totpSecret !== null && codeMatches(user.totpSecret, input.totpCode);
+  if (!input.recoveryCode) return false;
+  const used = await db
+    .updateTable("recoveryCodes")
+    .set({ usedAt: new Date() })
+    .where("userId", "=", user.id)
+    .where("codeHash", "=", sha256(input.recoveryCode.toLowerCase()))
+    .where("usedAt", "is", null)
+    .returning("id")
+    .executeTakeFirst();
+  return used !== undefined;
+}
+
+async function userWithSecret(db: Db, userId: string) {
+  return db
+    .selectFrom("users")
+    .select(["id", "email", "totpSecret", "totpEnabledAt", "organizationId"])
+    .where("id", "=", userId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Creates a new pending secret; 2FA is on only after `enable` proves the app has it. */
+export async function setupTotp(deps: AppDeps, principal: Principal) {
+  const user = await userWithSecret(deps.db, principal.userId);
+  if (user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is already on");
+  const secret = new OTPAuth.Secret({ size: 20 }).base32;
+  await deps.db.updateTable("users").set({ totpSecret: secret }).where("id", "=", user.id).execute();
+  return { secret, uri: totpFor(secret, user.email).toString() };
+}
+
+export async function enableTotp(deps: AppDeps, principal: Principal, code: string, ip: string | null) {
+  const user = await userWithSecret(deps.db, principal.userId);
+  if (user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is already on");
+  if (!user.totpSecret) throw appError("BAD_REQUEST", "Start with auth.totp.setup");
+  if (!codeMatches(user.totpSecret, code)) throw appError("BAD_REQUEST", "The code is not valid; try the current one");
+  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable("users").set({ totpEnabledAt: new Date() }).where("id", "=", user.id).execute();
+    await trx.deleteFrom("recoveryCodes").where("userId", "=", user.id).execute();
+    await trx
+      .insertInto("recoveryCodes")
+      .values(codes.map((code) => ({ id: uuidv7(), userId: user.id, codeHash: sha256(code) })))
+      .execute();
+    await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.enabled", ip });
+  });
+  return { recoveryCodes: codes };
+}
+
+export async function disableTotp(
+  deps: AppDeps,
+  principal: Principal,
+  proof: { code: string } | { recoveryCode: string },
+  ip: string | null,
+) {
+  const user = await userWithSecret(deps.db, principal.userId);
+  if (!user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is not on");
+  const ok = await verifySecondFactor(
+    deps.db,
+    user,
+    "code" in proof ? { totpCode: proof.code } : { recoveryCode: proof.recoveryCode },
+  );
+  if (!ok) throw appError("BAD_REQUEST", "The code is not valid");
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable("users").set({ totpSecret: null, totpEnabledAt: null }).where("id", "=", user.id).execute();
+    await trx.deleteFrom("recoveryCodes").where("userId", "=", user.id).execute();
+    await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.disabled", ip });
+  });
+  return { ok: true as const };
+}

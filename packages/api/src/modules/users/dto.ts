@@ -1,0 +1,47 @@
+import type { Me, UserProfile } from "@p2p/schemas";
+import type { Selectable } from "kysely";
+import type { OrganizationsTable, UsersTable } from "../../infra/postgres/schema";
+
+export type UserRow = Selectable<UsersTable>;
+
+export function toMe(user: UserRow): Me {
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: user.emailVerifiedAt !== null,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    title: user.title,
+    phone: user.phone,
+    bio: user.bio,
+    avatarFileId: user.avatarFileId,
+    locale: user.locale,
+    timezone: user.timezone,
+    role: user.role,
+    isModerator: user.isModerator,
+    totpEnabled: user.totpEnabledAt !== null,
+    createdAt: user.createdAt,
+  };
+}
+
+/** The visibility rule for profiles: email and phone only inside the user's own organization. */
+export function toProfile(
+  user: UserRow,
+  organization: Pick<Selectable<OrganizationsTable>, "id" | "name">,
+  viewerOrgId: string,
+): UserProfile {
+  const sameOrg = user.organizationId === viewerOrgId;
+  return {
+    id: user.id,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    title: user.title,
+    bio: user.bio,
+    avatarFileId: user.avatarFileId,
+    organization: { id: organization.id, name: organization.name },
+    email: sameOrg ? user.email : null,
+    phone: sameOrg ? user.phone : null,
+    role: user.role,
+    status: user.status,
+  };
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { Id } from "./common";
+import { Organization, OrganizationInput } from "./organizations";
+import { Email, Me, Password, PersonName, Role } from "./users";
+
+export const TotpCode = z.string().regex(/^\d{6}$/, "Enter the 6-digit code");
+export const RecoveryCode = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9]{5}-[a-z0-9]{5}$/i, "Not a recovery code");
+export const OpaqueToken = z.string().min(16).max(256);
+
+export const SignUpInput = z.object({
+  email: Email,
+  password: Password,
+  firstName: PersonName,
+  lastName: PersonName,
+  organization: OrganizationInput,
+});
+
+export const SignInInput = z.object({
+  email: Email,
+  password: z.string().min(1).max(128),
+  rememberMe: z.boolean().optional(),
+  totpCode: TotpCode.optional(),
+  recoveryCode: RecoveryCode.optional(),
+});
+
+/** Platform permissions a client can use to show or hide features; the server checks again. */
+export const Permission = z.enum([
+  "organization.manage",
+  "users.manage",
+  "invitations.manage",
+  "apiKeys.manage",
+  "audit.read",
+  "content.moderate",
+]);
+export type Permission = z.infer<typeof Permission>;
+
+export function permissionsFor(role: z.infer<typeof Role>, isModerator: boolean): Permission[] {
+  const admin: Permission[] = [
+    "organization.manage",
+    "users.manage",
+    "invitations.manage",
+    "apiKeys.manage",
+    "audit.read",
+  ];
+  return [...(role === "admin" ? admin : []), ...(isModerator ? (["content.moderate"] as const) : [])];
+}
+
+export const Session = z.object({
+  user: Me,
+  organization: Organization,
+  role: Role,
+  permissions: z.array(Permission),
+});
+export type Session = z.infer<typeof Session>;
+
+/** Sign-in answer: the bearer token is for non-browser clients; browsers use the cookie set alongside. */
+export const SignInResult = Session.extend({ token: z.string(), csrfToken: z.string() });
+
+export const SessionInfo = z.object({
+  id: Id,
+  current: z.boolean(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  createdAt: z.date(),
+  lastUsedAt: z.date(),
+  expiresAt: z.date(),
+});
+export const SessionList = z.object({ items: z.array(SessionInfo) });
+
+export const RequestPasswordResetInput = z.object({ email: Email });
+export const ResetPasswordInput = z.object({ token: OpaqueToken, password: Password });
+export const VerifyEmailInput = z.object({ token: OpaqueToken });
+
+export const TotpSetup = z.object({ secret: z.string(), uri: z.string() });
+export const TotpEnableInput = z.object({ code: TotpCode });
+export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
+export const TotpDisableInput = z.union([z.object({ code: TotpCode }), z.object({ recoveryCode: RecoveryCode })]);
+
+export const Ok = z.object({ ok: z.literal(true) });

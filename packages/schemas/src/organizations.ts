@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { Id, limits, PageInput, page, requiredText, text } from "./common";
+
+export const Industry = z.enum([
+  "manufacturing",
+  "oil_and_gas",
+  "petrochemicals",
+  "mining",
+  "utilities",
+  "construction",
+  "food_and_beverage",
+  "logistics",
+  "automotive",
+  "pharmaceuticals",
+  "technology",
+  "other",
+]);
+export type Industry = z.infer<typeof Industry>;
+export const OrganizationSize = z.enum(["1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]);
+
+export const OrganizationInput = z.object({
+  name: requiredText(120),
+  industry: Industry,
+  size: OrganizationSize,
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, "Use the two-letter ISO country code, e.g. SA"),
+  city: requiredText(100),
+});
+
+/** What any signed-in user sees of an organization. */
+export const OrganizationPublic = z.object({
+  id: Id,
+  name: z.string(),
+  industry: Industry,
+  size: OrganizationSize,
+  country: z.string(),
+  city: z.string(),
+  description: z.string().nullable(),
+  website: z.string().nullable(),
+  logoFileId: Id.nullable(),
+});
+export type OrganizationPublic = z.infer<typeof OrganizationPublic>;
+
+export const Organization = OrganizationPublic.extend({ createdAt: z.date(), updatedAt: z.date() });
+export type Organization = z.infer<typeof Organization>;
+
+export const UpdateOrganizationInput = OrganizationInput.partial().extend({
+  description: text(limits.mediumText).nullish(),
+  website: z
+    .url({ protocol: /^https?$/ })
+    .max(300)
+    .nullish(),
+});
+export const SetLogoInput = z.object({ fileId: Id.nullable() });
+
+export const OrganizationStats = z.object({
+  memberCount: z.number().int(),
+  activeMembers30d: z.number().int(),
+  topics: z.number().int(),
+  posts: z.number().int(),
+  useCases: z.number().int(),
+  storageBytes: z.number().int(),
+});
+
+export const DirectoryInput = PageInput.extend({
+  q: text(100).optional(),
+  industry: Industry.optional(),
+  city: text(100).optional(),
+});
+export const Directory = page(OrganizationPublic);
