@@ -26,16 +26,22 @@ export function createRateLimits(redis: RedisClients, config: Config) {
 /** Seconds until the limiter allows again, or 0 when it allows now. */
 export async function blockedFor(limiter: RateLimiterRedis, key: string): Promise<number> {
   const res = await limiter.get(key);
-  return res && res.consumedPoints > limiter.points ? Math.ceil(res.msBeforeNext / 1000) : 0;
+  return res && res.consumedPoints >= limiter.points ? Math.ceil(res.msBeforeNext / 1000) : 0;
 }
 
-/** Consumes one point; returns seconds to wait when that exhausted the limit, else 0. */
-export async function consume(limiter: RateLimiterRedis, key: string): Promise<number> {
+/**
+ * Consumes one point. `rejected`: this call was over the limit. `retryAfter`: seconds until the
+ * window resets once the limit is used up (by this call or before), else 0.
+ */
+export async function consume(
+  limiter: RateLimiterRedis,
+  key: string,
+): Promise<{ rejected: boolean; retryAfter: number }> {
   try {
-    await limiter.consume(key);
-    return 0;
+    const res = await limiter.consume(key);
+    return { rejected: false, retryAfter: res.remainingPoints > 0 ? 0 : Math.ceil(res.msBeforeNext / 1000) };
   } catch (err) {
-    if (err instanceof RateLimiterRes) return Math.ceil(err.msBeforeNext / 1000);
+    if (err instanceof RateLimiterRes) return { rejected: true, retryAfter: Math.ceil(err.msBeforeNext / 1000) };
     throw err;
   }
 }

@@ -10,7 +10,7 @@ const RESET_TTL_MS = 60 * 60 * 1000;
 
 /** Always answers ok, so the reply never tells whether an email is registered. */
 export async function requestPasswordReset(deps: AppDeps, email: string, ip: string | null) {
-  if (await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)) return { ok: true as const };
+  if ((await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)).rejected) return { ok: true as const };
   const user = await deps.db
     .selectFrom("users")
     .select(["id", "email", "organizationId"])
@@ -82,8 +82,8 @@ export async function resendVerification(deps: AppDeps, principal: Principal) {
     .where("id", "=", principal.userId)
     .executeTakeFirstOrThrow();
   if (user.emailVerifiedAt) return { ok: true as const };
-  const wait = await consume(deps.rateLimits.emailsPerAddress, `verify:${user.email}`);
-  if (wait) throw appError("RATE_LIMITED", `Too many emails. Try again in ${wait} seconds.`, { retryAfter: wait });
+  const { rejected, retryAfter: wait } = await consume(deps.rateLimits.emailsPerAddress, `verify:${user.email}`);
+  if (rejected) throw appError("RATE_LIMITED", `Too many emails. Try again in ${wait} seconds.`, { retryAfter: wait });
   await deps.db.transaction().execute((trx) => sendVerificationEmail(deps, trx, user));
   return { ok: true as const };
 }

@@ -122,7 +122,8 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
     .executeTakeFirst();
 
   const fail = async (reason: string) => {
-    const retryAfter = Math.max(await consume(perAccount, input.email), await consume(perIp, ipKey));
+    const [account, ip] = await Promise.all([consume(perAccount, input.email), consume(perIp, ipKey)]);
+    const retryAfter = Math.max(account.retryAfter, ip.retryAfter);
     await recordAudit(deps.db, {
       organizationId: user?.organizationId ?? null,
       actorId: user?.id ?? null,

@@ -1,0 +1,361 @@
+import {
+  lastMail,
+  signIn,
+  signUpAdmin,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+  uniqueEmail,
+} from "@p2p/testkit";
+import { TRPCClientError } from "@trpc/client";
+import * as OTPAuth from "otpauth";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./helpers";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: { SIGNIN_MAX_FAILURES_PER_ACCOUNT: "3" } });
+});
+afterAll(async () => server?.close());
+
+/** The error a call fails with (tRPC's data: code, appCode, issues). */
+async function failure(p: Promise<unknown>) {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof TRPCClientError)) throw new Error(`expected the call to fail, got ${String(err)}`);
+  return { message: err.message, ...(err.data as { code: string; appCode: string; issues?: { path: string }[] }) };
+}
+
+const signUpInput = (email: string, password = TEST_PASSWORD) => ({
+  email,
+  password,
+  firstName: "Sara",
+  lastName: "Ali",
+  organization: {
+    name: "Gulf Plastics",
+    industry: "manufacturing" as const,
+    size: "51-200" as const,
+    country: "SA",
+    city: "Dammam",
+  },
+});
+
+const count = async (table: "users" | "organizations") =>
+  Number(
+    (
+      await server.deps.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe("auth.signUp", () => {
+  it("creates the organization and its first admin, emails a verification link, and starts a session", async () => {
+    const email = uniqueEmail("founder");
+    const result = await server.client().auth.signUp.mutate(signUpInput(email.toUpperCase()));
+    expect(result.user).toMatchObject({ email, firstName: "Sara", role: "admin", emailVerified: false });
+    expect(result.organization).toMatchObject({ name: "Gulf Plastics", city: "Dammam", country: "SA" });
+    expect(result.permissions).toContain("users.manage");
+    expect(result.token).toMatch(/\./);
+    const mail = await lastMail(server, email);
+    expect(mail.subject).toBe("Confirm your email address");
+    const me = await server.client({ token: result.token }).auth.me.query();
+    expect(me.user.id).toBe(result.user.id);
+  });
+
+  it("refuses a taken email, whatever its case, and writes nothing", async () => {
+    const email = uniqueEmail("dup");
+    await server.client().auth.signUp.mutate(signUpInput(email));
+    const [users, orgs] = [await count("users"), await count("organizations")];
+    const err = await failure(server.client().auth.signUp.mutate(signUpInput(email.toUpperCase())));
+    expect(err.appCode).toBe("EMAIL_TAKEN");
+    expect([await count("users"), await count("organizations")]).toEqual([users, orgs]);
+  });
+
+  it.each([
+    ["too short", "short1", /at least 10/],
+    ["too common", "password123", /too common/],
+    ["the email itself", "EMAIL", /email address/],
+  ])("refuses a weak password (%s) with a field error and writes nothing", async (_, password, why) => {
+    const email = uniqueEmail("weak");
+    const users = await count("users");
+    const err = await failure(
+      server.client().auth.signUp.mutate(signUpInput(email, password === "EMAIL" ? email : password)),
+    );
+    expect(err.code).toBe("BAD_REQUEST");
+    expect(err.issues?.map((i) => i.path)).toEqual(["password"]);
+    expect(err.message).toMatch(why);
+    expect(await count("users")).toBe(users);
+  });
+
+  it("names every bad field", async () => {
+    const err = await failure(
+      server.client().auth.signUp.mutate({
+        ...signUpInput("not-an-email"),
+        organization: { ...signUpInput("x@y.z").organization, country: "Saudi", name: "" },
+      }),
+    );
+    expect(err.issues?.map((i) => i.path).sort()).toEqual(["email", "organization.country", "organization.name"]);
+  });
+});
+
+describe("auth.signIn and sessions", () => {
+  it("gives the same answer for a wrong password and an unknown email", async () => {
+    const admin = await signUpAdmin(server);
+    const wrong = await failure(
+      server.client().auth.signIn.mutate({ email: admin.email, password: "wrong password!" }),
+    );
+    const unknown = await failure(
+      server.client().auth.signIn.mutate({ email: uniqueEmail("nobody"), password: "wrong password!" }),
+    );
+    expect(wrong).toMatchObject({ code: "UNAUTHORIZED", appCode: "INVALID_CREDENTIALS" });
+    expect(unknown.appCode).toBe(wrong.appCode);
+    expect(unknown.message).toBe(wrong.message);
+  });
+
+  it("anonymous callers get UNAUTHORIZED; a forged token too", async () => {
+    expect((await failure(server.client().auth.me.query())).code).toBe("UNAUTHORIZED");
+    const admin = await signUpAdmin(server);
+    const forged = `${admin.token.split(".")[0]}.${"A".repeat(43)}`;
+    expect((await failure(server.client({ token: forged }).auth.me.query())).code).toBe("UNAUTHORIZED");
+  });
+
+  it("lists sessions, revokes one, signs out, and signs out everywhere", async () => {
+    const admin = await signUpAdmin(server);
+    const laptop = await signIn(server, admin.email);
+    const phone = await signIn(server, admin.email);
+    const { items } = await laptop.client.auth.sessions.list.query();
+    expect(items).toHaveLength(3);
+    expect(items.filter((s) => s.current).map((s) => s.id)).toEqual([laptop.token.split(".")[0]]);
+
+    await laptop.client.auth.sessions.revoke.mutate({ id: phone.token.split(".")[0] as string });
+    expect((await failure(phone.client.auth.me.query())).code).toBe("UNAUTHORIZED");
+
+    const other = await signUpAdmin(server);
+    const notMine = await failure(
+      other.client.auth.sessions.revoke.mutate({ id: admin.token.split(".")[0] as string }),
+    );
+    expect(notMine.code).toBe("NOT_FOUND");
+    await admin.client.auth.me.query(); // untouched
+
+    await laptop.client.auth.signOut.mutate();
+    expect((await failure(laptop.client.auth.me.query())).code).toBe("UNAUTHORIZED");
+    await admin.client.auth.me.query();
+
+    const again = await signIn(server, admin.email);
+    await again.client.auth.signOutEverywhere.mutate();
+    for (const c of [admin.client, again.client]) expect((await failure(c.auth.me.query())).code).toBe("UNAUTHORIZED");
+  });
+
+  it("rate-limits a brute-force run per account, with a retry-after and an audit entry", async () => {
+    const admin = await signUpAdmin(server);
+    for (let i = 0; i < 2; i++) {
+      const err = await failure(
+        server.client().auth.signIn.mutate({ email: admin.email, password: `guess-${i}-xxxx` }),
+      );
+      expect(err.appCode).toBe("INVALID_CREDENTIALS");
+    }
+    const third = await failure(server.client().auth.signIn.mutate({ email: admin.email, password: "guess-3-xxxx" }));
+    expect(third.appCode).toBe("RATE_LIMITED");
+    // Even the right password waits now.
+    const blocked = await failure(server.client().auth.signIn.mutate({ email: admin.email, password: admin.password }));
+    expect(blocked).toMatchObject({ code: "TOO_MANY_REQUESTS", appCode: "RATE_LIMITED" });
+    expect(blocked.message).toMatch(/Try again in \d+ seconds/);
+    const actions = await server.deps.db
+      .selectFrom("auditLog")
+      .select("action")
+      .where("actorId", "=", admin.userId)
+      .execute();
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["auth.signIn.failed", "auth.signIn.rateLimited"]),
+    );
+  });
+});
+
+describe("browser sessions: cookies and anti-CSRF", () => {
+  async function cookieSignIn(email: string) {
+    const res = await fetch(`${server.url}/trpc/auth.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: { email, password: TEST_PASSWORD } }),
+    });
+    expect(res.status).toBe(200);
+    const setCookies = res.headers.getSetCookie();
+    const session = setCookies.find((c) => c.startsWith("p2p_session="));
+    const csrf = setCookies.find((c) => c.startsWith("p2p_csrf="));
+    return { session, csrf, cookie: [session, csrf].map((c) => c?.split(";")[0]).join("; ") };
+  }
+
+  it("sets an httpOnly SameSite=Lax session cookie and a readable CSRF cookie", async () => {
+    const admin = await signUpAdmin(server);
+    const { session, csrf } = await cookieSignIn(admin.email);
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Lax/);
+    expect(csrf).not.toMatch(/HttpOnly/);
+  });
+
+  it("accepts cookie-authenticated reads, and mutations only with the anti-CSRF header", async () => {
+    const admin = await signUpAdmin(server);
+    const { cookie } = await cookieSignIn(admin.email);
+    const csrfToken = cookie.match(/p2p_csrf=([^;]+)/)?.[1] ?? "";
+    const browser = server.client({ cookies: cookie });
+    expect((await browser.auth.me.query()).user.email).toBe(admin.email);
+    const forged = await failure(browser.auth.resendVerification.mutate());
+    expect(forged.code).toBe("FORBIDDEN");
+    const withHeader = server.client({ cookies: cookie, headers: { "x-csrf-token": csrfToken } });
+    await expect(withHeader.auth.resendVerification.mutate()).resolves.toEqual({ ok: true });
+  });
+});
+
+describe("password reset and email verification", () => {
+  it("resets a password with a single-use emailed link and revokes existing sessions", async () => {
+    const admin = await signUpAdmin(server);
+    await server.client().auth.requestPasswordReset.mutate({ email: admin.email });
+    const { token, subject } = await lastMail(server, admin.email);
+    expect(subject).toBe("Reset your password");
+    const next = "a brand new passphrase 42";
+    await server.client().auth.resetPassword.mutate({ token: token as string, password: next });
+
+    expect((await failure(admin.client.auth.me.query())).code).toBe("UNAUTHORIZED");
+    expect((await failure(signIn(server, admin.email, admin.password))).appCode).toBe("INVALID_CREDENTIALS");
+    await signIn(server, admin.email, next);
+    const reuse = await failure(server.client().auth.resetPassword.mutate({ token: token as string, password: next }));
+    expect(reuse.appCode).toBe("INVALID_TOKEN");
+  });
+
+  it("says ok for an unknown email and sends nothing", async () => {
+    const email = uniqueEmail("ghost");
+    await expect(server.client().auth.requestPasswordReset.mutate({ email })).resolves.toEqual({ ok: true });
+    expect(await server.deps.mail.outbox(email)).toEqual([]);
+  });
+
+  it("refuses an expired reset link", async () => {
+    const admin = await signUpAdmin(server);
+    await server.client().auth.requestPasswordReset.mutate({ email: admin.email });
+    const { token } = await lastMail(server, admin.email);
+    await server.deps.db
+      .updateTable("authTokens")
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where("userId", "=", admin.userId)
+      .execute();
+    const err = await failure(
+      server.client().auth.resetPassword.mutate({ token: token as string, password: "another passphrase 7" }),
+    );
+    expect(err.appCode).toBe("INVALID_TOKEN");
+    await signIn(server, admin.email); // old password still works
+  });
+
+  it("verifies an email once; resending sends a fresh link", async () => {
+    const admin = await signUpAdmin(server);
+    await admin.client.auth.resendVerification.mutate();
+    const mails = await server.deps.mail.outbox(admin.email);
+    expect(mails.map((m) => m.subject)).toEqual(["Confirm your email address", "Confirm your email address"]);
+    const { token } = await lastMail(server, admin.email);
+    await server.client().auth.verifyEmail.mutate({ token: token as string });
+    await waitFor(async () => (await admin.client.auth.me.query()).user.emailVerified);
+    const again = await failure(server.client().auth.verifyEmail.mutate({ token: token as string }));
+    expect(again.appCode).toBe("INVALID_TOKEN");
+  });
+});
+
+describe("two-factor authentication", () => {
+  it("sets up, enables with a code, requires it at sign-in, accepts a recovery code once, and disables", async () => {
+    const admin = await signUpAdmin(server);
+    const { secret, uri } = await admin.client.auth.totp.setup.mutate();
+    expect(uri).toMatch(/^otpauth:\/\/totp\//);
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+
+    const wrong = await failure(
+      admin.client.auth.totp.enable.mutate({ code: "000000" === totp.generate() ? "111111" : "000000" }),
+    );
+    expect(wrong.code).toBe("BAD_REQUEST");
+    const { recoveryCodes } = await admin.client.auth.totp.enable.mutate({ code: totp.generate() });
+    expect(recoveryCodes).toHaveLength(10);
+
+    const noCode = await failure(server.client().auth.signIn.mutate({ email: admin.email, password: admin.password }));
+    expect(noCode.appCode).toBe("TOTP_REQUIRED");
+    await server
+      .client()
+      .auth.signIn.mutate({ email: admin.email, password: admin.password, totpCode: totp.generate() });
+
+    const recoveryCode = recoveryCodes[0] as string;
+    await server.client().auth.signIn.mutate({ email: admin.email, password: admin.password, recoveryCode });
+    const reused = await failure(
+      server.client().auth.signIn.mutate({ email: admin.email, password: admin.password, recoveryCode }),
+    );
+    expect(reused.appCode).toBe("INVALID_CREDENTIALS");
+
+    await admin.client.auth.totp.disable.mutate({ code: totp.generate() });
+    await signIn(server, admin.email);
+    expect((await admin.client.auth.me.query()).user.totpEnabled).toBe(false);
+  });
+});
+
+describe("sessions across nodes and restarts", () => {
+  it("a session revoked on one node stops working on another within seconds", async () => {
+    const nodeB = await startTestServer({ stores: server.stores });
+    try {
+      const admin = await signUpAdmin(server);
+      const onB = nodeB.client({ token: admin.token });
+      await onB.auth.me.query(); // now cached on node B
+      await admin.client.auth.signOut.mutate(); // through node A
+      await waitFor(
+        async () =>
+          await onB.auth.me.query().then(
+            () => false,
+            () => true,
+          ),
+        3_000,
+      );
+    } finally {
+      await nodeB.close();
+    }
+  });
+
+  it("a session survives a server restart", async () => {
+    const admin = await signUpAdmin(server);
+    const restarted = await startTestServer({ stores: server.stores });
+    try {
+      const me = await restarted.client({ token: admin.token }).auth.me.query();
+      expect(me.user.id).toBe(admin.userId);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it("rotates a cookie session's secret and keeps the old one valid briefly", async () => {
+    const node = await startTestServer({ stores: server.stores, env: { SESSION_ROTATE_HOURS: "0.0002" } });
+    try {
+      const admin = await signUpAdmin(server);
+      const signInRes = await fetch(`${node.url}/trpc/auth.signIn`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: { email: admin.email, password: admin.password } }),
+      });
+      const oldCookie =
+        signInRes.headers
+          .getSetCookie()
+          .find((c) => c.startsWith("p2p_session="))
+          ?.split(";")[0] ?? "";
+      await new Promise((r) => setTimeout(r, 1_000));
+      const res = await fetch(`${node.url}/trpc/auth.me`, { headers: { cookie: oldCookie } });
+      expect(res.status).toBe(200);
+      const rotated =
+        res.headers
+          .getSetCookie()
+          .find((c) => c.startsWith("p2p_session="))
+          ?.split(";")[0] ?? "";
+      expect(rotated).toMatch(/^p2p_session=/);
+      expect(rotated).not.toBe(oldCookie);
+      expect((await fetch(`${node.url}/trpc/auth.me`, { headers: { cookie: rotated } })).status).toBe(200);
+      expect((await fetch(`${node.url}/trpc/auth.me`, { headers: { cookie: oldCookie } })).status).toBe(200);
+      const hashes = await server.deps.db.selectFrom("sessions").select("secretHash").execute();
+      expect(hashes.every((h) => !oldCookie.includes(h.secretHash))).toBe(true);
+    } finally {
+      await node.close();
+    }
+  });
+});
