@@ -107,6 +107,12 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     }),
   );
 
+  if (config.env === "development") {
+    // The development inbox: without SMTP, mail stays in the outbox table; the seed script and
+    // frontend developers read verification and invitation links here.
+    app.get("/dev/outbox", async (c) => c.json(await deps.mail.outbox(c.req.query("to") ?? "", 20)));
+  }
+
   app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
   app.onError((err, c) => {
     logger.error({ err, requestId: c.get("requestId") }, "unhandled error");

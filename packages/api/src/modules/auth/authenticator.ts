@@ -39,6 +39,7 @@ interface ApiKeyAuth {
   createdBy: string;
   role: Role;
   secretHash: string;
+  lastUsedAt: Date | null;
 }
 
 export interface AuthRequest {
@@ -132,7 +133,7 @@ export class Authenticator {
       key =
         (await this.db
           .selectFrom("apiKeys")
-          .select(["organizationId", "createdBy", "role", "secretHash"])
+          .select(["organizationId", "createdBy", "role", "secretHash", "lastUsedAt"])
           .where("id", "=", parts.id)
           .where("revokedAt", "is", null)
           .executeTakeFirst()) ?? null;
@@ -141,6 +142,12 @@ export class Authenticator {
     if (!key || !safeEqual(sha256(parts.secret), key.secretHash)) return null;
     const creator = await this.user(key.createdBy);
     if (!creator?.active || creator.organizationId !== key.organizationId) return null;
+    // Admins see "last used" with hourly precision; stamping the cached row first keeps every other
+    // request on this node write-free until the hour is up.
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60 * 60 * 1000) {
+      key.lastUsedAt = new Date();
+      await this.db.updateTable("apiKeys").set({ lastUsedAt: key.lastUsedAt }).where("id", "=", parts.id).execute();
+    }
     return {
       principal: {
         userId: key.createdBy,

@@ -43,19 +43,24 @@ export async function sendVerificationEmail(deps: AppDeps, db: Db, user: { id: s
   );
 }
 
-/** The signed-in user's session view: user, organization, role and permissions. */
+/** The signed-in user's session view: user, organization, role and permissions (one query). */
 export async function loadSession(db: Db, userId: string): Promise<Session> {
-  const [user, organization] = await Promise.all([
-    db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirstOrThrow(),
-    db
-      .selectFrom("organizations")
-      .selectAll()
-      .where("id", "=", db.selectFrom("users").select("organizationId").where("id", "=", userId))
-      .executeTakeFirstOrThrow(),
-  ]);
+  const row = await db
+    .selectFrom("users")
+    .innerJoin("organizations as o", "o.id", "users.organizationId")
+    .selectAll("users")
+    .select((eb) => eb.fn.toJson("o").as("organization"))
+    .where("users.id", "=", userId)
+    .executeTakeFirstOrThrow();
+  const { organization, ...user } = row;
   return {
     user: toMe(user),
-    organization: toOrganization(organization),
+    // JSON carries timestamps as strings.
+    organization: toOrganization({
+      ...organization,
+      createdAt: new Date(organization.createdAt),
+      updatedAt: new Date(organization.updatedAt),
+    }),
     role: user.role,
     permissions: permissionsFor(user.role, user.isModerator),
   };
