@@ -359,3 +359,62 @@ describe("sessions across nodes and restarts", () => {
     }
   });
 });
+
+describe("WebSocket authentication", () => {
+  it("authenticates subscriptions with the token in connectionParams, and tells the client when its session ends", async () => {
+    const admin = await signUpAdmin(server);
+    const ended = new Promise<string>((resolve, reject) => {
+      admin.client.auth.onSessionEnded.subscribe(undefined, { onData: (e) => resolve(e.reason), onError: reject });
+    });
+    // Subscriptions are attached asynchronously; sign out once the listener is in place.
+    await new Promise((r) => setTimeout(r, 300));
+    const other = await signIn(server, admin.email);
+    await other.client.auth.sessions.revoke.mutate({ id: admin.token.split(".")[0] as string });
+    expect(await ended).toBe("revoked");
+  });
+
+  it("refuses a subscription without credentials", async () => {
+    const err = await new Promise<unknown>((resolve) => {
+      server.client().auth.onSessionEnded.subscribe(undefined, { onError: resolve });
+    });
+    expect(err).toBeInstanceOf(TRPCClientError);
+    expect((err as TRPCClientError<never>).data?.code).toBe("UNAUTHORIZED");
+  });
+
+  it("accepts the session cookie on upgrade from an allowed origin only", async () => {
+    const admin = await signUpAdmin(server);
+    const res = await fetch(`${server.url}/trpc/auth.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: { email: admin.email, password: admin.password } }),
+    });
+    const cookie =
+      res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith("p2p_session="))
+        ?.split(";")[0] ?? "";
+    const { default: WebSocket } = await import("ws");
+    const subscribeWith = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc`, { headers: { cookie, origin } });
+        ws.on("open", () =>
+          ws.send(
+            JSON.stringify({
+              id: 1,
+              method: "subscription",
+              params: { path: "auth.onSessionEnded", input: { json: null } },
+            }),
+          ),
+        );
+        ws.on("message", (raw) => {
+          const msg = JSON.parse(String(raw));
+          if (msg.id !== 1) return;
+          ws.close();
+          // superjson wraps the error shape in `json`.
+          resolve(msg.error ? msg.error.json.data.code : msg.result.type);
+        });
+      });
+    expect(await subscribeWith("http://localhost:5173")).toBe("started");
+    expect(await subscribeWith("https://evil.example")).toBe("UNAUTHORIZED");
+  });
+});

@@ -29,7 +29,12 @@ const t = initTRPC.context<Context>().create({
     const issues = error.code === "BAD_REQUEST" ? fieldIssues(error.cause) : undefined;
     const appCode = appCodeFor(error);
     const internal = appCode === "INTERNAL";
-    let message = internal ? "Internal server error" : shape.message;
+    // Parser messages describe our internals, not the caller's mistake.
+    let message = internal
+      ? "Internal server error"
+      : error.code === "PARSE_ERROR"
+        ? "Malformed request"
+        : shape.message;
     if (issues) {
       message = `Invalid input: ${issues
         .slice(0, 3)

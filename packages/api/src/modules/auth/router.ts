@@ -40,6 +40,12 @@ export const authRouter = router({
   signOutEverywhere: authedProcedure
     .output(Ok)
     .mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), true)),
+  /** Yields once, `{ reason: "revoked" }`, when the caller's session ends elsewhere. */
+  onSessionEnded: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    if (ctx.principal.sessionId && (await auth.sessionEnded(ctx.deps, ctx.principal.sessionId, signal))) {
+      yield { reason: "revoked" as const };
+    }
+  }),
   me: authedProcedure.output(Session).query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId)),
   sessions: router({
     list: authedProcedure.output(SessionList).query(({ ctx }) => auth.listSessions(ctx.deps, ctx.principal)),

@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { signUpAdmin, startTestServer, TEST_PASSWORD, type TestServer, uniqueEmail } from "@p2p/testkit";
+import type { StartedTestContainer } from "testcontainers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The image SuperTokens documents for self-hosting; with no POSTGRESQL_* settings it runs on an
+// in-memory database, which is all a test needs.
+const CORE_IMAGE = "registry.supertokens.io/supertokens/supertokens-postgresql";
+
+/** Same rule as the testkit: a Docker engine that answers `docker info`, unless P2P_NO_DOCKER is set. */
+function dockerAvailable(): boolean {
+  if (process.env.P2P_NO_DOCKER) return false;
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const docker = dockerAvailable();
+
+describe.skipIf(!docker)(
+  `SuperTokens provider (needs a Docker engine for the SuperTokens core${docker ? "" : "; none here"})`,
+  () => {
+    let core: StartedTestContainer | undefined;
+    let server: TestServer | undefined;
+    const running = () => server as TestServer;
+
+    beforeAll(async () => {
+      const { GenericContainer, Wait } = await import("testcontainers");
+      core = await new GenericContainer(CORE_IMAGE)
+        .withExposedPorts(3567)
+        .withWaitStrategy(Wait.forHttp("/hello", 3567))
+        .start();
+      server = await startTestServer({
+        env: { SUPERTOKENS_CONNECTION_URI: `http://${core.getHost()}:${core.getMappedPort(3567)}` },
+      });
+    }, 180_000);
+
+    afterAll(async () => {
+      await server?.close();
+      await core?.stop();
+    });
+
+    const credentialUser = (userId: string) =>
+      running()
+        .deps.db.selectFrom("users")
+        .select(["id", "email", "passwordHash", "externalId"])
+        .where("id", "=", userId)
+        .executeTakeFirstOrThrow();
+
+    it("is the active provider, and sign-up through the API stores a SuperTokens user id", async () => {
+      expect(running().deps.identity.name).toBe("supertokens");
+      const admin = await signUpAdmin(running());
+      const user = await credentialUser(admin.userId);
+      expect(user.passwordHash).toBeNull();
+      expect(user.externalId).toEqual(expect.any(String));
+      await expect(admin.client.auth.me.query()).resolves.toMatchObject({ user: { id: admin.userId } });
+    });
+
+    it("creates credentials and checks passwords against them", async () => {
+      const { identity } = running().deps;
+      const email = uniqueEmail("st");
+      const created = await identity.createCredentials({ id: randomUUID(), email }, TEST_PASSWORD);
+      expect(created).toEqual({ passwordHash: null, externalId: expect.any(String) });
+      const user = { id: randomUUID(), email, ...created };
+
+      expect(await identity.verifyPassword(user, TEST_PASSWORD)).toBe(true);
+      expect(await identity.verifyPassword(user, "not the password")).toBe(false);
+      // The right password of another SuperTokens user does not prove this one.
+      expect(await identity.verifyPassword({ ...user, externalId: randomUUID() }, TEST_PASSWORD)).toBe(false);
+      await expect(identity.createCredentials({ id: randomUUID(), email }, TEST_PASSWORD)).rejects.toThrow(
+        /already has an account/,
+      );
+    });
+
+    it("starts, resolves, lists and revokes sessions", async () => {
+      const { identity } = running().deps;
+      const admin = await signUpAdmin(running());
+      const other = await signUpAdmin(running());
+      const issued = await identity.startSession(admin.userId, {
+        remember: true,
+        userAgent: "vitest",
+        ip: "203.0.113.9",
+      });
+      expect(issued.expiresAt.getTime()).toBeGreaterThan(Date.now());
+
+      expect(await identity.resolveSession(issued.token, { rotate: true })).toEqual({
+        sessionId: issued.sessionId,
+        userId: admin.userId,
+        remember: true,
+      });
+      expect(await identity.resolveSession(`${issued.token}x`, { rotate: false })).toBeNull();
+      expect(await identity.resolveSession("not-a-token", { rotate: false })).toBeNull();
+
+      const sessions = await identity.listSessions(admin.userId);
+      expect(sessions).toHaveLength(2); // the sign-up session and this one
+      expect(sessions).toContainEqual(
+        expect.objectContaining({
+          id: issued.sessionId,
+          userAgent: "vitest",
+          ip: "203.0.113.9",
+          expiresAt: issued.expiresAt,
+        }),
+      );
+
+      // Another user cannot revoke it; its owner can, and the token stops working at once.
+      expect(await identity.revokeSessions(other.userId, { sessionId: issued.sessionId })).toBe(0);
+      expect(await identity.revokeSessions(admin.userId, { sessionId: issued.sessionId })).toBe(1);
+      expect(await identity.resolveSession(issued.token, { rotate: false })).toBeNull();
+
+      // "Everywhere" ends the sign-up session too, so the API no longer accepts its bearer token.
+      expect(await identity.revokeSessions(admin.userId, {})).toBe(1);
+      await expect(admin.client.auth.me.query()).rejects.toThrow();
+      expect(await identity.listSessions(admin.userId)).toEqual([]);
+      await expect(other.client.auth.me.query()).resolves.toMatchObject({ user: { id: other.userId } });
+    });
+
+    it("sets a new password", async () => {
+      const { identity } = running().deps;
+      const admin = await signUpAdmin(running());
+      const user = await credentialUser(admin.userId);
+      await expect(identity.setPassword(user, "a brand new passphrase")).resolves.toEqual({
+        passwordHash: null,
+        externalId: user.externalId,
+      });
+      expect(await identity.verifyPassword(user, "a brand new passphrase")).toBe(true);
+      expect(await identity.verifyPassword(user, TEST_PASSWORD)).toBe(false);
+    });
+  },
+);
