@@ -1,13 +1,13 @@
 import { trpcServer } from "@hono/trpc-server";
 import type { AnyRouter } from "@trpc/server";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./deps";
 import { checkReadiness } from "./infra/health";
-import { httpError } from "./infra/http/errors";
+import { httpError, limitBody } from "./infra/http/errors";
+import { fileRoutes } from "./modules/files/routes";
 import { createContext } from "./trpc/context";
 import { appRouter } from "./trpc/router";
 
@@ -56,7 +56,15 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     cors({
       origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
       credentials: true,
-      allowHeaders: ["content-type", "authorization", "x-request-id", "x-csrf-token", "trpc-accept"],
+      allowHeaders: [
+        "content-type",
+        "authorization",
+        "x-request-id",
+        "x-csrf-token",
+        "trpc-accept",
+        "x-file-name",
+        "idempotency-key",
+      ],
       exposeHeaders: ["x-request-id"],
       maxAge: 600,
     }),
@@ -68,17 +76,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     return c.json(readiness, readiness.status === "ok" ? 200 : 503);
   });
 
-  app.use(
-    "/trpc/*",
-    bodyLimit({
-      maxSize: config.limits.maxBodyBytes,
-      onError: (c) => {
-        // The rest of the body is not read, so the connection cannot be reused.
-        c.header("connection", "close");
-        return httpError(c, 413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${config.limits.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use("/trpc/*", limitBody(config.limits.maxBodyBytes, "Request body"));
   app.use(
     "/trpc/*",
     trpcServer({
@@ -112,6 +110,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     // frontend developers read verification and invitation links here.
     app.get("/dev/outbox", async (c) => c.json(await deps.mail.outbox(c.req.query("to") ?? "", 20)));
   }
+
+  app.route("/files", fileRoutes(deps));
 
   app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
   app.onError((err, c) => {

@@ -1,27 +1,49 @@
 import { z } from "zod";
 import { Id } from "./common";
 
+/** Upload limits. The server's MAX_UPLOAD_BYTES may lower `uploadBytes`; the others are fixed rules. */
+export const fileLimits = {
+  /** Largest upload (the default of MAX_UPLOAD_BYTES). */
+  uploadBytes: 10 * 1024 * 1024,
+  /** Largest organization logo or avatar. */
+  imageBytes: 2 * 1024 * 1024,
+  name: 200,
+  idempotencyKey: 100,
+} as const;
+
 /** Content types the server accepts for upload, grouped by what they may be used for. */
 export const imageContentTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"] as const;
-export const documentContentTypes = [
-  "application/pdf",
-  "text/plain",
-  "text/csv",
+export const officeContentTypes = [
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 ] as const;
+export const textContentTypes = ["text/plain", "text/csv"] as const;
+export const documentContentTypes = ["application/pdf", ...textContentTypes, ...officeContentTypes] as const;
 export const uploadContentTypes = [...imageContentTypes, ...documentContentTypes] as const;
 export const UploadContentType = z.enum(uploadContentTypes);
 export type UploadContentType = z.infer<typeof UploadContentType>;
+
+const isOneOf =
+  <T extends string>(list: readonly T[]) =>
+  (contentType: string): contentType is T =>
+    (list as readonly string[]).includes(contentType);
+export const isImageContentType = isOneOf(imageContentTypes);
+export const isOfficeContentType = isOneOf(officeContentTypes);
+export const isTextContentType = isOneOf(textContentTypes);
 
 export const FileName = z
   .string()
   .trim()
   .min(1)
-  .max(200)
-  .regex(/^[^/\\\0]+$/, "File name must not contain slashes");
+  .max(fileLimits.name)
+  // Control characters would break the Content-Disposition header the name is served with.
+  .regex(/^[^/\\\p{Cc}]+$/u, "File name must not contain slashes or control characters");
 
+/** The `Idempotency-Key` header of an upload: a retry with the same key returns the first file. */
+export const IdempotencyKey = z.string().trim().min(1).max(fileLimits.idempotencyKey);
+
+/** `createdAt` is a Date through tRPC and an ISO string in the JSON of `POST /files`. */
 export const FileMeta = z.object({
   id: Id,
   name: z.string(),
@@ -32,4 +54,4 @@ export const FileMeta = z.object({
 });
 export type FileMeta = z.infer<typeof FileMeta>;
 
-export const GetFileInput = z.object({ id: Id });
+export const FileIdInput = z.object({ id: Id });

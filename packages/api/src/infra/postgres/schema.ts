@@ -12,6 +12,12 @@ export interface Database {
   apiKeys: ApiKeysTable;
   auditLog: AuditLogTable;
   files: FilesTable;
+  forumCategories: ForumCategoriesTable;
+  forumTopics: ForumTopicsTable;
+  forumTopicViews: ForumTopicViewsTable;
+  forumPostLikes: ForumPostLikesTable;
+  forumSearch: ForumSearchTable;
+  notifications: NotificationsTable;
 }
 
 /** Set by the database on insert, never updated. */
@@ -153,5 +159,70 @@ export interface FilesTable {
   sha256: string;
   storageKey: string;
   idempotencyKey: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface ForumCategoriesTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  description: string;
+  position: number;
+}
+
+export type TopicVisibility = "platform" | "organization";
+
+export interface ForumTopicsTable {
+  id: string;
+  categoryId: string;
+  authorId: string;
+  organizationId: string;
+  visibility: TopicVisibility;
+  title: string;
+  tags: Defaulted<string[]>;
+  firstPostId: string;
+  bestPostId: string | null;
+  answered: Defaulted<boolean>;
+  pinned: Defaulted<boolean>;
+  locked: Defaulted<boolean>;
+  replyCount: Defaulted<number>;
+  viewCount: Defaulted<number>;
+  likeCount: Defaulted<number>;
+  lastActivityAt: Defaulted<Date>;
+  lastPosterId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: Defaulted<Date>;
+  deletedAt: Date | null;
+}
+
+export interface ForumTopicViewsTable {
+  topicId: string;
+  viewerId: string;
+  day: string;
+}
+
+export interface ForumPostLikesTable {
+  postId: string;
+  userId: string;
+  topicId: string;
+  createdAt: CreatedAt;
+}
+
+export interface ForumSearchTable {
+  postId: string;
+  topicId: string;
+  title: string;
+  body: string;
+  createdAt: Date;
+  document: ColumnType<string, never, never>;
+}
+
+export interface NotificationsTable {
+  id: string;
+  userId: string;
+  type: string;
+  actorId: string | null;
+  data: JSONColumnType<Record<string, unknown>, string | undefined, never>;
+  readAt: Date | null;
   createdAt: CreatedAt;
 }

@@ -30,5 +30,7 @@ export function createRedis(opts: { url: string; prefix: string }, logger: Logge
 }
 
 export async function closeRedis(redis: RedisClients): Promise<void> {
-  await Promise.allSettled([redis.command.quit(), redis.subscriber.quit()]);
+  // A connection in subscriber mode cannot QUIT cleanly; it has nothing in flight to flush anyway.
+  redis.subscriber.disconnect();
+  await redis.command.quit().catch(() => redis.command.disconnect());
 }

@@ -27,3 +27,37 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
     })
     .execute();
 }
+
+export interface AuditQuery {
+  /** Only entries older than this id (the keyset cursor). */
+  afterId?: string;
+  limit: number;
+  action?: string;
+  actorId?: string;
+}
+
+/** One organization's entries, newest first; each filter has its own (organization_id, …, id) index. */
+export async function findAuditEntries(db: Db, orgId: string, q: AuditQuery) {
+  let query = db
+    .selectFrom("auditLog")
+    .leftJoin("users", "users.id", "auditLog.actorId")
+    .select([
+      "auditLog.id",
+      "auditLog.action",
+      "auditLog.actorId",
+      "users.firstName",
+      "users.lastName",
+      "auditLog.targetType",
+      "auditLog.targetId",
+      "auditLog.ip",
+      "auditLog.metadata",
+      "auditLog.createdAt",
+    ])
+    .where("auditLog.organizationId", "=", orgId)
+    .orderBy("auditLog.id", "desc")
+    .limit(q.limit);
+  if (q.afterId) query = query.where("auditLog.id", "<", q.afterId);
+  if (q.action) query = query.where("auditLog.action", "=", q.action);
+  if (q.actorId) query = query.where("auditLog.actorId", "=", q.actorId);
+  return query.execute();
+}

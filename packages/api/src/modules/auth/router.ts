@@ -46,7 +46,7 @@ export const authRouter = router({
       yield { reason: "revoked" as const };
     }
   }),
-  me: authedProcedure.output(Session).query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId)),
+  me: authedProcedure.output(Session).query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId, ctx.principal)),
   sessions: router({
     list: authedProcedure.output(SessionList).query(({ ctx }) => auth.listSessions(ctx.deps, ctx.principal)),
     revoke: authedProcedure

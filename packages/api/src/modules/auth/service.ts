@@ -45,7 +45,12 @@ export async function sendVerificationEmail(deps: AppDeps, db: Db, user: { id: s
 }
 
 /** The signed-in user's session view: user, organization, role and permissions (one query). */
-export async function loadSession(db: Db, userId: string): Promise<Session> {
+export async function loadSession(
+  db: Db,
+  userId: string,
+  /** The caller's effective role: an API key may act with less than its creator's role. */
+  acting?: Pick<Principal, "role" | "isModerator">,
+): Promise<Session> {
   const row = await db
     .selectFrom("users")
     .innerJoin("organizations as o", "o.id", "users.organizationId")
@@ -62,8 +67,8 @@ export async function loadSession(db: Db, userId: string): Promise<Session> {
       createdAt: new Date(organization.createdAt),
       updatedAt: new Date(organization.updatedAt),
     }),
-    role: user.role,
-    permissions: permissionsFor(user.role, user.isModerator),
+    role: acting?.role ?? user.role,
+    permissions: permissionsFor(acting?.role ?? user.role, acting?.isModerator ?? user.isModerator),
   };
 }
 

@@ -1,0 +1,49 @@
+/**
+ * `pnpm --filter @p2p/api moderator grant|revoke <email>`: the only way to set the platform moderator
+ * flag (never through the API, so a stolen session cannot escalate to it). Reads DATABASE_URL etc.
+ */
+import { Email } from "@p2p/schemas";
+import { loadConfig } from "../config";
+import { closeDeps, createDeps } from "../deps";
+import { recordAudit } from "../modules/audit/repo";
+import { invalidateUsers } from "../modules/auth/authenticator";
+
+const [command, rawEmail] = process.argv.slice(2);
+const email = Email.safeParse(rawEmail);
+if ((command !== "grant" && command !== "revoke") || !email.success) {
+  console.error("usage: moderator grant|revoke <email>");
+  process.exit(2);
+}
+
+const isModerator = command === "grant";
+const deps = await createDeps(loadConfig(), { runWorker: false });
+try {
+  const user = await deps.db
+    .selectFrom("users")
+    .select(["id", "organizationId", "isModerator"])
+    .where("email", "=", email.data)
+    .executeTakeFirst();
+  if (!user) {
+    console.error(`No user with email ${email.data}`);
+    process.exitCode = 1;
+  } else if (user.isModerator === isModerator) {
+    console.log(`${email.data} ${isModerator ? "is already" : "is not"} a moderator; nothing changed`);
+  } else {
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable("users").set({ isModerator }).where("id", "=", user.id).execute();
+      // Filed under the user's organization so its admins can see why the user's permissions changed.
+      await recordAudit(trx, {
+        organizationId: user.organizationId,
+        actorId: null,
+        action: isModerator ? "user.moderator.granted" : "user.moderator.revoked",
+        targetType: "user",
+        targetId: user.id,
+      });
+    });
+    // Every running node drops its cached principal, so the change applies to open sessions at once.
+    await invalidateUsers(deps.events, [user.id]);
+    console.log(`${isModerator ? "Granted" : "Revoked"} moderator for ${email.data}`);
+  }
+} finally {
+  await closeDeps(deps);
+}

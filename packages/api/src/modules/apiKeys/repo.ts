@@ -1,0 +1,52 @@
+import type { Role } from "@p2p/schemas";
+import type { Db } from "../../infra/postgres/db";
+
+export async function insertApiKey(
+  db: Db,
+  key: { id: string; organizationId: string; createdBy: string; name: string; role: Role; secretHash: string },
+) {
+  return db.insertInto("apiKeys").values(key).returning(["id", "name", "role", "createdAt"]).executeTakeFirstOrThrow();
+}
+
+export async function countActiveApiKeys(db: Db, orgId: string): Promise<number> {
+  const { count } = await db
+    .selectFrom("apiKeys")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("organizationId", "=", orgId)
+    .where("revokedAt", "is", null)
+    .executeTakeFirstOrThrow();
+  return count;
+}
+
+/** Active keys of one organization, newest first, with their creator's name. */
+export async function listApiKeys(db: Db, orgId: string) {
+  return db
+    .selectFrom("apiKeys")
+    .innerJoin("users", "users.id", "apiKeys.createdBy")
+    .select([
+      "apiKeys.id",
+      "apiKeys.name",
+      "apiKeys.role",
+      "apiKeys.lastUsedAt",
+      "apiKeys.createdAt",
+      "users.id as creatorId",
+      "users.firstName",
+      "users.lastName",
+    ])
+    .where("apiKeys.organizationId", "=", orgId)
+    .where("apiKeys.revokedAt", "is", null)
+    .orderBy("apiKeys.createdAt", "desc")
+    .execute();
+}
+
+/** Marks an active key of this organization revoked; undefined when there is none. */
+export async function revokeApiKey(db: Db, orgId: string, id: string) {
+  return db
+    .updateTable("apiKeys")
+    .set({ revokedAt: new Date() })
+    .where("id", "=", id)
+    .where("organizationId", "=", orgId)
+    .where("revokedAt", "is", null)
+    .returning(["id", "name"])
+    .executeTakeFirst();
+}

@@ -1,0 +1,36 @@
+import { Id, type ListAuditInput, type UserRef } from "@p2p/schemas";
+import { z } from "zod";
+import type { Db } from "../../infra/postgres/db";
+import { decodeCursor, toPage } from "../../trpc/pagination";
+import { findAuditEntries } from "./repo";
+
+export const toUserRef = (u: { id: string; firstName: string; lastName: string }): UserRef => ({
+  id: u.id,
+  name: `${u.firstName} ${u.lastName}`,
+});
+
+// Entry ids are time-ordered v7 UUIDs, so the id alone is the keyset: newest first, no tie-breaker.
+const AuditCursor = z.tuple([Id]);
+
+export async function listAudit(db: Db, orgId: string, input: z.infer<typeof ListAuditInput>) {
+  const [afterId] = decodeCursor(input.cursor, AuditCursor) ?? [];
+  const rows = await findAuditEntries(db, orgId, { ...input, afterId, limit: input.limit + 1 });
+  return toPage(
+    rows,
+    input.limit,
+    (r) => [r.id],
+    (r) => ({
+      id: r.id,
+      action: r.action,
+      actor:
+        r.actorId && r.firstName !== null && r.lastName !== null
+          ? toUserRef({ id: r.actorId, firstName: r.firstName, lastName: r.lastName })
+          : null,
+      targetType: r.targetType,
+      targetId: r.targetId,
+      ip: r.ip,
+      metadata: r.metadata,
+      createdAt: r.createdAt,
+    }),
+  );
+}

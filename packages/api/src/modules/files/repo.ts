@@ -1,0 +1,45 @@
+import type { Insertable, Selectable } from "kysely";
+import type { Db } from "../../infra/postgres/db";
+import type { FilesTable } from "../../infra/postgres/schema";
+
+export type FileRow = Selectable<FilesTable>;
+
+const pgCode = (err: unknown) => (err as { code?: string } | null)?.code;
+export const isUniqueViolation = (err: unknown) => pgCode(err) === "23505";
+export const isForeignKeyViolation = (err: unknown) => pgCode(err) === "23503";
+
+export function findFile(db: Db, id: string): Promise<FileRow | undefined> {
+  return db.selectFrom("files").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function findByIdempotencyKey(db: Db, ownerId: string, key: string): Promise<FileRow | undefined> {
+  return db
+    .selectFrom("files")
+    .selectAll()
+    .where("ownerId", "=", ownerId)
+    .where("idempotencyKey", "=", key)
+    .executeTakeFirst();
+}
+
+export function insertFile(db: Db, file: Insertable<FilesTable>): Promise<FileRow> {
+  return db.insertInto("files").values(file).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Deletes the file when `ownerId` owns it; a foreign-key violation means something still uses it. */
+export function deleteOwnFile(db: Db, id: string, ownerId: string) {
+  return db
+    .deleteFrom("files")
+    .where("id", "=", id)
+    .where("ownerId", "=", ownerId)
+    .returning("storageKey")
+    .executeTakeFirst();
+}
+
+export function setOrganizationLogo(db: Db, organizationId: string, fileId: string | null) {
+  return db
+    .updateTable("organizations")
+    .set({ logoFileId: fileId, updatedAt: new Date() })
+    .where("id", "=", organizationId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,129 @@
+import { Readable } from "node:stream";
+import { FileName, Id, IdempotencyKey, isImageContentType, UploadContentType, uploadContentTypes } from "@p2p/schemas";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import type { AppEnv } from "../../app";
+import type { AppDeps } from "../../deps";
+import { httpError, limitBody } from "../../infra/http/errors";
+import { AppErrorCause } from "../../trpc/errors";
+import { CSRF_HEADER, type Principal } from "../auth/authenticator";
+import type { FileRow } from "./repo";
+import * as files from "./service";
+
+type FilesEnv = AppEnv & { Variables: { principal: Principal } };
+
+const UploadRequest = z.object({ name: FileName, idempotencyKey: IdempotencyKey.nullable() });
+
+/**
+ * Plain HTTP, not tRPC: uploads are raw bodies (no base64, no multipart parsing) and downloads are
+ * streams a browser can use directly in <img src> or a link.
+ *
+ * POST /files       body = the file; Content-Type = its type; name in ?name= or X-File-Name
+ *                   (percent-encoded UTF-8); optional Idempotency-Key → 201 FileMeta (200 on a retry)
+ * GET  /files/:id   the bytes, to any signed-in user
+ */
+export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
+  const maxBytes = deps.config.limits.maxUploadBytes;
+  const routes = new Hono<FilesEnv>();
+
+  routes.post(
+    "/",
+    requireUser(deps),
+    // Counts bytes as they arrive (or trusts Content-Length, which Node enforces), never buffering more than the limit.
+    limitBody(maxBytes, "File"),
+    async (c) => {
+      const contentType = UploadContentType.safeParse(
+        c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase(),
+      );
+      if (!contentType.success) {
+        return httpError(c, 415, "UNSUPPORTED_MEDIA_TYPE", `Allowed file types: ${uploadContentTypes.join(", ")}`);
+      }
+      const request = UploadRequest.safeParse({
+        name: c.req.query("name") || decodeHeader(c.req.header("x-file-name")),
+        idempotencyKey: c.req.header("idempotency-key") ?? null,
+      });
+      if (!request.success) {
+        const issue = request.error.issues[0];
+        return httpError(c, 400, "BAD_REQUEST", `Invalid input: ${issue?.path.join(".")}: ${issue?.message}`);
+      }
+      try {
+        const principal = c.get("principal");
+        const bytes = Buffer.from(await c.req.arrayBuffer());
+        const { file, created } = await files.uploadFile(deps, principal, {
+          ...request.data,
+          contentType: contentType.data,
+          bytes,
+        });
+        return c.json(file, created ? 201 : 200);
+      } catch (err) {
+        return asHttpError(c, err);
+      }
+    },
+  );
+
+  routes.get("/:id", requireUser(deps), async (c) => {
+    const id = Id.safeParse(c.req.param("id"));
+    const opened = id.success ? await files.openFile(deps, id.data) : null;
+    if (!opened) return httpError(c, 404, "NOT_FOUND", "File not found");
+    const { file, body } = opened;
+    return c.body(Readable.toWeb(body) as ReadableStream, 200, {
+      "content-type": file.contentType,
+      "content-length": String(file.size),
+      "content-disposition": contentDisposition(file),
+      "x-content-type-options": "nosniff",
+      // The bytes under an id never change; "private" keeps them out of shared caches.
+      "cache-control": "private, max-age=86400, immutable",
+    });
+  });
+
+  return routes;
+}
+
+/** The same credentials as tRPC; a cookie session must echo its anti-CSRF token on writes, as on mutations. */
+function requireUser(deps: AppDeps): MiddlewareHandler<FilesEnv> {
+  return async (c, next) => {
+    const { principal, setCookies } = await deps.authenticator.authenticate({
+      headers: c.req.raw.headers,
+      transport: "http",
+    });
+    for (const cookie of setCookies) c.header("set-cookie", cookie, { append: true });
+    if (!principal) return httpError(c, 401, "UNAUTHORIZED", "Sign in to continue");
+    const write = c.req.method !== "GET" && c.req.method !== "HEAD";
+    if (write && principal.via === "cookie" && c.req.header(CSRF_HEADER) !== principal.csrfToken) {
+      return httpError(c, 403, "FORBIDDEN", "Missing or invalid anti-CSRF token");
+    }
+    c.set("principal", principal);
+    c.set("userId", principal.userId);
+    c.set("orgId", principal.organizationId);
+    await next();
+  };
+}
+
+/** Services report expected failures as appError (a TRPCError); here they become plain JSON errors. */
+function asHttpError(c: Context, err: unknown) {
+  if (!(err instanceof TRPCError && err.cause instanceof AppErrorCause)) throw err;
+  return httpError(c, getHTTPStatusCodeFromError(err) as ContentfulStatusCode, err.cause.appCode, err.message);
+}
+
+function decodeHeader(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Images and PDFs open in the browser; anything else downloads. RFC 6266 with an ASCII fallback name. */
+function contentDisposition(file: FileRow): string {
+  const inline = isImageContentType(file.contentType) || file.contentType === "application/pdf";
+  const ascii = file.name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const encoded = encodeURIComponent(file.name).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `${inline ? "inline" : "attachment"}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}

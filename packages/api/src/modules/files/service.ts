@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import {
+  type FileMeta,
+  fileLimits,
+  isImageContentType,
+  isOfficeContentType,
+  isTextContentType,
+  type Organization,
+  type UploadContentType,
+} from "@p2p/schemas";
+import { fileTypeFromBuffer } from "file-type";
+import { v7 as uuidv7 } from "uuid";
+import type { AppDeps } from "../../deps";
+import type { Db } from "../../infra/postgres/db";
+import { appError, fieldError, notFound } from "../../trpc/errors";
+import { recordAudit } from "../audit/repo";
+import type { Principal } from "../auth/authenticator";
+import { toOrganization } from "../organizations/dto";
+import type { FileRow } from "./repo";
+import * as repo from "./repo";
+
+export interface Upload {
+  name: string;
+  contentType: UploadContentType;
+  bytes: Buffer;
+  idempotencyKey: string | null;
+}
+
+export function toFileMeta(deps: Pick<AppDeps, "config">, file: FileRow): FileMeta {
+  return {
+    id: file.id,
+    name: file.name,
+    contentType: file.contentType,
+    size: file.size,
+    url: `${deps.config.publicUrl.replace(/\/$/, "")}/files/${file.id}`,
+    createdAt: file.createdAt,
+  };
+}
+
+/** A retried upload (same owner, same Idempotency-Key) gets the file the first attempt stored. */
+export async function findRetried(deps: AppDeps, ownerId: string, key: string | null): Promise<FileMeta | null> {
+  const first = key ? await repo.findByIdempotencyKey(deps.db, ownerId, key) : undefined;
+  return first ? toFileMeta(deps, first) : null;
+}
+
+/** Stores an upload; `created` is false when an earlier attempt with the same idempotency key won. */
+export async function uploadFile(
+  deps: AppDeps,
+  principal: Principal,
+  upload: Upload,
+): Promise<{ file: FileMeta; created: boolean }> {
+  const retried = await findRetried(deps, principal.userId, upload.idempotencyKey);
+  if (retried) return { file: retried, created: false };
+  if (!(await contentMatches(upload.contentType, upload.bytes))) {
+    throw appError("UNSUPPORTED_MEDIA_TYPE", `The file's content is not ${upload.contentType}`);
+  }
+  const id = uuidv7();
+  const storageKey = `org/${principal.organizationId}/${id}`;
+  // Bytes first, row second: a crash in between leaves an object no row points at (invisible and
+  // harmless, a sweep can remove it), never a row whose bytes are missing.
+  await deps.storage.put(storageKey, upload.bytes, upload.contentType);
+  try {
+    const row = await repo.insertFile(deps.db, {
+      id,
+      organizationId: principal.organizationId,
+      ownerId: principal.userId,
+      name: upload.name,
+      contentType: upload.contentType,
+      size: upload.bytes.length,
+      sha256: createHash("sha256").update(upload.bytes).digest("hex"),
+      storageKey,
+      idempotencyKey: upload.idempotencyKey,
+    });
+    return { file: toFileMeta(deps, row), created: true };
+  } catch (err) {
+    await deps.storage
+      .delete(storageKey)
+      .catch((e) => deps.logger.warn({ err: e, storageKey }, "could not remove an unused upload"));
+    // A concurrent retry with the same key inserted first: answer with its file.
+    const winner = repo.isUniqueViolation(err)
+      ? await findRetried(deps, principal.userId, upload.idempotencyKey)
+      : null;
+    if (winner) return { file: winner, created: false };
+    throw err;
+  }
+}
+
+/**
+ * Checks the leading bytes (magic numbers) against the declared type, so a browser or viewer is
+ * never handed, say, HTML that claims to be a PNG. Text has no signature: it must merely not be a
+ * known binary format.
+ */
+async function contentMatches(declared: UploadContentType, bytes: Buffer): Promise<boolean> {
+  const detected = (await fileTypeFromBuffer(bytes))?.mime;
+  if (isTextContentType(declared)) return detected === undefined && !bytes.includes(0);
+  // Office files are zip archives; file-type names the exact kind only when the archive's
+  // [Content_Types].xml says so early on, so a plain zip container is accepted too.
+  if (isOfficeContentType(declared)) return detected === declared || detected === "application/zip";
+  return detected === declared;
+}
+
+/** Any signed-in user may read any file (files belong to content visible platform-wide). */
+export async function getFile(deps: AppDeps, id: string): Promise<FileMeta> {
+  const file = await repo.findFile(deps.db, id);
+  if (!file) throw notFound("File");
+  return toFileMeta(deps, file);
+}
+
+/** The row and a stream of the bytes, or null when either is missing. */
+export async function openFile(deps: AppDeps, id: string): Promise<{ file: FileRow; body: Readable } | null> {
+  const file = await repo.findFile(deps.db, id);
+  if (!file) return null;
+  const object = await deps.storage.get(file.storageKey);
+  if (!object) {
+    deps.logger.error({ fileId: id, storageKey: file.storageKey }, "file row without stored bytes");
+    return null;
+  }
+  return { file, body: object.body };
+}
+
+/** Only the owner may delete; anyone else gets NOT_FOUND, so ids cannot be probed. */
+export async function deleteFile(deps: AppDeps, principal: Principal, id: string): Promise<{ ok: true }> {
+  let removed: { storageKey: string } | undefined;
+  try {
+    removed = await repo.deleteOwnFile(deps.db, id, principal.userId);
+  } catch (err) {
+    // The foreign keys (organization logo, avatar, later attachments) are the race-free "in use" check.
+    if (repo.isForeignKeyViolation(err))
+      throw appError("CONFLICT", "The file is in use (an organization logo or an avatar)");
+    throw err;
+  }
+  if (!removed) throw notFound("File");
+  // Row first, bytes second: a crash in between leaves an unreachable object, never a dangling row.
+  await deps.storage
+    .delete(removed.storageKey)
+    .catch((err) => deps.logger.warn({ err, storageKey: removed.storageKey }, "could not remove deleted file bytes"));
+  return { ok: true };
+}
+
+function assertImage(file: FileRow, field: string): void {
+  if (!isImageContentType(file.contentType)) throw fieldError(field, "Must be a PNG, JPEG, WebP or GIF image");
+  if (file.size > fileLimits.imageBytes) {
+    throw fieldError(field, `Must be at most ${fileLimits.imageBytes / 1024 / 1024} MiB`);
+  }
+}
+
+/** For users.updateMe: an avatar must be an image the user uploaded. */
+export async function assertOwnImage(db: Db, userId: string, fileId: string, field = "avatarFileId"): Promise<void> {
+  const file = await repo.findFile(db, fileId);
+  if (!file || file.ownerId !== userId) throw fieldError(field, "Upload the picture first; no such file of yours");
+  assertImage(file, field);
+}
+
+/** organizations.setLogo: an image uploaded by someone in the admin's organization, or null to clear. */
+export async function setOrganizationLogo(
+  deps: AppDeps,
+  principal: Principal,
+  fileId: string | null,
+  ip: string | null,
+): Promise<Organization> {
+  const organizationId = principal.organizationId;
+  if (fileId) {
+    const file = await repo.findFile(deps.db, fileId);
+    if (!file) throw notFound("File");
+    if (file.organizationId !== organizationId)
+      throw fieldError("fileId", "Use an image uploaded in your organization");
+    assertImage(file, "fileId");
+  }
+  return deps.db.transaction().execute(async (trx) => {
+    const org = await repo.setOrganizationLogo(trx, organizationId, fileId);
+    await recordAudit(trx, {
+      organizationId,
+      actorId: principal.userId,
+      action: "organizations.setLogo",
+      targetType: "organization",
+      targetId: organizationId,
+      ip,
+      metadata: { fileId },
+    });
+    return toOrganization(org);
+  });
+}

@@ -1,0 +1,37 @@
+import type { z } from "zod";
+import { fieldError } from "./errors";
+
+/**
+ * Keyset pagination shared by every list. A cursor is the sort key of the last item of a page,
+ * as base64url JSON: opaque to clients, stable while rows are inserted, and an index range scan.
+ */
+export const encodeCursor = (key: readonly unknown[]): string => Buffer.from(JSON.stringify(key)).toString("base64url");
+
+/** The sort key inside a cursor, checked against `shape` so a forged cursor is a BAD_REQUEST, not a SQL error. */
+export function decodeCursor<T extends z.ZodType>(cursor: string | null | undefined, shape: T): z.infer<T> | null {
+  if (!cursor) return null;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    // Falls through to the field error below.
+  }
+  const parsed = shape.safeParse(key);
+  if (!parsed.success) throw fieldError("cursor", "Invalid cursor");
+  return parsed.data;
+}
+
+/** Repositories fetch `limit + 1` rows: the extra row only says whether there is a next page. */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  keyOf: (row: Row) => readonly unknown[],
+  toItem: (row: Row) => Item,
+) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items: items.map(toItem), nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
+/** A case-insensitive "contains" pattern for LIKE, with the user's own wildcards taken literally. */
+export const containsPattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`;
