@@ -1,3 +1,4 @@
+import type { AppRouter } from "@p2p/client";
 import {
   lastMail,
   signIn,
@@ -378,7 +379,7 @@ describe("WebSocket authentication", () => {
       server.client().auth.onSessionEnded.subscribe(undefined, { onError: resolve });
     });
     expect(err).toBeInstanceOf(TRPCClientError);
-    expect((err as TRPCClientError<never>).data?.code).toBe("UNAUTHORIZED");
+    expect((err as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
   });
 
   it("accepts the session cookie on upgrade from an allowed origin only", async () => {

@@ -90,6 +90,7 @@ export const ListUsersInput = PageInput.extend({
   q: text(100).optional(),
 });
 export const UserListItem = UserProfile.extend({ lastActiveAt: z.date().nullable(), createdAt: z.date() });
+export type UserListItem = z.infer<typeof UserListItem>;
 export const UserList = page(UserListItem);
 
 export const UpdateUserInput = z.object({ id: Id, role: Role.optional(), status: UserStatus.optional() });

@@ -1,4 +1,4 @@
-import type { P2PClient, RouterInputs, RouterOutputs } from "@p2p/client";
+import { type P2PClient, type RouterInputs, type RouterOutputs, TRPCClientError } from "@p2p/client";
 import type { TestServer } from "./server";
 
 export type SignUpInput = RouterInputs["auth"]["signUp"];
@@ -70,4 +70,34 @@ export async function lastMail(server: TestServer, to: string) {
   if (!mail) throw new Error(`no mail to ${to}`);
   const token = mail.text.match(/[?&]token=([A-Za-z0-9_.-]+)/)?.[1] ?? null;
   return { ...mail, token };
+}
+
+/** A new user of `admin`'s organization, invited by email and signed in with a bearer token. */
+export async function addMember(
+  server: TestServer,
+  admin: TestUser,
+  role: "member" | "admin" = "member",
+): Promise<TestUser> {
+  const email = uniqueEmail(role);
+  await admin.client.invitations.create.mutate({ email, role });
+  const { token } = await lastMail(server, email);
+  if (!token) throw new Error(`no invitation link in the mail to ${email}`);
+  await server.client().invitations.accept.mutate({
+    token,
+    password: TEST_PASSWORD,
+    firstName: "Max",
+    lastName: role === "admin" ? "Admin" : "Member",
+  });
+  return signIn(server, email);
+}
+
+/** How a call failed, as a client sees it: message, tRPC code, app code, and the fields named in issues (sorted). */
+export async function failure(call: Promise<unknown>) {
+  const err = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof TRPCClientError)) throw new Error(`expected the call to fail, got ${String(err)}`);
+  const data = err.data as { code: string; appCode: string; issues?: { path: string; message: string }[] };
+  return { message: err.message, ...data, fields: (data.issues ?? []).map((i) => i.path).sort() };
 }

@@ -1,4 +1,13 @@
-export { lastMail, signIn, signUpAdmin, TEST_PASSWORD, type TestUser, uniqueEmail } from "./fixtures";
+export {
+  addMember,
+  failure,
+  lastMail,
+  signIn,
+  signUpAdmin,
+  TEST_PASSWORD,
+  type TestUser,
+  uniqueEmail,
+} from "./fixtures";
 export { startTestServer, type TestServer, type TestServerOptions } from "./server";
 export { repoRoot, resolveServices, type ServiceUrls } from "./services";
 export { adminUrl, createTestStores, type TestStores } from "./stores";

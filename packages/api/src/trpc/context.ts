@@ -28,6 +28,19 @@ export type Context = {
   principal: Principal | null;
 };
 
+/** What a procedure knows about the HTTP exchange, to set cookies and record who did what. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+  resHeaders: Headers | null;
+}
+
+export const requestMeta = (ctx: Context): RequestMeta => ({
+  ip: ctx.ip,
+  userAgent: ctx.headers.get("user-agent"),
+  resHeaders: ctx.resHeaders,
+});
+
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
 export async function createContext(input: ContextInput): Promise<Context> {
   const { principal, setCookies } = await input.deps.authenticator.authenticate({

@@ -1,11 +1,23 @@
+import { apiKeysRouter } from "../modules/apiKeys/router";
+import { auditRouter } from "../modules/audit/router";
 import { authRouter } from "../modules/auth/router";
+import { filesRouter } from "../modules/files/router";
+import { invitationsRouter } from "../modules/invitations/router";
+import { organizationsRouter } from "../modules/organizations/router";
 import { systemRouter } from "../modules/system/router";
+import { usersRouter } from "../modules/users/router";
 import { router } from "./init";
 
 /** One router per domain; adding a domain means adding its folder under modules/ and one line here. */
 export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
+  organizations: organizationsRouter,
+  users: usersRouter,
+  invitations: invitationsRouter,
+  files: filesRouter,
+  apiKeys: apiKeysRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -14,18 +14,12 @@ import {
   UserIdInput,
   VerifyEmailInput,
 } from "@p2p/schemas";
-import type { Context } from "../../trpc/context";
+import { requestMeta as meta } from "../../trpc/context";
 import { router } from "../../trpc/init";
 import { authedProcedure, publicProcedure } from "../../trpc/procedures";
 import { requestPasswordReset, resendVerification, resetPassword, verifyEmail } from "./recovery";
 import * as auth from "./service";
 import { disableTotp, enableTotp, setupTotp } from "./totp";
-
-const meta = (ctx: Context): auth.RequestMeta => ({
-  ip: ctx.ip,
-  userAgent: ctx.headers.get("user-agent"),
-  resHeaders: ctx.resHeaders,
-});
 
 export const authRouter = router({
   signUp: publicProcedure
@@ -46,7 +40,9 @@ export const authRouter = router({
       yield { reason: "revoked" as const };
     }
   }),
-  me: authedProcedure.output(Session).query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId, ctx.principal)),
+  me: authedProcedure
+    .output(Session)
+    .query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId, ctx.principal)),
   sessions: router({
     list: authedProcedure.output(SessionList).query(({ ctx }) => auth.listSessions(ctx.deps, ctx.principal)),
     revoke: authedProcedure

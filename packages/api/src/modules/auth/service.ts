@@ -5,7 +5,9 @@ import type { AppDeps } from "../../deps";
 import { passwordProblem } from "../../infra/auth/password";
 import { authInvalidation } from "../../infra/auth/provider";
 import type { Db } from "../../infra/postgres/db";
+import { isUniqueViolation } from "../../infra/postgres/errors";
 import { blockedFor, consume } from "../../infra/ratelimit";
+import type { RequestMeta } from "../../trpc/context";
 import { appError, fieldError } from "../../trpc/errors";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
@@ -15,15 +17,6 @@ import { issueAuthToken } from "./tokens";
 import { verifySecondFactor } from "./totp";
 
 const VERIFY_EMAIL_TTL_MS = 48 * 60 * 60 * 1000;
-
-/** What a procedure knows about the HTTP exchange, to set cookies and record who did what. */
-export interface RequestMeta {
-  ip: string | null;
-  userAgent: string | null;
-  resHeaders: Headers | null;
-}
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
 /** A new password must pass the policy; the answer is a field error naming the field. */
 export function assertPasswordAllowed(password: string, email: string, field = "password"): void {

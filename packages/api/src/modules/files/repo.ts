@@ -4,9 +4,7 @@ import type { FilesTable } from "../../infra/postgres/schema";
 
 export type FileRow = Selectable<FilesTable>;
 
-const pgCode = (err: unknown) => (err as { code?: string } | null)?.code;
-export const isUniqueViolation = (err: unknown) => pgCode(err) === "23505";
-export const isForeignKeyViolation = (err: unknown) => pgCode(err) === "23503";
+export { isForeignKeyViolation, isUniqueViolation } from "../../infra/postgres/errors";
 
 export function findFile(db: Db, id: string): Promise<FileRow | undefined> {
   return db.selectFrom("files").selectAll().where("id", "=", id).executeTakeFirst();

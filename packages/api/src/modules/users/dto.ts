@@ -1,4 +1,4 @@
-import type { Me, UserProfile } from "@p2p/schemas";
+import type { Me, UserListItem, UserProfile } from "@p2p/schemas";
 import type { Selectable } from "kysely";
 import type { OrganizationsTable, UsersTable } from "../../infra/postgres/schema";
 
@@ -43,5 +43,17 @@ export function toProfile(
     phone: sameOrg ? user.phone : null,
     role: user.role,
     status: user.status,
+  };
+}
+
+/** An admin's row in the member list: the profile plus activity dates. */
+export function toListItem(
+  user: UserRow,
+  organization: Pick<Selectable<OrganizationsTable>, "id" | "name">,
+): UserListItem {
+  return {
+    ...toProfile(user, organization, user.organizationId),
+    lastActiveAt: user.lastActiveAt,
+    createdAt: user.createdAt,
   };
 }

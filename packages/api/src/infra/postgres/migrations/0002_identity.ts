@@ -52,7 +52,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(now))
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(now))
     .execute();
-  await sql`create unique index users_email_unique on users (lower(email))`.execute(db);
+  // Emails are stored lower-cased (the Email schema does it), so the plain column is the lookup key.
+  await sql`alter table users add constraint users_email_lower check (email = lower(email))`.execute(db);
+  await sql`create unique index users_email_unique on users (email)`.execute(db);
   await db.schema
     .createIndex("users_org_name")
     .on("users")
@@ -121,7 +123,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex("invitations_org").on("invitations").columns(["organization_id", "created_at"]).execute();
   // At most one open invitation per address and organization.
-  await sql`create unique index invitations_open_unique on invitations (organization_id, lower(email))
+  await sql`alter table invitations add constraint invitations_email_lower check (email = lower(email))`.execute(db);
+  await sql`create unique index invitations_open_unique on invitations (organization_id, email)
     where accepted_at is null and revoked_at is null`.execute(db);
 
   await db.schema

@@ -62,7 +62,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     ["author", "author_id, created_at desc, id desc"],
     ["org", "organization_id, created_at desc, id desc"],
   ] as const) {
-    await sql`create index ${sql.raw(`forum_topics_${name}`)} on forum_topics (${sql.raw(cols)}) where ${live}`.execute(db);
+    await sql`create index ${sql.raw(`forum_topics_${name}`)} on forum_topics (${sql.raw(cols)}) where ${live}`.execute(
+      db,
+    );
   }
   await sql`create index forum_topics_unanswered on forum_topics (pinned desc, created_at desc, id desc) where deleted_at is null and not answered`.execute(
     db,
@@ -96,9 +98,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("body", "text", (c) => c.notNull())
     .addColumn("created_at", "timestamptz", (c) => c.notNull())
     .addColumn("document", sql`tsvector`, (c) =>
-      c.generatedAlwaysAs(sql`
+      c
+        .generatedAlwaysAs(sql`
         setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('arabic', title), 'A') ||
-        setweight(to_tsvector('english', body), 'B') || setweight(to_tsvector('arabic', body), 'B')`).stored(),
+        setweight(to_tsvector('english', body), 'B') || setweight(to_tsvector('arabic', body), 'B')`)
+        .stored(),
     )
     .execute();
   await sql`create index forum_search_document on forum_search using gin (document)`.execute(db);
@@ -119,7 +123,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // biome-ignore lint/suspicious/noExplicitAny: see up()
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ["notifications", "forum_search", "forum_post_likes", "forum_topic_views", "forum_topics", "forum_categories"]) {
+  for (const table of [
+    "notifications",
+    "forum_search",
+    "forum_post_likes",
+    "forum_topic_views",
+    "forum_topics",
+    "forum_categories",
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -1,0 +1,24 @@
+import { Directory, DirectoryInput, Organization, OrganizationStats, UpdateOrganizationInput } from "@p2p/schemas";
+import { router } from "../../trpc/init";
+import { adminProcedure, authedProcedure, orgProcedure } from "../../trpc/procedures";
+import { setLogoProcedure } from "../files/router";
+import * as organizations from "./service";
+
+export const organizationsRouter = router({
+  current: orgProcedure
+    .output(Organization)
+    .query(({ ctx }) => organizations.currentOrganization(ctx.deps.db, ctx.orgId)),
+  update: adminProcedure
+    .input(UpdateOrganizationInput)
+    .output(Organization)
+    .mutation(({ ctx, input }) => organizations.updateOrganization(ctx.deps, ctx.principal, input, ctx.ip)),
+  // Lives with the files module, which owns the rules a logo file must meet.
+  setLogo: setLogoProcedure,
+  directory: authedProcedure
+    .input(DirectoryInput)
+    .output(Directory)
+    .query(({ ctx, input }) => organizations.directory(ctx.deps.db, input)),
+  stats: orgProcedure
+    .output(OrganizationStats)
+    .query(({ ctx }) => organizations.organizationStats(ctx.deps.db, ctx.orgId)),
+});

@@ -1,0 +1,48 @@
+import type { DirectoryInput, UpdateOrganizationInput } from "@p2p/schemas";
+import { z } from "zod";
+import type { AppDeps } from "../../deps";
+import type { Db } from "../../infra/postgres/db";
+import { decodeCursor, toPage } from "../../trpc/pagination";
+import { recordAudit } from "../audit/repo";
+import type { Principal } from "../auth/authenticator";
+import { toOrganization, toOrganizationPublic } from "./dto";
+import * as repo from "./repo";
+
+export async function currentOrganization(db: Db, orgId: string) {
+  return toOrganization(await repo.findOrganization(db, orgId));
+}
+
+export async function updateOrganization(
+  deps: AppDeps,
+  admin: Principal,
+  input: z.infer<typeof UpdateOrganizationInput>,
+  ip: string | null,
+) {
+  return deps.db.transaction().execute(async (trx) => {
+    const org = await repo.updateOrganization(trx, admin.organizationId, input);
+    await recordAudit(trx, {
+      organizationId: org.id,
+      actorId: admin.userId,
+      action: "organizations.update",
+      targetType: "organization",
+      targetId: org.id,
+      ip,
+      metadata: { fields: Object.keys(input).filter((k) => input[k as keyof typeof input] !== undefined) },
+    });
+    return toOrganization(org);
+  });
+}
+
+const DirectoryCursor = z.tuple([z.string(), z.uuid()]);
+
+export async function directory(db: Db, input: z.infer<typeof DirectoryInput>) {
+  const after = decodeCursor(input.cursor, DirectoryCursor);
+  const rows = await repo.listDirectory(db, input, after, input.limit);
+  return toPage(rows, input.limit, (o) => [o.name, o.id], toOrganizationPublic);
+}
+
+export async function organizationStats(db: Db, orgId: string) {
+  const counts = await repo.organizationCounts(db, orgId);
+  // Forum topics/posts and use cases do not exist yet: the forums and use-cases issues fill these in.
+  return { ...counts, topics: 0, posts: 0, useCases: 0 };
+}

@@ -1,0 +1,115 @@
+import type { ChangePasswordInput, ListUsersInput, UpdateMeInput, UpdateUserInput } from "@p2p/schemas";
+import { z } from "zod";
+import type { AppDeps } from "../../deps";
+import type { Db } from "../../infra/postgres/db";
+import { blockedFor, consume } from "../../infra/ratelimit";
+import { appError, fieldError, notFound } from "../../trpc/errors";
+import { decodeCursor, toPage } from "../../trpc/pagination";
+import { recordAudit } from "../audit/repo";
+import { invalidateUsers, type Principal } from "../auth/authenticator";
+import { assertPasswordAllowed } from "../auth/service";
+import { assertOwnImage } from "../files/service";
+import { findOrganization } from "../organizations/repo";
+import { toListItem, toMe, toProfile } from "./dto";
+import * as repo from "./repo";
+
+export async function getMe(db: Db, userId: string) {
+  return toMe(await repo.findUser(db, userId));
+}
+
+export async function updateMe(deps: AppDeps, principal: Principal, input: z.infer<typeof UpdateMeInput>) {
+  if (input.avatarFileId) await assertOwnImage(deps.db, principal.userId, input.avatarFileId);
+  return toMe(await repo.updateUser(deps.db, principal.userId, input));
+}
+
+/** Needs the current password; failures count toward the same lockout as failed sign-ins. */
+export async function changePassword(
+  deps: AppDeps,
+  principal: Principal,
+  input: z.infer<typeof ChangePasswordInput>,
+  ip: string | null,
+) {
+  const user = await repo.findUser(deps.db, principal.userId);
+  const limiter = deps.rateLimits.signInFailuresPerAccount;
+  const rateLimited = (wait: number) =>
+    appError("RATE_LIMITED", `Too many wrong passwords. Try again in ${wait} seconds.`, { retryAfter: wait });
+  const blocked = await blockedFor(limiter, user.email);
+  if (blocked) throw rateLimited(blocked);
+  if (!(await deps.identity.verifyPassword(user, input.current))) {
+    const { retryAfter } = await consume(limiter, user.email);
+    throw retryAfter ? rateLimited(retryAfter) : fieldError("current", "Current password is incorrect");
+  }
+  assertPasswordAllowed(input.next, user.email, "next");
+  const credentials = await deps.identity.setPassword(user, input.next);
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.updateUser(trx, user.id, credentials);
+    await recordAudit(trx, {
+      organizationId: user.organizationId,
+      actorId: user.id,
+      action: "users.passwordChanged",
+      ip,
+    });
+  });
+  // Whoever else holds a session (maybe whoever learned the old password) is signed out.
+  await deps.identity.revokeSessions(user.id, { exceptSessionId: principal.sessionId ?? undefined });
+  return { ok: true as const };
+}
+
+/** Any signed-in user may look anyone up, except deactivated users of other organizations. */
+export async function getUser(db: Db, viewer: Principal, userId: string) {
+  const user = await repo.findUserWithOrg(db, userId);
+  if (!user || (user.status !== "active" && user.organizationId !== viewer.organizationId)) throw notFound("User");
+  return toProfile(user, { id: user.organizationId, name: user.organizationName }, viewer.organizationId);
+}
+
+const MemberCursor = z.tuple([z.string(), z.string(), z.uuid()]);
+
+export async function listMembers(db: Db, orgId: string, input: z.infer<typeof ListUsersInput>) {
+  const after = decodeCursor(input.cursor, MemberCursor);
+  const [rows, org] = await Promise.all([
+    repo.listMembers(db, orgId, input, after, input.limit),
+    findOrganization(db, orgId),
+  ]);
+  return toPage(
+    rows,
+    input.limit,
+    (u) => [u.lastName, u.firstName, u.id],
+    (u) => toListItem(u, org),
+  );
+}
+
+/**
+ * An admin changes a member's role or status. The organization always keeps one active admin:
+ * the check runs under row locks, so two admins demoting each other at once cannot both succeed.
+ */
+export async function updateMember(
+  deps: AppDeps,
+  admin: Principal,
+  input: z.infer<typeof UpdateUserInput>,
+  ip: string | null,
+) {
+  const orgId = admin.organizationId;
+  const { before, after } = await deps.db.transaction().execute(async (trx) => {
+    const { adminIds, user: before } = await repo.lockForRoleChange(trx, orgId, input.id);
+    if (!before) throw notFound("User");
+    const role = input.role ?? before.role;
+    const status = input.status ?? before.status;
+    const losesAdmin = adminIds.includes(before.id) && (role !== "admin" || status !== "active");
+    if (losesAdmin && adminIds.length === 1) {
+      throw appError("LAST_ADMIN", "An organization needs an active admin: make someone else an admin first");
+    }
+    const after = await repo.updateUser(trx, before.id, { role, status });
+    const audit = { organizationId: orgId, actorId: admin.userId, targetType: "user", targetId: before.id, ip };
+    if (role !== before.role) {
+      await recordAudit(trx, { ...audit, action: "users.roleChanged", metadata: { from: before.role, to: role } });
+    }
+    if (status !== before.status) {
+      await recordAudit(trx, { ...audit, action: status === "active" ? "users.reactivated" : "users.deactivated" });
+    }
+    return { before, after };
+  });
+  if (after.status !== "active" && before.status === "active") await deps.identity.revokeSessions(after.id, {});
+  // Every node drops its cached principal, so the new role or status applies to the very next request.
+  if (after.role !== before.role || after.status !== before.status) await invalidateUsers(deps.events, [after.id]);
+  return toListItem(after, await findOrganization(deps.db, orgId));
+}

@@ -1,0 +1,202 @@
+import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { v7 as uuidv7 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let server: TestServer;
+let admin: TestUser;
+let member: TestUser;
+let otherAdmin: TestUser;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await signUpAdmin(server, { organization: { name: "Riyadh Steel Works", city: "Riyadh" } });
+  member = await addMember(server, admin);
+  otherAdmin = await signUpAdmin(server, { organization: { name: "Jeddah Food Co", industry: "food_and_beverage" } });
+});
+afterAll(async () => server?.close());
+
+const orgRow = (id: string) =>
+  server.deps.db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+describe("organizations.current", () => {
+  it("shows a member their own organization", async () => {
+    const org = await member.client.organizations.current.query();
+    expect(org).toMatchObject({ id: admin.organizationId, name: "Riyadh Steel Works", city: "Riyadh" });
+    expect(org.createdAt).toBeInstanceOf(Date);
+  });
+
+  it("refuses anonymous callers", async () => {
+    expect((await failure(server.client().organizations.current.query())).code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("organizations.update", () => {
+  it("lets an admin change the profile, and records who did it", async () => {
+    const updated = await admin.client.organizations.update.mutate({
+      description: "Structural steel since 1990",
+      website: "https://steel.example.com",
+      size: "51-200",
+    });
+    expect(updated).toMatchObject({ name: "Riyadh Steel Works", size: "51-200", website: "https://steel.example.com" });
+    expect(await member.client.organizations.current.query()).toMatchObject({
+      description: "Structural steel since 1990",
+    });
+    const audit = await server.deps.db
+      .selectFrom("auditLog")
+      .selectAll()
+      .where("organizationId", "=", admin.organizationId)
+      .where("action", "=", "organizations.update")
+      .executeTakeFirstOrThrow();
+    expect(audit.actorId).toBe(admin.userId);
+    expect(audit.metadata).toEqual({ fields: expect.arrayContaining(["description", "size", "website"]) });
+  });
+
+  it("clears optional fields with null", async () => {
+    const updated = await admin.client.organizations.update.mutate({ website: null });
+    expect(updated.website).toBeNull();
+  });
+
+  it("rejects bad input with the fields named, and changes nothing", async () => {
+    const before = await orgRow(admin.organizationId);
+    const err = await failure(
+      admin.client.organizations.update.mutate({ name: " ", website: "ftp://files.example.com", country: "Saudi" }),
+    );
+    expect(err.code).toBe("BAD_REQUEST");
+    expect(err.fields).toEqual(["country", "name", "website"]);
+    expect(await orgRow(admin.organizationId)).toEqual(before);
+  });
+
+  it("is for admins only", async () => {
+    const before = await orgRow(admin.organizationId);
+    expect((await failure(member.client.organizations.update.mutate({ name: "Hijacked" }))).code).toBe("FORBIDDEN");
+    expect((await failure(server.client().organizations.update.mutate({ name: "Hijacked" }))).code).toBe(
+      "UNAUTHORIZED",
+    );
+    expect(await orgRow(admin.organizationId)).toEqual(before);
+  });
+
+  it("only ever reaches the admin's own organization", async () => {
+    const before = await orgRow(admin.organizationId);
+    const updated = await otherAdmin.client.organizations.update.mutate({ city: "Jeddah" });
+    expect(updated.id).toBe(otherAdmin.organizationId);
+    expect(await orgRow(admin.organizationId)).toEqual(before);
+  });
+});
+
+describe("organizations.directory", () => {
+  // A tag in every name keeps these organizations apart from the others of this file. Names all
+  // start upper-case so the expected order does not depend on the database's collation.
+  const tag = `zq${Date.now().toString(36)}`;
+  let names: string[];
+
+  beforeAll(async () => {
+    const specs = [
+      { name: `Alpha ${tag} Plastics`, industry: "petrochemicals", city: "Dammam" },
+      { name: `Beta ${tag} Logistics`, industry: "logistics", city: "Riyadh" },
+      { name: `Delta ${tag} Mining`, industry: "mining", city: "Riyadh" },
+      { name: `Gamma ${tag} 100% Steel`, industry: "manufacturing", city: "Jubail" },
+      { name: `Omega ${tag} Foods`, industry: "food_and_beverage", city: "Riyadh" },
+    ] as const;
+    for (const organization of specs) await signUpAdmin(server, { organization });
+    names = specs.map((s) => s.name).sort();
+  });
+
+  it("lists every organization's public profile, by name, one page at a time", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await member.client.organizations.directory.query({ q: tag, limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((o) => o.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(names);
+    const [first] = (await otherAdmin.client.organizations.directory.query({ q: tag, limit: 1 })).items;
+    expect(Object.keys(first ?? {}).sort()).toEqual(
+      ["city", "country", "description", "id", "industry", "logoFileId", "name", "size", "website"].sort(),
+    );
+  });
+
+  it("searches names case-insensitively and filters by industry and city", async () => {
+    const names = async (input: { q?: string; industry?: "mining"; city?: string }) =>
+      (await member.client.organizations.directory.query({ limit: 100, ...input })).items.map((o) => o.name);
+    expect(await names({ q: `${tag} LOGISTICS` })).toEqual([`Beta ${tag} Logistics`]);
+    expect(await names({ q: tag, city: "Riyadh" })).toEqual([
+      `Beta ${tag} Logistics`,
+      `Delta ${tag} Mining`,
+      `Omega ${tag} Foods`,
+    ]);
+    expect(await names({ q: tag, industry: "mining" })).toEqual([`Delta ${tag} Mining`]);
+    // LIKE wildcards in the query are plain characters.
+    expect(await names({ q: `${tag} 100%` })).toEqual([`Gamma ${tag} 100% Steel`]);
+    expect(await names({ q: `${tag}%Foods` })).toEqual([]);
+  });
+
+  it("rejects a forged cursor and out-of-range limits", async () => {
+    const forged = Buffer.from(JSON.stringify(["x", "not-a-uuid"])).toString("base64url");
+    for (const cursor of ["%%%", forged]) {
+      const err = await failure(member.client.organizations.directory.query({ cursor }));
+      expect(err.code).toBe("BAD_REQUEST");
+      expect(err.fields).toEqual(["cursor"]);
+    }
+    const err = await failure(member.client.organizations.directory.query({ limit: 101, industry: "x" as "mining" }));
+    expect(err.code).toBe("BAD_REQUEST");
+    expect(err.fields).toEqual(["industry", "limit"]);
+  });
+
+  it("is for signed-in users", async () => {
+    expect((await failure(server.client().organizations.directory.query({}))).code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("organizations.stats", () => {
+  it("counts active members, recent activity and stored bytes of the caller's organization only", async () => {
+    const owner = await signUpAdmin(server);
+    // Members who have never made a signed-in call: one never active, one active 40 days ago.
+    const idle = await addMember(server, owner);
+    const stale = await addMember(server, owner);
+    const gone = await addMember(server, owner);
+    await owner.client.users.deactivate.mutate({ id: gone.userId });
+    await server.deps.db
+      .updateTable("users")
+      .set({ lastActiveAt: new Date(Date.now() - 40 * 24 * 60 * 60 * 1000) })
+      .where("id", "=", stale.userId)
+      .execute();
+    const file = (orgId: string, ownerId: string, size: number) => ({
+      id: uuidv7(),
+      organizationId: orgId,
+      ownerId,
+      name: "drawing.pdf",
+      contentType: "application/pdf",
+      size,
+      sha256: "x",
+      storageKey: uuidv7(),
+    });
+    await server.deps.db
+      .insertInto("files")
+      .values([
+        file(owner.organizationId, owner.userId, 1_000),
+        file(owner.organizationId, idle.userId, 2_500),
+        file(admin.organizationId, admin.userId, 7_000),
+      ])
+      .execute();
+
+    expect(await owner.client.organizations.stats.query()).toEqual({
+      memberCount: 3,
+      activeMembers30d: 1,
+      topics: 0,
+      posts: 0,
+      useCases: 0,
+      storageBytes: 3_500,
+    });
+  });
+
+  it("answers zero storage for an organization without files", async () => {
+    const fresh = await signUpAdmin(server);
+    expect(await fresh.client.organizations.stats.query()).toMatchObject({ memberCount: 1, storageBytes: 0 });
+  });
+
+  it("is for signed-in members", async () => {
+    expect((await failure(server.client().organizations.stats.query())).code).toBe("UNAUTHORIZED");
+  });
+});

@@ -1,0 +1,175 @@
+import { z } from "zod";
+import { EventId, Id, limits, PageInput, page, requiredText } from "./common";
+
+export const TopicVisibility = z.enum(["platform", "organization"]);
+export type TopicVisibility = z.infer<typeof TopicVisibility>;
+
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}-]{0,29}$/u, "Tags are 1–30 letters, digits or dashes");
+/** Rich text as HTML; the server sanitizes it. */
+export const RichText = z.string().trim().min(1, "Required").max(limits.longText);
+const Attachments = z.array(Id).max(10, "At most 10 attachments").default([]);
+
+export const ForumCategory = z.object({
+  id: Id,
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  topicCount: z.number().int(),
+});
+
+/** A person as shown next to their content. */
+export const Author = z.object({
+  id: Id,
+  firstName: z.string(),
+  lastName: z.string(),
+  title: z.string().nullable(),
+  avatarFileId: Id.nullable(),
+  organization: z.object({ id: Id, name: z.string() }),
+});
+export type Author = z.infer<typeof Author>;
+
+export const Attachment = z.object({ id: Id, name: z.string(), contentType: z.string(), size: z.number().int() });
+
+export const TopicSummary = z.object({
+  id: Id,
+  title: z.string(),
+  category: z.object({ id: Id, slug: z.string(), name: z.string() }),
+  author: Author,
+  visibility: TopicVisibility,
+  tags: z.array(z.string()),
+  pinned: z.boolean(),
+  locked: z.boolean(),
+  answered: z.boolean(),
+  replyCount: z.number().int(),
+  viewCount: z.number().int(),
+  likeCount: z.number().int(),
+  lastActivityAt: z.date(),
+  createdAt: z.date(),
+});
+export type TopicSummary = z.infer<typeof TopicSummary>;
+
+export interface Post {
+  id: string;
+  topicId: string;
+  parentId: string | null;
+  depth: number;
+  author: Author;
+  /** null for a deleted post: the tombstone keeps the thread's shape. */
+  bodyHtml: string | null;
+  deleted: boolean;
+  editedAt: Date | null;
+  likeCount: number;
+  likedByMe: boolean;
+  isBestAnswer: boolean;
+  attachments: z.infer<typeof Attachment>[];
+  createdAt: Date;
+  replies: Post[];
+}
+export const Post: z.ZodType<Post> = z.object({
+  id: Id,
+  topicId: Id,
+  parentId: Id.nullable(),
+  depth: z.number().int(),
+  author: Author,
+  bodyHtml: z.string().nullable(),
+  deleted: z.boolean(),
+  editedAt: z.date().nullable(),
+  likeCount: z.number().int(),
+  likedByMe: z.boolean(),
+  isBestAnswer: z.boolean(),
+  attachments: z.array(Attachment),
+  createdAt: z.date(),
+  get replies() {
+    return z.array(Post);
+  },
+});
+export const PostPage = page(Post);
+
+export const TopicDetail = TopicSummary.extend({
+  bestPostId: Id.nullable(),
+  /** What the caller may do, so a client can show the right buttons. */
+  can: z.object({ edit: z.boolean(), moderate: z.boolean(), reply: z.boolean(), markBestAnswer: z.boolean() }),
+  posts: PostPage,
+});
+
+export const TopicSort = z.enum(["latest", "active", "top", "unanswered"]);
+export const CreateTopicInput = z.object({
+  title: requiredText(200).min(5, "Title must be at least 5 characters"),
+  categoryId: Id,
+  body: RichText,
+  tags: z.array(Tag).max(5, "At most 5 tags").default([]),
+  visibility: TopicVisibility,
+  attachmentIds: Attachments,
+});
+export const ListTopicsInput = PageInput.extend({
+  categoryId: Id.optional(),
+  tag: Tag.optional(),
+  answered: z.boolean().optional(),
+  authorId: Id.optional(),
+  organizationId: Id.optional(),
+  sort: TopicSort.default("active"),
+});
+export const TopicList = page(TopicSummary);
+export const TopicIdInput = z.object({ id: Id });
+export const UpdateTopicInput = z.object({
+  id: Id,
+  title: requiredText(200).min(5, "Title must be at least 5 characters").optional(),
+  categoryId: Id.optional(),
+  tags: z.array(Tag).max(5, "At most 5 tags").optional(),
+});
+export const PinTopicInput = z.object({ id: Id, pinned: z.boolean() });
+export const LockTopicInput = z.object({ id: Id, locked: z.boolean() });
+
+export const ListPostsInput = PageInput.extend({ topicId: Id });
+export const CreatePostInput = z.object({
+  topicId: Id,
+  parentId: Id.nullish(),
+  body: RichText,
+  attachmentIds: Attachments,
+});
+export const UpdatePostInput = z.object({ id: Id, body: RichText });
+export const PostIdInput = z.object({ postId: Id });
+export const MarkBestAnswerInput = z.object({ topicId: Id, postId: Id.nullable() });
+export const LikeResult = z.object({ postId: Id, likeCount: z.number().int(), likedByMe: z.boolean() });
+
+export const ForumSearchInput = PageInput.extend({
+  q: requiredText(200),
+  categoryId: Id.optional(),
+  answered: z.boolean().optional(),
+  sort: z.enum(["relevance", "latest"]).default("relevance"),
+});
+export const ForumSearchHit = z.object({
+  topic: TopicSummary,
+  postId: Id,
+  /** Matched text with `<mark>` around hits; everything else is escaped. */
+  snippet: z.string(),
+});
+export const ForumSearchResult = page(ForumSearchHit);
+
+export const SetTypingInput = z.object({ topicId: Id });
+export const OnTopicInput = z.object({ topicId: Id, lastEventId: EventId.nullish() });
+
+/** Everything a topic's live subscribers receive. */
+export const TopicEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("post.created"), postId: Id, parentId: Id.nullable(), authorId: Id }),
+  z.object({ type: z.literal("post.updated"), postId: Id }),
+  z.object({ type: z.literal("post.deleted"), postId: Id }),
+  z.object({ type: z.literal("post.liked"), postId: Id, likeCount: z.number().int() }),
+  z.object({ type: z.literal("bestAnswer.changed"), postId: Id.nullable() }),
+  z.object({ type: z.literal("topic.updated"), locked: z.boolean(), pinned: z.boolean(), title: z.string() }),
+  z.object({ type: z.literal("topic.deleted") }),
+  z.object({
+    type: z.literal("typing"),
+    user: Author.pick({ id: true, firstName: true, lastName: true }),
+    active: z.boolean(),
+  }),
+  z.object({
+    type: z.literal("presence"),
+    viewers: z.array(Author.pick({ id: true, firstName: true, lastName: true })),
+  }),
+]);
+export type TopicEvent = z.infer<typeof TopicEvent>;

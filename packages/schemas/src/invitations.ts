@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { OpaqueToken } from "./auth";
+import { Id } from "./common";
+import { Email, Password, PersonName, Role } from "./users";
+
+export const CreateInvitationInput = z.object({ email: Email, role: Role });
+
+export const InvitationStatus = z.enum(["pending", "accepted", "revoked", "expired"]);
+export type InvitationStatus = z.infer<typeof InvitationStatus>;
+
+/** What an org admin sees of an invitation; the token is only ever in the email. */
+export const Invitation = z.object({
+  id: Id,
+  email: z.string(),
+  role: Role,
+  status: InvitationStatus,
+  invitedBy: Id,
+  expiresAt: z.date(),
+  createdAt: z.date(),
+});
+export type Invitation = z.infer<typeof Invitation>;
+export const InvitationIdInput = z.object({ id: Id });
+export const InvitationList = z.object({ items: z.array(Invitation) });
+
+export const AcceptInvitationInput = z.object({
+  token: OpaqueToken,
+  password: Password,
+  firstName: PersonName,
+  lastName: PersonName,
+});
