@@ -1,23 +1,18 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { signUpAdmin, startTestServer, TEST_PASSWORD, type TestServer, uniqueEmail } from "@p2p/testkit";
+import {
+  dockerAvailable,
+  signUpAdmin,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+  uniqueEmail,
+} from "@p2p/testkit";
 import type { StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The image SuperTokens documents for self-hosting; with no POSTGRESQL_* settings it runs on an
 // in-memory database, which is all a test needs.
 const CORE_IMAGE = "registry.supertokens.io/supertokens/supertokens-postgresql";
-
-/** Same rule as the testkit: a Docker engine that answers `docker info`, unless P2P_NO_DOCKER is set. */
-function dockerAvailable(): boolean {
-  if (process.env.P2P_NO_DOCKER) return false;
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const docker = dockerAvailable();
 

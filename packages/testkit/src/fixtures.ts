@@ -14,6 +14,18 @@ export interface TestUser {
   organizationId: string;
 }
 
+function asTestUser(server: TestServer, session: SignedIn, email: string, password: string): TestUser {
+  return {
+    client: server.client({ token: session.token }),
+    token: session.token,
+    email,
+    password,
+    session,
+    userId: session.user.id,
+    organizationId: session.organization.id,
+  };
+}
+
 let counter = 0;
 export const uniqueEmail = (tag = "user") => `${tag}.${Date.now().toString(36)}.${++counter}@example.com`;
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -39,29 +51,13 @@ export async function signUpAdmin(
       ...overrides.organization,
     },
   });
-  return {
-    client: server.client({ token: session.token }),
-    token: session.token,
-    email,
-    password,
-    session,
-    userId: session.user.id,
-    organizationId: session.organization.id,
-  };
+  return asTestUser(server, session, email, password);
 }
 
 /** Signs an existing account in and returns a client holding its bearer token. */
 export async function signIn(server: TestServer, email: string, password = TEST_PASSWORD): Promise<TestUser> {
   const session = await server.client().auth.signIn.mutate({ email, password });
-  return {
-    client: server.client({ token: session.token }),
-    token: session.token,
-    email,
-    password,
-    session,
-    userId: session.user.id,
-    organizationId: session.organization.id,
-  };
+  return asTestUser(server, session, email, password);
 }
 
 /** The newest outbox mail to an address, and the token from the first link in it. */

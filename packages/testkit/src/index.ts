@@ -9,5 +9,5 @@ export {
   uniqueEmail,
 } from "./fixtures";
 export { startTestServer, type TestServer, type TestServerOptions } from "./server";
-export { repoRoot, resolveServices, type ServiceUrls } from "./services";
+export { dockerAvailable, repoRoot, resolveServices, type ServiceUrls } from "./services";
 export { adminUrl, createTestStores, type TestStores } from "./stores";

@@ -39,7 +39,8 @@ function fromEnv(env: Record<string, string | undefined>, source: ServiceUrls["s
   };
 }
 
-function dockerAvailable(): boolean {
+/** A Docker engine that answers `docker info`, unless P2P_NO_DOCKER is set. */
+export function dockerAvailable(): boolean {
   if (process.env.P2P_NO_DOCKER) return false;
   try {
     execFileSync("docker", ["info"], { stdio: "ignore", timeout: 5_000 });
