@@ -13,6 +13,9 @@ import { closeRedis, createRedis, type RedisClients } from "./infra/redis/redis"
 import { createStorage, type Storage } from "./infra/storage";
 import { mongoIndexes } from "./modules";
 import { Authenticator } from "./modules/auth/authenticator";
+import { repairPendingPosts } from "./modules/forums/service";
+
+const REPAIR_POSTS_JOB = "forums.repairPendingPosts";
 
 /** Everything a request or job may touch. Built once per process (or per test file) and passed down. */
 export interface AppDeps {
@@ -63,7 +66,10 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     authenticator: new Authenticator(db, identity, events, config),
     rateLimits: createRateLimits(redis, config),
   };
-  if (options.runWorker ?? config.jobs.runWorker) jobs.startWorker({ ...mail.jobHandlers });
+  if (options.runWorker ?? config.jobs.runWorker) {
+    jobs.startWorker({ ...mail.jobHandlers, [REPAIR_POSTS_JOB]: () => repairPendingPosts(deps).then(() => undefined) });
+    await jobs.schedule(REPAIR_POSTS_JOB, 5 * 60_000);
+  }
   return deps;
 }
 

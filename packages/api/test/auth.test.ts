@@ -1,5 +1,6 @@
 import type { AppRouter } from "@p2p/client";
 import {
+  failure,
   lastMail,
   signIn,
   signUpAdmin,
@@ -18,16 +19,6 @@ beforeAll(async () => {
   server = await startTestServer({ env: { SIGNIN_MAX_FAILURES_PER_ACCOUNT: "3" } });
 });
 afterAll(async () => server?.close());
-
-/** The error a call fails with (tRPC's data: code, appCode, issues). */
-async function failure(p: Promise<unknown>) {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof TRPCClientError)) throw new Error(`expected the call to fail, got ${String(err)}`);
-  return { message: err.message, ...(err.data as { code: string; appCode: string; issues?: { path: string }[] }) };
-}
 
 const signUpInput = (email: string, password = TEST_PASSWORD) => ({
   email,

@@ -155,8 +155,9 @@ export const OnTopicInput = z.object({ topicId: Id, lastEventId: EventId.nullish
 
 /** Everything a topic's live subscribers receive. */
 export const TopicEvent = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("post.created"), postId: Id, parentId: Id.nullable(), authorId: Id }),
-  z.object({ type: z.literal("post.updated"), postId: Id }),
+  // likedByMe is always false in events: they are the same for every subscriber.
+  z.object({ type: z.literal("post.created"), post: Post }),
+  z.object({ type: z.literal("post.updated"), post: Post }),
   z.object({ type: z.literal("post.deleted"), postId: Id }),
   z.object({ type: z.literal("post.liked"), postId: Id, likeCount: z.number().int() }),
   z.object({ type: z.literal("bestAnswer.changed"), postId: Id.nullable() }),

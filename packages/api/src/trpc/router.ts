@@ -2,6 +2,7 @@ import { apiKeysRouter } from "../modules/apiKeys/router";
 import { auditRouter } from "../modules/audit/router";
 import { authRouter } from "../modules/auth/router";
 import { filesRouter } from "../modules/files/router";
+import { forumsRouter } from "../modules/forums/router";
 import { invitationsRouter } from "../modules/invitations/router";
 import { organizationsRouter } from "../modules/organizations/router";
 import { systemRouter } from "../modules/system/router";
@@ -12,6 +13,7 @@ import { router } from "./init";
 export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
+  forums: forumsRouter,
   organizations: organizationsRouter,
   users: usersRouter,
   invitations: invitationsRouter,

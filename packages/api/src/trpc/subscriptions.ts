@@ -1,5 +1,8 @@
 import { type TrackedEnvelope, tracked } from "@trpc/server";
-import { type BusEvent, type Channel, compareEventIds, type EventBus } from "../infra/events/bus";
+import type { AppDeps } from "../deps";
+import { type BusEvent, type Channel, compareEventIds, EPHEMERAL_EVENT_ID, type EventBus } from "../infra/events/bus";
+import type { Principal } from "../modules/auth/authenticator";
+import { sessionEnded } from "../modules/auth/service";
 
 /**
  * A subscription body: live events of one channel key, resumable from `lastEventId`.
@@ -24,9 +27,10 @@ export async function* streamChannel<T>(
   });
   opts.signal?.addEventListener("abort", notify, { once: true });
   try {
-    let last = opts.lastEventId ?? null;
-    if (last) {
-      for (const event of await bus.since(channel, key, last)) {
+    // A new subscriber starts after the newest backlog event; a resuming one replays what it missed.
+    let last = opts.lastEventId ?? (await bus.latestId(channel, key));
+    if (opts.lastEventId) {
+      for (const event of await bus.since(channel, key, opts.lastEventId)) {
         last = event.id;
         yield tracked(event.id, event.data);
       }
@@ -39,6 +43,12 @@ export async function* streamChannel<T>(
         });
         continue;
       }
+      // Ephemeral broadcasts (typing, presence) are not in the backlog: they carry the id of the
+      // last real event, so a client resuming after one neither skips nor repeats anything.
+      if (event.id === EPHEMERAL_EVENT_ID) {
+        yield tracked(last ?? EPHEMERAL_EVENT_ID, event.data);
+        continue;
+      }
       if (last && compareEventIds(event.id, last) <= 0) continue;
       last = event.id;
       yield tracked(event.id, event.data);
@@ -47,4 +57,19 @@ export async function* streamChannel<T>(
     stop();
     opts.signal?.removeEventListener("abort", notify);
   }
+}
+
+/**
+ * A signal that aborts when the client leaves or when the caller's session is revoked, so a
+ * subscription opened before a sign-out does not keep streaming afterwards.
+ */
+export function subscriptionSignal(deps: AppDeps, principal: Principal, signal?: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  if (principal.sessionId) {
+    void sessionEnded(deps, principal.sessionId, controller.signal).then(
+      (ended) => ended && controller.abort("revoked"),
+    );
+  }
+  return controller.signal;
 }

@@ -16,6 +16,9 @@ export interface BusEvent<T> {
   data: T;
 }
 
+/** The id of broadcast (backlog-less) events. */
+export const EPHEMERAL_EVENT_ID = "0-0";
+
 type Listener = (event: BusEvent<unknown>) => void;
 
 // Appends to the channel's capped backlog and publishes in one atomic round trip, so an event is
@@ -80,8 +83,8 @@ export class EventBus {
   async broadcast<T>(channel: Channel<T>, key: string, data: T): Promise<void> {
     const topic = this.topic(channel, key);
     const payload = JSON.stringify(data);
-    this.deliver(topic, { id: "0-0", data });
-    await this.redis.command.publish(topic, `${this.nodeId}|0-0|${payload}`);
+    this.deliver(topic, { id: EPHEMERAL_EVENT_ID, data });
+    await this.redis.command.publish(topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${payload}`);
   }
 
   /** Listens to one channel key; returns the function that stops listening. */
@@ -106,6 +109,12 @@ export class EventBus {
   async since<T>(channel: Channel<T>, key: string, lastEventId: string): Promise<BusEvent<T>[]> {
     const entries = await this.redis.command.xrange(this.topic(channel, key), `(${lastEventId}`, "+");
     return entries.map(([id, fields]) => ({ id, data: JSON.parse(fields[1] ?? "null") as T }));
+  }
+
+  /** The newest backlog id of a channel key, or null when it has none. */
+  async latestId<T>(channel: Channel<T>, key: string): Promise<string | null> {
+    const [entry] = await this.redis.command.xrevrange(this.topic(channel, key), "+", "-", "COUNT", 1);
+    return entry?.[0] ?? null;
   }
 
   private onRedisMessage(topic: string, message: string): void {

@@ -48,6 +48,11 @@ export class Jobs {
     });
   }
 
+  /** Runs `name` every `everyMs` on whichever worker is free; idempotent across nodes and restarts. */
+  async schedule(name: string, everyMs: number): Promise<void> {
+    await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, data: {}, opts: { attempts: 1 } });
+  }
+
   startWorker(handlers: JobHandlers, concurrency = 4): void {
     if (this.worker) return;
     this.worker = new Worker(

@@ -41,3 +41,19 @@ export function setOrganizationLogo(db: Db, organizationId: string, fileId: stri
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+export async function countOwned(db: Db, ownerId: string, ids: string[]): Promise<number> {
+  const row = await db
+    .selectFrom("files")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("ownerId", "=", ownerId)
+    .where("id", "in", ids)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Name, type and size of many files in one query, for attachment lists. */
+export function findMany(db: Db, ids: string[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db.selectFrom("files").select(["id", "name", "contentType", "size"]).where("id", "in", ids).execute();
+}

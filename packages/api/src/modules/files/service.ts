@@ -181,3 +181,15 @@ export async function setOrganizationLogo(
     return toOrganization(org);
   });
 }
+
+/** Attachments must be files the caller uploaded; the error names the field. */
+export async function assertOwnFiles(
+  db: Db,
+  userId: string,
+  fileIds: string[],
+  field = "attachmentIds",
+): Promise<void> {
+  if (!fileIds.length) return;
+  const owned = await repo.countOwned(db, userId, fileIds);
+  if (owned !== new Set(fileIds).size) throw fieldError(field, "You can only attach files you uploaded");
+}
