@@ -272,14 +272,18 @@ export async function updateTopic(deps: AppDeps, caller: Principal, input: z.inf
         .where("postId", "=", topic.firstPostId)
         .execute();
   });
-  const updated = await findVisibleTopic(deps.db, caller, topic.id);
+  return announceTopicChange(deps, await findVisibleTopic(deps.db, caller, topic.id));
+}
+
+/** Tells the topic's subscribers what changed and answers with the updated summary. */
+async function announceTopicChange(deps: AppDeps, topic: TopicRow): Promise<TopicSummary> {
   await publish(deps, topic.id, {
     type: "topic.updated",
-    title: updated.title,
-    locked: updated.locked,
-    pinned: updated.pinned,
+    title: topic.title,
+    locked: topic.locked,
+    pinned: topic.pinned,
   });
-  const [summary] = await summaries(deps, [updated]);
+  const [summary] = await summaries(deps, [topic]);
   return summary as TopicSummary;
 }
 
@@ -303,15 +307,7 @@ export async function setTopicFlag(
   if (!canModerate(topic, caller))
     throw appError("FORBIDDEN", "Only a moderator (or your admin, for your organization's topics) can do this");
   await deps.db.updateTable("forumTopics").set(flag).where("id", "=", id).execute();
-  const updated = { ...topic, ...flag };
-  await publish(deps, id, {
-    type: "topic.updated",
-    title: updated.title,
-    locked: updated.locked,
-    pinned: updated.pinned,
-  });
-  const [summary] = await summaries(deps, [updated]);
-  return summary as TopicSummary;
+  return announceTopicChange(deps, { ...topic, ...flag });
 }
 
 // ---------------------------------------------------------------- posts
