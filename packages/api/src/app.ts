@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./deps";
+import { superTokensRoutes } from "./infra/auth/supertokens-hono";
 import { checkReadiness } from "./infra/health";
 import { httpError, limitBody } from "./infra/http/errors";
 import { fileRoutes } from "./modules/files/routes";
@@ -112,6 +113,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   }
 
   app.route("/files", fileRoutes(deps));
+  // SuperTokens' own routes (sign-out, email verification status) when it keeps the sessions.
+  if (deps.identity.name === "supertokens") app.route("/auth", superTokensRoutes());
 
   app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
   app.onError((err, c) => {

@@ -113,6 +113,47 @@ describe.skipIf(!docker)(
       await expect(other.client.auth.me.query()).resolves.toMatchObject({ user: { id: other.userId } });
     });
 
+    it("serves the SDK's own /auth routes through the Hono app, limited to our session model", async () => {
+      const { url, deps } = running();
+      const admin = await signUpAdmin(running());
+      const bearer = { authorization: `Bearer ${admin.token}` };
+      const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const formFields = [
+        { id: "email", value: admin.email },
+        { id: "password", value: TEST_PASSWORD },
+      ];
+
+      // Sign-up and sign-in belong to our auth procedures: the SDK's routes for them fall through to our 404.
+      for (const path of ["/auth/signup", "/auth/signin"]) {
+        const res = await post(path, { formFields });
+        expect(res.status).toBe(404);
+        expect(await res.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+      }
+
+      // The verification status comes from our users table, answered by the SDK.
+      const isVerified = async () => {
+        const res = await fetch(`${url}/auth/user/email/verify`, { headers: bearer });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { status: string; isVerified: boolean }).isVerified;
+      };
+      expect(await isVerified()).toBe(false);
+      await deps.db.updateTable("users").set({ emailVerifiedAt: new Date() }).where("id", "=", admin.userId).execute();
+      expect(await isVerified()).toBe(true);
+
+      // Sign-out through the SDK ends our session on every node at once, though the API just cached it.
+      await expect(admin.client.auth.me.query()).resolves.toMatchObject({ user: { id: admin.userId } });
+      const signOut = await post("/auth/signout", undefined, bearer);
+      expect(signOut.status).toBe(200);
+      expect(await signOut.json()).toEqual({ status: "OK" });
+      await expect(admin.client.auth.me.query()).rejects.toThrow();
+      expect(await deps.identity.listSessions(admin.userId)).toEqual([]);
+    });
+
     it("sets a new password", async () => {
       const { identity } = running().deps;
       const admin = await signUpAdmin(running());

@@ -37,7 +37,8 @@ let initializedFor: string | undefined;
 
 /**
  * Passwords and sessions kept by a SuperTokens core (EmailPassword, Session, EmailVerification
- * recipes). The SDK's own HTTP routes are not mounted: our /auth procedures call this port.
+ * recipes). Our tRPC auth procedures call this port; the SDK's own HTTP routes are also served at
+ * /auth/* (supertokens-hono.ts), limited to what fits our session model (see the recipe overrides).
  *
  * The session token is the SuperTokens access token. It is never refreshed (the refresh token is
  * dropped), so a session lasts the core's `access_token_validity` (default 1 hour), whatever
@@ -75,11 +76,58 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
       supertokens: { connectionURI: core.connectionUri, apiKey: core.apiKey },
       appInfo: { appName: "P2P Sandbox", apiDomain: config.publicUrl, websiteDomain: config.publicUrl },
       recipeList: [
-        EmailPassword.init(),
+        EmailPassword.init({
+          override: {
+            // Sign-up, sign-in and password reset happen only through our auth procedures. The SDK's
+            // routes would skip our users/organizations rows (its sign-up makes a SuperTokens user we
+            // know nothing of), sign-in rate limits, 2FA, deactivation and audit, and would mail
+            // through SuperTokens' servers. Switched off, they answer our 404.
+            apis: (original) => ({
+              ...original,
+              signUpPOST: undefined,
+              signInPOST: undefined,
+              emailExistsGET: undefined,
+              generatePasswordResetTokenPOST: undefined,
+              passwordResetPOST: undefined,
+            }),
+          },
+        }),
         // OPTIONAL never blocks a session; users.email_verified_at stays the source of truth.
-        EmailVerification.init({ mode: "OPTIONAL" }),
-        // Our own httpOnly cookie + anti-CSRF token protect browser requests, not SuperTokens' ones.
-        Session.init({ antiCsrf: "NONE" }),
+        EmailVerification.init({
+          mode: "OPTIONAL",
+          override: {
+            // GET /auth/user/email/verify and the session's claim tell what our users table says.
+            functions: (original) => ({
+              ...original,
+              isEmailVerified: async ({ recipeUserId }) => {
+                const row = await db
+                  .selectFrom("users")
+                  .select("emailVerifiedAt")
+                  .where("externalId", "=", recipeUserId.getAsString())
+                  .executeTakeFirst();
+                return Boolean(row?.emailVerifiedAt);
+              },
+            }),
+            // Verification mail and links are ours (auth.resendVerification, auth.verifyEmail); the
+            // SDK's would be sent by api.supertokens.io and set a flag we do not read.
+            apis: (original) => ({ ...original, generateEmailVerifyTokenPOST: undefined, verifyEmailPOST: undefined }),
+          },
+        }),
+        Session.init({
+          // Our own httpOnly cookie + anti-CSRF token protect browser requests, not SuperTokens' ones.
+          antiCsrf: "NONE",
+          override: {
+            // POST /auth/signout revokes here: drop the session from every node's cache at once.
+            functions: (original) => ({
+              ...original,
+              revokeSession: async (input) => {
+                const revoked = await original.revokeSession(input);
+                if (revoked) await events.broadcast(authInvalidation, "all", { sessionIds: [input.sessionHandle] });
+                return revoked;
+              },
+            }),
+          },
+        }),
       ],
     });
     initializedFor = core.connectionUri;
