@@ -1,9 +1,10 @@
 /**
  * Demo data, created through the public API with @p2p/client, as the frontend would. Idempotent:
- * an organization whose admin can already sign in is left alone. Invitation links are read from
- * the development outbox (GET /dev/outbox), which only a development server serves.
+ * an organization whose admin can already sign in is left alone, and so is a forum topic its
+ * author already has (same title). Invitation links are read from the development outbox
+ * (GET /dev/outbox), which only a development server serves.
  */
-import { createClient, TRPCClientError } from "@p2p/client";
+import { createClient, type P2PClient, TRPCClientError } from "@p2p/client";
 
 const url = process.env.PUBLIC_URL ?? "http://localhost:3000";
 export const DEMO_PASSWORD = "p2p-sandbox-demo";
@@ -52,7 +53,8 @@ async function inviteToken(email: string): Promise<string> {
 async function seedOrg(org: DemoOrg): Promise<void> {
   const anonymous = createClient({ url });
   try {
-    await anonymous.auth.signIn.mutate({ email: org.admin.email, password: DEMO_PASSWORD });
+    const { token } = await anonymous.auth.signIn.mutate({ email: org.admin.email, password: DEMO_PASSWORD });
+    await createClient({ url, token }).auth.signOut.mutate();
     console.log(`  ${org.name}: already there`);
     return;
   } catch (err) {
@@ -76,7 +78,240 @@ async function seedOrg(org: DemoOrg): Promise<void> {
   console.log(`  ${org.name}: admin ${org.admin.email}, ${org.members.length} members`);
 }
 
+// ---------------------------------------------------------------- forums
+
+type Person = "khalid" | "fatima" | "yousef" | "sara" | "omar";
+const emails: Record<Person, string> = {
+  khalid: "admin@alnoor.example",
+  fatima: "fatima@alnoor.example",
+  yousef: "yousef@alnoor.example",
+  sara: "admin@rpm.example",
+  omar: "omar@rpm.example",
+};
+
+interface DemoPost {
+  by: Person;
+  body: string;
+  likedBy?: Person[];
+  /** The topic's author marks this one as the best answer. */
+  best?: boolean;
+  replies?: DemoPost[];
+}
+
+interface DemoTopic {
+  by: Person;
+  category: string;
+  title: string;
+  body: string;
+  tags: string[];
+  visibility: "platform" | "organization";
+  posts: DemoPost[];
+}
+
+const ar = (text: string) => `<p dir="rtl" lang="ar">${text}</p>`;
+
+const topics: DemoTopic[] = [
+  {
+    by: "fatima",
+    category: "maintenance",
+    title: "Screw compressor bearings fail every four months",
+    body: "<p>Our 75 kW screw compressor needs new <strong>motor bearings</strong> every four months. Vibration climbs slowly, then the drive-end bearing runs hot. Grease is the OEM one. What should we check first?</p>",
+    tags: ["compressors", "bearings", "vibration"],
+    visibility: "platform",
+    posts: [
+      {
+        by: "omar",
+        best: true,
+        likedBy: ["fatima", "khalid", "yousef"],
+        body: "<p>Three things, in this order:</p><ul><li>Coupling alignment after every bearing change (laser, not a straight edge).</li><li>Grease quantity: over-greasing cooks bearings as fast as starving them. Use the bearing maker's formula, not a fixed number of shots.</li><li>Soft foot on the motor feet.</li></ul><p>We went from 5 months to over 2 years on the same model.</p>",
+        replies: [
+          {
+            by: "fatima",
+            body: "<p>We do grease by a fixed number of shots… I'll check the formula. Thanks!</p>",
+          },
+        ],
+      },
+      {
+        by: "yousef",
+        likedBy: ["sara"],
+        body: "<p>Same story on our Atlas Copco unit last year. Vibration analysis showed a 1× peak: misalignment.</p>",
+        replies: [
+          {
+            by: "sara",
+            body: "<p>Did you realign hot or cold? Our motor grows almost 0.2 mm at running temperature.</p>",
+            replies: [
+              {
+                by: "yousef",
+                likedBy: ["omar"],
+                body: "<p>Cold, with the thermal growth offsets from the manual. Hot checks confirmed it.</p>",
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  {
+    by: "khalid",
+    category: "energy",
+    title: "خفض استهلاك الكهرباء في خطوط البثق",
+    body: ar(
+      "فاتورة الكهرباء عندنا ارتفعت ٢٥٪ هذا العام. أكبر الأحمال هي سخانات البراميل ومحركات البثق ومضخات التبريد. ما الذي جربتموه وأعطى نتيجة فعلية؟",
+    ),
+    tags: ["energy", "extrusion"],
+    visibility: "platform",
+    posts: [
+      {
+        by: "sara",
+        likedBy: ["khalid", "fatima"],
+        best: true,
+        body: ar(
+          "ركّبنا محولات تردد (VFD) على مضخات التبريد وخفضنا استهلاكها بنسبة ١٨٪. وعزل البراميل ببطانيات حرارية وفّر لنا حوالي ١٠٪ من طاقة التسخين.",
+        ),
+        replies: [
+          {
+            by: "yousef",
+            body: ar("كم كانت مدة استرداد تكلفة البطانيات الحرارية؟"),
+            replies: [{ by: "sara", body: ar("أقل من ثمانية أشهر على خطين.") }],
+          },
+        ],
+      },
+      {
+        by: "omar",
+        body: ar("راجعوا أيضاً معامل القدرة؛ غرامات معامل القدرة المنخفض كانت جزءاً كبيراً من فاتورتنا."),
+      },
+    ],
+  },
+  {
+    by: "omar",
+    category: "maintenance",
+    title: "صيانة الضواغط: متى نغيّر الزيت؟",
+    body: ar(
+      "الشركة المصنعة تقول كل ٤٠٠٠ ساعة، لكن بيئة المصنع عندنا حارة ومغبرة. هل تلتزمون بالساعات أم بتحليل الزيت؟",
+    ),
+    tags: ["compressors", "oil-analysis"],
+    visibility: "platform",
+    posts: [
+      {
+        by: "yousef",
+        best: true,
+        likedBy: ["omar", "sara"],
+        body: ar("نرسل عينة زيت كل ١٠٠٠ ساعة للتحليل. في الصيف نغيّر الزيت غالباً عند ٣٠٠٠ ساعة بسبب الأكسدة."),
+      },
+      {
+        by: "fatima",
+        body: ar("ونظّفوا مبرد الزيت مع كل تغيير؛ الغبار يرفع الحرارة ويسرّع تلف الزيت."),
+      },
+    ],
+  },
+  {
+    by: "sara",
+    category: "quality",
+    title: "SPC for CNC bore diameters: X-bar R or I-MR?",
+    body: "<p>We measure one bore per part on a CNC line making 400 parts a shift. A consultant wants X-bar R with subgroups of 5; the operators find I-MR easier. Which do you use, and why?</p>",
+    tags: ["spc", "cnc"],
+    visibility: "platform",
+    posts: [
+      {
+        by: "fatima",
+        likedBy: ["sara", "omar"],
+        body: "<p>With 400 parts a shift, X-bar R on consecutive parts catches shifts faster. I-MR is for slow processes where subgroups make no sense.</p>",
+      },
+      {
+        by: "khalid",
+        body: '<p>Whatever you choose, check the gauge first (Gauge R&amp;R). Half our "out of control" points were the bore gauge.</p>',
+        likedBy: ["fatima"],
+      },
+    ],
+  },
+  {
+    by: "khalid",
+    category: "safety",
+    title: "Forklift near-miss at warehouse B: action items",
+    body: "<p>Internal to Al-Noor. A forklift reversed into the pedestrian lane at warehouse B on Sunday; nobody was hurt. Proposed actions: blue spot lights on all forklifts, painted exclusion zones, and a refresher for the night shift.</p>",
+    tags: ["forklifts", "near-miss"],
+    visibility: "organization",
+    posts: [
+      {
+        by: "yousef",
+        body: "<p>Blue spots are ordered, delivery next week. I will fit them myself.</p>",
+        likedBy: ["khalid"],
+      },
+      {
+        by: "fatima",
+        body: "<p>I can run the refresher for the night shift on Wednesday.</p>",
+        replies: [{ by: "khalid", body: "<p>Perfect, please add it to the training log.</p>" }],
+      },
+    ],
+  },
+  {
+    by: "yousef",
+    category: "digital-transformation",
+    title: "Connecting an old Siemens S7-300 to our MES",
+    body: "<p>Our extruders run on S7-300 PLCs without OPC UA. Has anyone pulled production counts from them into an MES without replacing the PLC?</p>",
+    tags: ["plc", "mes", "opc-ua"],
+    visibility: "platform",
+    posts: [
+      {
+        by: "omar",
+        likedBy: ["yousef"],
+        body: "<p>We used a small edge gateway that speaks S7 (ISO-on-TCP) on one side and OPC UA/MQTT on the other. No PLC changes, only a read-only data block.</p>",
+      },
+    ],
+  },
+];
+
+interface Member {
+  client: P2PClient;
+  userId: string;
+}
+
+async function seedTopic(topic: DemoTopic, people: Map<Person, Member>, categories: Map<string, string>) {
+  const author = people.get(topic.by) as Member;
+  const mine = await author.client.forums.listTopics.query({ authorId: author.userId, sort: "latest", limit: 100 });
+  if (mine.items.some((t) => t.title === topic.title)) return false;
+  const categoryId = categories.get(topic.category);
+  if (!categoryId) throw new Error(`no forum category ${topic.category}`);
+  const created = await author.client.forums.createTopic.mutate({
+    title: topic.title,
+    body: topic.body,
+    categoryId,
+    tags: topic.tags,
+    visibility: topic.visibility,
+  });
+  const write = async (post: DemoPost, parentId?: string) => {
+    const { client } = people.get(post.by) as Member;
+    const { id } = await client.forums.createPost.mutate({ topicId: created.id, parentId, body: post.body });
+    for (const liker of post.likedBy ?? []) await people.get(liker)?.client.forums.likePost.mutate({ postId: id });
+    if (post.best) await author.client.forums.markBestAnswer.mutate({ topicId: created.id, postId: id });
+    for (const reply of post.replies ?? []) await write(reply, id);
+  };
+  for (const post of topic.posts) await write(post);
+  return true;
+}
+
+async function seedForums(): Promise<void> {
+  const anonymous = createClient({ url });
+  const people = new Map<Person, Member>();
+  for (const [person, email] of Object.entries(emails) as [Person, string][]) {
+    const { token, user } = await anonymous.auth.signIn.mutate({ email, password: DEMO_PASSWORD });
+    people.set(person, { client: createClient({ url, token }), userId: user.id });
+  }
+  try {
+    const categories = new Map(
+      (await (people.get("khalid") as Member).client.forums.listCategories.query()).map((c) => [c.slug, c.id]),
+    );
+    let created = 0;
+    for (const topic of topics) if (await seedTopic(topic, people, categories)) created++;
+    console.log(`  forums: ${created} topics created, ${topics.length - created} already there`);
+  } finally {
+    // The seed's own sessions go again.
+    for (const { client } of people.values()) await client.auth.signOut.mutate().catch(() => {});
+  }
+}
+
 const info = await createClient({ url }).system.info.query();
 console.log(`seeding ${url} (server ${info.version})`);
 for (const org of orgs) await seedOrg(org);
+await seedForums();
 console.log(`demo password for every account: ${DEMO_PASSWORD}`);

@@ -1,4 +1,4 @@
-import type { TopicSort, TopicSummary } from "@p2p/schemas";
+import type { ListTopicsInput, TopicSort, TopicSummary } from "@p2p/schemas";
 import { type ExpressionBuilder, type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import type { z } from "zod";
 import type { Db } from "../../infra/postgres/db";
@@ -78,4 +78,24 @@ export function orderAndContinue(
   }
   for (const c of columns) q = q.orderBy(c, "desc");
   return q;
+}
+
+/**
+ * The listTopics query: visible topics, the filters, the sort and the keyset continuation, one row
+ * more than a page (that row only says there is a next page). Exported so its plans can be checked.
+ */
+export function listTopicsQuery(
+  db: Db,
+  orgId: string,
+  input: Omit<z.infer<typeof ListTopicsInput>, "cursor">,
+  cursor: unknown[] | null,
+): TopicQuery {
+  let query = selectTopics(db).where(visibleTo(orgId));
+  if (input.categoryId) query = query.where("forumTopics.categoryId", "=", input.categoryId);
+  if (input.tag) query = query.where(sql<boolean>`${sql.ref("forumTopics.tags")} @> array[${input.tag}]::text[]`);
+  if (input.authorId) query = query.where("forumTopics.authorId", "=", input.authorId);
+  if (input.organizationId) query = query.where("forumTopics.organizationId", "=", input.organizationId);
+  const answered = input.sort === "unanswered" ? false : input.answered;
+  if (answered !== undefined) query = query.where("forumTopics.answered", "=", answered);
+  return orderAndContinue(query, input.sort, cursor).limit(input.limit + 1);
 }

@@ -48,6 +48,9 @@ const options: sanitizeHtml.IOptions = {
     // Links open safely: no referrer, no access to the opener, not endorsed for search engines.
     a: sanitizeHtml.simpleTransform("a", { rel: "nofollow noopener noreferrer ugc", target: "_blank" }),
   },
+  // An image whose source was refused (data:, http:, javascript:) would show as an empty box and
+  // count as content: it goes altogether.
+  exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
 };
 
 export interface CleanRichText {
@@ -65,10 +68,11 @@ export function cleanRichText(input: string): CleanRichText {
     allowedAttributes: {},
   })
     .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&quot;/g, '"')
+    // Last, so "&amp;lt;" (the text "&lt;") is not decoded twice.
+    .replace(/&amp;/g, "&")
     .replace(/[ \t]+/g, " ")
     .replace(/\n{3,}/g, "\n\n")
     .trim();

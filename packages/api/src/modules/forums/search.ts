@@ -2,6 +2,7 @@ import type { ForumSearchInput, TopicSummary } from "@p2p/schemas";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
+import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, encodeCursor } from "../../trpc/pagination";
 import type { Principal } from "../auth/authenticator";
 import { loadAuthors } from "../users/authors";
@@ -9,6 +10,8 @@ import { selectTopics, toTopicSummary } from "./repo";
 
 const OPEN = "\u0001";
 const CLOSE = "\u0002";
+const LT = "\u0003";
+const GT = "\u0004";
 const ARABIC = /[\u0600-\u06FF]/;
 
 /** ts_headline marks hits with control characters; everything else is escaped before <mark> goes in. */
@@ -19,65 +22,90 @@ function toSnippet(raw: string): string {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
     .replaceAll(OPEN, "<mark>")
-    .replaceAll(CLOSE, "</mark>");
+    .replaceAll(CLOSE, "</mark>")
+    .replaceAll(LT, "&lt;")
+    .replaceAll(GT, "&gt;");
 }
 
 const RelevanceCursor = z.tuple([z.literal("r"), z.number().int().min(0).max(10_000)]);
 const LatestCursor = z.tuple([z.literal("l"), z.iso.datetime({ offset: true }), z.uuid()]);
 
-/**
- * Full-text search over titles and post bodies (English and Arabic stemming side by side), one
- * hit per topic (its best post), only topics the caller may see. Snippets are computed for the
- * returned page only.
- */
-export async function searchForums(deps: AppDeps, caller: Principal, input: z.infer<typeof ForumSearchInput>) {
-  const query = sql`(websearch_to_tsquery('english', ${input.q}) || websearch_to_tsquery('arabic', ${input.q}))`;
-  const relevance = input.sort === "relevance";
-  const offset = relevance ? (decodeCursor(input.cursor, RelevanceCursor)?.[1] ?? 0) : 0;
-  const after = relevance ? null : decodeCursor(input.cursor, LatestCursor);
+type SearchInput = z.infer<typeof ForumSearchInput>;
 
-  const best = deps.db
+/**
+ * The search query: one hit per topic (its best-ranked post), only live topics the organization may
+ * see, ordered by relevance or by the hit's time, with a snippet of the hit. Exported so its plan
+ * can be checked.
+ */
+export function searchQuery(
+  db: Db,
+  orgId: string,
+  input: Omit<SearchInput, "cursor">,
+  page: { offset: number; after: { createdAt: Date; postId: string } | null },
+) {
+  // One language per query, by its script: the documents carry both stemmings, but OR-ing both
+  // query parsings made stop words of one language (e.g. "the", "how to") match nearly everything
+  // through the other's dictionary, which has no such stop words.
+  const config = sql.lit(ARABIC.test(input.q) ? "arabic" : "english");
+  const query = sql`websearch_to_tsquery(${config}::regconfig, ${input.q})`;
+  const relevance = input.sort === "relevance";
+  const best = db
     .selectFrom("forumSearch as s")
     .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
     .select(["s.topicId", "s.postId", "s.createdAt", sql<number>`ts_rank_cd(s.document, ${query})`.as("rank")])
     .distinctOn("s.topicId")
     .where(sql<boolean>`s.document @@ ${query}`)
     .where("forumTopics.deletedAt", "is", null)
-    .where((eb) =>
-      eb.or([
-        eb("forumTopics.visibility", "=", "platform"),
-        eb("forumTopics.organizationId", "=", caller.organizationId),
-      ]),
-    )
+    .where((eb) => eb.or([eb("forumTopics.visibility", "=", "platform"), eb("forumTopics.organizationId", "=", orgId)]))
     .$if(input.categoryId !== undefined, (q) => q.where("forumTopics.categoryId", "=", input.categoryId as string))
     .$if(input.answered !== undefined, (q) => q.where("forumTopics.answered", "=", input.answered as boolean))
     .orderBy("s.topicId")
     .orderBy(sql`ts_rank_cd(s.document, ${query})`, "desc");
 
-  const config = ARABIC.test(input.q) ? "arabic" : "english";
-  const hits = await deps.db
+  const after = page.after;
+  // The page is chosen first; only its rows are joined back for the body and their snippets.
+  const hits = db
     .selectFrom(best.as("hit"))
+    .selectAll("hit")
+    .$if(after !== null, (q) =>
+      q.where(sql<boolean>`(hit.created_at, hit.post_id) < (${after?.createdAt}, ${after?.postId})`),
+    )
+    .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
+    .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"))
+    .offset(page.offset)
+    .limit(input.limit + 1);
+  return db
+    .selectFrom(hits.as("hit"))
     .innerJoin("forumSearch as s", "s.postId", "hit.postId")
     .select([
       "hit.topicId",
       "hit.postId",
       "hit.createdAt",
       "hit.rank",
-      sql<string>`ts_headline(${sql.lit(config)}::regconfig, s.body, ${query},
+      // The parser would take "<…>" in the text for markup and drop it: angle brackets travel as
+      // control characters instead (and stray control characters go), toSnippet turns them back.
+      sql<string>`ts_headline(${config}::regconfig, translate(s.body, ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}), ${query},
         ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`.as(
         "snippet",
       ),
     ])
-    .$if(after !== null, (q) =>
-      q.where(
-        sql<boolean>`(hit.created_at, hit.post_id) < (${new Date((after as [string, string, string])[1])}, ${(after as [string, string, string])[2]})`,
-      ),
-    )
     .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
-    .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"))
-    .offset(offset)
-    .limit(input.limit + 1)
-    .execute();
+    .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"));
+}
+
+/**
+ * Full-text search over titles and post bodies (English and Arabic stemming side by side), one
+ * hit per topic (its best post), only topics the caller may see. Snippets are computed for the
+ * returned page only.
+ */
+export async function searchForums(deps: AppDeps, caller: Principal, input: SearchInput) {
+  const relevance = input.sort === "relevance";
+  const offset = relevance ? (decodeCursor(input.cursor, RelevanceCursor)?.[1] ?? 0) : 0;
+  const after = relevance ? null : decodeCursor(input.cursor, LatestCursor);
+  const hits = await searchQuery(deps.db, caller.organizationId, input, {
+    offset,
+    after: after ? { createdAt: new Date(after[1]), postId: after[2] } : null,
+  }).execute();
 
   const page = hits.slice(0, input.limit);
   const topics = page.length

@@ -23,7 +23,7 @@ import { createNotifications, type NewNotification } from "../notifications/repo
 import { loadAuthors } from "../users/authors";
 import { type PostDoc, placeReply, postsOf } from "./posts";
 import { nest, toPosts } from "./posts-view";
-import { orderAndContinue, selectTopics, sortKeyOf, type TopicRow, toTopicSummary, visibleTo } from "./repo";
+import { listTopicsQuery, selectTopics, sortKeyOf, type TopicRow, toTopicSummary, visibleTo } from "./repo";
 import { cleanRichText } from "./rich-text";
 
 export const topicChannel = defineChannel<TopicEvent>("forum.topic");
@@ -157,6 +157,9 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
         firstPostId: postId,
         lastPosterId: caller.userId,
         lastActivityAt: now,
+        // Millisecond precision, like the cursor that pages by it: the database's own now() has
+        // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
+        createdAt: now,
       })
       .execute();
     await trx
@@ -187,22 +190,19 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
   return getTopic(deps, caller, topicId, { countView: false });
 }
 
-const TopicCursor = z
-  .tuple([z.boolean(), z.union([z.string(), z.number()]), z.union([z.string(), z.number()])])
-  .rest(z.union([z.string(), z.number()]));
+/** The sort key a cursor carries, one shape per sort (see sortKeyOf): a forged or mismatched one is a BAD_REQUEST. */
+const Instant = z.iso.datetime({ offset: true });
+const ByTime = z.tuple([z.boolean(), Instant, z.uuid()]);
+const TopicCursor = {
+  latest: ByTime,
+  unanswered: ByTime,
+  active: ByTime,
+  top: z.tuple([z.boolean(), z.number().int(), z.number().int(), z.uuid()]),
+} as const;
 
 export async function listTopics(deps: AppDeps, caller: Principal, input: z.infer<typeof ListTopicsInput>) {
-  let query = selectTopics(deps.db).where(visibleTo(caller.organizationId));
-  if (input.categoryId) query = query.where("forumTopics.categoryId", "=", input.categoryId);
-  if (input.tag) query = query.where(sql<boolean>`${sql.ref("forumTopics.tags")} @> array[${input.tag}]::text[]`);
-  if (input.authorId) query = query.where("forumTopics.authorId", "=", input.authorId);
-  if (input.organizationId) query = query.where("forumTopics.organizationId", "=", input.organizationId);
-  const answered = input.sort === "unanswered" ? false : input.answered;
-  if (answered !== undefined) query = query.where("forumTopics.answered", "=", answered);
-  const cursor = decodeCursor(input.cursor, TopicCursor);
-  const rows = await orderAndContinue(query, input.sort, cursor)
-    .limit(input.limit + 1)
-    .execute();
+  const cursor = decodeCursor(input.cursor, TopicCursor[input.sort]);
+  const rows = await listTopicsQuery(deps.db, caller.organizationId, input, cursor).execute();
   const page = toPage(
     rows,
     input.limit,
@@ -312,7 +312,7 @@ export async function setTopicFlag(
 
 // ---------------------------------------------------------------- posts
 
-const PostCursor = z.tuple([z.string(), z.string()]);
+const PostCursor = z.tuple([Instant, z.uuid()]);
 /** Replies loaded with one page of top-level posts; a thread beyond this shows its newest part. */
 const MAX_REPLIES_PER_PAGE = 500;
 

@@ -1,0 +1,733 @@
+import type { RouterInputs, RouterOutputs } from "@p2p/client";
+import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invalidateUsers } from "../../src/modules/auth/authenticator";
+import { waitFor } from "../helpers";
+
+type Post = RouterOutputs["forums"]["createPost"];
+type Topic = RouterOutputs["forums"]["createTopic"];
+type NewPost = RouterInputs["forums"]["createPost"];
+
+let server: TestServer;
+/** Acme: an admin and two plain members; `member` writes most topics. */
+let admin: TestUser;
+let member: TestUser;
+let colleague: TestUser;
+/** The admin of another organization: sees platform topics only. */
+let outsider: TestUser;
+/** A platform moderator from a third organization. */
+let moderator: TestUser;
+let categoryId: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await signUpAdmin(server);
+  [member, colleague, outsider, moderator] = await Promise.all([
+    addMember(server, admin),
+    addMember(server, admin),
+    signUpAdmin(server),
+    signUpAdmin(server),
+  ]);
+  await makeModerator(moderator);
+  const categories = await admin.client.forums.listCategories.query();
+  categoryId = categories[0]?.id ?? "";
+});
+afterAll(() => server?.close());
+
+// ---------------------------------------------------------------- helpers
+
+async function makeModerator(user: TestUser) {
+  await server.deps.db.updateTable("users").set({ isModerator: true }).where("id", "=", user.userId).execute();
+  await invalidateUsers(server.deps.events, [user.userId]);
+  const principal = () =>
+    server.deps.authenticator.authenticate({
+      headers: new Headers({ authorization: `Bearer ${user.token}` }),
+      transport: "http",
+    });
+  await waitFor(async () => (await principal()).principal?.isModerator, 2_000);
+}
+
+const newTopic = (user: TestUser, visibility: "platform" | "organization" = "organization", body = "<p>Question</p>") =>
+  user.client.forums.createTopic.mutate({ title: "Why does the line stop?", categoryId, body, visibility });
+
+/** A post in `topic`, replying to `parent` when given. */
+const post = (user: TestUser, topic: { id: string }, parent?: { id: string } | null, input: Partial<NewPost> = {}) =>
+  user.client.forums.createPost.mutate({
+    topicId: topic.id,
+    parentId: parent?.id,
+    body: `<p>Reply by ${user.email}</p>`,
+    ...input,
+  });
+
+const firstPostOf = (topic: Topic) => {
+  const first = topic.posts.items[0];
+  if (!first) throw new Error("a topic without its first post");
+  return first;
+};
+
+/** The topic's posts as `user` sees them: every page, threads included. */
+async function threadOf(user: TestUser, topic: { id: string }) {
+  const items: Post[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: Post[]; nextCursor: string | null } = await user.client.forums.listPosts.query({
+      topicId: topic.id,
+      cursor,
+    });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** One post of the thread, wherever it hangs. */
+async function shown(user: TestUser, topic: { id: string }, postId: string): Promise<Post | undefined> {
+  const find = (posts: Post[]): Post | undefined => {
+    for (const p of posts) {
+      const hit = p.id === postId ? p : find(p.replies);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return find(await threadOf(user, topic));
+}
+
+/** The thread reduced to its shape: who answers whom, and how deep it is shown. */
+interface Shape {
+  id: string;
+  parentId: string | null;
+  depth: number;
+  replies: Shape[];
+}
+const shapeOf = (p: Post): Shape => ({
+  id: p.id,
+  parentId: p.parentId,
+  depth: p.depth,
+  replies: p.replies.map(shapeOf),
+});
+const node = (p: { id: string }, parent: { id: string } | null, depth: number, replies: Shape[] = []): Shape => ({
+  id: p.id,
+  parentId: parent?.id ?? null,
+  depth,
+  replies,
+});
+
+/** What the stores hold, to show a rejected call wrote nothing. */
+async function stored() {
+  const count = async (table: "forumTopics" | "forumSearch" | "notifications" | "forumPostLikes") =>
+    Number(
+      (
+        await server.deps.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    topics: await count("forumTopics"),
+    search: await count("forumSearch"),
+    notifications: await count("notifications"),
+    likes: await count("forumPostLikes"),
+    posts: await server.deps.mongo.db.collection("forum_posts").countDocuments(),
+    activity: await server.deps.mongo.db.collection("activity").countDocuments(),
+  };
+}
+
+/** Notifications about one post, as "type → recipient" lines. */
+async function notificationsAbout(postId: string) {
+  const rows = await server.deps.db
+    .selectFrom("notifications")
+    .select(["type", "userId", "actorId"])
+    .where(sql<string>`data->>'postId'`, "=", postId)
+    .execute();
+  return rows.map((r) => `${r.type} → ${r.userId}`).sort();
+}
+const to = (type: string, ...users: TestUser[]) => users.map((u) => `${type} → ${u.userId}`);
+
+const topicOf = (user: TestUser, topic: { id: string }) => user.client.forums.getTopic.query({ id: topic.id });
+
+/** How a call is refused: its app error code and the distinct input fields it names. */
+async function refusal(call: Promise<unknown>) {
+  const { appCode, fields } = await failure(call);
+  return { appCode, fields: [...new Set(fields)] };
+}
+const badInput = (...fields: string[]) => ({ appCode: "BAD_REQUEST", fields });
+const codeOf = async (call: Promise<unknown>) => (await failure(call)).appCode;
+const anonymous = () => ({ client: server.client() }) as TestUser;
+const UNKNOWN_ID = "0190a4a0-0000-7000-8000-000000000000";
+
+/** Uploads a small text file over HTTP as `user`, the way the web app attaches files. */
+async function upload(user: TestUser, name = "torque-table.txt") {
+  const res = await fetch(`${server.url}/files?name=${encodeURIComponent(name)}`, {
+    method: "POST",
+    headers: { "content-type": "text/plain", authorization: `Bearer ${user.token}` },
+    body: "M8: 25 Nm\nM10: 49 Nm\n",
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; name: string; contentType: string; size: number };
+}
+
+// ---------------------------------------------------------------- listPosts
+
+describe("forums.listPosts", () => {
+  it("nests replies under their parents and caps the shown depth", async () => {
+    const topic = await newTopic(member, "platform");
+    const question = firstPostOf(topic);
+    const p1 = await post(colleague, topic);
+    const r1 = await post(admin, topic, p1);
+    const r2 = await post(colleague, topic, r1);
+    const r3 = await post(admin, topic, r2);
+    const r4 = await post(colleague, topic, r3);
+    // Past MAX_DEPTH = 4: still answering their parent, shown beside it under the deepest shown ancestor.
+    const r5 = await post(admin, topic, r4);
+    const r6 = await post(colleague, topic, r5);
+    const onQuestion = await post(member, topic, question);
+    const p2 = await post(outsider, topic);
+
+    expect([r1, r2, r3, r4, r5, r6].map((r) => [r.depth, r.parentId])).toEqual([
+      [1, p1.id],
+      [2, r1.id],
+      [3, r2.id],
+      [4, r3.id],
+      [4, r4.id],
+      [4, r5.id],
+    ]);
+    expect((await threadOf(outsider, topic)).map(shapeOf)).toEqual([
+      node(question, null, 0, [node(onQuestion, question, 1)]),
+      node(p1, null, 0, [
+        node(r1, p1, 1, [node(r2, r1, 2, [node(r3, r2, 3, [node(r4, r3, 4), node(r5, r4, 4), node(r6, r5, 4)])])]),
+      ]),
+      node(p2, null, 0),
+    ]);
+    expect((await topicOf(outsider, topic)).posts.items.map(shapeOf)).toEqual(
+      (await threadOf(outsider, topic)).map(shapeOf),
+    );
+  });
+
+  it("shows each post with its author, body and the reader's own like", async () => {
+    const topic = await newTopic(member, "organization", "<p>What <em>torque</em> for M8?</p>");
+    const answer = await post(colleague, topic, null, { body: "<p>25 Nm</p>" });
+    await member.client.forums.likePost.mutate({ postId: answer.id });
+
+    const [first, reply] = await threadOf(admin, topic);
+    expect(first).toMatchObject({
+      topicId: topic.id,
+      bodyHtml: "<p>What <em>torque</em> for M8?</p>",
+      author: { id: member.userId, firstName: "Max", lastName: "Member", organization: { id: admin.organizationId } },
+      deleted: false,
+      editedAt: null,
+      isBestAnswer: false,
+      attachments: [],
+    });
+    expect(reply).toMatchObject({ id: answer.id, bodyHtml: "<p>25 Nm</p>", likeCount: 1, likedByMe: false });
+    expect((await shown(member, topic, answer.id))?.likedByMe).toBe(true);
+  });
+
+  it("pages through top-level posts, each page keeping its threads", async () => {
+    const topic = await newTopic(member);
+    const a = await post(colleague, topic);
+    const b = await post(admin, topic);
+    const underA = await post(member, topic, a);
+
+    const page1 = await colleague.client.forums.listPosts.query({ topicId: topic.id, limit: 2 });
+    expect(page1.items.map(shapeOf)).toEqual([
+      node(firstPostOf(topic), null, 0),
+      node(a, null, 0, [node(underA, a, 1)]),
+    ]);
+    expect(page1.nextCursor).toEqual(expect.any(String));
+    const page2 = await colleague.client.forums.listPosts.query({
+      topicId: topic.id,
+      limit: 2,
+      cursor: page1.nextCursor,
+    });
+    expect(page2).toMatchObject({ items: [{ id: b.id }], nextCursor: null });
+  });
+
+  it("answers NOT_FOUND to other organizations for an organization topic, and for unknown topics", async () => {
+    const topic = await newTopic(member, "organization");
+    expect(await codeOf(outsider.client.forums.listPosts.query({ topicId: topic.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(moderator.client.forums.listPosts.query({ topicId: topic.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(member.client.forums.listPosts.query({ topicId: UNKNOWN_ID }))).toBe("NOT_FOUND");
+    expect(await codeOf(anonymous().client.forums.listPosts.query({ topicId: topic.id }))).toBe("UNAUTHORIZED");
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ["topicId", { topicId: "nope" }],
+    ["limit", { limit: 0 }],
+    ["limit", { limit: 101 }],
+    ["cursor", { cursor: "%%%" }],
+    ["cursor", { cursor: Buffer.from(JSON.stringify([1, 2])).toString("base64url") }],
+    ["cursor", { cursor: Buffer.from(JSON.stringify(["yesterday", "x"])).toString("base64url") }],
+  ])("rejects a bad %s", async (field, input) => {
+    const topic = await newTopic(member);
+    const call = member.client.forums.listPosts.query({ topicId: topic.id, ...input } as { topicId: string });
+    expect(await refusal(call)).toEqual(badInput(field));
+  });
+});
+
+// ---------------------------------------------------------------- createPost
+
+describe("forums.createPost", () => {
+  it("adds a reply that readers see, moving the topic's counters and activity", async () => {
+    const topic = await newTopic(member, "platform");
+    const before = await topicOf(member, topic);
+    const reply = await post(outsider, topic, null, { body: "<p>Check the <strong>belt</strong></p>" });
+    expect(reply).toMatchObject({
+      topicId: topic.id,
+      parentId: null,
+      depth: 0,
+      author: { id: outsider.userId, organization: { id: outsider.organizationId } },
+      bodyHtml: "<p>Check the <strong>belt</strong></p>",
+      deleted: false,
+      editedAt: null,
+      likeCount: 0,
+      likedByMe: false,
+      isBestAnswer: false,
+      replies: [],
+    });
+
+    const after = await topicOf(colleague, topic);
+    expect(after.replyCount).toBe(1);
+    expect(after.lastActivityAt.getTime()).toBeGreaterThan(before.lastActivityAt.getTime());
+    expect(after.posts.items.map((p) => p.id)).toEqual([firstPostOf(topic).id, reply.id]);
+    const hits = await member.client.forums.search.query({ q: "belt" });
+    expect(hits.items.map((h) => h.postId)).toContain(reply.id);
+  });
+
+  it("records one activity event per post", async () => {
+    const topic = await newTopic(member, "organization");
+    const first = await post(colleague, topic);
+    const second = await post(admin, topic, first);
+    const events = await server.deps.mongo.db
+      .collection("activity")
+      .find({ subjectId: topic.id })
+      .sort({ createdAt: 1 })
+      .toArray();
+    expect(events).toMatchObject([
+      { type: "forum.topic.created", actorId: member.userId },
+      { type: "forum.post.created", actorId: colleague.userId, visibility: "organization", data: { postId: first.id } },
+      { type: "forum.post.created", actorId: admin.userId, data: { postId: second.id } },
+    ]);
+  });
+
+  it.each<[string, (topic: Topic, other: Topic) => Partial<NewPost>]>([
+    ["body", () => ({ body: "" })],
+    ["body", () => ({ body: "<script>alert(1)</script>" })],
+    ["body", () => ({ body: '<img src="data:image/png;base64,iVBORw0KGgo=">' })],
+    ["body", () => ({ body: "x".repeat(50_001) })],
+    ["topicId", () => ({ topicId: "nope" })],
+    ["parentId", () => ({ parentId: "nope" })],
+    ["parentId", () => ({ parentId: UNKNOWN_ID })],
+    ["parentId", (_, other) => ({ parentId: firstPostOf(other).id })],
+    ["attachmentIds", () => ({ attachmentIds: [UNKNOWN_ID] })],
+    ["attachmentIds", () => ({ attachmentIds: Array.from({ length: 11 }, () => UNKNOWN_ID) })],
+  ])("rejects a bad %s and writes nothing", async (field, input) => {
+    const [topic, other] = await Promise.all([newTopic(member), newTopic(member)]);
+    const before = await stored();
+    expect(await refusal(post(colleague, topic, null, input(topic, other)))).toEqual(badInput(field));
+    expect(await stored()).toEqual(before);
+    expect((await topicOf(member, topic)).replyCount).toBe(0);
+  });
+
+  it("refuses a locked topic, another organization's topic and anonymous callers, writing nothing", async () => {
+    const locked = await newTopic(member, "platform");
+    await moderator.client.forums.lockTopic.mutate({ id: locked.id, locked: true });
+    const internal = await newTopic(member, "organization");
+    const before = await stored();
+
+    expect(await codeOf(post(colleague, locked))).toBe("FORBIDDEN");
+    expect(await codeOf(post(member, locked))).toBe("FORBIDDEN");
+    expect(await codeOf(post(outsider, internal))).toBe("NOT_FOUND");
+    expect(await codeOf(post(outsider, { id: UNKNOWN_ID }))).toBe("NOT_FOUND");
+    expect(await codeOf(post(anonymous(), locked))).toBe("UNAUTHORIZED");
+    expect(await stored()).toEqual(before);
+    expect((await topicOf(member, internal)).posts.items).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------- content rules
+
+describe("rich text", () => {
+  it.each([
+    ["script tags", "<p>hi</p><script>alert(1)</script>", "<p>hi</p>"],
+    ["event handlers", '<p onclick="alert(1)" onmouseover="steal()">hi</p>', "<p>hi</p>"],
+    [
+      "image event handlers",
+      '<p>pic</p><img src="https://cdn.example.com/a.png" onerror="alert(1)" alt="a">',
+      '<p>pic</p><img src="https://cdn.example.com/a.png" alt="a" />',
+    ],
+    [
+      "javascript: links",
+      '<a href="javascript:alert(1)">go</a>',
+      '<a rel="nofollow noopener noreferrer ugc" target="_blank">go</a>',
+    ],
+    [
+      "disguised javascript: links",
+      '<a href=" &#106;avaScript:alert(1)">go</a>',
+      '<a rel="nofollow noopener noreferrer ugc" target="_blank">go</a>',
+    ],
+    ["data: images", '<p>pic</p><img src="data:image/png;base64,iVBORw0KGgo=">', "<p>pic</p>"],
+    ["plain-http images", '<p>pic</p><img src="http://cdn.example.com/a.png">', "<p>pic</p>"],
+    [
+      "data: links",
+      '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+      '<a rel="nofollow noopener noreferrer ugc" target="_blank">x</a>',
+    ],
+    ["style attributes", '<p style="background:url(javascript:alert(1))">styled</p>', "<p>styled</p>"],
+    [
+      "embeds",
+      '<iframe src="https://evil.example"></iframe><svg onload=alert(1)></svg><p>ok</p><object data="x"></object>',
+      "<p>ok</p>",
+    ],
+    [
+      "links (made safe)",
+      '<a href="https://example.com/x" rel="opener" target="_self">site</a>',
+      '<a href="https://example.com/x" rel="nofollow noopener noreferrer ugc" target="_blank">site</a>',
+    ],
+  ])("neutralizes %s", async (_, body, html) => {
+    const topic = await newTopic(member, "platform", body);
+    expect(firstPostOf(topic).bodyHtml).toBe(html);
+    const reply = await post(outsider, topic, null, { body });
+    expect((await shown(colleague, topic, reply.id))?.bodyHtml).toBe(html);
+  });
+
+  it("keeps formatting and mentions", async () => {
+    const body = `<h2>Steps</h2><ol><li><b>Stop</b> the line</li></ol><blockquote>quote</blockquote><pre><code>x = 1</code></pre><p><span data-mention="${colleague.userId}" class="chip">@Max</span></p>`;
+    const topic = await newTopic(member, "organization", body);
+    expect(firstPostOf(topic).bodyHtml).toBe(
+      `<h2>Steps</h2><ol><li><b>Stop</b> the line</li></ol><blockquote>quote</blockquote><pre><code>x = 1</code></pre><p><span data-mention="${colleague.userId}">@Max</span></p>`,
+    );
+  });
+});
+
+// ---------------------------------------------------------------- attachments
+
+describe("attachments", () => {
+  it("attach the author's own uploads to topics and posts", async () => {
+    const [file, other] = await Promise.all([upload(member, "question.txt"), upload(colleague)]);
+    const topic = await member.client.forums.createTopic.mutate({
+      title: "Torque tables attached",
+      categoryId,
+      body: "<p>See the file</p>",
+      visibility: "organization",
+      attachmentIds: [file.id],
+    });
+    const meta = (f: typeof file) => ({ id: f.id, name: f.name, contentType: "text/plain", size: f.size });
+    expect(firstPostOf(topic).attachments).toEqual([meta(file)]);
+    const reply = await post(colleague, topic, null, { attachmentIds: [other.id] });
+    expect(reply.attachments).toEqual([meta(other)]);
+    expect((await shown(admin, topic, reply.id))?.attachments).toEqual([meta(other)]);
+  });
+
+  it("refuse files someone else uploaded, naming attachmentIds", async () => {
+    const [mine, theirs] = await Promise.all([upload(colleague), upload(outsider)]);
+    const topic = await newTopic(member, "platform");
+    const before = await stored();
+    expect(await refusal(post(colleague, topic, null, { attachmentIds: [mine.id, theirs.id] }))).toEqual(
+      badInput("attachmentIds"),
+    );
+    const createTopic = member.client.forums.createTopic.mutate({
+      title: "Someone else's file",
+      categoryId,
+      body: "<p>x</p>",
+      visibility: "platform",
+      attachmentIds: [mine.id],
+    });
+    expect(await refusal(createTopic)).toEqual(badInput("attachmentIds"));
+    expect(await stored()).toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------- updatePost
+
+describe("forums.updatePost", () => {
+  it("lets the author edit, sanitizing the body and marking it edited", async () => {
+    const topic = await newTopic(member, "platform");
+    const reply = await post(colleague, topic, null, { body: "<p>first draft</p>" });
+    const edited = await colleague.client.forums.updatePost.mutate({
+      id: reply.id,
+      body: '<p onclick="x()">Second thought: <em>gearbox</em></p><script>1</script>',
+    });
+    expect(edited).toMatchObject({ id: reply.id, bodyHtml: "<p>Second thought: <em>gearbox</em></p>" });
+    expect(edited.editedAt).toBeInstanceOf(Date);
+    expect(await shown(outsider, topic, reply.id)).toMatchObject({
+      bodyHtml: "<p>Second thought: <em>gearbox</em></p>",
+      editedAt: edited.editedAt,
+      parentId: null,
+    });
+    const hits = await outsider.client.forums.search.query({ q: "gearbox" });
+    expect(hits.items.map((h) => h.postId)).toContain(reply.id);
+  });
+
+  it("refuses anyone but the author, and leaves the post as it was", async () => {
+    const platform = await newTopic(member, "platform");
+    const internal = await newTopic(member, "organization");
+    const onPlatform = await post(colleague, platform);
+    const onInternal = await post(colleague, internal);
+    const edit = (user: TestUser, p: Post) =>
+      codeOf(user.client.forums.updatePost.mutate({ id: p.id, body: "<p>hijacked</p>" }));
+
+    expect(await edit(member, onPlatform)).toBe("FORBIDDEN"); // the topic's author
+    expect(await edit(admin, onPlatform)).toBe("FORBIDDEN");
+    expect(await edit(moderator, onPlatform)).toBe("FORBIDDEN");
+    expect(await edit(outsider, onInternal)).toBe("NOT_FOUND");
+    expect(await edit(anonymous(), onPlatform)).toBe("UNAUTHORIZED");
+    expect(await shown(member, platform, onPlatform.id)).toMatchObject({
+      bodyHtml: onPlatform.bodyHtml,
+      editedAt: null,
+    });
+    expect(await shown(member, internal, onInternal.id)).toMatchObject({
+      bodyHtml: onInternal.bodyHtml,
+      editedAt: null,
+    });
+  });
+
+  it("refuses to edit a deleted post", async () => {
+    const topic = await newTopic(member);
+    const reply = await post(colleague, topic);
+    await colleague.client.forums.deletePost.mutate({ postId: reply.id });
+    expect(await codeOf(colleague.client.forums.updatePost.mutate({ id: reply.id, body: "<p>back</p>" }))).toBe(
+      "CONFLICT",
+    );
+    expect(await shown(member, topic, reply.id)).toMatchObject({ deleted: true, bodyHtml: null });
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ["body", { body: "" }],
+    ["body", { body: "<script>alert(1)</script>" }],
+    ["id", { id: "nope" }],
+  ])("rejects a bad %s and changes nothing", async (field, input) => {
+    const topic = await newTopic(member);
+    const reply = await post(colleague, topic);
+    const call = colleague.client.forums.updatePost.mutate({ id: reply.id, body: "<p>ok</p>", ...input });
+    expect(await refusal(call)).toEqual(badInput(field));
+    expect(await shown(member, topic, reply.id)).toMatchObject({ bodyHtml: reply.bodyHtml, editedAt: null });
+  });
+});
+
+// ---------------------------------------------------------------- deletePost
+
+describe("forums.deletePost", () => {
+  it("leaves a tombstone so the thread keeps its shape", async () => {
+    const topic = await newTopic(member, "platform");
+    const file = await upload(colleague);
+    const parent = await post(colleague, topic, null, { body: "<p>Xylophone advice</p>", attachmentIds: [file.id] });
+    const child = await post(admin, topic, parent);
+    await outsider.client.forums.likePost.mutate({ postId: parent.id });
+
+    expect(await colleague.client.forums.deletePost.mutate({ postId: parent.id })).toEqual({ ok: true });
+    const [, tombstone] = await threadOf(outsider, topic);
+    expect(tombstone).toMatchObject({
+      id: parent.id,
+      deleted: true,
+      bodyHtml: null,
+      attachments: [],
+      author: { id: colleague.userId },
+    });
+    expect(tombstone?.replies.map(shapeOf)).toEqual([node(child, parent, 1)]);
+    expect((await topicOf(member, topic)).replyCount).toBe(1);
+    expect((await outsider.client.forums.search.query({ q: "xylophone" })).items).toEqual([]);
+    // Deleted posts take no likes, and deleting again changes nothing.
+    expect(await codeOf(member.client.forums.likePost.mutate({ postId: parent.id }))).toBe("NOT_FOUND");
+    expect(await colleague.client.forums.deletePost.mutate({ postId: parent.id })).toEqual({ ok: true });
+    expect((await topicOf(member, topic)).replyCount).toBe(1);
+  });
+
+  it("lets an admin of the author's organization and a platform moderator delete", async () => {
+    const topic = await newTopic(member, "platform");
+    const byColleague = await post(colleague, topic);
+    const byOutsider = await post(outsider, topic);
+    await admin.client.forums.deletePost.mutate({ postId: byColleague.id });
+    await moderator.client.forums.deletePost.mutate({ postId: byOutsider.id });
+    expect((await threadOf(member, topic)).map((p) => p.deleted)).toEqual([false, true, true]);
+  });
+
+  it("refuses everyone else, and the first post (delete the topic instead)", async () => {
+    const platform = await newTopic(member, "platform");
+    const internal = await newTopic(member, "organization");
+    const reply = await post(colleague, platform);
+    const internalReply = await post(colleague, internal);
+    const remove = (user: TestUser, postId: string) => codeOf(user.client.forums.deletePost.mutate({ postId }));
+
+    expect(await remove(member, reply.id)).toBe("FORBIDDEN"); // the topic's author, not the post's
+    expect(await remove(outsider, reply.id)).toBe("FORBIDDEN"); // an admin, of another organization
+    expect(await remove(outsider, internalReply.id)).toBe("NOT_FOUND");
+    expect(await remove(anonymous(), reply.id)).toBe("UNAUTHORIZED");
+    expect(await remove(member, firstPostOf(platform).id)).toBe("CONFLICT");
+    expect(await remove(member, UNKNOWN_ID)).toBe("NOT_FOUND");
+    expect((await threadOf(member, platform)).map((p) => p.deleted)).toEqual([false, false]);
+    expect((await threadOf(member, internal)).map((p) => p.deleted)).toEqual([false, false]);
+  });
+
+  it("rejects a malformed id", async () => {
+    expect(await refusal(member.client.forums.deletePost.mutate({ postId: "nope" }))).toEqual(badInput("postId"));
+  });
+});
+
+// ---------------------------------------------------------------- likes
+
+describe("forums.likePost / unlikePost", () => {
+  it("counts one like per user per post, on the post and on the topic", async () => {
+    const topic = await newTopic(member, "platform");
+    const reply = await post(colleague, topic);
+    const like = (user: TestUser) => user.client.forums.likePost.mutate({ postId: reply.id });
+    const unlike = (user: TestUser) => user.client.forums.unlikePost.mutate({ postId: reply.id });
+    const likesOnTopic = async () => (await topicOf(member, topic)).likeCount;
+
+    expect(await like(member)).toEqual({ postId: reply.id, likeCount: 1, likedByMe: true });
+    expect(await like(member)).toEqual({ postId: reply.id, likeCount: 1, likedByMe: true });
+    expect(await like(outsider)).toEqual({ postId: reply.id, likeCount: 2, likedByMe: true });
+    await outsider.client.forums.likePost.mutate({ postId: firstPostOf(topic).id });
+    expect(await likesOnTopic()).toBe(3);
+    expect(await shown(member, topic, reply.id)).toMatchObject({ likeCount: 2, likedByMe: true });
+    expect(await shown(admin, topic, reply.id)).toMatchObject({ likeCount: 2, likedByMe: false });
+
+    expect(await unlike(member)).toEqual({ postId: reply.id, likeCount: 1, likedByMe: false });
+    expect(await unlike(member)).toEqual({ postId: reply.id, likeCount: 1, likedByMe: false });
+    expect(await unlike(admin)).toEqual({ postId: reply.id, likeCount: 1, likedByMe: false });
+    expect(await likesOnTopic()).toBe(2);
+    expect(await shown(member, topic, reply.id)).toMatchObject({ likeCount: 1, likedByMe: false });
+  });
+
+  it("refuses liking one's own post, another organization's post and anonymous callers", async () => {
+    const platform = await newTopic(member, "platform");
+    const internal = await newTopic(member, "organization");
+    const own = await post(colleague, platform);
+    const hidden = await post(colleague, internal);
+    const before = await stored();
+
+    expect(await codeOf(colleague.client.forums.likePost.mutate({ postId: own.id }))).toBe("FORBIDDEN");
+    expect(await codeOf(outsider.client.forums.likePost.mutate({ postId: hidden.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(outsider.client.forums.unlikePost.mutate({ postId: hidden.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(member.client.forums.likePost.mutate({ postId: UNKNOWN_ID }))).toBe("NOT_FOUND");
+    expect(await codeOf(anonymous().client.forums.likePost.mutate({ postId: own.id }))).toBe("UNAUTHORIZED");
+    expect(await codeOf(anonymous().client.forums.unlikePost.mutate({ postId: own.id }))).toBe("UNAUTHORIZED");
+    expect(await refusal(member.client.forums.likePost.mutate({ postId: "nope" }))).toEqual(badInput("postId"));
+    expect(await refusal(member.client.forums.unlikePost.mutate({ postId: "nope" }))).toEqual(badInput("postId"));
+    expect(await stored()).toEqual(before);
+    expect((await topicOf(member, platform)).likeCount).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------- best answer
+
+describe("forums.markBestAnswer", () => {
+  const mark = (user: TestUser, topic: { id: string }, postId: string | null) =>
+    user.client.forums.markBestAnswer.mutate({ topicId: topic.id, postId });
+  const bestShown = async (topic: { id: string }) => {
+    const detail = await topicOf(colleague, topic);
+    const flagged = (await threadOf(colleague, topic)).flatMap(function flat(p): Post[] {
+      return [p, ...p.replies.flatMap(flat)];
+    });
+    return {
+      answered: detail.answered,
+      bestPostId: detail.bestPostId,
+      flagged: flagged.filter((p) => p.isBestAnswer).map((p) => p.id),
+    };
+  };
+
+  it("lets the topic's author pick one answer, replace it and clear it", async () => {
+    const topic = await newTopic(member, "platform");
+    const first = await post(colleague, topic);
+    const nested = await post(outsider, topic, first);
+
+    expect(await mark(member, topic, first.id)).toEqual({ topicId: topic.id, bestPostId: first.id, answered: true });
+    expect(await bestShown(topic)).toEqual({ answered: true, bestPostId: first.id, flagged: [first.id] });
+    expect(await notificationsAbout(first.id)).toEqual(
+      [...to("forum.bestAnswer", colleague), ...to("forum.reply", member)].sort(),
+    );
+
+    await mark(member, topic, nested.id);
+    expect(await bestShown(topic)).toEqual({ answered: true, bestPostId: nested.id, flagged: [nested.id] });
+    expect(await notificationsAbout(nested.id)).toEqual(
+      [...to("forum.bestAnswer", outsider), ...to("forum.reply", colleague, member)].sort(),
+    );
+    expect(await member.client.forums.listTopics.query({ answered: true, authorId: member.userId })).toMatchObject({
+      items: expect.arrayContaining([expect.objectContaining({ id: topic.id })]),
+    });
+
+    expect(await mark(member, topic, null)).toEqual({ topicId: topic.id, bestPostId: null, answered: false });
+    expect(await bestShown(topic)).toEqual({ answered: false, bestPostId: null, flagged: [] });
+  });
+
+  it("is cleared when the best answer is deleted", async () => {
+    const topic = await newTopic(member, "organization");
+    const answer = await post(colleague, topic);
+    await mark(member, topic, answer.id);
+    await colleague.client.forums.deletePost.mutate({ postId: answer.id });
+    expect(await bestShown(topic)).toEqual({ answered: false, bestPostId: null, flagged: [] });
+    expect(await refusal(mark(member, topic, answer.id))).toEqual(badInput("postId"));
+  });
+
+  it("refuses anyone but the topic's author, changing nothing", async () => {
+    const platform = await newTopic(member, "platform");
+    const internal = await newTopic(member, "organization");
+    const answer = await post(colleague, platform);
+    const hidden = await post(colleague, internal);
+
+    expect(await codeOf(mark(colleague, platform, answer.id))).toBe("FORBIDDEN");
+    expect(await codeOf(mark(admin, platform, answer.id))).toBe("FORBIDDEN");
+    expect(await codeOf(mark(moderator, platform, answer.id))).toBe("FORBIDDEN");
+    expect(await codeOf(mark(outsider, internal, hidden.id))).toBe("NOT_FOUND");
+    expect(await codeOf(mark(anonymous(), platform, answer.id))).toBe("UNAUTHORIZED");
+    expect(await bestShown(platform)).toEqual({ answered: false, bestPostId: null, flagged: [] });
+    expect(await bestShown(internal)).toEqual({ answered: false, bestPostId: null, flagged: [] });
+  });
+
+  it("rejects a post that cannot be the answer, changing nothing", async () => {
+    const topic = await newTopic(member, "platform");
+    const elsewhere = await post(colleague, await newTopic(member, "platform"));
+    expect(await refusal(mark(member, topic, firstPostOf(topic).id))).toEqual(badInput("postId"));
+    expect(await refusal(mark(member, topic, elsewhere.id))).toEqual(badInput("postId"));
+    expect(await refusal(mark(member, topic, UNKNOWN_ID))).toEqual(badInput("postId"));
+    expect(await refusal(mark(member, topic, "nope"))).toEqual(badInput("postId"));
+    expect(await refusal(mark(member, { id: "nope" }, null))).toEqual(badInput("topicId"));
+    expect(await bestShown(topic)).toEqual({ answered: false, bestPostId: null, flagged: [] });
+  });
+});
+
+// ---------------------------------------------------------------- notifications
+
+describe("reply and mention notifications", () => {
+  it("tell the parent post's author and the topic's author, never the actor", async () => {
+    const topic = await newTopic(member, "platform");
+    const top = await post(colleague, topic);
+    const nested = await post(outsider, topic, top);
+    const own = await post(member, topic, nested);
+    const onQuestion = await post(colleague, topic, firstPostOf(topic));
+    const selfReply = await post(colleague, topic, top);
+
+    expect(await notificationsAbout(top.id)).toEqual(to("forum.reply", member));
+    expect(await notificationsAbout(nested.id)).toEqual(to("forum.reply", colleague, member).sort());
+    expect(await notificationsAbout(own.id)).toEqual(to("forum.reply", outsider));
+    expect(await notificationsAbout(onQuestion.id)).toEqual(to("forum.reply", member));
+    expect(await notificationsAbout(selfReply.id)).toEqual(to("forum.reply", member));
+  });
+
+  it("tell a mentioned user only when they can see the topic", async () => {
+    const mention = (user: TestUser) => `<span data-mention="${user.userId}">@${user.email}</span>`;
+    const body = `<p>${mention(colleague)} ${mention(outsider)} ${mention(admin)} and me ${mention(admin)}</p>`;
+
+    const internal = await newTopic(member, "organization");
+    const inInternal = await post(admin, internal, null, { body });
+    expect(await notificationsAbout(inInternal.id)).toEqual(
+      [...to("forum.mention", colleague), ...to("forum.reply", member)].sort(),
+    );
+
+    const platform = await newTopic(member, "platform");
+    const inPlatform = await post(admin, platform, null, { body });
+    expect(await notificationsAbout(inPlatform.id)).toEqual(
+      [...to("forum.mention", colleague, outsider), ...to("forum.reply", member)].sort(),
+    );
+
+    const topicWithMention = await newTopic(admin, "organization", body);
+    expect(await notificationsAbout(firstPostOf(topicWithMention).id)).toEqual(to("forum.mention", colleague));
+  });
+
+  it("tell nobody who is mentioned with an unknown id", async () => {
+    const topic = await newTopic(member, "platform");
+    const reply = await post(member, topic, null, { body: `<p><span data-mention="${UNKNOWN_ID}">@Ghost</span></p>` });
+    expect(await notificationsAbout(reply.id)).toEqual([]);
+  });
+});
