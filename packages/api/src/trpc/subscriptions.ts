@@ -27,6 +27,7 @@ export async function* streamChannel<T>(
   });
   opts.signal?.addEventListener("abort", notify, { once: true });
   try {
+    await bus.whenSubscribed(channel, key);
     // A new subscriber starts after the newest backlog event; a resuming one replays what it missed.
     let last = opts.lastEventId ?? (await bus.latestId(channel, key));
     if (opts.lastEventId) {

@@ -526,7 +526,8 @@ describe("forums.deletePost", () => {
       author: { id: colleague.userId },
     });
     expect(tombstone?.replies.map(shapeOf)).toEqual([node(child, parent, 1)]);
-    expect((await topicOf(member, topic)).replyCount).toBe(1);
+    expect(await topicOf(member, topic)).toMatchObject({ replyCount: 1, likeCount: 0 });
+    expect(tombstone?.likeCount).toBe(0);
     expect((await outsider.client.forums.search.query({ q: "xylophone" })).items).toEqual([]);
     // Deleted posts take no likes, and deleting again changes nothing.
     expect(await codeOf(member.client.forums.likePost.mutate({ postId: parent.id }))).toBe("NOT_FOUND");

@@ -43,6 +43,7 @@ export interface EventBusOptions {
 export class EventBus {
   private readonly nodeId = randomUUID();
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly subscribed = new Map<string, Promise<void>>();
   private readonly backlog: number;
   private readonly backlogTtlMs: number;
 
@@ -94,15 +95,30 @@ export class EventBus {
     if (!set) {
       set = new Set();
       this.listeners.set(topic, set);
-      this.redis.subscriber.subscribe(topic).catch((err) => this.logger.error({ err, topic }, "subscribe failed"));
+      this.subscribed.set(
+        topic,
+        this.redis.subscriber.subscribe(topic).then(
+          () => undefined,
+          (err) => this.logger.error({ err, topic }, "subscribe failed"),
+        ),
+      );
     }
     set.add(listener as Listener);
     return () => {
       const current = this.listeners.get(topic);
       if (!current?.delete(listener as Listener) || current.size > 0) return;
       this.listeners.delete(topic);
+      this.subscribed.delete(topic);
       this.redis.subscriber.unsubscribe(topic).catch((err) => this.logger.warn({ err, topic }, "unsubscribe failed"));
     };
+  }
+
+  /**
+   * Resolves once Redis has confirmed the subscription, i.e. once other nodes' events reach this
+   * node. Read the backlog only after this, or an event published in between is missed.
+   */
+  async whenSubscribed<T>(channel: Channel<T>, key: string): Promise<void> {
+    await this.subscribed.get(this.topic(channel, key));
   }
 
   /** Backlog events after `lastEventId` (exclusive), oldest first. */

@@ -313,7 +313,7 @@ export async function setTopicFlag(
 // ---------------------------------------------------------------- posts
 
 const PostCursor = z.tuple([Instant, z.uuid()]);
-/** Replies loaded with one page of top-level posts; a thread beyond this shows its newest part. */
+/** Replies loaded with one page of top-level posts; a longer thread shows its oldest part. */
 const MAX_REPLIES_PER_PAGE = 500;
 
 async function listPostsOf(
@@ -463,10 +463,13 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
   if (post.deletedAt) return { ok: true as const };
   await deps.db.transaction().execute(async (trx) => {
     await trx.deleteFrom("forumSearch").where("postId", "=", post._id).execute();
+    // A tombstone carries no likes: they leave the topic's count with it.
+    const unliked = await trx.deleteFrom("forumPostLikes").where("postId", "=", post._id).executeTakeFirst();
     await trx
       .updateTable("forumTopics")
       .set((eb) => ({
         replyCount: eb("replyCount", "-", 1),
+        likeCount: eb("likeCount", "-", Number(unliked.numDeletedRows)),
         ...(topic.bestPostId === post._id ? { bestPostId: null, answered: false } : {}),
       }))
       .where("id", "=", topic.id)
