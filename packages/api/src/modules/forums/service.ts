@@ -63,12 +63,7 @@ const publish = (deps: AppDeps, topicId: string, event: TopicEvent) =>
   deps.events.publish(topicChannel, topicId, event);
 
 /** Notifications only for people who can see the topic and exist. */
-async function notifyReaders(
-  deps: AppDeps,
-  db: Db,
-  topic: Pick<TopicRow, "visibility" | "organizationId">,
-  items: NewNotification[],
-) {
+async function notifyReaders(db: Db, topic: Pick<TopicRow, "visibility" | "organizationId">, items: NewNotification[]) {
   const ids = [...new Set(items.map((n) => n.userId))];
   if (!ids.length) return;
   let query = db.selectFrom("users").select("id").where("id", "in", ids).where("status", "=", "active");
@@ -167,7 +162,6 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
       .values({ postId, topicId, title: input.title, body: body.text, createdAt: now })
       .execute();
     await notifyReaders(
-      deps,
       trx,
       { visibility: input.visibility, organizationId: caller.organizationId },
       body.mentions.map((userId) => ({
@@ -411,7 +405,7 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
       .values({ postId: id, topicId: topic.id, title: topic.title, body: body.text, createdAt: now })
       .execute();
     const data = { topicId: topic.id, postId: id };
-    await notifyReaders(deps, trx, topic, [
+    await notifyReaders(trx, topic, [
       ...(parent ? [{ userId: parent.authorId, type: "forum.reply", actorId: caller.userId, data }] : []),
       ...(parent?.authorId !== topic.authorId
         ? [{ userId: topic.authorId, type: "forum.reply", actorId: caller.userId, data }]
