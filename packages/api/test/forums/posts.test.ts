@@ -732,3 +732,37 @@ describe("reply and mention notifications", () => {
     expect(await notificationsAbout(reply.id)).toEqual([]);
   });
 });
+
+// ---------------------------------------------------------------- activity feed
+
+describe("activity", () => {
+  it("records every forum write for the dashboard feed, with the topic's visibility", async () => {
+    const topic = await newTopic(member, "organization");
+    const reply = await post(colleague, topic);
+    await member.client.forums.likePost.mutate({ postId: reply.id });
+    await member.client.forums.markBestAnswer.mutate({ topicId: topic.id, postId: reply.id });
+    await colleague.client.forums.updatePost.mutate({ id: reply.id, body: "<p>Better answer</p>" });
+    await admin.client.forums.lockTopic.mutate({ id: topic.id, locked: true });
+    await member.client.forums.updateTopic.mutate({ id: topic.id, title: "A clearer question title" });
+    await admin.client.forums.deletePost.mutate({ postId: reply.id });
+    await member.client.forums.deleteTopic.mutate({ id: topic.id });
+
+    const events = await server.deps.mongo.db
+      .collection("activity")
+      .find({ subjectId: topic.id })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(events.map((e) => [e.type, e.actorId])).toEqual([
+      ["forum.topic.created", member.userId],
+      ["forum.post.created", colleague.userId],
+      ["forum.post.liked", member.userId],
+      ["forum.bestAnswer.changed", member.userId],
+      ["forum.post.updated", colleague.userId],
+      ["forum.topic.locked", admin.userId],
+      ["forum.topic.updated", member.userId],
+      ["forum.post.deleted", admin.userId],
+      ["forum.topic.deleted", member.userId],
+    ]);
+    expect(new Set(events.map((e) => e.visibility))).toEqual(new Set(["organization"]));
+  });
+});

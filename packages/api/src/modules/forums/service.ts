@@ -59,6 +59,23 @@ async function summaries(deps: AppDeps, rows: TopicRow[]): Promise<TopicSummary[
   return rows.map((r) => toTopicSummary(r, authors.get(r.authorId) as TopicSummary["author"]));
 }
 
+/** Every forum write lands in the activity feed, visible to whoever may see the topic. */
+const track = (
+  deps: AppDeps,
+  caller: Principal,
+  topic: Pick<TopicRow, "id" | "title" | "visibility">,
+  type: string,
+  data: Record<string, unknown> = {},
+) =>
+  recordActivity(deps.mongo, {
+    type: `forum.${type}`,
+    actorId: caller.userId,
+    organizationId: caller.organizationId,
+    visibility: topic.visibility,
+    subjectId: topic.id,
+    data: { title: topic.title, ...data },
+  });
+
 const publish = (deps: AppDeps, topicId: string, event: TopicEvent) =>
   deps.events.publish(topicChannel, topicId, event);
 
@@ -173,14 +190,7 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
     );
   });
   await postsOf(deps.mongo).updateOne({ _id: postId }, { $set: { pending: false } });
-  await recordActivity(deps.mongo, {
-    type: "forum.topic.created",
-    actorId: caller.userId,
-    organizationId: caller.organizationId,
-    visibility: input.visibility,
-    subjectId: topicId,
-    data: { title: input.title },
-  });
+  await track(deps, caller, { id: topicId, title: input.title, visibility: input.visibility }, "topic.created");
   return getTopic(deps, caller, topicId, { countView: false });
 }
 
@@ -266,17 +276,13 @@ export async function updateTopic(deps: AppDeps, caller: Principal, input: z.inf
         .where("postId", "=", topic.firstPostId)
         .execute();
   });
-  return announceTopicChange(deps, await findVisibleTopic(deps.db, caller, topic.id));
+  return announceTopicChange(deps, caller, await findVisibleTopic(deps.db, caller, topic.id), "topic.updated");
 }
 
 /** Tells the topic's subscribers what changed and answers with the updated summary. */
-async function announceTopicChange(deps: AppDeps, topic: TopicRow): Promise<TopicSummary> {
-  await publish(deps, topic.id, {
-    type: "topic.updated",
-    title: topic.title,
-    locked: topic.locked,
-    pinned: topic.pinned,
-  });
+async function announceTopicChange(deps: AppDeps, caller: Principal, topic: TopicRow, activity: string) {
+  const event = { type: "topic.updated" as const, title: topic.title, locked: topic.locked, pinned: topic.pinned };
+  await Promise.all([publish(deps, topic.id, event), track(deps, caller, topic, activity)]);
   const [summary] = await summaries(deps, [topic]);
   return summary as TopicSummary;
 }
@@ -287,7 +293,7 @@ export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) 
   if (!canEdit(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
   await deps.db.updateTable("forumTopics").set({ deletedAt: new Date() }).where("id", "=", id).execute();
-  await publish(deps, id, { type: "topic.deleted" });
+  await Promise.all([publish(deps, id, { type: "topic.deleted" }), track(deps, caller, topic, "topic.deleted")]);
   return { ok: true as const };
 }
 
@@ -301,7 +307,8 @@ export async function setTopicFlag(
   if (!canModerate(topic, caller))
     throw appError("FORBIDDEN", "Only a moderator (or your admin, for your organization's topics) can do this");
   await deps.db.updateTable("forumTopics").set(flag).where("id", "=", id).execute();
-  return announceTopicChange(deps, { ...topic, ...flag });
+  const change = "pinned" in flag ? (flag.pinned ? "pinned" : "unpinned") : flag.locked ? "locked" : "unlocked";
+  return announceTopicChange(deps, caller, { ...topic, ...flag }, `topic.${change}`);
 }
 
 // ---------------------------------------------------------------- posts
@@ -419,14 +426,7 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
   await Promise.all([
     publish(deps, topic.id, { type: "post.created", post }),
     stopTyping(deps, topic.id, caller.userId),
-    recordActivity(deps.mongo, {
-      type: "forum.post.created",
-      actorId: caller.userId,
-      organizationId: caller.organizationId,
-      visibility: topic.visibility,
-      subjectId: topic.id,
-      data: { postId: id, title: topic.title },
-    }),
+    track(deps, caller, topic, "post.created", { postId: id }),
   ]);
   return post;
 }
@@ -440,7 +440,10 @@ export async function updatePost(deps: AppDeps, caller: Principal, input: { id: 
   await deps.db.updateTable("forumSearch").set({ body: body.text }).where("postId", "=", post._id).execute();
   await postsOf(deps.mongo).updateOne({ _id: post._id }, { $set: { bodyHtml: body.html, editedAt } });
   const dto = await postDto(deps, { ...post, bodyHtml: body.html, editedAt }, topic.bestPostId);
-  await publish(deps, topic.id, { type: "post.updated", post: dto });
+  await Promise.all([
+    publish(deps, topic.id, { type: "post.updated", post: dto }),
+    track(deps, caller, topic, "post.updated", { postId: post._id }),
+  ]);
   return dto;
 }
 
@@ -470,7 +473,10 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
       .execute();
   });
   await postsOf(deps.mongo).updateOne({ _id: post._id }, { $set: { deletedAt: new Date(), bodyHtml: "" } });
-  await publish(deps, topic.id, { type: "post.deleted", postId: post._id });
+  await Promise.all([
+    publish(deps, topic.id, { type: "post.deleted", postId: post._id }),
+    track(deps, caller, topic, "post.deleted", { postId: post._id }),
+  ]);
   if (topic.bestPostId === post._id) await publish(deps, topic.id, { type: "bestAnswer.changed", postId: null });
   return { ok: true as const };
 }
@@ -508,7 +514,12 @@ export async function setLike(deps: AppDeps, caller: Principal, postId: string, 
       .executeTakeFirstOrThrow();
     return { count: Number(row.n), changed: changed.length > 0 };
   });
-  if (likeCount.changed) await publish(deps, topic.id, { type: "post.liked", postId, likeCount: likeCount.count });
+  if (likeCount.changed) {
+    await Promise.all([
+      publish(deps, topic.id, { type: "post.liked", postId, likeCount: likeCount.count }),
+      track(deps, caller, topic, like ? "post.liked" : "post.unliked", { postId }),
+    ]);
+  }
   return { postId, likeCount: likeCount.count, likedByMe: like };
 }
 
@@ -550,7 +561,10 @@ export async function markBestAnswer(
       ]);
     }
   });
-  await publish(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId });
+  await Promise.all([
+    publish(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId }),
+    track(deps, caller, topic, "bestAnswer.changed", { postId: input.postId }),
+  ]);
   return { topicId: topic.id, bestPostId: input.postId, answered: input.postId !== null };
 }
 
