@@ -7,6 +7,7 @@ export { createLogger } from "./infra/logger";
 export { createDb } from "./infra/postgres/db";
 export { createMigrator, migrateToLatest } from "./infra/postgres/migrate";
 export { LocalStorage, S3Storage, type Storage } from "./infra/storage";
+export { invalidateUsers } from "./modules/auth/authenticator";
 export { type RunningServer, startServer } from "./server";
 export { baseProcedure, mergeRouters, router } from "./trpc/init";
 export { adminProcedure, authedProcedure, moderatorProcedure, orgProcedure, publicProcedure } from "./trpc/procedures";

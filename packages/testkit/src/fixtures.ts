@@ -1,3 +1,4 @@
+import { invalidateUsers } from "@p2p/api";
 import { type P2PClient, type RouterInputs, type RouterOutputs, TRPCClientError } from "@p2p/client";
 import type { TestServer } from "./server";
 
@@ -96,4 +97,19 @@ export async function failure(call: Promise<unknown>) {
   if (!(err instanceof TRPCClientError)) throw new Error(`expected the call to fail, got ${String(err)}`);
   const data = err.data as { code: string; appCode: string; issues?: { path: string; message: string }[] };
   return { message: err.message, ...data, fields: (data.issues ?? []).map((i) => i.path).sort() };
+}
+
+/**
+ * Grants the platform moderator flag (as the CLI does) and waits until this server's cached
+ * principal for the user's token has it.
+ */
+export async function makeModerator(server: TestServer, user: TestUser): Promise<void> {
+  await server.deps.db.updateTable("users").set({ isModerator: true }).where("id", "=", user.userId).execute();
+  await invalidateUsers(server.deps.events, [user.userId]);
+  const headers = new Headers({ authorization: `Bearer ${user.token}` });
+  for (let i = 0; i < 100; i++) {
+    if ((await server.deps.authenticator.authenticate({ headers, transport: "http" })).principal?.isModerator) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the moderator flag did not reach the server's cache");
 }

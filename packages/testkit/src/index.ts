@@ -2,6 +2,7 @@ export {
   addMember,
   failure,
   lastMail,
+  makeModerator,
   signIn,
   signUpAdmin,
   TEST_PASSWORD,

@@ -1,9 +1,15 @@
 import type { RouterInputs } from "@p2p/client";
-import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import {
+  addMember,
+  failure,
+  makeModerator,
+  signUpAdmin,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invalidateUsers } from "../../src/modules/auth/authenticator";
-import { waitFor } from "../helpers";
 
 type NewTopic = RouterInputs["forums"]["createTopic"];
 type Sort = NonNullable<RouterInputs["forums"]["listTopics"]["sort"]>;
@@ -28,23 +34,12 @@ beforeAll(async () => {
     signUpAdmin(server),
     signUpAdmin(server),
   ]);
-  await makeModerator(moderator);
+  await makeModerator(server, moderator);
   categories = await admin.client.forums.listCategories.query();
 });
 afterAll(() => server?.close());
 
 // ---------------------------------------------------------------- helpers
-
-async function makeModerator(user: TestUser) {
-  await server.deps.db.updateTable("users").set({ isModerator: true }).where("id", "=", user.userId).execute();
-  await invalidateUsers(server.deps.events, [user.userId]);
-  const principal = () =>
-    server.deps.authenticator.authenticate({
-      headers: new Headers({ authorization: `Bearer ${user.token}` }),
-      transport: "http",
-    });
-  await waitFor(async () => (await principal()).principal?.isModerator, 2_000);
-}
 
 function categoryId(slug: string) {
   const category = categories.find((c) => c.slug === slug);

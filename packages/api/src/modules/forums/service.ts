@@ -92,6 +92,11 @@ async function notifyReaders(db: Db, topic: Pick<TopicRow, "visibility" | "organ
   );
 }
 
+async function assertCategory(db: Db, categoryId: string): Promise<void> {
+  const category = await db.selectFrom("forumCategories").select("id").where("id", "=", categoryId).executeTakeFirst();
+  if (!category) throw fieldError("categoryId", "No such category");
+}
+
 function cleanBody(body: string) {
   const clean = cleanRichText(body);
   if (!clean.text && !/<img /.test(clean.html))
@@ -128,12 +133,7 @@ export async function listCategories(deps: AppDeps, caller: Principal) {
  */
 export async function createTopic(deps: AppDeps, caller: Principal, input: z.infer<typeof CreateTopicInput>) {
   const body = cleanBody(input.body);
-  const category = await deps.db
-    .selectFrom("forumCategories")
-    .select("id")
-    .where("id", "=", input.categoryId)
-    .executeTakeFirst();
-  if (!category) throw fieldError("categoryId", "No such category");
+  await assertCategory(deps.db, input.categoryId);
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
 
   const topicId = uuidv7();
@@ -250,14 +250,7 @@ export async function updateTopic(deps: AppDeps, caller: Principal, input: z.inf
   const topic = await findVisibleTopic(deps.db, caller, input.id);
   if (!canEdit(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can edit this topic");
-  if (input.categoryId) {
-    const exists = await deps.db
-      .selectFrom("forumCategories")
-      .select("id")
-      .where("id", "=", input.categoryId)
-      .executeTakeFirst();
-    if (!exists) throw fieldError("categoryId", "No such category");
-  }
+  if (input.categoryId) await assertCategory(deps.db, input.categoryId);
   await deps.db.transaction().execute(async (trx) => {
     await trx
       .updateTable("forumTopics")
