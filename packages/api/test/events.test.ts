@@ -1,8 +1,8 @@
-import { type RunningServer, startServer } from "@p2p/api";
+import { type RunningServer, startServer, streamChannel } from "@p2p/api";
 import { startTestServer, type TestServer } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeClient, waitFor } from "./helpers";
-import { probeRouter } from "./probe-router";
+import { probeChannel, probeRouter } from "./probe-router";
 
 let nodeA: TestServer;
 let nodeB: TestServer;
@@ -74,5 +74,19 @@ describe("event bus across nodes", () => {
     expect(ns).toEqual([1, 2, 3, 4, 5]);
     expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
     sub.unsubscribe();
+  });
+});
+
+describe("slow subscribers", () => {
+  it("catch up from the backlog instead of queueing without bound, losing nothing", async () => {
+    const { events } = nodeB.deps;
+    const stream = streamChannel(events, probeChannel, "slow", { maxQueued: 10 });
+    const first = stream.next(); // attaches the listener
+    await events.whenSubscribed(probeChannel, "slow");
+    for (let n = 1; n <= 50; n++) await events.publish(probeChannel, "slow", { n });
+    const received = [(await first).value?.[1].n];
+    while (received.length < 50) received.push((await stream.next()).value?.[1].n);
+    await stream.return(undefined);
+    expect(received).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 });

@@ -13,16 +13,24 @@ export async function* streamChannel<T>(
   bus: EventBus,
   channel: Channel<T>,
   key: string,
-  opts: { lastEventId?: string | null; signal?: AbortSignal },
+  opts: { lastEventId?: string | null; signal?: AbortSignal; maxQueued?: number },
 ): AsyncGenerator<TrackedEnvelope<T>> {
+  // A slow client must not grow the queue without bound: past this, the queue is dropped and the
+  // stream catches up from the backlog instead (losing nothing the backlog still holds).
+  const maxQueued = opts.maxQueued ?? 1_000;
   const queue: BusEvent<T>[] = [];
+  let overflowed = false;
   let wake: (() => void) | null = null;
   const notify = () => {
     wake?.();
     wake = null;
   };
   const stop = bus.subscribe(channel, key, (event) => {
-    queue.push(event);
+    if (overflowed) return;
+    if (queue.length >= maxQueued) {
+      overflowed = true;
+      queue.length = 0;
+    } else queue.push(event);
     notify();
   });
   opts.signal?.addEventListener("abort", notify, { once: true });
@@ -37,6 +45,10 @@ export async function* streamChannel<T>(
       }
     }
     while (!opts.signal?.aborted) {
+      if (overflowed) {
+        overflowed = false;
+        queue.unshift(...(last ? await bus.since(channel, key, last) : []));
+      }
       const event = queue.shift();
       if (!event) {
         await new Promise<void>((resolve) => {
