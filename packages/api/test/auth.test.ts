@@ -254,24 +254,29 @@ describe("password reset and email verification", () => {
 });
 
 describe("two-factor authentication", () => {
-  it("sets up, enables with a code, requires it at sign-in, accepts a recovery code once, and disables", async () => {
+  it("sets up, enables with a code, requires a code once per step at sign-in, accepts a recovery code once, and disables", async () => {
     const admin = await signUpAdmin(server);
     const { secret, uri } = await admin.client.auth.totp.setup.mutate();
     expect(uri).toMatch(/^otpauth:\/\/totp\//);
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    // Each code is accepted once, so the steps used here go forward: previous, current, next.
+    const codeAt = (steps: number) => totp.generate({ timestamp: Date.now() + steps * 30_000 });
 
     const wrong = await failure(
       admin.client.auth.totp.enable.mutate({ code: "000000" === totp.generate() ? "111111" : "000000" }),
     );
     expect(wrong.code).toBe("BAD_REQUEST");
-    const { recoveryCodes } = await admin.client.auth.totp.enable.mutate({ code: totp.generate() });
+    const { recoveryCodes } = await admin.client.auth.totp.enable.mutate({ code: codeAt(-1) });
     expect(recoveryCodes).toHaveLength(10);
 
     const noCode = await failure(server.client().auth.signIn.mutate({ email: admin.email, password: admin.password }));
     expect(noCode.appCode).toBe("TOTP_REQUIRED");
-    await server
-      .client()
-      .auth.signIn.mutate({ email: admin.email, password: admin.password, totpCode: totp.generate() });
+    const current = codeAt(0);
+    await server.client().auth.signIn.mutate({ email: admin.email, password: admin.password, totpCode: current });
+    const replayed = await failure(
+      server.client().auth.signIn.mutate({ email: admin.email, password: admin.password, totpCode: current }),
+    );
+    expect(replayed.appCode).toBe("INVALID_CREDENTIALS");
 
     const recoveryCode = recoveryCodes[0] as string;
     await server.client().auth.signIn.mutate({ email: admin.email, password: admin.password, recoveryCode });
@@ -280,7 +285,7 @@ describe("two-factor authentication", () => {
     );
     expect(reused.appCode).toBe("INVALID_CREDENTIALS");
 
-    await admin.client.auth.totp.disable.mutate({ code: totp.generate() });
+    await admin.client.auth.totp.disable.mutate({ code: codeAt(1) });
     await signIn(server, admin.email);
     expect((await admin.client.auth.me.query()).user.totpEnabled).toBe(false);
   });

@@ -1,6 +1,7 @@
 import {
   addMember,
   failure,
+  lastMail,
   signIn,
   signUpAdmin,
   startTestServer,
@@ -121,6 +122,18 @@ describe("users.changePassword", () => {
       .where("action", "=", "users.passwordChanged")
       .execute();
     expect(audit).toHaveLength(1);
+  });
+
+  it("voids a reset link requested before the change", async () => {
+    const user = await addMember(server, admin);
+    await server.client().auth.requestPasswordReset.mutate({ email: user.email });
+    const { token } = await lastMail(server, user.email);
+    await user.client.users.changePassword.mutate({ current: TEST_PASSWORD, next });
+    const reset = server
+      .client()
+      .auth.resetPassword.mutate({ token: token as string, password: "someone else's pass 9" });
+    expect((await failure(reset)).appCode).toBe("INVALID_TOKEN");
+    expect((await signIn(server, user.email, next)).userId).toBe(user.userId);
   });
 
   it("needs the right current password and a policy-compliant new one, and changes nothing otherwise", async () => {

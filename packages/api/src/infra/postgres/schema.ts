@@ -72,6 +72,8 @@ export interface UsersTable {
   isModerator: Defaulted<boolean>;
   totpSecret: string | null;
   totpEnabledAt: Date | null;
+  /** The 30-second step of the last accepted code: a code is accepted once (no replay). */
+  totpLastStep: number | null;
   /** The identity provider's user id when it is not the built-in one (SuperTokens). */
   externalId: string | null;
   lastActiveAt: Date | null;

@@ -4,7 +4,7 @@ import { appError } from "../../trpc/errors";
 import { recordAudit } from "../audit/repo";
 import { invalidateUsers, type Principal } from "./authenticator";
 import { assertPasswordAllowed, sendVerificationEmail } from "./service";
-import { consumeAuthToken, issueAuthToken } from "./tokens";
+import { consumeAuthToken, issueAuthToken, voidAuthTokens } from "./tokens";
 
 const RESET_TTL_MS = 60 * 60 * 1000;
 
@@ -51,13 +51,7 @@ export async function resetPassword(deps: AppDeps, input: { token: string; passw
     const credentials = await deps.identity.setPassword(user, input.password);
     await trx.updateTable("users").set(credentials).where("id", "=", user.id).execute();
     // Other outstanding reset links die with this one.
-    await trx
-      .updateTable("authTokens")
-      .set({ usedAt: new Date() })
-      .where("userId", "=", user.id)
-      .where("purpose", "=", "reset_password")
-      .where("usedAt", "is", null)
-      .execute();
+    await voidAuthTokens(trx, user.id, "reset_password");
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.passwordReset", ip });
     return user;
   });

@@ -33,3 +33,14 @@ export async function consumeAuthToken(db: Db, token: string, purpose: Purpose):
   if (!row) throw appError("INVALID_TOKEN", "This link is invalid or has expired");
   return row.userId;
 }
+
+/** Outstanding links of one kind stop working, e.g. reset links once the password changed. */
+export async function voidAuthTokens(db: Db, userId: string, purpose: Purpose): Promise<void> {
+  await db
+    .updateTable("authTokens")
+    .set({ usedAt: new Date() })
+    .where("userId", "=", userId)
+    .where("purpose", "=", purpose)
+    .where("usedAt", "is", null)
+    .execute();
+}

@@ -14,8 +14,29 @@ const ISSUER = "P2P Sandbox";
 const totpFor = (secret: string, label: string) =>
   new OTPAuth.TOTP({ issuer: ISSUER, label, secret: OTPAuth.Secret.fromBase32(secret) });
 
-/** Accepts the current code and one step either side, for clock drift. */
-const codeMatches = (secret: string, code: string) => totpFor(secret, "").validate({ token: code, window: 1 }) !== null;
+/** The time step of a valid code (current, or one either side for clock drift), else null. */
+function stepOf(secret: string, code: string): number | null {
+  const totp = totpFor(secret, "");
+  const delta = totp.validate({ token: code, window: 1 });
+  return delta === null ? null : totp.counter() + delta;
+}
+
+/**
+ * Accepts a code once: its step must be newer than the last accepted one, recorded atomically so
+ * a code seen over someone's shoulder (or sent twice at once) cannot be used again.
+ */
+async function useCode(db: Db, userId: string, secret: string, code: string): Promise<boolean> {
+  const step = stepOf(secret, code);
+  if (step === null) return false;
+  const accepted = await db
+    .updateTable("users")
+    .set({ totpLastStep: step })
+    .where("id", "=", userId)
+    .where((eb) => eb.or([eb("totpLastStep", "is", null), eb("totpLastStep", "<", step)]))
+    .returning("id")
+    .executeTakeFirst();
+  return accepted !== undefined;
+}
 
 /** `abcde-12345`: easy to type from a printout. */
 function newRecoveryCode(): string {
@@ -32,7 +53,7 @@ export async function verifySecondFactor(
   user: { id: string; totpSecret: string | null },
   input: { totpCode?: string; recoveryCode?: string },
 ): Promise<boolean> {
-  if (input.totpCode) return user.totpSecret !== null && codeMatches(user.totpSecret, input.totpCode);
+  if (input.totpCode) return user.totpSecret !== null && useCode(db, user.id, user.totpSecret, input.totpCode);
   if (!input.recoveryCode) return false;
   const used = await db
     .updateTable("recoveryCodes")
@@ -66,7 +87,8 @@ export async function enableTotp(deps: AppDeps, principal: Principal, code: stri
   const user = await userWithSecret(deps.db, principal.userId);
   if (user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is already on");
   if (!user.totpSecret) throw appError("BAD_REQUEST", "Start with auth.totp.setup");
-  if (!codeMatches(user.totpSecret, code)) throw appError("BAD_REQUEST", "The code is not valid; try the current one");
+  if (!(await useCode(deps.db, user.id, user.totpSecret, code)))
+    throw appError("BAD_REQUEST", "The code is not valid; try the current one");
   const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable("users").set({ totpEnabledAt: new Date() }).where("id", "=", user.id).execute();
@@ -95,7 +117,11 @@ export async function disableTotp(
   );
   if (!ok) throw appError("BAD_REQUEST", "The code is not valid");
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable("users").set({ totpSecret: null, totpEnabledAt: null }).where("id", "=", user.id).execute();
+    await trx
+      .updateTable("users")
+      .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
+      .where("id", "=", user.id)
+      .execute();
     await trx.deleteFrom("recoveryCodes").where("userId", "=", user.id).execute();
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.disabled", ip });
   });

@@ -8,6 +8,7 @@ import { decodeCursor, toPage } from "../../trpc/pagination";
 import { recordAudit } from "../audit/repo";
 import { invalidateUsers, type Principal } from "../auth/authenticator";
 import { assertPasswordAllowed } from "../auth/service";
+import { voidAuthTokens } from "../auth/tokens";
 import { assertOwnImage } from "../files/service";
 import { findOrganization } from "../organizations/repo";
 import { toListItem, toMe, toProfile } from "./dto";
@@ -43,6 +44,8 @@ export async function changePassword(
   const credentials = await deps.identity.setPassword(user, input.next);
   await deps.db.transaction().execute(async (trx) => {
     await repo.updateUser(trx, user.id, credentials);
+    // A reset link requested before the change must not undo it.
+    await voidAuthTokens(trx, user.id, "reset_password");
     await recordAudit(trx, {
       organizationId: user.organizationId,
       actorId: user.id,

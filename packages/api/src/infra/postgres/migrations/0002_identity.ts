@@ -47,6 +47,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("is_moderator", "boolean", (c) => c.notNull().defaultTo(false))
     .addColumn("totp_secret", "text")
     .addColumn("totp_enabled_at", "timestamptz")
+    .addColumn("totp_last_step", "bigint")
     .addColumn("external_id", "text", (c) => c.unique())
     .addColumn("last_active_at", "timestamptz")
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(now))
