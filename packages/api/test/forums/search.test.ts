@@ -55,6 +55,8 @@ describe("forums.search", () => {
     expect(byTitle.items.map((h) => h.topic.id)).toEqual([topic.id]);
     expect(byTitle.items[0]?.postId).toBe(topic.posts.items[0]?.id);
     expect(byTitle.items[0]?.topic).toMatchObject({ title: topic.title, author: { id: admin.userId } });
+    // The hit is only in the title, so the snippet shows the title with the hit marked.
+    expect(byTitle.items[0]?.snippet).toBe("Compressor <mark>bearings</mark> wear out within months");
 
     const byBody = await search(admin, { q: "lubricating" });
     expect(byBody.items).toHaveLength(1);

@@ -84,8 +84,11 @@ export function searchQuery(
       "hit.rank",
       // The parser would take "<…>" in the text for markup and drop it: angle brackets travel as
       // control characters instead (and stray control characters go), toSnippet turns them back.
-      sql<string>`ts_headline(${config}::regconfig, translate(s.body, ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}), ${query},
-        ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`.as(
+      // A hit only in the title is shown in the title rather than as an unmarked start of the body.
+      sql<string>`ts_headline(${config}::regconfig,
+        translate(case when to_tsvector(${config}::regconfig, s.body) @@ ${query} then s.body else s.title end,
+          ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}),
+        ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`.as(
         "snippet",
       ),
     ])
