@@ -150,7 +150,7 @@ describe("organizations.directory", () => {
 });
 
 describe("organizations.stats", () => {
-  it("counts active members, recent activity and stored bytes of the caller's organization only", async () => {
+  it("counts active members, recent activity, forum content and stored bytes of the caller's organization only", async () => {
     const owner = await signUpAdmin(server);
     // Members who have never made a signed-in call: one never active, one active 40 days ago.
     const idle = await addMember(server, owner);
@@ -181,11 +181,24 @@ describe("organizations.stats", () => {
       ])
       .execute();
 
+    // Forum content by this organization's people counts; another organization's does not.
+    const [category] = await owner.client.forums.listCategories.query();
+    const topic = (user: typeof owner) =>
+      user.client.forums.createTopic.mutate({
+        title: "Stats test topic",
+        categoryId: category?.id as string,
+        body: "<p>Question</p>",
+        visibility: "platform",
+      });
+    const mine = await topic(owner);
+    await owner.client.forums.createPost.mutate({ topicId: mine.id, body: "<p>More detail</p>" });
+    await topic(admin);
+
     expect(await owner.client.organizations.stats.query()).toEqual({
       memberCount: 3,
       activeMembers30d: 1,
-      topics: 0,
-      posts: 0,
+      topics: 1,
+      posts: 2,
       useCases: 0,
       storageBytes: 3_500,
     });

@@ -32,6 +32,7 @@ export const postIndexes: MongoIndexes = {
     { key: { topicId: 1, depth: 1, createdAt: 1, _id: 1 } },
     { key: { rootId: 1, createdAt: 1 } },
     { key: { pending: 1, createdAt: 1 } },
+    { key: { organizationId: 1, createdAt: -1 } },
   ],
 };
 

@@ -20,5 +20,5 @@ export const organizationsRouter = router({
     .query(({ ctx, input }) => organizations.directory(ctx.deps.db, input)),
   stats: orgProcedure
     .output(OrganizationStats)
-    .query(({ ctx }) => organizations.organizationStats(ctx.deps.db, ctx.orgId)),
+    .query(({ ctx }) => organizations.organizationStats(ctx.deps, ctx.orgId)),
 });

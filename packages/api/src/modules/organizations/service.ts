@@ -5,6 +5,7 @@ import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, toPage } from "../../trpc/pagination";
 import { recordAudit } from "../audit/repo";
 import type { Principal } from "../auth/authenticator";
+import { postsOf } from "../forums/posts";
 import { toOrganization, toOrganizationPublic } from "./dto";
 import * as repo from "./repo";
 
@@ -41,8 +42,17 @@ export async function directory(db: Db, input: z.infer<typeof DirectoryInput>) {
   return toPage(rows, input.limit, (o) => [o.name, o.id], toOrganizationPublic);
 }
 
-export async function organizationStats(db: Db, orgId: string) {
-  const counts = await repo.organizationCounts(db, orgId);
-  // Forum topics/posts and use cases do not exist yet: the forums and use-cases issues fill these in.
-  return { ...counts, topics: 0, posts: 0, useCases: 0 };
+export async function organizationStats(deps: AppDeps, orgId: string) {
+  const [counts, topics, posts] = await Promise.all([
+    repo.organizationCounts(deps.db, orgId),
+    deps.db
+      .selectFrom("forumTopics")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("organizationId", "=", orgId)
+      .where("deletedAt", "is", null)
+      .executeTakeFirstOrThrow(),
+    postsOf(deps.mongo).countDocuments({ organizationId: orgId, pending: false, deletedAt: null }),
+  ]);
+  // Use cases do not exist yet: the use-cases issue fills that count in.
+  return { ...counts, topics: Number(topics.n), posts, useCases: 0 };
 }
