@@ -6,7 +6,7 @@ import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, encodeCursor } from "../../trpc/pagination";
 import type { Principal } from "../auth/authenticator";
 import { loadAuthors } from "../users/authors";
-import { selectTopics, toTopicSummary } from "./repo";
+import { selectTopics, toTopicSummary, visibleTo } from "./repo";
 
 const OPEN = "\u0001";
 const CLOSE = "\u0002";
@@ -32,6 +32,9 @@ const LatestCursor = z.tuple([z.literal("l"), z.iso.datetime({ offset: true }), 
 
 type SearchInput = z.infer<typeof ForumSearchInput>;
 
+/** How many of the most recent matching posts are ranked: bounds the cost of very common words. */
+export const MAX_CANDIDATES = 1_000;
+
 /**
  * The search query: one hit per topic (its best-ranked post), only live topics the organization may
  * see, ordered by relevance or by the hit's time, with a snippet of the hit. Exported so its plan
@@ -49,18 +52,38 @@ export function searchQuery(
   const config = sql.lit(ARABIC.test(input.q) ? "arabic" : "english");
   const query = sql`websearch_to_tsquery(${config}::regconfig, ${input.q})`;
   const relevance = input.sort === "relevance";
-  const best = db
+  // Ranking reads every candidate's document, so it is bounded: the candidates are the most recent
+  // matching posts of visible topics, found by walking the recency index (common words) or the GIN
+  // index (rare ones), whichever the planner prefers. The visibility check is a correlated
+  // subquery ("offset 0" keeps it one): a primary-key lookup per candidate, never a topics scan.
+  const candidates = db
     .selectFrom("forumSearch as s")
-    .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
-    .select(["s.topicId", "s.postId", "s.createdAt", sql<number>`ts_rank_cd(s.document, ${query})`.as("rank")])
-    .distinctOn("s.topicId")
+    .select(["s.topicId", "s.postId", "s.createdAt", "s.document"])
     .where(sql<boolean>`s.document @@ ${query}`)
-    .where("forumTopics.deletedAt", "is", null)
-    .where((eb) => eb.or([eb("forumTopics.visibility", "=", "platform"), eb("forumTopics.organizationId", "=", orgId)]))
-    .$if(input.categoryId !== undefined, (q) => q.where("forumTopics.categoryId", "=", input.categoryId as string))
-    .$if(input.answered !== undefined, (q) => q.where("forumTopics.answered", "=", input.answered as boolean))
-    .orderBy("s.topicId")
-    .orderBy(sql`ts_rank_cd(s.document, ${query})`, "desc");
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("forumTopics")
+          .select(sql`1`.as("one"))
+          .whereRef("forumTopics.id", "=", "s.topicId")
+          .where(visibleTo(orgId))
+          .$if(input.categoryId !== undefined, (q) =>
+            q.where("forumTopics.categoryId", "=", input.categoryId as string),
+          )
+          .$if(input.answered !== undefined, (q) => q.where("forumTopics.answered", "=", input.answered as boolean))
+          .offset(0),
+      ),
+    )
+    .orderBy("s.createdAt", "desc")
+    .orderBy("s.postId", "desc")
+    .limit(MAX_CANDIDATES);
+  const best = db
+    .selectFrom(candidates.as("m"))
+    .select(["m.topicId", "m.postId", "m.createdAt", sql<number>`ts_rank_cd(m.document, ${query})`.as("rank")])
+    .distinctOn("m.topicId")
+    .orderBy("m.topicId")
+    .orderBy(sql`ts_rank_cd(m.document, ${query})`, "desc")
+    // Equally good posts (e.g. a hit only in the title, which every post carries): the question wins.
+    .orderBy("m.createdAt");
 
   const after = page.after;
   // The page is chosen first; only its rows are joined back for the body and their snippets.

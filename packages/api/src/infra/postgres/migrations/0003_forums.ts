@@ -111,6 +111,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // few matching topics by id. Checked by test/forums/query-plans.test.ts.
   await sql`alter table forum_search alter column document set statistics 1000`.execute(db);
   await db.schema.createIndex("forum_search_topic").on("forum_search").column("topic_id").execute();
+  // Search ranks only the most recent matches; for common words this index finds them in order.
+  await sql`create index forum_search_recent on forum_search (created_at desc, post_id desc)`.execute(db);
 
   await db.schema
     .createTable("notifications")
