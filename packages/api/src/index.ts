@@ -6,6 +6,7 @@ export { Jobs } from "./infra/jobs/jobs";
 export { createLogger } from "./infra/logger";
 export { createDb } from "./infra/postgres/db";
 export { createMigrator, migrateToLatest } from "./infra/postgres/migrate";
+export type { Database } from "./infra/postgres/schema";
 export { LocalStorage, S3Storage, type Storage } from "./infra/storage";
 export { invalidateUsers } from "./modules/auth/authenticator";
 export { type RunningServer, startServer } from "./server";

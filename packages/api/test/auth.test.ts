@@ -1,5 +1,6 @@
 import type { AppRouter } from "@p2p/client";
 import {
+  countRows,
   failure,
   lastMail,
   signIn,
@@ -34,15 +35,7 @@ const signUpInput = (email: string, password = TEST_PASSWORD) => ({
   },
 });
 
-const count = async (table: "users" | "organizations") =>
-  Number(
-    (
-      await server.deps.db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const count = (table: "users" | "organizations") => countRows(server, table);
 
 describe("auth.signUp", () => {
   it("creates the organization and its first admin, emails a verification link, and starts a session", async () => {

@@ -1,4 +1,4 @@
-import { invalidateUsers } from "@p2p/api";
+import { type Database, invalidateUsers } from "@p2p/api";
 import { type P2PClient, type RouterInputs, type RouterOutputs, TRPCClientError } from "@p2p/client";
 import type { TestServer } from "./server";
 
@@ -112,4 +112,29 @@ export async function makeModerator(server: TestServer, user: TestUser): Promise
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error("the moderator flag did not reach the server's cache");
+}
+
+/** Rows in a PostgreSQL table, to show that a refused call wrote nothing. */
+export async function countRows(server: TestServer, table: keyof Database): Promise<number> {
+  const row = await server.deps.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The people most access tests need: an organization's admin with two members, an admin of
+ * another organization (the outsider), and a platform moderator from a third one.
+ */
+export async function signUpCast(server: TestServer) {
+  const admin = await signUpAdmin(server);
+  const [member, colleague, outsider, moderator] = await Promise.all([
+    addMember(server, admin),
+    addMember(server, admin),
+    signUpAdmin(server),
+    signUpAdmin(server),
+  ]);
+  await makeModerator(server, moderator);
+  return { admin, member, colleague, outsider, moderator };
 }

@@ -1,10 +1,12 @@
 export {
   addMember,
+  countRows,
   failure,
   lastMail,
   makeModerator,
   signIn,
   signUpAdmin,
+  signUpCast,
   TEST_PASSWORD,
   type TestUser,
   uniqueEmail,

@@ -1,13 +1,5 @@
 import type { RouterInputs, RouterOutputs } from "@p2p/client";
-import {
-  addMember,
-  failure,
-  makeModerator,
-  signUpAdmin,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@p2p/testkit";
+import { countRows, failure, signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -28,14 +20,7 @@ let categoryId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  admin = await signUpAdmin(server);
-  [member, colleague, outsider, moderator] = await Promise.all([
-    addMember(server, admin),
-    addMember(server, admin),
-    signUpAdmin(server),
-    signUpAdmin(server),
-  ]);
-  await makeModerator(server, moderator);
+  ({ admin, member, colleague, outsider, moderator } = await signUpCast(server));
   const categories = await admin.client.forums.listCategories.query();
   categoryId = categories[0]?.id ?? "";
 });
@@ -110,15 +95,7 @@ const node = (p: { id: string }, parent: { id: string } | null, depth: number, r
 
 /** What the stores hold, to show a rejected call wrote nothing. */
 async function stored() {
-  const count = async (table: "forumTopics" | "forumSearch" | "notifications" | "forumPostLikes") =>
-    Number(
-      (
-        await server.deps.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: "forumTopics" | "forumSearch" | "notifications" | "forumPostLikes") => countRows(server, table);
   return {
     topics: await count("forumTopics"),
     search: await count("forumSearch"),

@@ -1,9 +1,10 @@
 import type { RouterInputs } from "@p2p/client";
 import {
   addMember,
+  countRows,
   failure,
-  makeModerator,
   signUpAdmin,
+  signUpCast,
   startTestServer,
   type TestServer,
   type TestUser,
@@ -27,14 +28,7 @@ let categories: { id: string; slug: string; topicCount: number }[];
 
 beforeAll(async () => {
   server = await startTestServer();
-  admin = await signUpAdmin(server);
-  [member, colleague, outsider, moderator] = await Promise.all([
-    addMember(server, admin),
-    addMember(server, admin),
-    signUpAdmin(server),
-    signUpAdmin(server),
-  ]);
-  await makeModerator(server, moderator);
+  ({ admin, member, colleague, outsider, moderator } = await signUpCast(server));
   categories = await admin.client.forums.listCategories.query();
 });
 afterAll(() => server?.close());
@@ -59,15 +53,7 @@ const newTopic = (user: TestUser, input: Partial<NewTopic> = {}) =>
 
 /** What the stores hold, to show a rejected call wrote nothing. */
 async function stored() {
-  const count = async (table: "forumTopics" | "forumSearch") =>
-    Number(
-      (
-        await server.deps.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: "forumTopics" | "forumSearch") => countRows(server, table);
   return {
     topics: await count("forumTopics"),
     search: await count("forumSearch"),

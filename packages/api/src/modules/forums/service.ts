@@ -24,7 +24,7 @@ import { loadAuthors } from "../users/authors";
 import { type PostDoc, placeReply, postsOf } from "./posts";
 import { nest, toPosts } from "./posts-view";
 import { listTopicsQuery, selectTopics, sortKeyOf, type TopicRow, toTopicSummary, visibleTo } from "./repo";
-import { cleanRichText } from "./rich-text";
+import { type CleanRichText, cleanRichText } from "./rich-text";
 
 export const topicChannel = defineChannel<TopicEvent>("forum.topic");
 
@@ -97,6 +97,63 @@ async function assertCategory(db: Db, categoryId: string): Promise<void> {
   if (!category) throw fieldError("categoryId", "No such category");
 }
 
+const notifyMentions = (
+  db: Db,
+  caller: Principal,
+  topic: Pick<TopicRow, "visibility" | "organizationId">,
+  body: CleanRichText,
+  data: { topicId: string; postId: string },
+) =>
+  notifyReaders(
+    db,
+    topic,
+    body.mentions.map((userId) => ({ userId, type: "forum.mention", actorId: caller.userId, data })),
+  );
+
+/**
+ * The two-phase write every post goes through (a topic's first post too): the document is
+ * inserted into MongoDB as `pending` (never shown), then `inTransaction` and the post's search row
+ * commit together in PostgreSQL, then the post is released. A crash in between leaves only an
+ * invisible pending post, which the repair job finishes or removes.
+ */
+async function writePost(
+  deps: AppDeps,
+  caller: Principal,
+  draft: { topicId: string; title: string; body: CleanRichText; attachmentIds: string[]; parent: PostDoc | null },
+  inTransaction: (trx: Db, post: PostDoc) => Promise<unknown>,
+): Promise<PostDoc> {
+  const id = uuidv7();
+  const post: PostDoc = {
+    _id: id,
+    topicId: draft.topicId,
+    authorId: caller.userId,
+    organizationId: caller.organizationId,
+    ...(draft.parent ? placeReply(draft.parent) : { parentId: null, treeParentId: null, rootId: id, depth: 0 }),
+    bodyHtml: draft.body.html,
+    attachmentIds: draft.attachmentIds,
+    createdAt: new Date(),
+    editedAt: null,
+    deletedAt: null,
+    pending: true,
+  };
+  await postsOf(deps.mongo).insertOne(post);
+  await deps.db.transaction().execute(async (trx) => {
+    await inTransaction(trx, post);
+    await trx
+      .insertInto("forumSearch")
+      .values({
+        postId: id,
+        topicId: draft.topicId,
+        title: draft.title,
+        body: draft.body.text,
+        createdAt: post.createdAt,
+      })
+      .execute();
+  });
+  await postsOf(deps.mongo).updateOne({ _id: id }, { $set: { pending: false } });
+  return { ...post, pending: false };
+}
+
 function cleanBody(body: string) {
   const clean = cleanRichText(body);
   if (!clean.text && !/<img /.test(clean.html))
@@ -125,71 +182,39 @@ export async function listCategories(deps: AppDeps, caller: Principal) {
     .then((rows) => rows.map((r) => ({ ...r, topicCount: Number(r.topicCount) })));
 }
 
-/**
- * Creates the topic row (PostgreSQL) and its first post (MongoDB). The post is written first as
- * `pending` (never shown), then the topic and its search document commit together, then the post
- * is released. A crash in between leaves only an invisible pending post, which the repair job
- * finishes or removes.
- */
+/** Creates the topic row (PostgreSQL) and its first post (MongoDB) in one two-phase write. */
 export async function createTopic(deps: AppDeps, caller: Principal, input: z.infer<typeof CreateTopicInput>) {
   const body = cleanBody(input.body);
   await assertCategory(deps.db, input.categoryId);
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
 
   const topicId = uuidv7();
-  const postId = uuidv7();
-  const now = new Date();
-  await postsOf(deps.mongo).insertOne({
-    _id: postId,
-    topicId,
-    authorId: caller.userId,
-    organizationId: caller.organizationId,
-    parentId: null,
-    treeParentId: null,
-    rootId: postId,
-    depth: 0,
-    bodyHtml: body.html,
-    attachmentIds: input.attachmentIds,
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    pending: true,
-  });
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto("forumTopics")
-      .values({
-        id: topicId,
-        categoryId: input.categoryId,
-        authorId: caller.userId,
-        organizationId: caller.organizationId,
-        visibility: input.visibility,
-        title: input.title,
-        tags: [...new Set(input.tags)],
-        firstPostId: postId,
-        lastPosterId: caller.userId,
-        lastActivityAt: now,
-        // Millisecond precision, like the cursor that pages by it: the database's own now() has
-        // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
-        createdAt: now,
-      })
-      .execute();
-    await trx
-      .insertInto("forumSearch")
-      .values({ postId, topicId, title: input.title, body: body.text, createdAt: now })
-      .execute();
-    await notifyReaders(
-      trx,
-      { visibility: input.visibility, organizationId: caller.organizationId },
-      body.mentions.map((userId) => ({
-        userId,
-        type: "forum.mention",
-        actorId: caller.userId,
-        data: { topicId, postId },
-      })),
-    );
-  });
-  await postsOf(deps.mongo).updateOne({ _id: postId }, { $set: { pending: false } });
+  const topic = { visibility: input.visibility, organizationId: caller.organizationId };
+  await writePost(
+    deps,
+    caller,
+    { topicId, title: input.title, body, attachmentIds: input.attachmentIds, parent: null },
+    (trx, post) =>
+      trx
+        .insertInto("forumTopics")
+        .values({
+          id: topicId,
+          categoryId: input.categoryId,
+          authorId: caller.userId,
+          organizationId: caller.organizationId,
+          visibility: input.visibility,
+          title: input.title,
+          tags: [...new Set(input.tags)],
+          firstPostId: post._id,
+          lastPosterId: caller.userId,
+          lastActivityAt: post.createdAt,
+          // Millisecond precision, like the cursor that pages by it: the database's own now() has
+          // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
+          createdAt: post.createdAt,
+        })
+        .execute()
+        .then(() => notifyMentions(trx, caller, topic, body, { topicId, postId: post._id })),
+  );
   await track(deps, caller, { id: topicId, title: input.title, visibility: input.visibility }, "topic.created");
   return getTopic(deps, caller, topicId, { countView: false });
 }
@@ -367,7 +392,6 @@ async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null): 
   return post as Post;
 }
 
-/** Same two-phase write as createTopic: pending post, then the PostgreSQL side, then release. */
 export async function createPost(deps: AppDeps, caller: Principal, input: z.infer<typeof CreatePostInput>) {
   const topic = await findVisibleTopic(deps.db, caller, input.topicId);
   if (topic.locked) throw appError("FORBIDDEN", "This topic is locked; it takes no new posts");
@@ -378,48 +402,32 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     : null;
   if (input.parentId && !parent) throw fieldError("parentId", "No such post in this topic");
 
-  const id = uuidv7();
-  const now = new Date();
-  const doc: PostDoc = {
-    _id: id,
-    topicId: topic.id,
-    authorId: caller.userId,
-    organizationId: caller.organizationId,
-    ...(parent ? placeReply(parent) : { parentId: null, treeParentId: null, rootId: id, depth: 0 }),
-    bodyHtml: body.html,
-    attachmentIds: input.attachmentIds,
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    pending: true,
-  };
-  await postsOf(deps.mongo).insertOne(doc);
-  await deps.db.transaction().execute(async (trx) => {
+  const draft = { topicId: topic.id, title: topic.title, body, attachmentIds: input.attachmentIds, parent };
+  const doc = await writePost(deps, caller, draft, async (trx, post) => {
     await trx
       .updateTable("forumTopics")
-      .set((eb) => ({ replyCount: eb("replyCount", "+", 1), lastActivityAt: now, lastPosterId: caller.userId }))
+      .set((eb) => ({
+        replyCount: eb("replyCount", "+", 1),
+        lastActivityAt: post.createdAt,
+        lastPosterId: caller.userId,
+      }))
       .where("id", "=", topic.id)
       .execute();
-    await trx
-      .insertInto("forumSearch")
-      .values({ postId: id, topicId: topic.id, title: topic.title, body: body.text, createdAt: now })
-      .execute();
-    const data = { topicId: topic.id, postId: id };
-    await notifyReaders(trx, topic, [
-      ...(parent ? [{ userId: parent.authorId, type: "forum.reply", actorId: caller.userId, data }] : []),
-      ...(parent?.authorId !== topic.authorId
-        ? [{ userId: topic.authorId, type: "forum.reply", actorId: caller.userId, data }]
-        : []),
-      ...body.mentions.map((userId) => ({ userId, type: "forum.mention", actorId: caller.userId, data })),
-    ]);
+    const data = { topicId: topic.id, postId: post._id };
+    // The author of the post answered and the topic's author, each once.
+    const repliedTo = new Set([parent?.authorId ?? topic.authorId, topic.authorId]);
+    await notifyReaders(
+      trx,
+      topic,
+      [...repliedTo].map((userId) => ({ userId, type: "forum.reply", actorId: caller.userId, data })),
+    );
+    await notifyMentions(trx, caller, topic, body, data);
   });
-  await postsOf(deps.mongo).updateOne({ _id: id }, { $set: { pending: false } });
-  doc.pending = false;
   const post = await postDto(deps, doc, topic.bestPostId);
   await Promise.all([
     publish(deps, topic.id, { type: "post.created", post }),
     stopTyping(deps, topic.id, caller.userId),
-    track(deps, caller, topic, "post.created", { postId: id }),
+    track(deps, caller, topic, "post.created", { postId: doc._id }),
   ]);
   return post;
 }
