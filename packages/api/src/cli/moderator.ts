@@ -6,7 +6,7 @@ import { Email } from "@p2p/schemas";
 import { loadConfig } from "../config";
 import { closeDeps, createDeps } from "../deps";
 import { recordAudit } from "../modules/audit/repo";
-import { invalidateUsers } from "../modules/auth/authenticator";
+import { invalidateUsers } from "../infra/auth/authenticator";
 
 const [command, rawEmail] = process.argv.slice(2);
 const email = Email.safeParse(rawEmail);

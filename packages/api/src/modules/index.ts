@@ -1,9 +1,31 @@
+/**
+ * What each domain module declares for the server to pick up: Mongo indexes, background jobs, and
+ * the account lookup the authenticator uses. The composition root (`compose.ts`) imports this file
+ * and nothing else under modules/ (apart from the routers, through `trpc/router.ts`).
+ */
+import type { AccountLookup } from "../infra/auth/authenticator";
 import type { MongoIndexes } from "../infra/mongo/mongo";
-import { ACTIVITY, activityIndexes } from "./activity/repo";
+import type { Db } from "../infra/postgres/db";
+import type { ModuleJob } from "./jobs";
+import { activityIndexes } from "./activity/repo";
+import { findActiveKey, markUsed } from "./apiKeys/repo";
+import { forumJobs } from "./forums/post-write";
 import { postIndexes } from "./forums/posts";
+import { findUserAuth, markActive } from "./users/repo";
 
-/** Mongo indexes declared by every domain module; created at start (idempotent). */
+/** Mongo indexes of every module; created at start (idempotent). */
 export const mongoIndexes: MongoIndexes = {
   ...postIndexes,
-  [ACTIVITY]: activityIndexes,
+  ...activityIndexes,
 };
+
+/** Jobs of every module; the server's worker runs them (see `startWorkers`). */
+export const moduleJobs: ModuleJob[] = [...forumJobs];
+
+/** Users and API keys as the authenticator sees them; their tables stay with their modules. */
+export const accountLookup = (db: Db): AccountLookup => ({
+  user: (id) => findUserAuth(db, id),
+  markUserActive: (id, at) => markActive(db, id, at),
+  apiKey: (id) => findActiveKey(db, id),
+  markApiKeyUsed: (id, at) => markUsed(db, id, at),
+});

@@ -1,6 +1,7 @@
 import type { AppDeps } from "../deps";
 import type { Logger } from "../infra/logger";
-import type { Principal } from "../modules/auth/authenticator";
+import type { RequestMeta } from "../lib/request-meta";
+import type { Principal } from "../infra/auth/authenticator";
 
 /** What the transport knows about a caller; HTTP and WebSocket both reduce to this. */
 export interface ContextInput {
@@ -27,13 +28,6 @@ export type Context = {
   /** null for anonymous callers. */
   principal: Principal | null;
 };
-
-/** What a procedure knows about the HTTP exchange, to set cookies and record who did what. */
-export interface RequestMeta {
-  ip: string | null;
-  userAgent: string | null;
-  resHeaders: Headers | null;
-}
 
 export const requestMeta = (ctx: Context): RequestMeta => ({
   ip: ctx.ip,

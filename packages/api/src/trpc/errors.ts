@@ -1,18 +1,7 @@
 import type { AppErrorCode } from "@p2p/schemas";
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-
-/** Carried as a TRPCError's cause so the formatter can put a stable app code into `error.data`. */
-export class AppErrorCause extends Error {
-  constructor(
-    readonly appCode: AppErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = "AppErrorCause";
-  }
-}
+import { DomainError } from "../lib/errors";
 
 const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -32,19 +21,13 @@ const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   INTERNAL: "INTERNAL_SERVER_ERROR",
 };
 
-/** The one way services report an expected failure: `throw appError("EMAIL_TAKEN", "…")`. */
-export function appError(code: AppErrorCode, message: string, details?: Record<string, unknown>): TRPCError {
-  return new TRPCError({ code: trpcCodeOf[code], message, cause: new AppErrorCause(code, message, details) });
-}
+/** A service's DomainError as the TRPCError a client sees; the DomainError stays its cause for the formatter. */
+export const toTRPCError = (error: DomainError) =>
+  new TRPCError({ code: trpcCodeOf[error.code], message: error.message, cause: error });
 
-/** A rule about one input field that the schema cannot check (e.g. a common password). */
-export function fieldError(path: string, message: string): TRPCError {
-  const cause = new AppErrorCause("BAD_REQUEST", `Invalid input: ${path}: ${message}`);
-  Object.assign(cause, { issues: [{ path: path.split("."), message, code: "custom" }] });
-  return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
-}
-
-export const notFound = (what = "Resource") => appError("NOT_FOUND", `${what} not found`);
+/** tRPC wraps anything a resolver throws; this finds the DomainError inside, if there is one. */
+export const domainErrorOf = (error: TRPCError): DomainError | null =>
+  error.cause instanceof DomainError ? error.cause : null;
 
 const appCodeOf: Partial<Record<TRPC_ERROR_CODE_KEY, AppErrorCode>> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -59,6 +42,14 @@ const appCodeOf: Partial<Record<TRPC_ERROR_CODE_KEY, AppErrorCode>> = {
 };
 
 export function appCodeFor(error: TRPCError): AppErrorCode {
-  if (error.cause instanceof AppErrorCause) return error.cause.appCode;
-  return appCodeOf[error.code] ?? "INTERNAL";
+  return domainErrorOf(error)?.code ?? appCodeOf[error.code] ?? "INTERNAL";
+}
+
+/** Re-throws DomainErrors as TRPCErrors, also those a subscription's stream throws after it started. */
+export async function* mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (err) {
+    throw err instanceof DomainError ? toTRPCError(err) : err;
+  }
 }

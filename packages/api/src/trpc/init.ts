@@ -2,7 +2,7 @@ import { type FieldIssue, limits } from "@p2p/schemas";
 import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
 import type { Context } from "./context";
-import { AppErrorCause, appCodeFor } from "./errors";
+import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError } from "./errors";
 
 interface IssueLike {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
@@ -50,7 +50,7 @@ const t = initTRPC.context<Context>().create({
         path: shape.data.path,
         appCode,
         issues,
-        details: error.cause instanceof AppErrorCause ? error.cause.details : undefined,
+        details: domainErrorOf(error)?.details,
         requestId: ctx?.requestId,
       },
     };
@@ -60,5 +60,22 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const mergeRouters = t.mergeRouters;
 export const middleware = t.middleware;
-export const baseProcedure = t.procedure;
 export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * Services throw transport-neutral DomainErrors; every procedure turns them into the TRPCError
+ * with the matching code here, also for errors a subscription's stream throws once it runs.
+ */
+export const baseProcedure = t.procedure.use(async ({ type, next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const domain = domainErrorOf(result.error);
+    if (domain) throw toTRPCError(domain);
+    return result;
+  }
+  if (type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapStreamErrors(result.data) };
+  return result;
+});
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === "object" && value !== null && Symbol.asyncIterator in value;

@@ -1,4 +1,4 @@
-import { CSRF_HEADER } from "../modules/auth/authenticator";
+import { CSRF_HEADER } from "../infra/auth/authenticator";
 import { appError } from "./errors";
 import { baseProcedure } from "./init";
 

@@ -1,6 +1,5 @@
-import type { IndexDescription } from "mongodb";
 import { v7 as uuidv7 } from "uuid";
-import type { Mongo } from "../../infra/mongo/mongo";
+import type { Mongo, MongoIndexes } from "../../infra/mongo/mongo";
 
 /** One thing that happened, for the dashboard's activity feed. */
 export interface ActivityEvent {
@@ -16,11 +15,9 @@ export interface ActivityEvent {
 }
 
 export const ACTIVITY = "activity";
-export const activityIndexes: IndexDescription[] = [
-  { key: { createdAt: -1 } },
-  { key: { organizationId: 1, createdAt: -1 } },
-  { key: { actorId: 1, createdAt: -1 } },
-];
+export const activityIndexes: MongoIndexes = {
+  [ACTIVITY]: [{ key: { createdAt: -1 } }, { key: { organizationId: 1, createdAt: -1 } }, { key: { actorId: 1, createdAt: -1 } }],
+};
 
 export async function recordActivity(mongo: Mongo, event: Omit<ActivityEvent, "_id" | "createdAt">): Promise<void> {
   await mongo.db.collection<ActivityEvent>(ACTIVITY).insertOne({ _id: uuidv7(), createdAt: new Date(), ...event });

@@ -1,4 +1,5 @@
 import type { Role } from "@p2p/schemas";
+import type { ApiKeyAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 
 export async function insertApiKey(
@@ -49,4 +50,19 @@ export async function revokeApiKey(db: Db, orgId: string, id: string) {
     .where("revokedAt", "is", null)
     .returning(["id", "name"])
     .executeTakeFirst();
+}
+
+/** An unrevoked key by id, for the authenticator (see AccountLookup). */
+export async function findActiveKey(db: Db, id: string): Promise<ApiKeyAuth | null> {
+  const key = await db
+    .selectFrom("apiKeys")
+    .select(["organizationId", "createdBy", "role", "secretHash", "lastUsedAt"])
+    .where("id", "=", id)
+    .where("revokedAt", "is", null)
+    .executeTakeFirst();
+  return key ?? null;
+}
+
+export async function markUsed(db: Db, id: string, at: Date): Promise<void> {
+  await db.updateTable("apiKeys").set({ lastUsedAt: at }).where("id", "=", id).execute();
 }

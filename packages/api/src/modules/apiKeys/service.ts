@@ -4,10 +4,10 @@ import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import { authInvalidation } from "../../infra/auth/provider";
-import { appError, notFound } from "../../trpc/errors";
+import { appError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { toUserRef } from "../audit/service";
-import { API_KEY_PREFIX, type Principal } from "../auth/authenticator";
+import { API_KEY_PREFIX, type Principal } from "../../infra/auth/authenticator";
 import * as repo from "./repo";
 
 /** Creates a key and returns its token, the only time the secret exists outside the caller's hands. */

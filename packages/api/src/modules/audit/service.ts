@@ -1,7 +1,7 @@
 import { Id, type ListAuditInput, type UserRef } from "@p2p/schemas";
 import { z } from "zod";
 import type { Db } from "../../infra/postgres/db";
-import { decodeCursor, toPage } from "../../trpc/pagination";
+import { decodeCursor, toPage } from "../../lib/pagination";
 import { findAuditEntries } from "./repo";
 
 export const toUserRef = (u: { id: string; firstName: string; lastName: string }): UserRef => ({

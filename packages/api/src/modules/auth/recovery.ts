@@ -1,8 +1,8 @@
 import type { AppDeps } from "../../deps";
 import { consume } from "../../infra/ratelimit";
-import { appError } from "../../trpc/errors";
+import { appError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
-import { invalidateUsers, type Principal } from "./authenticator";
+import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
 import { assertPasswordAllowed, sendVerificationEmail } from "./service";
 import { consumeAuthToken, issueAuthToken, voidAuthTokens } from "./tokens";
 

@@ -36,7 +36,7 @@ export const authRouter = router({
     .mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), true)),
   /** Yields once, `{ reason: "revoked" }`, when the caller's session ends elsewhere. */
   onSessionEnded: authedProcedure.subscription(async function* ({ ctx, signal }) {
-    if (ctx.principal.sessionId && (await auth.sessionEnded(ctx.deps, ctx.principal.sessionId, signal))) {
+    if (ctx.principal.sessionId && (await ctx.deps.authenticator.sessionEnded(ctx.principal.sessionId, signal))) {
       yield { reason: "revoked" as const };
     }
   }),

@@ -3,16 +3,15 @@ import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { passwordProblem } from "../../infra/auth/password";
-import { authInvalidation } from "../../infra/auth/provider";
 import type { Db } from "../../infra/postgres/db";
 import { isUniqueViolation } from "../../infra/postgres/errors";
 import { blockedFor, consume } from "../../infra/ratelimit";
-import type { RequestMeta } from "../../trpc/context";
-import { appError, fieldError } from "../../trpc/errors";
+import type { RequestMeta } from "../../lib/request-meta";
+import { appError, fieldError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
 import { toMe } from "../users/dto";
-import { csrfTokenFor, type Principal } from "./authenticator";
+import { csrfTokenFor, type Principal } from "../../infra/auth/authenticator";
 import { issueAuthToken } from "./tokens";
 import { verifySecondFactor } from "./totp";
 
@@ -191,22 +190,4 @@ export async function revokeSession(deps: AppDeps, principal: Principal, session
   const revoked = await deps.identity.revokeSessions(principal.userId, { sessionId });
   if (!revoked) throw appError("NOT_FOUND", "Session not found");
   return { ok: true as const };
-}
-
-/**
- * Resolves when this session is revoked (sign-out elsewhere, password reset, deactivation), so a
- * client can sign out at once instead of on its next failing request.
- */
-export function sessionEnded(deps: AppDeps, sessionId: string, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const stop = deps.events.subscribe(authInvalidation, "all", ({ data }) => {
-      if (!data.sessionIds?.includes(sessionId)) return;
-      stop();
-      resolve(true);
-    });
-    signal?.addEventListener("abort", () => {
-      stop();
-      resolve(false);
-    });
-  });
 }

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import type { Db } from "../../infra/postgres/db";
 import type { AuthTokensTable } from "../../infra/postgres/schema";
-import { appError } from "../../trpc/errors";
+import { appError } from "../../lib/errors";
 
 type Purpose = AuthTokensTable["purpose"];
 

@@ -4,9 +4,9 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../../deps";
 import { sha256 } from "../../infra/auth/crypto";
 import type { Db } from "../../infra/postgres/db";
-import { appError } from "../../trpc/errors";
+import { appError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
-import type { Principal } from "./authenticator";
+import type { Principal } from "../../infra/auth/authenticator";
 
 const RECOVERY_CODES = 10;
 const ISSUER = "P2P Sandbox";

@@ -8,8 +8,8 @@ import { z } from "zod";
 import type { AppEnv } from "../../app";
 import type { AppDeps } from "../../deps";
 import { httpError, limitBody } from "../../infra/http/errors";
-import { AppErrorCause } from "../../trpc/errors";
-import { CSRF_HEADER, type Principal } from "../auth/authenticator";
+import { AppErrorCause } from "../../lib/errors";
+import { CSRF_HEADER, type Principal } from "../../infra/auth/authenticator";
 import type { FileRow } from "./repo";
 import * as files from "./service";
 

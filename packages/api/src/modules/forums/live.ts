@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AppDeps } from "../../deps";
 import { streamChannel, subscriptionSignal } from "../../trpc/subscriptions";
-import type { Principal } from "../auth/authenticator";
+import type { Principal } from "../../infra/auth/authenticator";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic, topicChannel } from "./service";
 

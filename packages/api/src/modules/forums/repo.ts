@@ -99,3 +99,13 @@ export function listTopicsQuery(
   if (answered !== undefined) query = query.where("forumTopics.answered", "=", answered);
   return orderAndContinue(query, input.sort, cursor).limit(input.limit + 1);
 }
+
+export async function countLiveTopics(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom("forumTopics")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("organizationId", "=", orgId)
+    .where("deletedAt", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -3,8 +3,8 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Db } from "../../infra/postgres/db";
-import { decodeCursor, encodeCursor } from "../../trpc/pagination";
-import type { Principal } from "../auth/authenticator";
+import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import type { Principal } from "../../infra/auth/authenticator";
 import { loadAuthors } from "../users/authors";
 import { selectTopics, toTopicSummary, visibleTo } from "./repo";
 

@@ -2,7 +2,7 @@ import type { Industry } from "@p2p/schemas";
 import { sql, type Updateable } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { OrganizationsTable } from "../../infra/postgres/schema";
-import { containsPattern } from "../../trpc/pagination";
+import { containsPattern } from "../../lib/pagination";
 
 export const findOrganization = (db: Db, orgId: string) =>
   db.selectFrom("organizations").selectAll().where("id", "=", orgId).executeTakeFirstOrThrow();

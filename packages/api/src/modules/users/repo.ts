@@ -1,8 +1,9 @@
 import type { Role, UserStatus } from "@p2p/schemas";
 import { sql, type Updateable } from "kysely";
 import type { Db } from "../../infra/postgres/db";
+import type { UserAuth } from "../../infra/auth/authenticator";
 import type { UsersTable } from "../../infra/postgres/schema";
-import { containsPattern } from "../../trpc/pagination";
+import { containsPattern } from "../../lib/pagination";
 
 /** A user with their organization's name, for profiles. */
 export const findUserWithOrg = (db: Db, userId: string) =>
@@ -82,4 +83,34 @@ export async function lockForRoleChange(trx: Db, orgId: string, userId: string) 
     .forUpdate()
     .executeTakeFirst();
   return { adminIds: admins.map((a) => a.id), user };
+}
+
+/** What the authenticator caches about a user (see AccountLookup). */
+export async function findUserAuth(db: Db, userId: string): Promise<UserAuth | null> {
+  const row = await db
+    .selectFrom("users")
+    .select(["organizationId", "role", "isModerator", "emailVerifiedAt", "status", "lastActiveAt"])
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    organizationId: row.organizationId,
+    role: row.role,
+    isModerator: row.isModerator,
+    emailVerified: row.emailVerifiedAt !== null,
+    active: row.status === "active",
+    lastActiveAt: row.lastActiveAt,
+  };
+}
+
+export async function markActive(db: Db, userId: string, at: Date): Promise<void> {
+  await db.updateTable("users").set({ lastActiveAt: at }).where("id", "=", userId).execute();
+}
+
+/** Of `ids`, the active users (of `orgId` only, when given): who may still receive something. */
+export async function activeUserIds(db: Db, ids: string[], orgId?: string): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  let query = db.selectFrom("users").select("id").where("id", "in", ids).where("status", "=", "active");
+  if (orgId) query = query.where("organizationId", "=", orgId);
+  return new Set((await query.execute()).map((u) => u.id));
 }

@@ -1,11 +1,10 @@
 import type { Role } from "@p2p/schemas";
 import { parse, serialize } from "hono/utils/cookie";
 import type { Config } from "../../config";
-import { safeEqual, sha256, splitToken } from "../../infra/auth/crypto";
-import { authInvalidation, type IdentityProvider, type IssuedSession } from "../../infra/auth/provider";
-import { TtlCache } from "../../infra/auth/ttl-cache";
-import type { EventBus } from "../../infra/events/bus";
-import type { Db } from "../../infra/postgres/db";
+import type { EventBus } from "../events/bus";
+import { safeEqual, sha256, splitToken } from "./crypto";
+import { authInvalidation, type IdentityProvider, type IssuedSession } from "./provider";
+import { TtlCache } from "./ttl-cache";
 
 export const SESSION_COOKIE = "p2p_session";
 export const CSRF_COOKIE = "p2p_csrf";
@@ -26,20 +25,35 @@ export interface Principal {
   csrfToken: string | null;
 }
 
-interface UserAuth {
+/** What the authenticator needs to know about a user to build a Principal. */
+export interface UserAuth {
   organizationId: string;
   role: Role;
   isModerator: boolean;
   emailVerified: boolean;
   active: boolean;
+  lastActiveAt: Date | null;
 }
 
-interface ApiKeyAuth {
+/** An unrevoked API key. */
+export interface ApiKeyAuth {
   organizationId: string;
   createdBy: string;
   role: Role;
   secretHash: string;
   lastUsedAt: Date | null;
+}
+
+/**
+ * The authenticator's view of users and API keys. Their tables belong to the users and apiKeys
+ * modules, which implement this port (`modules/index.ts`); the authenticator only caches.
+ */
+export interface AccountLookup {
+  user(userId: string): Promise<UserAuth | null>;
+  /** Stamps "last active" (coarse: the caller does it at most hourly). */
+  markUserActive(userId: string, at: Date): Promise<void>;
+  apiKey(keyId: string): Promise<ApiKeyAuth | null>;
+  markApiKeyUsed(keyId: string, at: Date): Promise<void>;
 }
 
 export interface AuthRequest {
@@ -62,9 +76,11 @@ export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToke
 export class Authenticator {
   private readonly users = new TtlCache<UserAuth | null>(10_000);
   private readonly apiKeys = new TtlCache<ApiKeyAuth | null>(10_000);
+  /** Callbacks waiting for a session's revocation: one bus listener per node, not one per subscription. */
+  private readonly sessionWatchers = new Map<string, Set<() => void>>();
 
   constructor(
-    private readonly db: Db,
+    private readonly accounts: AccountLookup,
     private readonly identity: IdentityProvider,
     events: EventBus,
     private readonly config: Pick<Config, "corsOrigins" | "publicUrl"> & { auth: Config["auth"] },
@@ -72,7 +88,41 @@ export class Authenticator {
     events.subscribe(authInvalidation, "all", ({ data }) => {
       for (const id of data.userIds ?? []) this.users.delete(id);
       for (const id of data.apiKeyIds ?? []) this.apiKeys.delete(id);
+      for (const id of data.sessionIds ?? []) for (const ended of this.sessionWatchers.get(id) ?? []) ended();
     });
+  }
+
+  /**
+   * Resolves true when this session is revoked (sign-out elsewhere, password reset, deactivation),
+   * false when `signal` aborts first, so a client can sign out at once instead of on its next
+   * failing request.
+   */
+  sessionEnded(sessionId: string, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const watchers = this.sessionWatchers.get(sessionId) ?? new Set();
+      this.sessionWatchers.set(sessionId, watchers);
+      const settle = (ended: boolean) => {
+        watchers.delete(onEnded);
+        if (!watchers.size) this.sessionWatchers.delete(sessionId);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(ended);
+      };
+      const onEnded = () => settle(true);
+      const onAbort = () => settle(false);
+      if (signal?.aborted) return resolve(false);
+      watchers.add(onEnded);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** A signal that aborts when the client leaves or the caller's session is revoked. */
+  subscriptionSignal(principal: Principal, signal?: AbortSignal): AbortSignal {
+    const controller = new AbortController();
+    signal?.addEventListener("abort", () => controller.abort(), { once: true });
+    if (principal.sessionId) {
+      void this.sessionEnded(principal.sessionId, controller.signal).then((ended) => ended && controller.abort("revoked"));
+    }
+    return controller.signal;
   }
 
   /** Resolves the caller; `setCookies` carries a rotated session cookie to send back. */
@@ -130,13 +180,7 @@ export class Authenticator {
     if (!parts) return null;
     let key = this.apiKeys.get(parts.id);
     if (key === undefined) {
-      key =
-        (await this.db
-          .selectFrom("apiKeys")
-          .select(["organizationId", "createdBy", "role", "secretHash", "lastUsedAt"])
-          .where("id", "=", parts.id)
-          .where("revokedAt", "is", null)
-          .executeTakeFirst()) ?? null;
+      key = await this.accounts.apiKey(parts.id);
       this.apiKeys.set(parts.id, key);
     }
     if (!key || !safeEqual(sha256(parts.secret), key.secretHash)) return null;
@@ -146,7 +190,7 @@ export class Authenticator {
     // request on this node write-free until the hour is up.
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60 * 60 * 1000) {
       key.lastUsedAt = new Date();
-      await this.db.updateTable("apiKeys").set({ lastUsedAt: key.lastUsedAt }).where("id", "=", parts.id).execute();
+      await this.accounts.markApiKeyUsed(parts.id, key.lastUsedAt);
     }
     return {
       principal: {
@@ -166,24 +210,12 @@ export class Authenticator {
   private async user(userId: string): Promise<UserAuth | null> {
     const cached = this.users.get(userId);
     if (cached !== undefined) return cached;
-    const row = await this.db
-      .selectFrom("users")
-      .select(["organizationId", "role", "isModerator", "emailVerifiedAt", "status", "lastActiveAt"])
-      .where("id", "=", userId)
-      .executeTakeFirst();
-    const user = row
-      ? {
-          organizationId: row.organizationId,
-          role: row.role,
-          isModerator: row.isModerator,
-          emailVerified: row.emailVerifiedAt !== null,
-          active: row.status === "active",
-        }
-      : null;
+    const user = await this.accounts.user(userId);
     this.users.set(userId, user);
     // "Active in the last 30 days" needs only coarse precision: record it at most hourly.
-    if (row && (!row.lastActiveAt || Date.now() - row.lastActiveAt.getTime() > 60 * 60 * 1000)) {
-      await this.db.updateTable("users").set({ lastActiveAt: new Date() }).where("id", "=", userId).execute();
+    if (user && (!user.lastActiveAt || Date.now() - user.lastActiveAt.getTime() > 60 * 60 * 1000)) {
+      user.lastActiveAt = new Date();
+      await this.accounts.markUserActive(userId, user.lastActiveAt);
     }
     return user;
   }

@@ -1,0 +1,12 @@
+import type { AppDeps } from "../../deps";
+import { postsOf } from "./posts";
+import { countLiveTopics } from "./repo";
+
+/** An organization's live forum topics and posts, for its stats. */
+export async function forumCountsOf(deps: AppDeps, orgId: string): Promise<{ topics: number; posts: number }> {
+  const [topics, posts] = await Promise.all([
+    countLiveTopics(deps.db, orgId),
+    postsOf(deps.mongo).countDocuments({ organizationId: orgId, pending: false, deletedAt: null }),
+  ]);
+  return { topics, posts };
+}
