@@ -1,5 +1,5 @@
 /** The deployable: config → infrastructure → listen → graceful shutdown. Everything else is @p2p/api. */
-import { ConfigError, closeDeps, createDeps, createLogger, loadConfig, startServer } from "@p2p/api";
+import { ConfigError, closeDeps, createDeps, createLogger, loadConfig, startServer, startWorkers } from "@p2p/api";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   const deps = await createDeps(config, { logger, migrate: true });
+  if (config.jobs.runWorker) await startWorkers(deps);
   const server = await startServer(deps);
   logger.info({ port: server.port, version: config.version, env: config.env }, "listening");
 

@@ -7,12 +7,11 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./deps";
 import { superTokensRoutes } from "./infra/auth/supertokens-hono";
 import { checkReadiness } from "./infra/health";
+import type { AppEnv } from "./infra/http/env";
 import { httpError, limitBody } from "./infra/http/errors";
 import { fileRoutes } from "./modules/files/routes";
 import { createContext } from "./trpc/context";
 import { appRouter } from "./trpc/router";
-
-export type AppEnv = { Variables: { requestId: string; userId?: string; orgId?: string } };
 
 export interface CreateAppOptions {
   /** The tRPC router to serve; the app's own by default (tests may serve an extended one). */

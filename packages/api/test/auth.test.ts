@@ -330,6 +330,7 @@ describe("sessions across nodes and restarts", () => {
           .getSetCookie()
           .find((c) => c.startsWith("p2p_session="))
           ?.split(";")[0] ?? "";
+      // About time itself: the session must get older than SESSION_ROTATE_HOURS (0.72 s) to rotate.
       await new Promise((r) => setTimeout(r, 1_000));
       const res = await fetch(`${node.url}/trpc/auth.me`, { headers: { cookie: oldCookie } });
       expect(res.status).toBe(200);
@@ -353,11 +354,19 @@ describe("sessions across nodes and restarts", () => {
 describe("WebSocket authentication", () => {
   it("authenticates subscriptions with the token in connectionParams, and tells the client when its session ends", async () => {
     const admin = await signUpAdmin(server);
-    const ended = new Promise<string>((resolve, reject) => {
-      admin.client.auth.onSessionEnded.subscribe(undefined, { onData: (e) => resolve(e.reason), onError: reject });
+    let started!: () => void;
+    const live = new Promise<void>((resolve) => {
+      started = resolve;
     });
-    // Subscriptions are attached asynchronously; sign out once the listener is in place.
-    await new Promise((r) => setTimeout(r, 300));
+    const ended = new Promise<string>((resolve, reject) => {
+      admin.client.auth.onSessionEnded.subscribe(undefined, {
+        onStarted: () => started(),
+        onData: (e) => resolve(e.reason),
+        onError: reject,
+      });
+    });
+    // Revoke once the server has started the subscription: it sends "started" and then, in the
+    // same tick, runs the procedure up to where it watches the session.
     const other = await signIn(server, admin.email);
     await other.client.auth.sessions.revoke.mutate({ id: admin.token.split(".")[0] as string });
     expect(await ended).toBe("revoked");

@@ -84,8 +84,8 @@ describe("slow subscribers", () => {
     const first = stream.next(); // attaches the listener
     await events.whenSubscribed(probeChannel, "slow");
     for (let n = 1; n <= 50; n++) await events.publish(probeChannel, "slow", { n });
-    const received = [(await first).value?.[1].n];
-    while (received.length < 50) received.push((await stream.next()).value?.[1].n);
+    const received = [(await first).value?.data.n];
+    while (received.length < 50) received.push((await stream.next()).value?.data.n);
     await stream.return(undefined);
     expect(received).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });

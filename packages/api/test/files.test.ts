@@ -1,7 +1,7 @@
 import { crc32, deflateSync } from "node:zlib";
 import { signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invalidateUsers } from "../src/modules/auth/authenticator";
+import { invalidateUsers } from "../src/infra/auth/authenticator";
 
 /** A real 1×1 RGBA PNG: signature, IHDR, one deflated scanline, IEND, each chunk with its CRC. */
 function tinyPng(): Buffer {

@@ -5,7 +5,7 @@
  */
 import { EventId } from "@p2p/schemas";
 import { z } from "zod";
-import { defineChannel, mergeRouters, publicProcedure, router, streamChannel } from "../src";
+import { defineChannel, mergeRouters, publicProcedure, router, streamChannel, trackedStream } from "../src";
 import { appRouter } from "../src/trpc/router";
 
 export const probeChannel = defineChannel<{ n: number }>("probe");
@@ -27,7 +27,9 @@ export const probeRouter = mergeRouters(
       onEvent: publicProcedure
         .input(z.object({ key: z.string(), lastEventId: EventId.nullish() }))
         .subscription(async function* ({ ctx, input, signal }) {
-          yield* streamChannel(ctx.deps.events, probeChannel, input.key, { lastEventId: input.lastEventId, signal });
+          yield* trackedStream(
+            streamChannel(ctx.deps.events, probeChannel, input.key, { lastEventId: input.lastEventId, signal }),
+          );
         }),
       boom: publicProcedure.query(() => {
         throw new Error("secret detail: password=hunter2 at db.internal:5432");

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { UserRef } from "./audit";
-import { Id, requiredText } from "./common";
-import { Role } from "./users";
+import { UserRef } from "./audit.js";
+import { Id, requiredText } from "./common.js";
+import { Role } from "./users.js";
 
 /** Active keys an organization may hold, so the key list stays one short page. */
 export const MAX_API_KEYS_PER_ORG = 100;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, PageInput, page, text } from "./common";
+import { Id, PageInput, page, text } from "./common.js";
 
 /** A user as shown next to something they did: enough to render a name and link to the profile. */
 export const UserRef = z.object({ id: Id, name: z.string() });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { Id } from "./common";
-import { Organization, OrganizationInput } from "./organizations";
-import { Email, Me, Password, PersonName, Role } from "./users";
+import { Id } from "./common.js";
+import { Organization, OrganizationInput } from "./organizations.js";
+import { Email, Me, Password, PersonName, Role } from "./users.js";
 
 export const TotpCode = z.string().regex(/^\d{6}$/, "Enter the 6-digit code");
 export const RecoveryCode = z

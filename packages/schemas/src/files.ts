@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id } from "./common";
+import { Id } from "./common.js";
 
 /** Upload limits. The server's MAX_UPLOAD_BYTES may lower `uploadBytes`; the others are fixed rules. */
 export const fileLimits = {

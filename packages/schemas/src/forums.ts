@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventId, Id, limits, PageInput, page, requiredText } from "./common";
+import { EventId, Id, limits, PageInput, page, requiredText } from "./common.js";
 
 export const TopicVisibility = z.enum(["platform", "organization"]);
 export type TopicVisibility = z.infer<typeof TopicVisibility>;
@@ -20,6 +20,7 @@ export const ForumCategory = z.object({
   description: z.string(),
   topicCount: z.number().int(),
 });
+export const ForumCategoryList = z.array(ForumCategory);
 
 /** A person as shown next to their content. */
 export const Author = z.object({
@@ -134,6 +135,7 @@ export const CreatePostInput = z.object({
 export const UpdatePostInput = z.object({ id: Id, body: RichText });
 export const PostIdInput = z.object({ postId: Id });
 export const MarkBestAnswerInput = z.object({ topicId: Id, postId: Id.nullable() });
+export const BestAnswerResult = z.object({ topicId: Id, bestPostId: Id.nullable(), answered: z.boolean() });
 export const LikeResult = z.object({ postId: Id, likeCount: z.number().int(), likedByMe: z.boolean() });
 
 export const ForumSearchInput = PageInput.extend({

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { OpaqueToken } from "./auth";
-import { Id } from "./common";
-import { Email, Password, PersonName, Role } from "./users";
+import { OpaqueToken } from "./auth.js";
+import { Id } from "./common.js";
+import { Email, Password, PersonName, Role } from "./users.js";
 
 export const CreateInvitationInput = z.object({ email: Email, role: Role });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, limits, PageInput, page, requiredText, text } from "./common";
+import { Id, limits, PageInput, page, requiredText, text } from "./common.js";
 
 export const Industry = z.enum([
   "manufacturing",

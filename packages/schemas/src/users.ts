@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, limits, PageInput, page, requiredText, text } from "./common";
+import { Id, limits, PageInput, page, requiredText, text } from "./common.js";
 
 export const Role = z.enum(["admin", "member"]);
 export type Role = z.infer<typeof Role>;

@@ -1,4 +1,12 @@
-import { type AppDeps, closeDeps, createDeps, loadConfig, type RunningServer, startServer } from "@p2p/api";
+import {
+  type AppDeps,
+  closeDeps,
+  createDeps,
+  loadConfig,
+  type RunningServer,
+  startServer,
+  startWorkers,
+} from "@p2p/api";
 import { type ClientOptions, createClient, type P2PClient } from "@p2p/client";
 import type { AnyRouter } from "@trpc/server";
 import { inject } from "vitest";
@@ -29,7 +37,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownsStores = !options.stores;
   const stores = options.stores ?? (await createTestStores(inject("services")));
   const config = loadConfig({ ...stores.env, HOST: "127.0.0.1", PORT: "0", ...options.env });
-  const deps = await createDeps(config, { migrate: true, runWorker: options.runWorker ?? true });
+  const deps = await createDeps(config, { migrate: true });
+  if (options.runWorker ?? true) await startWorkers(deps);
   const running = await startServer(deps, { router: options.router });
   const clients: P2PClient[] = [];
   return {

@@ -3,10 +3,11 @@
  * flag (never through the API, so a stolen session cannot escalate to it). Reads DATABASE_URL etc.
  */
 import { Email } from "@p2p/schemas";
+import { closeDeps, createDeps } from "../compose";
 import { loadConfig } from "../config";
-import { closeDeps, createDeps } from "../deps";
-import { recordAudit } from "../modules/audit/repo";
 import { invalidateUsers } from "../infra/auth/authenticator";
+import { recordAudit } from "../modules/audit/repo";
+import { findUserByEmail, updateUser } from "../modules/users/repo";
 
 const [command, rawEmail] = process.argv.slice(2);
 const email = Email.safeParse(rawEmail);
@@ -16,13 +17,9 @@ if ((command !== "grant" && command !== "revoke") || !email.success) {
 }
 
 const isModerator = command === "grant";
-const deps = await createDeps(loadConfig(), { runWorker: false });
+const deps = await createDeps(loadConfig());
 try {
-  const user = await deps.db
-    .selectFrom("users")
-    .select(["id", "organizationId", "isModerator"])
-    .where("email", "=", email.data)
-    .executeTakeFirst();
+  const user = await findUserByEmail(deps.db, email.data);
   if (!user) {
     console.error(`No user with email ${email.data}`);
     process.exitCode = 1;
@@ -30,7 +27,7 @@ try {
     console.log(`${email.data} ${isModerator ? "is already" : "is not"} a moderator; nothing changed`);
   } else {
     await deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable("users").set({ isModerator }).where("id", "=", user.id).execute();
+      await updateUser(trx, user.id, { isModerator });
       // Filed under the user's organization so its admins can see why the user's permissions changed.
       await recordAudit(trx, {
         organizationId: user.organizationId,

@@ -24,9 +24,7 @@ export const appError = (code: AppErrorCode, message: string, details?: Record<s
 
 /** A rule about one input field that the schema cannot check; the answer names the field. */
 export const fieldError = (path: string, message: string) =>
-  new DomainError("BAD_REQUEST", `Invalid input: ${path}: ${message}`, undefined, [
-    { path, message, code: "custom" },
-  ]);
+  new DomainError("BAD_REQUEST", `Invalid input: ${path}: ${message}`, undefined, [{ path, message, code: "custom" }]);
 
 export const notFound = (what = "Resource") => appError("NOT_FOUND", `${what} not found`);
 

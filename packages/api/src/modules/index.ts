@@ -6,11 +6,11 @@
 import type { AccountLookup } from "../infra/auth/authenticator";
 import type { MongoIndexes } from "../infra/mongo/mongo";
 import type { Db } from "../infra/postgres/db";
-import type { ModuleJob } from "./jobs";
 import { activityIndexes } from "./activity/repo";
 import { findActiveKey, markUsed } from "./apiKeys/repo";
+import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
-import { postIndexes } from "./forums/posts";
+import type { ModuleJob } from "./jobs";
 import { findUserAuth, markActive } from "./users/repo";
 
 /** Mongo indexes of every module; created at start (idempotent). */

@@ -1,7 +1,7 @@
 import type { AppDeps } from "../deps";
+import type { Principal } from "../infra/auth/authenticator";
 import type { Logger } from "../infra/logger";
 import type { RequestMeta } from "../lib/request-meta";
-import type { Principal } from "../infra/auth/authenticator";
 
 /** What the transport knows about a caller; HTTP and WebSocket both reduce to this. */
 export interface ContextInput {

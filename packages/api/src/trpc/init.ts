@@ -1,6 +1,7 @@
 import { type FieldIssue, limits } from "@p2p/schemas";
 import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
+import { DomainError } from "../lib/errors";
 import type { Context } from "./context";
 import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError } from "./errors";
 
@@ -12,6 +13,7 @@ interface IssueLike {
 
 /** Zod (and any Standard Schema) validation issues, as `{ path: "organization.name", message }`. */
 function fieldIssues(cause: unknown): FieldIssue[] | undefined {
+  if (cause instanceof DomainError) return cause.issues;
   const issues = (cause as { issues?: unknown })?.issues;
   if (!Array.isArray(issues)) return undefined;
   return (issues as IssueLike[]).slice(0, 50).map((i) => ({

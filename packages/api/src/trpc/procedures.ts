@@ -1,5 +1,5 @@
 import { CSRF_HEADER } from "../infra/auth/authenticator";
-import { appError } from "./errors";
+import { appError } from "../lib/errors";
 import { baseProcedure } from "./init";
 
 /**

@@ -120,7 +120,9 @@ export class Authenticator {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
     if (principal.sessionId) {
-      void this.sessionEnded(principal.sessionId, controller.signal).then((ended) => ended && controller.abort("revoked"));
+      void this.sessionEnded(principal.sessionId, controller.signal).then(
+        (ended) => ended && controller.abort("revoked"),
+      );
     }
     return controller.signal;
   }

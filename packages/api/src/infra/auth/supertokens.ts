@@ -4,7 +4,6 @@ import EmailVerification from "supertokens-node/recipe/emailverification";
 import Session, { type SessionInformation } from "supertokens-node/recipe/session";
 import type { Config } from "../../config";
 import type { EventBus } from "../events/bus";
-import type { Db } from "../postgres/db";
 import { sha256 } from "./crypto";
 import {
   authInvalidation,
@@ -32,6 +31,17 @@ interface CachedSession extends ResolvedSession {
   expiresAt: number;
 }
 
+/**
+ * What the provider needs from our users table (users.external_id, users.email_verified_at). The
+ * table belongs to the users module, which implements this port (`modules/index.ts`).
+ */
+export interface ExternalAccounts {
+  /** The user's SuperTokens user id; null when they have none yet. */
+  externalIdOf(userId: string): Promise<string | null>;
+  /** Whether the user with this SuperTokens user id has verified their email with us. */
+  emailVerified(externalId: string): Promise<boolean>;
+}
+
 /** supertokens-node is a process-wide singleton: a second `init` is silently ignored by the SDK. */
 let initializedFor: string | undefined;
 
@@ -55,7 +65,7 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
   private readonly cache = new TtlCache<CachedSession>(10_000);
 
   private constructor(
-    private readonly db: Db,
+    private readonly accounts: ExternalAccounts,
     private readonly events: EventBus,
   ) {
     events.subscribe(authInvalidation, "all", ({ data }) => {
@@ -65,7 +75,11 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
     });
   }
 
-  static async create(config: Config, db: Db, events: EventBus): Promise<SuperTokensIdentityProvider> {
+  static async create(
+    config: Config,
+    accounts: ExternalAccounts,
+    events: EventBus,
+  ): Promise<SuperTokensIdentityProvider> {
     const core = config.auth.supertokens;
     if (!core) throw new Error("SuperTokens is not configured: set SUPERTOKENS_CONNECTION_URI");
     if (initializedFor && initializedFor !== core.connectionUri) {
@@ -99,14 +113,7 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
             // GET /auth/user/email/verify and the session's claim tell what our users table says.
             functions: (original) => ({
               ...original,
-              isEmailVerified: async ({ recipeUserId }) => {
-                const row = await db
-                  .selectFrom("users")
-                  .select("emailVerifiedAt")
-                  .where("externalId", "=", recipeUserId.getAsString())
-                  .executeTakeFirst();
-                return Boolean(row?.emailVerifiedAt);
-              },
+              isEmailVerified: ({ recipeUserId }) => accounts.emailVerified(recipeUserId.getAsString()),
             }),
             // Verification mail and links are ours (auth.resendVerification, auth.verifyEmail); the
             // SDK's would be sent by api.supertokens.io and set a flag we do not read.
@@ -137,7 +144,7 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
     } catch (err) {
       throw new Error(`SuperTokens core at ${core.connectionUri} is not usable: ${(err as Error).message}`);
     }
-    return new SuperTokensIdentityProvider(db, events);
+    return new SuperTokensIdentityProvider(accounts, events);
   }
 
   async createCredentials(user: { id: string; email: string }, password: string) {
@@ -168,7 +175,7 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
   }
 
   async startSession(userId: string, meta: SessionMeta): Promise<IssuedSession> {
-    const externalId = await this.externalId(userId);
+    const externalId = await this.accounts.externalIdOf(userId);
     if (!externalId) throw new Error("This user has no SuperTokens account");
     const data: SessionData = {
       remember: meta.remember,
@@ -251,7 +258,7 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
 
   /** The user's sessions whose token still works. Dead ones are revoked so they stop piling up in the core. */
   private async liveSessions(userId: string): Promise<SessionInformation[]> {
-    const externalId = await this.externalId(userId);
+    const externalId = await this.accounts.externalIdOf(userId);
     if (!externalId) return [];
     const handles = await Session.getAllSessionHandlesForUser(externalId);
     const infos = await Promise.all(handles.map((handle) => Session.getSessionInformation(handle)));
@@ -264,10 +271,5 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
     }
     if (dead.length) await Session.revokeMultipleSessions(dead);
     return live;
-  }
-
-  private async externalId(userId: string): Promise<string | null> {
-    const row = await this.db.selectFrom("users").select("externalId").where("id", "=", userId).executeTakeFirst();
-    return row?.externalId ?? null;
   }
 }

@@ -147,7 +147,7 @@ export interface AuditLogTable {
   targetType: string | null;
   targetId: string | null;
   ip: string | null;
-  metadata: JSONColumnType<Record<string, unknown>, Record<string, unknown> | undefined, never>;
+  metadata: JSONColumnType<Record<string, unknown>, string | undefined, never>;
   createdAt: CreatedAt;
 }
 

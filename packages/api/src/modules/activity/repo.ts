@@ -16,7 +16,11 @@ export interface ActivityEvent {
 
 export const ACTIVITY = "activity";
 export const activityIndexes: MongoIndexes = {
-  [ACTIVITY]: [{ key: { createdAt: -1 } }, { key: { organizationId: 1, createdAt: -1 } }, { key: { actorId: 1, createdAt: -1 } }],
+  [ACTIVITY]: [
+    { key: { createdAt: -1 } },
+    { key: { organizationId: 1, createdAt: -1 } },
+    { key: { actorId: 1, createdAt: -1 } },
+  ],
 };
 
 export async function recordActivity(mongo: Mongo, event: Omit<ActivityEvent, "_id" | "createdAt">): Promise<void> {

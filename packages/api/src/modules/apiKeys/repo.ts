@@ -19,24 +19,14 @@ export async function countActiveApiKeys(db: Db, orgId: string): Promise<number>
   return count;
 }
 
-/** Active keys of one organization, newest first, with their creator's name. */
+/** Active keys of one organization, newest first. */
 export async function listApiKeys(db: Db, orgId: string) {
   return db
     .selectFrom("apiKeys")
-    .innerJoin("users", "users.id", "apiKeys.createdBy")
-    .select([
-      "apiKeys.id",
-      "apiKeys.name",
-      "apiKeys.role",
-      "apiKeys.lastUsedAt",
-      "apiKeys.createdAt",
-      "users.id as creatorId",
-      "users.firstName",
-      "users.lastName",
-    ])
-    .where("apiKeys.organizationId", "=", orgId)
-    .where("apiKeys.revokedAt", "is", null)
-    .orderBy("apiKeys.createdAt", "desc")
+    .select(["id", "name", "role", "createdBy", "lastUsedAt", "createdAt"])
+    .where("organizationId", "=", orgId)
+    .where("revokedAt", "is", null)
+    .orderBy("createdAt", "desc")
     .execute();
 }
 

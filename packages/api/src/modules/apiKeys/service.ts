@@ -2,12 +2,13 @@ import { type ApiKey, type CreateApiKeyInput, MAX_API_KEYS_PER_ORG } from "@p2p/
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
+import { API_KEY_PREFIX, type Principal } from "../../infra/auth/authenticator";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import { authInvalidation } from "../../infra/auth/provider";
 import { appError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { toUserRef } from "../audit/service";
-import { API_KEY_PREFIX, type Principal } from "../../infra/auth/authenticator";
+import { loadAuthors } from "../users/authors";
 import * as repo from "./repo";
 
 /** Creates a key and returns its token, the only time the secret exists outside the caller's hands. */
@@ -50,15 +51,16 @@ export async function createApiKey(
 
 export async function listApiKeys(deps: AppDeps, orgId: string): Promise<{ items: ApiKey[] }> {
   const rows = await repo.listApiKeys(deps.db, orgId);
+  const creators = await loadAuthors(
+    deps.db,
+    rows.map((r) => r.createdBy),
+  );
   return {
-    items: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      role: r.role,
-      createdBy: toUserRef({ id: r.creatorId, firstName: r.firstName, lastName: r.lastName }),
-      lastUsedAt: r.lastUsedAt,
-      createdAt: r.createdAt,
-    })),
+    // created_by is a foreign key, so every creator is found; the check only narrows the type.
+    items: rows.flatMap(({ createdBy, ...key }) => {
+      const creator = creators.get(createdBy);
+      return creator ? [{ ...key, createdBy: toUserRef(creator) }] : [];
+    }),
   };
 }
 

@@ -23,7 +23,7 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
       targetType: entry.targetType ?? null,
       targetId: entry.targetId ?? null,
       ip: entry.ip ?? null,
-      metadata: JSON.stringify(entry.metadata ?? {}) as unknown as Record<string, unknown>,
+      metadata: JSON.stringify(entry.metadata ?? {}),
     })
     .execute();
 }

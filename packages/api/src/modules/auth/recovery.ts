@@ -1,23 +1,20 @@
 import type { AppDeps } from "../../deps";
+import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
 import { consume } from "../../infra/ratelimit";
 import { appError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
-import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
+import { findUser, findUserByEmail, updateUser } from "../users/repo";
+import { voidAuthTokens } from "./repo";
 import { assertPasswordAllowed, sendVerificationEmail } from "./service";
-import { consumeAuthToken, issueAuthToken, voidAuthTokens } from "./tokens";
+import { consumeAuthToken, issueAuthToken } from "./tokens";
 
 const RESET_TTL_MS = 60 * 60 * 1000;
 
 /** Always answers ok, so the reply never tells whether an email is registered. */
 export async function requestPasswordReset(deps: AppDeps, email: string, ip: string | null) {
   if ((await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)).rejected) return { ok: true as const };
-  const user = await deps.db
-    .selectFrom("users")
-    .select(["id", "email", "organizationId"])
-    .where("email", "=", email)
-    .where("status", "=", "active")
-    .executeTakeFirst();
-  if (!user) return { ok: true as const };
+  const user = await findUserByEmail(deps.db, email);
+  if (user?.status !== "active") return { ok: true as const };
   await deps.db.transaction().execute(async (trx) => {
     const token = await issueAuthToken(trx, user.id, "reset_password", RESET_TTL_MS);
     await deps.mail.send(
@@ -42,14 +39,10 @@ export async function requestPasswordReset(deps: AppDeps, email: string, ip: str
 export async function resetPassword(deps: AppDeps, input: { token: string; password: string }, ip: string | null) {
   const user = await deps.db.transaction().execute(async (trx) => {
     const userId = await consumeAuthToken(trx, input.token, "reset_password");
-    const user = await trx
-      .selectFrom("users")
-      .select(["id", "email", "passwordHash", "externalId", "organizationId"])
-      .where("id", "=", userId)
-      .executeTakeFirstOrThrow();
+    const user = await findUser(trx, userId);
     assertPasswordAllowed(input.password, user.email);
     const credentials = await deps.identity.setPassword(user, input.password);
-    await trx.updateTable("users").set(credentials).where("id", "=", user.id).execute();
+    await updateUser(trx, user.id, credentials);
     // Other outstanding reset links die with this one.
     await voidAuthTokens(trx, user.id, "reset_password");
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.passwordReset", ip });
@@ -62,7 +55,7 @@ export async function resetPassword(deps: AppDeps, input: { token: string; passw
 export async function verifyEmail(deps: AppDeps, token: string) {
   const userId = await deps.db.transaction().execute(async (trx) => {
     const userId = await consumeAuthToken(trx, token, "verify_email");
-    await trx.updateTable("users").set({ emailVerifiedAt: new Date() }).where("id", "=", userId).execute();
+    await updateUser(trx, userId, { emailVerifiedAt: new Date() });
     return userId;
   });
   await invalidateUsers(deps.events, [userId]);
@@ -70,11 +63,7 @@ export async function verifyEmail(deps: AppDeps, token: string) {
 }
 
 export async function resendVerification(deps: AppDeps, principal: Principal) {
-  const user = await deps.db
-    .selectFrom("users")
-    .select(["id", "email", "emailVerifiedAt"])
-    .where("id", "=", principal.userId)
-    .executeTakeFirstOrThrow();
+  const user = await findUser(deps.db, principal.userId);
   if (user.emailVerifiedAt) return { ok: true as const };
   const { rejected, retryAfter: wait } = await consume(deps.rateLimits.emailsPerAddress, `verify:${user.email}`);
   if (rejected) throw appError("RATE_LIMITED", `Too many emails. Try again in ${wait} seconds.`, { retryAfter: wait });

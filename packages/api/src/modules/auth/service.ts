@@ -2,16 +2,18 @@ import { permissionsFor, type Session, type SignInInput, type SignUpInput } from
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
+import { csrfTokenFor, type Principal } from "../../infra/auth/authenticator";
 import { passwordProblem } from "../../infra/auth/password";
 import type { Db } from "../../infra/postgres/db";
 import { isUniqueViolation } from "../../infra/postgres/errors";
 import { blockedFor, consume } from "../../infra/ratelimit";
-import type { RequestMeta } from "../../lib/request-meta";
 import { appError, fieldError } from "../../lib/errors";
+import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
+import { findOrganization, insertOrganization } from "../organizations/repo";
 import { toMe } from "../users/dto";
-import { csrfTokenFor, type Principal } from "../../infra/auth/authenticator";
+import { findUser, findUserByEmail, insertUser } from "../users/repo";
 import { issueAuthToken } from "./tokens";
 import { verifySecondFactor } from "./totp";
 
@@ -36,29 +38,18 @@ export async function sendVerificationEmail(deps: AppDeps, db: Db, user: { id: s
   );
 }
 
-/** The signed-in user's session view: user, organization, role and permissions (one query). */
+/** The signed-in user's session view: user, organization, role and permissions. */
 export async function loadSession(
   db: Db,
   userId: string,
   /** The caller's effective role: an API key may act with less than its creator's role. */
   acting?: Pick<Principal, "role" | "isModerator">,
 ): Promise<Session> {
-  const row = await db
-    .selectFrom("users")
-    .innerJoin("organizations as o", "o.id", "users.organizationId")
-    .selectAll("users")
-    .select((eb) => eb.fn.toJson("o").as("organization"))
-    .where("users.id", "=", userId)
-    .executeTakeFirstOrThrow();
-  const { organization, ...user } = row;
+  const user = await findUser(db, userId);
+  const organization = await findOrganization(db, user.organizationId);
   return {
     user: toMe(user),
-    // JSON carries timestamps as strings.
-    organization: toOrganization({
-      ...organization,
-      createdAt: new Date(organization.createdAt),
-      updatedAt: new Date(organization.updatedAt),
-    }),
+    organization: toOrganization(organization),
     role: acting?.role ?? user.role,
     permissions: permissionsFor(acting?.role ?? user.role, acting?.isModerator ?? user.isModerator),
   };
@@ -75,8 +66,8 @@ export async function startSession(deps: AppDeps, userId: string, remember: bool
 
 export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, meta: RequestMeta) {
   assertPasswordAllowed(input.password, input.email);
-  const existing = await deps.db.selectFrom("users").select("id").where("email", "=", input.email).executeTakeFirst();
-  if (existing) throw appError("EMAIL_TAKEN", "An account with this email already exists");
+  if (await findUserByEmail(deps.db, input.email))
+    throw appError("EMAIL_TAKEN", "An account with this email already exists");
 
   const userId = uuidv7();
   const organizationId = uuidv7();
@@ -84,22 +75,16 @@ export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, 
   const credentials = await deps.identity.createCredentials({ id: userId, email: input.email }, input.password);
   try {
     await deps.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("organizations")
-        .values({ id: organizationId, ...input.organization })
-        .execute();
-      await trx
-        .insertInto("users")
-        .values({
-          id: userId,
-          organizationId,
-          email: input.email,
-          firstName: input.firstName,
-          lastName: input.lastName,
-          role: "admin",
-          ...credentials,
-        })
-        .execute();
+      await insertOrganization(trx, { id: organizationId, ...input.organization });
+      await insertUser(trx, {
+        id: userId,
+        organizationId,
+        email: input.email,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        role: "admin",
+        ...credentials,
+      });
       await sendVerificationEmail(deps, trx, { id: userId, email: input.email });
       await recordAudit(trx, { organizationId, actorId: userId, action: "auth.signUp", ip: meta.ip });
     });
@@ -118,11 +103,7 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
     throw appError("RATE_LIMITED", `Too many failed sign-ins. Try again in ${wait} seconds.`, { retryAfter: wait });
   }
 
-  const user = await deps.db
-    .selectFrom("users")
-    .select(["id", "email", "organizationId", "passwordHash", "externalId", "status", "totpSecret", "totpEnabledAt"])
-    .where("email", "=", input.email)
-    .executeTakeFirst();
+  const user = await findUserByEmail(deps.db, input.email);
 
   const fail = async (reason: string) => {
     const [account, ip] = await Promise.all([consume(perAccount, input.email), consume(perIp, ipKey)]);

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
 import { sha256 } from "../../infra/auth/crypto";
 import type { Db } from "../../infra/postgres/db";
 import { appError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
-import type { Principal } from "../../infra/auth/authenticator";
+import { acceptTotpStep, findUser, updateUser } from "../users/repo";
+import * as repo from "./repo";
 
 const RECOVERY_CODES = 10;
 const ISSUER = "P2P Sandbox";
@@ -27,15 +28,7 @@ function stepOf(secret: string, code: string): number | null {
  */
 async function useCode(db: Db, userId: string, secret: string, code: string): Promise<boolean> {
   const step = stepOf(secret, code);
-  if (step === null) return false;
-  const accepted = await db
-    .updateTable("users")
-    .set({ totpLastStep: step })
-    .where("id", "=", userId)
-    .where((eb) => eb.or([eb("totpLastStep", "is", null), eb("totpLastStep", "<", step)]))
-    .returning("id")
-    .executeTakeFirst();
-  return accepted !== undefined;
+  return step !== null && acceptTotpStep(db, userId, step);
 }
 
 /** `abcde-12345`: easy to type from a printout. */
@@ -55,48 +48,29 @@ export async function verifySecondFactor(
 ): Promise<boolean> {
   if (input.totpCode) return user.totpSecret !== null && useCode(db, user.id, user.totpSecret, input.totpCode);
   if (!input.recoveryCode) return false;
-  const used = await db
-    .updateTable("recoveryCodes")
-    .set({ usedAt: new Date() })
-    .where("userId", "=", user.id)
-    .where("codeHash", "=", sha256(input.recoveryCode.toLowerCase()))
-    .where("usedAt", "is", null)
-    .returning("id")
-    .executeTakeFirst();
-  return used !== undefined;
-}
-
-async function userWithSecret(db: Db, userId: string) {
-  return db
-    .selectFrom("users")
-    .select(["id", "email", "totpSecret", "totpEnabledAt", "organizationId"])
-    .where("id", "=", userId)
-    .executeTakeFirstOrThrow();
+  return repo.useRecoveryCode(db, user.id, sha256(input.recoveryCode.toLowerCase()));
 }
 
 /** Creates a new pending secret; 2FA is on only after `enable` proves the app has it. */
 export async function setupTotp(deps: AppDeps, principal: Principal) {
-  const user = await userWithSecret(deps.db, principal.userId);
+  const user = await findUser(deps.db, principal.userId);
   if (user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is already on");
   const secret = new OTPAuth.Secret({ size: 20 }).base32;
-  await deps.db.updateTable("users").set({ totpSecret: secret }).where("id", "=", user.id).execute();
+  await updateUser(deps.db, user.id, { totpSecret: secret });
   return { secret, uri: totpFor(secret, user.email).toString() };
 }
 
 export async function enableTotp(deps: AppDeps, principal: Principal, code: string, ip: string | null) {
-  const user = await userWithSecret(deps.db, principal.userId);
+  const user = await findUser(deps.db, principal.userId);
   if (user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is already on");
   if (!user.totpSecret) throw appError("BAD_REQUEST", "Start with auth.totp.setup");
   if (!(await useCode(deps.db, user.id, user.totpSecret, code)))
     throw appError("BAD_REQUEST", "The code is not valid; try the current one");
   const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable("users").set({ totpEnabledAt: new Date() }).where("id", "=", user.id).execute();
-    await trx.deleteFrom("recoveryCodes").where("userId", "=", user.id).execute();
-    await trx
-      .insertInto("recoveryCodes")
-      .values(codes.map((code) => ({ id: uuidv7(), userId: user.id, codeHash: sha256(code) })))
-      .execute();
+    await updateUser(trx, user.id, { totpEnabledAt: new Date() });
+    await repo.deleteRecoveryCodes(trx, user.id);
+    await repo.insertRecoveryCodes(trx, user.id, codes.map(sha256));
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.enabled", ip });
   });
   return { recoveryCodes: codes };
@@ -108,7 +82,7 @@ export async function disableTotp(
   proof: { code: string } | { recoveryCode: string },
   ip: string | null,
 ) {
-  const user = await userWithSecret(deps.db, principal.userId);
+  const user = await findUser(deps.db, principal.userId);
   if (!user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is not on");
   const ok = await verifySecondFactor(
     deps.db,
@@ -117,12 +91,8 @@ export async function disableTotp(
   );
   if (!ok) throw appError("BAD_REQUEST", "The code is not valid");
   await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable("users")
-      .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
-      .where("id", "=", user.id)
-      .execute();
-    await trx.deleteFrom("recoveryCodes").where("userId", "=", user.id).execute();
+    await updateUser(trx, user.id, { totpSecret: null, totpEnabledAt: null, totpLastStep: null });
+    await repo.deleteRecoveryCodes(trx, user.id);
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.disabled", ip });
   });
   return { ok: true as const };

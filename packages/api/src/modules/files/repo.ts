@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from "kysely";
+import { type Insertable, type Selectable, sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { FilesTable } from "../../infra/postgres/schema";
 
@@ -33,13 +33,15 @@ export function deleteOwnFile(db: Db, id: string, ownerId: string) {
     .executeTakeFirst();
 }
 
-export function setOrganizationLogo(db: Db, organizationId: string, fileId: string | null) {
-  return db
-    .updateTable("organizations")
-    .set({ logoFileId: fileId, updatedAt: new Date() })
-    .where("id", "=", organizationId)
-    .returningAll()
+/** Bytes stored by an organization's files. */
+export async function storageBytes(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom("files")
+    .where("organizationId", "=", orgId)
+    // sum(bigint) is numeric (a string in pg); the cast makes it an int8, parsed as a number.
+    .select(sql<number>`coalesce(sum(size), 0)::bigint`.as("storageBytes"))
     .executeTakeFirstOrThrow();
+  return row.storageBytes;
 }
 
 export async function countOwned(db: Db, ownerId: string, ids: string[]): Promise<number> {

@@ -1,15 +1,13 @@
 import { Readable } from "node:stream";
 import { FileName, Id, IdempotencyKey, isImageContentType, UploadContentType, uploadContentTypes } from "@p2p/schemas";
-import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import type { AppEnv } from "../../app";
 import type { AppDeps } from "../../deps";
-import { httpError, limitBody } from "../../infra/http/errors";
-import { AppErrorCause } from "../../lib/errors";
 import { CSRF_HEADER, type Principal } from "../../infra/auth/authenticator";
+import type { AppEnv } from "../../infra/http/env";
+import { httpError, limitBody } from "../../infra/http/errors";
+import { DomainError, httpStatusOf } from "../../lib/errors";
 import type { FileRow } from "./repo";
 import * as files from "./service";
 
@@ -102,10 +100,10 @@ function requireUser(deps: AppDeps): MiddlewareHandler<FilesEnv> {
   };
 }
 
-/** Services report expected failures as appError (a TRPCError); here they become plain JSON errors. */
+/** Services report expected failures as DomainErrors; here they become plain JSON errors. */
 function asHttpError(c: Context, err: unknown) {
-  if (!(err instanceof TRPCError && err.cause instanceof AppErrorCause)) throw err;
-  return httpError(c, getHTTPStatusCodeFromError(err) as ContentfulStatusCode, err.cause.appCode, err.message);
+  if (!(err instanceof DomainError)) throw err;
+  return httpError(c, httpStatusOf[err.code] as ContentfulStatusCode, err.code, err.message);
 }
 
 function decodeHeader(value: string | undefined): string | undefined {

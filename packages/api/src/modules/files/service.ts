@@ -12,11 +12,12 @@ import {
 import { fileTypeFromBuffer } from "file-type";
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
-import type { Principal } from "../../infra/auth/authenticator";
 import { toOrganization } from "../organizations/dto";
+import { updateOrganization } from "../organizations/repo";
 import type { FileRow } from "./repo";
 import * as repo from "./repo";
 
@@ -168,7 +169,7 @@ export async function setOrganizationLogo(
     assertImage(file, "fileId");
   }
   return deps.db.transaction().execute(async (trx) => {
-    const org = await repo.setOrganizationLogo(trx, organizationId, fileId);
+    const org = await updateOrganization(trx, organizationId, { logoFileId: fileId });
     await recordAudit(trx, {
       organizationId,
       actorId: principal.userId,

@@ -1,9 +1,53 @@
 import { randomUUID } from "node:crypto";
+import type { TopicEvent } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
-import { streamChannel, subscriptionSignal } from "../../trpc/subscriptions";
 import type { Principal } from "../../infra/auth/authenticator";
+import { defineChannel } from "../../infra/events/bus";
+import { streamChannel } from "../../infra/events/stream";
 import { loadAuthors } from "../users/authors";
-import { findVisibleTopic, topicChannel } from "./service";
+import { findVisibleTopic } from "./access";
+
+/** What every viewer of a topic sees live: posts, likes, best answer, topic changes, typing, presence. */
+export const topicChannel = defineChannel<TopicEvent>("forum.topic");
+
+/** Tells the topic's subscribers (on every node) and keeps the event in the topic's backlog for resume. */
+export const publishTopicEvent = (deps: AppDeps, topicId: string, event: TopicEvent) =>
+  deps.events.publish(topicChannel, topicId, event);
+
+// ---------------------------------------------------------------- typing
+
+const TYPING_THROTTLE_S = 3;
+
+const typingKey = (deps: AppDeps, topicId: string, userId: string) => `${deps.redis.prefix}typing:${topicId}:${userId}`;
+
+/** Throttled per user and topic: at most one "typing" broadcast every few seconds. */
+export async function setTyping(deps: AppDeps, caller: Principal, topicId: string) {
+  await findVisibleTopic(deps.db, caller, topicId);
+  const first = await deps.redis.command.set(
+    typingKey(deps, topicId, caller.userId),
+    "1",
+    "EX",
+    TYPING_THROTTLE_S,
+    "NX",
+  );
+  if (first) await broadcastTyping(deps, topicId, caller.userId, true);
+  return { ok: true as const };
+}
+
+/** Posting ends "typing" at once instead of letting clients time it out. */
+export async function stopTyping(deps: AppDeps, topicId: string, userId: string) {
+  if (await deps.redis.command.del(typingKey(deps, topicId, userId)))
+    await broadcastTyping(deps, topicId, userId, false);
+}
+
+async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, active: boolean) {
+  const author = (await loadAuthors(deps.db, [userId])).get(userId);
+  if (!author) return;
+  const user = { id: author.id, firstName: author.firstName, lastName: author.lastName };
+  await deps.events.broadcast(topicChannel, topicId, { type: "typing", user, active });
+}
+
+// ---------------------------------------------------------------- presence
 
 const PRESENCE_TTL_MS = 60_000;
 const HEARTBEAT_MS = 20_000;
@@ -34,10 +78,11 @@ async function joinPresence(deps: AppDeps, topicId: string, userId: string): Pro
   };
 }
 
+// ---------------------------------------------------------------- the topic stream
+
 /**
- * The live stream of one topic: posts, likes, best answer, topic changes (resumable from
- * `lastEventId`), plus typing and presence. Access is checked before anything is streamed, and
- * the stream ends when the caller's session is revoked.
+ * The live stream of one topic (resumable from `lastEventId`), plus typing and presence. Access
+ * is checked before anything is streamed, and the stream ends when the caller's session is revoked.
  */
 export async function* topicEvents(
   deps: AppDeps,
@@ -46,10 +91,9 @@ export async function* topicEvents(
   signal?: AbortSignal,
 ) {
   const topic = await findVisibleTopic(deps.db, caller, input.topicId);
-  const stopSignal = subscriptionSignal(deps, caller, signal);
   const stream = streamChannel(deps.events, topicChannel, topic.id, {
     lastEventId: input.lastEventId,
-    signal: stopSignal,
+    signal: deps.authenticator.subscriptionSignal(caller, signal),
   });
   const leave = await joinPresence(deps, topic.id, caller.userId);
   try {

@@ -1,9 +1,9 @@
 import type { Post } from "@p2p/schemas";
-import { sql } from "kysely";
 import type { AppDeps } from "../../deps";
 import { findMany as findFiles } from "../files/repo";
 import { loadAuthors } from "../users/authors";
-import type { PostDoc } from "./posts";
+import type { PostDoc } from "./post-docs";
+import { likeStats } from "./repo";
 
 /**
  * Turns post documents into the Post DTO with authors, like counts, the caller's likes and
@@ -20,18 +20,7 @@ export async function toPosts(
       deps.db,
       docs.map((d) => d.authorId),
     ),
-    ids.length
-      ? deps.db
-          .selectFrom("forumPostLikes")
-          .select((eb) => [
-            "postId",
-            eb.fn.countAll<number>().as("count"),
-            sql<boolean>`bool_or(user_id = ${context.viewerId})`.as("mine"),
-          ])
-          .where("postId", "in", ids)
-          .groupBy("postId")
-          .execute()
-      : [],
+    likeStats(deps.db, ids, context.viewerId),
     findFiles(
       deps.db,
       docs.flatMap((d) => (d.deletedAt ? [] : d.attachmentIds)),

@@ -1,50 +1,185 @@
-import type { Collection } from "mongodb";
-import type { Mongo, MongoIndexes } from "../../infra/mongo/mongo";
+import type { CreatePostInput, ListPostsInput, Post } from "@p2p/schemas";
+import { z } from "zod";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { appError, fieldError, notFound } from "../../lib/errors";
+import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { assertOwnFiles } from "../files/service";
+import { createNotifications } from "../notifications/repo";
+import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
+import { notifyMentions, notifyReaders, track } from "./effects";
+import { publishTopicEvent, stopTyping } from "./live";
+import { findPostDoc, type PostDoc, repliesUnder, topLevelPosts, updatePostDoc } from "./post-docs";
+import { writePost } from "./post-write";
+import { nest, toPosts } from "./posts-view";
+import type { TopicRow } from "./repo";
+import * as repo from "./repo";
+import { cleanRichText } from "./rich-text";
 
-/** Replies nest up to this depth; deeper replies attach to the deepest shown ancestor. */
-export const MAX_DEPTH = 4;
-
-/** A forum post in MongoDB, keyed by the same uuid the PostgreSQL search row uses. */
-export interface PostDoc {
-  _id: string;
-  topicId: string;
-  authorId: string;
-  organizationId: string;
-  /** The post this one answers (null for top-level posts, including the topic's first post). */
-  parentId: string | null;
-  /** The ancestor it is shown under: the parent, or the deepest shown ancestor past MAX_DEPTH. */
-  treeParentId: string | null;
-  /** The top-level post of its thread (itself for top-level posts). */
-  rootId: string;
-  depth: number;
-  bodyHtml: string;
-  attachmentIds: string[];
-  createdAt: Date;
-  editedAt: Date | null;
-  deletedAt: Date | null;
-  /** Set until the PostgreSQL half of the write commits; pending posts are never shown. */
-  pending: boolean;
+/** Sanitized rich text that still says something once formatting is removed (an image counts). */
+export function cleanBody(body: string) {
+  const clean = cleanRichText(body);
+  if (!clean.text && !/<img /.test(clean.html))
+    throw fieldError("body", "The text is empty once formatting is removed");
+  return clean;
 }
 
-export const POSTS = "forum_posts";
-export const postIndexes: MongoIndexes = {
-  [POSTS]: [
-    { key: { topicId: 1, depth: 1, createdAt: 1, _id: 1 } },
-    { key: { rootId: 1, createdAt: 1 } },
-    { key: { pending: 1, createdAt: 1 } },
-    { key: { organizationId: 1, createdAt: -1 } },
-  ],
-};
+const PostCursor = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
+/** Replies loaded with one page of top-level posts; a longer thread shows its oldest part. */
+const MAX_REPLIES_PER_PAGE = 500;
 
-export const postsOf = (mongo: Mongo): Collection<PostDoc> => mongo.db.collection<PostDoc>(POSTS);
-
-/** Where a reply to `parent` sits in the tree. */
-export function placeReply(parent: PostDoc): Pick<PostDoc, "parentId" | "treeParentId" | "rootId" | "depth"> {
-  const deep = parent.depth >= MAX_DEPTH;
+/** One page of top-level posts in time order, each with its replies nested under it. */
+export async function listPostsOf(
+  deps: AppDeps,
+  caller: Principal,
+  topic: TopicRow,
+  page: { limit: number; cursor?: string | null },
+) {
+  const cursor = decodeCursor(page.cursor, PostCursor);
+  const tops = await topLevelPosts(
+    deps.mongo,
+    topic.id,
+    cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null,
+    page.limit,
+  );
+  const shown = tops.slice(0, page.limit);
+  const replies = await repliesUnder(
+    deps.mongo,
+    shown.map((p) => p._id),
+    MAX_REPLIES_PER_PAGE,
+  );
+  const docs = [...shown, ...replies];
+  const dtos = await toPosts(deps, docs, { viewerId: caller.userId, bestPostId: topic.bestPostId });
+  const last = shown.at(-1);
   return {
-    parentId: parent._id,
-    treeParentId: deep ? parent.treeParentId : parent._id,
-    rootId: parent.rootId,
-    depth: deep ? parent.depth : parent.depth + 1,
+    items: nest(dtos, docs),
+    nextCursor: tops.length > page.limit && last ? encodeCursor([last.createdAt.toISOString(), last._id]) : null,
   };
+}
+
+export async function listPosts(deps: AppDeps, caller: Principal, input: z.infer<typeof ListPostsInput>) {
+  const topic = await findVisibleTopic(deps.db, caller, input.topicId);
+  return listPostsOf(deps, caller, topic, input);
+}
+
+async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null): Promise<Post> {
+  const [post] = await toPosts(deps, [doc], { viewerId: null, bestPostId });
+  return post as Post;
+}
+
+export async function createPost(deps: AppDeps, caller: Principal, input: z.infer<typeof CreatePostInput>) {
+  const topic = await findVisibleTopic(deps.db, caller, input.topicId);
+  if (topic.locked) throw appError("FORBIDDEN", "This topic is locked; it takes no new posts");
+  const body = cleanBody(input.body);
+  await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
+  const parent = input.parentId ? await findPostDoc(deps.mongo, input.parentId, topic.id) : null;
+  if (input.parentId && !parent) throw fieldError("parentId", "No such post in this topic");
+
+  const draft = { topicId: topic.id, title: topic.title, body, attachmentIds: input.attachmentIds, parent };
+  const doc = await writePost(deps, caller, draft, async (trx, post) => {
+    await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
+    const data = { topicId: topic.id, postId: post._id };
+    // The author of the post answered and the topic's author, each once.
+    const repliedTo = new Set([parent?.authorId ?? topic.authorId, topic.authorId]);
+    await notifyReaders(
+      trx,
+      topic,
+      [...repliedTo].map((userId) => ({ userId, type: "forum.reply", actorId: caller.userId, data })),
+    );
+    await notifyMentions(trx, caller, topic, body, data);
+  });
+  const post = await postDto(deps, doc, topic.bestPostId);
+  await Promise.all([
+    publishTopicEvent(deps, topic.id, { type: "post.created", post }),
+    stopTyping(deps, topic.id, caller.userId),
+    track(deps, caller, topic, "post.created", { postId: doc._id }),
+  ]);
+  return post;
+}
+
+export async function updatePost(deps: AppDeps, caller: Principal, input: { id: string; body: string }) {
+  const { post, topic } = await findVisiblePost(deps, caller, input.id);
+  if (!canEditPost(post, caller)) throw appError("FORBIDDEN", "Only the author can edit a post");
+  if (post.deletedAt) throw appError("CONFLICT", "This post was deleted");
+  const body = cleanBody(input.body);
+  const editedAt = new Date();
+  await repo.updateSearchRow(deps.db, post._id, { body: body.text });
+  await updatePostDoc(deps.mongo, post._id, { bodyHtml: body.html, editedAt });
+  const dto = await postDto(deps, { ...post, bodyHtml: body.html, editedAt }, topic.bestPostId);
+  await Promise.all([
+    publishTopicEvent(deps, topic.id, { type: "post.updated", post: dto }),
+    track(deps, caller, topic, "post.updated", { postId: post._id }),
+  ]);
+  return dto;
+}
+
+/** Leaves a tombstone so the thread keeps its shape; the first post goes only with its topic. */
+export async function deletePost(deps: AppDeps, caller: Principal, postId: string) {
+  const { post, topic } = await findVisiblePost(deps, caller, postId);
+  if (!canDeletePost(post, caller))
+    throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this post");
+  if (post._id === topic.firstPostId) throw appError("CONFLICT", "Delete the topic instead of its first post");
+  if (post.deletedAt) return { ok: true as const };
+  await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic, post._id));
+  await updatePostDoc(deps.mongo, post._id, { deletedAt: new Date(), bodyHtml: "" });
+  await Promise.all([
+    publishTopicEvent(deps, topic.id, { type: "post.deleted", postId: post._id }),
+    track(deps, caller, topic, "post.deleted", { postId: post._id }),
+  ]);
+  if (topic.bestPostId === post._id)
+    await publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: null });
+  return { ok: true as const };
+}
+
+/** One like per user per post; liking twice changes nothing. */
+export async function setLike(deps: AppDeps, caller: Principal, postId: string, like: boolean) {
+  const { post, topic } = await findVisiblePost(deps, caller, postId);
+  if (post.deletedAt) throw notFound("Post");
+  if (like && post.authorId === caller.userId) throw appError("FORBIDDEN", "You cannot like your own post");
+  const likes = await deps.db
+    .transaction()
+    .execute((trx) => repo.setLike(trx, { postId, userId: caller.userId, topicId: topic.id }, like));
+  if (likes.changed) {
+    await Promise.all([
+      publishTopicEvent(deps, topic.id, { type: "post.liked", postId, likeCount: likes.count }),
+      track(deps, caller, topic, like ? "post.liked" : "post.unliked", { postId }),
+    ]);
+  }
+  return { postId, likeCount: likes.count, likedByMe: like };
+}
+
+/** Only the topic's author picks (or clears) the best answer; it sets the answered flag. */
+export async function markBestAnswer(
+  deps: AppDeps,
+  caller: Principal,
+  input: { topicId: string; postId: string | null },
+) {
+  const topic = await findVisibleTopic(deps.db, caller, input.topicId);
+  if (!canMarkBestAnswer(topic, caller))
+    throw appError("FORBIDDEN", "Only the topic's author can choose the best answer");
+  let answerAuthor: string | null = null;
+  if (input.postId) {
+    const post = await findPostDoc(deps.mongo, input.postId, topic.id);
+    if (!post || post.deletedAt) throw fieldError("postId", "No such post in this topic");
+    if (post._id === topic.firstPostId) throw fieldError("postId", "The question cannot be its own answer");
+    answerAuthor = post.authorId;
+  }
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.updateTopic(trx, topic.id, { bestPostId: input.postId, answered: input.postId !== null });
+    if (answerAuthor) {
+      await createNotifications(trx, [
+        {
+          userId: answerAuthor,
+          type: "forum.bestAnswer",
+          actorId: caller.userId,
+          data: { topicId: topic.id, postId: input.postId },
+        },
+      ]);
+    }
+  });
+  await Promise.all([
+    publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId }),
+    track(deps, caller, topic, "bestAnswer.changed", { postId: input.postId }),
+  ]);
+  return { topicId: topic.id, bestPostId: input.postId, answered: input.postId !== null };
 }

@@ -1,8 +1,15 @@
 import type { ListTopicsInput, TopicSort, TopicSummary } from "@p2p/schemas";
-import { type ExpressionBuilder, type Selectable, type SelectQueryBuilder, sql } from "kysely";
+import {
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+  type Updateable,
+} from "kysely";
 import type { z } from "zod";
 import type { Db } from "../../infra/postgres/db";
-import type { Database, ForumTopicsTable } from "../../infra/postgres/schema";
+import type { Database, ForumSearchTable, ForumTopicsTable } from "../../infra/postgres/schema";
 
 type TopicQuery = SelectQueryBuilder<Database, "forumTopics" | "forumCategories", TopicRow>;
 
@@ -108,4 +115,148 @@ export async function countLiveTopics(db: Db, orgId: string): Promise<number> {
     .where("deletedAt", "is", null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Categories with the number of live topics the organization may see in each. */
+export async function listCategories(db: Db, orgId: string) {
+  const rows = await db
+    .selectFrom("forumCategories as c")
+    .leftJoin("forumTopics", (join) => join.onRef("forumTopics.categoryId", "=", "c.id").on(visibleTo(orgId)))
+    .select((eb) => [
+      "c.id",
+      "c.slug",
+      "c.name",
+      "c.description",
+      eb.fn.count<number>("forumTopics.id").as("topicCount"),
+    ])
+    .groupBy(["c.id", "c.slug", "c.name", "c.description", "c.position"])
+    .orderBy("c.position")
+    .execute();
+  return rows.map((r) => ({ ...r, topicCount: Number(r.topicCount) }));
+}
+
+export async function categoryExists(db: Db, categoryId: string): Promise<boolean> {
+  return (
+    (await db.selectFrom("forumCategories").select("id").where("id", "=", categoryId).executeTakeFirst()) !== undefined
+  );
+}
+
+/** One visible, live topic with its category, or undefined. */
+export const findVisibleTopicRow = (db: Db, orgId: string, id: string) =>
+  selectTopics(db).where("forumTopics.id", "=", id).where(visibleTo(orgId)).executeTakeFirst();
+
+/** Topic rows by id (for search hits: their visibility was checked by the search query). */
+export const findTopicRows = (db: Db, ids: string[]) =>
+  ids.length ? selectTopics(db).where("forumTopics.id", "in", ids).execute() : Promise.resolve([]);
+
+export async function insertTopic(db: Db, topic: Insertable<ForumTopicsTable>): Promise<void> {
+  await db.insertInto("forumTopics").values(topic).execute();
+}
+
+export async function updateTopic(db: Db, id: string, changes: Updateable<ForumTopicsTable>): Promise<void> {
+  await db.updateTable("forumTopics").set(changes).where("id", "=", id).execute();
+}
+
+/** Counts one view per viewer per day; the new view count, or undefined when this viewer was counted today. */
+export async function countView(db: Db, topicId: string, viewerId: string): Promise<number | undefined> {
+  // The view row and the counter move together; a repeat visit the same day changes nothing.
+  const counted = await sql<{ viewCount: number }>`
+    with seen as (
+      insert into forum_topic_views (topic_id, viewer_id, day) values (${topicId}, ${viewerId}, current_date)
+      on conflict do nothing returning 1
+    )
+    update forum_topics set view_count = view_count + 1 where id = ${topicId} and exists (select 1 from seen)
+    returning view_count`.execute(db);
+  return counted.rows[0]?.viewCount;
+}
+
+/** A new reply: the topic's counters and last activity move with it. */
+export async function recordReply(db: Db, topicId: string, reply: { at: Date; posterId: string }): Promise<void> {
+  await db
+    .updateTable("forumTopics")
+    .set((eb) => ({ replyCount: eb("replyCount", "+", 1), lastActivityAt: reply.at, lastPosterId: reply.posterId }))
+    .where("id", "=", topicId)
+    .execute();
+}
+
+/**
+ * A deleted reply leaves the counts, search and (if it was one) the best answer; its likes go with
+ * it (a tombstone carries none). Run inside the caller's transaction.
+ */
+export async function removeReply(trx: Db, topic: { id: string; bestPostId: string | null }, postId: string) {
+  await trx.deleteFrom("forumSearch").where("postId", "=", postId).execute();
+  const unliked = await trx.deleteFrom("forumPostLikes").where("postId", "=", postId).executeTakeFirst();
+  await trx
+    .updateTable("forumTopics")
+    .set((eb) => ({
+      replyCount: eb("replyCount", "-", 1),
+      likeCount: eb("likeCount", "-", Number(unliked.numDeletedRows)),
+      ...(topic.bestPostId === postId ? { bestPostId: null, answered: false } : {}),
+    }))
+    .where("id", "=", topic.id)
+    .execute();
+}
+
+/**
+ * Likes or unlikes (one like per user per post: the primary key says so), keeping the topic's
+ * like count in step. Run inside the caller's transaction; answers the post's like count.
+ */
+export async function setLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
+  const changed = liked
+    ? await trx
+        .insertInto("forumPostLikes")
+        .values(like)
+        .onConflict((oc) => oc.doNothing())
+        .returning("postId")
+        .execute()
+    : await trx
+        .deleteFrom("forumPostLikes")
+        .where("postId", "=", like.postId)
+        .where("userId", "=", like.userId)
+        .returning("postId")
+        .execute();
+  if (changed.length) {
+    await trx
+      .updateTable("forumTopics")
+      .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
+      .where("id", "=", like.topicId)
+      .execute();
+  }
+  const row = await trx
+    .selectFrom("forumPostLikes")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("postId", "=", like.postId)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), changed: changed.length > 0 };
+}
+
+/** Like counts of many posts and whether `viewerId` liked each, in one query. */
+export function likeStats(db: Db, postIds: string[], viewerId: string | null) {
+  if (!postIds.length) return Promise.resolve([]);
+  return db
+    .selectFrom("forumPostLikes")
+    .select((eb) => [
+      "postId",
+      eb.fn.countAll<number>().as("count"),
+      sql<boolean>`bool_or(user_id = ${viewerId})`.as("mine"),
+    ])
+    .where("postId", "in", postIds)
+    .groupBy("postId")
+    .execute();
+}
+
+/** A post's search row: written in the same transaction as the post's PostgreSQL half (see post-write.ts). */
+export async function insertSearchRow(db: Db, row: Insertable<ForumSearchTable>): Promise<void> {
+  await db.insertInto("forumSearch").values(row).execute();
+}
+
+export async function updateSearchRow(db: Db, postId: string, changes: Updateable<ForumSearchTable>): Promise<void> {
+  await db.updateTable("forumSearch").set(changes).where("postId", "=", postId).execute();
+}
+
+/** Of `postIds`, those whose PostgreSQL half committed (they have a search row). */
+export async function committedPostIds(db: Db, postIds: string[]): Promise<Set<string>> {
+  if (!postIds.length) return new Set();
+  const rows = await db.selectFrom("forumSearch").select("postId").where("postId", "in", postIds).execute();
+  return new Set(rows.map((r) => r.postId));
 }

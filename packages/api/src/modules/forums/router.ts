@@ -1,7 +1,8 @@
 import {
+  BestAnswerResult,
   CreatePostInput,
   CreateTopicInput,
-  ForumCategory,
+  ForumCategoryList,
   ForumSearchInput,
   ForumSearchResult,
   LikeResult,
@@ -23,74 +24,75 @@ import {
   UpdatePostInput,
   UpdateTopicInput,
 } from "@p2p/schemas";
-import { z } from "zod";
 import { router } from "../../trpc/init";
 import { orgProcedure } from "../../trpc/procedures";
-import { topicEvents } from "./live";
+import { trackedStream } from "../../trpc/subscriptions";
+import { setTyping, topicEvents } from "./live";
+import * as posts from "./posts";
 import { searchForums } from "./search";
-import * as forums from "./service";
+import * as topics from "./topics";
 
 /** Every forum procedure acts for a signed-in member; visibility rules live in the service. */
 export const forumsRouter = router({
   listCategories: orgProcedure
-    .output(z.array(ForumCategory))
-    .query(({ ctx }) => forums.listCategories(ctx.deps, ctx.principal)),
+    .output(ForumCategoryList)
+    .query(({ ctx }) => topics.listCategories(ctx.deps, ctx.principal)),
   createTopic: orgProcedure
     .input(CreateTopicInput)
     .output(TopicDetail)
-    .mutation(({ ctx, input }) => forums.createTopic(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => topics.createTopic(ctx.deps, ctx.principal, input)),
   listTopics: orgProcedure
     .input(ListTopicsInput)
     .output(TopicList)
-    .query(({ ctx, input }) => forums.listTopics(ctx.deps, ctx.principal, input)),
+    .query(({ ctx, input }) => topics.listTopics(ctx.deps, ctx.principal, input)),
   getTopic: orgProcedure
     .input(TopicIdInput)
     .output(TopicDetail)
-    .query(({ ctx, input }) => forums.getTopic(ctx.deps, ctx.principal, input.id)),
+    .query(({ ctx, input }) => topics.getTopic(ctx.deps, ctx.principal, input.id)),
   updateTopic: orgProcedure
     .input(UpdateTopicInput)
     .output(TopicSummary)
-    .mutation(({ ctx, input }) => forums.updateTopic(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => topics.updateTopic(ctx.deps, ctx.principal, input)),
   deleteTopic: orgProcedure
     .input(TopicIdInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => forums.deleteTopic(ctx.deps, ctx.principal, input.id)),
+    .mutation(({ ctx, input }) => topics.deleteTopic(ctx.deps, ctx.principal, input.id)),
   pinTopic: orgProcedure
     .input(PinTopicInput)
     .output(TopicSummary)
-    .mutation(({ ctx, input }) => forums.setTopicFlag(ctx.deps, ctx.principal, input.id, { pinned: input.pinned })),
+    .mutation(({ ctx, input }) => topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { pinned: input.pinned })),
   lockTopic: orgProcedure
     .input(LockTopicInput)
     .output(TopicSummary)
-    .mutation(({ ctx, input }) => forums.setTopicFlag(ctx.deps, ctx.principal, input.id, { locked: input.locked })),
+    .mutation(({ ctx, input }) => topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { locked: input.locked })),
   listPosts: orgProcedure
     .input(ListPostsInput)
     .output(PostPage)
-    .query(({ ctx, input }) => forums.listPosts(ctx.deps, ctx.principal, input)),
+    .query(({ ctx, input }) => posts.listPosts(ctx.deps, ctx.principal, input)),
   createPost: orgProcedure
     .input(CreatePostInput)
     .output(Post)
-    .mutation(({ ctx, input }) => forums.createPost(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => posts.createPost(ctx.deps, ctx.principal, input)),
   updatePost: orgProcedure
     .input(UpdatePostInput)
     .output(Post)
-    .mutation(({ ctx, input }) => forums.updatePost(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => posts.updatePost(ctx.deps, ctx.principal, input)),
   deletePost: orgProcedure
     .input(PostIdInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => forums.deletePost(ctx.deps, ctx.principal, input.postId)),
+    .mutation(({ ctx, input }) => posts.deletePost(ctx.deps, ctx.principal, input.postId)),
   likePost: orgProcedure
     .input(PostIdInput)
     .output(LikeResult)
-    .mutation(({ ctx, input }) => forums.setLike(ctx.deps, ctx.principal, input.postId, true)),
+    .mutation(({ ctx, input }) => posts.setLike(ctx.deps, ctx.principal, input.postId, true)),
   unlikePost: orgProcedure
     .input(PostIdInput)
     .output(LikeResult)
-    .mutation(({ ctx, input }) => forums.setLike(ctx.deps, ctx.principal, input.postId, false)),
+    .mutation(({ ctx, input }) => posts.setLike(ctx.deps, ctx.principal, input.postId, false)),
   markBestAnswer: orgProcedure
     .input(MarkBestAnswerInput)
-    .output(z.object({ topicId: z.uuid(), bestPostId: z.uuid().nullable(), answered: z.boolean() }))
-    .mutation(({ ctx, input }) => forums.markBestAnswer(ctx.deps, ctx.principal, input)),
+    .output(BestAnswerResult)
+    .mutation(({ ctx, input }) => posts.markBestAnswer(ctx.deps, ctx.principal, input)),
   search: orgProcedure
     .input(ForumSearchInput)
     .output(ForumSearchResult)
@@ -98,8 +100,8 @@ export const forumsRouter = router({
   setTyping: orgProcedure
     .input(SetTypingInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => forums.setTyping(ctx.deps, ctx.principal, input.topicId)),
+    .mutation(({ ctx, input }) => setTyping(ctx.deps, ctx.principal, input.topicId)),
   onTopic: orgProcedure
     .input(OnTopicInput)
-    .subscription(({ ctx, input, signal }) => topicEvents(ctx.deps, ctx.principal, input, signal)),
+    .subscription(({ ctx, input, signal }) => trackedStream(topicEvents(ctx.deps, ctx.principal, input, signal))),
 });

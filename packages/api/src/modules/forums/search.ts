@@ -2,11 +2,11 @@ import type { ForumSearchInput, TopicSummary } from "@p2p/schemas";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
-import type { Principal } from "../../infra/auth/authenticator";
-import { loadAuthors } from "../users/authors";
-import { selectTopics, toTopicSummary, visibleTo } from "./repo";
+import { findTopicRows, visibleTo } from "./repo";
+import { summaries } from "./topics";
 
 const OPEN = "\u0001";
 const CLOSE = "\u0002";
@@ -134,22 +134,11 @@ export async function searchForums(deps: AppDeps, caller: Principal, input: Sear
   }).execute();
 
   const page = hits.slice(0, input.limit);
-  const topics = page.length
-    ? await selectTopics(deps.db)
-        .where(
-          "forumTopics.id",
-          "in",
-          page.map((h) => h.topicId),
-        )
-        .execute()
-    : [];
-  const authors = await loadAuthors(
+  const topics = await findTopicRows(
     deps.db,
-    topics.map((t) => t.authorId),
+    page.map((h) => h.topicId),
   );
-  const topicOf = new Map(
-    topics.map((t) => [t.id, toTopicSummary(t, authors.get(t.authorId) as TopicSummary["author"])]),
-  );
+  const topicOf = new Map((await summaries(deps, topics)).map((t) => [t.id, t]));
   const last = page.at(-1);
   return {
     items: page.map((h) => ({

@@ -50,6 +50,3 @@ export const listRecent = (db: Db, orgId: string) =>
     .orderBy("createdAt", "desc")
     .limit(100)
     .execute();
-
-export const emailHasAccount = async (db: Db, email: string) =>
-  (await db.selectFrom("users").select("id").where("email", "=", email.toLowerCase()).executeTakeFirst()) !== undefined;

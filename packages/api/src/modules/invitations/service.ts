@@ -3,18 +3,18 @@ import type { Selectable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import type { Db } from "../../infra/postgres/db";
 import { isUniqueViolation } from "../../infra/postgres/errors";
 import type { InvitationsTable } from "../../infra/postgres/schema";
 import { consume } from "../../infra/ratelimit";
-import type { RequestMeta } from "../../lib/request-meta";
 import { appError, notFound } from "../../lib/errors";
+import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
-import type { Principal } from "../../infra/auth/authenticator";
 import { assertPasswordAllowed, startSession } from "../auth/service";
 import { findOrganization } from "../organizations/repo";
-import { findUser } from "../users/repo";
+import { findUser, findUserByEmail, insertUser } from "../users/repo";
 import * as repo from "./repo";
 
 const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -45,7 +45,7 @@ export async function createInvitation(
   input: z.infer<typeof CreateInvitationInput>,
   ip: string | null,
 ) {
-  if (await repo.emailHasAccount(deps.db, input.email)) throw emailTaken();
+  if (await findUserByEmail(deps.db, input.email)) throw emailTaken();
   const { rejected, retryAfter } = await consume(deps.rateLimits.emailsPerAddress, `invite:${input.email}`);
   if (rejected) {
     throw appError("RATE_LIMITED", `Too many emails to this address. Try again in ${retryAfter} seconds.`, {
@@ -137,19 +137,16 @@ export async function acceptInvitation(deps: AppDeps, input: z.infer<typeof Acce
     await deps.db.transaction().execute(async (trx) => {
       const invitation = await repo.markAccepted(trx, tokenHash);
       if (!invitation) throw invalidToken();
-      await trx
-        .insertInto("users")
-        .values({
-          id: userId,
-          organizationId: invitation.organizationId,
-          email: invitation.email,
-          emailVerifiedAt: new Date(),
-          firstName: input.firstName,
-          lastName: input.lastName,
-          role: invitation.role,
-          ...credentials,
-        })
-        .execute();
+      await insertUser(trx, {
+        id: userId,
+        organizationId: invitation.organizationId,
+        email: invitation.email,
+        emailVerifiedAt: new Date(),
+        firstName: input.firstName,
+        lastName: input.lastName,
+        role: invitation.role,
+        ...credentials,
+      });
       await recordAudit(trx, {
         organizationId: invitation.organizationId,
         actorId: userId,

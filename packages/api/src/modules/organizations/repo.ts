@@ -1,11 +1,14 @@
 import type { Industry } from "@p2p/schemas";
-import { sql, type Updateable } from "kysely";
+import { type Insertable, sql, type Updateable } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { OrganizationsTable } from "../../infra/postgres/schema";
 import { containsPattern } from "../../lib/pagination";
 
 export const findOrganization = (db: Db, orgId: string) =>
   db.selectFrom("organizations").selectAll().where("id", "=", orgId).executeTakeFirstOrThrow();
+
+export const insertOrganization = (db: Db, org: Insertable<OrganizationsTable>) =>
+  db.insertInto("organizations").values(org).execute();
 
 export const updateOrganization = (db: Db, orgId: string, changes: Updateable<OrganizationsTable>) =>
   db
@@ -35,30 +38,4 @@ export function listDirectory(db: Db, filter: DirectoryFilter, after: [string, s
   if (filter.city) query = query.where("city", "=", filter.city);
   if (after) query = query.where((eb) => eb(eb.refTuple("name", "id"), ">", eb.tuple(after[0], after[1])));
   return query.execute();
-}
-
-const ACTIVE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
-
-export async function organizationCounts(db: Db, orgId: string) {
-  const [members, storage] = await Promise.all([
-    db
-      .selectFrom("users")
-      .where("organizationId", "=", orgId)
-      .where("status", "=", "active")
-      .select((eb) => [
-        eb.fn.countAll<number>().as("memberCount"),
-        eb.fn
-          .countAll<number>()
-          .filterWhere("lastActiveAt", ">", new Date(Date.now() - ACTIVE_WINDOW_MS))
-          .as("activeMembers30d"),
-      ])
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom("files")
-      .where("organizationId", "=", orgId)
-      // sum(bigint) is numeric (a string in pg); the cast makes it an int8, parsed as a number.
-      .select(sql<number>`coalesce(sum(size), 0)::bigint`.as("storageBytes"))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { ...members, ...storage };
 }

@@ -1,11 +1,13 @@
 import type { DirectoryInput, UpdateOrganizationInput } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { recordAudit } from "../audit/repo";
-import type { Principal } from "../../infra/auth/authenticator";
-import { postsOf } from "../forums/posts";
+import { storageBytes as filesStorageBytes } from "../files/repo";
+import { forumCountsOf } from "../forums/stats";
+import { memberCounts } from "../users/repo";
 import { toOrganization, toOrganizationPublic } from "./dto";
 import * as repo from "./repo";
 
@@ -42,17 +44,14 @@ export async function directory(db: Db, input: z.infer<typeof DirectoryInput>) {
   return toPage(rows, input.limit, (o) => [o.name, o.id], toOrganizationPublic);
 }
 
+const ACTIVE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
 export async function organizationStats(deps: AppDeps, orgId: string) {
-  const [counts, topics, posts] = await Promise.all([
-    repo.organizationCounts(deps.db, orgId),
-    deps.db
-      .selectFrom("forumTopics")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("organizationId", "=", orgId)
-      .where("deletedAt", "is", null)
-      .executeTakeFirstOrThrow(),
-    postsOf(deps.mongo).countDocuments({ organizationId: orgId, pending: false, deletedAt: null }),
+  const [members, storageBytes, forum] = await Promise.all([
+    memberCounts(deps.db, orgId, new Date(Date.now() - ACTIVE_WINDOW_MS)),
+    filesStorageBytes(deps.db, orgId),
+    forumCountsOf(deps, orgId),
   ]);
   // Use cases do not exist yet: the use-cases issue fills that count in.
-  return { ...counts, topics: Number(topics.n), posts, useCases: 0 };
+  return { ...members, storageBytes, ...forum, useCases: 0 };
 }

@@ -1,7 +1,7 @@
 import type { Role, UserStatus } from "@p2p/schemas";
-import { sql, type Updateable } from "kysely";
-import type { Db } from "../../infra/postgres/db";
+import { type Insertable, sql, type Updateable } from "kysely";
 import type { UserAuth } from "../../infra/auth/authenticator";
+import type { Db } from "../../infra/postgres/db";
 import type { UsersTable } from "../../infra/postgres/schema";
 import { containsPattern } from "../../lib/pagination";
 
@@ -17,6 +17,11 @@ export const findUserWithOrg = (db: Db, userId: string) =>
 
 export const findUser = (db: Db, userId: string) =>
   db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirstOrThrow();
+
+export const findUserByEmail = (db: Db, email: string) =>
+  db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+
+export const insertUser = (db: Db, user: Insertable<UsersTable>) => db.insertInto("users").values(user).execute();
 
 export const updateUser = (db: Db, userId: string, changes: Updateable<UsersTable>) =>
   db
@@ -113,4 +118,47 @@ export async function activeUserIds(db: Db, ids: string[], orgId?: string): Prom
   let query = db.selectFrom("users").select("id").where("id", "in", ids).where("status", "=", "active");
   if (orgId) query = query.where("organizationId", "=", orgId);
   return new Set((await query.execute()).map((u) => u.id));
+}
+
+/** Active members of an organization, and how many of them were active since `activeSince`. */
+export const memberCounts = (db: Db, orgId: string, activeSince: Date) =>
+  db
+    .selectFrom("users")
+    .where("organizationId", "=", orgId)
+    .where("status", "=", "active")
+    .select((eb) => [
+      eb.fn.countAll<number>().as("memberCount"),
+      eb.fn.countAll<number>().filterWhere("lastActiveAt", ">", activeSince).as("activeMembers30d"),
+    ])
+    .executeTakeFirstOrThrow();
+
+/**
+ * Records `step` as the user's last accepted TOTP step if it is newer than the last one, atomically,
+ * so a code is accepted once even when sent twice at the same moment.
+ */
+export async function acceptTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  const accepted = await db
+    .updateTable("users")
+    .set({ totpLastStep: step })
+    .where("id", "=", userId)
+    .where((eb) => eb.or([eb("totpLastStep", "is", null), eb("totpLastStep", "<", step)]))
+    .returning("id")
+    .executeTakeFirst();
+  return accepted !== undefined;
+}
+
+/** A user's SuperTokens user id, for the identity provider (see ExternalAccounts). */
+export async function externalIdOf(db: Db, userId: string): Promise<string | null> {
+  const row = await db.selectFrom("users").select("externalId").where("id", "=", userId).executeTakeFirst();
+  return row?.externalId ?? null;
+}
+
+/** Whether the user with this SuperTokens user id verified their email with us (see ExternalAccounts). */
+export async function emailVerifiedByExternalId(db: Db, externalId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("users")
+    .select("emailVerifiedAt")
+    .where("externalId", "=", externalId)
+    .executeTakeFirst();
+  return Boolean(row?.emailVerifiedAt);
 }

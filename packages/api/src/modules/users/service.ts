@@ -1,14 +1,14 @@
 import type { ChangePasswordInput, ListUsersInput, UpdateMeInput, UpdateUserInput } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
+import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { blockedFor, consume } from "../../infra/ratelimit";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { recordAudit } from "../audit/repo";
-import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
+import { voidAuthTokens } from "../auth/repo";
 import { assertPasswordAllowed } from "../auth/service";
-import { voidAuthTokens } from "../auth/tokens";
 import { assertOwnImage } from "../files/service";
 import { findOrganization } from "../organizations/repo";
 import { toListItem, toMe, toProfile } from "./dto";

@@ -1,0 +1,103 @@
+import type { Collection } from "mongodb";
+import type { Mongo, MongoIndexes } from "../../infra/mongo/mongo";
+
+/** Replies nest up to this depth; deeper replies attach to the deepest shown ancestor. */
+export const MAX_DEPTH = 4;
+
+/** A forum post in MongoDB, keyed by the same uuid the PostgreSQL search row uses. */
+export interface PostDoc {
+  _id: string;
+  topicId: string;
+  authorId: string;
+  organizationId: string;
+  /** The post this one answers (null for top-level posts, including the topic's first post). */
+  parentId: string | null;
+  /** The ancestor it is shown under: the parent, or the deepest shown ancestor past MAX_DEPTH. */
+  treeParentId: string | null;
+  /** The top-level post of its thread (itself for top-level posts). */
+  rootId: string;
+  depth: number;
+  bodyHtml: string;
+  attachmentIds: string[];
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  /** Set until the PostgreSQL half of the write commits; pending posts are never shown. */
+  pending: boolean;
+}
+
+export const POSTS = "forum_posts";
+export const postIndexes: MongoIndexes = {
+  [POSTS]: [
+    { key: { topicId: 1, depth: 1, createdAt: 1, _id: 1 } },
+    { key: { rootId: 1, createdAt: 1 } },
+    { key: { pending: 1, createdAt: 1 } },
+    { key: { organizationId: 1, createdAt: -1 } },
+  ],
+};
+
+export const postsOf = (mongo: Mongo): Collection<PostDoc> => mongo.db.collection<PostDoc>(POSTS);
+
+/** Where a reply to `parent` sits in the tree. */
+export function placeReply(parent: PostDoc): Pick<PostDoc, "parentId" | "treeParentId" | "rootId" | "depth"> {
+  const deep = parent.depth >= MAX_DEPTH;
+  return {
+    parentId: parent._id,
+    treeParentId: deep ? parent.treeParentId : parent._id,
+    rootId: parent.rootId,
+    depth: deep ? parent.depth : parent.depth + 1,
+  };
+}
+
+/** A released post (never a pending one), optionally only within one topic. */
+export const findPostDoc = (mongo: Mongo, id: string, topicId?: string) =>
+  postsOf(mongo).findOne({ _id: id, pending: false, ...(topicId ? { topicId } : {}) });
+
+/** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
+export function topLevelPosts(
+  mongo: Mongo,
+  topicId: string,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+) {
+  const continuation = after
+    ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] }
+    : {};
+  return postsOf(mongo)
+    .find({ topicId, depth: 0, pending: false, ...continuation })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(limit + 1)
+    .toArray();
+}
+
+/** The replies under these top-level posts, oldest first, at most `limit`. */
+export const repliesUnder = (mongo: Mongo, rootIds: string[], limit: number) =>
+  rootIds.length
+    ? postsOf(mongo)
+        .find({ rootId: { $in: rootIds }, depth: { $gt: 0 }, pending: false })
+        .sort({ createdAt: 1 })
+        .limit(limit)
+        .toArray()
+    : Promise.resolve([]);
+
+export async function updatePostDoc(mongo: Mongo, id: string, changes: Partial<Omit<PostDoc, "_id">>): Promise<void> {
+  await postsOf(mongo).updateOne({ _id: id }, { $set: changes });
+}
+
+/** Pending posts older than `olderThan`, for the repair job. */
+export const stalePendingPosts = (mongo: Mongo, olderThan: Date, limit: number) =>
+  postsOf(mongo)
+    .find({ pending: true, createdAt: { $lt: olderThan } })
+    .limit(limit)
+    .toArray();
+
+/** Releases (shows) or removes pending posts by id. */
+export async function settlePending(mongo: Mongo, settle: { release: string[]; remove: string[] }): Promise<void> {
+  await Promise.all([
+    settle.release.length && postsOf(mongo).updateMany({ _id: { $in: settle.release } }, { $set: { pending: false } }),
+    settle.remove.length && postsOf(mongo).deleteMany({ _id: { $in: settle.remove }, pending: true }),
+  ]);
+}
+
+export const countLivePosts = (mongo: Mongo, orgId: string) =>
+  postsOf(mongo).countDocuments({ organizationId: orgId, pending: false, deletedAt: null });

@@ -1,0 +1,71 @@
+import { v7 as uuidv7 } from "uuid";
+import type { AppDeps, Db } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import type { ModuleJob } from "../jobs";
+import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
+import { committedPostIds, insertSearchRow } from "./repo";
+import type { CleanRichText } from "./rich-text";
+
+/**
+ * The two-phase write every post goes through (a topic's first post too), and its repair:
+ * 1. the document is inserted into MongoDB as `pending` (never shown);
+ * 2. `inTransaction` and the post's search row commit together in PostgreSQL;
+ * 3. the post is released.
+ * A crash in between leaves only an invisible pending post; the repair job releases it when its
+ * PostgreSQL half committed (the search row exists) and removes it otherwise.
+ */
+export async function writePost(
+  deps: AppDeps,
+  caller: Principal,
+  draft: { topicId: string; title: string; body: CleanRichText; attachmentIds: string[]; parent: PostDoc | null },
+  inTransaction: (trx: Db, post: PostDoc) => Promise<unknown>,
+): Promise<PostDoc> {
+  const id = uuidv7();
+  const post: PostDoc = {
+    _id: id,
+    topicId: draft.topicId,
+    authorId: caller.userId,
+    organizationId: caller.organizationId,
+    ...(draft.parent ? placeReply(draft.parent) : { parentId: null, treeParentId: null, rootId: id, depth: 0 }),
+    bodyHtml: draft.body.html,
+    attachmentIds: draft.attachmentIds,
+    createdAt: new Date(),
+    editedAt: null,
+    deletedAt: null,
+    pending: true,
+  };
+  await postsOf(deps.mongo).insertOne(post);
+  await deps.db.transaction().execute(async (trx) => {
+    await inTransaction(trx, post);
+    await insertSearchRow(trx, {
+      postId: id,
+      topicId: draft.topicId,
+      title: draft.title,
+      body: draft.body.text,
+      createdAt: post.createdAt,
+    });
+  });
+  await updatePostDoc(deps.mongo, id, { pending: false });
+  return { ...post, pending: false };
+}
+
+/** Finishes or removes posts whose two-phase write was interrupted more than `olderThanMs` ago. */
+export async function repairPendingPosts(
+  deps: AppDeps,
+  olderThanMs = 60_000,
+): Promise<{ released: number; removed: number }> {
+  const stale = await stalePendingPosts(deps.mongo, new Date(Date.now() - olderThanMs), 500);
+  if (!stale.length) return { released: 0, removed: 0 };
+  const committed = await committedPostIds(
+    deps.db,
+    stale.map((p) => p._id),
+  );
+  const release = stale.filter((p) => committed.has(p._id)).map((p) => p._id);
+  const remove = stale.filter((p) => !committed.has(p._id)).map((p) => p._id);
+  await settlePending(deps.mongo, { release, remove });
+  return { released: release.length, removed: remove.length };
+}
+
+export const forumJobs: ModuleJob[] = [
+  { name: "forums.repairPendingPosts", everyMs: 5 * 60_000, run: (deps) => repairPendingPosts(deps) },
+];

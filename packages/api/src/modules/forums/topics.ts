@@ -1,0 +1,165 @@
+import type { CreateTopicInput, ListTopicsInput, TopicSummary, UpdateTopicInput } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
+import { z } from "zod";
+import type { AppDeps, Db } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { appError, fieldError } from "../../lib/errors";
+import { decodeCursor, toPage } from "../../lib/pagination";
+import { assertOwnFiles } from "../files/service";
+import { loadAuthors } from "../users/authors";
+import { canEditTopic, canMarkBestAnswer, canModerate, findVisibleTopic } from "./access";
+import { notifyMentions, track } from "./effects";
+import { publishTopicEvent } from "./live";
+import { writePost } from "./post-write";
+import { cleanBody, listPostsOf } from "./posts";
+import type { TopicRow } from "./repo";
+import * as repo from "./repo";
+
+/** Topic rows as summaries, with their authors loaded in one query. */
+export async function summaries(deps: AppDeps, rows: TopicRow[]): Promise<TopicSummary[]> {
+  const authors = await loadAuthors(
+    deps.db,
+    rows.map((r) => r.authorId),
+  );
+  return rows.map((r) => repo.toTopicSummary(r, authors.get(r.authorId) as TopicSummary["author"]));
+}
+
+export const listCategories = (deps: AppDeps, caller: Principal) => repo.listCategories(deps.db, caller.organizationId);
+
+async function assertCategory(db: Db, categoryId: string): Promise<void> {
+  if (!(await repo.categoryExists(db, categoryId))) throw fieldError("categoryId", "No such category");
+}
+
+/** Creates the topic row (PostgreSQL) and its first post (MongoDB) in one two-phase write. */
+export async function createTopic(deps: AppDeps, caller: Principal, input: z.infer<typeof CreateTopicInput>) {
+  const body = cleanBody(input.body);
+  await assertCategory(deps.db, input.categoryId);
+  await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
+
+  const topicId = uuidv7();
+  const topic = { visibility: input.visibility, organizationId: caller.organizationId };
+  await writePost(
+    deps,
+    caller,
+    { topicId, title: input.title, body, attachmentIds: input.attachmentIds, parent: null },
+    async (trx, post) => {
+      await repo.insertTopic(trx, {
+        id: topicId,
+        categoryId: input.categoryId,
+        authorId: caller.userId,
+        organizationId: caller.organizationId,
+        visibility: input.visibility,
+        title: input.title,
+        tags: [...new Set(input.tags)],
+        firstPostId: post._id,
+        lastPosterId: caller.userId,
+        lastActivityAt: post.createdAt,
+        // Millisecond precision, like the cursor that pages by it: the database's own now() has
+        // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
+        createdAt: post.createdAt,
+      });
+      await notifyMentions(trx, caller, topic, body, { topicId, postId: post._id });
+    },
+  );
+  await track(deps, caller, { id: topicId, title: input.title, visibility: input.visibility }, "topic.created");
+  return getTopic(deps, caller, topicId, { countView: false });
+}
+
+/** The sort key a cursor carries, one shape per sort (see sortKeyOf): a forged or mismatched one is a BAD_REQUEST. */
+const Instant = z.iso.datetime({ offset: true });
+const ByTime = z.tuple([z.boolean(), Instant, z.uuid()]);
+const TopicCursor = {
+  latest: ByTime,
+  unanswered: ByTime,
+  active: ByTime,
+  top: z.tuple([z.boolean(), z.number().int(), z.number().int(), z.uuid()]),
+} as const;
+
+export async function listTopics(deps: AppDeps, caller: Principal, input: z.infer<typeof ListTopicsInput>) {
+  const cursor = decodeCursor(input.cursor, TopicCursor[input.sort]);
+  const rows = await repo.listTopicsQuery(deps.db, caller.organizationId, input, cursor).execute();
+  const page = toPage(
+    rows,
+    input.limit,
+    (r) => repo.sortKeyOf(r, input.sort),
+    (r) => r,
+  );
+  return { items: await summaries(deps, page.items), nextCursor: page.nextCursor };
+}
+
+/** The topic, the caller's abilities and its first page of posts. Counts one view per viewer per day. */
+export async function getTopic(deps: AppDeps, caller: Principal, id: string, options = { countView: true }) {
+  let topic = await findVisibleTopic(deps.db, caller, id);
+  if (options.countView) {
+    const viewCount = await repo.countView(deps.db, id, caller.userId);
+    if (viewCount !== undefined) topic = { ...topic, viewCount };
+  }
+  const [[summary], posts] = await Promise.all([
+    summaries(deps, [topic]),
+    listPostsOf(deps, caller, topic, { limit: 20, cursor: null }),
+  ]);
+  return {
+    ...(summary as TopicSummary),
+    bestPostId: topic.bestPostId,
+    can: {
+      edit: canEditTopic(topic, caller),
+      moderate: canModerate(topic, caller),
+      reply: !topic.locked,
+      markBestAnswer: canMarkBestAnswer(topic, caller),
+    },
+    posts,
+  };
+}
+
+export async function updateTopic(deps: AppDeps, caller: Principal, input: z.infer<typeof UpdateTopicInput>) {
+  const topic = await findVisibleTopic(deps.db, caller, input.id);
+  if (!canEditTopic(topic, caller))
+    throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can edit this topic");
+  if (input.categoryId) await assertCategory(deps.db, input.categoryId);
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.updateTopic(trx, topic.id, {
+      ...(input.title ? { title: input.title } : {}),
+      ...(input.categoryId ? { categoryId: input.categoryId } : {}),
+      ...(input.tags ? { tags: [...new Set(input.tags)] } : {}),
+      updatedAt: new Date(),
+    });
+    // The first post's search row carries the title that search matches and shows.
+    if (input.title) await repo.updateSearchRow(trx, topic.firstPostId, { title: input.title });
+  });
+  return announceTopicChange(deps, caller, await findVisibleTopic(deps.db, caller, topic.id), "topic.updated");
+}
+
+/** Tells the topic's subscribers what changed and answers with the updated summary. */
+async function announceTopicChange(deps: AppDeps, caller: Principal, topic: TopicRow, activity: string) {
+  const event = { type: "topic.updated" as const, title: topic.title, locked: topic.locked, pinned: topic.pinned };
+  await Promise.all([publishTopicEvent(deps, topic.id, event), track(deps, caller, topic, activity)]);
+  const [summary] = await summaries(deps, [topic]);
+  return summary as TopicSummary;
+}
+
+/** Soft delete: the topic disappears from lists, search and reads; its rows stay for audit and restore. */
+export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) {
+  const topic = await findVisibleTopic(deps.db, caller, id);
+  if (!canEditTopic(topic, caller))
+    throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
+  await repo.updateTopic(deps.db, id, { deletedAt: new Date() });
+  await Promise.all([
+    publishTopicEvent(deps, id, { type: "topic.deleted" }),
+    track(deps, caller, topic, "topic.deleted"),
+  ]);
+  return { ok: true as const };
+}
+
+export async function setTopicFlag(
+  deps: AppDeps,
+  caller: Principal,
+  id: string,
+  flag: { pinned: boolean } | { locked: boolean },
+) {
+  const topic = await findVisibleTopic(deps.db, caller, id);
+  if (!canModerate(topic, caller))
+    throw appError("FORBIDDEN", "Only a moderator (or your admin, for your organization's topics) can do this");
+  await repo.updateTopic(deps.db, id, flag);
+  const change = "pinned" in flag ? (flag.pinned ? "pinned" : "unpinned") : flag.locked ? "locked" : "unlocked";
+  return announceTopicChange(deps, caller, { ...topic, ...flag }, `topic.${change}`);
+}
