@@ -1,6 +1,6 @@
 /**
  * Authenticated tRPC read vs a plain Hono JSON route, side by side on the same server and machine.
- * Target (ARCHITECTURE.md): the authenticated read (session check + one indexed query) reaches at
+ * Target (docs/architecture.md): the authenticated read (session check + one indexed query) reaches at
  * least half the requests/second of the plain route.
  *
  *   set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm --filter @p2p/bench auth-read

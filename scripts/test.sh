@@ -14,6 +14,7 @@ fi
 status=0
 checks_failed=0  # lint and typecheck count as one failed test each in the closing line
 echo "== lint + format (biome)"; pnpm exec biome ci . || { status=1; checks_failed=$((checks_failed + 1)); }
+echo "== import cycles (packages/api/src)"; pnpm -s check:cycles || { status=1; checks_failed=$((checks_failed + 1)); }
 echo "== typecheck"; pnpm exec turbo run typecheck --output-logs=errors-only || { status=1; checks_failed=$((checks_failed + 1)); }
 
 mkdir -p .local

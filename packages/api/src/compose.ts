@@ -13,7 +13,7 @@ import { migrateToLatest } from "./infra/postgres/migrate";
 import { createRateLimits } from "./infra/ratelimit";
 import { closeRedis, createRedis } from "./infra/redis/redis";
 import { createStorage } from "./infra/storage";
-import { accountLookup, moduleJobs, mongoIndexes } from "./modules";
+import { accountLookup, externalAccounts, moduleJobs, mongoIndexes } from "./modules";
 
 /** The composition root: infrastructure plus what modules declare in `modules/index.ts`. */
 export interface CreateDepsOptions {
@@ -62,7 +62,7 @@ export async function startWorkers(deps: AppDeps): Promise<void> {
 async function createIdentityProvider(config: Config, db: Db, events: EventBus): Promise<IdentityProvider> {
   if (config.auth.supertokens) {
     const { SuperTokensIdentityProvider } = await import("./infra/auth/supertokens");
-    return SuperTokensIdentityProvider.create(config, db, events);
+    return SuperTokensIdentityProvider.create(config, externalAccounts(db), events);
   }
   return new BuiltinIdentityProvider(db, events, config.auth);
 }

@@ -13,6 +13,6 @@ export type { Database } from "./infra/postgres/schema";
 export { LocalStorage, S3Storage, type Storage } from "./infra/storage";
 export { type RunningServer, startServer } from "./server";
 export { baseProcedure, mergeRouters, router } from "./trpc/init";
-export { adminProcedure, authedProcedure, moderatorProcedure, orgProcedure, publicProcedure } from "./trpc/procedures";
+export { adminProcedure, authedProcedure, orgProcedure, publicProcedure } from "./trpc/procedures";
 export { type AppRouter, appRouter } from "./trpc/router";
 export { trackedStream } from "./trpc/subscriptions";

@@ -354,6 +354,7 @@ describe("sessions across nodes and restarts", () => {
 describe("WebSocket authentication", () => {
   it("authenticates subscriptions with the token in connectionParams, and tells the client when its session ends", async () => {
     const admin = await signUpAdmin(server);
+    const other = await signIn(server, admin.email);
     let started!: () => void;
     const live = new Promise<void>((resolve) => {
       started = resolve;
@@ -367,7 +368,7 @@ describe("WebSocket authentication", () => {
     });
     // Revoke once the server has started the subscription: it sends "started" and then, in the
     // same tick, runs the procedure up to where it watches the session.
-    const other = await signIn(server, admin.email);
+    await live;
     await other.client.auth.sessions.revoke.mutate({ id: admin.token.split(".")[0] as string });
     expect(await ended).toBe("revoked");
   });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { startTestServer, type TestServer } from "@p2p/testkit";
+import { redisServerPath, startTestServer, type TestServer } from "@p2p/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Readiness } from "../src/infra/health";
 import { waitFor } from "./helpers";
@@ -23,9 +23,12 @@ afterAll(async () => {
 
 describe("health", () => {
   it("reports liveness, and readiness going from 200 to 503 when a store really goes down", async () => {
-    // A Redis of this test's own, so it can be killed without touching the other test files.
+    // A Redis of this test's own, so it can be killed without touching the other test files: the
+    // same redis-server the local scripts run, whether or not it is on PATH.
     const port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", ""], { stdio: "ignore" });
+    redis = spawn(redisServerPath(), ["--port", String(port), "--bind", "127.0.0.1", "--save", ""], {
+      stdio: "ignore",
+    });
     const redisUrl = `redis://127.0.0.1:${port}`;
     server = await startTestServer({ env: { REDIS_URL: redisUrl }, runWorker: false });
 

@@ -1,5 +1,6 @@
 import { createLogger, Jobs } from "@p2p/api";
 import { startTestServer, type TestServer } from "@p2p/testkit";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./helpers";
 
@@ -31,12 +32,15 @@ describe("mail outbox", () => {
 
 describe("jobs", () => {
   it("retries a job that fails once, with backoff, until it succeeds", async () => {
+    const prefix = `${server.deps.config.redis.prefix}retry:`;
     const jobs = new Jobs({
       redisUrl: server.deps.config.redis.url,
-      prefix: `${server.deps.config.redis.prefix}retry:`,
+      prefix,
       logger: createLogger({ env: "test", logLevel: "silent" }),
       backoffMs: 50,
     });
+    // The same queue, read as BullMQ stores it: which jobs exist and in what state.
+    const queue = new Queue("jobs", { connection: { url: server.deps.config.redis.url }, prefix: `${prefix}bull` });
     const attempts: number[] = [];
     jobs.startWorker({
       flaky: async (data) => {
@@ -48,11 +52,18 @@ describe("jobs", () => {
     try {
       await jobs.enqueue("flaky", { x: 1 }, { jobId: "flaky-1" });
       await jobs.enqueue("flaky", { x: 1 }, { jobId: "flaky-1" }); // same id: no second job
-      await waitFor(() => attempts.length >= 2, 10_000);
-      await new Promise((r) => setTimeout(r, 300));
+      // Once the job is completed, no further attempt can come.
+      const job = await waitFor(async () => {
+        const found = await queue.getJob("flaky-1");
+        return (await found?.getState()) === "completed" ? found : undefined;
+      }, 10_000);
+      expect(job.attemptsStarted).toBe(2);
       expect(attempts).toHaveLength(2);
       expect((attempts[1] ?? 0) - (attempts[0] ?? 0)).toBeGreaterThanOrEqual(40);
+      // The second enqueue with the same id added nothing.
+      expect(await queue.getJobCounts()).toMatchObject({ completed: 1, waiting: 0, delayed: 0, active: 0, failed: 0 });
     } finally {
+      await queue.close();
       await jobs.close();
     }
   });

@@ -143,7 +143,9 @@ function propertyPath(node: ts.Node): string {
  */
 const shapesRouter = (file: string) => {
   const path = relative(packagesDir, file).replaceAll("\\", "/");
-  return /^(schemas\/src|contracts\/src|api\/src\/trpc)\//.test(path) || /^api\/src\/modules\/[^/]+\/router\.ts$/.test(path);
+  return (
+    /^(schemas\/src|contracts\/src|api\/src\/trpc)\//.test(path) || /^api\/src\/modules\/[^/]+\/router\.ts$/.test(path)
+  );
 };
 
 const options = compilerOptions();
@@ -151,10 +153,12 @@ const program = ts.createProgram({ rootNames: [entry, apiRouter], options });
 const diagnostics = [
   ...program.getOptionsDiagnostics(),
   ...program.getGlobalDiagnostics(),
-  ...program.getSourceFiles().flatMap((file) => [
-    ...program.getSyntacticDiagnostics(file),
-    ...(shapesRouter(file.fileName) ? program.getSemanticDiagnostics(file) : []),
-  ]),
+  ...program
+    .getSourceFiles()
+    .flatMap((file) => [
+      ...program.getSyntacticDiagnostics(file),
+      ...(shapesRouter(file.fileName) ? program.getSemanticDiagnostics(file) : []),
+    ]),
 ];
 if (diagnostics.length > 0) fail(`type errors\n${ts.formatDiagnosticsWithColorAndContext(diagnostics, host)}`);
 

@@ -80,3 +80,7 @@ export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
 export const TotpDisableInput = z.union([z.object({ code: TotpCode }), z.object({ recoveryCode: RecoveryCode })]);
 
 export const Ok = z.object({ ok: z.literal(true) });
+
+/** The one event of `auth.onSessionEnded`: the caller's session was revoked elsewhere. */
+export const SessionEndedEvent = z.object({ reason: z.literal("revoked") });
+export type SessionEndedEvent = z.infer<typeof SessionEndedEvent>;

@@ -12,5 +12,5 @@ export {
   uniqueEmail,
 } from "./fixtures";
 export { startTestServer, type TestServer, type TestServerOptions } from "./server";
-export { dockerAvailable, repoRoot, resolveServices, type ServiceUrls } from "./services";
-export { adminUrl, createTestStores, type TestStores } from "./stores";
+export { dockerAvailable, redisServerPath, repoRoot, resolveServices, type ServiceUrls } from "./services";
+export { adminUrl, createTestStores, type TestStores, testS3Client } from "./stores";

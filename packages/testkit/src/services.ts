@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, existsSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Where the real services of a test run are. */
@@ -102,4 +102,39 @@ export async function resolveServices(): Promise<{ urls: ServiceUrls; stop: () =
   if (env) return { urls: env, stop: async () => {} };
   if (dockerAvailable()) return fromTestcontainers();
   return { urls: fromLocalScripts(), stop: async () => {} };
+}
+
+/** Where Debian's `redis-server` package, which scripts/services.sh apt-installs, puts the server. */
+const DEBIAN_REDIS_SERVER = "/usr/bin/redis-server";
+
+const executable = (path: string | undefined): path is string => {
+  if (!path) return false;
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The redis-server executable the local scripts run, for a test that needs a Redis of its own
+ * (e.g. one to kill). REDIS_SERVER_BIN wins; then the scripts' install location; then PATH; and
+ * when none exists yet, `scripts/services.sh up` installs it. The path keeps its `redis-server`
+ * name: Debian's is a symlink to redis-check-rdb, which picks its mode from that name.
+ */
+export function redisServerPath(): string {
+  const find = () =>
+    [
+      process.env.REDIS_SERVER_BIN,
+      DEBIAN_REDIS_SERVER,
+      ...(process.env.PATH ?? "").split(delimiter).map((dir) => dir && join(dir, "redis-server")),
+    ].find(executable);
+  let found = find();
+  if (!found) {
+    execFileSync("bash", [resolve(repoRoot, "scripts/services.sh"), "up"], { stdio: "inherit" });
+    found = find();
+  }
+  if (!found) throw new Error(`no redis-server: set REDIS_SERVER_BIN or run scripts/services.sh up`);
+  return found;
 }

@@ -1,9 +1,18 @@
 import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { createDb } from "@p2p/api";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { MongoClient } from "mongodb";
-import type { ServiceUrls } from "./services";
+import { repoRoot, type ServiceUrls } from "./services";
 
 export const TEMPLATE_DB = "p2p_test_template";
 
@@ -14,11 +23,28 @@ export function adminUrl(databaseUrl: string, database = "postgres"): string {
   return url.toString();
 }
 
-/** One test file's private corner of every store: its own PG database, Mongo database, Redis prefix. */
+/**
+ * One test file's private corner of every store: its own PG database, Mongo database, Redis prefix,
+ * S3 bucket and local storage directory. `drop()` removes all of them.
+ */
 export interface TestStores {
   name: string;
   env: Record<string, string>;
+  /** Where file bytes go: the S3 bucket (STORAGE_DRIVER=s3) and the directory (STORAGE_DRIVER=local). */
+  storage: { bucket: string; dir: string };
   drop(): Promise<void>;
+}
+
+/** An S3 client for the test services, the way the app's S3 storage configures it. */
+export function testS3Client(s3: ServiceUrls["s3"]): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
 }
 
 export async function createTestStores(
@@ -26,6 +52,9 @@ export async function createTestStores(
   options: { migrated?: boolean } = {},
 ): Promise<TestStores> {
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  // Its own bucket (created by the server's S3 storage at start, when it uses S3) and an absolute
+  // directory, so drop() finds exactly what this file stored whatever the working directory.
+  const storage = { bucket: `p2p-${name.replaceAll("_", "-")}`, dir: resolve(repoRoot, ".local/test-files", name) };
   const admin = createDb({ url: adminUrl(services.databaseUrl), poolSize: 1 });
   try {
     // Copying the migrated template is much faster than migrating each file's database.
@@ -49,16 +78,17 @@ export async function createTestStores(
     REDIS_URL: services.redisUrl,
     REDIS_PREFIX: `${name}:`,
     STORAGE_DRIVER: "local",
-    STORAGE_DIR: `.local/test-files/${name}`,
+    STORAGE_DIR: storage.dir,
     S3_ENDPOINT: services.s3.endpoint,
     S3_REGION: services.s3.region,
-    S3_BUCKET: services.s3.bucket,
+    S3_BUCKET: storage.bucket,
     S3_ACCESS_KEY_ID: services.s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: services.s3.secretAccessKey,
   };
   return {
     name,
     env,
+    storage,
     async drop() {
       const pgAdmin = createDb({ url: adminUrl(services.databaseUrl), poolSize: 1 });
       const mongo = new MongoClient(services.mongoUrl);
@@ -68,6 +98,8 @@ export async function createTestStores(
           sql`drop database if exists ${sql.id(name)} with (force)`.execute(pgAdmin),
           mongo.db(name).dropDatabase(),
           deleteKeys(redis, `${name}:*`),
+          deleteBucket(services.s3, storage.bucket),
+          rm(storage.dir, { recursive: true, force: true }),
         ]);
       } finally {
         await Promise.allSettled([pgAdmin.destroy(), mongo.close(), redis.quit()]);
@@ -83,4 +115,28 @@ async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
     cursor = next;
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== "0");
+}
+
+/** Empties and removes a bucket; nothing to do when it was never created (local storage). */
+async function deleteBucket(s3: ServiceUrls["s3"], bucket: string): Promise<void> {
+  const client = testS3Client(s3);
+  try {
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+      } catch (err) {
+        if ((err as { name?: string }).name === "NoSuchBucket") return;
+        throw err;
+      }
+      await Promise.all(
+        (page.Contents ?? []).map((o) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }))),
+      );
+      token = page.NextContinuationToken;
+    } while (token);
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
 }

@@ -1,9 +1,11 @@
 /**
  * What each domain module declares for the server to pick up: Mongo indexes, background jobs, and
- * the account lookup the authenticator uses. The composition root (`compose.ts`) imports this file
- * and nothing else under modules/ (apart from the routers, through `trpc/router.ts`).
+ * the account lookups the authenticator and the SuperTokens provider use. The composition root
+ * (`compose.ts`) imports this file and nothing else under modules/ (apart from the routers, through
+ * `trpc/router.ts`).
  */
 import type { AccountLookup } from "../infra/auth/authenticator";
+import type { ExternalAccounts } from "../infra/auth/supertokens";
 import type { MongoIndexes } from "../infra/mongo/mongo";
 import type { Db } from "../infra/postgres/db";
 import { activityIndexes } from "./activity/repo";
@@ -11,7 +13,7 @@ import { findActiveKey, markUsed } from "./apiKeys/repo";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
 import type { ModuleJob } from "./jobs";
-import { findUserAuth, markActive } from "./users/repo";
+import { emailVerifiedByExternalId, externalIdOf, findUserAuth, markActive } from "./users/repo";
 
 /** Mongo indexes of every module; created at start (idempotent). */
 export const mongoIndexes: MongoIndexes = {
@@ -28,4 +30,10 @@ export const accountLookup = (db: Db): AccountLookup => ({
   markUserActive: (id, at) => markActive(db, id, at),
   apiKey: (id) => findActiveKey(db, id),
   markApiKeyUsed: (id, at) => markUsed(db, id, at),
+});
+
+/** Users as the SuperTokens provider sees them, when it is the identity provider. */
+export const externalAccounts = (db: Db): ExternalAccounts => ({
+  externalIdOf: (userId) => externalIdOf(db, userId),
+  emailVerified: (externalId) => emailVerifiedByExternalId(db, externalId),
 });

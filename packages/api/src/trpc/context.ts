@@ -27,6 +27,11 @@ export type Context = {
   logger: Logger;
   /** null for anonymous callers. */
   principal: Principal | null;
+  /**
+   * The caller as they are now. An HTTP request is authenticated as it arrives; a WebSocket
+   * connection once, so every call over it asks again (from the cross-node-invalidated caches).
+   */
+  currentPrincipal(): Promise<Principal | null>;
 };
 
 export const requestMeta = (ctx: Context): RequestMeta => ({
@@ -52,5 +57,9 @@ export async function createContext(input: ContextInput): Promise<Context> {
     resHeaders: input.resHeaders ?? null,
     logger: input.deps.logger.child({ requestId: input.requestId, userId: principal?.userId }),
     principal,
+    currentPrincipal:
+      input.transport === "ws" && principal
+        ? () => input.deps.authenticator.current(principal)
+        : () => Promise.resolve(principal),
   };
 }

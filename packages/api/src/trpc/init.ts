@@ -2,6 +2,7 @@ import { type FieldIssue, limits } from "@p2p/schemas";
 import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
 import { DomainError } from "../lib/errors";
+import { isAsyncIterable, whileAccessHolds } from "./caller";
 import type { Context } from "./context";
 import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError } from "./errors";
 
@@ -65,10 +66,10 @@ export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Services throw transport-neutral DomainErrors; every procedure turns them into the TRPCError
- * with the matching code here, also for errors a subscription's stream throws once it runs.
+ * Every procedure starts here. Services throw transport-neutral DomainErrors: they become the
+ * TRPCError with the matching code, also when a subscription's stream throws once it runs.
  */
-export const baseProcedure = t.procedure.use(async ({ type, next }) => {
+const domainErrors = t.middleware(async ({ type, next }) => {
   const result = await next();
   if (!result.ok) {
     const domain = domainErrorOf(result.error);
@@ -79,5 +80,16 @@ export const baseProcedure = t.procedure.use(async ({ type, next }) => {
   return result;
 });
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+/**
+ * Every call sees the caller as they are now (a WebSocket asks again on each message), and a
+ * subscription ends when that changes. Subscription bodies stop on `ctx.signal`: it aborts when
+ * the client leaves or the caller's access changes.
+ */
+const currentCaller = t.middleware(async ({ ctx, type, next, signal }) => {
+  if (type !== "subscription") return next({ ctx: { principal: await ctx.currentPrincipal(), signal } });
+  return whileAccessHolds(ctx, (principal, lost) =>
+    next({ ctx: { principal, signal: signal ? AbortSignal.any([signal, lost]) : lost } }),
+  );
+});
+
+export const baseProcedure = t.procedure.use(domainErrors).use(currentCaller);

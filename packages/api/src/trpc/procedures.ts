@@ -3,8 +3,11 @@ import { appError } from "../lib/errors";
 import { baseProcedure } from "./init";
 
 /**
- * Access is encoded here, once: a procedure picks the builder that states who may call it and
- * never checks roles by hand. Anything a caller may not see answers NOT_FOUND in the service.
+ * Who may call a procedure is encoded here, once: a procedure picks the builder that states it
+ * (anyone, a signed-in user, a member of an organization, its admin) and never checks the
+ * caller's role by hand. Rules that depend on the content too (the author, an admin of the
+ * author's organization, a platform moderator) live in each module's `access.ts`, and anything a
+ * caller may not see answers NOT_FOUND there, so ids cannot be probed.
  */
 
 /** Anyone, signed in or not. */
@@ -33,11 +36,5 @@ export const orgProcedure = authedProcedure.use(({ ctx, next }) =>
 /** An admin of the caller's organization. */
 export const adminProcedure = orgProcedure.use(({ ctx, next }) => {
   if (ctx.principal.role !== "admin") throw appError("FORBIDDEN", "Only an organization admin can do this");
-  return next();
-});
-
-/** A platform moderator (a flag only granted by the CLI, never through the API). */
-export const moderatorProcedure = orgProcedure.use(({ ctx, next }) => {
-  if (!ctx.principal.isModerator) throw appError("FORBIDDEN", "Only a platform moderator can do this");
   return next();
 });

@@ -237,6 +237,8 @@ describe("forums.listTopics", () => {
     await boss.client.forums.likePost.mutate({ postId: await firstPostOf(asker, t4) });
     await asker.client.forums.likePost.mutate({ postId: await firstPostOf(asker, t3) });
     await boss.client.forums.pinTopic.mutate({ id: t4, pinned: true });
+    // About time itself: "active" sorts by last-activity timestamps (millisecond precision), so t3's
+    // reply must carry a later one than the activity before it.
     await new Promise((r) => setTimeout(r, 5));
     await helper.client.forums.createPost.mutate({ topicId: t3, body: "<p>Latest activity</p>" });
     board = { admin: boss, asker, helper, t1, t2, t3, t4 };

@@ -76,8 +76,11 @@ export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToke
 export class Authenticator {
   private readonly users = new TtlCache<UserAuth | null>(10_000);
   private readonly apiKeys = new TtlCache<ApiKeyAuth | null>(10_000);
-  /** Callbacks waiting for a session's revocation: one bus listener per node, not one per subscription. */
-  private readonly sessionWatchers = new Map<string, Set<() => void>>();
+  /**
+   * Who waits for changes behind a principal (its session, API key or user), by key: one bus
+   * listener per node serves every subscription on it.
+   */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly accounts: AccountLookup,
@@ -88,8 +91,36 @@ export class Authenticator {
     events.subscribe(authInvalidation, "all", ({ data }) => {
       for (const id of data.userIds ?? []) this.users.delete(id);
       for (const id of data.apiKeyIds ?? []) this.apiKeys.delete(id);
-      for (const id of data.sessionIds ?? []) for (const ended of this.sessionWatchers.get(id) ?? []) ended();
+      const keys = [
+        ...(data.userIds ?? []).map((id) => `user:${id}`),
+        ...(data.apiKeyIds ?? []).map((id) => `key:${id}`),
+        ...(data.sessionIds ?? []).map((id) => `session:${id}`),
+      ];
+      for (const key of keys) for (const changed of this.watchers.get(key) ?? []) changed();
     });
+  }
+
+  /** Calls `changed` whenever its session, API key or user may have changed; returns the unwatch. */
+  watch(principal: Pick<Principal, "userId" | "sessionId" | "apiKeyId">, changed: () => void): () => void {
+    const keys = [`user:${principal.userId}`];
+    if (principal.sessionId) keys.push(`session:${principal.sessionId}`);
+    if (principal.apiKeyId) keys.push(`key:${principal.apiKeyId}`);
+    return this.on(keys, changed);
+  }
+
+  private on(keys: string[], changed: () => void): () => void {
+    for (const key of keys) {
+      const set = this.watchers.get(key) ?? new Set();
+      set.add(changed);
+      this.watchers.set(key, set);
+    }
+    return () => {
+      for (const key of keys) {
+        const set = this.watchers.get(key);
+        set?.delete(changed);
+        if (set?.size === 0) this.watchers.delete(key);
+      }
+    };
   }
 
   /**
@@ -99,32 +130,17 @@ export class Authenticator {
    */
   sessionEnded(sessionId: string, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      const watchers = this.sessionWatchers.get(sessionId) ?? new Set();
-      this.sessionWatchers.set(sessionId, watchers);
+      if (signal?.aborted) return resolve(false);
       const settle = (ended: boolean) => {
-        watchers.delete(onEnded);
-        if (!watchers.size) this.sessionWatchers.delete(sessionId);
+        unwatch();
         signal?.removeEventListener("abort", onAbort);
         resolve(ended);
       };
-      const onEnded = () => settle(true);
       const onAbort = () => settle(false);
-      if (signal?.aborted) return resolve(false);
-      watchers.add(onEnded);
+      // Sessions are invalidated by id only when they end (sign-out, revocation, deactivation).
+      const unwatch = this.on([`session:${sessionId}`], () => settle(true));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
-  }
-
-  /** A signal that aborts when the client leaves or the caller's session is revoked. */
-  subscriptionSignal(principal: Principal, signal?: AbortSignal): AbortSignal {
-    const controller = new AbortController();
-    signal?.addEventListener("abort", () => controller.abort(), { once: true });
-    if (principal.sessionId) {
-      void this.sessionEnded(principal.sessionId, controller.signal).then(
-        (ended) => ended && controller.abort("revoked"),
-      );
-    }
-    return controller.signal;
   }
 
   /** Resolves the caller; `setCookies` carries a rotated session cookie to send back. */
@@ -133,7 +149,7 @@ export class Authenticator {
     if (bearer) {
       const principal = bearer.startsWith(API_KEY_PREFIX)
         ? await this.fromApiKey(bearer.slice(API_KEY_PREFIX.length))
-        : await this.fromSession(bearer, "bearer");
+        : await this.fromSession(bearer, "bearer", req.transport);
       return { principal: principal?.principal ?? null, setCookies: [] };
     }
     const cookie = parse(req.headers.get("cookie") ?? "", SESSION_COOKIE)[SESSION_COOKIE];
@@ -141,7 +157,7 @@ export class Authenticator {
     if (!cookie || (req.transport === "ws" && !this.originAllowed(req.headers.get("origin")))) {
       return { principal: null, setCookies: [] };
     }
-    const resolved = await this.fromSession(cookie, "cookie");
+    const resolved = await this.fromSession(cookie, "cookie", req.transport);
     if (!resolved) return { principal: null, setCookies: [] };
     return {
       principal: resolved.principal,
@@ -156,57 +172,92 @@ export class Authenticator {
     );
   }
 
-  private async fromSession(token: string, via: "cookie" | "bearer") {
-    const session = await this.identity.resolveSession(token, { rotate: via === "cookie" });
+  private async fromSession(token: string, via: "cookie" | "bearer", transport: AuthRequest["transport"]) {
+    // A rotated cookie can only reach the browser on an HTTP response, never over a WebSocket.
+    const session = await this.identity.resolveSession(token, { rotate: via === "cookie" && transport === "http" });
     if (!session) return null;
-    const user = await this.user(session.userId);
-    if (!user?.active) return null;
     const presented = session.rotated?.token ?? token;
-    const principal: Principal = {
-      userId: session.userId,
+    const principal = await this.sessionPrincipal(session.userId, session.sessionId, {
+      via,
+      csrfToken: via === "cookie" ? csrfTokenFor(presented) : null,
+    });
+    return principal && { principal, rotated: session.rotated, remember: session.remember };
+  }
+
+  private async sessionPrincipal(
+    userId: string,
+    sessionId: string,
+    credential: Pick<Principal, "via" | "csrfToken">,
+  ): Promise<Principal | null> {
+    const user = await this.user(userId);
+    if (!user?.active) return null;
+    return {
+      userId,
       organizationId: user.organizationId,
       role: user.role,
       isModerator: user.isModerator,
       emailVerified: user.emailVerified,
-      via,
-      sessionId: session.sessionId,
+      sessionId,
       apiKeyId: null,
-      csrfToken: via === "cookie" ? csrfTokenFor(presented) : null,
+      ...credential,
     };
-    return { principal, rotated: session.rotated, remember: session.remember };
+  }
+
+  private async apiKey(keyId: string): Promise<ApiKeyAuth | null> {
+    let key = this.apiKeys.get(keyId);
+    if (key === undefined) {
+      key = await this.accounts.apiKey(keyId);
+      this.apiKeys.set(keyId, key);
+    }
+    return key;
   }
 
   /** An API key acts as the admin who created it, limited to the key's role and organization. */
   private async fromApiKey(token: string): Promise<{ principal: Principal } | null> {
     const parts = splitToken(token);
     if (!parts) return null;
-    let key = this.apiKeys.get(parts.id);
-    if (key === undefined) {
-      key = await this.accounts.apiKey(parts.id);
-      this.apiKeys.set(parts.id, key);
-    }
+    const key = await this.apiKey(parts.id);
     if (!key || !safeEqual(sha256(parts.secret), key.secretHash)) return null;
-    const creator = await this.user(key.createdBy);
-    if (!creator?.active || creator.organizationId !== key.organizationId) return null;
+    const principal = await this.keyPrincipal(parts.id, key);
+    if (!principal) return null;
     // Admins see "last used" with hourly precision; stamping the cached row first keeps every other
     // request on this node write-free until the hour is up.
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60 * 60 * 1000) {
       key.lastUsedAt = new Date();
       await this.accounts.markApiKeyUsed(parts.id, key.lastUsedAt);
     }
+    return { principal };
+  }
+
+  private async keyPrincipal(keyId: string, key: ApiKeyAuth): Promise<Principal | null> {
+    const creator = await this.user(key.createdBy);
+    if (!creator?.active || creator.organizationId !== key.organizationId) return null;
     return {
-      principal: {
-        userId: key.createdBy,
-        organizationId: key.organizationId,
-        role: creator.role === "admin" ? key.role : "member",
-        isModerator: false,
-        emailVerified: true,
-        via: "apiKey",
-        sessionId: null,
-        apiKeyId: parts.id,
-        csrfToken: null,
-      },
+      userId: key.createdBy,
+      organizationId: key.organizationId,
+      role: creator.role === "admin" ? key.role : "member",
+      isModerator: false,
+      emailVerified: true,
+      via: "apiKey",
+      sessionId: null,
+      apiKeyId: keyId,
+      csrfToken: null,
     };
+  }
+
+  /**
+   * The caller as they are now, for a connection that proved its credential earlier (a
+   * WebSocket): the same session or API key if it is still valid, with the user's current
+   * organization, role, status and moderator flag. From the same caches as `authenticate`, so
+   * usually no store round trip; null once the session or key ended or the user was deactivated.
+   */
+  async current(principal: Principal): Promise<Principal | null> {
+    if (principal.apiKeyId) {
+      const key = await this.apiKey(principal.apiKeyId);
+      return key && this.keyPrincipal(principal.apiKeyId, key);
+    }
+    if (!principal.sessionId || !(await this.identity.sessionActive(principal.sessionId))) return null;
+    return this.sessionPrincipal(principal.userId, principal.sessionId, principal);
   }
 
   private async user(userId: string): Promise<UserAuth | null> {

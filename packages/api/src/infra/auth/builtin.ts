@@ -133,6 +133,11 @@ export class BuiltinIdentityProvider implements IdentityProvider {
     return resolved;
   }
 
+  async sessionActive(sessionId: string): Promise<boolean> {
+    const session = await this.load(sessionId);
+    return session !== null && session.expiresAt > Date.now();
+  }
+
   /** Sliding expiry, written at most every few minutes per session. */
   private async slide(sessionId: string, session: CachedSession): Promise<void> {
     const now = Date.now();

@@ -63,6 +63,8 @@ let initializedFor: string | undefined;
 export class SuperTokensIdentityProvider implements IdentityProvider {
   readonly name = "supertokens" as const;
   private readonly cache = new TtlCache<CachedSession>(10_000);
+  /** Session handle → whether the core still has it live (for connections that proved a token earlier). */
+  private readonly live = new TtlCache<boolean>(10_000);
 
   private constructor(
     private readonly accounts: ExternalAccounts,
@@ -72,6 +74,7 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
       const sessions = new Set(data.sessionIds ?? []);
       const users = new Set(data.userIds ?? []);
       if (sessions.size || users.size) this.cache.deleteWhere((s) => sessions.has(s.sessionId) || users.has(s.userId));
+      for (const handle of sessions) this.live.delete(handle);
     });
   }
 
@@ -224,6 +227,16 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
     }
     if (cached.expiresAt <= Date.now()) return null;
     return { sessionId: cached.sessionId, userId: cached.userId, remember: cached.remember };
+  }
+
+  async sessionActive(sessionId: string): Promise<boolean> {
+    let live = this.live.get(sessionId);
+    if (live === undefined) {
+      const info = await Session.getSessionInformation(sessionId);
+      live = info !== undefined && (info.sessionDataInDatabase?.expiresAt ?? 0) > Date.now();
+      this.live.set(sessionId, live);
+    }
+    return live;
   }
 
   async listSessions(userId: string): Promise<SessionRecord[]> {

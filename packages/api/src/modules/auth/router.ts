@@ -4,6 +4,7 @@ import {
   RequestPasswordResetInput,
   ResetPasswordInput,
   Session,
+  type SessionEndedEvent,
   SessionList,
   SignInInput,
   SignInResult,
@@ -35,9 +36,9 @@ export const authRouter = router({
     .output(Ok)
     .mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), true)),
   /** Yields once, `{ reason: "revoked" }`, when the caller's session ends elsewhere. */
-  onSessionEnded: authedProcedure.subscription(async function* ({ ctx, signal }) {
-    if (ctx.principal.sessionId && (await ctx.deps.authenticator.sessionEnded(ctx.principal.sessionId, signal))) {
-      yield { reason: "revoked" as const };
+  onSessionEnded: authedProcedure.subscription(async function* ({ ctx }) {
+    if (ctx.principal.sessionId && (await ctx.deps.authenticator.sessionEnded(ctx.principal.sessionId, ctx.signal))) {
+      yield { reason: "revoked" } satisfies SessionEndedEvent;
     }
   }),
   me: authedProcedure

@@ -11,9 +11,9 @@ import { appError, fieldError } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
-import { findOrganization, insertOrganization } from "../organizations/repo";
+import { insertOrganization } from "../organizations/repo";
 import { toMe } from "../users/dto";
-import { findUser, findUserByEmail, insertUser } from "../users/repo";
+import { findUserAndOrganization, findUserByEmail, insertUser } from "../users/repo";
 import { issueAuthToken } from "./tokens";
 import { verifySecondFactor } from "./totp";
 
@@ -45,8 +45,7 @@ export async function loadSession(
   /** The caller's effective role: an API key may act with less than its creator's role. */
   acting?: Pick<Principal, "role" | "isModerator">,
 ): Promise<Session> {
-  const user = await findUser(db, userId);
-  const organization = await findOrganization(db, user.organizationId);
+  const { user, organization } = await findUserAndOrganization(db, userId);
   return {
     user: toMe(user),
     organization: toOrganization(organization),

@@ -82,7 +82,8 @@ async function joinPresence(deps: AppDeps, topicId: string, userId: string): Pro
 
 /**
  * The live stream of one topic (resumable from `lastEventId`), plus typing and presence. Access
- * is checked before anything is streamed, and the stream ends when the caller's session is revoked.
+ * is checked before anything is streamed; the stream ends when `signal` aborts (the client left,
+ * or the caller's access changed).
  */
 export async function* topicEvents(
   deps: AppDeps,
@@ -93,7 +94,7 @@ export async function* topicEvents(
   const topic = await findVisibleTopic(deps.db, caller, input.topicId);
   const stream = streamChannel(deps.events, topicChannel, topic.id, {
     lastEventId: input.lastEventId,
-    signal: deps.authenticator.subscriptionSignal(caller, signal),
+    signal,
   });
   const leave = await joinPresence(deps, topic.id, caller.userId);
   try {

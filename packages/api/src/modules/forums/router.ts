@@ -103,5 +103,5 @@ export const forumsRouter = router({
     .mutation(({ ctx, input }) => setTyping(ctx.deps, ctx.principal, input.topicId)),
   onTopic: orgProcedure
     .input(OnTopicInput)
-    .subscription(({ ctx, input, signal }) => trackedStream(topicEvents(ctx.deps, ctx.principal, input, signal))),
+    .subscription(({ ctx, input }) => trackedStream(topicEvents(ctx.deps, ctx.principal, input, ctx.signal))),
 });

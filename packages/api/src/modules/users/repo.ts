@@ -162,3 +162,23 @@ export async function emailVerifiedByExternalId(db: Db, externalId: string): Pro
     .executeTakeFirst();
   return Boolean(row?.emailVerifiedAt);
 }
+
+/** A user and their whole organization row in one query (the session view, read on every `auth.me`). */
+export async function findUserAndOrganization(db: Db, userId: string) {
+  const { organization, ...user } = await db
+    .selectFrom("users")
+    .innerJoin("organizations as o", "o.id", "users.organizationId")
+    .selectAll("users")
+    .select((eb) => eb.fn.toJson("o").as("organization"))
+    .where("users.id", "=", userId)
+    .executeTakeFirstOrThrow();
+  // JSON carries timestamps as strings.
+  return {
+    user,
+    organization: {
+      ...organization,
+      createdAt: new Date(organization.createdAt),
+      updatedAt: new Date(organization.updatedAt),
+    },
+  };
+}
