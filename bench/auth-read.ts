@@ -61,6 +61,7 @@ try {
     firstName: "Bench",
     lastName: "Mark",
     organization: { name: "Bench Org", industry: "manufacturing", size: "11-50", country: "SA", city: "Riyadh" },
+    tokenType: "bearer",
   });
   await run("warm-up", "/health");
   const plain = await run("plain Hono JSON route (GET /health)", "/health");

@@ -12,6 +12,7 @@ set -a
 eval "$(bash scripts/services.sh env)"
 [ -f .env ] && . ./.env
 NODE_ENV=${NODE_ENV:-development}
+DEV_OUTBOX=${DEV_OUTBOX:-true}
 PORT=${PORT:-3000}
 set +a
 

@@ -53,7 +53,11 @@ async function inviteToken(email: string): Promise<string> {
 async function seedOrg(org: DemoOrg): Promise<void> {
   const anonymous = createClient({ url });
   try {
-    const { token } = await anonymous.auth.signIn.mutate({ email: org.admin.email, password: DEMO_PASSWORD });
+    const { token } = await anonymous.auth.signIn.mutate({
+      email: org.admin.email,
+      password: DEMO_PASSWORD,
+      tokenType: "bearer",
+    });
     await createClient({ url, token }).auth.signOut.mutate();
     console.log(`  ${org.name}: already there`);
     return;
@@ -64,6 +68,7 @@ async function seedOrg(org: DemoOrg): Promise<void> {
     ...org.admin,
     password: DEMO_PASSWORD,
     organization: { name: org.name, industry: org.industry, size: org.size, country: "SA", city: org.city },
+    tokenType: "bearer",
   });
   const admin = createClient({ url, token });
   for (const member of org.members) {
@@ -73,6 +78,7 @@ async function seedOrg(org: DemoOrg): Promise<void> {
       password: DEMO_PASSWORD,
       firstName: member.firstName,
       lastName: member.lastName,
+      tokenType: "bearer",
     });
   }
   console.log(`  ${org.name}: admin ${org.admin.email}, ${org.members.length} members`);
@@ -294,7 +300,7 @@ async function seedForums(): Promise<void> {
   const anonymous = createClient({ url });
   const people = new Map<Person, Member>();
   for (const [person, email] of Object.entries(emails) as [Person, string][]) {
-    const { token, user } = await anonymous.auth.signIn.mutate({ email, password: DEMO_PASSWORD });
+    const { token, user } = await anonymous.auth.signIn.mutate({ email, password: DEMO_PASSWORD, tokenType: "bearer" });
     people.set(person, { client: createClient({ url, token }), userId: user.id });
   }
   try {

@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./deps";
 import { superTokensRoutes } from "./infra/auth/supertokens-hono";
 import { checkReadiness } from "./infra/health";
+import { clientIpResolver } from "./infra/http/client-ip";
 import type { AppEnv } from "./infra/http/env";
 import { httpError, limitBody } from "./infra/http/errors";
 import { fileRoutes } from "./modules/files/routes";
@@ -23,6 +24,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<AppEnv> {
   const { config, logger } = deps;
   const router = options.router ?? appRouter;
+  const clientIp = clientIpResolver(config.trustedProxies);
   const app = new Hono<AppEnv>();
 
   app.use(
@@ -76,6 +78,12 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     return c.json(readiness, readiness.status === "ok" ? 200 : 503);
   });
 
+  // tRPC answers are per caller (a batch mixes public and private procedures, and may carry a
+  // refreshed session cookie): no browser or shared cache keeps any of them, errors included.
+  app.use("/trpc/*", async (c, next) => {
+    await next();
+    c.res.headers.set("cache-control", "no-store");
+  });
   app.use("/trpc/*", limitBody(config.limits.maxBodyBytes, "Request body"));
   app.use(
     "/trpc/*",
@@ -88,7 +96,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
           deps,
           requestId: c.get("requestId"),
           headers: opts.req.headers,
-          ip: remoteAddress(c.env),
+          ip: clientIp(c.env.incoming),
           transport: "http",
           resHeaders: opts.resHeaders,
         });
@@ -105,7 +113,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     }),
   );
 
-  if (config.env === "development") {
+  if (config.devOutbox) {
     // The development inbox: without SMTP, mail stays in the outbox table; the seed script and
     // frontend developers read verification and invitation links here.
     app.get("/dev/outbox", async (c) => c.json(await deps.mail.outbox(c.req.query("to") ?? "", 20)));
@@ -121,10 +129,4 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     return httpError(c, 500, "INTERNAL", "Internal server error");
   });
   return app;
-}
-
-/** The socket address from @hono/node-server's bindings (env.incoming). */
-function remoteAddress(env: unknown): string | null {
-  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? null;
 }

@@ -13,7 +13,7 @@ import { migrateToLatest } from "./infra/postgres/migrate";
 import { createRateLimits } from "./infra/ratelimit";
 import { closeRedis, createRedis } from "./infra/redis/redis";
 import { createStorage } from "./infra/storage";
-import { accountLookup, externalAccounts, moduleJobs, mongoIndexes } from "./modules";
+import { accountLookup, externalAccounts, fileHolders, moduleJobs, mongoIndexes } from "./modules";
 
 /** The composition root: infrastructure plus what modules declare in `modules/index.ts`. */
 export interface CreateDepsOptions {
@@ -46,6 +46,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     identity,
     authenticator: new Authenticator(accountLookup(db), identity, events, config),
     rateLimits: createRateLimits(redis, config),
+    fileHolders,
   };
 }
 
@@ -55,7 +56,10 @@ export async function startWorkers(deps: AppDeps): Promise<void> {
     moduleJobs.map((job) => [job.name, (data: unknown) => job.run(deps, data).then(() => undefined)]),
   );
   deps.jobs.startWorker({ ...deps.mail.jobHandlers, ...handlers });
-  await Promise.all(moduleJobs.map((job) => job.everyMs && deps.jobs.schedule(job.name, job.everyMs)));
+  await Promise.all([
+    ...moduleJobs.map((job) => job.everyMs && deps.jobs.schedule(job.name, job.everyMs)),
+    ...Object.entries(deps.mail.schedules).map(([name, everyMs]) => deps.jobs.schedule(name, everyMs)),
+  ]);
 }
 
 /** SuperTokens when a core is configured, the built-in provider otherwise. */

@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
+import { parseTrustedProxies, type TrustedProxies } from "./infra/http/client-ip";
 
 const HOUR = 60 * 60 * 1000;
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -20,6 +22,20 @@ const EnvSchema = z
     PUBLIC_URL: z.url().default("http://localhost:3000"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     CORS_ORIGINS: csv.default(["http://localhost:5173"]),
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        try {
+          return parseTrustedProxies(v);
+        } catch (err) {
+          ctx.addIssue({
+            code: "custom",
+            message: `not a hop count or a list of addresses: ${(err as Error).message}`,
+          });
+          return z.NEVER;
+        }
+      }),
 
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -40,10 +56,14 @@ const EnvSchema = z
     MAIL_FROM: z.string().default("P2P Sandbox <no-reply@p2p.local>"),
 
     JOBS_WORKER: bool.default(true),
+    // The development inbox (GET /dev/outbox): only where asked for, never in production.
+    DEV_OUTBOX: bool.default(false),
 
     MAX_BODY_BYTES: bytes.default(1024 * 1024),
     MAX_UPLOAD_BYTES: bytes.default(10 * 1024 * 1024),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
+    WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
+    WS_CALLS_PER_SECOND: z.coerce.number().int().min(1).default(50),
 
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
     SESSION_REMEMBER_DAYS: z.coerce.number().positive().default(30),
@@ -53,10 +73,27 @@ const EnvSchema = z
     PASSWORD_HASH_PASSES: z.coerce.number().int().min(1).default(2),
     SIGNIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
     SIGNIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT_IP: z.coerce.number().int().positive().default(5),
+    SIGNIN_LIMIT_WINDOW_MINUTES: z.coerce.number().positive().default(15),
+    SIGNIN_KNOWN_DEVICE_DAYS: z.coerce.number().positive().default(30),
+    TOTP_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
+    TOTP_ENCRYPTION_KEY: z
+      .string()
+      .refine(
+        (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === 32,
+        "must be 32 bytes in base64 (openssl rand -base64 32)",
+      )
+      .optional(),
     SUPERTOKENS_CONNECTION_URI: z.url().optional(),
     SUPERTOKENS_API_KEY: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.DEV_OUTBOX && env.NODE_ENV === "production") {
+      ctx.addIssue({ code: "custom", path: ["DEV_OUTBOX"], message: "must not be true when NODE_ENV=production" });
+    }
+    if (env.NODE_ENV === "production" && !env.TOTP_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: "custom", path: ["TOTP_ENCRYPTION_KEY"], message: "required when NODE_ENV=production" });
+    }
     if (env.STORAGE_DRIVER !== "s3") return;
     for (const key of ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
       if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when STORAGE_DRIVER=s3" });
@@ -73,6 +110,8 @@ export interface Config {
   publicUrl: string;
   logLevel: Env["LOG_LEVEL"];
   corsOrigins: string[];
+  /** Proxies whose X-Forwarded-For is believed (see infra/http/client-ip.ts). */
+  trustedProxies: TrustedProxies;
   postgres: { url: string; poolSize: number };
   mongo: { url: string; dbName: string };
   redis: { url: string; prefix: string };
@@ -88,14 +127,28 @@ export interface Config {
       };
   mail: { smtpUrl?: string; from: string };
   jobs: { runWorker: boolean };
-  limits: { maxBodyBytes: number; maxUploadBytes: number; maxBatchSize: number };
+  /** Serve GET /dev/outbox (mail the server would have sent), for development and tests. */
+  devOutbox: boolean;
+  limits: {
+    maxBodyBytes: number;
+    maxUploadBytes: number;
+    maxBatchSize: number;
+    /** Per WebSocket connection: open subscriptions, and calls (queries, mutations, subscription starts) per second. */
+    ws: { maxSubscriptions: number; callsPerSecond: number };
+  };
   auth: {
     sessionTtlMs: number;
     rememberTtlMs: number;
     rotateAfterMs: number;
     secureCookies: boolean;
     passwordHash: { memoryKib: number; passes: number };
-    signInFailures: { perAccount: number; perIp: number };
+    /** Sign-in limits (docs/security.md, "Sign-in limits"); `perAccount` applies to devices not known to the account. */
+    signInFailures: { perAccount: number; perIp: number; perAccountIp: number; windowSec: number };
+    /** How long an IP that signed in to an account stays known to it. */
+    knownDeviceTtlSec: number;
+    totpFailuresPerUser: number;
+    /** AES-256-GCM key for users.totp_secret. */
+    totpEncryptionKey: Buffer;
     supertokens?: { connectionUri: string; apiKey?: string };
   };
 }
@@ -131,6 +184,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
+    trustedProxies: e.TRUST_PROXY,
     postgres: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     mongo: { url: e.MONGO_URL, dbName: e.MONGO_DB ?? (new URL(e.MONGO_URL).pathname.slice(1) || "p2p") },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
@@ -147,14 +201,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : { driver: "local", dir: e.STORAGE_DIR },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     jobs: { runWorker: e.JOBS_WORKER },
-    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, maxBatchSize: e.MAX_BATCH_SIZE },
+    devOutbox: e.DEV_OUTBOX,
+    limits: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxBatchSize: e.MAX_BATCH_SIZE,
+      ws: { maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, callsPerSecond: e.WS_CALLS_PER_SECOND },
+    },
     auth: {
       sessionTtlMs: e.SESSION_TTL_HOURS * HOUR,
       rememberTtlMs: e.SESSION_REMEMBER_DAYS * 24 * HOUR,
       rotateAfterMs: e.SESSION_ROTATE_HOURS * HOUR,
       secureCookies: e.NODE_ENV === "production",
       passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, passes: e.PASSWORD_HASH_PASSES },
-      signInFailures: { perAccount: e.SIGNIN_MAX_FAILURES_PER_ACCOUNT, perIp: e.SIGNIN_MAX_FAILURES_PER_IP },
+      signInFailures: {
+        perAccount: e.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
+        perIp: e.SIGNIN_MAX_FAILURES_PER_IP,
+        perAccountIp: e.SIGNIN_MAX_FAILURES_PER_ACCOUNT_IP,
+        windowSec: Math.round(e.SIGNIN_LIMIT_WINDOW_MINUTES * 60),
+      },
+      knownDeviceTtlSec: Math.round(e.SIGNIN_KNOWN_DEVICE_DAYS * 24 * 60 * 60),
+      totpFailuresPerUser: e.TOTP_MAX_FAILURES_PER_USER,
+      // Outside production a fixed development key is fine (the superRefine above requires one in production).
+      totpEncryptionKey: e.TOTP_ENCRYPTION_KEY
+        ? Buffer.from(e.TOTP_ENCRYPTION_KEY, "base64")
+        : createHash("sha256").update("p2p-sandbox development TOTP key").digest(),
       supertokens: e.SUPERTOKENS_CONNECTION_URI
         ? { connectionUri: e.SUPERTOKENS_CONNECTION_URI, apiKey: e.SUPERTOKENS_API_KEY }
         : undefined,

@@ -1,5 +1,5 @@
 import type { Config } from "./config";
-import type { Authenticator } from "./infra/auth/authenticator";
+import type { Authenticator, Principal } from "./infra/auth/authenticator";
 import type { IdentityProvider } from "./infra/auth/provider";
 import type { EventBus } from "./infra/events/bus";
 import type { Jobs } from "./infra/jobs/jobs";
@@ -28,6 +28,27 @@ export interface AppDeps {
   identity: IdentityProvider;
   authenticator: Authenticator;
   rateLimits: RateLimits;
+  /** Content that holds uploaded files; the files module asks them who may download a file. */
+  fileHolders: readonly FileHolder[];
+}
+
+/** An uploaded file as a holder sees it: enough to find the content holding it by primary key. */
+export interface HeldFile {
+  id: string;
+  ownerId: string;
+  organizationId: string;
+}
+
+/**
+ * Content that holds uploaded files: a forum post's attachments, an organization's logo, a user's
+ * avatar (later: direct messages, use cases). `visible` answers which of `files` the caller may
+ * download because they may see content holding them. Each module declares its holder in
+ * `modules/index.ts`; `modules/files/access.ts` asks them all (the uploader always sees their own).
+ */
+export interface FileHolder {
+  /** What holds the files, for logs and docs: "forums.post", "organizations.logo"… */
+  kind: string;
+  visible(deps: AppDeps, caller: Principal, files: readonly HeldFile[]): Promise<Set<string>>;
 }
 
 export type { Db, Logger, Mongo, RedisClients, Storage };

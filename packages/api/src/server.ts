@@ -7,6 +7,8 @@ import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
 import { createApp } from "./app";
 import type { AppDeps } from "./deps";
+import { clientIpResolver } from "./infra/http/client-ip";
+import { ConnectionLimits } from "./trpc/connection";
 import { createContext } from "./trpc/context";
 import { appRouter } from "./trpc/router";
 
@@ -54,17 +56,21 @@ export async function startServer(
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
+  const connections = new ConnectionLimits(deps.config.limits.ws);
+  const clientIp = clientIpResolver(deps.config.trustedProxies);
   const wsHandler = applyWSSHandler({
     wss,
     router,
+    maxBatchSize: deps.config.limits.maxBatchSize,
     createContext: ({ req, info }) =>
       createContext({
         deps,
         requestId: randomUUID(),
         headers: headersOf(req),
-        ip: req.socket.remoteAddress ?? null,
+        ip: clientIp(req),
         transport: "ws",
         connectionParams: info.connectionParams,
+        connection: connections.open(),
       }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     onError: ({ error, path }) => {

@@ -17,7 +17,9 @@ import { waitFor } from "./helpers";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ env: { SIGNIN_MAX_FAILURES_PER_ACCOUNT: "3" } });
+  server = await startTestServer({
+    env: { SIGNIN_MAX_FAILURES_PER_ACCOUNT: "3", SIGNIN_MAX_FAILURES_PER_ACCOUNT_IP: "3" },
+  });
 });
 afterAll(async () => server?.close());
 
@@ -40,14 +42,16 @@ const count = (table: "users" | "organizations") => countRows(server, table);
 describe("auth.signUp", () => {
   it("creates the organization and its first admin, emails a verification link, and starts a session", async () => {
     const email = uniqueEmail("founder");
-    const result = await server.client().auth.signUp.mutate(signUpInput(email.toUpperCase()));
+    const result = await server
+      .client()
+      .auth.signUp.mutate({ ...signUpInput(email.toUpperCase()), tokenType: "bearer" });
     expect(result.user).toMatchObject({ email, firstName: "Sara", role: "admin", emailVerified: false });
     expect(result.organization).toMatchObject({ name: "Gulf Plastics", city: "Dammam", country: "SA" });
     expect(result.permissions).toContain("users.manage");
     expect(result.token).toMatch(/\./);
     const mail = await lastMail(server, email);
     expect(mail.subject).toBe("Confirm your email address");
-    const me = await server.client({ token: result.token }).auth.me.query();
+    const me = await server.client({ token: result.token as string }).auth.me.query();
     expect(me.user.id).toBe(result.user.id);
   });
 

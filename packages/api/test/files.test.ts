@@ -1,5 +1,5 @@
 import { crc32, deflateSync } from "node:zlib";
-import { signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { signInWithCookie, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invalidateUsers } from "../src/infra/auth/authenticator";
 
@@ -125,11 +125,16 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     expect(csvRes.headers.get("content-disposition")).toMatch(/^attachment; filename="data.csv"/);
   });
 
-  it("lets any signed-in user read a file, and anonymous callers none", async () => {
+  it("lets the uploader read an unattached file, anyone else gets 404, anonymous callers 401", async () => {
     const meta = await uploaded(admin, png);
-    const stranger = await signUpAdmin(server);
-    expect((await download(stranger, meta.id)).status).toBe(200);
-    expect(await stranger.client.files.get.query({ id: meta.id })).toMatchObject({ id: meta.id, size: png.length });
+    expect(await admin.client.files.get.query({ id: meta.id })).toMatchObject({ id: meta.id, size: png.length });
+    // Who else may read a file follows the content holding it: test/security/content.test.ts.
+    for (const other of [await signUpAdmin(server), await memberOf(admin)]) {
+      const res = await download(other, meta.id);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+      expect(await appCodeOf(other.client.files.get.query({ id: meta.id }))).toBe("NOT_FOUND");
+    }
 
     const anonymous = await download(null, meta.id);
     expect(anonymous.status).toBe(401);
@@ -188,6 +193,20 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     }
   });
 
+  it("strips bidi controls from file names, so a name cannot disguise its extension", async () => {
+    // U+202E (right-to-left override) shows "invoice\u202Egnp.exe" as "invoiceexe.png".
+    const spoof = await uploaded(admin, png, { name: "invoice\u202Egnp.exe" });
+    expect(spoof.name).toBe("invoicegnp.exe");
+    const all = "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069";
+    const mixed = await uploaded(admin, png, { name: `${all}تقرير${all}.png` });
+    expect(mixed.name).toBe("تقرير.png");
+    expect((await download(admin, mixed.id)).headers.get("content-disposition")).toBe(
+      `inline; filename="_____.png"; filename*=UTF-8''${encodeURIComponent("تقرير")}.png`,
+    );
+    // Nothing but controls is no name at all.
+    expect((await upload(admin, png, { name: "\u202E\u2066" })).status).toBe(400);
+  });
+
   it("makes retries with the same Idempotency-Key return the first file, stored once", async () => {
     const user = await signUpAdmin(server);
     const key = crypto.randomUUID();
@@ -213,11 +232,9 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
   });
 
   it("requires the anti-CSRF header from cookie sessions", async () => {
-    const cookie = `p2p_session=${admin.token}`;
+    const { cookie, body } = await signInWithCookie(server, admin.email, admin.password);
     expect((await upload(null, png, { headers: { cookie } })).status).toBe(403);
-    expect((await upload(null, png, { headers: { cookie, "x-csrf-token": admin.session.csrfToken } })).status).toBe(
-      201,
-    );
+    expect((await upload(null, png, { headers: { cookie, "x-csrf-token": String(body.csrfToken) } })).status).toBe(201);
   });
 
   it("lets only the owner delete a file, and removes its bytes", async () => {

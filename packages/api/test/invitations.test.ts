@@ -43,6 +43,7 @@ const accept = (token: string, overrides: Partial<{ password: string; firstName:
     password: TEST_PASSWORD,
     firstName: "Yousef",
     lastName: "Harbi",
+    tokenType: "bearer",
     ...overrides,
   });
 

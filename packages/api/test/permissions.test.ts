@@ -46,6 +46,8 @@ beforeAll(async () => {
       categoryId: category?.id as string,
       body: "<p>For our plant only</p>",
       visibility: "organization",
+      // The file follows the topic holding it (an unattached file is its uploader's alone).
+      attachmentIds: [ids.file],
     })
   ).id;
 });
@@ -99,7 +101,11 @@ const matrix: [string, (c: P2PClient) => Promise<unknown>, Callers][] = [
     ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "ok"],
   ],
   ["audit.list", (c) => c.audit.list.query({}), ["UNAUTHORIZED", "FORBIDDEN", "ok", "ok"]],
-  ["files.get", (c) => c.files.get.query({ id: ids.file }), ["UNAUTHORIZED", "ok", "ok", "ok"]],
+  [
+    "files.get (attached to an organization-visible topic)",
+    (c) => c.files.get.query({ id: ids.file }),
+    ["UNAUTHORIZED", "ok", "NOT_FOUND", "ok"],
+  ],
   ["forums.listCategories", (c) => c.forums.listCategories.query(), ["UNAUTHORIZED", "ok", "ok", "ok"]],
   [
     "forums.getTopic (organization-visible)",

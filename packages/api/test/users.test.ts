@@ -18,7 +18,9 @@ let member: TestUser;
 let otherAdmin: TestUser;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { SIGNIN_MAX_FAILURES_PER_ACCOUNT: "3" } });
+  server = await startTestServer({
+    env: { SIGNIN_MAX_FAILURES_PER_ACCOUNT: "3", SIGNIN_MAX_FAILURES_PER_ACCOUNT_IP: "3" },
+  });
   admin = await signUpAdmin(server, { firstName: "Ada", lastName: "Zahrani" });
   member = await addMember(server, admin);
   otherAdmin = await signUpAdmin(server);

@@ -26,7 +26,12 @@ export interface ClientOptions {
   /** Extra headers on every HTTP request (e.g. x-csrf-token). */
   headers?: Getter<Record<string, string>>;
   /** Subscriptions over WebSocket. In Node < 22 pass the `ws` package's WebSocket class. */
-  ws?: { WebSocket?: typeof globalThis.WebSocket; retryDelayMs?: (attempt: number) => number };
+  ws?: {
+    WebSocket?: typeof globalThis.WebSocket;
+    retryDelayMs?: (attempt: number) => number;
+    /** Send queries and mutations over the WebSocket too (one connection for everything). */
+    allCalls?: boolean;
+  };
   /** Must match the server's MAX_BATCH_SIZE or be lower. */
   maxBatchItems?: number;
   fetch?: typeof globalThis.fetch;
@@ -77,7 +82,7 @@ export function createClient(options: ClientOptions): P2PClient {
     });
     closeSocket = () => void wsClient.close();
     link = splitLink({
-      condition: (op) => op.type === "subscription",
+      condition: (op) => op.type === "subscription" || options.ws?.allCalls === true,
       true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
       false: http,
     });

@@ -10,12 +10,19 @@ export const RecoveryCode = z
   .regex(/^[a-z0-9]{5}-[a-z0-9]{5}$/i, "Not a recovery code");
 export const OpaqueToken = z.string().min(16).max(256);
 
+/**
+ * How a new session reaches the client. "cookie" (the default, browsers): an HttpOnly session
+ * cookie, and the anti-CSRF token in the body. "bearer" (scripts): the token in the body, no cookie.
+ */
+export const TokenType = z.enum(["cookie", "bearer"]);
+
 export const SignUpInput = z.object({
   email: Email,
   password: Password,
   firstName: PersonName,
   lastName: PersonName,
   organization: OrganizationInput,
+  tokenType: TokenType.optional(),
 });
 
 export const SignInInput = z.object({
@@ -24,6 +31,7 @@ export const SignInInput = z.object({
   rememberMe: z.boolean().optional(),
   totpCode: TotpCode.optional(),
   recoveryCode: RecoveryCode.optional(),
+  tokenType: TokenType.optional(),
 });
 
 /** Platform permissions a client can use to show or hide features; the server checks again. */
@@ -56,8 +64,12 @@ export const Session = z.object({
 });
 export type Session = z.infer<typeof Session>;
 
-/** Sign-in answer: the bearer token is for non-browser clients; browsers use the cookie set alongside. */
-export const SignInResult = Session.extend({ token: z.string(), csrfToken: z.string() });
+/**
+ * Sign-in answer. `token` only when the input asked for `tokenType: "bearer"` (then no cookie is
+ * set); otherwise the session is in the HttpOnly cookie and `csrfToken` is what mutations send in
+ * the x-csrf-token header.
+ */
+export const SignInResult = Session.extend({ token: z.string().optional(), csrfToken: z.string().optional() });
 
 export const SessionInfo = z.object({
   id: Id,

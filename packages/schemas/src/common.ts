@@ -16,6 +16,7 @@ export const appErrorCodes = [
   "RATE_LIMITED",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
+  "METHOD_NOT_ALLOWED",
   "INTERNAL",
 ] as const;
 export const AppErrorCode = z.enum(appErrorCodes);
@@ -44,8 +45,17 @@ export const limits = {
   cursor: 512,
 } as const;
 
-/** Trimmed single-line text with a maximum length. */
-export const text = (max: number = limits.shortText) => z.string().trim().max(max);
+// Control characters (NUL above all) are refused: the stores reject some, and none belongs in text.
+const SINGLE_LINE = /^[^\p{Cc}]*$/u;
+const MULTI_LINE = /^[^\p{Cc}]*(?:[\t\n\r]+[^\p{Cc}]*)*$/u;
+
+/** Trimmed single-line text with a maximum length, without control characters. */
+export const text = (max: number = limits.shortText) =>
+  z.string().trim().max(max).regex(SINGLE_LINE, "Must not contain control characters");
+
+/** Trimmed text that may span lines (tab, newline, carriage return), without other control characters. */
+export const multilineText = (max: number = limits.mediumText) =>
+  z.string().trim().max(max).regex(MULTI_LINE, "Must not contain control characters other than tabs and newlines");
 export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
 
 export const PageInput = z.object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id } from "./common.js";
+import { Id, text } from "./common.js";
 
 /** Upload limits. The server's MAX_UPLOAD_BYTES may lower `uploadBytes`; the others are fixed rules. */
 export const fileLimits = {
@@ -32,8 +32,16 @@ export const isImageContentType = isOneOf(imageContentTypes);
 export const isOfficeContentType = isOneOf(officeContentTypes);
 export const isTextContentType = isOneOf(textContentTypes);
 
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): they
+ * reorder how a name is shown, so "invoice\u202Efdp.exe" reads as "invoiceexe.pdf".
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/** Bidi controls are stripped first (the name stays usable; a name of nothing else is empty and refused). */
 export const FileName = z
   .string()
+  .overwrite((name) => name.replace(BIDI_CONTROLS, ""))
   .trim()
   .min(1)
   .max(fileLimits.name)
@@ -41,7 +49,7 @@ export const FileName = z
   .regex(/^[^/\\\p{Cc}]+$/u, "File name must not contain slashes or control characters");
 
 /** The `Idempotency-Key` header of an upload: a retry with the same key returns the first file. */
-export const IdempotencyKey = z.string().trim().min(1).max(fileLimits.idempotencyKey);
+export const IdempotencyKey = text(fileLimits.idempotencyKey).min(1);
 
 /** `createdAt` is a Date through tRPC and an ISO string in the JSON of `POST /files`. */
 export const FileMeta = z.object({

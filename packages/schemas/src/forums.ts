@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventId, Id, limits, PageInput, page, requiredText } from "./common.js";
+import { EventId, Id, limits, multilineText, PageInput, page, requiredText } from "./common.js";
 
 export const TopicVisibility = z.enum(["platform", "organization"]);
 export type TopicVisibility = z.infer<typeof TopicVisibility>;
@@ -10,7 +10,7 @@ export const Tag = z
   .toLowerCase()
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}-]{0,29}$/u, "Tags are 1–30 letters, digits or dashes");
 /** Rich text as HTML; the server sanitizes it. */
-export const RichText = z.string().trim().min(1, "Required").max(limits.longText);
+export const RichText = multilineText(limits.longText).min(1, "Required");
 const Attachments = z.array(Id).max(10, "At most 10 attachments").default([]);
 
 export const ForumCategory = z.object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OpaqueToken } from "./auth.js";
+import { OpaqueToken, TokenType } from "./auth.js";
 import { Id } from "./common.js";
 import { Email, Password, PersonName, Role } from "./users.js";
 
@@ -27,4 +27,5 @@ export const AcceptInvitationInput = z.object({
   password: Password,
   firstName: PersonName,
   lastName: PersonName,
+  tokenType: TokenType.optional(),
 });

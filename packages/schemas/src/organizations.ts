@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, limits, PageInput, page, requiredText, text } from "./common.js";
+import { Id, limits, multilineText, PageInput, page, requiredText, text } from "./common.js";
 
 export const Industry = z.enum([
   "manufacturing",
@@ -47,7 +47,7 @@ export const Organization = OrganizationPublic.extend({ createdAt: z.date(), upd
 export type Organization = z.infer<typeof Organization>;
 
 export const UpdateOrganizationInput = OrganizationInput.partial().extend({
-  description: text(limits.mediumText).nullish(),
+  description: multilineText(limits.mediumText).nullish(),
   website: z
     .url({ protocol: /^https?$/ })
     .max(300)

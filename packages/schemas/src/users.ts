@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, limits, PageInput, page, requiredText, text } from "./common.js";
+import { Id, limits, multilineText, PageInput, page, requiredText, text } from "./common.js";
 
 export const Role = z.enum(["admin", "member"]);
 export type Role = z.infer<typeof Role>;
@@ -75,7 +75,7 @@ export const UpdateMeInput = z.object({
   lastName: PersonName.optional(),
   title: text(120).nullish(),
   phone: Phone.nullish(),
-  bio: text(limits.mediumText).nullish(),
+  bio: multilineText(limits.mediumText).nullish(),
   avatarFileId: Id.nullish(),
   locale: Locale.optional(),
   timezone: Timezone.optional(),

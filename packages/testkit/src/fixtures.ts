@@ -16,9 +16,11 @@ export interface TestUser {
 }
 
 function asTestUser(server: TestServer, session: SignedIn, email: string, password: string): TestUser {
+  const { token } = session;
+  if (!token) throw new Error("no bearer token: the fixtures ask for tokenType: bearer");
   return {
-    client: server.client({ token: session.token }),
-    token: session.token,
+    client: server.client({ token }),
+    token,
     email,
     password,
     session,
@@ -51,14 +53,32 @@ export async function signUpAdmin(
       city: "Riyadh",
       ...overrides.organization,
     },
+    tokenType: "bearer",
   });
   return asTestUser(server, session, email, password);
 }
 
 /** Signs an existing account in and returns a client holding its bearer token. */
 export async function signIn(server: TestServer, email: string, password = TEST_PASSWORD): Promise<TestUser> {
-  const session = await server.client().auth.signIn.mutate({ email, password });
+  const session = await server.client().auth.signIn.mutate({ email, password, tokenType: "bearer" });
   return asTestUser(server, session, email, password);
+}
+
+/**
+ * Signs in as a browser does (plain HTTP, no token type): the session cookie (`cookie`, ready for
+ * a Cookie header), the anti-CSRF cookie, and the JSON body the server answered with.
+ */
+export async function signInWithCookie(server: TestServer, email: string, password = TEST_PASSWORD) {
+  const res = await fetch(`${server.url}/trpc/auth.signIn`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ json: { email, password } }),
+  });
+  if (res.status !== 200) throw new Error(`auth.signIn answered ${res.status}: ${await res.text()}`);
+  const setCookies = res.headers.getSetCookie();
+  const valueOf = (name: string) => setCookies.find((c) => c.startsWith(`${name}=`))?.split(";")[0] ?? "";
+  const body = (await res.json()) as { result: { data: { json: Record<string, unknown> } } };
+  return { cookie: valueOf("p2p_session"), csrfCookie: valueOf("p2p_csrf"), setCookies, body: body.result.data.json };
 }
 
 /** The newest outbox mail to an address, and the token from the first link in it. */
@@ -84,6 +104,7 @@ export async function addMember(
     password: TEST_PASSWORD,
     firstName: "Max",
     lastName: role === "admin" ? "Admin" : "Member",
+    tokenType: "bearer",
   });
   return signIn(server, email);
 }

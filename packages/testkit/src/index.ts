@@ -5,6 +5,7 @@ export {
   lastMail,
   makeModerator,
   signIn,
+  signInWithCookie,
   signUpAdmin,
   signUpCast,
   TEST_PASSWORD,

@@ -18,8 +18,11 @@ export interface TestServer {
   deps: AppDeps;
   stores: TestStores;
   running: RunningServer;
-  /** A typed client for this server (HTTP + WebSocket); closed with the server. */
-  client(options?: Omit<ClientOptions, "url" | "ws">): P2PClient;
+  /**
+   * A typed client for this server (HTTP + WebSocket); closed with the server. With
+   * `allCallsOverWebSocket`, queries and mutations use the one WebSocket too.
+   */
+  client(options?: Omit<ClientOptions, "url" | "ws"> & { allCallsOverWebSocket?: boolean }): P2PClient;
   close(): Promise<void>;
 }
 
@@ -46,10 +49,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     deps,
     stores,
     running,
-    client(clientOptions = {}) {
+    client({ allCallsOverWebSocket, ...clientOptions } = {}) {
       const client = createClient({
         url: running.url,
-        ws: { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, retryDelayMs: () => 100 },
+        ws: {
+          WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+          retryDelayMs: () => 100,
+          allCalls: allCallsOverWebSocket,
+        },
         ...clientOptions,
       });
       clients.push(client);

@@ -67,6 +67,7 @@ export async function createTestStores(
   }
   const env = {
     NODE_ENV: "test",
+    DEV_OUTBOX: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DATABASE_URL: adminUrl(services.databaseUrl, name),
     DATABASE_POOL_SIZE: "5",

@@ -44,5 +44,6 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   RATE_LIMITED: 429,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
 };

@@ -1,19 +1,22 @@
 /**
- * What each domain module declares for the server to pick up: Mongo indexes, background jobs, and
- * the account lookups the authenticator and the SuperTokens provider use. The composition root
+ * What each domain module declares for the server to pick up: Mongo indexes, background jobs, the
+ * content that holds uploaded files (who may download them), and the account lookups the authenticator and the SuperTokens provider use. The composition root
  * (`compose.ts`) imports this file and nothing else under modules/ (apart from the routers, through
  * `trpc/router.ts`).
  */
+import type { FileHolder } from "../deps";
 import type { AccountLookup } from "../infra/auth/authenticator";
 import type { ExternalAccounts } from "../infra/auth/supertokens";
 import type { MongoIndexes } from "../infra/mongo/mongo";
 import type { Db } from "../infra/postgres/db";
 import { activityIndexes } from "./activity/repo";
 import { findActiveKey, markUsed } from "./apiKeys/repo";
+import { visibleAttachments } from "./forums/access";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
 import type { ModuleJob } from "./jobs";
-import { emailVerifiedByExternalId, externalIdOf, findUserAuth, markActive } from "./users/repo";
+import { logosAmong } from "./organizations/repo";
+import { avatarsAmong, emailVerifiedByExternalId, externalIdOf, findUserAuth, markActive } from "./users/repo";
 
 /** Mongo indexes of every module; created at start (idempotent). */
 export const mongoIndexes: MongoIndexes = {
@@ -23,6 +26,19 @@ export const mongoIndexes: MongoIndexes = {
 
 /** Jobs of every module; the server's worker runs them (see `startWorkers`). */
 export const moduleJobs: ModuleJob[] = [...forumJobs];
+
+/**
+ * Content that holds uploaded files. A download follows the visibility of what holds the file
+ * (modules/files/access.ts): the uploader always, otherwise any holder below that lets the caller
+ * see it; an unattached file is its uploader's alone. Cheap primary-key checks come first.
+ */
+export const fileHolders: FileHolder[] = [
+  // Logos and avatars show on profiles and in the directory: every signed-in user sees them.
+  { kind: "organizations.logo", visible: (deps, _caller, files) => logosAmong(deps.db, files) },
+  { kind: "users.avatar", visible: (deps, _caller, files) => avatarsAmong(deps.db, files) },
+  // An attachment follows its post's topic: platform-wide or only its organization.
+  { kind: "forums.post", visible: visibleAttachments },
+];
 
 /** Users and API keys as the authenticator sees them; their tables stay with their modules. */
 export const accountLookup = (db: Db): AccountLookup => ({

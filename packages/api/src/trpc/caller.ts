@@ -22,6 +22,7 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
   ctx: Context,
   start: (principal: Principal | null, lost: AbortSignal) => Promise<R>,
 ): Promise<R> {
+  const counted = ctx.connection ? ctx.connection.limits.startSubscription(ctx.connection) : () => {};
   const lost = new AbortController();
   let principal: Principal | null = null;
   let started = false;
@@ -36,6 +37,10 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
         if (started) void recheck();
       })
     : () => {};
+  const end = () => {
+    unwatch();
+    counted();
+  };
   try {
     // A change that lands while the state is read may have been read stale: read again.
     let seen: number;
@@ -46,12 +51,12 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
     started = true;
     const result = await start(principal, lost.signal);
     if (result.ok && isAsyncIterable(result.data)) {
-      return { ...result, data: untilAborted(result.data, lost.signal, unwatch) };
+      return { ...result, data: untilAborted(result.data, lost.signal, end) };
     }
-    unwatch();
+    end();
     return result;
   } catch (err) {
-    unwatch();
+    end();
     throw err;
   }
 }

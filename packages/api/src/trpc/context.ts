@@ -2,6 +2,7 @@ import type { AppDeps } from "../deps";
 import type { Principal } from "../infra/auth/authenticator";
 import type { Logger } from "../infra/logger";
 import type { RequestMeta } from "../lib/request-meta";
+import type { Connection } from "./connection";
 
 /** What the transport knows about a caller; HTTP and WebSocket both reduce to this. */
 export interface ContextInput {
@@ -14,6 +15,8 @@ export interface ContextInput {
   connectionParams?: Record<string, string | undefined> | null;
   /** Response headers (HTTP only): where procedures set cookies. */
   resHeaders?: Headers;
+  /** The WebSocket connection's budget (WebSocket only). */
+  connection?: Connection;
 }
 
 // A type alias (not an interface) so it satisfies the adapters' Record<string, unknown> bound.
@@ -27,6 +30,8 @@ export type Context = {
   logger: Logger;
   /** null for anonymous callers. */
   principal: Principal | null;
+  /** The WebSocket connection's budget; null over HTTP. */
+  connection: Connection | null;
   /**
    * The caller as they are now. An HTTP request is authenticated as it arrives; a WebSocket
    * connection once, so every call over it asks again (from the cross-node-invalidated caches).
@@ -57,6 +62,7 @@ export async function createContext(input: ContextInput): Promise<Context> {
     resHeaders: input.resHeaders ?? null,
     logger: input.deps.logger.child({ requestId: input.requestId, userId: principal?.userId }),
     principal,
+    connection: input.connection ?? null,
     currentPrincipal:
       input.transport === "ws" && principal
         ? () => input.deps.authenticator.current(principal)

@@ -24,6 +24,9 @@ function fieldIssues(cause: unknown): FieldIssue[] | undefined {
   }));
 }
 
+/** An error thrown by JSON or superjson parsing rather than by our validation or rules. */
+const isParserFailure = (cause: unknown) => cause instanceof Error && !(cause instanceof DomainError);
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   // Stack traces never leave the server; they are logged with the request id instead.
@@ -32,12 +35,10 @@ const t = initTRPC.context<Context>().create({
     const issues = error.code === "BAD_REQUEST" ? fieldIssues(error.cause) : undefined;
     const appCode = appCodeFor(error);
     const internal = appCode === "INTERNAL";
-    // Parser messages describe our internals, not the caller's mistake.
-    let message = internal
-      ? "Internal server error"
-      : error.code === "PARSE_ERROR"
-        ? "Malformed request"
-        : shape.message;
+    // Parser failures (bad JSON, deep nesting, __proto__) describe our internals, not the caller's mistake.
+    const unreadable =
+      error.code === "PARSE_ERROR" || (error.code === "BAD_REQUEST" && !issues && isParserFailure(error.cause));
+    let message = internal ? "Internal server error" : unreadable ? "Malformed request" : shape.message;
     if (issues) {
       message = `Invalid input: ${issues
         .slice(0, 3)
@@ -86,6 +87,7 @@ const domainErrors = t.middleware(async ({ type, next }) => {
  * the client leaves or the caller's access changes.
  */
 const currentCaller = t.middleware(async ({ ctx, type, next, signal }) => {
+  if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
   if (type !== "subscription") return next({ ctx: { principal: await ctx.currentPrincipal(), signal } });
   return whileAccessHolds(ctx, (principal, lost) =>
     next({ ctx: { principal, signal: signal ? AbortSignal.any([signal, lost]) : lost } }),

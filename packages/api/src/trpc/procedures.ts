@@ -28,6 +28,15 @@ export const authedProcedure = baseProcedure.use(({ ctx, type, next }) => {
   return next({ ctx: { principal } });
 });
 
+/**
+ * A person signed in with a session, not an API key: credentials, second factor, sessions and
+ * profile identity. API keys are for data procedures only.
+ */
+export const sessionProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.via === "apiKey") throw appError("FORBIDDEN", "API keys cannot do this; sign in as a person");
+  return next();
+});
+
 /** A member acting within their organization; `ctx.orgId` is the organization every query scopes to. */
 export const orgProcedure = authedProcedure.use(({ ctx, next }) =>
   next({ ctx: { orgId: ctx.principal.organizationId, userId: ctx.principal.userId } }),

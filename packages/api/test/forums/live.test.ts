@@ -402,13 +402,16 @@ describe("forums.onTopic", () => {
       // While live it saw the two viewers and nothing else happened on the topic.
       expect(w.events.map((e) => e.data.type).filter((type) => type !== "presence")).toEqual([]);
       expect(viewerIds(w.of("presence").at(-1))).toEqual([admin.userId, member.userId].sort());
-      // The other viewer sees the revoked one leave, and the revoked token cannot subscribe again.
+      // The other viewer sees the revoked one leave, and the revoked token cannot subscribe again,
+      // on the tab's open connection or a new one.
       await waitFor(() => viewerIds(viewer.of("presence").at(-1)).length === 1);
       expect(viewerIds(viewer.of("presence").at(-1))).toEqual([admin.userId]);
-      const again = watch(server.client({ token: tab.token }), topic.id);
-      await waitFor(() => again.error);
-      expect((again.error as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
-      expect(again.events).toEqual([]);
+      for (const client of [tab.client, server.client({ token: tab.token })]) {
+        const again = watch(client, topic.id);
+        await waitFor(() => again.error);
+        expect((again.error as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
+        expect(again.events).toEqual([]);
+      }
       viewer.unsubscribe();
     });
 
@@ -425,10 +428,13 @@ describe("forums.onTopic", () => {
       expect(w.stopped).toBe(true);
       expect(w.error).toBeUndefined();
       expect(w.events.map((e) => e.data.type)).toEqual(["presence"]);
-      // The signed-out token cannot subscribe again.
-      const again = watch(server.client({ token: tab.token }), topic.id);
-      await waitFor(() => again.error);
-      expect((again.error as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
+      // The signed-out token cannot subscribe again, on the tab's open connection or a new one.
+      for (const client of [tab.client, server.client({ token: tab.token })]) {
+        const again = watch(client, topic.id);
+        await waitFor(() => again.error);
+        expect((again.error as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
+        expect(again.events).toEqual([]);
+      }
       // The other sessions of the same person are untouched.
       expect((await member2.client.forums.getTopic.query({ id: topic.id })).id).toBe(topic.id);
     });

@@ -341,6 +341,19 @@ describe("rich text", () => {
     ],
     ["data: images", '<p>pic</p><img src="data:image/png;base64,iVBORw0KGgo=">', "<p>pic</p>"],
     ["plain-http images", '<p>pic</p><img src="http://cdn.example.com/a.png">', "<p>pic</p>"],
+    ["relative image URLs", '<p>pic</p><img src="/auth/signout"><img src="files/x.png"><img src="../x">', "<p>pic</p>"],
+    ["protocol-relative image URLs", '<p>pic</p><img src="//evil.example/a.png">', "<p>pic</p>"],
+    ["image URLs with credentials", '<p>pic</p><img src="https://user:pw@cdn.example.com/a.png">', "<p>pic</p>"],
+    [
+      "unbounded image sizes",
+      '<img src="https://cdn.example.com/a.png" width="99999" height="100%"><img src="https://cdn.example.com/b.png" width="0" height="-5">',
+      '<img src="https://cdn.example.com/a.png" /><img src="https://cdn.example.com/b.png" />',
+    ],
+    [
+      "image URLs (normalized) and sizes within bounds (kept)",
+      '<img src=" HTTPS://CDN.example.com/a b.png" width="640" height="4096">',
+      '<img src="https://cdn.example.com/a%20b.png" width="640" height="4096" />',
+    ],
     [
       "data: links",
       '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',

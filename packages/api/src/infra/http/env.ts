@@ -1,2 +1,7 @@
+import type { HttpBindings } from "@hono/node-server";
+
 /** The Hono environment of every route: what the middleware records about a request for its log line. */
-export type AppEnv = { Variables: { requestId: string; userId?: string; orgId?: string } };
+export type AppEnv = {
+  Bindings: HttpBindings;
+  Variables: { requestId: string; userId?: string; orgId?: string };
+};

@@ -48,6 +48,22 @@ export class Jobs {
     });
   }
 
+  /**
+   * Enqueues `name` under `jobId` again. Nothing happens while a job with that id is waiting,
+   * delayed or running; a finished one (completed or failed) is replaced, because BullMQ ignores an
+   * id it still keeps. Returns whether a job was added.
+   */
+  async requeue(name: string, data: unknown, jobId: string): Promise<boolean> {
+    const existing = await this.queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== "completed" && state !== "failed") return false;
+      await existing.remove();
+    }
+    await this.enqueue(name, data, { jobId });
+    return true;
+  }
+
   /** Runs `name` every `everyMs` on whichever worker is free; idempotent across nodes and restarts. */
   async schedule(name: string, everyMs: number): Promise<void> {
     await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, data: {}, opts: { attempts: 1 } });

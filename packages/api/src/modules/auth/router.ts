@@ -17,7 +17,7 @@ import {
 } from "@p2p/schemas";
 import { requestMeta as meta } from "../../trpc/context";
 import { router } from "../../trpc/init";
-import { authedProcedure, publicProcedure } from "../../trpc/procedures";
+import { authedProcedure, publicProcedure, sessionProcedure } from "../../trpc/procedures";
 import { requestPasswordReset, resendVerification, resetPassword, verifyEmail } from "./recovery";
 import * as auth from "./service";
 import { disableTotp, enableTotp, setupTotp } from "./totp";
@@ -31,12 +31,12 @@ export const authRouter = router({
     .input(SignInInput)
     .output(SignInResult)
     .mutation(({ ctx, input }) => auth.signIn(ctx.deps, input, meta(ctx))),
-  signOut: authedProcedure.output(Ok).mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), false)),
-  signOutEverywhere: authedProcedure
+  signOut: sessionProcedure.output(Ok).mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), false)),
+  signOutEverywhere: sessionProcedure
     .output(Ok)
     .mutation(({ ctx }) => auth.signOut(ctx.deps, ctx.principal, meta(ctx), true)),
   /** Yields once, `{ reason: "revoked" }`, when the caller's session ends elsewhere. */
-  onSessionEnded: authedProcedure.subscription(async function* ({ ctx }) {
+  onSessionEnded: sessionProcedure.subscription(async function* ({ ctx }) {
     if (ctx.principal.sessionId && (await ctx.deps.authenticator.sessionEnded(ctx.principal.sessionId, ctx.signal))) {
       yield { reason: "revoked" } satisfies SessionEndedEvent;
     }
@@ -45,8 +45,8 @@ export const authRouter = router({
     .output(Session)
     .query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId, ctx.principal)),
   sessions: router({
-    list: authedProcedure.output(SessionList).query(({ ctx }) => auth.listSessions(ctx.deps, ctx.principal)),
-    revoke: authedProcedure
+    list: sessionProcedure.output(SessionList).query(({ ctx }) => auth.listSessions(ctx.deps, ctx.principal)),
+    revoke: sessionProcedure
       .input(UserIdInput)
       .output(Ok)
       .mutation(({ ctx, input }) => auth.revokeSession(ctx.deps, ctx.principal, input.id)),
@@ -63,14 +63,14 @@ export const authRouter = router({
     .input(VerifyEmailInput)
     .output(Ok)
     .mutation(({ ctx, input }) => verifyEmail(ctx.deps, input.token)),
-  resendVerification: authedProcedure.output(Ok).mutation(({ ctx }) => resendVerification(ctx.deps, ctx.principal)),
+  resendVerification: sessionProcedure.output(Ok).mutation(({ ctx }) => resendVerification(ctx.deps, ctx.principal)),
   totp: router({
-    setup: authedProcedure.output(TotpSetup).mutation(({ ctx }) => setupTotp(ctx.deps, ctx.principal)),
-    enable: authedProcedure
+    setup: sessionProcedure.output(TotpSetup).mutation(({ ctx }) => setupTotp(ctx.deps, ctx.principal)),
+    enable: sessionProcedure
       .input(TotpEnableInput)
       .output(RecoveryCodes)
       .mutation(({ ctx, input }) => enableTotp(ctx.deps, ctx.principal, input.code, ctx.ip)),
-    disable: authedProcedure
+    disable: sessionProcedure
       .input(TotpDisableInput)
       .output(Ok)
       .mutation(({ ctx, input }) => disableTotp(ctx.deps, ctx.principal, input, ctx.ip)),

@@ -1,4 +1,4 @@
-import { permissionsFor, type Session, type SignInInput, type SignUpInput } from "@p2p/schemas";
+import { permissionsFor, type Session, type SignInInput, type SignUpInput, type TokenType } from "@p2p/schemas";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
@@ -6,7 +6,6 @@ import { csrfTokenFor, type Principal } from "../../infra/auth/authenticator";
 import { passwordProblem } from "../../infra/auth/password";
 import type { Db } from "../../infra/postgres/db";
 import { isUniqueViolation } from "../../infra/postgres/errors";
-import { blockedFor, consume } from "../../infra/ratelimit";
 import { appError, fieldError } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
@@ -14,6 +13,7 @@ import { toOrganization } from "../organizations/dto";
 import { insertOrganization } from "../organizations/repo";
 import { toMe } from "../users/dto";
 import { findUserAndOrganization, findUserByEmail, insertUser } from "../users/repo";
+import { countPasswordAttempt, rateLimited } from "./attempts";
 import { issueAuthToken } from "./tokens";
 import { verifySecondFactor } from "./totp";
 
@@ -54,13 +54,26 @@ export async function loadSession(
   };
 }
 
-/** Starts a session and hands it to the client both ways: cookie (browsers) and token (scripts). */
-export async function startSession(deps: AppDeps, userId: string, remember: boolean, meta: RequestMeta) {
+/**
+ * Starts a session and hands it to the client one way only: an HttpOnly cookie (browsers; the body
+ * carries just the anti-CSRF token), or, when asked for, a bearer token in the body and no cookie.
+ * The caller's IP becomes a known device of the account (docs/security.md, "Sign-in limits").
+ */
+export async function startSession(
+  deps: AppDeps,
+  userId: string,
+  remember: boolean,
+  meta: RequestMeta,
+  tokenType: z.infer<typeof TokenType> = "cookie",
+) {
   const issued = await deps.identity.startSession(userId, { remember, userAgent: meta.userAgent, ip: meta.ip });
+  await deps.rateLimits.knownDevices.add(userId, meta.ip);
+  const session = await loadSession(deps.db, userId);
+  // Over a WebSocket no cookie can be set, so the token in the body is the only way to hand it over.
+  if (tokenType === "bearer" || !meta.resHeaders) return { ...session, token: issued.token };
   for (const cookie of deps.authenticator.sessionCookies(issued, remember))
     meta.resHeaders?.append("set-cookie", cookie);
-  const session = await loadSession(deps.db, userId);
-  return { ...session, token: issued.token, csrfToken: csrfTokenFor(issued.token) };
+  return { ...session, csrfToken: csrfTokenFor(issued.token) };
 }
 
 export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, meta: RequestMeta) {
@@ -91,22 +104,19 @@ export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, 
     if (isUniqueViolation(err)) throw appError("EMAIL_TAKEN", "An account with this email already exists");
     throw err;
   }
-  return startSession(deps, userId, false, meta);
+  return startSession(deps, userId, false, meta, input.tokenType);
 }
 
+/**
+ * The attempt is counted before the password is checked (attempts.ts), so no more passwords are
+ * ever checked than the limits allow, however many requests arrive at once.
+ */
 export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, meta: RequestMeta) {
-  const { signInFailuresPerAccount: perAccount, signInFailuresPerIp: perIp } = deps.rateLimits;
-  const ipKey = meta.ip ?? "unknown";
-  const wait = Math.max(await blockedFor(perAccount, input.email), await blockedFor(perIp, ipKey));
-  if (wait > 0) {
-    throw appError("RATE_LIMITED", `Too many failed sign-ins. Try again in ${wait} seconds.`, { retryAfter: wait });
-  }
-
   const user = await findUserByEmail(deps.db, input.email);
+  const attempt = await countPasswordAttempt(deps, { email: input.email, userId: user?.id ?? null, ip: meta.ip });
 
   const fail = async (reason: string) => {
-    const [account, ip] = await Promise.all([consume(perAccount, input.email), consume(perIp, ipKey)]);
-    const retryAfter = Math.max(account.retryAfter, ip.retryAfter);
+    const retryAfter = attempt.retryAfter;
     await recordAudit(deps.db, {
       organizationId: user?.organizationId ?? null,
       actorId: user?.id ?? null,
@@ -114,9 +124,7 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
       ip: meta.ip,
       metadata: { reason },
     });
-    if (retryAfter) {
-      throw appError("RATE_LIMITED", `Too many failed sign-ins. Try again in ${retryAfter} seconds.`, { retryAfter });
-    }
+    if (retryAfter) throw rateLimited("failed sign-ins", retryAfter);
     // The same answer whether or not the email is registered.
     throw appError("INVALID_CREDENTIALS", "Email or password is incorrect");
   };
@@ -126,16 +134,21 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
     input.password,
   );
   if (!user || !passwordOk) return fail("password");
-  if (user.status !== "active") throw appError("ACCOUNT_DEACTIVATED", "This account has been deactivated");
+  if (user.status !== "active") {
+    await attempt.refund();
+    throw appError("ACCOUNT_DEACTIVATED", "This account has been deactivated");
+  }
   if (user.totpEnabledAt) {
     if (!input.totpCode && !input.recoveryCode) {
+      // The right password is no failure; the attempt with the code counts again.
+      await attempt.refund();
       throw appError("TOTP_REQUIRED", "Enter the code from your authenticator app");
     }
-    if (!(await verifySecondFactor(deps.db, user, input))) return fail("second factor");
+    if (!(await verifySecondFactor(deps, user, input))) return fail("second factor");
   }
 
-  await perAccount.delete(input.email);
-  const result = await startSession(deps, user.id, input.rememberMe ?? false, meta);
+  await attempt.succeeded();
+  const result = await startSession(deps, user.id, input.rememberMe ?? false, meta, input.tokenType);
   await recordAudit(deps.db, {
     organizationId: user.organizationId,
     actorId: user.id,

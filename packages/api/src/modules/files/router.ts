@@ -14,7 +14,7 @@ export const filesRouter = router({
   get: authedProcedure
     .input(FileIdInput)
     .output(FileMeta)
-    .query(({ ctx, input }) => files.getFile(ctx.deps, input.id)),
+    .query(({ ctx, input }) => files.getFile(ctx.deps, ctx.principal, input.id)),
   delete: authedProcedure
     .input(FileIdInput)
     .output(Ok)

@@ -21,7 +21,7 @@ const UploadRequest = z.object({ name: FileName, idempotencyKey: IdempotencyKey.
  *
  * POST /files       body = the file; Content-Type = its type; name in ?name= or X-File-Name
  *                   (percent-encoded UTF-8); optional Idempotency-Key → 201 FileMeta (200 on a retry)
- * GET  /files/:id   the bytes, to any signed-in user
+ * GET  /files/:id   the bytes, to a signed-in user who may see the file (access.ts); 404 otherwise
  */
 export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
   const maxBytes = deps.config.limits.maxUploadBytes;
@@ -64,7 +64,7 @@ export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
 
   routes.get("/:id", requireUser(deps), async (c) => {
     const id = Id.safeParse(c.req.param("id"));
-    const opened = id.success ? await files.openFile(deps, id.data) : null;
+    const opened = id.success ? await files.openFile(deps, c.get("principal"), id.data) : null;
     if (!opened) return httpError(c, 404, "NOT_FOUND", "File not found");
     const { file, body } = opened;
     return c.body(Readable.toWeb(body) as ReadableStream, 200, {

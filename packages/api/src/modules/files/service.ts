@@ -18,6 +18,7 @@ import { appError, fieldError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
 import { updateOrganization } from "../organizations/repo";
+import { findVisibleFile, visibleFiles } from "./access";
 import type { FileRow } from "./repo";
 import * as repo from "./repo";
 
@@ -101,17 +102,19 @@ async function contentMatches(declared: UploadContentType, bytes: Buffer): Promi
   return detected === declared;
 }
 
-/** Any signed-in user may read any file (files belong to content visible platform-wide). */
-export async function getFile(deps: AppDeps, id: string): Promise<FileMeta> {
-  const file = await repo.findFile(deps.db, id);
-  if (!file) throw notFound("File");
-  return toFileMeta(deps, file);
+/** A file's metadata, when the caller may download it (access.ts); NOT_FOUND otherwise. */
+export async function getFile(deps: AppDeps, caller: Principal, id: string): Promise<FileMeta> {
+  return toFileMeta(deps, await findVisibleFile(deps, caller, id));
 }
 
-/** The row and a stream of the bytes, or null when either is missing. */
-export async function openFile(deps: AppDeps, id: string): Promise<{ file: FileRow; body: Readable } | null> {
+/** The row and a stream of the bytes, or null when either is missing or the caller may not see the file. */
+export async function openFile(
+  deps: AppDeps,
+  caller: Principal,
+  id: string,
+): Promise<{ file: FileRow; body: Readable } | null> {
   const file = await repo.findFile(deps.db, id);
-  if (!file) return null;
+  if (!file || !(await visibleFiles(deps, caller, [file])).has(file.id)) return null;
   const object = await deps.storage.get(file.storageKey);
   if (!object) {
     deps.logger.error({ fileId: id, storageKey: file.storageKey }, "file row without stored bytes");

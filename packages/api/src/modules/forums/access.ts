@@ -1,8 +1,8 @@
-import type { Db, Mongo } from "../../deps";
+import type { Db, HeldFile, Mongo } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { notFound } from "../../lib/errors";
-import { findPostDoc, type PostDoc } from "./post-docs";
-import { findVisibleTopicRow, type TopicRow } from "./repo";
+import { findPostDoc, type PostDoc, postsHoldingFiles } from "./post-docs";
+import { findVisibleTopicRow, type TopicRow, visibleTopicIds } from "./repo";
 
 /**
  * Who may see and change what in the forums. A topic is visible platform-wide or only to its
@@ -24,6 +24,26 @@ export async function findVisiblePost(deps: { db: Db; mongo: Mongo }, caller: Pr
     throw notFound("Post");
   });
   return { post, topic };
+}
+
+/**
+ * Which of these files the caller may download because a post they may see holds them: a released,
+ * undeleted post in a live topic visible to the caller. The forums' file holder (modules/index.ts).
+ */
+export async function visibleAttachments(
+  deps: { db: Db; mongo: Mongo },
+  caller: Principal,
+  files: readonly HeldFile[],
+): Promise<Set<string>> {
+  const wanted = new Set(files.map((f) => f.id));
+  const posts = await postsHoldingFiles(deps.mongo, [...wanted]);
+  const topics = await visibleTopicIds(deps.db, caller.organizationId, [...new Set(posts.map((p) => p.topicId))]);
+  const visible = new Set<string>();
+  for (const post of posts) {
+    if (!topics.has(post.topicId)) continue;
+    for (const id of post.attachmentIds) if (wanted.has(id)) visible.add(id);
+  }
+  return visible;
 }
 
 /** The author, an admin of the author's organization, or a platform moderator. */

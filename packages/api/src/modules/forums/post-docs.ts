@@ -33,6 +33,8 @@ export const postIndexes: MongoIndexes = {
     { key: { rootId: 1, createdAt: 1 } },
     { key: { pending: 1, createdAt: 1 } },
     { key: { organizationId: 1, createdAt: -1 } },
+    // Multikey: which posts hold a file, for the download rule (access.ts, visibleAttachments).
+    { key: { attachmentIds: 1 } },
   ],
 };
 
@@ -98,6 +100,17 @@ export async function settlePending(mongo: Mongo, settle: { release: string[]; r
     settle.remove.length && postsOf(mongo).deleteMany({ _id: { $in: settle.remove }, pending: true }),
   ]);
 }
+
+/** Released, live posts holding any of these files: their topic and attachments only. */
+export const postsHoldingFiles = (mongo: Mongo, fileIds: string[]) =>
+  fileIds.length
+    ? postsOf(mongo)
+        .find(
+          { attachmentIds: { $in: fileIds }, pending: false, deletedAt: null },
+          { projection: { _id: 0, topicId: 1, attachmentIds: 1 } },
+        )
+        .toArray()
+    : Promise.resolve([]);
 
 export const countLivePosts = (mongo: Mongo, orgId: string) =>
   postsOf(mongo).countDocuments({ organizationId: orgId, pending: false, deletedAt: null });

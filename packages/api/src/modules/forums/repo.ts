@@ -145,6 +145,18 @@ export async function categoryExists(db: Db, categoryId: string): Promise<boolea
 export const findVisibleTopicRow = (db: Db, orgId: string, id: string) =>
   selectTopics(db).where("forumTopics.id", "=", id).where(visibleTo(orgId)).executeTakeFirst();
 
+/** Which of these topics the caller's organization may see (primary-key lookups). */
+export async function visibleTopicIds(db: Db, orgId: string, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db
+    .selectFrom("forumTopics")
+    .select("forumTopics.id")
+    .where("forumTopics.id", "in", ids)
+    .where(visibleTo(orgId))
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Topic rows by id (for search hits: their visibility was checked by the search query). */
 export const findTopicRows = (db: Db, ids: string[]) =>
   ids.length ? selectTopics(db).where("forumTopics.id", "in", ids).execute() : Promise.resolve([]);

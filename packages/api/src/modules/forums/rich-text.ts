@@ -2,9 +2,9 @@ import sanitizeHtml from "sanitize-html";
 
 const MENTION = /data-mention="([0-9a-f-]{36})"/g;
 
-// What rich text may contain: formatting, lists, quotes, code, tables, links and images over
-// http(s), and mentions as <span data-mention="userId">. No scripts, styles, event handlers or
-// javascript: URLs survive.
+// What rich text may contain: formatting, lists, quotes, code, tables, links over http(s), images
+// from absolute https URLs, and mentions as <span data-mention="userId">. No scripts, styles,
+// event handlers or javascript: URLs survive.
 const options: sanitizeHtml.IOptions = {
   allowedTags: [
     "p",
@@ -47,11 +47,37 @@ const options: sanitizeHtml.IOptions = {
   transformTags: {
     // Links open safely: no referrer, no access to the opener, not endorsed for search engines.
     a: sanitizeHtml.simpleTransform("a", { rel: "nofollow noopener noreferrer ugc", target: "_blank" }),
+    img: (tagName, attribs) => ({ tagName, attribs: safeImage(attribs) }),
   },
-  // An image whose source was refused (data:, http:, javascript:) would show as an empty box and
-  // count as content: it goes altogether.
+  // An image whose source was refused (relative, data:, http:, javascript:) would show as an empty
+  // box and count as content: it goes altogether.
   exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
 };
+
+/** Largest width or height an image may declare, in pixels. */
+const MAX_IMAGE_SIDE = 4096;
+
+/**
+ * An image's attributes made safe: `src` only as an absolute https URL without credentials (a
+ * relative one would point at our own endpoints, with the reader's cookies), written in its
+ * normalized form; width and height only as whole pixels 1..4096, else dropped.
+ */
+function safeImage(attribs: sanitizeHtml.Attributes): sanitizeHtml.Attributes {
+  const safe: sanitizeHtml.Attributes = {};
+  // In their written order, so the output reads like the input.
+  for (const [name, value] of Object.entries(attribs)) {
+    if (name === "src") {
+      const url = URL.parse(value);
+      if (url && url.protocol === "https:" && !url.username && !url.password) safe.src = url.href;
+    } else if (name === "width" || name === "height") {
+      const px = /^\d{1,4}$/.test(value.trim()) ? Number(value) : 0;
+      if (px >= 1 && px <= MAX_IMAGE_SIDE) safe[name] = String(px);
+    } else {
+      safe[name] = value;
+    }
+  }
+  return safe;
+}
 
 export interface CleanRichText {
   html: string;

@@ -161,5 +161,5 @@ export async function acceptInvitation(deps: AppDeps, input: z.infer<typeof Acce
     if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
-  return startSession(deps, userId, false, meta);
+  return startSession(deps, userId, false, meta, input.tokenType);
 }

@@ -39,3 +39,22 @@ export function listDirectory(db: Db, filter: DirectoryFilter, after: [string, s
   if (after) query = query.where((eb) => eb(eb.refTuple("name", "id"), ">", eb.tuple(after[0], after[1])));
   return query.execute();
 }
+
+/** Which of these files are their organization's logo (a logo is uploaded in its organization: a primary-key lookup). */
+export async function logosAmong(
+  db: Db,
+  files: readonly { id: string; organizationId: string }[],
+): Promise<Set<string>> {
+  if (!files.length) return new Set();
+  const rows = await db
+    .selectFrom("organizations")
+    .select("logoFileId")
+    .where("id", "in", [...new Set(files.map((f) => f.organizationId))])
+    .where(
+      "logoFileId",
+      "in",
+      files.map((f) => f.id),
+    )
+    .execute();
+  return new Set(rows.flatMap((r) => (r.logoFileId ? [r.logoFileId] : [])));
+}

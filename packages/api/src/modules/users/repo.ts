@@ -182,3 +182,19 @@ export async function findUserAndOrganization(db: Db, userId: string) {
     },
   };
 }
+
+/** Which of these files are their uploader's avatar (an avatar is its user's own upload: a primary-key lookup). */
+export async function avatarsAmong(db: Db, files: readonly { id: string; ownerId: string }[]): Promise<Set<string>> {
+  if (!files.length) return new Set();
+  const rows = await db
+    .selectFrom("users")
+    .select("avatarFileId")
+    .where("id", "in", [...new Set(files.map((f) => f.ownerId))])
+    .where(
+      "avatarFileId",
+      "in",
+      files.map((f) => f.id),
+    )
+    .execute();
+  return new Set(rows.flatMap((r) => (r.avatarFileId ? [r.avatarFileId] : [])));
+}

@@ -12,7 +12,7 @@ import {
   UserProfile,
 } from "@p2p/schemas";
 import { router } from "../../trpc/init";
-import { adminProcedure, authedProcedure } from "../../trpc/procedures";
+import { adminProcedure, authedProcedure, sessionProcedure } from "../../trpc/procedures";
 import * as users from "./service";
 
 /** `users.deactivate` / `users.reactivate`: shorthands of `users.update` with a status. */
@@ -24,11 +24,11 @@ const setStatus = (status: "active" | "deactivated") =>
 
 export const usersRouter = router({
   me: authedProcedure.output(Me).query(({ ctx }) => users.getMe(ctx.deps.db, ctx.principal.userId)),
-  updateMe: authedProcedure
+  updateMe: sessionProcedure
     .input(UpdateMeInput)
     .output(Me)
     .mutation(({ ctx, input }) => users.updateMe(ctx.deps, ctx.principal, input)),
-  changePassword: authedProcedure
+  changePassword: sessionProcedure
     .input(ChangePasswordInput)
     .output(Ok)
     .mutation(({ ctx, input }) => users.changePassword(ctx.deps, ctx.principal, input, ctx.ip)),

@@ -3,10 +3,10 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
-import { blockedFor, consume } from "../../infra/ratelimit";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { recordAudit } from "../audit/repo";
+import { countPasswordAttempt, rateLimited } from "../auth/attempts";
 import { voidAuthTokens } from "../auth/repo";
 import { assertPasswordAllowed } from "../auth/service";
 import { assertOwnImage } from "../files/service";
@@ -23,7 +23,10 @@ export async function updateMe(deps: AppDeps, principal: Principal, input: z.inf
   return toMe(await repo.updateUser(deps.db, principal.userId, input));
 }
 
-/** Needs the current password; failures count toward the same lockout as failed sign-ins. */
+/**
+ * Needs the current password; attempts count under the same limits as sign-ins, before the check
+ * (so parallel guesses cannot outrun them).
+ */
 export async function changePassword(
   deps: AppDeps,
   principal: Principal,
@@ -31,15 +34,14 @@ export async function changePassword(
   ip: string | null,
 ) {
   const user = await repo.findUser(deps.db, principal.userId);
-  const limiter = deps.rateLimits.signInFailuresPerAccount;
-  const rateLimited = (wait: number) =>
-    appError("RATE_LIMITED", `Too many wrong passwords. Try again in ${wait} seconds.`, { retryAfter: wait });
-  const blocked = await blockedFor(limiter, user.email);
-  if (blocked) throw rateLimited(blocked);
+  const what = "wrong passwords";
+  const attempt = await countPasswordAttempt(deps, { email: user.email, userId: user.id, ip }, what);
   if (!(await deps.identity.verifyPassword(user, input.current))) {
-    const { retryAfter } = await consume(limiter, user.email);
-    throw retryAfter ? rateLimited(retryAfter) : fieldError("current", "Current password is incorrect");
+    throw attempt.retryAfter
+      ? rateLimited(what, attempt.retryAfter)
+      : fieldError("current", "Current password is incorrect");
   }
+  await attempt.succeeded();
   assertPasswordAllowed(input.next, user.email, "next");
   const credentials = await deps.identity.setPassword(user, input.next);
   await deps.db.transaction().execute(async (trx) => {

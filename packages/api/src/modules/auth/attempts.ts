@@ -1,0 +1,85 @@
+import type { RateLimiterRedis } from "rate-limiter-flexible";
+import type { AppDeps } from "../../deps";
+import { consume, refund } from "../../infra/ratelimit";
+import { appError } from "../../lib/errors";
+
+/** `RATE_LIMITED`, with the seconds to wait in the message and in `details.retryAfter`. */
+export const rateLimited = (what: string, wait: number) =>
+  appError("RATE_LIMITED", `Too many ${what}. Try again in ${wait} seconds.`, { retryAfter: wait });
+
+interface Step {
+  limiter: RateLimiterRedis;
+  key: string;
+  /** On full success, forget this key's earlier failures instead of only giving this attempt's point back. */
+  forgive?: boolean;
+}
+
+/** One counted attempt of a secret (password, second-factor code). */
+export interface Attempt {
+  /** Seconds to wait once this attempt has failed: > 0 when it used up a limit, else 0. */
+  readonly retryAfter: number;
+  /** Not a failure (e.g. right password, second factor still to come): the attempt's points go back. */
+  refund(): Promise<void>;
+  /** Fully signed in: the points go back, and the failures a step says to forgive are forgotten. */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Counts an attempt before the secret is checked, so attempts sent in parallel cannot outrun a
+ * limit: every check holds a point, and no more checks run in a window than there are points.
+ * A limit already used up throws RATE_LIMITED and checks nothing (the points taken on the other
+ * limits go back: only checks count).
+ */
+async function countAttempt(steps: Step[], what: string): Promise<Attempt> {
+  const counted: (Step & { retryAfter: number })[] = [];
+  for (const step of steps) {
+    const res = await consume(step.limiter, step.key);
+    if (res.rejected) {
+      await Promise.all(counted.map((c) => refund(c.limiter, c.key)));
+      throw rateLimited(what, Math.max(1, res.retryAfter));
+    }
+    counted.push({ ...step, retryAfter: res.retryAfter });
+  }
+  const giveBack = (forgive: boolean) =>
+    Promise.all(
+      counted.map(async (c) => {
+        if (forgive && c.forgive) await c.limiter.delete(c.key);
+        else await refund(c.limiter, c.key);
+      }),
+    ).then(() => {});
+  return {
+    retryAfter: Math.max(0, ...counted.map((c) => c.retryAfter)),
+    refund: () => giveBack(false),
+    succeeded: () => giveBack(true),
+  };
+}
+
+/**
+ * A password attempt on an account (sign-in, or the current password in users.changePassword),
+ * under the sign-in limits of docs/security.md: strict per account and IP, per IP over all accounts,
+ * and the soft per-account limit only from devices (IPs) the account does not know, so someone
+ * guessing from elsewhere cannot lock the owner out of their usual devices.
+ */
+export async function countPasswordAttempt(
+  deps: AppDeps,
+  who: { email: string; userId: string | null; ip: string | null },
+  what = "failed sign-ins",
+): Promise<Attempt> {
+  const limits = deps.rateLimits;
+  const ip = who.ip ?? "unknown";
+  const known = who.userId !== null && (await limits.knownDevices.has(who.userId, who.ip));
+  return countAttempt(
+    [
+      // Strict first: one IP hammering one account stops here without using up the account's budget.
+      { limiter: limits.signInFailuresPerAccountIp, key: `${who.email}|${ip}`, forgive: true },
+      ...(known ? [] : [{ limiter: limits.signInFailuresPerAccount, key: who.email }]),
+      { limiter: limits.signInFailuresPerIp, key: ip },
+    ],
+    what,
+  );
+}
+
+/** A second-factor code checked for a signed-in user (auth.totp.enable/disable), per user. */
+export function countTotpAttempt(deps: AppDeps, userId: string): Promise<Attempt> {
+  return countAttempt([{ limiter: deps.rateLimits.totpFailuresPerUser, key: userId }], "wrong codes");
+}

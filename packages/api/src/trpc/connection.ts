@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import type { Config } from "../config";
+import { appError } from "../lib/errors";
+
+/**
+ * What one WebSocket connection may use: at most `maxSubscriptions` open subscriptions and
+ * `callsPerSecond` calls (a frame's batch is also capped, like HTTP's). HTTP needs none of this:
+ * each request is bounded by its batch size and the general limits.
+ */
+export class ConnectionLimits {
+  private readonly calls: RateLimiterMemory;
+
+  constructor(private readonly limits: Config["limits"]["ws"]) {
+    this.calls = new RateLimiterMemory({ points: limits.callsPerSecond, duration: 1 });
+  }
+
+  /** State for one new connection. */
+  open(): Connection {
+    return { id: randomUUID(), subscriptions: 0, limits: this };
+  }
+
+  async takeCall(connection: Connection): Promise<void> {
+    try {
+      await this.calls.consume(connection.id);
+    } catch {
+      throw appError("RATE_LIMITED", `At most ${this.limits.callsPerSecond} calls per second on one connection`, {
+        retryAfter: 1,
+      });
+    }
+  }
+
+  /** Counts a subscription in; the returned function counts it out when it ends. */
+  startSubscription(connection: Connection): () => void {
+    if (connection.subscriptions >= this.limits.maxSubscriptions) {
+      throw appError(
+        "RATE_LIMITED",
+        `At most ${this.limits.maxSubscriptions} open subscriptions on one connection: stop one first`,
+      );
+    }
+    connection.subscriptions++;
+    let ended = false;
+    return () => {
+      if (!ended) connection.subscriptions--;
+      ended = true;
+    };
+  }
+}
+
+export interface Connection {
+  id: string;
+  subscriptions: number;
+  limits: ConnectionLimits;
+}

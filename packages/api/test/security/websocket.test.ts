@@ -1,0 +1,264 @@
+import { type P2PClient, TRPCClientError } from "@p2p/client";
+import { addMember, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { waitFor } from "../helpers";
+
+/**
+ * An open WebSocket carries the caller's rights as they are now, not as they were when it
+ * connected: every call over it and every running subscription sees a demotion, deactivation,
+ * sign-out or key revocation at once.
+ */
+let server: TestServer;
+let categoryId: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const someone = await signUpAdmin(server);
+  categoryId = (await someone.client.forums.listCategories.query())[0]?.id ?? "";
+});
+afterAll(() => server?.close());
+
+/** Two admins of one organization. */
+async function twoAdmins() {
+  const first = await signUpAdmin(server);
+  const second = await addMember(server, first);
+  await first.client.users.update.mutate({ id: second.userId, role: "admin" });
+  return { first, second };
+}
+
+/** A client whose queries, mutations and subscriptions all go over one WebSocket. */
+const overWebSocket = (token: string) => server.client({ token, allCallsOverWebSocket: true });
+
+/** A running topic subscription and how it ended. */
+async function liveTopic(client: P2PClient, author: TestUser) {
+  const topic = await author.client.forums.createTopic.mutate({
+    title: "Compressor pressure drops at night",
+    categoryId,
+    body: "<p>Any ideas?</p>",
+    visibility: "organization",
+  });
+  const state = { events: 0, stopped: false, error: undefined as unknown };
+  const sub = client.forums.onTopic.subscribe(
+    { topicId: topic.id },
+    {
+      onData: () => {
+        state.events++;
+      },
+      onStopped: () => {
+        state.stopped = true;
+      },
+      onError: (err) => {
+        state.error = err;
+      },
+    },
+  );
+  // The subscriber's own presence arrives once it is live.
+  await waitFor(() => state.events > 0 || state.error);
+  expect(state.error).toBeUndefined();
+  return { state, stop: () => sub.unsubscribe() };
+}
+
+const codeOf = (call: Promise<unknown>) =>
+  call.then(
+    () => "succeeded",
+    (err: unknown) => (err instanceof TRPCClientError ? (err.data?.code as string) : String(err)),
+  );
+
+describe("an already-open WebSocket", () => {
+  it("loses admin rights at once when its user is demoted, and its subscriptions stop", async () => {
+    const { first, second } = await twoAdmins();
+    const ws = overWebSocket(first.token);
+    expect((await ws.users.list.query({})).items.length).toBeGreaterThan(1);
+    const live = await liveTopic(ws, first);
+
+    await second.client.users.update.mutate({ id: first.userId, role: "member" });
+
+    expect(await codeOf(ws.users.update.mutate({ id: first.userId, role: "admin" }))).toBe("FORBIDDEN");
+    expect(await codeOf(ws.users.list.query({}))).toBe("FORBIDDEN");
+    await waitFor(() => live.state.stopped);
+    expect((await second.client.users.get.query({ id: first.userId })).role).toBe("member");
+    // Still a member: the same socket keeps working for what a member may do.
+    expect((await ws.auth.me.query()).role).toBe("member");
+  });
+
+  it("is signed out when its user is deactivated: no reactivating itself, no taking over", async () => {
+    const { first, second } = await twoAdmins();
+    const ws = overWebSocket(first.token);
+    const live = await liveTopic(ws, first);
+
+    await second.client.users.deactivate.mutate({ id: first.userId });
+
+    expect(await codeOf(ws.users.reactivate.mutate({ id: first.userId }))).toBe("UNAUTHORIZED");
+    expect(await codeOf(ws.users.deactivate.mutate({ id: second.userId }))).toBe("UNAUTHORIZED");
+    await waitFor(() => live.state.stopped);
+    expect((await second.client.auth.me.query()).user.id).toBe(second.userId);
+  });
+
+  it("is signed out by auth.signOut sent over itself", async () => {
+    const user = await signUpAdmin(server);
+    const ws = overWebSocket(user.token);
+    const live = await liveTopic(ws, user);
+
+    await ws.auth.signOut.mutate();
+
+    expect(await codeOf(ws.users.updateMe.mutate({ title: "Taken over" }))).toBe("UNAUTHORIZED");
+    await waitFor(() => live.state.stopped);
+    expect((await signIn(server, user.email)).session.user.title).toBeNull();
+  });
+
+  it("is signed out by auth.signOutEverywhere from another session", async () => {
+    const user = await signUpAdmin(server);
+    const ws = overWebSocket(user.token);
+    const live = await liveTopic(ws, user);
+    const other = await signIn(server, user.email);
+
+    await other.client.auth.signOutEverywhere.mutate();
+
+    expect(await codeOf(ws.users.list.query({}))).toBe("UNAUTHORIZED");
+    await waitFor(() => live.state.stopped);
+  });
+
+  it("stops working for a revoked API key, calls and subscriptions alike", async () => {
+    const admin = await signUpAdmin(server);
+    const { id, key } = await admin.client.apiKeys.create.mutate({ name: "ERP sync", role: "admin" });
+    const ws = overWebSocket(key);
+    expect((await ws.users.list.query({})).items).toHaveLength(1);
+    const live = await liveTopic(ws, admin);
+
+    await admin.client.apiKeys.revoke.mutate({ id });
+
+    expect(await codeOf(ws.users.list.query({}))).toBe("UNAUTHORIZED");
+    await waitFor(() => live.state.stopped);
+  });
+
+  it("is refused an admin action when the API key's creator was demoted", async () => {
+    const { first, second } = await twoAdmins();
+    const { key } = await first.client.apiKeys.create.mutate({ name: "Reporting", role: "admin" });
+    const ws = overWebSocket(key);
+    expect(await codeOf(ws.apiKeys.list.query())).toBe("succeeded");
+
+    await second.client.users.update.mutate({ id: first.userId, role: "member" });
+
+    expect(await codeOf(ws.apiKeys.list.query())).toBe("FORBIDDEN");
+  });
+});
+
+describe("API keys are for data, not identity", () => {
+  it("are refused on every auth procedure but auth.me, and on updateMe and changePassword", async () => {
+    const admin = await signUpAdmin(server);
+    const { key } = await admin.client.apiKeys.create.mutate({ name: "Script", role: "member" });
+    const api = server.client({ token: key });
+    expect((await api.auth.me.query()).user.id).toBe(admin.userId);
+    const refused = {
+      "auth.totp.setup": api.auth.totp.setup.mutate(),
+      "auth.totp.enable": api.auth.totp.enable.mutate({ code: "123456" }),
+      "auth.totp.disable": api.auth.totp.disable.mutate({ code: "123456" }),
+      "auth.signOut": api.auth.signOut.mutate(),
+      "auth.signOutEverywhere": api.auth.signOutEverywhere.mutate(),
+      "auth.sessions.list": api.auth.sessions.list.query(),
+      "auth.sessions.revoke": api.auth.sessions.revoke.mutate({ id: admin.session.user.id }),
+      "auth.resendVerification": api.auth.resendVerification.mutate(),
+      "users.updateMe": api.users.updateMe.mutate({ title: "Hijacked" }),
+      "users.changePassword": api.users.changePassword.mutate({
+        current: "correct horse battery staple",
+        next: "another long passphrase 42",
+      }),
+    };
+    const codes = Object.fromEntries(
+      await Promise.all(Object.entries(refused).map(async ([path, call]) => [path, await codeOf(call)])),
+    );
+    expect(codes).toEqual(Object.fromEntries(Object.keys(refused).map((path) => [path, "FORBIDDEN"])));
+    // Nothing changed for the person behind the key.
+    expect((await admin.client.auth.sessions.list.query()).items).toHaveLength(1);
+    expect((await admin.client.users.me.query()).title).toBeNull();
+  });
+});
+
+/** A raw WebSocket speaking tRPC's JSON-RPC, for what the typed client cannot express. */
+async function rawSocket(token?: string) {
+  const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/trpc${token ? "?connectionParams=1" : ""}`);
+  const messages: { id?: number | string; result?: unknown; error?: { data?: { code?: string } } }[] = [];
+  socket.on("message", (data) => {
+    console.log(String(data).slice(0, 300));
+    messages.push(JSON.parse(String(data)));
+  });
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  if (token) socket.send(JSON.stringify({ method: "connectionParams", data: { token } }));
+  return { socket, messages };
+}
+
+const call = (id: number, path: string, method: "query" | "mutation" | "subscription" = "query", input?: unknown) => ({
+  id,
+  jsonrpc: "2.0",
+  method,
+  params: { path, input: input === undefined ? undefined : { json: input } },
+});
+
+describe("WebSocket limits", () => {
+  it("refuses a frame of more calls than the batch limit, answering none of them", async () => {
+    const { socket, messages } = await rawSocket();
+    socket.send(JSON.stringify(Array.from({ length: 1000 }, (_, i) => call(i + 1, "system.info"))));
+    await waitFor(() => messages.length >= 1000);
+    expect(messages.every((m) => m.error?.data?.code === "BAD_REQUEST")).toBe(true);
+    socket.close();
+  });
+
+  it("lets an anonymous socket call public procedures only", async () => {
+    const { socket, messages } = await rawSocket();
+    socket.send(JSON.stringify([call(1, "system.info"), call(2, "users.list", "query", {})]));
+    await waitFor(() => messages.length >= 2);
+    expect(messages.find((m) => m.id === 1)?.result).toBeDefined();
+    expect(messages.find((m) => m.id === 2)?.error?.data?.code).toBe("UNAUTHORIZED");
+    socket.close();
+  });
+
+  it("caps open subscriptions per connection", async () => {
+    const user = await signUpAdmin(server);
+    const topic = await user.client.forums.createTopic.mutate({
+      title: "Many tabs on one topic",
+      categoryId,
+      body: "<p>Hello</p>",
+      visibility: "organization",
+    });
+    const { socket, messages } = await rawSocket(user.token);
+    const max = server.deps.config.limits.ws.maxSubscriptions;
+    for (let i = 1; i <= max + 1; i++)
+      socket.send(JSON.stringify(call(i, "forums.onTopic", "subscription", { topicId: topic.id })));
+    const over = await waitFor(() => messages.find((m) => m.id === max + 1 && m.error));
+    expect(over.error?.data?.code).toBe("TOO_MANY_REQUESTS");
+    const started = new Set(
+      messages.filter((m) => (m.result as { type?: string })?.type === "started").map((m) => m.id),
+    );
+    expect(started.size).toBe(max);
+    // Stopping one makes room for another.
+    socket.send(JSON.stringify({ id: 1, jsonrpc: "2.0", method: "subscription.stop" }));
+    socket.send(JSON.stringify(call(max + 2, "forums.onTopic", "subscription", { topicId: topic.id })));
+    await waitFor(() => messages.some((m) => m.id === max + 2 && (m.result as { type?: string })?.type === "started"));
+    socket.close();
+  });
+});
+
+describe("WebSocket call rate", () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ stores: server.stores, env: { WS_CALLS_PER_SECOND: "5" }, runWorker: false });
+  });
+  afterAll(() => limited?.close());
+
+  it("answers calls past the per-connection rate with RATE_LIMITED, and recovers", async () => {
+    const socket = new WebSocket(`${limited.url.replace(/^http/, "ws")}/trpc`);
+    const messages: { id: number; result?: unknown; error?: { data?: { code?: string } } }[] = [];
+    socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify(Array.from({ length: 8 }, (_, i) => call(i + 1, "system.info"))));
+    await waitFor(() => messages.length >= 8);
+    expect(messages.filter((m) => m.result).length).toBe(5);
+    expect(messages.filter((m) => m.error?.data?.code === "TOO_MANY_REQUESTS").length).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the rate is per second: wait one out
+    socket.send(JSON.stringify(call(100, "system.info")));
+    await waitFor(() => messages.some((m) => m.id === 100));
+    expect(messages.find((m) => m.id === 100)?.result).toBeDefined();
+    socket.close();
+  });
+});
