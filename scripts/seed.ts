@@ -40,14 +40,18 @@ const orgs: DemoOrg[] = [
   },
 ];
 
-async function inviteToken(email: string): Promise<string> {
-  const res = await fetch(`${url}/dev/outbox?to=${encodeURIComponent(email)}`);
-  if (!res.ok)
-    throw new Error(`GET /dev/outbox answered ${res.status}: is the server running with NODE_ENV=development?`);
-  const [mail] = (await res.json()) as { text: string }[];
-  const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
-  if (!token) throw new Error(`no invitation mail for ${email}`);
-  return token;
+/** The link token in the newest mail to `email` with `subject`; a job writes some mail, so this waits a little. */
+async function mailToken(email: string, subject: RegExp): Promise<string> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const res = await fetch(`${url}/dev/outbox?to=${encodeURIComponent(email)}`);
+    if (!res.ok)
+      throw new Error(`GET /dev/outbox answered ${res.status}: is the server running with NODE_ENV=development?`);
+    const mail = ((await res.json()) as { subject: string; text: string }[]).find((m) => subject.test(m.subject));
+    const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
+    if (token) return token;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail matching ${subject} for ${email}`);
 }
 
 async function seedOrg(org: DemoOrg): Promise<void> {
@@ -64,17 +68,22 @@ async function seedOrg(org: DemoOrg): Promise<void> {
   } catch (err) {
     if (!(err instanceof TRPCClientError) || err.data?.appCode !== "INVALID_CREDENTIALS") throw err;
   }
-  const { token } = await anonymous.auth.signUp.mutate({
+  // Sign-up answers "check your email"; the emailed link, with the same password, creates the account.
+  await anonymous.auth.signUp.mutate({
     ...org.admin,
     password: DEMO_PASSWORD,
     organization: { name: org.name, industry: org.industry, size: org.size, country: "SA", city: org.city },
+  });
+  const { token } = await anonymous.auth.completeSignUp.mutate({
+    token: await mailToken(org.admin.email, /^Confirm your email address$/),
+    password: DEMO_PASSWORD,
     tokenType: "bearer",
   });
   const admin = createClient({ url, token });
   for (const member of org.members) {
     await admin.invitations.create.mutate({ email: member.email, role: member.role });
     await anonymous.invitations.accept.mutate({
-      token: await inviteToken(member.email),
+      token: await mailToken(member.email, /invited you/),
       password: DEMO_PASSWORD,
       firstName: member.firstName,
       lastName: member.lastName,

@@ -54,6 +54,7 @@ const EnvSchema = z
 
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// URL" }).optional(),
     MAIL_FROM: z.string().default("P2P Sandbox <no-reply@p2p.local>"),
+    MAIL_PER_SENDER_PER_HOUR: z.coerce.number().int().positive().default(50),
 
     JOBS_WORKER: bool.default(true),
     // The development inbox (GET /dev/outbox): only where asked for, never in production.
@@ -125,7 +126,8 @@ export interface Config {
         accessKeyId: string;
         secretAccessKey: string;
       };
-  mail: { smtpUrl?: string; from: string };
+  /** `perSenderPerHour`: mail one user may cause to be sent to others (invitations) per hour. */
+  mail: { smtpUrl?: string; from: string; perSenderPerHour: number };
   jobs: { runWorker: boolean };
   /** Serve GET /dev/outbox (mail the server would have sent), for development and tests. */
   devOutbox: boolean;
@@ -199,7 +201,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             secretAccessKey: e.S3_SECRET_ACCESS_KEY as string,
           }
         : { driver: "local", dir: e.STORAGE_DIR },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, perSenderPerHour: e.MAIL_PER_SENDER_PER_HOUR },
     jobs: { runWorker: e.JOBS_WORKER },
     devOutbox: e.DEV_OUTBOX,
     limits: {

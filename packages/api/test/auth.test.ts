@@ -1,3 +1,4 @@
+import { invalidateUsers } from "@p2p/api";
 import type { AppRouter } from "@p2p/client";
 import {
   countRows,
@@ -39,28 +40,38 @@ const signUpInput = (email: string, password = TEST_PASSWORD) => ({
 
 const count = (table: "users" | "organizations") => countRows(server, table);
 
-describe("auth.signUp", () => {
-  it("creates the organization and its first admin, emails a verification link, and starts a session", async () => {
+describe("auth.signUp and auth.completeSignUp", () => {
+  it("emails a link; the link with the same password creates the organization and its verified first admin, and starts a session", async () => {
     const email = uniqueEmail("founder");
+    const [users, orgs] = [await count("users"), await count("organizations")];
+    expect(await server.client().auth.signUp.mutate(signUpInput(email.toUpperCase()))).toEqual({ ok: true });
+    const mail = await lastMail(server, email, { subject: "Confirm your email address" });
+    expect(mail.text).toContain(`${server.deps.config.publicUrl}/complete-sign-up?token=${mail.token}`);
+    // Nothing exists before the link is used.
+    expect([await count("users"), await count("organizations")]).toEqual([users, orgs]);
+
+    const token = mail.token as string;
+    const wrong = await failure(server.client().auth.completeSignUp.mutate({ token, password: "not the one I chose" }));
+    expect(wrong).toMatchObject({ code: "BAD_REQUEST", fields: ["password"] });
     const result = await server
       .client()
-      .auth.signUp.mutate({ ...signUpInput(email.toUpperCase()), tokenType: "bearer" });
-    expect(result.user).toMatchObject({ email, firstName: "Sara", role: "admin", emailVerified: false });
+      .auth.completeSignUp.mutate({ token, password: TEST_PASSWORD, tokenType: "bearer" });
+    expect(result.user).toMatchObject({ email, firstName: "Sara", role: "admin", emailVerified: true });
     expect(result.organization).toMatchObject({ name: "Gulf Plastics", city: "Dammam", country: "SA" });
     expect(result.permissions).toContain("users.manage");
     expect(result.token).toMatch(/\./);
-    const mail = await lastMail(server, email);
-    expect(mail.subject).toBe("Confirm your email address");
     const me = await server.client({ token: result.token as string }).auth.me.query();
     expect(me.user.id).toBe(result.user.id);
+    const again = await failure(server.client().auth.completeSignUp.mutate({ token, password: TEST_PASSWORD }));
+    expect(again.appCode).toBe("INVALID_TOKEN");
   });
 
-  it("refuses a taken email, whatever its case, and writes nothing", async () => {
-    const email = uniqueEmail("dup");
-    await server.client().auth.signUp.mutate(signUpInput(email));
+  it("answers a taken email, whatever its case, like a free one, creates nothing, and tells the owner by mail", async () => {
+    const owner = await signUpAdmin(server);
     const [users, orgs] = [await count("users"), await count("organizations")];
-    const err = await failure(server.client().auth.signUp.mutate(signUpInput(email.toUpperCase())));
-    expect(err.appCode).toBe("EMAIL_TAKEN");
+    expect(await server.client().auth.signUp.mutate(signUpInput(owner.email.toUpperCase()))).toEqual({ ok: true });
+    const notice = await lastMail(server, owner.email, { subject: "Someone tried to sign up with your email address" });
+    expect(notice.token).toBeNull();
     expect([await count("users"), await count("organizations")]).toEqual([users, orgs]);
   });
 
@@ -203,7 +214,7 @@ describe("password reset and email verification", () => {
   it("resets a password with a single-use emailed link and revokes existing sessions", async () => {
     const admin = await signUpAdmin(server);
     await server.client().auth.requestPasswordReset.mutate({ email: admin.email });
-    const { token, subject } = await lastMail(server, admin.email);
+    const { token, subject } = await lastMail(server, admin.email, { subject: "Reset your password" });
     expect(subject).toBe("Reset your password");
     const next = "a brand new passphrase 42";
     await server.client().auth.resetPassword.mutate({ token: token as string, password: next });
@@ -224,7 +235,7 @@ describe("password reset and email verification", () => {
   it("refuses an expired reset link", async () => {
     const admin = await signUpAdmin(server);
     await server.client().auth.requestPasswordReset.mutate({ email: admin.email });
-    const { token } = await lastMail(server, admin.email);
+    const { token } = await lastMail(server, admin.email, { subject: "Reset your password" });
     await server.deps.db
       .updateTable("authTokens")
       .set({ expiresAt: new Date(Date.now() - 1000) })
@@ -239,6 +250,9 @@ describe("password reset and email verification", () => {
 
   it("verifies an email once; resending sends a fresh link", async () => {
     const admin = await signUpAdmin(server);
+    // An account from before sign-up verified the address (completeSignUp does it now).
+    await server.deps.db.updateTable("users").set({ emailVerifiedAt: null }).where("id", "=", admin.userId).execute();
+    await invalidateUsers(server.deps.events, [admin.userId]);
     await admin.client.auth.resendVerification.mutate();
     const mails = await server.deps.mail.outbox(admin.email);
     expect(mails.map((m) => m.subject)).toEqual(["Confirm your email address", "Confirm your email address"]);

@@ -45,6 +45,19 @@ describe("config", () => {
     ]);
   });
 
+  it("requires TOTP_ENCRYPTION_KEY (32 bytes, base64) in production only", () => {
+    expect(problemsOf({ ...valid, NODE_ENV: "production" })).toContain(
+      "TOTP_ENCRYPTION_KEY: required when NODE_ENV=production",
+    );
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const config = loadConfig({ ...valid, NODE_ENV: "production", TOTP_ENCRYPTION_KEY: key });
+    expect(config.auth.totpEncryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(problemsOf({ ...valid, TOTP_ENCRYPTION_KEY: Buffer.alloc(16).toString("base64") })).toEqual([
+      "TOTP_ENCRYPTION_KEY: must be 32 bytes in base64 (openssl rand -base64 32)",
+    ]);
+    expect(loadConfig(valid).auth.totpEncryptionKey).toHaveLength(32);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ ...valid, PORT: "" }).port).toBe(3000);
   });

@@ -75,13 +75,13 @@ describe("invitations.create", () => {
     expect(audit).toMatchObject({ action: "invitations.created", actorId: admin.userId });
   });
 
-  it("refuses an address that already has an account, sending nothing", async () => {
-    const err = await failure(admin.client.invitations.create.mutate({ email: otherAdmin.email, role: "member" }));
-    expect(err.appCode).toBe("EMAIL_TAKEN");
-    expect(await invitationRows(otherAdmin.email)).toEqual([]);
-    expect((await server.deps.mail.outbox(otherAdmin.email)).map((m) => m.subject)).not.toContainEqual(
-      expect.stringMatching(/invited you/),
-    );
+  it("answers an address that already has an account like any other; the mail says so and cannot be accepted", async () => {
+    const invitation = await admin.client.invitations.create.mutate({ email: otherAdmin.email, role: "member" });
+    expect(invitation).toMatchObject({ email: otherAdmin.email, role: "member", status: "pending" });
+    const mail = await lastMail(server, otherAdmin.email);
+    expect(mail.subject).toBe("Huda Saleh invited you to Eastern Pumps on P2P Sandbox");
+    expect(mail.text).toMatch(/already has a P2P Sandbox account/);
+    expect(mail.token).toBeNull();
   });
 
   it("replaces an open invitation to the same address: the old link stops working", async () => {

@@ -1,6 +1,7 @@
 import { createLogger, Jobs } from "@p2p/api";
 import { startTestServer, type TestServer } from "@p2p/testkit";
 import { Queue } from "bullmq";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./helpers";
 
@@ -27,6 +28,52 @@ describe("mail outbox", () => {
       }),
     ).rejects.toThrow("abort");
     expect(await server.deps.mail.outbox("rollback@example.com")).toEqual([]);
+  });
+
+  const sentAt = async (to: string) => (await server.deps.mail.outbox(to))[0]?.sentAt;
+
+  it("delivers mail written in a transaction that commits after the worker took the job", async () => {
+    await server.deps.db.transaction().execute(async (trx) => {
+      await server.deps.mail.send({ to: "slow-commit@example.com", subject: "Later", text: "after commit" }, trx);
+      // The delivery job is queued now; the worker takes it within milliseconds, long before this commit.
+      await new Promise((r) => setTimeout(r, 1_000));
+    });
+    expect(await waitFor(() => sentAt("slow-commit@example.com"), 10_000)).toBeInstanceOf(Date);
+  });
+
+  /** A row as a crash between commit and enqueue leaves it: unsent, `ageMs` old, no job. */
+  async function orphan(to: string, ageMs: number, id = uuidv7()) {
+    await server.deps.db
+      .insertInto("mailOutbox")
+      .values({ id, to, subject: "Orphan", text: "x", createdAt: new Date(Date.now() - ageMs) })
+      .execute();
+    return id;
+  }
+  const sweep = () => server.deps.jobs.enqueue("mail.sweep", {});
+
+  it("sweeps unsent mail older than a minute that has no job, and sends it; younger mail waits", async () => {
+    await orphan("lost@example.com", 2 * 60_000);
+    await orphan("young@example.com", 5_000);
+    await sweep();
+    await sweep(); // idempotent: one delivery job per row
+    expect(await waitFor(() => sentAt("lost@example.com"), 10_000)).toBeInstanceOf(Date);
+    expect(await sentAt("young@example.com")).toBeNull();
+  });
+
+  it("sweeps mail whose delivery job already ran before the row existed", async () => {
+    const prefix = server.deps.config.redis.prefix;
+    const queue = new Queue("jobs", { connection: { url: server.deps.config.redis.url }, prefix: `${prefix}bull` });
+    try {
+      const id = uuidv7();
+      // The job ran first (found no row) and completed; BullMQ keeps its id.
+      await server.deps.jobs.enqueue("mail.deliver", { id }, { jobId: `mail-${id}` });
+      await waitFor(async () => (await (await queue.getJob(`mail-${id}`))?.getState()) === "completed");
+      await orphan("late-row@example.com", 2 * 60_000, id);
+      await sweep();
+      expect(await waitFor(() => sentAt("late-row@example.com"), 10_000)).toBeInstanceOf(Date);
+    } finally {
+      await queue.close();
+    }
   });
 });
 

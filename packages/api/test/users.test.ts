@@ -129,7 +129,7 @@ describe("users.changePassword", () => {
   it("voids a reset link requested before the change", async () => {
     const user = await addMember(server, admin);
     await server.client().auth.requestPasswordReset.mutate({ email: user.email });
-    const { token } = await lastMail(server, user.email);
+    const { token } = await lastMail(server, user.email, { subject: "Reset your password" });
     await user.client.users.changePassword.mutate({ current: TEST_PASSWORD, next });
     const reset = server
       .client()

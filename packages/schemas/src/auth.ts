@@ -16,12 +16,24 @@ export const OpaqueToken = z.string().min(16).max(256);
  */
 export const TokenType = z.enum(["cookie", "bearer"]);
 
+/**
+ * Sign-up answers `Ok` ("check your email") whether or not the address already has an account, so
+ * it never tells who is registered. The owner of a free address gets a link; the account and its
+ * organization are created by `auth.completeSignUp` with that link and the same password. The owner
+ * of a taken address gets a mail saying someone tried to sign up with it.
+ */
 export const SignUpInput = z.object({
   email: Email,
   password: Password,
   firstName: PersonName,
   lastName: PersonName,
   organization: OrganizationInput,
+});
+
+/** Finishes a sign-up: the emailed link's token and the password chosen at sign-up; answers a session. */
+export const CompleteSignUpInput = z.object({
+  token: OpaqueToken,
+  password: z.string().min(1).max(128),
   tokenType: TokenType.optional(),
 });
 
@@ -66,8 +78,8 @@ export type Session = z.infer<typeof Session>;
 
 /**
  * Sign-in answer. `token` only when the input asked for `tokenType: "bearer"` (then no cookie is
- * set); otherwise the session is in the HttpOnly cookie and `csrfToken` is what mutations send in
- * the x-csrf-token header.
+ * set) or the call came over a WebSocket (where no cookie can be set); otherwise the session is in
+ * the HttpOnly cookie and `csrfToken` is what mutations send in the x-csrf-token header.
  */
 export const SignInResult = Session.extend({ token: z.string().optional(), csrfToken: z.string().optional() });
 

@@ -33,14 +33,18 @@ let counter = 0;
 export const uniqueEmail = (tag = "user") => `${tag}.${Date.now().toString(36)}.${++counter}@example.com`;
 export const TEST_PASSWORD = "correct horse battery staple";
 
-/** A fresh organization with its first user (an admin), signed in with a bearer token. */
+/**
+ * A fresh organization with its first user (an admin, email verified), signed in with a bearer
+ * token: sign-up, then the emailed link (written by a job) with the same password.
+ */
 export async function signUpAdmin(
   server: TestServer,
   overrides: Partial<Omit<SignUpInput, "organization">> & { organization?: Partial<SignUpInput["organization"]> } = {},
 ): Promise<TestUser> {
   const email = overrides.email ?? uniqueEmail("admin");
   const password = overrides.password ?? TEST_PASSWORD;
-  const session = await server.client().auth.signUp.mutate({
+  // Sign-up answers "check your email"; the emailed link, with the same password, creates the account.
+  await server.client().auth.signUp.mutate({
     email,
     password,
     firstName: overrides.firstName ?? "Ada",
@@ -53,8 +57,15 @@ export async function signUpAdmin(
       city: "Riyadh",
       ...overrides.organization,
     },
-    tokenType: "bearer",
   });
+  // A job writes the mail: the server (or another node on its stores) must run a job worker.
+  const { token } = await lastMail(server, email, { subject: "Confirm your email address" }).catch(() => {
+    throw new Error(
+      `no sign-up mail to ${email}: signUpAdmin needs a job worker (startTestServer without runWorker: false)`,
+    );
+  });
+  if (!token) throw new Error(`no sign-up link in the mail to ${email}`);
+  const session = await server.client().auth.completeSignUp.mutate({ token, password, tokenType: "bearer" });
   return asTestUser(server, session, email, password);
 }
 
@@ -76,15 +87,34 @@ export async function signInWithCookie(server: TestServer, email: string, passwo
   });
   if (res.status !== 200) throw new Error(`auth.signIn answered ${res.status}: ${await res.text()}`);
   const setCookies = res.headers.getSetCookie();
-  const valueOf = (name: string) => setCookies.find((c) => c.startsWith(`${name}=`))?.split(";")[0] ?? "";
+  const cookieNamed = (name: string) => setCookies.find((c) => c.startsWith(`${name}=`))?.split(";")[0] ?? "";
   const body = (await res.json()) as { result: { data: { json: Record<string, unknown> } } };
-  return { cookie: valueOf("p2p_session"), csrfCookie: valueOf("p2p_csrf"), setCookies, body: body.result.data.json };
+  return {
+    cookie: cookieNamed("p2p_session"),
+    csrfCookie: cookieNamed("p2p_csrf"),
+    setCookies,
+    body: body.result.data.json,
+  };
 }
 
-/** The newest outbox mail to an address, and the token from the first link in it. */
-export async function lastMail(server: TestServer, to: string) {
-  const [mail] = await server.deps.mail.outbox(to);
-  if (!mail) throw new Error(`no mail to ${to}`);
+/**
+ * The newest outbox mail to an address (with `subject`, the newest with that subject), and the token
+ * from the first link in it. Waits up to `timeoutMs` for it: jobs write some mail (sign-up, reset).
+ */
+export async function lastMail(
+  server: TestServer,
+  to: string,
+  { subject, timeoutMs = 5_000 }: { subject?: string | RegExp; timeoutMs?: number } = {},
+) {
+  const matches = (s: string) =>
+    subject === undefined || (typeof subject === "string" ? s === subject : subject.test(s));
+  const deadline = Date.now() + timeoutMs;
+  let mail = (await server.deps.mail.outbox(to)).find((m) => matches(m.subject));
+  while (!mail && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    mail = (await server.deps.mail.outbox(to)).find((m) => matches(m.subject));
+  }
+  if (!mail) throw new Error(`no mail to ${to}${subject === undefined ? "" : ` with subject ${subject}`}`);
   const token = mail.text.match(/[?&]token=([A-Za-z0-9_.-]+)/)?.[1] ?? null;
   return { ...mail, token };
 }

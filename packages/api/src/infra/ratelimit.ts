@@ -29,6 +29,8 @@ export function createRateLimits(redis: RedisClients, config: Config) {
     knownDevices: knownDevices(redis, config.auth.knownDeviceTtlSec),
     /** Emails a caller can trigger (reset, verification, invitations) per address per hour. */
     emailsPerAddress: limiter("email", 5, 60 * 60),
+    /** Mail one user causes to be sent to other addresses (invitations) per hour. */
+    mailPerSender: limiter("mail-sender", config.mail.perSenderPerHour, 60 * 60),
   };
 }
 

@@ -11,6 +11,7 @@ import type { MongoIndexes } from "../infra/mongo/mongo";
 import type { Db } from "../infra/postgres/db";
 import { activityIndexes } from "./activity/repo";
 import { findActiveKey, markUsed } from "./apiKeys/repo";
+import { authJobs } from "./auth/jobs";
 import { visibleAttachments } from "./forums/access";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
@@ -25,7 +26,7 @@ export const mongoIndexes: MongoIndexes = {
 };
 
 /** Jobs of every module; the server's worker runs them (see `startWorkers`). */
-export const moduleJobs: ModuleJob[] = [...forumJobs];
+export const moduleJobs: ModuleJob[] = [...forumJobs, ...authJobs];
 
 /**
  * Content that holds uploaded files. A download follows the visibility of what holds the file

@@ -180,7 +180,6 @@ async function rawSocket(token?: string) {
   const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/trpc${token ? "?connectionParams=1" : ""}`);
   const messages: { id?: number | string; result?: unknown; error?: { data?: { code?: string } } }[] = [];
   socket.on("message", (data) => {
-    console.log(String(data).slice(0, 300));
     messages.push(JSON.parse(String(data)));
   });
   await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));

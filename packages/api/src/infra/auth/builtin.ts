@@ -46,7 +46,7 @@ export class BuiltinIdentityProvider implements IdentityProvider {
   ) {
     this.hasher = new PasswordHasher(config.passwordHash);
     events.subscribe(authInvalidation, "all", ({ data }) => {
-      for (const id of data.sessionIds ?? []) this.cache.delete(id);
+      for (const id of [...(data.sessionIds ?? []), ...(data.rotatedSessionIds ?? [])]) this.cache.delete(id);
       if (data.userIds?.length) {
         const users = new Set(data.userIds);
         this.cache.deleteWhere((s) => users.has(s.userId));
@@ -151,11 +151,17 @@ export class BuiltinIdentityProvider implements IdentityProvider {
       .execute();
   }
 
-  private async rotate(sessionId: string, session: CachedSession): Promise<IssuedSession> {
+  /**
+   * A new secret for a cookie session, the old one kept valid for a grace period. Compare-and-set
+   * on the current secret: when two nodes rotate at once, one wins and the other keeps serving the
+   * presented (now previous) secret. Every node drops its cached copy, so the new cookie works
+   * everywhere at once.
+   */
+  private async rotate(sessionId: string, session: CachedSession): Promise<IssuedSession | undefined> {
     const secret = randomToken();
     const now = Date.now();
     const expiresAt = new Date(now + this.ttl(session.remember));
-    await this.db
+    const won = await this.db
       .updateTable("sessions")
       .set({
         previousSecretHash: session.secretHash,
@@ -165,8 +171,12 @@ export class BuiltinIdentityProvider implements IdentityProvider {
         expiresAt,
       })
       .where("id", "=", sessionId)
-      .execute();
+      .where("secretHash", "=", session.secretHash)
+      .where("revokedAt", "is", null)
+      .executeTakeFirst();
     this.cache.delete(sessionId);
+    await this.events.broadcast(authInvalidation, "all", { rotatedSessionIds: [sessionId] });
+    if (!won.numUpdatedRows) return undefined;
     return { sessionId, token: `${sessionId}.${secret}`, expiresAt };
   }
 

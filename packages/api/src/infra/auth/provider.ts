@@ -67,6 +67,11 @@ export interface IdentityProvider {
 }
 
 /** Tells every node to drop cached sessions and users so revocations and role changes apply at once. */
-export const authInvalidation = defineChannel<{ userIds?: string[]; sessionIds?: string[]; apiKeyIds?: string[] }>(
-  "auth.invalidate",
-);
+export const authInvalidation = defineChannel<{
+  userIds?: string[];
+  /** Sessions that ended (signed out, revoked, expired by a password change or deactivation). */
+  sessionIds?: string[];
+  /** Sessions whose cookie secret changed: still live, but cached copies are stale. */
+  rotatedSessionIds?: string[];
+  apiKeyIds?: string[];
+}>("auth.invalidate");

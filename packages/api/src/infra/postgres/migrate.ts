@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from "
 import * as m0001 from "./migrations/0001_foundation";
 import * as m0002 from "./migrations/0002_identity";
 import * as m0003 from "./migrations/0003_forums";
+import * as m0004 from "./migrations/0004_signup_requests";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_identity": m0002,
   "0003_forums": m0003,
+  "0004_signup_requests": m0004,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -7,6 +7,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   authTokens: AuthTokensTable;
+  signupRequests: SignupRequestsTable;
   recoveryCodes: RecoveryCodesTable;
   invitations: InvitationsTable;
   apiKeys: ApiKeysTable;
@@ -104,6 +105,22 @@ export interface AuthTokensTable {
   tokenHash: string;
   expiresAt: Date;
   usedAt: Date | null;
+  createdAt: CreatedAt;
+}
+
+export interface SignupRequestsTable {
+  id: string;
+  email: string;
+  passwordHash: string;
+  firstName: string;
+  lastName: string;
+  organization: JSONColumnType<
+    { name: string; industry: string; size: string; country: string; city: string },
+    string,
+    never
+  >;
+  tokenHash: string | null;
+  expiresAt: Date;
   createdAt: CreatedAt;
 }
 

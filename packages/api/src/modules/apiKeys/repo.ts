@@ -42,6 +42,18 @@ export async function revokeApiKey(db: Db, orgId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** Revokes every active key a user created in an organization (on deactivation); returns their ids. */
+export async function revokeApiKeysCreatedBy(db: Db, orgId: string, userId: string) {
+  return db
+    .updateTable("apiKeys")
+    .set({ revokedAt: new Date() })
+    .where("organizationId", "=", orgId)
+    .where("createdBy", "=", userId)
+    .where("revokedAt", "is", null)
+    .returning("id")
+    .execute();
+}
+
 /** An unrevoked key by id, for the authenticator (see AccountLookup). */
 export async function findActiveKey(db: Db, id: string): Promise<ApiKeyAuth | null> {
   const key = await db

@@ -10,18 +10,17 @@ export const rateLimited = (what: string, wait: number) =>
 interface Step {
   limiter: RateLimiterRedis;
   key: string;
-  /** On full success, forget this key's earlier failures instead of only giving this attempt's point back. */
-  forgive?: boolean;
 }
 
 /** One counted attempt of a secret (password, second-factor code). */
 export interface Attempt {
   /** Seconds to wait once this attempt has failed: > 0 when it used up a limit, else 0. */
   readonly retryAfter: number;
-  /** Not a failure (e.g. right password, second factor still to come): the attempt's points go back. */
+  /**
+   * The secret was right: this attempt's points go back. Earlier failures still count until their
+   * window ends (forgetting them would let attempts already under way be checked past the limit).
+   */
   refund(): Promise<void>;
-  /** Fully signed in: the points go back, and the failures a step says to forgive are forgotten. */
-  succeeded(): Promise<void>;
 }
 
 /**
@@ -40,17 +39,11 @@ async function countAttempt(steps: Step[], what: string): Promise<Attempt> {
     }
     counted.push({ ...step, retryAfter: res.retryAfter });
   }
-  const giveBack = (forgive: boolean) =>
-    Promise.all(
-      counted.map(async (c) => {
-        if (forgive && c.forgive) await c.limiter.delete(c.key);
-        else await refund(c.limiter, c.key);
-      }),
-    ).then(() => {});
   return {
     retryAfter: Math.max(0, ...counted.map((c) => c.retryAfter)),
-    refund: () => giveBack(false),
-    succeeded: () => giveBack(true),
+    async refund() {
+      await Promise.all(counted.map((c) => refund(c.limiter, c.key)));
+    },
   };
 }
 
@@ -71,7 +64,7 @@ export async function countPasswordAttempt(
   return countAttempt(
     [
       // Strict first: one IP hammering one account stops here without using up the account's budget.
-      { limiter: limits.signInFailuresPerAccountIp, key: `${who.email}|${ip}`, forgive: true },
+      { limiter: limits.signInFailuresPerAccountIp, key: `${who.email}|${ip}` },
       ...(known ? [] : [{ limiter: limits.signInFailuresPerAccount, key: who.email }]),
       { limiter: limits.signInFailuresPerIp, key: ip },
     ],

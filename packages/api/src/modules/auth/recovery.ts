@@ -10,11 +10,23 @@ import { consumeAuthToken, issueAuthToken } from "./tokens";
 
 const RESET_TTL_MS = 60 * 60 * 1000;
 
-/** Always answers ok, so the reply never tells whether an email is registered. */
+export const RESET_MAIL_JOB = "auth.passwordResetMail";
+
+/**
+ * Always answers ok after the same work, so neither the reply nor its timing tells whether an email
+ * is registered: the request only enqueues a job, which looks the account up and mails the link.
+ */
 export async function requestPasswordReset(deps: AppDeps, email: string, ip: string | null) {
-  if ((await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)).rejected) return { ok: true as const };
+  await deps.jobs.enqueue(RESET_MAIL_JOB, { email, ip });
+  return { ok: true as const };
+}
+
+/** The job behind requestPasswordReset: a link for an active account, nothing otherwise. */
+export async function sendPasswordResetMail(deps: AppDeps, data: unknown): Promise<void> {
+  const { email, ip } = data as { email: string; ip: string | null };
+  if ((await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)).rejected) return;
   const user = await findUserByEmail(deps.db, email);
-  if (user?.status !== "active") return { ok: true as const };
+  if (user?.status !== "active") return;
   await deps.db.transaction().execute(async (trx) => {
     const token = await issueAuthToken(trx, user.id, "reset_password", RESET_TTL_MS);
     await deps.mail.send(
@@ -32,7 +44,6 @@ export async function requestPasswordReset(deps: AppDeps, email: string, ip: str
       ip,
     });
   });
-  return { ok: true as const };
 }
 
 /** Sets a new password from an emailed token, and signs the account out everywhere. */

@@ -1,7 +1,7 @@
 import type { Insertable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { Db } from "../../infra/postgres/db";
-import type { AuthTokensTable } from "../../infra/postgres/schema";
+import type { AuthTokensTable, SignupRequestsTable } from "../../infra/postgres/schema";
 
 type Purpose = AuthTokensTable["purpose"];
 
@@ -56,3 +56,39 @@ export async function insertRecoveryCodes(db: Db, userId: string, codeHashes: st
     .values(codeHashes.map((codeHash) => ({ id: uuidv7(), userId, codeHash })))
     .execute();
 }
+
+// ---------------------------------------------------------------- sign-up requests (signup.ts)
+
+export const insertSignupRequest = (db: Db, request: Insertable<SignupRequestsTable>) =>
+  db.insertInto("signupRequests").values(request).execute();
+
+export const findSignupRequest = (db: Db, id: string) =>
+  db.selectFrom("signupRequests").selectAll().where("id", "=", id).executeTakeFirst();
+
+export const setSignupToken = (db: Db, id: string, tokenHash: string) =>
+  db.updateTable("signupRequests").set({ tokenHash }).where("id", "=", id).execute();
+
+export const deleteSignupRequest = (db: Db, id: string) =>
+  db.deleteFrom("signupRequests").where("id", "=", id).execute();
+
+/** An unexpired request by its link's hash. */
+export const findUsableSignupRequest = (db: Db, tokenHash: string) =>
+  db
+    .selectFrom("signupRequests")
+    .selectAll()
+    .where("tokenHash", "=", tokenHash)
+    .where("expiresAt", ">", new Date())
+    .executeTakeFirst();
+
+/** Deletes every request for an address (its account exists now); true when the one with `tokenHash` was among them. */
+export async function takeSignupRequests(db: Db, email: string, tokenHash: string): Promise<boolean> {
+  const taken = await db
+    .deleteFrom("signupRequests")
+    .where("email", "=", email)
+    .returning(["tokenHash", "expiresAt"])
+    .execute();
+  return taken.some((r) => r.tokenHash === tokenHash && r.expiresAt > new Date());
+}
+
+export const purgeExpiredSignupRequests = (db: Db) =>
+  db.deleteFrom("signupRequests").where("expiresAt", "<=", new Date()).execute();

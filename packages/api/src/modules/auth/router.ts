@@ -1,4 +1,5 @@
 import {
+  CompleteSignUpInput,
   Ok,
   RecoveryCodes,
   RequestPasswordResetInput,
@@ -20,13 +21,19 @@ import { router } from "../../trpc/init";
 import { authedProcedure, publicProcedure, sessionProcedure } from "../../trpc/procedures";
 import { requestPasswordReset, resendVerification, resetPassword, verifyEmail } from "./recovery";
 import * as auth from "./service";
+import { completeSignUp, signUp } from "./signup";
 import { disableTotp, enableTotp, setupTotp } from "./totp";
 
 export const authRouter = router({
+  /** Answers ok for every address ("check your email"); the emailed link finishes with completeSignUp. */
   signUp: publicProcedure
     .input(SignUpInput)
+    .output(Ok)
+    .mutation(({ ctx, input }) => signUp(ctx.deps, input)),
+  completeSignUp: publicProcedure
+    .input(CompleteSignUpInput)
     .output(SignInResult)
-    .mutation(({ ctx, input }) => auth.signUp(ctx.deps, input, meta(ctx))),
+    .mutation(({ ctx, input }) => completeSignUp(ctx.deps, input, meta(ctx))),
   signIn: publicProcedure
     .input(SignInInput)
     .output(SignInResult)

@@ -1,18 +1,15 @@
-import { permissionsFor, type Session, type SignInInput, type SignUpInput, type TokenType } from "@p2p/schemas";
-import { v7 as uuidv7 } from "uuid";
+import { permissionsFor, type Session, type SignInInput, type TokenType } from "@p2p/schemas";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { csrfTokenFor, type Principal } from "../../infra/auth/authenticator";
 import { passwordProblem } from "../../infra/auth/password";
 import type { Db } from "../../infra/postgres/db";
-import { isUniqueViolation } from "../../infra/postgres/errors";
 import { appError, fieldError } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
-import { insertOrganization } from "../organizations/repo";
 import { toMe } from "../users/dto";
-import { findUserAndOrganization, findUserByEmail, insertUser } from "../users/repo";
+import { findUserAndOrganization, findUserByEmail } from "../users/repo";
 import { countPasswordAttempt, rateLimited } from "./attempts";
 import { issueAuthToken } from "./tokens";
 import { verifySecondFactor } from "./totp";
@@ -76,36 +73,7 @@ export async function startSession(
   return { ...session, csrfToken: csrfTokenFor(issued.token) };
 }
 
-export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, meta: RequestMeta) {
-  assertPasswordAllowed(input.password, input.email);
-  if (await findUserByEmail(deps.db, input.email))
-    throw appError("EMAIL_TAKEN", "An account with this email already exists");
-
-  const userId = uuidv7();
-  const organizationId = uuidv7();
-  // Hash (slow) before the transaction so it holds no locks while hashing.
-  const credentials = await deps.identity.createCredentials({ id: userId, email: input.email }, input.password);
-  try {
-    await deps.db.transaction().execute(async (trx) => {
-      await insertOrganization(trx, { id: organizationId, ...input.organization });
-      await insertUser(trx, {
-        id: userId,
-        organizationId,
-        email: input.email,
-        firstName: input.firstName,
-        lastName: input.lastName,
-        role: "admin",
-        ...credentials,
-      });
-      await sendVerificationEmail(deps, trx, { id: userId, email: input.email });
-      await recordAudit(trx, { organizationId, actorId: userId, action: "auth.signUp", ip: meta.ip });
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw appError("EMAIL_TAKEN", "An account with this email already exists");
-    throw err;
-  }
-  return startSession(deps, userId, false, meta, input.tokenType);
-}
+// auth.signUp and auth.completeSignUp: signup.ts.
 
 /**
  * The attempt is counted before the password is checked (attempts.ts), so no more passwords are
@@ -147,7 +115,7 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
     if (!(await verifySecondFactor(deps, user, input))) return fail("second factor");
   }
 
-  await attempt.succeeded();
+  await attempt.refund();
   const result = await startSession(deps, user.id, input.rememberMe ?? false, meta, input.tokenType);
   await recordAudit(deps.db, {
     organizationId: user.organizationId,

@@ -34,6 +34,17 @@ export const revokeUnused = (db: Db, orgId: string, which: { email: string } | {
     .returningAll()
     .execute();
 
+/** Revokes the unused invitations one admin sent in an organization (on deactivation). */
+export const revokeUnusedSentBy = (db: Db, orgId: string, invitedBy: string) =>
+  db
+    .updateTable("invitations")
+    .set({ revokedAt: new Date() })
+    .where("organizationId", "=", orgId)
+    .where("invitedBy", "=", invitedBy)
+    .where(unused)
+    .returning("id")
+    .execute();
+
 export const insertInvitation = (db: Db, values: Insertable<InvitationsTable>) =>
   db.insertInto("invitations").values(values).returningAll().executeTakeFirstOrThrow();
 

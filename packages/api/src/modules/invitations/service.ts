@@ -38,14 +38,32 @@ function toInvitation(row: Selectable<InvitationsTable>): Invitation {
   };
 }
 
-/** Emails a single-use link; a new invitation to the same address replaces the open one. */
+/**
+ * Emails a single-use link; a new invitation to the same address replaces the open one.
+ *
+ * The answer never tells whether the address already has an account (in any organization): such an
+ * invitation is stored and answered like any other, with the same queries and writes, but its mail
+ * tells the owner they already have an account and carries no link, so it can never be accepted.
+ * Only a verified inviter may send invitations, at most `MAIL_PER_SENDER_PER_HOUR` an hour.
+ */
 export async function createInvitation(
   deps: AppDeps,
   admin: Principal,
   input: z.infer<typeof CreateInvitationInput>,
   ip: string | null,
 ) {
-  if (await findUserByEmail(deps.db, input.email)) throw emailTaken();
+  const inviter = await findUser(deps.db, admin.userId);
+  if (!inviter.emailVerifiedAt) {
+    throw appError("FORBIDDEN", "Confirm your email address before inviting people", {
+      reason: "EMAIL_NOT_VERIFIED",
+    });
+  }
+  const sender = await consume(deps.rateLimits.mailPerSender, admin.userId);
+  if (sender.rejected) {
+    throw appError("RATE_LIMITED", `Too many invitations. Try again in ${sender.retryAfter} seconds.`, {
+      retryAfter: sender.retryAfter,
+    });
+  }
   const { rejected, retryAfter } = await consume(deps.rateLimits.emailsPerAddress, `invite:${input.email}`);
   if (rejected) {
     throw appError("RATE_LIMITED", `Too many emails to this address. Try again in ${retryAfter} seconds.`, {
@@ -55,9 +73,9 @@ export async function createInvitation(
   const token = randomToken();
   try {
     return await deps.db.transaction().execute(async (trx) => {
-      const [org, inviter] = await Promise.all([
+      const [org, existing] = await Promise.all([
         findOrganization(trx, admin.organizationId),
-        findUser(trx, admin.userId),
+        findUserByEmail(trx, input.email),
       ]);
       await repo.revokeUnused(trx, org.id, { email: input.email });
       const invitation = await repo.insertInvitation(trx, {
@@ -69,11 +87,14 @@ export async function createInvitation(
         invitedBy: admin.userId,
         expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
       });
+      const invited = `${inviter.firstName} ${inviter.lastName} invited you to join ${org.name} on P2P Sandbox.`;
       await deps.mail.send(
         {
           to: input.email,
           subject: `${inviter.firstName} ${inviter.lastName} invited you to ${org.name} on P2P Sandbox`,
-          text: `${inviter.firstName} ${inviter.lastName} invited you to join ${org.name} on P2P Sandbox.\n\nOpen this link within 7 days to create your account:\n${deps.config.publicUrl}/accept-invite?token=${token}\n\nIf you did not expect this, ignore this email.\n`,
+          text: existing
+            ? `${invited}\n\nThis address already has a P2P Sandbox account, and an account belongs to one organization, so this invitation cannot be accepted with it. To join ${org.name}, ask ${inviter.firstName} ${inviter.lastName} to invite another address of yours.\n\nIf you did not expect this, ignore this email.\n`
+            : `${invited}\n\nOpen this link within 7 days to create your account:\n${deps.config.publicUrl}/accept-invite?token=${token}\n\nIf you did not expect this, ignore this email.\n`,
         },
         trx,
       );

@@ -2,14 +2,17 @@ import type { ChangePasswordInput, ListUsersInput, UpdateMeInput, UpdateUserInpu
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
+import { authInvalidation } from "../../infra/auth/provider";
 import type { Db } from "../../infra/postgres/db";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
+import { revokeApiKeysCreatedBy } from "../apiKeys/repo";
 import { recordAudit } from "../audit/repo";
 import { countPasswordAttempt, rateLimited } from "../auth/attempts";
 import { voidAuthTokens } from "../auth/repo";
 import { assertPasswordAllowed } from "../auth/service";
 import { assertOwnImage } from "../files/service";
+import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
 import { toListItem, toMe, toProfile } from "./dto";
 import * as repo from "./repo";
@@ -41,7 +44,7 @@ export async function changePassword(
       ? rateLimited(what, attempt.retryAfter)
       : fieldError("current", "Current password is incorrect");
   }
-  await attempt.succeeded();
+  await attempt.refund();
   assertPasswordAllowed(input.next, user.email, "next");
   const credentials = await deps.identity.setPassword(user, input.next);
   await deps.db.transaction().execute(async (trx) => {
@@ -86,6 +89,8 @@ export async function listMembers(db: Db, orgId: string, input: z.infer<typeof L
 /**
  * An admin changes a member's role or status. The organization always keeps one active admin:
  * the check runs under row locks, so two admins demoting each other at once cannot both succeed.
+ * Deactivation also revokes, for good, the API keys the user created and the invitations they sent
+ * that are still open: reactivating the user does not bring them back.
  */
 export async function updateMember(
   deps: AppDeps,
@@ -94,7 +99,7 @@ export async function updateMember(
   ip: string | null,
 ) {
   const orgId = admin.organizationId;
-  const { before, after } = await deps.db.transaction().execute(async (trx) => {
+  const { before, after, revokedKeyIds } = await deps.db.transaction().execute(async (trx) => {
     const { adminIds, user: before } = await repo.lockForRoleChange(trx, orgId, input.id);
     if (!before) throw notFound("User");
     const role = input.role ?? before.role;
@@ -108,12 +113,23 @@ export async function updateMember(
     if (role !== before.role) {
       await recordAudit(trx, { ...audit, action: "users.roleChanged", metadata: { from: before.role, to: role } });
     }
-    if (status !== before.status) {
-      await recordAudit(trx, { ...audit, action: status === "active" ? "users.reactivated" : "users.deactivated" });
+    let revokedKeyIds: string[] = [];
+    if (status === "active" && before.status !== "active") {
+      await recordAudit(trx, { ...audit, action: "users.reactivated" });
+    } else if (status !== "active" && before.status === "active") {
+      revokedKeyIds = (await revokeApiKeysCreatedBy(trx, orgId, before.id)).map((k) => k.id);
+      const invitations = await revokeUnusedSentBy(trx, orgId, before.id);
+      await recordAudit(trx, {
+        ...audit,
+        action: "users.deactivated",
+        metadata: { revokedApiKeys: revokedKeyIds, revokedInvitations: invitations.map((i) => i.id) },
+      });
     }
-    return { before, after };
+    return { before, after, revokedKeyIds };
   });
   if (after.status !== "active" && before.status === "active") await deps.identity.revokeSessions(after.id, {});
+  // Every node forgets the revoked keys at once, rather than when its key cache expires.
+  if (revokedKeyIds.length) await deps.events.broadcast(authInvalidation, "all", { apiKeyIds: revokedKeyIds });
   // Every node drops its cached principal, so the new role or status applies to the very next request.
   if (after.role !== before.role || after.status !== before.status) await invalidateUsers(deps.events, [after.id]);
   return toListItem(after, await findOrganization(deps.db, orgId));

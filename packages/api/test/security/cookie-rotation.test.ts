@@ -1,0 +1,75 @@
+import { signUpAdmin, startTestServer, type TestServer } from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** Cookie sessions rotate their secret; two API nodes must agree on the result at once. */
+let nodeA: TestServer;
+let nodeB: TestServer;
+
+beforeAll(async () => {
+  // Rotation after 0.72 s of session age, so a test can wait it out.
+  nodeA = await startTestServer({ env: { SESSION_ROTATE_HOURS: "0.0002" } });
+  nodeB = await startTestServer({ stores: nodeA.stores, env: { SESSION_ROTATE_HOURS: "0.0002" }, runWorker: false });
+});
+afterAll(async () => {
+  await nodeB?.close();
+  await nodeA?.close();
+});
+
+const sessionCookieOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("p2p_session="))
+    ?.split(";")[0];
+
+async function cookieSession() {
+  const admin = await signUpAdmin(nodeA);
+  const res = await fetch(`${nodeA.url}/trpc/auth.signIn`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ json: { email: admin.email, password: admin.password } }),
+  });
+  return sessionCookieOf(res) ?? "";
+}
+
+const me = (node: TestServer, cookie: string) => fetch(`${node.url}/trpc/auth.me`, { headers: { cookie } });
+
+describe("cookie rotation across nodes", () => {
+  it("a cookie rotated on one node works on the other at once", async () => {
+    const old = await cookieSession();
+    // Both nodes have the session cached before the rotation.
+    expect((await me(nodeA, old)).status).toBe(200);
+    expect((await me(nodeB, old)).status).toBe(200);
+    // About time itself: the session must get older than SESSION_ROTATE_HOURS to rotate.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rotated = sessionCookieOf(await me(nodeA, old));
+    expect(rotated).toBeDefined();
+    expect((await me(nodeB, rotated as string)).status).toBe(200);
+  });
+
+  it("two nodes rotating at once: one rotation wins, and its cookie works on both", async () => {
+    const old = await cookieSession();
+    await Promise.all([me(nodeA, old), me(nodeB, old)]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const answers = await Promise.all([me(nodeA, old), me(nodeB, old), me(nodeA, old), me(nodeB, old)]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const issued = answers.map(sessionCookieOf).filter((c): c is string => c !== undefined);
+    expect(issued).toHaveLength(1);
+    const [winner] = issued as [string];
+    expect((await me(nodeA, winner)).status).toBe(200);
+    expect((await me(nodeB, winner)).status).toBe(200);
+    const sessionId = winner.split("=")[1]?.split(".")[0] as string;
+    const row = await nodeA.deps.db
+      .selectFrom("sessions")
+      .select(["secretHash", "previousSecretHash"])
+      .where("id", "=", sessionId)
+      .executeTakeFirstOrThrow();
+    // The session went through exactly one rotation: its previous secret is the one signed in with.
+    const { createHash } = await import("node:crypto");
+    const hash = (cookie: string) =>
+      createHash("sha256")
+        .update(cookie.split(".")[1] as string)
+        .digest("hex");
+    expect(row.previousSecretHash).toBe(hash(old));
+    expect(row.secretHash).toBe(hash(winner));
+  });
+});
