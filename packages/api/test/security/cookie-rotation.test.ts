@@ -1,5 +1,6 @@
 import { signUpAdmin, startTestServer, type TestServer } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../src/infra/auth/crypto";
 
 /** Cookie sessions rotate their secret; two API nodes must agree on the result at once. */
 let nodeA: TestServer;
@@ -64,11 +65,7 @@ describe("cookie rotation across nodes", () => {
       .where("id", "=", sessionId)
       .executeTakeFirstOrThrow();
     // The session went through exactly one rotation: its previous secret is the one signed in with.
-    const { createHash } = await import("node:crypto");
-    const hash = (cookie: string) =>
-      createHash("sha256")
-        .update(cookie.split(".")[1] as string)
-        .digest("hex");
+    const hash = (cookie: string) => sha256(cookie.split(".")[1] as string);
     expect(row.previousSecretHash).toBe(hash(old));
     expect(row.secretHash).toBe(hash(winner));
   });

@@ -257,7 +257,10 @@ export class Authenticator {
       return key && this.keyPrincipal(principal.apiKeyId, key);
     }
     if (!principal.sessionId || !(await this.identity.sessionActive(principal.sessionId))) return null;
-    return this.sessionPrincipal(principal.userId, principal.sessionId, principal);
+    return this.sessionPrincipal(principal.userId, principal.sessionId, {
+      via: principal.via,
+      csrfToken: principal.csrfToken,
+    });
   }
 
   private async user(userId: string): Promise<UserAuth | null> {
