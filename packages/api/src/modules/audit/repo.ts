@@ -40,24 +40,12 @@ export interface AuditQuery {
 export async function findAuditEntries(db: Db, orgId: string, q: AuditQuery) {
   let query = db
     .selectFrom("auditLog")
-    .leftJoin("users", "users.id", "auditLog.actorId")
-    .select([
-      "auditLog.id",
-      "auditLog.action",
-      "auditLog.actorId",
-      "users.firstName",
-      "users.lastName",
-      "auditLog.targetType",
-      "auditLog.targetId",
-      "auditLog.ip",
-      "auditLog.metadata",
-      "auditLog.createdAt",
-    ])
-    .where("auditLog.organizationId", "=", orgId)
-    .orderBy("auditLog.id", "desc")
+    .select(["id", "action", "actorId", "targetType", "targetId", "ip", "metadata", "createdAt"])
+    .where("organizationId", "=", orgId)
+    .orderBy("id", "desc")
     .limit(q.limit);
-  if (q.afterId) query = query.where("auditLog.id", "<", q.afterId);
-  if (q.action) query = query.where("auditLog.action", "=", q.action);
-  if (q.actorId) query = query.where("auditLog.actorId", "=", q.actorId);
+  if (q.afterId) query = query.where("id", "<", q.afterId);
+  if (q.action) query = query.where("action", "=", q.action);
+  if (q.actorId) query = query.where("actorId", "=", q.actorId);
   return query.execute();
 }

@@ -1,7 +1,8 @@
-import { Id, type ListAuditInput, type UserRef } from "@p2p/schemas";
+import { type Author, Id, type ListAuditInput, type UserRef } from "@p2p/schemas";
 import { z } from "zod";
 import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, toPage } from "../../lib/pagination";
+import { loadAuthors } from "../users/authors";
 import { findAuditEntries } from "./repo";
 
 export const toUserRef = (u: { id: string; firstName: string; lastName: string }): UserRef => ({
@@ -15,6 +16,11 @@ const AuditCursor = z.tuple([Id]);
 export async function listAudit(db: Db, orgId: string, input: z.infer<typeof ListAuditInput>) {
   const [afterId] = decodeCursor(input.cursor, AuditCursor) ?? [];
   const rows = await findAuditEntries(db, orgId, { ...input, afterId, limit: input.limit + 1 });
+  // Actors by id in one query, from the users module (an entry outlives a deleted actor: null).
+  const actors = await loadAuthors(
+    db,
+    rows.flatMap((r) => (r.actorId ? [r.actorId] : [])),
+  );
   return toPage(
     rows,
     input.limit,
@@ -22,10 +28,7 @@ export async function listAudit(db: Db, orgId: string, input: z.infer<typeof Lis
     (r) => ({
       id: r.id,
       action: r.action,
-      actor:
-        r.actorId && r.firstName !== null && r.lastName !== null
-          ? toUserRef({ id: r.actorId, firstName: r.firstName, lastName: r.lastName })
-          : null,
+      actor: r.actorId && actors.has(r.actorId) ? toUserRef(actors.get(r.actorId) as Author) : null,
       targetType: r.targetType,
       targetId: r.targetId,
       ip: r.ip,
