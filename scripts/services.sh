@@ -8,6 +8,18 @@
 #   scripts/services.sh status  print each service up/down; exit 0 only when all are up
 #   scripts/services.sh env     print KEY=value lines (e.g. `set -a; eval "$(scripts/services.sh env)"; set +a`)
 #
+# Instances: with SERVICES_INSTANCE=<name> (lowercase letters, digits, dashes) every command acts on
+# a separate set of the same servers, for tests that must not disturb the shared ones (e.g. the
+# fault suite, which kills them): state, pids and logs under .local/instances/<name>/, ports from
+# SERVICES_PORT_BASE (pg, +1 redis, +2 ferretdb, +3 versitygw; default: derived from the name, in
+# 20000-29990, below the kernel's ephemeral range), the binaries of .local/bin. Two more commands:
+#   SERVICES_INSTANCE=x scripts/services.sh kill <svc>   SIGKILL the service's real process (postgres:
+#                                                        its whole process group), wait until gone
+#   scripts/services.sh start <svc>                      start one service (what `up` does for it)
+#   scripts/services.sh can-start                        exit 0 when `up` needs no install or build
+#                                                        here; otherwise print why
+# <svc> is postgres, redis, ferretdb or versitygw. Without SERVICES_INSTANCE nothing changes.
+#
 # Idempotent: a second `up` rebuilds nothing, reinstalls nothing and leaves running services alone.
 # Needs root for apt-get (only when something is missing) and to run postgres as the `postgres` user.
 set -euo pipefail
@@ -22,6 +34,22 @@ PG_PORT=55432
 REDIS_PORT=56379
 FERRET_PORT=57017
 S3_PORT=57070
+
+INSTANCE="${SERVICES_INSTANCE:-}"
+if [[ -n "$INSTANCE" ]]; then
+  [[ "$INSTANCE" =~ ^[a-z0-9][a-z0-9-]{0,39}$ ]] \
+    || { echo "[services] ERROR: SERVICES_INSTANCE must be lowercase letters, digits and dashes" >&2; exit 2; }
+  LOCAL="$REPO/.local/instances/$INSTANCE"
+  RUN="$LOCAL/run"
+  LOGS="$LOCAL/log"
+  port_base="${SERVICES_PORT_BASE:-$((20000 + $(printf '%s' "$INSTANCE" | cksum | cut -d' ' -f1) % 1000 * 10))}"
+  [[ "$port_base" =~ ^[0-9]+$ ]] && (( port_base >= 1024 && port_base <= 65532 )) \
+    || { echo "[services] ERROR: SERVICES_PORT_BASE must be a port number (1024-65532)" >&2; exit 2; }
+  PG_PORT=$port_base
+  REDIS_PORT=$((port_base + 1))
+  FERRET_PORT=$((port_base + 2))
+  S3_PORT=$((port_base + 3))
+fi
 S3_REGION=us-east-1
 S3_BUCKET=p2p
 S3_ACCESS=p2p-access
@@ -158,7 +186,7 @@ spawn() {
 # It lives in .local/pg when `postgres` can traverse the repo path (we chmod .local to 0755, but do
 # not touch anything above the repo); otherwise (e.g. repo under a 0700 home directory) it falls
 # back to /var/lib/p2p-sandbox/pg.
-PG_FALLBACK=/var/lib/p2p-sandbox
+PG_FALLBACK=/var/lib/p2p-sandbox${INSTANCE:+/instances/$INSTANCE}
 pg_paths() {
   if [[ -z "${PGDATA_DIR:-}" ]]; then
     local base="$LOCAL"
@@ -191,7 +219,11 @@ pg_up() {
   fi
   mkdir -p "$PG_SOCK" "$(dirname "$PG_LOG")"
   chown postgres:postgres "$PG_SOCK" "$(dirname "$PG_LOG")"
-  # Test-oriented settings (durability off). Takes effect on the next (re)start.
+  # Test-oriented settings (durability off). Takes effect on the next (re)start. An instance is
+  # there to be killed: it confirms a commit only once its WAL is written (to the OS, fsync stays
+  # off), so a SIGKILLed server keeps every transaction it acknowledged.
+  local PG_SYNC_COMMIT=off
+  [[ -z "$INSTANCE" ]] || PG_SYNC_COMMIT=on
   local conf
   conf="$(cat <<EOF
 # managed by scripts/services.sh
@@ -200,7 +232,7 @@ port = $PG_PORT
 unix_socket_directories = '$PG_SOCK'
 max_connections = 300
 fsync = off
-synchronous_commit = off
+synchronous_commit = $PG_SYNC_COMMIT
 full_page_writes = off
 EOF
 )"
@@ -242,7 +274,7 @@ pg_down() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Redis (no persistence)
+# Redis (AOF persistence, appendfsync everysec)
 
 redis_ready() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
 
@@ -250,7 +282,9 @@ redis_up() {
   if redis_ready; then log "redis already running"; return 0; fi
   log "starting redis"
   mkdir -p "$LOCAL/redis"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+  # AOF, fsynced every second: the event backlogs, job queues and rate limits survive a restart
+  # (or a crash, losing at most the last second, which every consumer tolerates: docs/operations.md).
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly yes --appendfsync everysec \
     --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$LOGS/redis.log" --dir "$LOCAL/redis" \
     </dev/null >>"$LOGS/redis.log" 2>&1 9>&-
   wait_until 15 redis_ready || die "redis not ready (log: $LOGS/redis.log)"
@@ -258,7 +292,7 @@ redis_up() {
 
 redis_down() {
   if command -v redis-cli >/dev/null && redis_ready; then
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
     wait_until 15 eval '! redis_ready' || die "redis did not shut down"
     rm -f "$RUN/redis.pid"
     log "redis stopped"
@@ -271,9 +305,13 @@ redis_down() {
 # FerretDB v1 (built from tools/ferretdb: a small wrapper around the embeddable package)
 
 FERRET_REBUILT=0
+ferret_current() {
+  [[ -x "$FERRET_BIN" && ! "$FERRET_SRC/main.go" -nt "$FERRET_BIN" \
+     && ! "$FERRET_SRC/go.mod" -nt "$FERRET_BIN" && ! "$FERRET_SRC/go.sum" -nt "$FERRET_BIN" ]]
+}
+
 ferret_build() {
-  if [[ -x "$FERRET_BIN" && ! "$FERRET_SRC/main.go" -nt "$FERRET_BIN" \
-        && ! "$FERRET_SRC/go.mod" -nt "$FERRET_BIN" && ! "$FERRET_SRC/go.sum" -nt "$FERRET_BIN" ]]; then
+  if ferret_current; then
     return 0 # up to date
   fi
   log "building ferretdb (first build takes a few minutes)"
@@ -314,9 +352,13 @@ ferret_down() { stop_pidfile ferretdb "$RUN/ferretdb.pid" "$FERRET_BIN"; }
 # ---------------------------------------------------------------------------------------------
 # versitygw (S3, posix backend, metadata in a sidecar dir instead of xattrs)
 
+vgw_current() {
+  [[ -x "$VGW_BIN" ]] && go version -m "$VGW_BIN" 2>/dev/null \
+    | grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$VERSITYGW_VERSION([[:space:]]|$)"
+}
+
 vgw_install() {
-  if [[ -x "$VGW_BIN" ]] && go version -m "$VGW_BIN" 2>/dev/null \
-       | grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$VERSITYGW_VERSION([[:space:]]|$)"; then
+  if vgw_current; then
     return 0
   fi
   log "installing versitygw $VERSITYGW_VERSION (go install, takes a few minutes the first time)"
@@ -362,6 +404,78 @@ vgw_up() {
 vgw_down() { stop_pidfile versitygw "$RUN/versitygw.pid" "$VGW_BIN"; }
 
 # ---------------------------------------------------------------------------------------------
+# One service at a time: kill (a real crash, for fault tests) and start
+
+svc_check() {
+  case "${1:-}" in
+    postgres|redis|ferretdb|versitygw) ;;
+    *) die "unknown service '${1:-}' (postgres, redis, ferretdb or versitygw)" ;;
+  esac
+}
+
+# The service's main process id, when it runs.
+svc_pid() {
+  case "$1" in
+    postgres)
+      pg_paths
+      local pid pgbin; pgbin="$(pg_bin)"
+      pid="$(head -n 1 "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true)"
+      [[ -n "$pgbin" && "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+      [[ "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" == "$(readlink -f "$pgbin/postgres")" ]] || return 1
+      printf '%s' "$pid"
+      ;;
+    redis) live_pid "$RUN/redis.pid" "$(command -v redis-server || echo redis-server)" ;;
+    ferretdb) live_pid "$RUN/ferretdb.pid" "$FERRET_BIN" ;;
+    versitygw) live_pid "$RUN/versitygw.pid" "$VGW_BIN" ;;
+  esac
+}
+
+# A live (not zombie) process in process group $1.
+group_alive() {
+  ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
+svc_kill() {
+  local svc="$1" pid
+  if ! pid="$(svc_pid "$svc")"; then log "$svc not running"; return 0; fi
+  if [[ "$svc" == postgres && "$(ps -o pgid= -p "$pid" | tr -d ' ')" == "$pid" ]]; then
+    # pg_ctl starts the postmaster as a process group leader: the whole server dies at once, its
+    # backends with it, as when the machine or container running it is killed.
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait_until 15 eval "! group_alive $pid" || die "postgres (group $pid) still alive after SIGKILL"
+  else
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_until 15 eval "! alive $pid" || die "$svc (pid $pid) still alive after SIGKILL"
+  fi
+  log "$svc killed (SIGKILL, pid $pid)"
+}
+
+svc_start() {
+  case "$1" in
+    postgres) pg_up ;;
+    redis) redis_up ;;
+    ferretdb) ferret_up ;;
+    versitygw) vgw_up ;;
+  esac
+}
+
+# Why `up` could not run here without installing or building anything (nothing printed: it can).
+can_start() {
+  local why=() c
+  (( EUID == 0 )) || why+=("not root (postgres runs as the postgres OS user, through runuser)")
+  [[ -n "$(pg_bin)" ]] || why+=("no PostgreSQL >= 15 server under /usr/lib/postgresql")
+  id postgres >/dev/null 2>&1 || why+=("no OS user postgres")
+  for c in redis-server redis-cli curl runuser flock setsid ps go; do
+    command -v "$c" >/dev/null || why+=("no $c on PATH")
+  done
+  ferret_current || why+=("ferretdb not built or out of date ($FERRET_BIN)")
+  command -v go >/dev/null && { vgw_current || why+=("versitygw $VERSITYGW_VERSION not installed ($VGW_BIN)"); }
+  (( ${#why[@]} )) || return 0
+  printf '%s\n' "${why[@]}"
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
 
 status() {
   local all=0 st
@@ -381,6 +495,7 @@ status() {
 lock() {
   mkdir -p "$LOCAL" "$BIN" "$RUN" "$LOGS"
   chmod 0755 "$LOCAL"
+  [[ -z "$INSTANCE" ]] || chmod 0755 "$REPO/.local" "$REPO/.local/instances"
   exec 9>"$LOCAL/.lock"
   command -v flock >/dev/null && flock 9 || true
 }
@@ -408,8 +523,24 @@ case "${1:-}" in
   env)
     print_env
     ;;
+  kill)
+    svc_check "${2:-}"
+    # The default services are shared by every test file running in parallel.
+    [[ -n "$INSTANCE" ]] || die "kill acts on an instance only: set SERVICES_INSTANCE"
+    lock
+    svc_kill "$2"
+    ;;
+  start)
+    svc_check "${2:-}"
+    lock
+    ensure_packages
+    svc_start "$2"
+    ;;
+  can-start)
+    can_start
+    ;;
   *)
-    echo "usage: $0 up|down|status|env" >&2
+    echo "usage: $0 up|down|status|env|kill <svc>|start <svc>|can-start  (svc: postgres redis ferretdb versitygw)" >&2
     exit 2
     ;;
 esac

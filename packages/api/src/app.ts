@@ -1,6 +1,7 @@
 import { trpcServer } from "@hono/trpc-server";
+import { Scalar } from "@scalar/hono-api-reference";
 import type { AnyRouter } from "@trpc/server";
-import { Hono } from "hono";
+import { Hono, type Context as HonoContext } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -10,8 +11,13 @@ import { checkReadiness } from "./infra/health";
 import { clientIpResolver } from "./infra/http/client-ip";
 import type { AppEnv } from "./infra/http/env";
 import { httpError, limitBody } from "./infra/http/errors";
+import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
+import { httpStatusOf, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "./lib/errors";
 import { fileRoutes } from "./modules/files/routes";
 import { createContext } from "./trpc/context";
+import { domainErrorOf, logCallError } from "./trpc/errors";
+import { openApiDocument, REST_BASE } from "./trpc/openapi";
+import { restApp } from "./trpc/rest";
 import { appRouter } from "./trpc/router";
 
 export interface CreateAppOptions {
@@ -78,6 +84,23 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     return c.json(readiness, readiness.status === "ok" ? 200 : 503);
   });
 
+  /** The tRPC context of an HTTP request, for /trpc and /api/v1 alike. */
+  const httpContext = async (c: HonoContext<AppEnv>, headers: Headers, resHeaders: Headers) => {
+    const ctx = await createContext({
+      deps,
+      requestId: c.get("requestId"),
+      headers,
+      ip: clientIp(c.env.incoming),
+      transport: "http",
+      resHeaders,
+    });
+    if (ctx.principal) {
+      c.set("userId", ctx.principal.userId);
+      c.set("orgId", ctx.principal.organizationId);
+    }
+    return ctx;
+  };
+
   // tRPC answers are per caller (a batch mixes public and private procedures, and may carry a
   // refreshed session cookie): no browser or shared cache keeps any of them, errors included.
   app.use("/trpc/*", async (c, next) => {
@@ -91,25 +114,29 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       router,
       endpoint: "/trpc",
       maxBatchSize: config.limits.maxBatchSize,
-      createContext: async (opts, c) => {
-        const ctx = await createContext({
-          deps,
-          requestId: c.get("requestId"),
-          headers: opts.req.headers,
-          ip: clientIp(c.env.incoming),
-          transport: "http",
-          resHeaders: opts.resHeaders,
-        });
-        if (ctx.principal) {
-          c.set("userId", ctx.principal.userId);
-          c.set("orgId", ctx.principal.organizationId);
-        }
-        return ctx;
-      },
-      onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR")
-          logger.error({ err: error.cause ?? error, path }, "procedure failed");
-      },
+      createContext: (opts, c) => httpContext(c, opts.req.headers, opts.resHeaders),
+      onError: ({ error, path }) => logCallError(logger, error, { path }, "procedure failed"),
+      // A store that cannot be reached answers 503 (the formatter sets the status) with Retry-After,
+      // also inside a batch. With the streaming batch link the status line is sent before any call
+      // ends; each call's error still says SERVICE_UNAVAILABLE, with details.retryAfterSeconds.
+      responseMeta: ({ errors }) =>
+        errors.some((error) => domainErrorOf(error)?.code === "STORE_UNAVAILABLE")
+          ? { headers: { "retry-after": String(STORE_RETRY_AFTER_SECONDS) } }
+          : {},
+    }),
+  );
+
+  // The REST face of the same procedures (trpc/rest.ts), its OpenAPI document and a reference page.
+  const restDocument = openApiDocument(router, { version: config.version });
+  app.get(`${REST_BASE}/openapi.json`, (c) => c.json(restDocument));
+  app.get(`${REST_BASE}/docs`, Scalar({ url: `${REST_BASE}/openapi.json`, pageTitle: "P2P Sandbox API" }));
+  app.route(
+    REST_BASE,
+    restApp({
+      router,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      logger,
+      createContext: (c, resHeaders) => httpContext(c, c.req.raw.headers, resHeaders),
     }),
   );
 
@@ -125,6 +152,13 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
 
   app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
   app.onError((err, c) => {
+    // Plain HTTP routes (files) meeting an unreachable store: 503 with Retry-After, never 500.
+    const store = unavailableStore(err);
+    if (store) {
+      warnStoreUnavailable(logger, store, err, { requestId: c.get("requestId"), path: c.req.path });
+      const unavailable = storeUnavailable(store === "unknown" ? undefined : store);
+      return httpError(c, httpStatusOf.STORE_UNAVAILABLE as 503, unavailable.code, unavailable.message);
+    }
     logger.error({ err, requestId: c.get("requestId") }, "unhandled error");
     return httpError(c, 500, "INTERNAL", "Internal server error");
   });

@@ -9,11 +9,13 @@ import { createLogger, type Logger } from "./infra/logger";
 import { Mailer } from "./infra/mail/mail";
 import { connectMongo, ensureMongoIndexes } from "./infra/mongo/mongo";
 import { createDb, type Db } from "./infra/postgres/db";
+import { Presence } from "./infra/presence/presence";
 import { migrateToLatest } from "./infra/postgres/migrate";
 import { createRateLimits } from "./infra/ratelimit";
 import { closeRedis, createRedis } from "./infra/redis/redis";
 import { createStorage } from "./infra/storage";
-import { accountLookup, externalAccounts, fileHolders, moduleJobs, mongoIndexes } from "./modules";
+import { settleWithin } from "./lib/timeout";
+import { accountLookup, externalAccounts, fileHolders, moduleJobs, mongoIndexes, presenceScopes } from "./modules";
 
 /** The composition root: infrastructure plus what modules declare in `modules/index.ts`. */
 export interface CreateDepsOptions {
@@ -24,16 +26,19 @@ export interface CreateDepsOptions {
 
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<AppDeps> {
   const logger = options.logger ?? createLogger(config);
-  const db = createDb(config.postgres);
+  // A statement running longer than 30 s is a bug or a lock pile-up; it fails instead of holding a
+  // connection. (The migrate CLI's pool has no such limit, for long migrations.)
+  const db = createDb({ ...config.postgres, logger, statementTimeoutMs: 30_000 });
   const redis = createRedis(config.redis, logger);
   // Independent connections open in parallel.
-  const [mongo, storage] = await Promise.all([connectMongo(config.mongo), createStorage(config.storage)]);
+  const [mongo, storage] = await Promise.all([connectMongo({ ...config.mongo, logger }), createStorage(config.storage)]);
   if (options.migrate) await Promise.all([migrateToLatest(db), ensureMongoIndexes(mongo.db, mongoIndexes)]);
   const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger });
   const mail = new Mailer(db, jobs, config.mail);
   const events = new EventBus(redis, logger);
   const identity = await createIdentityProvider(config, db, events);
-  return {
+  const presence = new Presence<AppDeps>(redis, logger, presenceScopes);
+  const deps: AppDeps = {
     config,
     logger,
     db,
@@ -46,8 +51,11 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     identity,
     authenticator: new Authenticator(accountLookup(db), identity, events, config),
     rateLimits: createRateLimits(redis, config),
+    presence,
     fileHolders,
   };
+  presence.start(deps);
+  return deps;
 }
 
 /** Starts this process's job worker: the mailer's jobs and every module's, with their schedules. */
@@ -71,8 +79,24 @@ async function createIdentityProvider(config: Config, db: Db, events: EventBus):
   return new BuiltinIdentityProvider(db, events, config.auth);
 }
 
+/** Time one close step may take; a store that is gone must not hold the process (SIGTERM). */
+const CLOSE_STEP_MS = 2_000;
+
+/**
+ * Closes every adapter, each step time-boxed, so it returns within a few seconds even when every
+ * store is unreachable (BullMQ, pg-pool and the Mongo driver may otherwise wait for them).
+ */
 export async function closeDeps(deps: AppDeps): Promise<void> {
-  await deps.jobs.close();
-  await Promise.allSettled([deps.db.destroy(), deps.mongo.client.close(), closeRedis(deps.redis)]);
+  const step = async (name: string, close: () => Promise<unknown>) => {
+    if (!(await settleWithin(Promise.resolve().then(close), CLOSE_STEP_MS)))
+      deps.logger.warn({ step: name, timeoutMs: CLOSE_STEP_MS }, "close step timed out");
+  };
+  // Workers and presence first (they still use the stores), then the stores: at most two steps.
+  await Promise.all([step("jobs", () => deps.jobs.close(CLOSE_STEP_MS - 500)), step("presence", () => deps.presence.close())]);
+  await Promise.all([
+    step("postgres", () => deps.db.destroy()),
+    step("mongo", () => deps.mongo.client.close()),
+    step("redis", () => closeRedis(deps.redis)),
+  ]);
   if ("close" in deps.storage && typeof deps.storage.close === "function") deps.storage.close();
 }

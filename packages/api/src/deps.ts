@@ -6,6 +6,7 @@ import type { Jobs } from "./infra/jobs/jobs";
 import type { Logger } from "./infra/logger";
 import type { Mailer } from "./infra/mail/mail";
 import type { Mongo } from "./infra/mongo/mongo";
+import type { Presence } from "./infra/presence/presence";
 import type { Db } from "./infra/postgres/db";
 import type { RateLimits } from "./infra/ratelimit";
 import type { RedisClients } from "./infra/redis/redis";
@@ -27,6 +28,8 @@ export interface AppDeps {
   mail: Mailer;
   identity: IdentityProvider;
   authenticator: Authenticator;
+  /** Who is viewing what (forum topics…), per (scope, key); the scopes are declared in `modules/index.ts`. */
+  presence: Presence<AppDeps>;
   rateLimits: RateLimits;
   /** Content that holds uploaded files; the files module asks them who may download a file. */
   fileHolders: readonly FileHolder[];

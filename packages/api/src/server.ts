@@ -10,6 +10,7 @@ import type { AppDeps } from "./deps";
 import { clientIpResolver } from "./infra/http/client-ip";
 import { ConnectionLimits } from "./trpc/connection";
 import { createContext } from "./trpc/context";
+import { logCallError } from "./trpc/errors";
 import { appRouter } from "./trpc/router";
 
 export interface RunningServer {
@@ -73,10 +74,7 @@ export async function startServer(
         connection: connections.open(),
       }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        deps.logger.error({ err: error.cause ?? error, path }, "ws procedure failed");
-    },
+    onError: ({ error, path }) => logCallError(deps.logger, error, { path, transport: "ws" }, "ws procedure failed"),
   });
 
   const port = (server.address() as AddressInfo).port;

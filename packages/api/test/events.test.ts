@@ -30,7 +30,7 @@ describe("event bus across nodes", () => {
     const received: number[] = [];
     const sub = connect(nodeA.url).client.probe.onEvent.subscribe(
       { key: "cross" },
-      { onData: (e) => received.push(e.data.n) },
+      { onData: (e) => "n" in e.data && received.push(e.data.n) },
     );
     const publisher = connect(nodeB.url).client;
     // The subscription is live once an event published after it arrives; keep publishing until then.
@@ -49,7 +49,7 @@ describe("event bus across nodes", () => {
     const received: { id: string; n: number }[] = [];
     const sub = connect(nodeA.url).client.probe.onEvent.subscribe(
       { key: "resume" },
-      { onData: (e) => received.push({ id: e.id, n: e.data.n }) },
+      { onData: (e) => "n" in e.data && received.push({ id: e.id, n: e.data.n }) },
     );
     const publisher = connect(nodeB.url).client;
     await waitFor(async () => {

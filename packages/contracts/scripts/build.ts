@@ -60,17 +60,30 @@ function isRootConfig(node: ts.Node): node is ts.TypeLiteralNode {
   return names.includes("ctx") && names.includes("errorShape") && names.includes("transformer");
 }
 
-/** Replaces `ctx: <server context>` with `ctx: object` wherever the router's config is spelled out. */
+/** A procedure's or the router's type parameters `{ …; meta; errorShape }`: procedure metadata lives here. */
+function hasMeta(node: ts.Node): node is ts.TypeLiteralNode {
+  if (!ts.isTypeLiteralNode(node)) return false;
+  const names = node.members.map((m) => (m.name && ts.isIdentifier(m.name) ? m.name.text : ""));
+  return names.includes("meta") && names.includes("errorShape");
+}
+
+/**
+ * Replaces `ctx: <server context>` with `ctx: object` wherever the router's config is spelled out,
+ * and `meta: <procedure metadata>` (access and REST mapping, server-side only) with `meta: object`.
+ */
 function eraseContext(fileName: string, text: string): string {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   let erased = 0;
   const transformer: ts.TransformerFactory<ts.SourceFile> = (context) => {
     const { factory } = context;
     const visit = (node: ts.Node): ts.Node => {
-      if (isRootConfig(node)) {
-        erased++;
+      if (isRootConfig(node) || hasMeta(node)) {
+        const root = isRootConfig(node);
+        if (root) erased++;
         const members = node.members.map((m) =>
-          ts.isPropertySignature(m) && ts.isIdentifier(m.name) && m.name.text === "ctx"
+          ts.isPropertySignature(m) &&
+          ts.isIdentifier(m.name) &&
+          ((root && m.name.text === "ctx") || m.name.text === "meta")
             ? factory.updatePropertySignature(
                 m,
                 m.modifiers,

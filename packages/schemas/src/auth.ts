@@ -30,6 +30,18 @@ export const SignUpInput = z.object({
   organization: OrganizationInput,
 });
 
+/**
+ * The same sign-up with the organization's fields flat, as the REST frontend sends it
+ * (`POST /api/v1/auth/signup`); `auth.signUpFlat` hands it to the same service as `auth.signUp`.
+ */
+export const SignUpFlatInput = SignUpInput.omit({ organization: true }).extend({
+  organizationName: OrganizationInput.shape.name,
+  industry: OrganizationInput.shape.industry,
+  size: OrganizationInput.shape.size,
+  country: OrganizationInput.shape.country,
+  city: OrganizationInput.shape.city,
+});
+
 /** Finishes a sign-up: the emailed link's token and the password chosen at sign-up; answers a session. */
 export const CompleteSignUpInput = z.object({
   token: OpaqueToken,

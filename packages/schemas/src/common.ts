@@ -17,6 +17,8 @@ export const appErrorCodes = [
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
   "METHOD_NOT_ALLOWED",
+  /** A store (PostgreSQL, MongoDB, Redis, S3) cannot be reached right now: retry after a few seconds. */
+  "STORE_UNAVAILABLE",
   "INTERNAL",
 ] as const;
 export const AppErrorCode = z.enum(appErrorCodes);
@@ -31,6 +33,20 @@ export const HttpErrorBody = z.object({
   error: z.object({ code: AppErrorCode, message: z.string(), requestId: z.string().optional() }),
 });
 export type HttpErrorBody = z.infer<typeof HttpErrorBody>;
+
+/**
+ * Body of every error the REST face (`/api/v1`) answers: the same message, app code, field issues,
+ * details and request id a tRPC client finds in `error.data`; `code` is the tRPC error code.
+ */
+export const RestErrorBody = z.object({
+  message: z.string(),
+  code: z.string(),
+  appCode: AppErrorCode,
+  issues: z.array(FieldIssue).optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  requestId: z.string().optional(),
+});
+export type RestErrorBody = z.infer<typeof RestErrorBody>;
 
 export const Id = z.uuid();
 export type Id = z.infer<typeof Id>;
@@ -48,14 +64,23 @@ export const limits = {
 // Control characters (NUL above all) are refused: the stores reject some, and none belongs in text.
 const SINGLE_LINE = /^[^\p{Cc}]*$/u;
 const MULTI_LINE = /^[^\p{Cc}]*(?:[\t\n\r]+[^\p{Cc}]*)*$/u;
+// A lone surrogate (half of a UTF-16 pair) is not text: PostgreSQL's jsonb refuses it (audit metadata,
+// sign-up requests) and other stores silently replace it.
+const WELL_FORMED = /^[^\p{Cs}]*$/u;
+const NOT_UNICODE = "Must be valid Unicode text";
 
 /** Trimmed single-line text with a maximum length, without control characters. */
 export const text = (max: number = limits.shortText) =>
-  z.string().trim().max(max).regex(SINGLE_LINE, "Must not contain control characters");
+  z.string().trim().max(max).regex(SINGLE_LINE, "Must not contain control characters").regex(WELL_FORMED, NOT_UNICODE);
 
 /** Trimmed text that may span lines (tab, newline, carriage return), without other control characters. */
 export const multilineText = (max: number = limits.mediumText) =>
-  z.string().trim().max(max).regex(MULTI_LINE, "Must not contain control characters other than tabs and newlines");
+  z
+    .string()
+    .trim()
+    .max(max)
+    .regex(MULTI_LINE, "Must not contain control characters other than tabs and newlines")
+    .regex(WELL_FORMED, NOT_UNICODE);
 export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
 
 export const PageInput = z.object({
@@ -69,7 +94,22 @@ export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 /** A resume cursor for subscriptions: the id of the last event the client saw. */
-export const EventId = z.string().regex(/^\d{1,20}-\d{1,20}$/, "Not an event id");
+export const EventId = z
+  .string()
+  .regex(/^\d{1,20}-\d{1,20}$/, "Not an event id")
+  // Both parts are unsigned 64-bit in Redis; a larger one is an error there, not an empty backlog.
+  .refine(
+    (id) => !/^\d+-\d+$/.test(id) || id.split("-").every((part) => BigInt(part) <= 0xffff_ffff_ffff_ffffn),
+    "Not an event id",
+  );
+
+/**
+ * Sent on a resumable subscription instead of events it can no longer replay (the client's
+ * `lastEventId` is older than the backlog still holds, or events were lost in a Redis outage):
+ * refetch through the ordinary list procedures, then keep listening. Its id resumes after it.
+ */
+export const ResyncEvent = z.object({ type: z.literal("resync") });
+export type ResyncEvent = z.infer<typeof ResyncEvent>;
 
 export const ServerInfo = z.object({ version: z.string(), time: z.date() });
 export type ServerInfo = z.infer<typeof ServerInfo>;

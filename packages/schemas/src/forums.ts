@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventId, Id, limits, multilineText, PageInput, page, requiredText } from "./common.js";
+import { EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, requiredText } from "./common.js";
 
 export const TopicVisibility = z.enum(["platform", "organization"]);
 export type TopicVisibility = z.infer<typeof TopicVisibility>;
@@ -170,9 +170,15 @@ export const TopicEvent = z.discriminatedUnion("type", [
     user: Author.pick({ id: true, firstName: true, lastName: true }),
     active: z.boolean(),
   }),
+  // Coalesced: at most one per interval per topic (longer for crowded topics), with the number of
+  // distinct viewers and the first of them (at most 20).
   z.object({
     type: z.literal("presence"),
+    count: z.number().int(),
     viewers: z.array(Author.pick({ id: true, firstName: true, lastName: true })),
   }),
+  // Events were missed (resumed from an id older than the backlog, or lost while Redis was down):
+  // refetch the topic and its posts, then keep listening.
+  ResyncEvent,
 ]);
 export type TopicEvent = z.infer<typeof TopicEvent>;

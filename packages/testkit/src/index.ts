@@ -12,6 +12,18 @@ export {
   type TestUser,
   uniqueEmail,
 } from "./fixtures";
-export { startTestServer, type TestServer, type TestServerOptions } from "./server";
+export {
+  type InstanceService,
+  localInstanceSupport,
+  type ServiceInstance,
+  serviceInstance,
+} from "./instance";
+export {
+  startTestServer,
+  type TestClientOptions,
+  type TestServer,
+  type TestServerOptions,
+  testClient,
+} from "./server";
 export { dockerAvailable, redisServerPath, repoRoot, resolveServices, type ServiceUrls } from "./services";
 export { adminUrl, createTestStores, type TestStores, testS3Client } from "./stores";

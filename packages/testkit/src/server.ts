@@ -22,7 +22,7 @@ export interface TestServer {
    * A typed client for this server (HTTP + WebSocket); closed with the server. With
    * `allCallsOverWebSocket`, queries and mutations use the one WebSocket too.
    */
-  client(options?: Omit<ClientOptions, "url" | "ws"> & { allCallsOverWebSocket?: boolean }): P2PClient;
+  client(options?: TestClientOptions): P2PClient;
   close(): Promise<void>;
 }
 
@@ -33,6 +33,27 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   router?: AnyRouter;
   runWorker?: boolean;
+}
+
+export type TestClientOptions = Omit<ClientOptions, "url" | "ws"> & { allCallsOverWebSocket?: boolean };
+
+/**
+ * A typed client (HTTP + WebSocket) configured as `TestServer.client()` configures it, for a server
+ * at any URL (e.g. one running in another process); the caller closes it.
+ */
+export function testClient(
+  url: string,
+  { allCallsOverWebSocket, ...clientOptions }: TestClientOptions = {},
+): P2PClient {
+  return createClient({
+    url,
+    ws: {
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      retryDelayMs: () => 100,
+      allCalls: allCallsOverWebSocket,
+    },
+    ...clientOptions,
+  });
 }
 
 /** A real listening server on an ephemeral port, on this test file's own stores. */
@@ -49,16 +70,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     deps,
     stores,
     running,
-    client({ allCallsOverWebSocket, ...clientOptions } = {}) {
-      const client = createClient({
-        url: running.url,
-        ws: {
-          WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-          retryDelayMs: () => 100,
-          allCalls: allCallsOverWebSocket,
-        },
-        ...clientOptions,
-      });
+    client(clientOptions = {}) {
+      const client = testClient(running.url, clientOptions);
       clients.push(client);
       return client;
     },

@@ -28,6 +28,19 @@ export const fieldError = (path: string, message: string) =>
 
 export const notFound = (what = "Resource") => appError("NOT_FOUND", `${what} not found`);
 
+/** How long a client should wait before retrying a call that met an unreachable store (`Retry-After`). */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A store (PostgreSQL, MongoDB, Redis, S3) cannot be reached: 503, worth retrying shortly. The
+ * transports map store failures to this in one place; services may throw it too.
+ */
+export const storeUnavailable = (store?: string) =>
+  appError("STORE_UNAVAILABLE", "Service temporarily unavailable, retry shortly", {
+    ...(store ? { store } : {}),
+    retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+  });
+
 /** The HTTP status each app code answers with, for every transport that speaks HTTP. */
 export const httpStatusOf: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -45,5 +58,6 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
+  STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };

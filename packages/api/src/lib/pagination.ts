@@ -17,9 +17,13 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | null | undefi
     // Falls through to the field error below.
   }
   const parsed = shape.safeParse(key);
-  if (!parsed.success) throw fieldError("cursor", "Invalid cursor");
+  // PostgreSQL text cannot hold NUL: a cursor string with one was not made by the server.
+  if (!parsed.success || holdsNul(parsed.data)) throw fieldError("cursor", "Invalid cursor");
   return parsed.data;
 }
+
+const holdsNul = (value: unknown): boolean =>
+  typeof value === "string" ? value.includes("\u0000") : Array.isArray(value) && value.some(holdsNul);
 
 /** Repositories fetch `limit + 1` rows: the extra row only says whether there is a next page. */
 export function toPage<Row, Item>(

@@ -4,15 +4,17 @@
  * (`compose.ts`) imports this file and nothing else under modules/ (apart from the routers, through
  * `trpc/router.ts`).
  */
-import type { FileHolder } from "../deps";
+import type { AppDeps, FileHolder } from "../deps";
 import type { AccountLookup } from "../infra/auth/authenticator";
 import type { ExternalAccounts } from "../infra/auth/supertokens";
 import type { MongoIndexes } from "../infra/mongo/mongo";
 import type { Db } from "../infra/postgres/db";
+import type { PresenceScope } from "../infra/presence/presence";
 import { activityIndexes } from "./activity/repo";
 import { findActiveKey, markUsed } from "./apiKeys/repo";
 import { authJobs } from "./auth/jobs";
 import { visibleAttachments } from "./forums/access";
+import { topicPresence } from "./forums/live";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
 import type { ModuleJob } from "./jobs";
@@ -40,6 +42,9 @@ export const fileHolders: FileHolder[] = [
   // An attachment follows its post's topic: platform-wide or only its organization.
   { kind: "forums.post", visible: visibleAttachments },
 ];
+
+/** Kinds of presence (who is viewing what) and how each tells its viewers; see infra/presence. */
+export const presenceScopes: PresenceScope<AppDeps>[] = [topicPresence];
 
 /** Users and API keys as the authenticator sees them; their tables stay with their modules. */
 export const accountLookup = (db: Db): AccountLookup => ({

@@ -1,7 +1,9 @@
 import type { AppErrorCode } from "@p2p/schemas";
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import { DomainError } from "../lib/errors";
+import type { Logger } from "../infra/logger";
+import { type StoreName, unavailableStore, warnStoreUnavailable } from "../infra/store-errors";
+import { DomainError, storeUnavailable } from "../lib/errors";
 
 const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -19,6 +21,7 @@ const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
   METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
+  STORE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL: "INTERNAL_SERVER_ERROR",
 };
 
@@ -26,9 +29,40 @@ const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
 export const toTRPCError = (error: DomainError) =>
   new TRPCError({ code: trpcCodeOf[error.code], message: error.message, cause: error });
 
-/** tRPC wraps anything a resolver throws; this finds the DomainError inside, if there is one. */
-export const domainErrorOf = (error: TRPCError): DomainError | null =>
-  error.cause instanceof DomainError ? error.cause : null;
+/**
+ * What a thrown error means to a caller: a DomainError as it is, and a failure to reach a store
+ * (classified in one place, `infra/store-errors.ts`) as STORE_UNAVAILABLE. Null for anything else,
+ * which stays an internal error.
+ */
+export function asDomainError(err: unknown): DomainError | null {
+  if (err instanceof DomainError) return err;
+  const store = unavailableStore(err);
+  if (!store) return null;
+  const domain = storeUnavailable(store === "unknown" ? undefined : store);
+  domain.cause = err; // for the log line, never for the caller
+  return domain;
+}
+
+/** tRPC wraps anything a resolver (or createContext) throws; this finds the DomainError inside, if there is one. */
+export const domainErrorOf = (error: TRPCError): DomainError | null => asDomainError(error.cause);
+
+/** The tRPC code a caller sees: the DomainError's, also for errors raised outside a procedure (createContext). */
+export const trpcCodeFor = (error: TRPCError): TRPC_ERROR_CODE_KEY => {
+  const domain = domainErrorOf(error);
+  return domain ? trpcCodeOf[domain.code] : error.code;
+};
+
+/**
+ * Logs a failed call once: an unreachable store as a (rate-limited) warning, an internal error
+ * with its cause; expected failures (bad input, permissions) not at all.
+ */
+export function logCallError(logger: Logger, error: TRPCError, context: Record<string, unknown>, message: string) {
+  const domain = domainErrorOf(error);
+  if (domain?.code === "STORE_UNAVAILABLE") {
+    const store = (domain.details?.store as StoreName | undefined) ?? "unknown";
+    warnStoreUnavailable(logger, store, domain.cause ?? error, context);
+  } else if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, ...context }, message);
+}
 
 const appCodeOf: Partial<Record<TRPC_ERROR_CODE_KEY, AppErrorCode>> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -41,17 +75,19 @@ const appCodeOf: Partial<Record<TRPC_ERROR_CODE_KEY, AppErrorCode>> = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
   METHOD_NOT_SUPPORTED: "METHOD_NOT_ALLOWED",
+  SERVICE_UNAVAILABLE: "STORE_UNAVAILABLE",
 };
 
 export function appCodeFor(error: TRPCError): AppErrorCode {
   return domainErrorOf(error)?.code ?? appCodeOf[error.code] ?? "INTERNAL";
 }
 
-/** Re-throws DomainErrors as TRPCErrors, also those a subscription's stream throws after it started. */
+/** Re-throws DomainErrors (and store failures) as TRPCErrors, also those a subscription's stream throws after it started. */
 export async function* mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
   try {
     yield* stream;
   } catch (err) {
-    throw err instanceof DomainError ? toTRPCError(err) : err;
+    const domain = asDomainError(err);
+    throw domain ? toTRPCError(domain) : err;
   }
 }

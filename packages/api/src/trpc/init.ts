@@ -1,10 +1,13 @@
 import { type FieldIssue, limits } from "@p2p/schemas";
-import { initTRPC } from "@trpc/server";
+import { initTRPC, type TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { DomainError } from "../lib/errors";
 import { isAsyncIterable, whileAccessHolds } from "./caller";
 import type { Context } from "./context";
-import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError } from "./errors";
+import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError, trpcCodeFor } from "./errors";
+import type { Meta } from "./meta";
 
 interface IssueLike {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
@@ -27,39 +30,45 @@ function fieldIssues(cause: unknown): FieldIssue[] | undefined {
 /** An error thrown by JSON or superjson parsing rather than by our validation or rules. */
 const isParserFailure = (cause: unknown) => cause instanceof Error && !(cause instanceof DomainError);
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  // Stack traces never leave the server; they are logged with the request id instead.
-  isDev: false,
-  errorFormatter({ shape, error, ctx }) {
-    const issues = error.code === "BAD_REQUEST" ? fieldIssues(error.cause) : undefined;
-    const appCode = appCodeFor(error);
-    const internal = appCode === "INTERNAL";
-    // Parser failures (bad JSON, deep nesting, __proto__) describe our internals, not the caller's mistake.
-    const unreadable =
-      error.code === "PARSE_ERROR" || (error.code === "BAD_REQUEST" && !issues && isParserFailure(error.cause));
-    let message = internal ? "Internal server error" : unreadable ? "Malformed request" : shape.message;
-    if (issues) {
-      message = `Invalid input: ${issues
-        .slice(0, 3)
-        .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
-        .join("; ")}`;
-    }
-    return {
-      code: shape.code,
-      message: message.slice(0, limits.mediumText),
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        appCode,
-        issues,
-        details: domainErrorOf(error)?.details,
-        requestId: ctx?.requestId,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    // Stack traces never leave the server; they are logged with the request id instead.
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
+      const issues = error.code === "BAD_REQUEST" ? fieldIssues(error.cause) : undefined;
+      const appCode = appCodeFor(error);
+      const internal = appCode === "INTERNAL";
+      // A store failure outside any procedure (authenticating in createContext) is still a 503.
+      const code = trpcCodeFor(error);
+      const domain = domainErrorOf(error);
+      // Parser failures (bad JSON, deep nesting, __proto__) describe our internals, not the caller's mistake.
+      const unreadable =
+        error.code === "PARSE_ERROR" || (error.code === "BAD_REQUEST" && !issues && isParserFailure(error.cause));
+      let message = internal ? "Internal server error" : unreadable ? "Malformed request" : (domain?.message ?? shape.message);
+      if (issues) {
+        message = `Invalid input: ${issues
+          .slice(0, 3)
+          .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+          .join("; ")}`;
+      }
+      return {
+        code: code === error.code ? shape.code : TRPC_ERROR_CODES_BY_KEY[code],
+        message: message.slice(0, limits.mediumText),
+        data: {
+          code,
+          httpStatus: code === error.code ? shape.data.httpStatus : getHTTPStatusCodeFromError({ code } as TRPCError),
+          path: shape.data.path,
+          appCode,
+          issues,
+          details: domain?.details,
+          requestId: ctx?.requestId,
+        },
+      };
+    },
+  });
 
 export const router = t.router;
 export const mergeRouters = t.mergeRouters;

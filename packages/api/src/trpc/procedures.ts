@@ -11,10 +11,10 @@ import { baseProcedure } from "./init";
  */
 
 /** Anyone, signed in or not. */
-export const publicProcedure = baseProcedure;
+export const publicProcedure = baseProcedure.meta({ access: "public" });
 
 /** Any signed-in, active user. Cookie sessions must echo the anti-CSRF token on mutations. */
-export const authedProcedure = baseProcedure.use(({ ctx, type, next }) => {
+export const authedProcedure = baseProcedure.meta({ access: "authed" }).use(({ ctx, type, next }) => {
   const principal = ctx.principal;
   if (!principal) throw appError("UNAUTHORIZED", "Sign in to continue");
   if (
@@ -32,18 +32,18 @@ export const authedProcedure = baseProcedure.use(({ ctx, type, next }) => {
  * A person signed in with a session, not an API key: credentials, second factor, sessions and
  * profile identity. API keys are for data procedures only.
  */
-export const sessionProcedure = authedProcedure.use(({ ctx, next }) => {
+export const sessionProcedure = authedProcedure.meta({ access: "session" }).use(({ ctx, next }) => {
   if (ctx.principal.via === "apiKey") throw appError("FORBIDDEN", "API keys cannot do this; sign in as a person");
   return next();
 });
 
 /** A member acting within their organization; `ctx.orgId` is the organization every query scopes to. */
-export const orgProcedure = authedProcedure.use(({ ctx, next }) =>
-  next({ ctx: { orgId: ctx.principal.organizationId, userId: ctx.principal.userId } }),
-);
+export const orgProcedure = authedProcedure
+  .meta({ access: "org" })
+  .use(({ ctx, next }) => next({ ctx: { orgId: ctx.principal.organizationId, userId: ctx.principal.userId } }));
 
 /** An admin of the caller's organization. */
-export const adminProcedure = orgProcedure.use(({ ctx, next }) => {
+export const adminProcedure = orgProcedure.meta({ access: "admin" }).use(({ ctx, next }) => {
   if (ctx.principal.role !== "admin") throw appError("FORBIDDEN", "Only an organization admin can do this");
   return next();
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger";
 import type { RedisClients } from "../redis/redis";
+import { StoreUnavailableError, unavailableStore, warnStoreUnavailable } from "../store-errors";
 
 /** A typed event channel family, e.g. `forum.topic`; events are published to one key in it (a topic id). */
 export interface Channel<T> {
@@ -19,7 +20,35 @@ export interface BusEvent<T> {
 /** The id of broadcast (backlog-less) events. */
 export const EPHEMERAL_EVENT_ID = "0-0";
 
+/**
+ * What a resumable stream says instead of events it cannot replay: the subscriber refetches
+ * through ordinary reads, then keeps listening. Also published into a channel key's backlog for
+ * events that may have been lost while Redis was down. (`ResyncEvent` in @p2p/schemas.)
+ */
+export const RESYNC = { type: "resync" } as const;
+export type Resync = typeof RESYNC;
+
+/** A channel key's backlog after an event id, and whether it provably holds every event since. */
+export interface Replay<T> {
+  events: BusEvent<T>[];
+  /** False when events after the id may be gone: trimmed, expired, or lost by a Redis restart. */
+  complete: boolean;
+  /** The newest id in the backlog (null when it has none): where a stream resumes after a resync. */
+  latestId: string | null;
+}
+
 type Listener = (event: BusEvent<unknown>) => void;
+
+/** Publishes and broadcasts Redis could not take; sent once it is back. */
+interface Deferred {
+  topic: string;
+  kind: "publish" | "broadcast";
+  payload: string;
+}
+/** Deferred sends kept at most; past it a channel key gets a resync marker instead of its events. */
+const MAX_DEFERRED = 10_000;
+/** How long a new subscription waits for Redis to confirm it before failing as unavailable. */
+const SUBSCRIBE_TIMEOUT_MS = 3_000;
 
 // Appends to the channel's capped backlog and publishes in one atomic round trip, so an event is
 // either both replayable and delivered live, or neither.
@@ -28,6 +57,20 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'd', ARGV[2]
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PUBLISH', KEYS[1], ARGV[4] .. '|' .. id .. '|' .. ARGV[2])
 return id`;
+
+// The backlog from `lastEventId` (inclusive, so the caller sees whether it is still there) and how
+// many entries were ever trimmed from it (Redis 7's XINFO STREAM entries-added minus length; 0 on
+// older servers); {0} when there is no backlog.
+const REPLAY_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+')
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local length, added = 0, nil
+for i = 1, #info, 2 do
+  if info[i] == 'length' then length = info[i + 1] end
+  if info[i] == 'entries-added' then added = info[i + 1] end
+end
+return {1, entries, added and (added - length) or 0}`;
 
 export interface EventBusOptions {
   /** Events kept per channel key for resume. */
@@ -44,6 +87,9 @@ export class EventBus {
   private readonly nodeId = randomUUID();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly subscribed = new Map<string, Promise<void>>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private readonly deferred: Deferred[] = [];
+  private flushing = false;
   private readonly backlog: number;
   private readonly backlogTtlMs: number;
 
@@ -55,15 +101,49 @@ export class EventBus {
     this.backlog = options.backlog ?? 1_000;
     this.backlogTtlMs = options.backlogTtlMs ?? 24 * 60 * 60 * 1000;
     redis.subscriber.on("message", (topic: string, message: string) => this.onRedisMessage(topic, message));
+    // Every 'ready' after the first is a reconnect. ioredis has re-sent SUBSCRIBE for every channel
+    // by then; a PING on the same connection answers after those, so the channels are live again
+    // before streams read what they missed.
+    redis.subscriber.once("ready", () =>
+      redis.subscriber.on("ready", () => {
+        redis.subscriber.ping().then(
+          () => {
+            for (const listener of this.reconnectListeners) listener();
+          },
+          (err) => this.logger.warn({ err: String(err) }, "redis resubscribe check failed"),
+        );
+      }),
+    );
+    redis.command.on("ready", () => void this.flushDeferred());
   }
 
   private topic(channel: Channel<unknown>, key: string): string {
     return `${this.redis.prefix}ev:${channel.name}:${key}`;
   }
 
-  async publish<T>(channel: Channel<T>, key: string, data: T): Promise<string> {
+  /**
+   * Appends to the channel key's backlog and tells every node's listeners. Publishing follows a
+   * committed write, so a Redis outage does not fail it: the event is kept in memory and published
+   * once Redis is back (resolving null now), or, when it may already have reached Redis (the
+   * connection dropped mid-call), replaced by a resync marker so subscribers refetch instead of
+   * seeing it twice.
+   */
+  async publish<T>(channel: Channel<T>, key: string, data: T): Promise<string | null> {
     const topic = this.topic(channel, key);
     const payload = JSON.stringify(data);
+    try {
+      return await this.append(topic, payload, data);
+    } catch (err) {
+      if (!unavailableStore(err)) throw err;
+      warnStoreUnavailable(this.logger, "redis", err, { topic, deferred: true });
+      // Refused before sending (no connection): safe to send later. Anything else may have run.
+      const neverSent = /enableOfflineQueue/.test(String(err));
+      this.defer({ topic, kind: "publish", payload: neverSent ? payload : JSON.stringify(RESYNC) });
+      return null;
+    }
+  }
+
+  private async append(topic: string, payload: string, data: unknown): Promise<string> {
     const id = (await this.redis.command.eval(
       PUBLISH_SCRIPT,
       1,
@@ -77,6 +157,34 @@ export class EventBus {
     return id;
   }
 
+  private defer(item: Deferred): void {
+    if (this.deferred.length >= MAX_DEFERRED) {
+      // Keep memory bounded: the oldest send is dropped and its key told to resync.
+      const dropped = this.deferred.shift() as Deferred;
+      if (dropped.kind === "publish" && !this.deferred.some((d) => d.topic === dropped.topic && d.kind === "publish"))
+        this.deferred.push({ topic: dropped.topic, kind: "publish", payload: JSON.stringify(RESYNC) });
+    }
+    this.deferred.push(item);
+  }
+
+  /** Sends what Redis could not take, in order, once the command connection is back. */
+  private async flushDeferred(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.deferred.length) {
+        const item = this.deferred[0] as Deferred;
+        if (item.kind === "publish") await this.append(item.topic, item.payload, JSON.parse(item.payload));
+        else await this.redis.command.publish(item.topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${item.payload}`);
+        this.deferred.shift();
+      }
+    } catch (err) {
+      this.logger.warn({ err: String(err), left: this.deferred.length }, "deferred events not sent yet");
+    } finally {
+      this.flushing = false;
+    }
+  }
+
   /**
    * Delivers to every node's current listeners without a backlog: for signals that only matter
    * now, such as cache invalidation or typing indicators.
@@ -85,7 +193,14 @@ export class EventBus {
     const topic = this.topic(channel, key);
     const payload = JSON.stringify(data);
     this.deliver(topic, { id: EPHEMERAL_EVENT_ID, data });
-    await this.redis.command.publish(topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${payload}`);
+    try {
+      await this.redis.command.publish(topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${payload}`);
+    } catch (err) {
+      // Other nodes hear it once Redis is back (an invalidation must not be lost).
+      if (!unavailableStore(err)) throw err;
+      warnStoreUnavailable(this.logger, "redis", err, { topic, deferred: true });
+      this.defer({ topic, kind: "broadcast", payload });
+    }
   }
 
   /** Listens to one channel key; returns the function that stops listening. */
@@ -115,10 +230,55 @@ export class EventBus {
 
   /**
    * Resolves once Redis has confirmed the subscription, i.e. once other nodes' events reach this
-   * node. Read the backlog only after this, or an event published in between is missed.
+   * node. Read the backlog only after this, or an event published in between is missed. While
+   * Redis is down it fails after a few seconds (store unavailable); the subscription itself stays
+   * queued until the listener stops.
    */
   async whenSubscribed<T>(channel: Channel<T>, key: string): Promise<void> {
-    await this.subscribed.get(this.topic(channel, key));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.subscribed.get(this.topic(channel, key)),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new StoreUnavailableError("redis", "Redis did not confirm a subscription in time")),
+            SUBSCRIBE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Calls `listener` each time the subscriber connection is back after an outage, once every
+   * channel is subscribed again: a stream then replays what it missed meanwhile. Returns the
+   * function that stops it.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /**
+   * The backlog after `lastEventId`, and whether it is complete: the id must still be in the
+   * backlog (else events after it were trimmed, expired with the key, or lost when Redis
+   * restarted). For `EPHEMERAL_EVENT_ID` ("saw no event yet": the backlog was empty when the
+   * subscriber started) it is complete unless the backlog was ever trimmed.
+   */
+  async replay<T>(channel: Channel<T>, key: string, lastEventId: string): Promise<Replay<T>> {
+    const topic = this.topic(channel, key);
+    const reply = (await this.redis.command.eval(REPLAY_SCRIPT, 1, topic, lastEventId)) as
+      | [0]
+      | [1, [string, string[]][], number];
+    if (reply[0] === 0) return { events: [], complete: lastEventId === EPHEMERAL_EVENT_ID, latestId: null };
+    const [, entries, trimmed] = reply;
+    const events = entries.map(([id, fields]) => ({ id, data: JSON.parse(fields[1] ?? "null") as T }));
+    const latestId = events.at(-1)?.id ?? null;
+    if (lastEventId === EPHEMERAL_EVENT_ID) return { events, complete: trimmed === 0, latestId };
+    const present = events[0]?.id === lastEventId;
+    return { events: present ? events.slice(1) : events, complete: present, latestId };
   }
 
   /** Backlog events after `lastEventId` (exclusive), oldest first. */

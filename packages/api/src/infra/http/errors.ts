@@ -2,10 +2,13 @@ import type { AppErrorCode, HttpErrorBody } from "@p2p/schemas";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { STORE_RETRY_AFTER_SECONDS } from "../../lib/errors";
 
 /** Plain-HTTP errors (outside tRPC) use the same codes and a JSON body, never an HTML page or a stack. */
 export function httpError(c: Context, status: ContentfulStatusCode, code: AppErrorCode, message: string) {
   const body: HttpErrorBody = { error: { code, message, requestId: c.get("requestId") } };
+  // 503 is an unreachable store: say when to try again.
+  if (status === 503) c.header("retry-after", String(STORE_RETRY_AFTER_SECONDS));
   return c.json(body, status);
 }
 

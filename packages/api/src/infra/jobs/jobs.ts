@@ -1,6 +1,9 @@
 import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { settleWithin } from "../../lib/timeout";
 import type { Logger } from "../logger";
+import { redisRetryStrategy, watchRedisConnection } from "../redis/redis";
+import { unavailableStore, warnStoreUnavailable } from "../store-errors";
 
 /** A background job handler; throwing makes BullMQ retry with backoff until attempts run out. */
 export type JobHandler = (data: unknown, job: Job) => Promise<void>;
@@ -21,31 +24,67 @@ export interface JobsOptions {
   backoffMs?: number;
 }
 
-/** BullMQ queue (always) and worker (when started) for one process. */
+/**
+ * BullMQ queue (always) and worker (when started) for one process.
+ *
+ * While Redis is down: enqueueing fails fast (the queue's connection has no offline queue once it
+ * has been ready, so a request answers 503 instead of hanging); the worker waits and resumes by
+ * itself (BullMQ needs maxRetriesPerRequest: null on its own connection for blocking commands);
+ * neither emits an unhandled 'error'. Recurring schedules are declared again when Redis comes
+ * back, in case it lost them.
+ */
 export class Jobs {
   private readonly connection: Redis;
+  private workerConnection: Redis | null = null;
   private readonly queue: Queue;
   private worker: Worker | null = null;
   private readonly backoffMs: number;
+  private readonly schedules = new Map<string, number>();
 
   constructor(private readonly opts: JobsOptions) {
-    // BullMQ needs maxRetriesPerRequest: null on its connection so blocking commands wait for reconnects.
-    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null }).on("error", (err) =>
-      opts.logger.warn({ err: err.message }, "jobs redis connection error"),
+    this.connection = watchRedisConnection(
+      new Redis(opts.redisUrl, { retryStrategy: redisRetryStrategy, connectTimeout: 3_000, maxRetriesPerRequest: 1 }),
+      "jobs queue",
+      opts.logger,
     );
+    this.connection.once("ready", () => {
+      this.connection.options.enableOfflineQueue = false;
+      // Every later 'ready' is a reconnect: Redis may have restarted without the schedules.
+      this.connection.on("ready", () => void this.redeclareSchedules());
+    });
     this.queue = new Queue("jobs", { connection: this.connection, prefix: `${opts.prefix}bull` });
+    this.queue.on("error", (err) => this.reportError(err, "jobs queue"));
     this.backoffMs = opts.backoffMs ?? 1_000;
   }
 
+  private reportError(err: Error, role: string) {
+    const store = unavailableStore(err);
+    if (store) warnStoreUnavailable(this.opts.logger, store, err, { role });
+    else this.opts.logger.error({ err, role }, "jobs error");
+  }
+
+  private async redeclareSchedules() {
+    for (const [name, everyMs] of this.schedules) {
+      await this.schedule(name, everyMs).catch((err) => this.reportError(err, "jobs scheduler"));
+    }
+  }
+
+  /** Fails fast (a store-unavailable error, logged here) while Redis is down. */
   async enqueue(name: string, data: unknown, options: JobOptions = {}): Promise<void> {
-    await this.queue.add(name, data, {
-      jobId: options.jobId,
-      attempts: options.attempts ?? 5,
-      delay: options.delayMs,
-      backoff: { type: "exponential", delay: this.backoffMs },
-      removeOnComplete: { age: 24 * 3600, count: 1_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    try {
+      await this.queue.add(name, data, {
+        jobId: options.jobId,
+        attempts: options.attempts ?? 5,
+        delay: options.delayMs,
+        backoff: { type: "exponential", delay: this.backoffMs },
+        removeOnComplete: { age: 24 * 3600, count: 1_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    } catch (err) {
+      const store = unavailableStore(err);
+      if (store) warnStoreUnavailable(this.opts.logger, store, err, { job: name });
+      throw err;
+    }
   }
 
   /**
@@ -66,6 +105,7 @@ export class Jobs {
 
   /** Runs `name` every `everyMs` on whichever worker is free; idempotent across nodes and restarts. */
   async schedule(name: string, everyMs: number): Promise<void> {
+    this.schedules.set(name, everyMs);
     await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, data: {}, opts: { attempts: 1 } });
   }
 
@@ -78,20 +118,43 @@ export class Jobs {
         if (!handler) throw new Error(`no handler for job "${job.name}"`);
         await handler(job.data, job);
       },
-      { connection: this.connection.duplicate(), prefix: `${this.opts.prefix}bull`, concurrency },
+      { connection: this.workerConnectionOf(), prefix: `${this.opts.prefix}bull`, concurrency },
     );
+    this.worker.on("error", (err) => this.reportError(err, "jobs worker"));
     this.worker.on("failed", (job, err) =>
       this.opts.logger.warn({ err, job: job?.name, attempt: job?.attemptsMade }, "job failed"),
     );
+  }
+
+  private workerConnectionOf(): Redis {
+    // BullMQ needs maxRetriesPerRequest: null here so blocking commands wait for reconnects.
+    this.workerConnection = watchRedisConnection(
+      new Redis(this.opts.redisUrl, {
+        retryStrategy: redisRetryStrategy,
+        connectTimeout: 3_000,
+        maxRetriesPerRequest: null,
+      }),
+      "jobs worker",
+      this.opts.logger,
+    );
+    return this.workerConnection;
   }
 
   async ping(): Promise<void> {
     await this.connection.ping();
   }
 
-  async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+  /**
+   * Lets running jobs finish, but never waits longer than `timeoutMs` (BullMQ's close hangs while
+   * Redis is down); then cuts the connections.
+   */
+  async close(timeoutMs = 3_000): Promise<void> {
+    const closing = Promise.allSettled([this.worker?.close(), this.queue.close()]);
+    if (!(await settleWithin(closing, timeoutMs))) {
+      this.opts.logger.warn({ timeoutMs }, "jobs did not close in time; disconnecting");
+      void this.worker?.close(true).catch(() => {});
+    }
     this.connection.disconnect();
+    this.workerConnection?.disconnect();
   }
 }

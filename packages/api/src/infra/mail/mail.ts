@@ -3,6 +3,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { v7 as uuidv7 } from "uuid";
 import type { Jobs } from "../jobs/jobs";
 import type { Db } from "../postgres/db";
+import { unavailableStore } from "../store-errors";
 
 export interface MailMessage {
   to: string;
@@ -60,7 +61,11 @@ export class Mailer {
         html: message.html ?? null,
       })
       .execute();
-    await this.jobs.enqueue(DELIVER_JOB, { id }, { jobId: deliveryJobId(id) });
+    // With Redis down the row stays in the outbox and the sweeper enqueues it once Redis is back:
+    // the write that sends the mail need not fail for it.
+    await this.jobs.enqueue(DELIVER_JOB, { id }, { jobId: deliveryJobId(id) }).catch((err) => {
+      if (!unavailableStore(err)) throw err;
+    });
     return id;
   }
 

@@ -1,12 +1,29 @@
 import { type IndexDescription, MongoClient, type Db as MongoDatabase } from "mongodb";
+import type { Logger } from "../logger";
 
 export interface Mongo {
   client: MongoClient;
   db: MongoDatabase;
 }
 
-export async function connectMongo(opts: { url: string; dbName: string }): Promise<Mongo> {
-  const client = new MongoClient(opts.url, { serverSelectionTimeoutMS: 5_000, maxPoolSize: 20 });
+/**
+ * The driver reconnects by itself; while no server answers, an operation fails after
+ * `serverSelectionTimeoutMS` (a MongoServerSelectionError, answered as 503) instead of waiting.
+ * MongoClient never emits an unhandled 'error'; server state changes are logged here.
+ */
+export async function connectMongo(opts: { url: string; dbName: string; logger?: Logger }): Promise<Mongo> {
+  const client = new MongoClient(opts.url, {
+    serverSelectionTimeoutMS: 3_000,
+    connectTimeoutMS: 3_000,
+    maxPoolSize: 20,
+  });
+  client.on("serverDescriptionChanged", ({ address, previousDescription, newDescription }) => {
+    const was = previousDescription.type === "Unknown";
+    const is = newDescription.type === "Unknown";
+    if (!was && is)
+      opts.logger?.warn({ store: "mongo", address, err: newDescription.error?.message }, "mongo server unreachable");
+    else if (was && !is) opts.logger?.info({ store: "mongo", address }, "mongo server reachable");
+  });
   await client.connect();
   return { client, db: client.db(opts.dbName) };
 }

@@ -1,5 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import type { Logger } from "../logger";
+import { markStore } from "../store-errors";
 import type { Database } from "./schema";
 
 export type Db = Kysely<Database>;
@@ -7,7 +9,45 @@ export type Db = Kysely<Database>;
 // int8 (bigint) columns such as counts come back as numbers: our counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
-export function createDb(opts: { url: string; poolSize: number }): Db {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize, idleTimeoutMillis: 30_000 });
+export interface CreateDbOptions {
+  url: string;
+  poolSize: number;
+  /** Where connection errors of idle and checked-out clients are logged (they never crash the process). */
+  logger?: Logger;
+  /** Server-side limit per statement (the app's pool sets one; tools and seeding scripts need none). */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * A Kysely instance on a pg Pool that survives PostgreSQL going away: a dead connection (idle in
+ * the pool or held in a transaction) is logged and dropped instead of emitting an unhandled
+ * 'error' that would end the process; a call made while the server is down fails within
+ * `connectionTimeoutMillis` (at once when the port refuses), and the pool opens new connections by
+ * itself once the server is back.
+ */
+export function createDb(opts: CreateDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    idleTimeoutMillis: 30_000,
+    // Waiting for a connection (a new one, or a free one from a busy pool) fails after this.
+    connectionTimeoutMillis: 5_000,
+    // Notice a peer that vanished without closing the connection (host down, network cut).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+  });
+  const logError = (err: Error) =>
+    opts.logger?.warn({ store: "postgres", err: err.message }, "postgres connection error");
+  // An idle client's connection died (server restart, admin shutdown, network).
+  pool.on("error", logError);
+  // A checked-out client whose connection dies between queries (e.g. inside a transaction) emits
+  // 'error' on itself, where pg-pool listens only while it is idle.
+  pool.on("connect", (client) => client.on("error", logError));
+  // Connect failures are bare socket errors (ECONNREFUSED…): mark them as PostgreSQL's so a 503
+  // can name the store.
+  const connect = pool.connect.bind(pool) as (cb?: unknown) => Promise<pg.PoolClient> | undefined;
+  (pool as { connect: unknown }).connect = (cb?: unknown) =>
+    cb ? connect(cb) : (connect() as Promise<pg.PoolClient>).catch((err) => Promise.reject(markStore(err, "postgres")));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logger";
 
 /** Two connections: one for commands, one parked in subscriber mode for pub/sub. */
@@ -10,27 +10,70 @@ export interface RedisClients {
   url: string;
 }
 
-export function createRedis(opts: { url: string; prefix: string }, logger: Logger): RedisClients {
-  const options = {
-    // Reconnect with capped backoff; commands queue while disconnected and fail after 3 tries.
-    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-    maxRetriesPerRequest: 3,
-    lazyConnect: false,
-  };
-  const connect = (role: string) =>
-    new Redis(opts.url, options).on("error", (err) =>
-      logger.warn({ err: err.message, role }, "redis connection error"),
-    );
-  return {
-    command: connect("command"),
-    subscriber: connect("subscriber"),
-    prefix: opts.prefix,
-    url: opts.url,
-  };
+/** Reconnect soon and keep trying every second: Redis is usually back within seconds. */
+export const redisRetryStrategy = (attempt: number) => Math.min(attempt * 200, 1_000);
+
+/**
+ * Logs a connection's outage once (not every reconnect attempt) and its recovery. Without an
+ * 'error' listener ioredis would print every failed attempt to stderr.
+ */
+export function watchRedisConnection(redis: Redis, role: string, logger: Logger): Redis {
+  let down = false;
+  redis.on("error", (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ store: "redis", role, err: err.message }, "redis connection lost; reconnecting");
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info({ store: "redis", role }, "redis connection back");
+  });
+  return redis;
 }
 
+/**
+ * The command connection fails fast while Redis is down: commands sent before the first connect
+ * wait for it, but once it has been ready a command issued while disconnected is refused at once
+ * (no offline queue), one in flight when the connection drops fails after two reconnect attempts,
+ * and none waits longer than `commandTimeout`. Callers answer 503 (infra/store-errors.ts).
+ *
+ * The subscriber keeps its offline queue and retries without limit: ioredis re-subscribes every
+ * channel once it is back, and the event bus then replays what was missed from the backlogs.
+ */
+export function createRedis(opts: { url: string; prefix: string }, logger: Logger): RedisClients {
+  const common: RedisOptions = { retryStrategy: redisRetryStrategy, connectTimeout: 3_000, lazyConnect: false };
+  const command = watchRedisConnection(
+    new Redis(opts.url, { ...common, maxRetriesPerRequest: 1, commandTimeout: 5_000 }),
+    "command",
+    logger,
+  );
+  command.once("ready", () => {
+    command.options.enableOfflineQueue = false;
+  });
+  const subscriber = watchRedisConnection(
+    new Redis(opts.url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true }),
+    "subscriber",
+    logger,
+  );
+  return { command, subscriber, prefix: opts.prefix, url: opts.url };
+}
+
+/** Bounded: never waits for a Redis that is gone. */
 export async function closeRedis(redis: RedisClients): Promise<void> {
   // A connection in subscriber mode cannot QUIT cleanly; it has nothing in flight to flush anyway.
   redis.subscriber.disconnect();
-  await redis.command.quit().catch(() => redis.command.disconnect());
+  if (redis.command.status !== "ready") {
+    redis.command.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.command.quit().catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 1_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  redis.command.disconnect();
 }

@@ -34,6 +34,10 @@ export class S3Storage implements Storage {
       forcePathStyle: true,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // An unreachable server fails a call within seconds (503 STORE_UNAVAILABLE), not minutes;
+      // requestTimeout is the socket's idle time, so large transfers are not cut.
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
+      maxAttempts: 2,
     });
   }
 

@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { TopicEvent } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { defineChannel } from "../../infra/events/bus";
 import { streamChannel } from "../../infra/events/stream";
+import type { PresenceScope } from "../../infra/presence/presence";
+import { unavailableStore } from "../../infra/store-errors";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
 
@@ -34,10 +35,16 @@ export async function setTyping(deps: AppDeps, caller: Principal, topicId: strin
   return { ok: true as const };
 }
 
-/** Posting ends "typing" at once instead of letting clients time it out. */
+/**
+ * Posting ends "typing" at once instead of letting clients time it out. Best effort: with Redis
+ * down the post is written all the same, and clients time the indicator out.
+ */
 export async function stopTyping(deps: AppDeps, topicId: string, userId: string) {
-  if (await deps.redis.command.del(typingKey(deps, topicId, userId)))
-    await broadcastTyping(deps, topicId, userId, false);
+  const deleted = await deps.redis.command.del(typingKey(deps, topicId, userId)).catch((err) => {
+    if (unavailableStore(err)) return 0;
+    throw err;
+  });
+  if (deleted) await broadcastTyping(deps, topicId, userId, false);
 }
 
 async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, active: boolean) {
@@ -49,34 +56,21 @@ async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, a
 
 // ---------------------------------------------------------------- presence
 
-const PRESENCE_TTL_MS = 60_000;
-const HEARTBEAT_MS = 20_000;
-
-/** Who is viewing a topic now: a Redis sorted set of `userId:connection` scored by expiry. */
-async function broadcastPresence(deps: AppDeps, topicId: string) {
-  const key = `${deps.redis.prefix}presence:${topicId}`;
-  await deps.redis.command.zremrangebyscore(key, "-inf", Date.now());
-  const members = await deps.redis.command.zrange(key, 0, -1);
-  const userIds = [...new Set(members.map((m) => m.split(":")[0] as string))];
-  const authors = await loadAuthors(deps.db, userIds);
-  const viewers = [...authors.values()].map((a) => ({ id: a.id, firstName: a.firstName, lastName: a.lastName }));
-  await deps.events.broadcast(topicChannel, topicId, { type: "presence", viewers });
-}
-
-async function joinPresence(deps: AppDeps, topicId: string, userId: string): Promise<() => Promise<void>> {
-  const key = `${deps.redis.prefix}presence:${topicId}`;
-  const member = `${userId}:${randomUUID()}`;
-  const touch = () => deps.redis.command.zadd(key, Date.now() + PRESENCE_TTL_MS, member);
-  await touch();
-  await deps.redis.command.pexpire(key, PRESENCE_TTL_MS * 2);
-  const heartbeat = setInterval(() => void touch().catch(() => {}), HEARTBEAT_MS);
-  heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await deps.redis.command.zrem(key, member);
-    await broadcastPresence(deps, topicId);
-  };
-}
+/**
+ * The viewers of a topic (infra/presence): joining and leaving only mark the topic changed; at most
+ * once per interval one node broadcasts the count and the first viewers to every subscriber.
+ */
+export const topicPresence: PresenceScope<AppDeps> = {
+  name: "forum.topic",
+  async publish(deps, topicId, { count, userIds }) {
+    const authors = await loadAuthors(deps.db, userIds);
+    const viewers = userIds.flatMap((id) => {
+      const a = authors.get(id);
+      return a ? [{ id: a.id, firstName: a.firstName, lastName: a.lastName }] : [];
+    });
+    await deps.events.broadcast(topicChannel, topicId, { type: "presence", count, viewers });
+  },
+};
 
 // ---------------------------------------------------------------- the topic stream
 
@@ -96,17 +90,17 @@ export async function* topicEvents(
     lastEventId: input.lastEventId,
     signal,
   });
-  const leave = await joinPresence(deps, topic.id, caller.userId);
+  // Join after the listener is attached (streamChannel subscribes on first pull), so the presence
+  // naming this viewer reaches them too.
+  const first = stream.next();
+  const leave = deps.presence.join(topicPresence.name, topic.id, caller.userId);
   try {
-    // Announce after the listener is attached (streamChannel subscribes on first pull).
-    const first = stream.next();
-    await broadcastPresence(deps, topic.id);
     const head = await first;
     if (!head.done) {
       yield head.value;
       yield* stream;
     }
   } finally {
-    await leave().catch(() => {});
+    leave();
   }
 }

@@ -25,6 +25,7 @@ import {
   UpdateTopicInput,
 } from "@p2p/schemas";
 import { router } from "../../trpc/init";
+import { rest } from "../../trpc/meta";
 import { orgProcedure } from "../../trpc/procedures";
 import { trackedStream } from "../../trpc/subscriptions";
 import { setTyping, topicEvents } from "./live";
@@ -35,69 +36,92 @@ import * as topics from "./topics";
 /** Every forum procedure acts for a signed-in member; visibility rules live in the service. */
 export const forumsRouter = router({
   listCategories: orgProcedure
+    .meta(rest("GET", "/forums/categories", "The forum categories"))
     .output(ForumCategoryList)
     .query(({ ctx }) => topics.listCategories(ctx.deps, ctx.principal)),
   createTopic: orgProcedure
+    .meta(rest("POST", "/forums/topics", "Start a topic"))
     .input(CreateTopicInput)
     .output(TopicDetail)
     .mutation(({ ctx, input }) => topics.createTopic(ctx.deps, ctx.principal, input)),
   listTopics: orgProcedure
+    .meta(rest("GET", "/forums/topics", "Topics you can see, filtered and sorted"))
     .input(ListTopicsInput)
     .output(TopicList)
     .query(({ ctx, input }) => topics.listTopics(ctx.deps, ctx.principal, input)),
   getTopic: orgProcedure
+    .meta(rest("GET", "/forums/topics/{id}", "A topic with its first page of posts"))
     .input(TopicIdInput)
     .output(TopicDetail)
     .query(({ ctx, input }) => topics.getTopic(ctx.deps, ctx.principal, input.id)),
   updateTopic: orgProcedure
+    .meta(rest("PATCH", "/forums/topics/{id}", "Edit a topic (author, admin of the author's organization, moderator)"))
     .input(UpdateTopicInput)
     .output(TopicSummary)
     .mutation(({ ctx, input }) => topics.updateTopic(ctx.deps, ctx.principal, input)),
   deleteTopic: orgProcedure
+    .meta(rest("DELETE", "/forums/topics/{id}", "Delete a topic"))
     .input(TopicIdInput)
     .output(Ok)
     .mutation(({ ctx, input }) => topics.deleteTopic(ctx.deps, ctx.principal, input.id)),
   pinTopic: orgProcedure
+    .meta(rest("POST", "/forums/topics/{id}/pin", "Pin or unpin a topic"))
     .input(PinTopicInput)
     .output(TopicSummary)
     .mutation(({ ctx, input }) => topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { pinned: input.pinned })),
   lockTopic: orgProcedure
+    .meta(rest("POST", "/forums/topics/{id}/lock", "Lock or unlock a topic"))
     .input(LockTopicInput)
     .output(TopicSummary)
     .mutation(({ ctx, input }) => topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { locked: input.locked })),
   listPosts: orgProcedure
+    .meta(rest("GET", "/forums/topics/{topicId}/posts", "A topic's posts and their replies"))
     .input(ListPostsInput)
     .output(PostPage)
     .query(({ ctx, input }) => posts.listPosts(ctx.deps, ctx.principal, input)),
   createPost: orgProcedure
+    .meta(rest("POST", "/forums/topics/{topicId}/posts", "Post to a topic, or reply to a post (parentId)"))
     .input(CreatePostInput)
     .output(Post)
     .mutation(({ ctx, input }) => posts.createPost(ctx.deps, ctx.principal, input)),
   updatePost: orgProcedure
+    .meta(rest("PATCH", "/forums/posts/{id}", "Edit your post or reply"))
     .input(UpdatePostInput)
     .output(Post)
     .mutation(({ ctx, input }) => posts.updatePost(ctx.deps, ctx.principal, input)),
   deletePost: orgProcedure
+    .meta(rest("DELETE", "/forums/posts/{postId}", "Delete a post or reply"))
     .input(PostIdInput)
     .output(Ok)
     .mutation(({ ctx, input }) => posts.deletePost(ctx.deps, ctx.principal, input.postId)),
   likePost: orgProcedure
+    .meta(rest("POST", "/forums/posts/{postId}/like", "Like a post"))
     .input(PostIdInput)
     .output(LikeResult)
     .mutation(({ ctx, input }) => posts.setLike(ctx.deps, ctx.principal, input.postId, true)),
   unlikePost: orgProcedure
+    .meta(rest("DELETE", "/forums/posts/{postId}/like", "Take back a like"))
     .input(PostIdInput)
     .output(LikeResult)
     .mutation(({ ctx, input }) => posts.setLike(ctx.deps, ctx.principal, input.postId, false)),
   markBestAnswer: orgProcedure
+    .meta(
+      rest(
+        "PATCH",
+        "/forums/topics/{topicId}/best-answer",
+        "Mark (or with null, unmark) the best answer of your topic",
+      ),
+    )
     .input(MarkBestAnswerInput)
     .output(BestAnswerResult)
     .mutation(({ ctx, input }) => posts.markBestAnswer(ctx.deps, ctx.principal, input)),
   search: orgProcedure
+    .meta(rest("GET", "/search/forums", "Search the topics and posts you can see"))
     .input(ForumSearchInput)
     .output(ForumSearchResult)
     .query(({ ctx, input }) => searchForums(ctx.deps, ctx.principal, input)),
   setTyping: orgProcedure
+    .meta(rest("POST", "/forums/topics/{topicId}/typing", "Tell the topic's live viewers you are typing"))
     .input(SetTypingInput)
     .output(Ok)
     .mutation(({ ctx, input }) => setTyping(ctx.deps, ctx.principal, input.topicId)),

@@ -68,11 +68,13 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
 /** The sort key a cursor carries, one shape per sort (see sortKeyOf): a forged or mismatched one is a BAD_REQUEST. */
 const Instant = z.iso.datetime({ offset: true });
 const ByTime = z.tuple([z.boolean(), Instant, z.uuid()]);
+// Like and reply counts are PostgreSQL integers: a larger number in a cursor is an error there.
+const Count = z.number().int().min(0).max(2_147_483_647);
 const TopicCursor = {
   latest: ByTime,
   unanswered: ByTime,
   active: ByTime,
-  top: z.tuple([z.boolean(), z.number().int(), z.number().int(), z.uuid()]),
+  top: z.tuple([z.boolean(), Count, Count, z.uuid()]),
 } as const;
 
 export async function listTopics(deps: AppDeps, caller: Principal, input: z.infer<typeof ListTopicsInput>) {

@@ -1,0 +1,366 @@
+/**
+ * Live topic subscriptions at scale (issue 11), on a production server started here as its own process:
+ * N WebSocket clients, one socket each, subscribe to forums.onTopic on one topic. Measures how many
+ * started, the server's RSS growth per idle subscription (read from /proc after a GC settle), every
+ * message the clients received while joining and leaving (presence must cost O(N), not O(N²)), and
+ * how long one post takes to reach every subscriber (2,000, then 1,000 after half left).
+ * Targets (docs/architecture.md): all start; ≤ 8 KiB per idle subscription; post → 1,000 subscribers
+ * p99 ≤ 100 ms; joins cost O(N) messages.
+ *
+ *   set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:live
+ *
+ * BENCH_SUBSCRIBERS (2000), BENCH_POSTS (20); BENCH_CPU_PROF=1 writes the server's CPU profile to
+ * bench/profiles/ (open it in Chrome DevTools or speedscope).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDb } from "@p2p/api";
+import { createClient, type P2PClient } from "@p2p/client";
+import WebSocket from "ws";
+
+const N = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
+const HALF = Math.floor(N / 2);
+const K = Number(process.env.BENCH_POSTS ?? 20);
+const PORT = 3998;
+const url = `http://127.0.0.1:${PORT}`;
+const root = new URL("..", import.meta.url).pathname;
+const memFile = join(tmpdir(), `bench-live-mem-${process.pid}.json`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// What the server runs with. One subscription per socket, so the per-connection WebSocket limits
+// (subscriptions, calls per second) are not in the way at their defaults; printed with the results.
+const serverEnv: Record<string, string> = {
+  NODE_ENV: "production",
+  HOST: "127.0.0.1",
+  PORT: String(PORT),
+  LOG_LEVEL: "warn",
+  REDIS_PREFIX: `bench-live:${Date.now()}:`,
+  MONGO_DB: "bench",
+  PASSWORD_HASH_MEMORY_KIB: "1024",
+  WS_MAX_SUBSCRIPTIONS: "100",
+  WS_CALLS_PER_SECOND: "50",
+};
+
+function startServer(): ChildProcess {
+  const args = [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--expose-gc", "--require", join(root, "bench/gc-signal.cjs"), "--import", "tsx"];
+  if (process.env.BENCH_CPU_PROF) {
+    mkdirSync(join(root, "bench/profiles"), { recursive: true });
+    args.push("--cpu-prof", `--cpu-prof-dir=${join(root, "bench/profiles")}`);
+  }
+  return spawn(process.execPath, [...args, "apps/server/src/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...serverEnv,
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      BENCH_MEM_FILE: memFile,
+    },
+    stdio: "inherit",
+  });
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(25);
+  }
+  console.warn(`  (gave up waiting: ${what})`);
+  return false;
+}
+
+async function waitReady(): Promise<void> {
+  const ok = await until(
+    () =>
+      fetch(`${url}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+    "server ready",
+  );
+  if (!ok) throw new Error("server did not become ready");
+}
+
+/** Server memory after a GC settle: VmRSS from /proc, heap figures from the preload (bench/gc-signal.cjs). */
+async function serverMemory(pid: number) {
+  let usage = { heapUsed: 0, external: 0, arrayBuffers: 0 };
+  for (let i = 0; i < 2; i++) {
+    rmSync(memFile, { force: true });
+    process.kill(pid, "SIGUSR2");
+    await until(() => existsSync(memFile), 10_000, "memory report");
+    await sleep(100);
+    usage = JSON.parse(readFileSync(memFile, "utf8"));
+    await sleep(1_000);
+  }
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  return { rssKiB, heapKiB: usage.heapUsed / 1024, externalKiB: (usage.external + usage.arrayBuffers) / 1024 };
+}
+
+// ---------------------------------------------------------------- fixture
+
+/** The link in the sign-up mail. A production server has no /dev/outbox, so this reads its outbox table. */
+async function signUpToken(db: ReturnType<typeof createDb>, email: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const mail = await db
+      .selectFrom("mailOutbox")
+      .select("text")
+      .where("to", "=", email)
+      .orderBy("seq", "desc")
+      .executeTakeFirst();
+    const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
+    if (token) return token;
+    await sleep(100);
+  }
+  throw new Error(`no sign-up mail to ${email}`);
+}
+
+/**
+ * An admin (signed up through the API) with a topic, and N members of their organization with a
+ * session each, written straight to PostgreSQL: signing 2,000 people up through the API would
+ * measure password hashing, not live topics. Session tokens are `<id>.<secret>`, the secret stored
+ * as its SHA-256 (infra/auth/builtin.ts).
+ */
+async function fixture(db: ReturnType<typeof createDb>) {
+  const run = Date.now();
+  const email = `bench.live.${run}@example.com`;
+  const password = "bench password 2026";
+  await createClient({ url }).auth.signUp.mutate({
+    email,
+    password,
+    firstName: "Bench",
+    lastName: "Admin",
+    organization: { name: "Bench Live Org", industry: "manufacturing", size: "11-50", country: "SA", city: "Riyadh" },
+  });
+  const { token } = await createClient({ url }).auth.completeSignUp.mutate({
+    token: await signUpToken(db, email),
+    password,
+    tokenType: "bearer",
+  });
+  const admin = createClient({ url, token: token as string });
+  const me = await admin.auth.me.query();
+  const category = (await admin.forums.listCategories.query())[0];
+  if (!category) throw new Error("no forum category");
+  const newTopic = (title: string) =>
+    admin.forums.createTopic.mutate({ title, body: `<p>${title}</p>`, categoryId: category.id, visibility: "platform" });
+  const topic = await newTopic(`Live benchmark ${run}`);
+  const warmTopic = await newTopic(`Live benchmark warm-up ${run}`);
+
+  const tokens: string[] = [];
+  const now = new Date();
+  for (let start = 0; start < N; start += 500) {
+    const users = Array.from({ length: Math.min(500, N - start) }, (_, i) => ({
+      id: randomUUID(),
+      organizationId: me.organization.id,
+      email: `bench.live.${run}.${start + i}@example.com`,
+      emailVerifiedAt: now,
+      passwordHash: null,
+      firstName: "Viewer",
+      lastName: String(start + i),
+      title: null,
+      phone: null,
+      bio: null,
+      avatarFileId: null,
+      role: "member" as const,
+      totpSecret: null,
+      totpEnabledAt: null,
+      totpLastStep: null,
+      externalId: null,
+      lastActiveAt: null,
+    }));
+    await db.insertInto("users").values(users).execute();
+    const sessions = users.map((u) => {
+      const id = randomUUID();
+      const secret = randomBytes(32).toString("base64url");
+      tokens.push(`${id}.${secret}`);
+      return {
+        id,
+        userId: u.id,
+        secretHash: createHash("sha256").update(secret).digest("base64url"),
+        previousSecretHash: null,
+        userAgent: "bench",
+        ip: null,
+        expiresAt: new Date(Date.now() + 6 * 60 * 60 * 1000),
+        revokedAt: null,
+      };
+    });
+    await db.insertInto("sessions").values(sessions).execute();
+  }
+  return { admin, topicId: topic.id, warmTopicId: warmTopic.id, tokens };
+}
+
+// ---------------------------------------------------------------- subscribers
+
+interface Received {
+  at: number;
+  raw: string;
+}
+
+/** One WebSocket client with one forums.onTopic subscription, speaking tRPC's wire format. */
+class Subscriber {
+  readonly ws: WebSocket;
+  started = false;
+  failed: string | null = null;
+  messages = 0;
+  presence = 0;
+  lastCount = -1;
+  /** Post events as they arrived (time first, parsed later, so parsing does not delay the clock). */
+  posts: Received[] = [];
+
+  constructor(token: string, topicId: string) {
+    this.ws = new WebSocket(`${url.replace("http", "ws")}/trpc`, {
+      headers: { authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+    });
+    this.ws.on("open", () =>
+      this.ws.send(
+        JSON.stringify({
+          id: 1,
+          method: "subscription",
+          params: { path: "forums.onTopic", input: { json: { topicId } } },
+        }),
+      ),
+    );
+    this.ws.on("message", (data) => {
+      const at = Date.now();
+      const raw = data.toString();
+      if (raw === "PING") return this.ws.send("PONG");
+      this.messages++;
+      if (raw.includes('"type":"post.created"')) this.posts.push({ at, raw });
+      else if (raw.includes('"type":"presence"')) {
+        this.presence++;
+        this.lastCount = Number(/"count":(\d+)/.exec(raw)?.[1] ?? -1);
+      } else if (raw.includes('"type":"started"')) this.started = true;
+      else if (raw.includes('"error"')) this.failed = raw.slice(0, 300);
+    });
+    this.ws.on("error", (err) => {
+      this.failed = err.message;
+    });
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+/** Opens `tokens.length` subscribers, `concurrency` connecting at a time; resolves when each started or failed. */
+async function openSubscribers(tokens: string[], topicId: string, concurrency = 50): Promise<Subscriber[]> {
+  const subs: Subscriber[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tokens.length) {
+      const sub = new Subscriber(tokens[next++] as string, topicId);
+      subs.push(sub);
+      await until(() => sub.started || sub.failed !== null, 15_000, "a subscription to start");
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return subs;
+}
+
+const totals = (subs: Subscriber[]) => ({
+  messages: subs.reduce((n, s) => n + s.messages, 0),
+  presence: subs.reduce((n, s) => n + s.presence, 0),
+});
+
+// ---------------------------------------------------------------- delivery
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number) : NaN;
+
+/**
+ * Posts K replies one after the other (each once the previous reached everyone, or after 5 s) and
+ * returns every subscriber's delay from publish (the event id is the Redis time it was stored) to
+ * the moment its socket received it.
+ */
+async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
+  for (const s of subs) s.posts = [];
+  const ids: string[] = [];
+  const roundTrips: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const t0 = Date.now();
+    const post = await admin.forums.createPost.mutate({ topicId, body: `<p>benchmark reply ${k}</p>` });
+    roundTrips.push(Date.now() - t0);
+    ids.push(post.id);
+    await until(() => subs.every((s) => s.posts.length > k), 5_000, `post ${k} to reach every subscriber`);
+    await sleep(100);
+  }
+  const delays: number[] = [];
+  let missing = 0;
+  const lastPerPost = new Map<string, number>();
+  for (const s of subs) {
+    const got = new Set<string>();
+    for (const { at, raw } of s.posts) {
+      const msg = JSON.parse(raw) as { result: { id: string; data: { json: { data: { post: { id: string } } } } } };
+      const published = Number(msg.result.id.split("-")[0]);
+      const postId = msg.result.data.json.data.post.id;
+      got.add(postId);
+      delays.push(at - published);
+      lastPerPost.set(postId, Math.max(lastPerPost.get(postId) ?? 0, at - published));
+    }
+    missing += ids.filter((id) => !got.has(id)).length;
+  }
+  delays.sort((a, b) => a - b);
+  const all = [...lastPerPost.values()].sort((a, b) => a - b);
+  return {
+    subscribers: subs.length,
+    samples: delays.length,
+    missing,
+    p50: percentile(delays, 50),
+    p99: percentile(delays, 99),
+    max: delays.at(-1) ?? NaN,
+    lastMedian: percentile(all, 50),
+    mutationP50: percentile(
+      [...roundTrips].sort((a, b) => a - b),
+      50,
+    ),
+  };
+}
+
+// scratch: per-connection vs per-subscription memory
+const db = createDb({ url: process.env.DATABASE_URL as string, poolSize: 2 });
+const server = startServer();
+const pid = server.pid as number;
+const exited = new Promise((r) => server.once("exit", r));
+const socks: WebSocket[] = [];
+try {
+  await waitReady();
+  const { topicId, warmTopicId, tokens } = await fixture(db);
+  const warm = await openSubscribers(tokens.slice(0, 100), warmTopicId);
+  await until(() => warm.every((s) => s.lastCount === warm.length), 15_000, "warm-up presence");
+  for (const s of warm) s.close();
+  await sleep(3_000);
+  const m0 = await serverMemory(pid);
+  console.log("base", m0);
+  if (process.env.SNAP) { process.kill(pid, "SIGPWR"); await sleep(15000); }
+  // bare authenticated sockets
+  for (const t of tokens) {
+    const ws = new WebSocket(`${url.replace("http", "ws")}/trpc`, { headers: { authorization: `Bearer ${t}` } });
+    ws.on("message", (d) => { if (d.toString() === "PING") ws.send("PONG"); });
+    await new Promise((r) => ws.once("open", r));
+    socks.push(ws);
+  }
+  await sleep(2000);
+  const m1 = await serverMemory(pid);
+  if (process.env.SNAP) { process.kill(pid, "SIGPWR"); await sleep(15000); }
+  console.log("sockets", m1, "per socket KiB rss", (m1.rssKiB - m0.rssKiB) / N, "heap", (m1.heapKiB - m0.heapKiB) / N);
+  let started = 0;
+  socks.forEach((ws, i) => {
+    ws.on("message", (d) => { if (d.toString().includes('"started"')) started++; });
+    ws.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "forums.onTopic", input: { json: { topicId } } } }));
+  });
+  await until(() => started === N, 60_000, "started");
+  await sleep(process.env.SETTLE ? Number(process.env.SETTLE) : 12_000);
+  const m2 = await serverMemory(pid);
+  console.log("subs", m2, "per sub KiB rss", (m2.rssKiB - m1.rssKiB) / N, "heap", (m2.heapKiB - m1.heapKiB) / N);
+  if (process.env.SNAP) { process.kill(pid, "SIGPWR"); await sleep(15000); }
+} finally {
+  for (const s of socks) s.close();
+  process.kill(pid, "SIGTERM");
+  await Promise.race([exited, sleep(15_000)]);
+  await db.destroy();
+}

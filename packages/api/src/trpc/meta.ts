@@ -1,0 +1,31 @@
+/**
+ * Procedure metadata. `access` is set once by the builder (procedures.ts) and says who may call;
+ * `openapi` is set by a procedure that has a REST mapping (`.meta(rest("GET", "/users/me", "…"))`)
+ * and is read by the REST face (trpc/rest.ts) and the OpenAPI document it serves. The shape is the
+ * one trpc-to-openapi reads (`OpenApiMeta`), written out here so that the router's type, which
+ * clients import, refers to nothing outside @trpc/server.
+ */
+export type Access = "public" | "authed" | "session" | "org" | "admin";
+export type RestMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+export type Meta = {
+  access?: Access;
+  openapi?: {
+    method: RestMethod;
+    /** Under /api/v1, with `{param}` segments that are keys of the procedure's input. */
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    enabled?: boolean;
+  };
+};
+
+/**
+ * A procedure's REST mapping. Queries are GET (input from the query string and the path);
+ * mutations are POST, PATCH, PUT or DELETE (input from the JSON body and the path; DELETE from
+ * the path and the query string). Subscriptions have none.
+ */
+export const rest = (method: RestMethod, path: `/${string}`, summary: string, description?: string): Meta => ({
+  openapi: { method, path, summary, ...(description ? { description } : {}) },
+});

@@ -1,0 +1,544 @@
+/**
+ * Store outages (issue 9): calls that cannot reach a store answer 503 STORE_UNAVAILABLE with
+ * Retry-After (HTTP and WebSocket, never 500), /health/ready names the failing store within a
+ * second, live subscriptions survive a Redis restart without loss or duplicates (or are told to
+ * resync), and a resuming client whose id is older than the backlog gets a resync first.
+ * Unreachable stores here are closed ports and a private redis-server this file kills; the fault
+ * suite (test/faults) SIGKILLs every real store.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type AppDeps,
+  closeDeps,
+  createDeps,
+  loadConfig,
+  type RunningServer,
+  S3Storage,
+  startServer,
+} from "@p2p/api";
+import { TRPCClientError } from "@p2p/client";
+import { redisServerPath, repoRoot, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Readiness } from "../src/infra/health";
+import { markStore, StoreUnavailableError, unavailableStore } from "../src/infra/store-errors";
+import { probeClient, waitFor } from "./helpers";
+import { probeChannel, probeRouter } from "./probe-router";
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** A redis-server of this file's own, to kill; with AOF (fsync always) in `dir` when given. */
+function startRedis(port: number, dir?: string): ChildProcess {
+  const persistence = dir ? ["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  return spawn(redisServerPath(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence], {
+    stdio: "ignore",
+  });
+}
+
+async function kill(child: ChildProcess | undefined) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+async function redisUp(port: number) {
+  const { Redis } = await import("ioredis");
+  await waitFor(async () => {
+    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on("error", () => {});
+    try {
+      await probe.connect();
+      return (await probe.ping()) === "PONG";
+    } catch {
+      return false;
+    } finally {
+      probe.disconnect();
+    }
+  }, 10_000);
+}
+
+interface TrpcErrorBody {
+  error: {
+    json: {
+      message: string;
+      code: number;
+      data: { code: string; httpStatus: number; appCode: string; details?: Record<string, unknown> };
+    };
+  };
+}
+
+/** One tRPC call over plain HTTP (no batching), as curl would make it. */
+async function callTrpc(url: string, path: string, opts: { token?: string; input?: unknown; mutation?: boolean }) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const input = opts.input === undefined ? undefined : JSON.stringify({ json: opts.input });
+  const res = opts.mutation
+    ? await fetch(`${url}/trpc/${path}`, { method: "POST", headers, body: input ?? "{}" })
+    : await fetch(`${url}/trpc/${path}${input ? `?input=${encodeURIComponent(input)}` : ""}`, { headers });
+  return { res, body: (await res.json()) as TrpcErrorBody };
+}
+
+function expectStoreUnavailable(
+  { res, body }: { res: Response; body: TrpcErrorBody },
+  store: string | undefined,
+) {
+  expect(res.status).toBe(503);
+  expect(res.headers.get("retry-after")).toBe("5");
+  expect(body.error.json.data).toMatchObject({ code: "SERVICE_UNAVAILABLE", httpStatus: 503, appCode: "STORE_UNAVAILABLE" });
+  expect(body.error.json.data.details?.store).toBe(store);
+  // Never the driver's message (hosts, ports, SQL).
+  expect(body.error.json.message).toBe("Service temporarily unavailable, retry shortly");
+}
+
+async function readiness(url: string) {
+  const started = performance.now();
+  const res = await fetch(`${url}/health/ready`);
+  return { status: res.status, body: (await res.json()) as Readiness, ms: performance.now() - started };
+}
+
+let server: TestServer;
+let admin: TestUser;
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ router: probeRouter });
+  admin = await signUpAdmin(server);
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await server?.close();
+});
+
+describe("store errors are told apart from bugs", () => {
+  const err = (props: Record<string, unknown>, message = "boom") => Object.assign(new Error(message), props);
+
+  it("recognizes what each driver throws while its server is down", () => {
+    expect(unavailableStore(markStore(err({ code: "ECONNREFUSED" }), "postgres"))).toBe("postgres");
+    expect(unavailableStore(err({}, "Connection terminated unexpectedly"))).toBe("postgres");
+    expect(unavailableStore(err({}, "timeout exceeded when trying to connect"))).toBe("postgres");
+    expect(unavailableStore(err({ code: "57P01", severity: "FATAL" }))).toBe("postgres");
+    expect(unavailableStore(err({ code: "57P03", severity: "FATAL" }))).toBe("postgres");
+    expect(unavailableStore(err({ code: "08006", severity: "FATAL" }))).toBe("postgres");
+    expect(unavailableStore(err({ name: "MongoServerSelectionError" }))).toBe("mongo");
+    expect(unavailableStore(err({ name: "MongoNetworkError" }))).toBe("mongo");
+    expect(unavailableStore(err({ name: "MongoNotConnectedError" }))).toBe("mongo");
+    expect(unavailableStore(err({ name: "PoolClearedError" }))).toBe("mongo");
+    expect(unavailableStore(err({ name: "MongoServerError", code: 91 }))).toBe("mongo");
+    // FerretDB whose PostgreSQL is down.
+    expect(
+      unavailableStore(err({ name: "MongoServerError", code: 1 }, "failed to connect to `user=p2p`: dial error")),
+    ).toBe("mongo");
+    expect(unavailableStore(err({}, "Connection is closed."))).toBe("redis");
+    expect(unavailableStore(err({ name: "MaxRetriesPerRequestError" }, "Reached the max retries per request limit"))).toBe(
+      "redis",
+    );
+    expect(unavailableStore(err({}, "Stream isn't writeable and enableOfflineQueue options is false"))).toBe("redis");
+    expect(unavailableStore(err({ name: "ReplyError" }, "LOADING Redis is loading the dataset in memory"))).toBe("redis");
+    expect(unavailableStore(err({ code: "ECONNREFUSED", $metadata: { attempts: 2 } }))).toBe("storage");
+    expect(unavailableStore(err({ name: "TimeoutError", $metadata: {} }))).toBe("storage");
+    expect(unavailableStore(new StoreUnavailableError("redis", "no answer"))).toBe("redis");
+    // Wrapped (fetch failed → ECONNREFUSED) and aggregated connect failures of an unnamed store.
+    expect(unavailableStore(new TypeError("fetch failed", { cause: err({ code: "ECONNREFUSED" }) }))).toBe("unknown");
+    expect(unavailableStore(new AggregateError([err({ code: "ECONNREFUSED" })]))).toBe("unknown");
+  });
+
+  it("leaves every other error alone", () => {
+    expect(unavailableStore(err({ code: "23505", severity: "ERROR" }))).toBeNull();
+    expect(unavailableStore(err({ name: "MongoServerError", code: 11000 }, "E11000 duplicate key"))).toBeNull();
+    expect(unavailableStore(err({ name: "MongoServerError", code: 1 }, "some other internal error"))).toBeNull();
+    expect(unavailableStore(err({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } }))).toBeNull();
+    expect(unavailableStore(err({ name: "ReplyError" }, "WRONGTYPE Operation against a key"))).toBeNull();
+    expect(unavailableStore(new TypeError("x is undefined"))).toBeNull();
+    expect(unavailableStore("a string")).toBeNull();
+    expect(unavailableStore(null)).toBeNull();
+  });
+});
+
+describe("PostgreSQL unreachable", () => {
+  let deps: AppDeps;
+  let running: RunningServer;
+
+  beforeAll(async () => {
+    // Every other store is the test's own; PostgreSQL is a port nothing listens on.
+    const config = loadConfig({
+      ...server.stores.env,
+      DATABASE_URL: `postgres://p2p:p2p@127.0.0.1:${await freePort()}/p2p`,
+      HOST: "127.0.0.1",
+      PORT: "0",
+    });
+    deps = await createDeps(config);
+    running = await startServer(deps);
+    cleanups.push(async () => {
+      await running.close(500);
+      const started = performance.now();
+      await closeDeps(deps);
+      // Closing never waits on a store that is gone.
+      expect(performance.now() - started).toBeLessThan(5_000);
+    });
+  });
+
+  it("readiness says 503 within a second and names PostgreSQL", async () => {
+    const { status, body, ms } = await readiness(running.url);
+    expect(status).toBe(503);
+    expect(ms).toBeLessThan(1_000);
+    expect(body.components.postgres).toMatchObject({ ok: false, error: "unreachable" });
+    expect(body.components.redis.ok).toBe(true);
+  });
+
+  it("a call authenticating against it (createContext) answers 503 STORE_UNAVAILABLE, not 500", async () => {
+    expectStoreUnavailable(await callTrpc(running.url, "users.me", { token: admin.token }), "postgres");
+  });
+
+  it("a procedure reading it answers 503, also inside a batch", async () => {
+    const input = { email: "nobody@example.com", password: "wrong password here" };
+    expectStoreUnavailable(await callTrpc(running.url, "auth.signIn", { input, mutation: true }), "postgres");
+    const res = await fetch(`${running.url}/trpc/auth.signIn?batch=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ 0: { json: input } }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    const [item] = (await res.json()) as [TrpcErrorBody];
+    expect(item.error.json.data.appCode).toBe("STORE_UNAVAILABLE");
+  });
+
+  it("plain HTTP routes (/files) answer 503 with Retry-After", async () => {
+    const res = await fetch(`${running.url}/files/0190a0a0-0000-7000-8000-000000000000`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await res.json()).toMatchObject({ error: { code: "STORE_UNAVAILABLE" } });
+  });
+});
+
+describe("MongoDB-wire server unreachable", () => {
+  let topicId: string;
+  beforeAll(async () => {
+    const [category] = await admin.client.forums.listCategories.query();
+    const topic = await admin.client.forums.createTopic.mutate({
+      title: "Mongo outage topic",
+      body: "<p>first post</p>",
+      categoryId: category?.id as string,
+      visibility: "platform",
+    });
+    topicId = topic.id;
+  });
+
+  /** The test server's deps with another Mongo client, served on a port of their own. */
+  async function serveWithMongo(url: string): Promise<RunningServer> {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 3_000, connectTimeoutMS: 3_000 });
+    const deps: AppDeps = { ...server.deps, mongo: { client, db: client.db(server.deps.config.mongo.dbName) } };
+    const running = await startServer(deps, { port: 0, host: "127.0.0.1" });
+    cleanups.push(async () => {
+      await running.close(500);
+      await client.close();
+    });
+    return running;
+  }
+
+  it("nothing listening: readiness answers within a second naming mongo; a read answers 503", async () => {
+    const running = await serveWithMongo(`mongodb://127.0.0.1:${await freePort()}/p2p`);
+    const { status, body, ms } = await readiness(running.url);
+    expect(status).toBe(503);
+    expect(ms).toBeLessThan(1_000);
+    expect(body.components.mongo.ok).toBe(false);
+    expect(body.components.postgres.ok).toBe(true);
+
+    const listed = await callTrpc(running.url, "forums.listPosts", { token: admin.token, input: { topicId } });
+    expectStoreUnavailable(listed, "mongo");
+  });
+
+  const ferretBin = resolve(repoRoot, ".local/bin/ferretdb");
+  it.skipIf(!existsSync(ferretBin))(
+    "a FerretDB whose PostgreSQL is down is reported down too (a PostgreSQL outage is a Mongo outage)",
+    async () => {
+      const port = await freePort();
+      const ferret = spawn(
+        ferretBin,
+        ["-listen-addr", `127.0.0.1:${port}`, "-postgresql-url", `postgres://p2p:p2p@127.0.0.1:${await freePort()}/x`],
+        { stdio: "ignore" },
+      );
+      cleanups.push(() => kill(ferret));
+      const running = await serveWithMongo(`mongodb://127.0.0.1:${port}/p2p`);
+      const body = await waitFor(async () => {
+        const r = await readiness(running.url);
+        return r.status === 503 && r.body.components.mongo.error === "unreachable" ? r.body : undefined;
+      });
+      expect(body.components.mongo.ok).toBe(false);
+      expect(body.components.postgres.ok).toBe(true);
+      const listed = await callTrpc(running.url, "forums.listPosts", { token: admin.token, input: { topicId } });
+      expectStoreUnavailable(listed, "mongo");
+    },
+  );
+});
+
+describe("S3 unreachable", () => {
+  it("a download answers 503 with Retry-After", async () => {
+    const upload = await fetch(`${server.url}/files?name=a.txt`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin.token}`, "content-type": "text/plain" },
+      body: "hello",
+    });
+    expect(upload.status).toBe(201);
+    const { id } = (await upload.json()) as { id: string };
+    const storage = new S3Storage({
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      region: "us-east-1",
+      bucket: "nowhere",
+      accessKeyId: "a",
+      secretAccessKey: "b",
+    });
+    const running = await startServer({ ...server.deps, storage }, { port: 0, host: "127.0.0.1" });
+    cleanups.push(async () => {
+      await running.close(500);
+      storage.close();
+    });
+    const res = await fetch(`${running.url}/files/${id}`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await res.json()).toMatchObject({ error: { code: "STORE_UNAVAILABLE" } });
+    const ready = await readiness(running.url);
+    expect(ready.status).toBe(503);
+    expect(ready.body.components.storage.ok).toBe(false);
+  });
+});
+
+describe("Redis killed and restarted", () => {
+  let redisPort: number;
+  let redisDir: string;
+  let redis: ChildProcess | undefined;
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redisDir = mkdtempSync(join(tmpdir(), "p2p-redis-"));
+    redis = startRedis(redisPort, redisDir);
+    await redisUp(redisPort);
+    const env = { REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+    // Two nodes of one deployment on this Redis; A runs the job worker (BullMQ on the Redis that dies).
+    nodeA = await startTestServer({ router: probeRouter, env, stores: server.stores });
+    nodeB = await startTestServer({ router: probeRouter, env, stores: server.stores, runWorker: false });
+    cleanups.push(async () => {
+      await nodeB?.close();
+      await nodeA?.close();
+      await kill(redis);
+      rmSync(redisDir, { recursive: true, force: true });
+    });
+  });
+
+  it("calls answer 503 (HTTP and WebSocket), readiness names Redis, live subscriptions lose nothing", async () => {
+    const received: { id: string; data: { n?: number; type?: string } }[] = [];
+    const { client, wsClient } = probeClient(nodeA.url);
+    cleanups.push(() => wsClient.close());
+    const sub = client.probe.onEvent.subscribe({ key: "outage" }, { onData: (e) => received.push(e) });
+    cleanups.push(() => sub.unsubscribe());
+    const publisher = probeClient(nodeB.url);
+    cleanups.push(() => publisher.wsClient.close());
+    await waitFor(async () => {
+      await publisher.client.probe.publish.mutate({ key: "outage", n: 0 });
+      return received.length > 0;
+    });
+    await publisher.client.probe.publish.mutate({ key: "outage", n: 1 });
+    await waitFor(() => received.some((e) => e.data.n === 1));
+
+    await kill(redis);
+
+    const down = await waitFor(async () => {
+      const r = await readiness(nodeA.url);
+      return r.status === 503 ? r : undefined;
+    });
+    expect(down.ms).toBeLessThan(1_000);
+    expect(down.body.components.redis.ok).toBe(false);
+    expect(down.body.components.postgres.ok).toBe(true);
+
+    // Sign-in counts the attempt in Redis first: 503 over HTTP…
+    const input = { email: admin.email, password: "not the password" };
+    const started = performance.now();
+    expectStoreUnavailable(await callTrpc(nodeA.url, "auth.signIn", { input, mutation: true }), "redis");
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // …and the same code over WebSocket.
+    const wsCaller = nodeA.client({ allCallsOverWebSocket: true });
+    const overWs = await wsCaller.auth.signIn.mutate(input).catch((e: unknown) => e);
+    expect(overWs).toBeInstanceOf(TRPCClientError);
+    expect((overWs as TRPCClientError<never>).data).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      appCode: "STORE_UNAVAILABLE",
+      details: { store: "redis", retryAfterSeconds: 5 },
+    });
+
+    // A write whose only Redis step is its live event still succeeds; the event is sent once Redis is back.
+    expect(await publisher.client.probe.publish.mutate({ key: "outage", n: 2 })).toBeNull();
+
+    // Redis comes back with its data (AOF); the node recovers by itself.
+    redis = startRedis(redisPort, redisDir);
+    await waitFor(async () => (await readiness(nodeA.url)).status === 200, 15_000);
+    await waitFor(async () => (await readiness(nodeB.url)).status === 200, 15_000);
+    await publisher.client.probe.publish.mutate({ key: "outage", n: 3 });
+    await waitFor(() => received.some((e) => e.data.n === 3) && received.some((e) => e.data.n === 2), 10_000);
+    // Published directly by node B's bus while node A may not have resubscribed yet: A replays it.
+    await nodeB.deps.events.publish(probeChannel, "outage", { n: 4 });
+    await waitFor(() => received.some((e) => e.data.n === 4), 10_000);
+
+    const ns = received.map((e) => e.data.n).filter((n): n is number => n !== undefined && n > 0);
+    expect([...ns].sort()).toEqual([1, 2, 3, 4]);
+    expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
+    expect(received.some((e) => e.data.type === "resync")).toBe(false);
+    // Calls work again.
+    const again = await callTrpc(nodeA.url, "auth.signIn", { input, mutation: true });
+    expect(again.res.status).toBe(401);
+  }, 60_000);
+
+  it("a subscription replays what other nodes published while its node was not subscribed", async () => {
+    const received: { id: string; data: { n?: number; type?: string } }[] = [];
+    const { client, wsClient } = probeClient(nodeA.url);
+    cleanups.push(() => wsClient.close());
+    const sub = client.probe.onEvent.subscribe({ key: "gap" }, { onData: (e) => received.push(e) });
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(async () => {
+      await nodeB.deps.events.publish(probeChannel, "gap", { n: 1 });
+      return received.length > 0;
+    });
+    // Node A's subscriber connection drops (Redis stays up for everyone else); while it reconnects,
+    // node B publishes: pub/sub cannot deliver these to A, only A's replay of the backlog can.
+    const { subscriber } = nodeA.deps.redis;
+    subscriber.disconnect(true);
+    await waitFor(() => subscriber.status !== "ready");
+    for (const n of [2, 3, 4]) await nodeB.deps.events.publish(probeChannel, "gap", { n });
+    await waitFor(() => received.some((e) => e.data.n === 4), 10_000);
+    await nodeB.deps.events.publish(probeChannel, "gap", { n: 5 });
+    await waitFor(() => received.some((e) => e.data.n === 5));
+    const ns = received.map((e) => e.data.n).filter((n) => n !== undefined && n > 1);
+    expect(ns).toEqual([2, 3, 4, 5]);
+    expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
+  });
+
+  it("a subscription open while Redis restarts without its data is told to resync, then keeps going", async () => {
+    const received: { id: string; data: { n?: number; type?: string } }[] = [];
+    const { client, wsClient } = probeClient(nodeA.url);
+    cleanups.push(() => wsClient.close());
+    const sub = client.probe.onEvent.subscribe({ key: "lost" }, { onData: (e) => received.push(e) });
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(async () => {
+      await nodeB.deps.events.publish(probeChannel, "lost", { n: 1 });
+      return received.length > 0;
+    });
+
+    await kill(redis);
+    rmSync(redisDir, { recursive: true, force: true });
+    redisDir = mkdtempSync(join(tmpdir(), "p2p-redis-"));
+    redis = startRedis(redisPort, redisDir);
+    await waitFor(() => received.some((e) => e.data.type === "resync"), 15_000);
+    await waitFor(async () => (await readiness(nodeB.url)).status === 200, 15_000);
+    await nodeB.deps.events.publish(probeChannel, "lost", { n: 2 });
+    await waitFor(() => received.some((e) => e.data.n === 2), 10_000);
+    const types = received.map((e) => e.data.type ?? `n${e.data.n}`);
+    expect(types.indexOf("resync")).toBeLessThan(types.indexOf("n2"));
+  }, 60_000);
+});
+
+describe("resuming from an id the backlog no longer holds", () => {
+  it("gets a resync first, then live events; an id still held replays without one", async () => {
+    const { events } = server.deps;
+    const ids: string[] = [];
+    // Past the 1,000-event backlog: the oldest events are trimmed.
+    for (let n = 1; n <= 1_250; n++) ids.push((await events.publish(probeChannel, "trimmed", { n })) as string);
+    const { client, wsClient } = probeClient(server.url);
+    cleanups.push(() => wsClient.close());
+
+    const stale: { id: string; data: { n?: number; type?: string } }[] = [];
+    const sub = client.probe.onEvent.subscribe(
+      { key: "trimmed", lastEventId: ids[0] },
+      { onData: (e) => stale.push(e) },
+    );
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(() => stale.length > 0);
+    expect(stale[0]).toEqual({ id: ids.at(-1), data: { type: "resync" } });
+    await events.publish(probeChannel, "trimmed", { n: 1_251 });
+    await waitFor(() => stale.some((e) => e.data.n === 1_251));
+    expect(stale.map((e) => e.data.n ?? e.data.type)).toEqual(["resync", 1_251]);
+
+    const recent: { data: { n?: number; type?: string } }[] = [];
+    const sub2 = client.probe.onEvent.subscribe(
+      { key: "trimmed", lastEventId: ids.at(-3) },
+      { onData: (e) => recent.push(e) },
+    );
+    cleanups.push(() => sub2.unsubscribe());
+    await waitFor(() => recent.length >= 3);
+    expect(recent.map((e) => e.data.n ?? e.data.type)).toEqual([1_249, 1_250, 1_251]);
+
+    // A backlog that is gone altogether (expired, or Redis lost it) also says resync.
+    const gone: { id: string; data: { n?: number; type?: string } }[] = [];
+    const sub3 = client.probe.onEvent.subscribe(
+      { key: "never-published", lastEventId: ids[5] },
+      { onData: (e) => gone.push(e) },
+    );
+    cleanups.push(() => sub3.unsubscribe());
+    await waitFor(() => gone.length > 0);
+    expect(gone[0]?.data).toEqual({ type: "resync" });
+  });
+});
+
+describe("shutdown", () => {
+  it("SIGTERM ends the server process within the drain window when its Redis is gone", async () => {
+    const port = await freePort();
+    const redis = startRedis(port);
+    cleanups.push(() => kill(redis));
+    await redisUp(port);
+    const tsx = resolve(repoRoot, "node_modules/.bin/tsx");
+    const child = spawn(tsx, [resolve(repoRoot, "apps/server/src/main.ts")], {
+      env: {
+        ...process.env,
+        ...server.stores.env,
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        REDIS_PREFIX: `${server.stores.name}:shutdown:`,
+        HOST: "127.0.0.1",
+        PORT: "0",
+        NODE_ENV: "test",
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    cleanups.push(() => kill(child));
+    let output = "";
+    child.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    const listening = await waitFor(() => output.match(/"port":(\d+)[^\n]*"msg":"listening"/)?.[1], 60_000);
+    const url = `http://127.0.0.1:${listening}`;
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+
+    await kill(redis);
+    // Still serving after Redis died (no unhandled 'error' from ioredis, BullMQ or the bus).
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(child.exitCode).toBeNull();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(503);
+
+    const started = performance.now();
+    child.kill("SIGTERM");
+    const code = await exited;
+    const tookMs = performance.now() - started;
+    expect(tookMs, output.slice(-2_000)).toBeLessThan(10_000);
+    expect(code, output.slice(-2_000)).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
+  }, 90_000);
+});
