@@ -146,7 +146,12 @@ async function fixture(db: ReturnType<typeof createDb>) {
   const category = (await admin.forums.listCategories.query())[0];
   if (!category) throw new Error("no forum category");
   const newTopic = (title: string) =>
-    admin.forums.createTopic.mutate({ title, body: `<p>${title}</p>`, categoryId: category.id, visibility: "platform" });
+    admin.forums.createTopic.mutate({
+      title,
+      body: `<p>${title}</p>`,
+      categoryId: category.id,
+      visibility: "platform",
+    });
   const topic = await newTopic(`Live benchmark ${run}`);
   const warmTopic = await newTopic(`Live benchmark warm-up ${run}`);
 
@@ -414,7 +419,12 @@ try {
       "p99 ≤ 100 ms, none missing",
       yes(atHalf.p99 <= 100 && atHalf.missing === 0 && atHalf.subscribers >= 1000),
     ],
-    ["createPost round trip (p50, 2,000 / 1,000 subscribers)", `${atAll.mutationP50} / ${atHalf.mutationP50} ms`, "", ""],
+    [
+      "createPost round trip (p50, 2,000 / 1,000 subscribers)",
+      `${atAll.mutationP50} / ${atHalf.mutationP50} ms`,
+      "",
+      "",
+    ],
     ["presence after leaves settled", `${(leaveSettledMs / 1000).toFixed(1)} s`, "", ""],
   ];
   const settings = Object.entries(serverEnv)

@@ -9,8 +9,8 @@ import { createLogger, type Logger } from "./infra/logger";
 import { Mailer } from "./infra/mail/mail";
 import { connectMongo, ensureMongoIndexes } from "./infra/mongo/mongo";
 import { createDb, type Db } from "./infra/postgres/db";
-import { Presence } from "./infra/presence/presence";
 import { migrateToLatest } from "./infra/postgres/migrate";
+import { Presence } from "./infra/presence/presence";
 import { createRateLimits } from "./infra/ratelimit";
 import { closeRedis, createRedis } from "./infra/redis/redis";
 import { createStorage } from "./infra/storage";
@@ -31,7 +31,10 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   const db = createDb({ ...config.postgres, logger, statementTimeoutMs: 30_000 });
   const redis = createRedis(config.redis, logger);
   // Independent connections open in parallel.
-  const [mongo, storage] = await Promise.all([connectMongo({ ...config.mongo, logger }), createStorage(config.storage)]);
+  const [mongo, storage] = await Promise.all([
+    connectMongo({ ...config.mongo, logger }),
+    createStorage(config.storage),
+  ]);
   if (options.migrate) await Promise.all([migrateToLatest(db), ensureMongoIndexes(mongo.db, mongoIndexes)]);
   const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger });
   const mail = new Mailer(db, jobs, config.mail);
@@ -92,7 +95,10 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
       deps.logger.warn({ step: name, timeoutMs: CLOSE_STEP_MS }, "close step timed out");
   };
   // Workers and presence first (they still use the stores), then the stores: at most two steps.
-  await Promise.all([step("jobs", () => deps.jobs.close(CLOSE_STEP_MS - 500)), step("presence", () => deps.presence.close())]);
+  await Promise.all([
+    step("jobs", () => deps.jobs.close(CLOSE_STEP_MS - 500)),
+    step("presence", () => deps.presence.close()),
+  ]);
   await Promise.all([
     step("postgres", () => deps.db.destroy()),
     step("mongo", () => deps.mongo.client.close()),

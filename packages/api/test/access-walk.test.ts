@@ -157,11 +157,22 @@ function codeOf(err: unknown): string {
 }
 
 /** One call: "✓" and the answer, or the error's symbol. A subscription is judged by its first message. */
-async function attempt(caller: Caller, proc: WalkedProcedure, input: unknown): Promise<{ got: string; answer?: unknown }> {
+async function attempt(
+  caller: Caller,
+  proc: WalkedProcedure,
+  input: unknown,
+): Promise<{ got: string; answer?: unknown }> {
   const target = procedureOf(caller.client, proc.path);
-  if (proc.type === "query") return target.query(input).then((answer) => ({ got: "✓", answer }), (e) => ({ got: codeOf(e) }));
+  if (proc.type === "query")
+    return target.query(input).then(
+      (answer) => ({ got: "✓", answer }),
+      (e) => ({ got: codeOf(e) }),
+    );
   if (proc.type === "mutation") {
-    return target.mutate(input).then((answer) => ({ got: "✓", answer }), (e) => ({ got: codeOf(e) }));
+    return target.mutate(input).then(
+      (answer) => ({ got: "✓", answer }),
+      (e) => ({ got: codeOf(e) }),
+    );
   }
   return new Promise((resolve) => {
     const timers: NodeJS.Timeout[] = [];
@@ -177,7 +188,7 @@ async function attempt(caller: Caller, proc: WalkedProcedure, input: unknown): P
     const sub = target.subscribe(input, {
       // Started means every builder check passed; a subscription with nothing to say yet (onSessionEnded)
       // is allowed when no error follows shortly.
-      onStarted: () => timers.push(setTimeout(() => settle({ got: "✓" }), 750)),
+      onStarted: () => timers.push(setTimeout(() => settle({ got: "✓" }), 2_000)),
       onData: (answer) => settle({ got: "✓", answer }),
       onError: (err) => settle({ got: codeOf(err) }),
     });
@@ -197,10 +208,22 @@ describe("access walk", () => {
   it("covers every procedure of the router, and nothing else", () => {
     const paths = procedures.map((p) => p.path).sort();
     expect(paths.length).toBeGreaterThan(50);
-    expect(paths.filter((p) => !(p in expected)), "procedures without an expected row").toEqual([]);
-    expect(paths.filter((p) => !(p in inputs)), "procedures without an input builder").toEqual([]);
-    expect(Object.keys(expected).filter((p) => !paths.includes(p)), "rows for procedures that are gone").toEqual([]);
-    expect(Object.keys(inputs).filter((p) => !paths.includes(p)), "inputs for procedures that are gone").toEqual([]);
+    expect(
+      paths.filter((p) => !(p in expected)),
+      "procedures without an expected row",
+    ).toEqual([]);
+    expect(
+      paths.filter((p) => !(p in inputs)),
+      "procedures without an input builder",
+    ).toEqual([]);
+    expect(
+      Object.keys(expected).filter((p) => !paths.includes(p)),
+      "rows for procedures that are gone",
+    ).toEqual([]);
+    expect(
+      Object.keys(inputs).filter((p) => !paths.includes(p)),
+      "inputs for procedures that are gone",
+    ).toEqual([]);
   });
 
   it("is the matrix docs/permissions.md states", () => {

@@ -11,15 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import {
-  type AppDeps,
-  closeDeps,
-  createDeps,
-  loadConfig,
-  type RunningServer,
-  S3Storage,
-  startServer,
-} from "@p2p/api";
+import { type AppDeps, closeDeps, createDeps, loadConfig, type RunningServer, S3Storage, startServer } from "@p2p/api";
 import { TRPCClientError } from "@p2p/client";
 import { redisServerPath, repoRoot, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { MongoClient } from "mongodb";
@@ -56,7 +48,13 @@ async function kill(child: ChildProcess | undefined) {
 async function redisUp(port: number) {
   const { Redis } = await import("ioredis");
   await waitFor(async () => {
-    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on("error", () => {});
     try {
       await probe.connect();
@@ -90,13 +88,14 @@ async function callTrpc(url: string, path: string, opts: { token?: string; input
   return { res, body: (await res.json()) as TrpcErrorBody };
 }
 
-function expectStoreUnavailable(
-  { res, body }: { res: Response; body: TrpcErrorBody },
-  store: string | undefined,
-) {
+function expectStoreUnavailable({ res, body }: { res: Response; body: TrpcErrorBody }, store: string | undefined) {
   expect(res.status).toBe(503);
   expect(res.headers.get("retry-after")).toBe("5");
-  expect(body.error.json.data).toMatchObject({ code: "SERVICE_UNAVAILABLE", httpStatus: 503, appCode: "STORE_UNAVAILABLE" });
+  expect(body.error.json.data).toMatchObject({
+    code: "SERVICE_UNAVAILABLE",
+    httpStatus: 503,
+    appCode: "STORE_UNAVAILABLE",
+  });
   expect(body.error.json.data.details?.store).toBe(store);
   // Never the driver's message (hosts, ports, SQL).
   expect(body.error.json.message).toBe("Service temporarily unavailable, retry shortly");
@@ -141,11 +140,13 @@ describe("store errors are told apart from bugs", () => {
       unavailableStore(err({ name: "MongoServerError", code: 1 }, "failed to connect to `user=p2p`: dial error")),
     ).toBe("mongo");
     expect(unavailableStore(err({}, "Connection is closed."))).toBe("redis");
-    expect(unavailableStore(err({ name: "MaxRetriesPerRequestError" }, "Reached the max retries per request limit"))).toBe(
+    expect(
+      unavailableStore(err({ name: "MaxRetriesPerRequestError" }, "Reached the max retries per request limit")),
+    ).toBe("redis");
+    expect(unavailableStore(err({}, "Stream isn't writeable and enableOfflineQueue options is false"))).toBe("redis");
+    expect(unavailableStore(err({ name: "ReplyError" }, "LOADING Redis is loading the dataset in memory"))).toBe(
       "redis",
     );
-    expect(unavailableStore(err({}, "Stream isn't writeable and enableOfflineQueue options is false"))).toBe("redis");
-    expect(unavailableStore(err({ name: "ReplyError" }, "LOADING Redis is loading the dataset in memory"))).toBe("redis");
     expect(unavailableStore(err({ code: "ECONNREFUSED", $metadata: { attempts: 2 } }))).toBe("storage");
     expect(unavailableStore(err({ name: "TimeoutError", $metadata: {} }))).toBe("storage");
     expect(unavailableStore(new StoreUnavailableError("redis", "no answer"))).toBe("redis");
@@ -401,6 +402,34 @@ describe("Redis killed and restarted", () => {
     // Calls work again.
     const again = await callTrpc(nodeA.url, "auth.signIn", { input, mutation: true });
     expect(again.res.status).toBe(401);
+  }, 60_000);
+
+  it("a post written while Redis is down is acknowledged, and its live event arrives once Redis is back", async () => {
+    const [category] = await admin.client.forums.listCategories.query();
+    const topic = await admin.client.forums.createTopic.mutate({
+      title: "Redis outage topic",
+      body: "<p>question</p>",
+      categoryId: category?.id as string,
+      visibility: "platform",
+    });
+    const viewer = nodeA.client({ token: admin.token });
+    const events: { type: string; post?: { id: string } }[] = [];
+    const sub = viewer.forums.onTopic.subscribe({ topicId: topic.id }, { onData: (e) => events.push(e.data) });
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(() => events.some((e) => e.type === "presence"));
+
+    await kill(redis);
+    await waitFor(async () => (await readiness(nodeB.url)).status === 503);
+    const writer = nodeB.client({ token: admin.token });
+    const post = await writer.forums.createPost.mutate({ topicId: topic.id, body: "<p>written during the outage</p>" });
+    const listed = await writer.forums.listPosts.query({ topicId: topic.id });
+    expect(listed.items.map((p) => p.id)).toContain(post.id);
+
+    redis = startRedis(redisPort, redisDir);
+    await waitFor(() => events.some((e) => e.type === "post.created" && e.post?.id === post.id), 15_000);
+    expect(events.filter((e) => e.type === "post.created")).toHaveLength(1);
+    expect(events.some((e) => e.type === "resync")).toBe(false);
+    await waitFor(async () => (await readiness(nodeA.url)).status === 200, 15_000);
   }, 60_000);
 
   it("a subscription replays what other nodes published while its node was not subscribed", async () => {

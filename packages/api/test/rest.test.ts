@@ -517,6 +517,7 @@ describe("the same answers as /trpc", () => {
     }
     expect(limited?.body).toMatchObject({ code: "TOO_MANY_REQUESTS", appCode: "RATE_LIMITED" });
     expect(limited?.body.details.retryAfter).toBeGreaterThan(0);
+    expect(limited?.headers.get("retry-after")).toBe(String(limited?.body.details.retryAfter));
     // The budget is the same one /trpc spends.
     expect(await failure(server.client().auth.signIn.mutate(wrong))).toMatchObject({ appCode: "RATE_LIMITED" });
   });

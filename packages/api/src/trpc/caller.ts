@@ -17,13 +17,20 @@ const sameAccess = (a: Principal | null, b: Principal | null) =>
  * (signed out, session or key revoked, deactivated, role or organization changed): the client
  * sees the subscription stop and may start it again with whatever rights it has then.
  * It listens first, then checks the current state, so a change in between is not missed.
+ * `start` gets one signal that aborts when the client leaves (`signal`) or the access changes.
  */
 export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }>(
   ctx: Context,
-  start: (principal: Principal | null, lost: AbortSignal) => Promise<R>,
+  signal: AbortSignal | undefined,
+  start: (principal: Principal | null, ended: AbortSignal) => Promise<R>,
 ): Promise<R> {
   const counted = ctx.connection ? ctx.connection.limits.startSubscription(ctx.connection) : () => {};
+  // One controller per subscription, aborted by the client leaving or the access changing (not
+  // AbortSignal.any, which costs a signal, weak refs and sets per subscription).
   const lost = new AbortController();
+  const leave = () => lost.abort(signal?.reason);
+  if (signal?.aborted) leave();
+  else signal?.addEventListener("abort", leave, { once: true });
   let principal: Principal | null = null;
   let started = false;
   let changes = 0;
@@ -40,6 +47,7 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
   const end = () => {
     unwatch();
     counted();
+    signal?.removeEventListener("abort", leave);
   };
   try {
     // A change that lands while the state is read may have been read stale: read again.
@@ -51,7 +59,7 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
     started = true;
     const result = await start(principal, lost.signal);
     if (result.ok && isAsyncIterable(result.data)) {
-      return { ...result, data: untilAborted(result.data, lost.signal, end) };
+      return { ...result, data: new UntilAborted(result.data[Symbol.asyncIterator](), lost.signal, end) };
     }
     end();
     return result;
@@ -64,21 +72,72 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
 export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
-/** The stream's events until `signal` aborts; then it ends at once, even mid-wait. */
-async function* untilAborted<T>(stream: AsyncIterable<T>, signal: AbortSignal, cleanup: () => void) {
-  const iterator = stream[Symbol.asyncIterator]();
-  const aborted = new Promise<"aborted">((resolve) =>
-    signal.addEventListener("abort", () => resolve("aborted"), { once: true }),
-  );
-  try {
-    while (!signal.aborted) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next === "aborted" || next.done) return;
-      yield next.value;
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * The stream's events until `signal` aborts; then it ends at once, even mid-wait. A plain iterator
+ * rather than a generator racing each event against the signal: it is one layer of every idle
+ * subscription, so it parks one object and the pending `next()`, nothing more.
+ */
+class UntilAborted<T> implements AsyncIterableIterator<T> {
+  private pending: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly inner: AsyncIterator<T>,
+    private readonly signal: AbortSignal,
+    private readonly cleanup: () => void,
+  ) {
+    signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.ended || this.signal.aborted) {
+      this.finish();
+      return Promise.resolve(DONE);
     }
-  } finally {
-    cleanup();
+    return new Promise((resolve, reject) => {
+      const pending = { resolve, reject };
+      this.pending = pending;
+      this.inner.next().then(
+        (result) => {
+          if (this.pending !== pending) return;
+          this.pending = null;
+          if (result.done) this.finish();
+          resolve(result);
+        },
+        (err) => {
+          if (this.pending !== pending) return;
+          this.pending = null;
+          this.finish();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  private readonly onAbort = () => {
+    const pending = this.pending;
+    this.pending = null;
+    this.finish();
+    pending?.resolve(DONE);
+  };
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.cleanup();
     // Not awaited: a stream parked on its next event ends when its own signal (ctx.signal) aborts.
-    void iterator.return?.(undefined);
+    void this.inner.return?.(undefined)?.catch(() => {});
   }
 }

@@ -4,6 +4,7 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { Logger } from "../infra/logger";
 import { type StoreName, unavailableStore, warnStoreUnavailable } from "../infra/store-errors";
 import { DomainError, storeUnavailable } from "../lib/errors";
+import { type IteratorHooks, wrapIterator } from "../lib/iterators";
 
 const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -82,12 +83,17 @@ export function appCodeFor(error: TRPCError): AppErrorCode {
   return domainErrorOf(error)?.code ?? appCodeOf[error.code] ?? "INTERNAL";
 }
 
-/** Re-throws DomainErrors (and store failures) as TRPCErrors, also those a subscription's stream throws after it started. */
-export async function* mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* stream;
-  } catch (err) {
+const streamErrors: IteratorHooks<unknown, unknown> = {
+  mapError: (err) => {
     const domain = asDomainError(err);
-    throw domain ? toTRPCError(domain) : err;
-  }
+    return domain ? toTRPCError(domain) : err;
+  },
+};
+
+/**
+ * Re-throws DomainErrors (and store failures) as TRPCErrors, also those a subscription's stream throws
+ * after it started. A plain iterator, not a generator: it is one layer of every idle subscription.
+ */
+export function mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
+  return wrapIterator(stream, streamErrors as IteratorHooks<T, T>);
 }

@@ -47,7 +47,11 @@ const t = initTRPC
       // Parser failures (bad JSON, deep nesting, __proto__) describe our internals, not the caller's mistake.
       const unreadable =
         error.code === "PARSE_ERROR" || (error.code === "BAD_REQUEST" && !issues && isParserFailure(error.cause));
-      let message = internal ? "Internal server error" : unreadable ? "Malformed request" : (domain?.message ?? shape.message);
+      let message = internal
+        ? "Internal server error"
+        : unreadable
+          ? "Malformed request"
+          : (domain?.message ?? shape.message);
       if (issues) {
         message = `Invalid input: ${issues
           .slice(0, 3)
@@ -98,9 +102,7 @@ const domainErrors = t.middleware(async ({ type, next }) => {
 const currentCaller = t.middleware(async ({ ctx, type, next, signal }) => {
   if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
   if (type !== "subscription") return next({ ctx: { principal: await ctx.currentPrincipal(), signal } });
-  return whileAccessHolds(ctx, (principal, lost) =>
-    next({ ctx: { principal, signal: signal ? AbortSignal.any([signal, lost]) : lost } }),
-  );
+  return whileAccessHolds(ctx, signal, (principal, ended) => next({ ctx: { principal, signal: ended } }));
 });
 
 export const baseProcedure = t.procedure.use(domainErrors).use(currentCaller);

@@ -30,7 +30,9 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../infra/http/env";
 import type { Logger } from "../infra/logger";
+import { STORE_RETRY_AFTER_SECONDS } from "../lib/errors";
 import type { Context } from "./context";
+import { domainErrorOf, logCallError } from "./errors";
 import { createCallerFactory } from "./init";
 import type { Meta, RestMethod } from "./meta";
 
@@ -198,12 +200,7 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
     headers?: Headers,
   ) => {
     const error = getTRPCErrorFromUnknown(cause);
-    if (error.code === "INTERNAL_SERVER_ERROR") {
-      logger.error(
-        { err: error.cause ?? error, path: where.route?.procedure, requestId: c.get("requestId") },
-        "procedure failed",
-      );
-    }
+    logCallError(logger, error, { path: where.route?.procedure, requestId: c.get("requestId") }, "procedure failed");
     const shape = getTRPCErrorShape({
       config: router._def._config,
       error,
@@ -222,6 +219,12 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
       requestId: data.requestId ?? c.get("requestId"),
     };
     const res = c.json(body, data.httpStatus as ContentfulStatusCode);
+    // When to try again: an unreachable store (as /trpc says it), or the wait of a rate limit.
+    const domain = domainErrorOf(error);
+    if (domain?.code === "STORE_UNAVAILABLE") res.headers.set("retry-after", String(STORE_RETRY_AFTER_SECONDS));
+    else if (domain?.code === "RATE_LIMITED" && typeof domain.details?.retryAfter === "number") {
+      res.headers.set("retry-after", String(domain.details.retryAfter));
+    }
     for (const cookie of headers?.getSetCookie() ?? []) res.headers.append("set-cookie", cookie);
     return res;
   };

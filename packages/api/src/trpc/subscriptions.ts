@@ -1,7 +1,12 @@
 import { type TrackedEnvelope, tracked } from "@trpc/server";
 import type { BusEvent } from "../infra/events/bus";
+import { type IteratorHooks, wrapIterator } from "../lib/iterators";
+
+const toTracked: IteratorHooks<BusEvent<unknown>, TrackedEnvelope<unknown>> = {
+  map: (event) => tracked(event.id, event.data),
+};
 
 /** A service's event stream as tRPC tracked events: each carries its id, the client's resume cursor. */
-export async function* trackedStream<T>(stream: AsyncIterable<BusEvent<T>>): AsyncGenerator<TrackedEnvelope<T>> {
-  for await (const event of stream) yield tracked(event.id, event.data);
+export function trackedStream<T>(stream: AsyncIterable<BusEvent<T>>): AsyncIterableIterator<TrackedEnvelope<T>> {
+  return wrapIterator(stream, toTracked as IteratorHooks<BusEvent<T>, TrackedEnvelope<T>>);
 }

@@ -58,9 +58,12 @@ import {
 
 const INSTANCE = "faults";
 const DB = "p2p_faults";
-/** Load before the kill, and how long the store stays down. */
+/**
+ * Load before the kill, and how long the store stays down: long enough that a writer whose call
+ * waits out the Mongo driver's server selection (3 s) still makes a whole call inside the outage.
+ */
 const BASELINE_MS = 1_500;
-const OUTAGE_MS = 6_000;
+const OUTAGE_MS = 8_000;
 /** After the kill, calls may fail any way for this long (requests in flight when the store died). */
 const TRANSITION_MS = 1_500;
 /** After readiness is back, calls may still answer 503 for this long (pools reconnecting). */

@@ -6,7 +6,16 @@
  */
 import { crc32, deflateSync } from "node:zlib";
 import type { P2PClient } from "@p2p/client";
-import { addMember, lastMail, signIn, signUpAdmin, TEST_PASSWORD, type TestServer, type TestUser, uniqueEmail } from "@p2p/testkit";
+import {
+  addMember,
+  lastMail,
+  signIn,
+  signUpAdmin,
+  TEST_PASSWORD,
+  type TestServer,
+  type TestUser,
+  uniqueEmail,
+} from "@p2p/testkit";
 import * as OTPAuth from "otpauth";
 import type { z } from "zod";
 import { appRouter } from "../../src";

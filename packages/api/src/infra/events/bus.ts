@@ -101,19 +101,24 @@ export class EventBus {
     this.backlog = options.backlog ?? 1_000;
     this.backlogTtlMs = options.backlogTtlMs ?? 24 * 60 * 60 * 1000;
     redis.subscriber.on("message", (topic: string, message: string) => this.onRedisMessage(topic, message));
-    // Every 'ready' after the first is a reconnect. ioredis has re-sent SUBSCRIBE for every channel
-    // by then; a PING on the same connection answers after those, so the channels are live again
-    // before streams read what they missed.
-    redis.subscriber.once("ready", () =>
-      redis.subscriber.on("ready", () => {
-        redis.subscriber.ping().then(
-          () => {
-            for (const listener of this.reconnectListeners) listener();
-          },
-          (err) => this.logger.warn({ err: String(err) }, "redis resubscribe check failed"),
-        );
-      }),
-    );
+    // Every 'ready' after the first is a reconnect (the first may have passed before this runs).
+    // ioredis has re-sent SUBSCRIBE for every channel by then; a PING on the same connection
+    // answers after those, so the channels are live again before streams read what they missed.
+    let connected = redis.subscriber.status === "ready";
+    redis.subscriber.on("ready", () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      const notify = () => {
+        for (const listener of this.reconnectListeners) listener();
+      };
+      redis.subscriber.ping().then(
+        // Streams read the backlog through the command connection: wait for it too.
+        () => (redis.command.status === "ready" ? notify() : redis.command.once("ready", notify)),
+        (err) => this.logger.warn({ err: String(err) }, "redis resubscribe check failed"),
+      );
+    });
     redis.command.on("ready", () => void this.flushDeferred());
   }
 

@@ -58,8 +58,8 @@ export class Jobs {
   }
 
   private reportError(err: Error, role: string) {
-    const store = unavailableStore(err);
-    if (store) warnStoreUnavailable(this.opts.logger, store, err, { role });
+    // Connection errors of BullMQ's clients are bare socket errors: they are Redis's.
+    if (unavailableStore(err)) warnStoreUnavailable(this.opts.logger, "redis", err, { role });
     else this.opts.logger.error({ err, role }, "jobs error");
   }
 
@@ -81,8 +81,7 @@ export class Jobs {
         removeOnFail: { age: 7 * 24 * 3600 },
       });
     } catch (err) {
-      const store = unavailableStore(err);
-      if (store) warnStoreUnavailable(this.opts.logger, store, err, { job: name });
+      if (unavailableStore(err)) warnStoreUnavailable(this.opts.logger, "redis", err, { job: name });
       throw err;
     }
   }

@@ -167,7 +167,10 @@ export async function setOrganizationLogo(
   if (fileId) {
     const file = await repo.findFile(deps.db, fileId);
     // Another organization's file the caller may not see answers like a missing one, so ids cannot be probed.
-    if (!file || (file.organizationId !== organizationId && !(await visibleFiles(deps, principal, [file])).has(file.id)))
+    if (
+      !file ||
+      (file.organizationId !== organizationId && !(await visibleFiles(deps, principal, [file])).has(file.id))
+    )
       throw notFound("File");
     if (file.organizationId !== organizationId)
       throw fieldError("fileId", "Use an image uploaded in your organization");

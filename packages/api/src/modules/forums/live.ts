@@ -5,6 +5,7 @@ import { defineChannel } from "../../infra/events/bus";
 import { streamChannel } from "../../infra/events/stream";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { unavailableStore } from "../../infra/store-errors";
+import { wrapIterator } from "../../lib/iterators";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
 
@@ -77,30 +78,20 @@ export const topicPresence: PresenceScope<AppDeps> = {
 /**
  * The live stream of one topic (resumable from `lastEventId`), plus typing and presence. Access
  * is checked before anything is streamed; the stream ends when `signal` aborts (the client left,
- * or the caller's access changed).
+ * or the caller's access changed). What an idle subscriber holds is kept small (a node carries
+ * thousands): the bus listener and queue of `streamChannel`, a plain iterator for presence, and
+ * ids rather than the topic or the caller.
  */
-export async function* topicEvents(
+export async function topicEvents(
   deps: AppDeps,
   caller: Principal,
   input: { topicId: string; lastEventId?: string | null },
   signal?: AbortSignal,
 ) {
-  const topic = await findVisibleTopic(deps.db, caller, input.topicId);
-  const stream = streamChannel(deps.events, topicChannel, topic.id, {
-    lastEventId: input.lastEventId,
-    signal,
-  });
-  // Join after the listener is attached (streamChannel subscribes on first pull), so the presence
-  // naming this viewer reaches them too.
-  const first = stream.next();
-  const leave = deps.presence.join(topicPresence.name, topic.id, caller.userId);
-  try {
-    const head = await first;
-    if (!head.done) {
-      yield head.value;
-      yield* stream;
-    }
-  } finally {
-    leave();
-  }
+  const { id: topicId } = await findVisibleTopic(deps.db, caller, input.topicId);
+  const { userId } = caller;
+  const stream = streamChannel(deps.events, topicChannel, topicId, { lastEventId: input.lastEventId, signal });
+  // Joins on the first pull, right after streamChannel attached its listener, so the presence
+  // naming this viewer reaches them too; leaves when the stream ends.
+  return wrapIterator(stream, { start: () => deps.presence.join(topicPresence.name, topicId, userId) });
 }
