@@ -16,7 +16,7 @@ export interface Readiness {
 // Each check gets its own deadline and they run in parallel, so /health/ready always answers
 // within a second, whatever state a store is in (a dead MongoDB-wire server otherwise holds a ping
 // for the driver's whole server-selection timeout).
-const TIMEOUT_MS = 800;
+const TIMEOUT_MS = 700;
 
 async function probe(check: () => Promise<unknown>): Promise<ComponentStatus> {
   const started = performance.now();

@@ -24,47 +24,15 @@ export async function whileAccessHolds<R extends { ok: boolean; data?: unknown }
   signal: AbortSignal | undefined,
   start: (principal: Principal | null, ended: AbortSignal) => Promise<R>,
 ): Promise<R> {
-  const counted = ctx.connection ? ctx.connection.limits.startSubscription(ctx.connection) : () => {};
-  // One controller per subscription, aborted by the client leaving or the access changing (not
-  // AbortSignal.any, which costs a signal, weak refs and sets per subscription).
-  const lost = new AbortController();
-  const leave = () => lost.abort(signal?.reason);
-  if (signal?.aborted) leave();
-  else signal?.addEventListener("abort", leave, { once: true });
-  let principal: Principal | null = null;
-  let started = false;
-  let changes = 0;
-  const recheck = async () => {
-    const now = await ctx.currentPrincipal().catch(() => null);
-    if (!sameAccess(now, principal)) lost.abort("access changed");
-  };
-  const unwatch = ctx.principal
-    ? ctx.deps.authenticator.watch(ctx.principal, () => {
-        changes++;
-        if (started) void recheck();
-      })
-    : () => {};
-  const end = () => {
-    unwatch();
-    counted();
-    signal?.removeEventListener("abort", leave);
-  };
+  const guard = new AccessGuard(ctx, signal);
   try {
-    // A change that lands while the state is read may have been read stale: read again.
-    let seen: number;
-    do {
-      seen = changes;
-      principal = await ctx.currentPrincipal();
-    } while (seen !== changes);
-    started = true;
-    const result = await start(principal, lost.signal);
-    if (result.ok && isAsyncIterable(result.data)) {
-      return { ...result, data: new UntilAborted(result.data[Symbol.asyncIterator](), lost.signal, end) };
-    }
-    end();
+    await guard.readPrincipal();
+    const result = await start(guard.principal, guard.signal);
+    if (result.ok && isAsyncIterable(result.data)) return { ...result, data: guard.guard(result.data) };
+    guard.finish();
     return result;
   } catch (err) {
-    end();
+    guard.finish();
     throw err;
   }
 }
@@ -73,33 +41,68 @@ export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown>
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const nothing = () => {};
 
 /**
- * The stream's events until `signal` aborts; then it ends at once, even mid-wait. A plain iterator
- * rather than a generator racing each event against the signal: it is one layer of every idle
- * subscription, so it parks one object and the pending `next()`, nothing more.
+ * One subscription's watch on its caller, and its stream until that ends: the stream's events until
+ * the client leaves or the access changes, then it ends at once, even mid-wait.
+ *
+ * Every idle subscription holds one of these, so it is one object: it is its own abort listener
+ * (`handleEvent`), holds one AbortController (not AbortSignal.any, which costs a signal, weak refs
+ * and sets), and parks only the pending `next()`, where a generator would park its frame and a race
+ * of promises. No named closures either: tsx (esbuild keepNames) gives each a property store.
  */
-class UntilAborted<T> implements AsyncIterableIterator<T> {
-  private pending: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | null = null;
+class AccessGuard<T> implements AsyncIterableIterator<T> {
+  principal: Principal | null = null;
+  private readonly lost = new AbortController();
+  private readonly counted: () => void;
+  private readonly unwatch: () => void;
+  private started = false;
+  private changes = 0;
   private ended = false;
+  private inner: AsyncIterator<T> | null = null;
+  private pending: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | null = null;
 
   constructor(
-    private readonly inner: AsyncIterator<T>,
-    private readonly signal: AbortSignal,
-    private readonly cleanup: () => void,
+    private readonly ctx: Context,
+    private readonly client: AbortSignal | undefined,
   ) {
-    signal.addEventListener("abort", this.onAbort, { once: true });
+    this.counted = ctx.connection ? ctx.connection.limits.startSubscription(ctx.connection) : nothing;
+    this.unwatch = ctx.principal ? ctx.deps.authenticator.watch(ctx.principal, () => this.changed()) : nothing;
+    this.lost.signal.addEventListener("abort", this);
+    if (client?.aborted) this.lost.abort(client.reason);
+    else client?.addEventListener("abort", this);
+  }
+
+  get signal(): AbortSignal {
+    return this.lost.signal;
+  }
+
+  /** The caller now. A change that lands while the state is read may have been read stale: read again. */
+  async readPrincipal(): Promise<void> {
+    let seen: number;
+    do {
+      seen = this.changes;
+      this.principal = await this.ctx.currentPrincipal();
+    } while (seen !== this.changes);
+    this.started = true;
+  }
+
+  guard(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
+    this.inner = stream[Symbol.asyncIterator]();
+    return this;
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.ended || this.signal.aborted) {
+    const inner = this.inner;
+    if (!inner || this.ended || this.lost.signal.aborted) {
       this.finish();
       return Promise.resolve(DONE);
     }
     return new Promise((resolve, reject) => {
       const pending = { resolve, reject };
       this.pending = pending;
-      this.inner.next().then(
+      inner.next().then(
         (result) => {
           if (this.pending !== pending) return;
           this.pending = null;
@@ -125,19 +128,37 @@ class UntilAborted<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
-  private readonly onAbort = () => {
+  /** The client left (its signal) or the access changed (ours): the stream ends now. */
+  handleEvent(event: Event): void {
+    if (event.target === this.client) {
+      this.lost.abort(this.client?.reason);
+      return;
+    }
     const pending = this.pending;
     this.pending = null;
     this.finish();
     pending?.resolve(DONE);
-  };
+  }
 
-  private finish(): void {
+  /** Stops watching, counts the subscription out, and ends the stream; once. */
+  finish(): void {
     if (this.ended) return;
     this.ended = true;
-    this.signal.removeEventListener("abort", this.onAbort);
-    this.cleanup();
+    this.client?.removeEventListener("abort", this);
+    this.lost.signal.removeEventListener("abort", this);
+    this.unwatch();
+    this.counted();
     // Not awaited: a stream parked on its next event ends when its own signal (ctx.signal) aborts.
-    void this.inner.return?.(undefined)?.catch(() => {});
+    void this.inner?.return?.(undefined)?.catch(() => {});
+  }
+
+  private changed(): void {
+    this.changes++;
+    if (this.started) void this.recheck();
+  }
+
+  private async recheck(): Promise<void> {
+    const now = await this.ctx.currentPrincipal().catch(() => null);
+    if (!sameAccess(now, this.principal)) this.lost.abort("access changed");
   }
 }

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import type { P2PClient } from "@p2p/client";
@@ -132,6 +132,99 @@ export async function startServerProcess(opts: {
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await gone;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** This process's start time (in clock ticks since boot), to tell it from a later one with the same pid. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The first instance name (`base`, `base-2`, …) no live test process owns, claimed for this one:
+ * two test runs in the same checkout (two engineers, or CI and a developer) must not kill each
+ * other's services. The claim is a file holding the owner's pid and start time; a claim whose owner
+ * is gone is stale and taken over.
+ */
+export interface InstanceClaim {
+  name: string;
+  /** The claim file and what it holds while this process owns it. */
+  file: string;
+  token: string;
+  release(): void;
+}
+
+export function claimInstance(base: string, max = 8): InstanceClaim {
+  const dir = resolve(repoRoot, ".local/instances");
+  mkdirSync(dir, { recursive: true });
+  const me = `${process.pid} ${startTime(process.pid)}`;
+  for (let i = 1; i <= max; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    const file = resolve(dir, `${name}.owner`);
+    try {
+      writeFileSync(file, me, { flag: "wx" });
+    } catch {
+      const [pid, started] = readFileSync(file, "utf8").trim().split(" ");
+      if (pid && started && startTime(Number(pid)) === started) continue; // owned by a live run
+      writeFileSync(file, me); // stale: its owner died without releasing it
+    }
+    return {
+      name,
+      file,
+      token: me,
+      release() {
+        try {
+          if (readFileSync(file, "utf8") === me) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      },
+    };
+  }
+  throw new Error(`all ${max} fault-suite instances are owned by running test processes`);
+}
+
+/**
+ * A detached shell that outlives this test process: when the process ends without its afterAll
+ * (killed, timed out), it kills the server and stops the instance's services, so an aborted run
+ * leaves nothing running; unless another run claimed the instance meanwhile. `stop()` ends it
+ * after a normal cleanup.
+ */
+export function startWatchdog(opts: { claim: InstanceClaim; pidFile: string }): { stop(): void } {
+  const script = `
+    while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done
+    [[ "$(cat "$2" 2>/dev/null)" == "$3" ]] || exit 0
+    pid="$(cat "$1" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q apps/server/src/main.ts; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    SERVICES_INSTANCE="$4" bash "$5" down
+    [[ "$(cat "$2" 2>/dev/null)" == "$3" ]] && rm -f "$2"`;
+  const { claim } = opts;
+  const child = spawn(
+    "bash",
+    [
+      "-c",
+      script,
+      "watchdog",
+      opts.pidFile,
+      claim.file,
+      claim.token,
+      claim.name,
+      resolve(repoRoot, "scripts/services.sh"),
+    ],
+    { detached: true, stdio: "ignore" },
+  );
+  child.unref();
+  return {
+    stop() {
+      if (child.pid && child.exitCode === null) process.kill(child.pid, "SIGKILL");
     },
   };
 }

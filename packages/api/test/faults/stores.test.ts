@@ -13,9 +13,10 @@
  *   - the live subscriber got every acknowledged post once, in order, without ending.
  *
  * The services are an instance of this file's own (SERVICES_INSTANCE=faults: own ports and data
- * under .local/instances/faults/), so killing them never disturbs the test files running alongside.
- * Stores run in sequence inside this one file; the instance is stopped in afterAll, and a leftover
- * of a failed run (services or server) is stopped first.
+ * under .local/instances/faults/; `faults-2`… while another test run in this checkout owns it), so
+ * killing them never disturbs the test files running alongside. Stores run in sequence inside this
+ * one file. The instance is stopped in afterAll; a watchdog stops it if this process dies first,
+ * and a leftover of a failed run (services or server) is stopped before starting.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -35,8 +36,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repairPendingPosts } from "../../src/modules/forums/post-write";
 import {
   type Call,
+  claimInstance,
   describeCall,
   freePort,
+  type InstanceClaim,
   isStoreUnavailable,
   killStaleServer,
   listAllPostIds,
@@ -50,13 +53,15 @@ import {
   sleep,
   startLoad,
   startServerProcess,
+  startWatchdog,
   subscribe,
   tail,
   type Upload,
   type User,
 } from "./harness";
 
-const INSTANCE = "faults";
+/** The instance's name, or the first free `faults-<n>` when another test run owns it. */
+const INSTANCE_BASE = "faults";
 const DB = "p2p_faults";
 /**
  * Load before the kill, and how long the store stays down: long enough that a writer whose call
@@ -69,7 +74,7 @@ const TRANSITION_MS = 1_500;
 /** After readiness is back, calls may still answer 503 for this long (pools reconnecting). */
 const RECOVERY_GRACE_MS = 2_000;
 /** /health/ready must answer within 1 s; the slack covers scheduling on a loaded 2-core machine. */
-const READY_WITHIN_MS = 1_000 + 100;
+const READY_WITHIN_MS = 1_000 + 250;
 
 type Component = "postgres" | "mongo" | "redis" | "storage";
 
@@ -142,6 +147,8 @@ describe.skipIf(skipReason !== null)(
     let instance: ServiceInstance;
     let server: ServerProcess | undefined;
     let port: number;
+    let watchdog: { stop(): void } | undefined;
+    let claim: InstanceClaim | undefined;
     let user: User;
     let categoryId: string;
     const exits: ServerExit[] = [];
@@ -199,25 +206,29 @@ describe.skipIf(skipReason !== null)(
 
     beforeAll(async () => {
       const started = Date.now();
-      instance = serviceInstance(INSTANCE);
+      claim = claimInstance(INSTANCE_BASE);
+      instance = serviceInstance(claim.name);
       // A failed run may have left its server and services running: stop them first.
       killStaleServer(files().pid);
       mkdirSync(dirname(files().log), { recursive: true });
       writeFileSync(files().log, "");
       await instance.down();
+      watchdog = startWatchdog({ claim, pidFile: files().pid });
       await instance.up();
       await resetStores();
       port = await freePort();
       await ensureServer();
       user = await signUpOverHttp(`http://127.0.0.1:${port}`, "writer");
       categoryId = (await user.client.forums.listCategories.query())[0]?.id ?? "";
-      console.log(`[faults] instance up, server pid ${server?.pid} ready in ${Date.now() - started} ms`);
+      console.log(`[faults] instance ${claim.name} up, server pid ${server?.pid} ready in ${Date.now() - started} ms`);
     }, 240_000);
 
     afterAll(async () => {
       user?.client.close();
       await server?.stop().catch((err) => console.error("[faults] stopping the server:", err));
       await instance?.down().catch((err) => console.error("[faults] stopping the instance:", err));
+      watchdog?.stop();
+      claim?.release();
     }, 120_000);
 
     async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {

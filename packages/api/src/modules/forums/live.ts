@@ -93,5 +93,9 @@ export async function topicEvents(
   const stream = streamChannel(deps.events, topicChannel, topicId, { lastEventId: input.lastEventId, signal });
   // Joins on the first pull, right after streamChannel attached its listener, so the presence
   // naming this viewer reaches them too; leaves when the stream ends.
-  return wrapIterator(stream, { start: () => deps.presence.join(topicPresence.name, topicId, userId) });
+  return wrapIterator(stream, { start: joinOnStart(deps, topicId, userId) });
 }
+
+// Returned, not assigned: tsx (esbuild keepNames) gives every named closure a property store of its own.
+const joinOnStart = (deps: AppDeps, topicId: string, userId: string) => () =>
+  deps.presence.join(topicPresence.name, topicId, userId);
