@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
         "x-file-name",
         "idempotency-key",
       ],
-      exposeHeaders: ["x-request-id"],
+      exposeHeaders: ["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
       maxAge: 600,
     }),
   );

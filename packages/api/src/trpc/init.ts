@@ -2,12 +2,12 @@ import { type FieldIssue, limits } from "@p2p/schemas";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import superjson from "superjson";
 import { DomainError } from "../lib/errors";
 import { isAsyncIterable, whileAccessHolds } from "./caller";
 import type { Context } from "./context";
 import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError, trpcCodeFor } from "./errors";
 import type { Meta } from "./meta";
+import { wireTransformer } from "./transformer";
 
 interface IssueLike {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
@@ -34,7 +34,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer: wireTransformer,
     // Stack traces never leave the server; they are logged with the request id instead.
     isDev: false,
     errorFormatter({ shape, error, ctx }) {
