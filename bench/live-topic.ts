@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb } from "@p2p/api";
 import { createClient, type P2PClient } from "@p2p/client";
@@ -208,6 +208,7 @@ interface Received {
 /** One WebSocket client with one forums.onTopic subscription, speaking tRPC's wire format. */
 class Subscriber {
   readonly ws: WebSocket;
+  readonly opened: Promise<void>;
   started = false;
   failed: string | null = null;
   messages = 0;
@@ -216,20 +217,15 @@ class Subscriber {
   /** Post events as they arrived (time first, parsed later, so parsing does not delay the clock). */
   posts: Received[] = [];
 
-  constructor(token: string, topicId: string) {
+  constructor(token: string) {
     this.ws = new WebSocket(`${url.replace("http", "ws")}/trpc`, {
       headers: { authorization: `Bearer ${token}` },
       perMessageDeflate: false,
     });
-    this.ws.on("open", () =>
-      this.ws.send(
-        JSON.stringify({
-          id: 1,
-          method: "subscription",
-          params: { path: "forums.onTopic", input: { json: { topicId } } },
-        }),
-      ),
-    );
+    this.opened = new Promise((resolve) => {
+      this.ws.once("open", () => resolve());
+      this.ws.once("error", () => resolve());
+    });
     this.ws.on("message", (data) => {
       const at = Date.now();
       const raw = data.toString();
@@ -247,24 +243,42 @@ class Subscriber {
     });
   }
 
+  subscribe(topicId: string) {
+    const params = { path: "forums.onTopic", input: { json: { topicId } } };
+    this.ws.send(JSON.stringify({ id: 1, method: "subscription", params }));
+  }
+
   close() {
     this.ws.close();
   }
 }
 
-/** Opens `tokens.length` subscribers, `concurrency` connecting at a time; resolves when each started or failed. */
-async function openSubscribers(tokens: string[], topicId: string, concurrency = 50): Promise<Subscriber[]> {
-  const subs: Subscriber[] = [];
+/** Runs `task` over `items`, `concurrency` at a time. */
+async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < tokens.length) {
-      const sub = new Subscriber(tokens[next++] as string, topicId);
-      subs.push(sub);
-      await until(() => sub.started || sub.failed !== null, 15_000, "a subscription to start");
-    }
+    while (next < items.length) await task(items[next++] as T);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** One WebSocket per token, `concurrency` connecting at a time. */
+async function connect(tokens: string[], concurrency = 50): Promise<Subscriber[]> {
+  const subs: Subscriber[] = [];
+  await pool(tokens, concurrency, (token) => {
+    const sub = new Subscriber(token);
+    subs.push(sub);
+    return sub.opened;
+  });
   return subs;
+}
+
+/** Each socket subscribes to the topic, `concurrency` at a time; resolves when each started or failed. */
+async function subscribe(subs: Subscriber[], topicId: string, concurrency = 50): Promise<void> {
+  await pool(subs, concurrency, (sub) => {
+    sub.subscribe(topicId);
+    return until(() => sub.started || sub.failed !== null, 15_000, "a subscription to start");
+  });
 }
 
 const totals = (subs: Subscriber[]) => ({
@@ -319,6 +333,7 @@ async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
     p99: percentile(delays, 99),
     max: delays.at(-1) ?? NaN,
     lastMedian: percentile(all, 50),
+    lastMax: all.at(-1) ?? NaN,
     mutationP50: percentile(
       [...roundTrips].sort((a, b) => a - b),
       50,
@@ -338,15 +353,20 @@ try {
   const { admin, topicId, warmTopicId, tokens } = await fixture(db);
 
   // Warm-up: the code paths of a subscription, compiled and cached once, are not per-subscription memory.
-  const warm = await openSubscribers(tokens.slice(0, 100), warmTopicId);
+  const warm = await connect(tokens.slice(0, 100));
+  await subscribe(warm, warmTopicId);
   await until(() => warm.every((s) => s.lastCount === warm.length), 15_000, "warm-up presence");
   for (const s of warm) s.close();
   await sleep(3_000);
   const before = await serverMemory(pid);
 
-  // N joins, one socket each.
+  // N sockets (signed in, nothing subscribed yet), then N joins: one subscription on each.
+  opened = await connect(tokens);
+  const connected = opened.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
+  await sleep(2_000);
+  const sockets = await serverMemory(pid);
   const joinStart = Date.now();
-  opened = await openSubscribers(tokens, topicId);
+  await subscribe(opened, topicId);
   const started = opened.filter((s) => s.started).length;
   const joinMs = Date.now() - joinStart;
   // Presence settles when every subscriber was told the final count (at most one interval later).
@@ -357,9 +377,11 @@ try {
 
   await sleep(2_000);
   const after = await serverMemory(pid);
-  const perSubRss = (after.rssKiB - before.rssKiB) / started;
-  const perSubHeap = (after.heapKiB - before.heapKiB) / started;
-  const perSubExternal = (after.externalKiB - before.externalKiB) / started;
+  const perSocketRss = (sockets.rssKiB - before.rssKiB) / connected;
+  const perSocketHeap = (sockets.heapKiB - before.heapKiB) / connected;
+  const perSubRss = (after.rssKiB - sockets.rssKiB) / started;
+  const perSubHeap = (after.heapKiB - sockets.heapKiB) / started;
+  const perSubscriberRss = (after.rssKiB - before.rssKiB) / started;
 
   const live = opened.filter((s) => s.started);
   const atAll = await deliver(admin, topicId, live);
@@ -383,12 +405,23 @@ try {
   const rows = [
     ["subscriptions started", `${started} / ${N}`, `all ${N}`, yes(started === N)],
     [
-      "server RSS growth per idle subscription (after GC)",
-      `${fmt(perSubRss)} KiB (RSS ${fmt(before.rssKiB / 1024)} → ${fmt(after.rssKiB / 1024)} MiB)`,
+      "server memory per idle subscription (RSS, after GC)",
+      `${fmt(perSubRss)} KiB (heap ${fmt(perSubHeap)} KiB)`,
       "≤ 8 KiB",
       yes(perSubRss <= 8),
     ],
-    ["  of which JS heap / external", `${fmt(perSubHeap)} / ${fmt(perSubExternal)} KiB`, "", ""],
+    [
+      "  + its WebSocket connection, signed in (RSS, after GC)",
+      `${fmt(perSocketRss)} KiB (heap ${fmt(perSocketHeap)} KiB)`,
+      "",
+      "",
+    ],
+    [
+      "  = per idle subscriber, one socket each (RSS)",
+      `${fmt(perSubscriberRss)} KiB (RSS ${fmt(before.rssKiB / 1024)} → ${fmt(sockets.rssKiB / 1024)} → ${fmt(after.rssKiB / 1024)} MiB)`,
+      "",
+      "",
+    ],
     [
       `messages received during ${started} joins (all types, all clients)`,
       `${joins.messages} (${joins.presence} presence; ${fmt(perJoin, 2)} per join; N²/2 = ${((started * started) / 2).toLocaleString("en")})`,
@@ -409,13 +442,13 @@ try {
     ],
     [
       `post → ${atAll.subscribers} subscribers, p50 / p99 / max`,
-      `${atAll.p50} / ${atAll.p99} / ${atAll.max} ms (${atAll.samples} deliveries, ${atAll.missing} missing)`,
+      `${atAll.p50} / ${atAll.p99} / ${atAll.max} ms (${atAll.samples} deliveries, ${atAll.missing} missing; last subscriber reached: median post ${atAll.lastMedian} ms, slowest ${atAll.lastMax} ms)`,
       "",
       "",
     ],
     [
       `post → ${atHalf.subscribers} subscribers, p50 / p99 / max`,
-      `${atHalf.p50} / ${atHalf.p99} / ${atHalf.max} ms (${atHalf.samples} deliveries, ${atHalf.missing} missing)`,
+      `${atHalf.p50} / ${atHalf.p99} / ${atHalf.max} ms (${atHalf.samples} deliveries, ${atHalf.missing} missing; last subscriber reached: median post ${atHalf.lastMedian} ms, slowest ${atHalf.lastMax} ms)`,
       "p99 ≤ 100 ms, none missing",
       yes(atHalf.p99 <= 100 && atHalf.missing === 0 && atHalf.subscribers >= 1000),
     ],
@@ -428,12 +461,16 @@ try {
     ["presence after leaves settled", `${(leaveSettledMs / 1000).toFixed(1)} s`, "", ""],
   ];
   const settings = Object.entries(serverEnv)
-    .filter(([k]) => !["HOST", "PORT", "REDIS_PREFIX", "MONGO_DB"].includes(k))
+    .filter(([k]) => !["HOST", "PORT", "REDIS_PREFIX", "MONGO_DB", "NODE_ENV"].includes(k))
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
   const table = [
-    `\n### live-topic, ${new Date().toISOString().slice(0, 16)}, ${N} subscribers (one WebSocket each), ${K} posts`,
-    `Server: ${settings}; production build via tsx, separate process. ${failures.length} failed subscriptions${failures.length ? ` (first: ${failures[0]})` : ""}.`,
+    `\n### live-topic, ${new Date().toISOString().slice(0, 16)}, ${N} subscribers (one WebSocket each), ${K} posts, NODE_ENV=production`,
+    `Server: its own process, \`node --import tsx apps/server/src/main.ts\` (what \`pnpm start\` runs), ${settings}; presence at its defaults (infra/presence: one state per topic per max(1 s, 5 ms × viewers) up to 10 s, 20 viewers listed, one heartbeat per node every 20 s). Load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        " ",
+      )} (${cpus().length} cores, shared with the clients and the stores). ${failures.length} failed subscriptions${failures.length ? ` (first: ${failures[0]})` : ""}.`,
     "",
     "| measure | result | target | met |",
     "|---|---|---|---|",

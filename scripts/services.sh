@@ -20,6 +20,11 @@
 #                                                        here; otherwise print why
 # <svc> is postgres, redis, ferretdb or versitygw. Without SERVICES_INSTANCE nothing changes.
 #
+# Two checkouts on one machine (a second clone, a worktree) share the default ports. `up` and
+# `start` first check that whatever listens on this checkout's ports is this checkout's; when another
+# checkout's services (or another program) hold one, they say whose it is and what to do (stop
+# those, or run this checkout as an instance: SERVICES_INSTANCE, SERVICES_PORT_BASE) and exit 3.
+#
 # Idempotent: a second `up` rebuilds nothing, reinstalls nothing and leaves running services alone.
 # Needs root for apt-get (only when something is missing) and to run postgres as the `postgres` user.
 set -euo pipefail
@@ -172,11 +177,101 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
-# Start a long-running program detached (own session, no inherited fds/lock), pid -> pidfile.
+# Start a long-running program detached (own session, no inherited fds/lock), pid -> pidfile. It
+# runs in $LOCAL, which tells whose it is (port_conflicts).
 spawn() {
   local pidfile="$1" logfile="$2"; shift 2
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
-  disown || true
+  (cd "$LOCAL" && setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &)
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ports held by another checkout. A second clone or worktree of this repository has the same
+# default ports: while the first one's services run, `up` in the second would find them answering
+# ("already running") and then fail on its own PostgreSQL socket, which does not exist. So `up` and
+# `start` first look up the process listening on each port and tell from its working directory (a
+# data dir under some .local/) whose it is.
+
+# The pids listening on TCP port $1 (any address), as far as /proc shows them.
+port_pids() {
+  local inodes
+  inodes="$(awk -v p="$(printf ':%04X' "$1")" \
+    '$4 == "0A" && substr($2, length($2) - 4) == p { print "socket:[" $10 "]" }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null || true)"
+  [[ -n "$inodes" ]] || return 0
+  find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%h %l\n' 2>/dev/null \
+    | awk 'NR == FNR { want[$0] = 1; next } ($2 in want) { split($1, d, "/"); print d[3] }' \
+      <(printf '%s\n' "$inodes") - \
+    | sort -un || true
+}
+
+# The state dir ($LOCAL of some checkout or instance, or the PostgreSQL fallback) that process $1
+# belongs to, from its working directory (postgres: its data dir; redis: its --dir; versitygw: its
+# data dir; ferretdb: $LOCAL, see spawn), else from its executable (.local/bin/…).
+state_dir_of() {
+  local cwd exe
+  cwd="$(readlink "/proc/$1/cwd" 2>/dev/null || true)"
+  case "$cwd" in
+    */pg | */redis | */s3data) printf '%s' "${cwd%/*}"; return ;;
+    */.local | */.local/instances/*) printf '%s' "$cwd"; return ;;
+  esac
+  exe="$(readlink "/proc/$1/exe" 2>/dev/null || true)"
+  case "$exe" in */.local/bin/*) printf '%s' "${exe%/bin/*}" ;; esac
+}
+
+# What process $1 runs, for a message.
+kind_of() {
+  case "$(basename "$(readlink "/proc/$1/exe" 2>/dev/null || echo '?')")" in
+    postgres) printf PostgreSQL ;;
+    redis-server | redis-check-rdb) printf Redis ;;
+    ferretdb) printf FerretDB ;;
+    versitygw) printf versitygw ;;
+    *) printf program ;;
+  esac
+}
+
+# For services $@: when another checkout's services (or another program) listen on one of this
+# checkout's ports, say whose they are and what to do, and exit 3. Nothing when each port is free
+# or ours, or when /proc does not show who holds it.
+port_conflicts() {
+  local svc port pid dir cwd kind ours repo whose problems=() stops=()
+  ours="$(readlink -f "$LOCAL" 2>/dev/null || printf '%s' "$LOCAL")"
+  repo="$(readlink -f "$REPO" 2>/dev/null || printf '%s' "$REPO")"
+  for svc in "$@"; do
+    case "$svc" in
+      postgres) port=$PG_PORT ;;
+      redis) port=$REDIS_PORT ;;
+      ferretdb) port=$FERRET_PORT ;;
+      versitygw) port=$S3_PORT ;;
+    esac
+    pid="$(port_pids "$port" | head -n 1)"
+    [[ -n "$pid" ]] || continue
+    dir="$(state_dir_of "$pid")"
+    [[ -n "$dir" && ("$dir" == "$ours" || "$dir" == "$PG_FALLBACK") ]] && continue
+    kind="$(kind_of "$pid")"
+    cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
+    [[ -n "$dir" && "$cwd" == "$dir"/* ]] || cwd="$dir"
+    if [[ "$dir" == */.local || "$dir" == */.local/instances/* ]]; then
+      whose="another checkout's"
+      [[ "${dir%/.local*}" == "$repo" ]] && whose="this checkout's (another instance's)"
+      problems+=("port $port is used by $whose $kind ($cwd, pid $pid)")
+      local stop="bash ${dir%/.local*}/scripts/services.sh down"
+      [[ "$dir" == */.local/instances/* ]] && stop="SERVICES_INSTANCE=${dir##*/} $stop"
+      [[ " ${stops[*]:-} " == *" $stop "* ]] || stops+=("$stop")
+    else
+      problems+=("port $port is used by another $kind (pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c 1-100)), not by this checkout's services ($LOCAL)")
+    fi
+  done
+  (( ${#problems[@]} )) || return 0
+  local p s
+  for p in "${problems[@]}"; do log "ERROR: $p"; done
+  if (( ${#stops[@]} )); then
+    for s in "${stops[@]}"; do log "Stop them with \`$s\`,"; done
+  else
+    log "Stop it,"
+  fi
+  log "or give this checkout its own ports: \`SERVICES_INSTANCE=<name> bash scripts/services.sh up\` (ports from"
+  log "SERVICES_PORT_BASE, else derived from the name; keep SERVICES_INSTANCE set for \`env\`, dev.sh and test.sh)."
+  exit 3
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -503,6 +598,7 @@ lock() {
 case "${1:-}" in
   up)
     lock
+    port_conflicts postgres redis ferretdb versitygw
     ensure_packages
     pg_up
     redis_up
@@ -533,6 +629,7 @@ case "${1:-}" in
   start)
     svc_check "${2:-}"
     lock
+    port_conflicts "$2"
     ensure_packages
     svc_start "$2"
     ;;

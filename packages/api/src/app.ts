@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { trpcServer } from "@hono/trpc-server";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AnyRouter } from "@trpc/server";
@@ -8,14 +9,18 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./deps";
 import { superTokensRoutes } from "./infra/auth/supertokens-hono";
 import { checkReadiness } from "./infra/health";
+import { authenticateRequest } from "./infra/http/auth";
 import { clientIpResolver } from "./infra/http/client-ip";
+import { compression } from "./infra/http/compress";
 import type { AppEnv } from "./infra/http/env";
 import { httpError, limitBody } from "./infra/http/errors";
+import { rateLimit } from "./infra/http/rate-limit";
 import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
 import { httpStatusOf, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "./lib/errors";
 import { fileRoutes } from "./modules/files/routes";
 import { createContext } from "./trpc/context";
 import { domainErrorOf, logCallError } from "./trpc/errors";
+import { callCount, proceduresOf, recordFailedCall, restRateLimited, trpcRateLimited } from "./trpc/metrics";
 import { openApiDocument, REST_BASE } from "./trpc/openapi";
 import { restApp } from "./trpc/rest";
 import { appRouter } from "./trpc/router";
@@ -31,7 +36,24 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   const { config, logger } = deps;
   const router = options.router ?? appRouter;
   const clientIp = clientIpResolver(config.trustedProxies);
+  const { metrics } = deps;
   const app = new Hono<AppEnv>();
+
+  /** One request in the metrics: by route pattern; tRPC calls each by procedure (trpc/metrics.ts). */
+  const recordRequest = (c: HonoContext<AppEnv>, seconds: number) => {
+    if (c.get("trpc")) return; // the tRPC handler took it: each call is recorded as it ends
+    const status = c.res.status;
+    const path = c.req.path;
+    if (path.startsWith("/trpc/")) {
+      // Refused before the tRPC handler (body or rate limit): each call of the batch, with that status.
+      for (const procedure of proceduresOf(router, path, config.limits.maxBatchSize)) {
+        metrics.http(c.req.method, "/trpc", procedure, status, seconds);
+      }
+      return;
+    }
+    const route = c.req.routePath;
+    metrics.http(c.req.method, status === 404 && route.endsWith("*") ? "(unmatched)" : route, "", status, seconds);
+  };
 
   app.use(
     requestId({
@@ -45,6 +67,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    recordRequest(c, (performance.now() - started) / 1000);
     if (c.req.path.startsWith("/health")) return;
     logger.info(
       {
@@ -78,6 +101,22 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     }),
   );
 
+  // Prometheus metrics of this node (docs/operations.md, "Metrics"), behind METRICS_TOKEN; off without one.
+  const metricsToken = config.metrics.token && createHash("sha256").update(config.metrics.token).digest();
+  app.use("/metrics", compression(config.limits.compressMinBytes));
+  app.get("/metrics", async (c) => {
+    if (!metricsToken) return httpError(c, 404, "NOT_FOUND", "Not found");
+    const presented = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? "";
+    if (!timingSafeEqual(createHash("sha256").update(presented).digest(), metricsToken)) {
+      c.header("www-authenticate", 'Bearer realm="metrics"');
+      return httpError(c, 401, "UNAUTHORIZED", "A valid metrics token is required");
+    }
+    return c.body(await metrics.registry.metrics(), 200, {
+      "content-type": metrics.registry.contentType,
+      "cache-control": "no-store",
+    });
+  });
+
   app.get("/health", (c) => c.json({ status: "ok", version: config.version }));
   app.get("/health/ready", async (c) => {
     const readiness = await checkReadiness(deps);
@@ -85,7 +124,12 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   });
 
   /** The tRPC context of an HTTP request, for /trpc and /api/v1 alike. */
-  const httpContext = async (c: HonoContext<AppEnv>, headers: Headers, resHeaders: Headers) => {
+  const httpContext = async (
+    c: HonoContext<AppEnv>,
+    headers: Headers,
+    resHeaders: Headers,
+    face: "trpc" | "rest",
+  ) => {
     const ctx = await createContext({
       deps,
       requestId: c.get("requestId"),
@@ -93,6 +137,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       ip: clientIp(c.env.incoming),
       transport: "http",
       resHeaders,
+      authenticated: authenticateRequest(c, deps.authenticator),
+      face,
     });
     if (ctx.principal) {
       c.set("userId", ctx.principal.userId);
@@ -107,26 +153,42 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     await next();
     c.res.headers.set("cache-control", "no-store");
   });
-  app.use("/trpc/*", limitBody(config.limits.maxBodyBytes, "Request body"));
+  // Large answers compressed (never the streaming batch); the general rate limit, a call a point.
+  app.use("/trpc/*", compression(config.limits.compressMinBytes));
+  const limited = (reject: Parameters<typeof rateLimit>[0]["reject"], cost?: (c: HonoContext<AppEnv>) => number) =>
+    rateLimit({ limiter: deps.requestLimiter, authenticator: deps.authenticator, clientIp, metrics, reject, cost });
   app.use(
     "/trpc/*",
-    trpcServer({
-      router,
-      endpoint: "/trpc",
-      maxBatchSize: config.limits.maxBatchSize,
-      createContext: (opts, c) => httpContext(c, opts.req.headers, opts.resHeaders),
-      onError: ({ error, path }) => logCallError(logger, error, { path }, "procedure failed"),
-      // A store that cannot be reached answers 503 (the formatter sets the status) with Retry-After,
-      // also inside a batch. With the streaming batch link the status line is sent before any call
-      // ends; each call's error still says SERVICE_UNAVAILABLE, with details.retryAfterSeconds.
-      responseMeta: ({ errors }) =>
-        errors.some((error) => domainErrorOf(error)?.code === "STORE_UNAVAILABLE")
-          ? { headers: { "retry-after": String(STORE_RETRY_AFTER_SECONDS) } }
-          : {},
-    }),
+    limited(trpcRateLimited(router, config.limits.maxBatchSize), (c) =>
+      Math.min(callCount(c.req.path), config.limits.maxBatchSize),
+    ),
   );
+  app.use("/trpc/*", limitBody(config.limits.maxBodyBytes, "Request body"));
+  const trpcHandler = trpcServer({
+    router,
+    endpoint: "/trpc",
+    maxBatchSize: config.limits.maxBatchSize,
+    createContext: (opts, c) => httpContext(c, opts.req.headers, opts.resHeaders, "trpc"),
+    onError: (opts) => {
+      logCallError(logger, opts.error, { path: opts.path }, "procedure failed");
+      recordFailedCall(metrics, router, "http", opts);
+    },
+    // A store that cannot be reached answers 503 (the formatter sets the status) with Retry-After,
+    // also inside a batch. With the streaming batch link the status line is sent before any call
+    // ends; each call's error still says SERVICE_UNAVAILABLE, with details.retryAfterSeconds.
+    responseMeta: ({ errors }) =>
+      errors.some((error) => domainErrorOf(error)?.code === "STORE_UNAVAILABLE")
+        ? { headers: { "retry-after": String(STORE_RETRY_AFTER_SECONDS) } }
+        : {},
+  });
+  app.use("/trpc/*", (c, next) => {
+    c.set("trpc", true); // each call's metrics are recorded as it ends (trpc/metrics.ts)
+    return trpcHandler(c, next);
+  });
 
   // The REST face of the same procedures (trpc/rest.ts), its OpenAPI document and a reference page.
+  app.use(`${REST_BASE}/*`, compression(config.limits.compressMinBytes));
+  app.use(`${REST_BASE}/*`, limited(restRateLimited(router)));
   const restDocument = openApiDocument(router, { version: config.version });
   app.get(`${REST_BASE}/openapi.json`, (c) => c.json(restDocument));
   app.get(`${REST_BASE}/docs`, Scalar({ url: `${REST_BASE}/openapi.json`, pageTitle: "P2P Sandbox API" }));
@@ -136,7 +198,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       router,
       maxBodyBytes: config.limits.maxBodyBytes,
       logger,
-      createContext: (c, resHeaders) => httpContext(c, c.req.raw.headers, resHeaders),
+      createContext: (c, resHeaders) => httpContext(c, c.req.raw.headers, resHeaders, "rest"),
     }),
   );
 
@@ -146,6 +208,10 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     app.get("/dev/outbox", async (c) => c.json(await deps.mail.outbox(c.req.query("to") ?? "", 20)));
   }
 
+  app.use(
+    "/files/*",
+    limited((c, retryAfter, message) => httpError(c, 429, "RATE_LIMITED", message, { retryAfter })),
+  );
   app.route("/files", fileRoutes(deps));
   // SuperTokens' own routes (sign-out, email verification status) when it keeps the sessions.
   if (deps.identity.name === "supertokens") app.route("/auth", superTokensRoutes());

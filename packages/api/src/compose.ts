@@ -7,11 +7,12 @@ import { EventBus } from "./infra/events/bus";
 import { Jobs } from "./infra/jobs/jobs";
 import { createLogger, type Logger } from "./infra/logger";
 import { Mailer } from "./infra/mail/mail";
+import { Metrics } from "./infra/metrics";
 import { connectMongo, ensureMongoIndexes } from "./infra/mongo/mongo";
-import { createDb, type Db } from "./infra/postgres/db";
+import { createDb, type Db, poolOf } from "./infra/postgres/db";
 import { migrateToLatest } from "./infra/postgres/migrate";
 import { Presence } from "./infra/presence/presence";
-import { createRateLimits } from "./infra/ratelimit";
+import { createRateLimits, RequestLimiter } from "./infra/ratelimit";
 import { closeRedis, createRedis } from "./infra/redis/redis";
 import { createStorage } from "./infra/storage";
 import { settleWithin } from "./lib/timeout";
@@ -26,19 +27,20 @@ export interface CreateDepsOptions {
 
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<AppDeps> {
   const logger = options.logger ?? createLogger(config);
+  const metrics = new Metrics();
   // A statement running longer than 30 s is a bug or a lock pile-up; it fails instead of holding a
   // connection. (The migrate CLI's pool has no such limit, for long migrations.)
   const db = createDb({ ...config.postgres, logger, statementTimeoutMs: 30_000 });
   const redis = createRedis(config.redis, logger);
   // Independent connections open in parallel.
   const [mongo, storage] = await Promise.all([
-    connectMongo({ ...config.mongo, logger }),
+    connectMongo({ ...config.mongo, logger, metrics }),
     createStorage(config.storage),
   ]);
   if (options.migrate) await Promise.all([migrateToLatest(db), ensureMongoIndexes(mongo.db, mongoIndexes)]);
-  const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger });
+  const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger, metrics });
   const mail = new Mailer(db, jobs, config.mail);
-  const events = new EventBus(redis, logger);
+  const events = new EventBus(redis, logger, { metrics });
   const identity = await createIdentityProvider(config, db, events);
   const presence = new Presence<AppDeps>(redis, logger, presenceScopes);
   const deps: AppDeps = {
@@ -54,10 +56,22 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     identity,
     authenticator: new Authenticator(accountLookup(db), identity, events, config),
     rateLimits: createRateLimits(redis, config),
+    requestLimiter: new RequestLimiter(redis, config.limits.requests, logger),
+    metrics,
     presence,
     fileHolders,
   };
   presence.start(deps);
+  const pool = poolOf(db);
+  if (pool) {
+    metrics.watchStores({
+      postgres: pool,
+      postgresMax: config.postgres.poolSize,
+      redis: { command: redis.command, subscriber: redis.subscriber },
+      jobs,
+      deferredEvents: () => events.deferredCount,
+    });
+  }
   return deps;
 }
 

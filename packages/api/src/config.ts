@@ -65,6 +65,17 @@ const EnvSchema = z
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
     WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
     WS_CALLS_PER_SECOND: z.coerce.number().int().min(1).default(50),
+    // The general request limit on /trpc, /api/v1 and /files (docs/security.md, "Request rate
+    // limits"): points (a tRPC call, a REST or file request) per second (burst) and per minute
+    // (sustained), per client IP and per signed-in user. 0 turns one off.
+    RATE_LIMIT_PER_IP_PER_SECOND: z.coerce.number().int().min(0).default(100),
+    RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(3_000),
+    RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: z.coerce.number().int().min(0).default(50),
+    RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+    // Responses to /trpc, /api/v1 and /metrics at least this large are compressed (gzip or br) when the client accepts it.
+    COMPRESS_MIN_BYTES: z.coerce.number().int().min(0).default(1024),
+    // Bearer token of GET /metrics; unset: /metrics answers 404.
+    METRICS_TOKEN: z.string().min(1).optional(),
 
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
     SESSION_REMEMBER_DAYS: z.coerce.number().positive().default(30),
@@ -91,6 +102,9 @@ const EnvSchema = z
   .superRefine((env, ctx) => {
     if (env.DEV_OUTBOX && env.NODE_ENV === "production") {
       ctx.addIssue({ code: "custom", path: ["DEV_OUTBOX"], message: "must not be true when NODE_ENV=production" });
+    }
+    if (env.NODE_ENV === "production" && env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_TOKEN"], message: "must be at least 16 characters in production" });
     }
     if (env.NODE_ENV === "production" && !env.TOTP_ENCRYPTION_KEY) {
       ctx.addIssue({ code: "custom", path: ["TOTP_ENCRYPTION_KEY"], message: "required when NODE_ENV=production" });
@@ -137,7 +151,16 @@ export interface Config {
     maxBatchSize: number;
     /** Per WebSocket connection: open subscriptions, and calls (queries, mutations, subscription starts) per second. */
     ws: { maxSubscriptions: number; callsPerSecond: number };
+    /** The general limit on /trpc, /api/v1 and /files, in points per second and per minute; 0 = off. */
+    requests: {
+      perIp: { perSecond: number; perMinute: number };
+      perPrincipal: { perSecond: number; perMinute: number };
+    };
+    /** Smallest response body compressed. */
+    compressMinBytes: number;
   };
+  /** GET /metrics: its bearer token; without one, /metrics is not served. */
+  metrics: { token?: string };
   auth: {
     sessionTtlMs: number;
     rememberTtlMs: number;
@@ -209,7 +232,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxBatchSize: e.MAX_BATCH_SIZE,
       ws: { maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, callsPerSecond: e.WS_CALLS_PER_SECOND },
+      requests: {
+        perIp: { perSecond: e.RATE_LIMIT_PER_IP_PER_SECOND, perMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+        perPrincipal: {
+          perSecond: e.RATE_LIMIT_PER_PRINCIPAL_PER_SECOND,
+          perMinute: e.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,
+        },
+      },
+      compressMinBytes: e.COMPRESS_MIN_BYTES,
     },
+    metrics: { token: e.METRICS_TOKEN },
     auth: {
       sessionTtlMs: e.SESSION_TTL_HOURS * HOUR,
       rememberTtlMs: e.SESSION_REMEMBER_DAYS * 24 * HOUR,

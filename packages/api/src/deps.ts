@@ -5,10 +5,11 @@ import type { EventBus } from "./infra/events/bus";
 import type { Jobs } from "./infra/jobs/jobs";
 import type { Logger } from "./infra/logger";
 import type { Mailer } from "./infra/mail/mail";
+import type { Metrics } from "./infra/metrics";
 import type { Mongo } from "./infra/mongo/mongo";
 import type { Presence } from "./infra/presence/presence";
 import type { Db } from "./infra/postgres/db";
-import type { RateLimits } from "./infra/ratelimit";
+import type { RateLimits, RequestLimiter } from "./infra/ratelimit";
 import type { RedisClients } from "./infra/redis/redis";
 import type { Storage } from "./infra/storage";
 
@@ -31,6 +32,10 @@ export interface AppDeps {
   /** Who is viewing what (forum topics…), per (scope, key); the scopes are declared in `modules/index.ts`. */
   presence: Presence<AppDeps>;
   rateLimits: RateLimits;
+  /** The general request limit of /trpc, /api/v1 and /files (per IP and per user, burst and sustained). */
+  requestLimiter: RequestLimiter;
+  /** This node's Prometheus registry and series (GET /metrics). */
+  metrics: Metrics;
   /** Content that holds uploaded files; the files module asks them who may download a file. */
   fileHolders: readonly FileHolder[];
 }

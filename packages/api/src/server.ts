@@ -11,6 +11,7 @@ import { clientIpResolver } from "./infra/http/client-ip";
 import { ConnectionLimits } from "./trpc/connection";
 import { createContext } from "./trpc/context";
 import { logCallError } from "./trpc/errors";
+import { recordFailedCall } from "./trpc/metrics";
 import { appRouter } from "./trpc/router";
 
 export interface RunningServer {
@@ -57,7 +58,12 @@ export async function startServer(
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
-  const connections = new ConnectionLimits(deps.config.limits.ws);
+  const { metrics } = deps;
+  wss.on("connection", (ws) => {
+    metrics.wsConnections.inc();
+    ws.once("close", () => metrics.wsConnections.dec());
+  });
+  const connections = new ConnectionLimits(deps.config.limits.ws, metrics);
   const clientIp = clientIpResolver(deps.config.trustedProxies);
   const wsHandler = applyWSSHandler({
     wss,
@@ -74,7 +80,10 @@ export async function startServer(
         connection: connections.open(),
       }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
-    onError: ({ error, path }) => logCallError(deps.logger, error, { path, transport: "ws" }, "ws procedure failed"),
+    onError: (opts) => {
+      logCallError(deps.logger, opts.error, { path: opts.path, transport: "ws" }, "ws procedure failed");
+      recordFailedCall(metrics, router, "ws", opts);
+    },
   });
 
   const port = (server.address() as AddressInfo).port;

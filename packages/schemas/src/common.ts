@@ -30,7 +30,13 @@ export type FieldIssue = z.infer<typeof FieldIssue>;
 
 /** Shape of the JSON body of plain HTTP errors (413, 415, 404 …) so they read like tRPC errors. */
 export const HttpErrorBody = z.object({
-  error: z.object({ code: AppErrorCode, message: z.string(), requestId: z.string().optional() }),
+  error: z.object({
+    code: AppErrorCode,
+    message: z.string(),
+    /** As in a tRPC error's `data.details`, e.g. `retryAfter` (seconds) of RATE_LIMITED. */
+    details: z.record(z.string(), z.unknown()).optional(),
+    requestId: z.string().optional(),
+  }),
 });
 export type HttpErrorBody = z.infer<typeof HttpErrorBody>;
 

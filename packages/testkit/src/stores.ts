@@ -74,6 +74,11 @@ export async function createTestStores(
     // Cheapest argon2id the library allows: tests hash many passwords.
     PASSWORD_HASH_MEMORY_KIB: "1024",
     PASSWORD_HASH_PASSES: "1",
+    // Tests call fast from one IP: the general request limit is on, but far away (rate-limit tests lower it).
+    RATE_LIMIT_PER_IP_PER_SECOND: "1000000",
+    RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+    RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000000",
+    RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000",
     MONGO_URL: services.mongoUrl,
     MONGO_DB: name,
     REDIS_URL: services.redisUrl,

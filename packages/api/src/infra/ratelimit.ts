@@ -1,6 +1,8 @@
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../config";
+import type { Logger } from "./logger";
 import type { RedisClients } from "./redis/redis";
+import { warnStoreUnavailable } from "./store-errors";
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
 
@@ -77,5 +79,121 @@ export async function consume(
   } catch (err) {
     if (err instanceof RateLimiterRes) return { rejected: true, retryAfter: Math.ceil(err.msBeforeNext / 1000) };
     throw err;
+  }
+}
+
+/** Which general limit a decision is about: `ip-second`, `ip-minute`, `principal-second`, `principal-minute`. */
+export type RequestLimitName = `${"ip" | "principal"}-${"second" | "minute"}`;
+
+/**
+ * What the general limit decided for one request, reported with the limit closest to running out
+ * (the IETF RateLimit headers): `limit` points per window, `remaining` in it, `resetSec` until it
+ * starts again. When `rejected`, the limit that refused, and `resetSec` is when to try again.
+ */
+export interface RequestLimitDecision {
+  rejected: boolean;
+  name: RequestLimitName;
+  limit: number;
+  remaining: number;
+  resetSec: number;
+}
+
+interface NamedLimiter {
+  name: RequestLimitName;
+  limiter: RateLimiterRedis;
+}
+
+/**
+ * The general request limit (docs/security.md, "Request rate limits"): a burst (per second) and a
+ * sustained (per minute) fixed window per client IP, and the same per signed-in user, counted in
+ * Redis so every node shares them. All of a request's windows are consumed at once (parallel
+ * commands on one connection: one round trip). A window used up is also remembered in this
+ * process until it ends (`inMemoryBlockOnConsumed`), so a caller over the limit costs no Redis
+ * call at all. When Redis fails, the request passes (fail open, logged): an outage of the store
+ * must not turn into refusals.
+ */
+export class RequestLimiter {
+  private readonly perIp: NamedLimiter[];
+  private readonly perPrincipal: NamedLimiter[];
+
+  constructor(
+    redis: RedisClients,
+    limits: Config["limits"]["requests"],
+    private readonly logger: Logger,
+  ) {
+    const limiter = (name: RequestLimitName, points: number, duration: number): NamedLimiter[] =>
+      points > 0
+        ? [
+            {
+              name,
+              limiter: new RateLimiterRedis({
+                storeClient: redis.command,
+                keyPrefix: `${redis.prefix}rl:req-${name}`,
+                points,
+                duration,
+                // The last point of a window blocks the key here until the window ends.
+                inMemoryBlockOnConsumed: points,
+                // Redis not connected: fail at once (then open) rather than queue.
+                rejectIfRedisNotReady: true,
+              }),
+            },
+          ]
+        : [];
+    this.perIp = [...limiter("ip-second", limits.perIp.perSecond, 1), ...limiter("ip-minute", limits.perIp.perMinute, 60)];
+    this.perPrincipal = [
+      ...limiter("principal-second", limits.perPrincipal.perSecond, 1),
+      ...limiter("principal-minute", limits.perPrincipal.perMinute, 60),
+    ];
+  }
+
+  get enabled(): boolean {
+    return this.perIp.length > 0 || this.perPrincipal.length > 0;
+  }
+
+  /**
+   * Takes `cost` points from the caller's windows: the IP's, and the user's when signed in. A
+   * cost above a window's size takes the whole window (a full batch still passes a fresh one).
+   * Null when no limit applies or Redis did not answer.
+   */
+  async take(ip: string, userId: string | null, cost: number): Promise<RequestLimitDecision | null> {
+    const taken: Promise<RateLimiterRes>[] = [];
+    const limiters: NamedLimiter[] = [];
+    for (const l of this.perIp) {
+      limiters.push(l);
+      taken.push(l.limiter.consume(ip, Math.min(cost, l.limiter.points)));
+    }
+    if (userId !== null) {
+      for (const l of this.perPrincipal) {
+        limiters.push(l);
+        taken.push(l.limiter.consume(userId, Math.min(cost, l.limiter.points)));
+      }
+    }
+    const results = await Promise.allSettled(taken);
+    let decision: RequestLimitDecision | null = null;
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i] as PromiseSettledResult<RateLimiterRes>;
+      const { name, limiter } = limiters[i] as NamedLimiter;
+      let rejected = false;
+      let res: RateLimiterRes;
+      if (result.status === "fulfilled") res = result.value;
+      else if (result.reason instanceof RateLimiterRes) {
+        rejected = true;
+        res = result.reason;
+      } else {
+        warnStoreUnavailable(this.logger, "redis", result.reason, { what: "request rate limit", limit: name });
+        continue;
+      }
+      const remaining = rejected ? 0 : Math.max(0, res.remainingPoints);
+      const resetSec = Math.ceil(res.msBeforeNext / 1000);
+      // Reported: a refusal over any pass (the longest wait among refusals), else the fewest points left.
+      const tighter =
+        decision === null ||
+        (rejected
+          ? !decision.rejected || resetSec > decision.resetSec
+          : !decision.rejected &&
+            (remaining < decision.remaining || (remaining === decision.remaining && resetSec > decision.resetSec)));
+      if (tighter) decision = { rejected, name, limit: limiter.points, remaining, resetSec };
+    }
+    return decision;
   }
 }

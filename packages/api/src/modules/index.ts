@@ -1,6 +1,7 @@
 /**
  * What each domain module declares for the server to pick up: Mongo indexes, background jobs, the
- * content that holds uploaded files (who may download them), and the account lookups the authenticator and the SuperTokens provider use. The composition root
+ * content that holds uploaded files (who may download them), the kinds of presence, and the account
+ * lookups the authenticator and the SuperTokens provider use. The composition root
  * (`compose.ts`) imports this file and nothing else under modules/ (apart from the routers, through
  * `trpc/router.ts`).
  */

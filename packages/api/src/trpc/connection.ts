@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Config } from "../config";
+import type { Metrics } from "../infra/metrics";
 import { appError } from "../lib/errors";
 
 /**
@@ -11,7 +12,10 @@ import { appError } from "../lib/errors";
 export class ConnectionLimits {
   private readonly calls: RateLimiterMemory;
 
-  constructor(private readonly limits: Config["limits"]["ws"]) {
+  constructor(
+    private readonly limits: Config["limits"]["ws"],
+    private readonly metrics?: Metrics,
+  ) {
     this.calls = new RateLimiterMemory({ points: limits.callsPerSecond, duration: 1 });
   }
 
@@ -39,9 +43,13 @@ export class ConnectionLimits {
       );
     }
     connection.subscriptions++;
+    this.metrics?.wsSubscriptions.inc();
     let ended = false;
     return () => {
-      if (!ended) connection.subscriptions--;
+      if (!ended) {
+        connection.subscriptions--;
+        this.metrics?.wsSubscriptions.dec();
+      }
       ended = true;
     };
   }

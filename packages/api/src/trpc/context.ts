@@ -17,6 +17,10 @@ export interface ContextInput {
   resHeaders?: Headers;
   /** The WebSocket connection's budget (WebSocket only). */
   connection?: Connection;
+  /** The caller, when the HTTP request was authenticated already (infra/http/auth.ts). */
+  authenticated?: Promise<{ principal: Principal | null; setCookies: string[] }>;
+  /** Which face the call came through: tRPC (HTTP or WebSocket) or the REST face; "trpc" by default. */
+  face?: "trpc" | "rest";
 }
 
 // A type alias (not an interface) so it satisfies the adapters' Record<string, unknown> bound.
@@ -26,6 +30,7 @@ export type Context = {
   headers: Headers;
   ip: string | null;
   transport: "http" | "ws";
+  face: "trpc" | "rest";
   resHeaders: Headers | null;
   logger: Logger;
   /** null for anonymous callers. */
@@ -47,11 +52,12 @@ export const requestMeta = (ctx: Context): RequestMeta => ({
 
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
 export async function createContext(input: ContextInput): Promise<Context> {
-  const { principal, setCookies } = await input.deps.authenticator.authenticate({
-    headers: input.headers,
-    connectionParams: input.connectionParams,
-    transport: input.transport,
-  });
+  const { principal, setCookies } = await (input.authenticated ??
+    input.deps.authenticator.authenticate({
+      headers: input.headers,
+      connectionParams: input.connectionParams,
+      transport: input.transport,
+    }));
   for (const cookie of setCookies) input.resHeaders?.append("set-cookie", cookie);
   return {
     deps: input.deps,
@@ -59,6 +65,7 @@ export async function createContext(input: ContextInput): Promise<Context> {
     headers: input.headers,
     ip: input.ip,
     transport: input.transport,
+    face: input.face ?? "trpc",
     resHeaders: input.resHeaders ?? null,
     logger: input.deps.logger.child({ requestId: input.requestId, userId: principal?.userId }),
     principal,

@@ -7,6 +7,7 @@ import { isAsyncIterable, whileAccessHolds } from "./caller";
 import type { Context } from "./context";
 import { appCodeFor, domainErrorOf, mapStreamErrors, toTRPCError, trpcCodeFor } from "./errors";
 import type { Meta } from "./meta";
+import { recordCall } from "./metrics";
 import { wireTransformer } from "./transformer";
 
 interface IssueLike {
@@ -105,4 +106,12 @@ const currentCaller = t.middleware(async ({ ctx, type, next, signal }) => {
   return whileAccessHolds(ctx, signal, (principal, ended) => next({ ctx: { principal, signal: ended } }));
 });
 
-export const baseProcedure = t.procedure.use(domainErrors).use(currentCaller);
+/** Counts and times every call (trpc/metrics.ts); outermost, so it sees the error the caller gets. */
+const callMetrics = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  recordCall(ctx, path, type, result, started);
+  return result;
+});
+
+export const baseProcedure = t.procedure.use(callMetrics).use(domainErrors).use(currentCaller);

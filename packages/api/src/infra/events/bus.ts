@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import type { RedisClients } from "../redis/redis";
 import { StoreUnavailableError, unavailableStore, warnStoreUnavailable } from "../store-errors";
 
@@ -77,6 +78,8 @@ export interface EventBusOptions {
   backlog?: number;
   /** How long an idle channel's backlog lives. */
   backlogTtlMs?: number;
+  /** Counts publishes and measures the delivery lag of other nodes' events. */
+  metrics?: Metrics;
 }
 
 /**
@@ -92,6 +95,7 @@ export class EventBus {
   private flushing = false;
   private readonly backlog: number;
   private readonly backlogTtlMs: number;
+  private readonly metrics: Metrics | undefined;
 
   constructor(
     private readonly redis: RedisClients,
@@ -100,6 +104,7 @@ export class EventBus {
   ) {
     this.backlog = options.backlog ?? 1_000;
     this.backlogTtlMs = options.backlogTtlMs ?? 24 * 60 * 60 * 1000;
+    this.metrics = options.metrics;
     redis.subscriber.on("message", (topic: string, message: string) => this.onRedisMessage(topic, message));
     // Every 'ready' after the first is a reconnect (the first may have passed before this runs).
     // ioredis has re-sent SUBSCRIBE for every channel by then; a PING on the same connection
@@ -122,6 +127,11 @@ export class EventBus {
     redis.command.on("ready", () => void this.flushDeferred());
   }
 
+  /** Events held in memory while Redis is unreachable (for the metrics). */
+  get deferredCount(): number {
+    return this.deferred.length;
+  }
+
   private topic(channel: Channel<unknown>, key: string): string {
     return `${this.redis.prefix}ev:${channel.name}:${key}`;
   }
@@ -136,6 +146,7 @@ export class EventBus {
   async publish<T>(channel: Channel<T>, key: string, data: T): Promise<string | null> {
     const topic = this.topic(channel, key);
     const payload = JSON.stringify(data);
+    this.metrics?.eventPublished(channel.name, "publish");
     try {
       return await this.append(topic, payload, data);
     } catch (err) {
@@ -197,6 +208,7 @@ export class EventBus {
   async broadcast<T>(channel: Channel<T>, key: string, data: T): Promise<void> {
     const topic = this.topic(channel, key);
     const payload = JSON.stringify(data);
+    this.metrics?.eventPublished(channel.name, "broadcast");
     this.deliver(topic, { id: EPHEMERAL_EVENT_ID, data });
     try {
       await this.redis.command.publish(topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${payload}`);
@@ -303,7 +315,10 @@ export class EventBus {
     const first = message.indexOf("|");
     const second = message.indexOf("|", first + 1);
     if (message.slice(0, first) === this.nodeId) return; // delivered in-process already
-    this.deliver(topic, { id: message.slice(first + 1, second), data: JSON.parse(message.slice(second + 1)) });
+    const id = message.slice(first + 1, second);
+    this.deliver(topic, { id, data: JSON.parse(message.slice(second + 1)) });
+    // A backlog event's id starts with the time Redis appended it ("ms-seq"); broadcasts have none.
+    if (this.metrics && id !== EPHEMERAL_EVENT_ID) this.metrics.eventDelivered(Date.now() - Number.parseInt(id, 10));
   }
 
   private deliver(topic: string, event: BusEvent<unknown>): void {

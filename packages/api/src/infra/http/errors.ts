@@ -5,8 +5,14 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { STORE_RETRY_AFTER_SECONDS } from "../../lib/errors";
 
 /** Plain-HTTP errors (outside tRPC) use the same codes and a JSON body, never an HTML page or a stack. */
-export function httpError(c: Context, status: ContentfulStatusCode, code: AppErrorCode, message: string) {
-  const body: HttpErrorBody = { error: { code, message, requestId: c.get("requestId") } };
+export function httpError(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: AppErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  const body: HttpErrorBody = { error: { code, message, ...(details ? { details } : {}), requestId: c.get("requestId") } };
   // 503 is an unreachable store: say when to try again.
   if (status === 503) c.header("retry-after", String(STORE_RETRY_AFTER_SECONDS));
   return c.json(body, status);

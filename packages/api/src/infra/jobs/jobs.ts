@@ -2,6 +2,7 @@ import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { settleWithin } from "../../lib/timeout";
 import type { Logger } from "../logger";
+import type { Metrics, QueueCounts } from "../metrics";
 import { redisRetryStrategy, watchRedisConnection } from "../redis/redis";
 import { unavailableStore, warnStoreUnavailable } from "../store-errors";
 
@@ -22,6 +23,8 @@ export interface JobsOptions {
   logger: Logger;
   /** First retry delay; later retries back off exponentially. */
   backoffMs?: number;
+  /** Counts failed attempts of this process's worker. */
+  metrics?: Metrics;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface JobsOptions {
  * neither emits an unhandled 'error'. Recurring schedules are declared again when Redis comes
  * back, in case it lost them.
  */
-export class Jobs {
+export class Jobs implements QueueCounts {
   private readonly connection: Redis;
   private workerConnection: Redis | null = null;
   private readonly queue: Queue;
@@ -120,9 +123,10 @@ export class Jobs {
       { connection: this.workerConnectionOf(), prefix: `${this.opts.prefix}bull`, concurrency },
     );
     this.worker.on("error", (err) => this.reportError(err, "jobs worker"));
-    this.worker.on("failed", (job, err) =>
-      this.opts.logger.warn({ err, job: job?.name, attempt: job?.attemptsMade }, "job failed"),
-    );
+    this.worker.on("failed", (job, err) => {
+      this.opts.logger.warn({ err, job: job?.name, attempt: job?.attemptsMade }, "job failed");
+      this.opts.metrics?.jobFailed(job?.name ?? "unknown", !job || job.attemptsMade >= (job.opts.attempts ?? 1));
+    });
   }
 
   private workerConnectionOf(): Redis {
@@ -137,6 +141,15 @@ export class Jobs {
       this.opts.logger,
     );
     return this.workerConnection;
+  }
+
+  /** Jobs waiting, running, delayed and failed in the queue (every node's), for the metrics. */
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts("waiting", "active", "delayed", "failed");
+  }
+
+  connected(): boolean {
+    return this.connection.status === "ready";
   }
 
   async ping(): Promise<void> {

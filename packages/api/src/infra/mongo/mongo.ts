@@ -1,5 +1,6 @@
 import { type IndexDescription, MongoClient, type Db as MongoDatabase } from "mongodb";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 
 export interface Mongo {
   client: MongoClient;
@@ -11,12 +12,16 @@ export interface Mongo {
  * `serverSelectionTimeoutMS` (a MongoServerSelectionError, answered as 503) instead of waiting.
  * MongoClient never emits an unhandled 'error'; server state changes are logged here.
  */
-export async function connectMongo(opts: { url: string; dbName: string; logger?: Logger }): Promise<Mongo> {
-  const client = new MongoClient(opts.url, {
-    serverSelectionTimeoutMS: 3_000,
-    connectTimeoutMS: 3_000,
-    maxPoolSize: 20,
-  });
+export async function connectMongo(opts: {
+  url: string;
+  dbName: string;
+  logger?: Logger;
+  /** Counts the connection pool from the first connection on. */
+  metrics?: Metrics;
+}): Promise<Mongo> {
+  const maxPoolSize = 20;
+  const client = new MongoClient(opts.url, { serverSelectionTimeoutMS: 3_000, connectTimeoutMS: 3_000, maxPoolSize });
+  opts.metrics?.watchMongoPool(client, maxPoolSize);
   client.on("serverDescriptionChanged", ({ address, previousDescription, newDescription }) => {
     const was = previousDescription.type === "Unknown";
     const is = newDescription.type === "Unknown";

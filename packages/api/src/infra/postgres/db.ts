@@ -6,6 +6,10 @@ import type { Database } from "./schema";
 
 export type Db = Kysely<Database>;
 
+const pools = new WeakMap<Db, pg.Pool>();
+/** The pg Pool under a Db made by createDb (its connection counts, for the metrics). */
+export const poolOf = (db: Db): pg.Pool | undefined => pools.get(db);
+
 // int8 (bigint) columns such as counts come back as numbers: our counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
@@ -49,5 +53,7 @@ export function createDb(opts: CreateDbOptions): Db {
   const connect = pool.connect.bind(pool) as (cb?: unknown) => Promise<pg.PoolClient> | undefined;
   (pool as { connect: unknown }).connect = (cb?: unknown) =>
     cb ? connect(cb) : (connect() as Promise<pg.PoolClient>).catch((err) => Promise.reject(markStore(err, "postgres")));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  pools.set(db, pool);
+  return db;
 }

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { CSRF_HEADER, type Principal } from "../../infra/auth/authenticator";
+import { authenticateRequest } from "../../infra/http/auth";
 import type { AppEnv } from "../../infra/http/env";
 import { httpError, limitBody } from "../../infra/http/errors";
 import { DomainError, httpStatusOf } from "../../lib/errors";
@@ -83,10 +84,7 @@ export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
 /** The same credentials as tRPC; a cookie session must echo its anti-CSRF token on writes, as on mutations. */
 function requireUser(deps: AppDeps): MiddlewareHandler<FilesEnv> {
   return async (c, next) => {
-    const { principal, setCookies } = await deps.authenticator.authenticate({
-      headers: c.req.raw.headers,
-      transport: "http",
-    });
+    const { principal, setCookies } = await authenticateRequest(c, deps.authenticator);
     for (const cookie of setCookies) c.header("set-cookie", cookie, { append: true });
     if (!principal) return httpError(c, 401, "UNAUTHORIZED", "Sign in to continue");
     const write = c.req.method !== "GET" && c.req.method !== "HEAD";

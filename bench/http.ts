@@ -1,0 +1,339 @@
+/**
+ * HTTP throughput of the project's hot routes against two ceilings, side by side in one run
+ * (issue 11). Starts, each in its own process: the server in production mode, a bare node:http
+ * JSON server (bench/ceilings/bare-http.ts) and a minimal tRPC app (bench/ceilings/minimal-trpc.ts);
+ * seeds a signed-in user and 20 topics through the API; load-tests every route with autocannon
+ * (warm-up first), prints a table and appends it to bench/RESULTS.md.
+ *
+ *   set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:http
+ *
+ *   --profile    also V8-profile the server during each project route's load window
+ *                (bench/cpu-profile-hook.ts) and append the top self-time frames per route
+ *
+ * Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (1: with
+ * more, each route is measured that many times, interleaved, and the median is kept),
+ * BENCH_PORT (4101: four ports from there), BENCH_LOG_LEVEL (info, the production default).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { createDb, loadConfig } from "@p2p/api";
+import { createClient } from "@p2p/client";
+import autocannon from "autocannon";
+import { summarize, summaryMarkdown } from "./profile-summary";
+
+const root = new URL("..", import.meta.url).pathname;
+const benchDir = new URL(".", import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const BASE_PORT = Number(process.env.BENCH_PORT ?? 4101);
+const PROFILE = process.argv.includes("--profile");
+const profileDir = join(root, ".local", "bench-profiles", new Date().toISOString().replace(/[:.]/g, "-"));
+
+const ports = { bare: BASE_PORT, minimal: BASE_PORT + 1, server: BASE_PORT + 2 };
+const urls = {
+  bare: `http://127.0.0.1:${ports.bare}`,
+  minimal: `http://127.0.0.1:${ports.minimal}`,
+  server: `http://127.0.0.1:${ports.server}`,
+};
+
+/**
+ * The production server's environment. Limits a single benchmark client would trip are raised;
+ * everything else stays at its production default. Printed before the run.
+ */
+const serverEnv: Record<string, string> = {
+  NODE_ENV: "production",
+  HOST: "127.0.0.1",
+  PORT: String(ports.server),
+  PUBLIC_URL: urls.server,
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+  TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  REDIS_PREFIX: "bench-http:",
+  MONGO_DB: "bench_http",
+  STORAGE_DRIVER: "local",
+  STORAGE_DIR: join(root, ".local", "bench-files"),
+  // Sign-up only (not on a measured route): keeps seeding quick.
+  PASSWORD_HASH_MEMORY_KIB: "1024",
+  // Rate limits: one client at 50 connections must not be limited.
+  SIGNIN_MAX_FAILURES_PER_IP: "1000000",
+  SIGNIN_MAX_FAILURES_PER_ACCOUNT: "1000000",
+  SIGNIN_MAX_FAILURES_PER_ACCOUNT_IP: "1000000",
+  MAIL_PER_SENDER_PER_HOUR: "1000000",
+  WS_CALLS_PER_SECOND: "1000000",
+};
+
+const children: ChildProcess[] = [];
+
+function start(name: string, args: string[], cwd: string, env: Record<string, string>, log: string): ChildProcess {
+  const out = openSync(join(root, ".local", log), "w");
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", out, out],
+    detached: true,
+  });
+  child.on("exit", (code, signal) => {
+    if (!stopping) console.error(`${name} exited early (${code ?? signal}); see .local/${log}`);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+async function stopAll(): Promise<void> {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || !child.pid) return resolve();
+          child.once("exit", () => resolve());
+          process.kill(-child.pid, "SIGTERM");
+          setTimeout(() => {
+            if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+          }, 15_000).unref();
+        }),
+    ),
+  );
+}
+
+async function waitFor(url: string, what: string): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not become ready at ${url}`);
+}
+
+/** The link in the sign-up mail. A production server has no /dev/outbox, so this reads its outbox table. */
+async function signUpToken(email: string): Promise<string> {
+  const db = createDb({ url: process.env.DATABASE_URL as string, poolSize: 1 });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const mail = await db
+        .selectFrom("mailOutbox")
+        .select("text")
+        .where("to", "=", email)
+        .orderBy("seq", "desc")
+        .executeTakeFirst();
+      const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
+      if (token) return token;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await db.destroy();
+  }
+  throw new Error(`no sign-up mail to ${email}`);
+}
+
+/** A signed-in user (bearer token) of a new organization, and 20 topics of theirs. */
+async function seed(): Promise<string> {
+  const url = urls.server;
+  const email = `bench.http.${Date.now()}@example.com`;
+  const password = "bench password 2026";
+  await createClient({ url }).auth.signUp.mutate({
+    email,
+    password,
+    firstName: "Bench",
+    lastName: "Mark",
+    organization: { name: "Bench HTTP Org", industry: "manufacturing", size: "11-50", country: "SA", city: "Riyadh" },
+  });
+  const { token } = await createClient({ url }).auth.completeSignUp.mutate({
+    token: await signUpToken(email),
+    password,
+    tokenType: "bearer",
+  });
+  if (!token) throw new Error("completeSignUp answered no bearer token");
+  const client = createClient({ url, token });
+  const [category] = await client.forums.listCategories.query();
+  if (!category) throw new Error("no forum category to post in");
+  for (let i = 1; i <= 20; i++) {
+    await client.forums.createTopic.mutate({
+      title: `Benchmark topic ${i}: pump seal wear`,
+      categoryId: category.id,
+      body: `Topic ${i}. Our centrifugal pumps wear their mechanical seals within weeks; what helped you?`,
+      tags: ["pumps", "seals"],
+      visibility: "organization",
+    });
+  }
+  const page = await client.forums.listTopics.query({ limit: 20, sort: "latest" });
+  if (page.items.length !== 20) throw new Error(`listTopics answered ${page.items.length} topics, not 20`);
+  return token;
+}
+
+interface Route {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** The ceiling this route is compared to, and the share of it to reach. */
+  ceiling?: "bare" | "minimal";
+  target?: number;
+  /** A project route: profiled with --profile. */
+  project?: boolean;
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function load(route: Route, seconds: number): Promise<Measured> {
+  const result = await autocannon({
+    url: route.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: route.headers ?? {},
+  });
+  if (result.non2xx || result.errors || result.timeouts) {
+    throw new Error(`${route.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const trpcGet = (path: string, input?: unknown) =>
+  `${urls.server}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`;
+
+function median(values: Measured[]): Measured {
+  const sorted = [...values].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Measured;
+}
+
+async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(path)) throw new Error(`no profile written at ${path}`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(join(root, ".local"), { recursive: true });
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
+  const config = loadConfig({ ...process.env, ...serverEnv });
+  const shown = { ...serverEnv, TOTP_ENCRYPTION_KEY: "(random 32 bytes)" };
+  console.log("server environment:", shown);
+  console.log("server config (as loadConfig reads it):", {
+    postgresPoolSize: config.postgres.poolSize,
+    corsOrigins: config.corsOrigins,
+    limits: config.limits,
+    signInFailures: config.auth.signInFailures,
+    logLevel: config.logLevel,
+  });
+
+  const serverArgs = ["--import", "tsx"];
+  if (PROFILE) serverArgs.push("--import", join(benchDir, "cpu-profile-hook.ts"));
+  serverArgs.push("src/main.ts");
+  const server = start(
+    "server",
+    serverArgs,
+    join(root, "apps", "server"),
+    { ...serverEnv, BENCH_PROFILE_DIR: profileDir },
+    "bench-http-server.log",
+  );
+  start("bare-http", ["--import", "tsx", "ceilings/bare-http.ts"], benchDir, { PORT: String(ports.bare) }, "bench-http-bare.log");
+  start(
+    "minimal-trpc",
+    ["--import", "tsx", "ceilings/minimal-trpc.ts"],
+    benchDir,
+    { PORT: String(ports.minimal), NODE_ENV: "production" },
+    "bench-http-minimal.log",
+  );
+  await Promise.all([
+    waitFor(`${urls.bare}/`, "bare-http"),
+    waitFor(`${urls.minimal}/trpc/info`, "minimal-trpc"),
+    waitFor(`${urls.server}/health/ready`, "server"),
+  ]);
+  const token = await seed();
+  const bearer = { authorization: `Bearer ${token}` };
+
+  const routes: Route[] = [
+    { name: "bare node:http JSON (ceiling)", url: `${urls.bare}/` },
+    { name: "bare Hono JSON route (reference)", url: `${urls.minimal}/json`, ceiling: "bare" },
+    { name: "GET /health (full middleware stack)", url: `${urls.server}/health`, ceiling: "bare", target: 0.6, project: true },
+    { name: "minimal tRPC query (ceiling)", url: `${urls.minimal}/trpc/info` },
+    { name: "system.info (public tRPC)", url: trpcGet("system.info"), ceiling: "minimal", project: true },
+    { name: "auth.me (bearer)", url: trpcGet("auth.me"), headers: bearer, ceiling: "minimal", target: 0.6, project: true },
+    {
+      name: "forums.listTopics(20)",
+      url: trpcGet("forums.listTopics", { limit: 20, sort: "latest" }),
+      headers: bearer,
+      ceiling: "minimal",
+      target: 0.3,
+      project: true,
+    },
+  ];
+
+  const runs = new Map<Route, Measured[]>(routes.map((r) => [r, []]));
+  const profiles: { route: Route; file: string }[] = [];
+  let profiled = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const route of routes) {
+      if (round === 1) await load(route, WARMUP);
+      const profiling = PROFILE && round === 1 && route.project && server.pid;
+      if (profiling) process.kill(server.pid as number, "SIGUSR2");
+      const m = await load(route, SECONDS);
+      if (profiling) {
+        process.kill(server.pid as number, "SIGUSR2");
+        const file = join(profileDir, `${++profiled}.cpuprofile`);
+        await waitForFile(file);
+        profiles.push({ route, file });
+      }
+      runs.get(route)?.push(m);
+      console.log(`round ${round}: ${route.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+    }
+  }
+
+  const result = new Map(routes.map((r) => [r, median(runs.get(r) ?? [])]));
+  const ceilingOf = { bare: result.get(routes[0] as Route) as Measured, minimal: result.get(routes[3] as Route) as Measured };
+  const rows = routes.map((r) => {
+    const m = result.get(r) as Measured;
+    const ratio = r.ceiling ? m.rps / ceilingOf[r.ceiling].rps : undefined;
+    const vs = r.ceiling === "bare" ? "× bare http" : r.ceiling === "minimal" ? "× min tRPC" : "";
+    const met = r.target === undefined ? "" : (ratio ?? 0) >= r.target ? "yes" : "**no**";
+    return `| ${r.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${ratio === undefined ? "" : `${ratio.toFixed(2)} ${vs}`} | ${r.target === undefined ? "" : `≥ ${r.target}`} | ${met} |`;
+  });
+  const commit = await new Promise<string>((resolve) => {
+    const git = spawn("git", ["rev-parse", "--short", "HEAD"], { cwd: root });
+    let out = "";
+    git.stdout.on("data", (d) => {
+      out += d;
+    });
+    git.on("close", () => resolve(out.trim()));
+  });
+  const table = [
+    `\n### http, ${new Date().toISOString().slice(0, 16)}, ${SECONDS} s per route (after ${WARMUP} s warm-up), ${CONNECTIONS} connections${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds` : ""}${PROFILE ? ", server under the CPU profiler" : ""}`,
+    "",
+    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.`,
+    "",
+    "| route | req/s | p50 ms | p99 ms | ratio | target | met? |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
+  console.log(table);
+  appendFileSync(join(benchDir, "RESULTS.md"), table);
+
+  if (profiles.length) {
+    const sections = profiles.map(({ route, file }) =>
+      summaryMarkdown(`${route.name}`, summarize(file, Number(process.env.BENCH_PROFILE_TOP ?? 15))),
+    );
+    const text = [`\n#### CPU profiles (self time, server process, load window only; files in ${profileDir.replace(root, "")})\n`, ...sections].join(
+      "\n",
+    );
+    console.log(text);
+    appendFileSync(join(benchDir, "RESULTS.md"), text);
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  const log = join(root, ".local", "bench-http-server.log");
+  if (existsSync(log)) console.error(readFileSync(log, "utf8").split("\n").slice(-20).join("\n"));
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+  if (!PROFILE) rmSync(join(root, ".local", "bench-files"), { recursive: true, force: true });
+}

@@ -1,0 +1,114 @@
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "./env";
+
+const gzip = promisify(zlib.gzip);
+const brotli = promisify(zlib.brotliCompress);
+/** Levels for dynamic responses: most of the size gain for a fraction of the CPU of the maximum. */
+const GZIP_OPTIONS: zlib.ZlibOptions = { level: 5 };
+const brotliOptions = (size: number): zlib.BrotliOptions => ({
+  params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 4,
+    [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size,
+  },
+});
+
+const COMPRESSIBLE = /^(?:application\/(?:json|javascript|xml|[\w.+-]+\+json)|text\/(?:plain|html|css|javascript|csv|xml))\b/i;
+const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
+
+/**
+ * Compresses a response with gzip or brotli when the client accepts it, the body is text or JSON
+ * of at least `minBytes`, and it is complete: streamed answers are left alone (the tRPC streaming
+ * batch, `trpc-accept: application/jsonl`, answers each call as it ends; compressing it would hold
+ * them back), as are ranges, bodies already encoded and `no-transform`.
+ *
+ * Cheap when it does nothing: a request without Accept-Encoding or a streaming one costs a header
+ * read; a small body of @hono/node-server's lightweight Response is measured without reading it.
+ * Compression runs on libuv's thread pool (zlib's async API), not on the event loop.
+ */
+export function compression(minBytes: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const accepted = c.req.header("accept-encoding");
+    if (!accepted || c.req.method === "HEAD" || c.req.header("trpc-accept") === "application/jsonl") return;
+    const res = c.res;
+    const { headers, status } = res;
+    if (status < 200 || status === 204 || status === 206 || status === 304) return;
+    if (headers.has("content-encoding") || headers.has("transfer-encoding")) return;
+    const type = headers.get("content-type");
+    if (!type || !COMPRESSIBLE.test(type)) return;
+    const cacheControl = headers.get("cache-control");
+    if (cacheControl && NO_TRANSFORM.test(cacheControl)) return;
+    const length = headers.get("content-length");
+    if (length !== null && Number(length) < minBytes) return;
+    const encoding = chooseEncoding(accepted);
+    if (!encoding) return;
+
+    let body: string | Uint8Array | undefined = lightweightBody(res);
+    if (body !== undefined && body.length < minBytes) return; // untouched: the cheap case
+    let bytes: Uint8Array;
+    if (body === undefined) {
+      bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.byteLength < minBytes) {
+        replace(c, new Response(bytes, { status, headers }));
+        return;
+      }
+    } else bytes = typeof body === "string" ? Buffer.from(body) : body;
+    body = undefined;
+
+    const compressed =
+      encoding === "br" ? await brotli(bytes, brotliOptions(bytes.byteLength)) : await gzip(bytes, GZIP_OPTIONS);
+    headers.set("content-encoding", encoding);
+    headers.delete("content-length");
+    headers.append("vary", "accept-encoding");
+    replace(c, new Response(compressed, { status, headers }));
+  };
+}
+
+/** Sets the response without Hono merging the old one's headers into it (they are already there). */
+function replace(c: { res: Response | undefined }, res: Response): void {
+  c.res = undefined;
+  c.res = res;
+}
+
+/**
+ * The body of @hono/node-server's lightweight Response when it holds a string or bytes (its
+ * private cache, found once by its symbol's description); undefined for any other response, which
+ * is then read the standard way.
+ */
+let cacheSymbol: symbol | undefined;
+function lightweightBody(res: Response): string | Uint8Array | undefined {
+  if (!cacheSymbol) {
+    cacheSymbol = Object.getOwnPropertySymbols(res).find((s) => s.description === "cache"); console.log("SYMS", Object.getOwnPropertySymbols(res), res.constructor.name);
+    if (!cacheSymbol) return undefined;
+  }
+  const cached = (res as unknown as Record<symbol, [number, unknown, unknown] | undefined>)[cacheSymbol];
+  const body = cached?.[1]; console.log("PEEK", typeof body, cached ? "cached" : "none", cacheSymbol);
+  return typeof body === "string" || body instanceof Uint8Array ? body : undefined;
+}
+
+/** br or gzip, whichever the client prefers (br on a tie); null when it accepts neither. */
+export function chooseEncoding(header: string): "br" | "gzip" | null {
+  let br = -1;
+  let gz = -1;
+  let any = -1;
+  for (const part of header.split(",")) {
+    const [token = "", ...params] = part.split(";");
+    const name = token.trim().toLowerCase();
+    let q = 1;
+    for (const param of params) {
+      const [key, value] = param.split("=");
+      if (key?.trim().toLowerCase() === "q") q = Number(value);
+    }
+    if (!(q >= 0)) continue;
+    if (name === "br") br = q;
+    else if (name === "gzip" || name === "x-gzip") gz = q;
+    else if (name === "*") any = q;
+  }
+  if (br < 0) br = any;
+  if (gz < 0) gz = any;
+  if (br <= 0 && gz <= 0) return null;
+  return br >= gz ? "br" : "gzip";
+}
