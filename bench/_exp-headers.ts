@@ -49,6 +49,20 @@ const variants: Record<string, (app: Hono<any>) => void> = {
       for (const n of names) if (h.has(n)) h.delete(n);
     });
   },
+  outgoingIter: (app) => {
+    const names = new Set(STATIC.map(([k]) => k.toLowerCase()));
+    app.use(async (c, next) => {
+      const out = c.env.outgoing;
+      const id = c.env.incoming.headers["x-request-id"] ?? crypto.randomUUID();
+      out.setHeader("x-request-id", id);
+      for (const [k, v] of STATIC) out.setHeader(k, v);
+      await next();
+      const h = c.res.headers;
+      let clash: string[] | undefined;
+      for (const [k] of h) if (names.has(k)) (clash ??= []).push(k);
+      if (clash) for (const k of clash) h.delete(k);
+    });
+  },
 };
 const name = process.argv[2] as string;
 const app = new Hono<any>();

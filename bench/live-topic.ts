@@ -10,7 +10,8 @@
  *   set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:live
  *
  * BENCH_SUBSCRIBERS (2000), BENCH_POSTS (20); BENCH_CPU_PROF=1 writes the server's CPU profile to
- * bench/profiles/ (open it in Chrome DevTools or speedscope).
+ * bench/profiles/ (open it in Chrome DevTools or speedscope); BENCH_SERVER_NODE_OPTIONS passes flags
+ * to the server only (e.g. --max-semi-space-size=64).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
@@ -57,6 +58,8 @@ function startServer(): ChildProcess {
       ...serverEnv,
       TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       BENCH_MEM_FILE: memFile,
+      // Extra V8/Node flags for the server only, e.g. "--max-semi-space-size=64" (printed with the results).
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
     },
     stdio: "inherit",
   });
@@ -200,9 +203,18 @@ async function fixture(db: ReturnType<typeof createDb>) {
 
 // ---------------------------------------------------------------- subscribers
 
+/** A post event as a subscriber received it: when, its event id (its publish time) and the post's id. */
 interface Received {
   at: number;
-  raw: string;
+  eventId: string;
+  postId: string;
+}
+
+/** The ids of a post event, found in the raw message without parsing it (the clients stay light). */
+function received(at: number, raw: string): Received {
+  const post = raw.indexOf('"post":{"id":"') + 14;
+  const event = raw.lastIndexOf('"id":"') + 6;
+  return { at, postId: raw.slice(post, post + 36), eventId: raw.slice(event, raw.indexOf('"', event)) };
 }
 
 /** One WebSocket client with one forums.onTopic subscription, speaking tRPC's wire format. */
@@ -214,7 +226,7 @@ class Subscriber {
   messages = 0;
   presence = 0;
   lastCount = -1;
-  /** Post events as they arrived (time first, parsed later, so parsing does not delay the clock). */
+  /** Post events as they arrived (the clock read first). */
   posts: Received[] = [];
 
   constructor(token: string) {
@@ -231,7 +243,7 @@ class Subscriber {
       const raw = data.toString();
       if (raw === "PING") return this.ws.send("PONG");
       this.messages++;
-      if (raw.includes('"type":"post.created"')) this.posts.push({ at, raw });
+      if (raw.includes('"type":"post.created"')) this.posts.push(received(at, raw));
       else if (raw.includes('"type":"presence"')) {
         this.presence++;
         this.lastCount = Number(/"count":(\d+)/.exec(raw)?.[1] ?? -1);
@@ -296,8 +308,15 @@ const percentile = (sorted: number[], p: number) =>
  * returns every subscriber's delay from publish (the event id is the Redis time it was stored) to
  * the moment its socket received it.
  */
+/** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
   for (const s of subs) s.posts = [];
+  const cpuBefore = cpuMs(pid);
   const ids: string[] = [];
   const roundTrips: number[] = [];
   for (let k = 0; k < K; k++) {
@@ -313,10 +332,8 @@ async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
   const lastPerPost = new Map<string, number>();
   for (const s of subs) {
     const got = new Set<string>();
-    for (const { at, raw } of s.posts) {
-      const msg = JSON.parse(raw) as { result: { id: string; data: { json: { data: { post: { id: string } } } } } };
-      const published = Number(msg.result.id.split("-")[0]);
-      const postId = msg.result.data.json.data.post.id;
+    for (const { at, eventId, postId } of s.posts) {
+      const published = Number(eventId.split("-")[0]);
       got.add(postId);
       delays.push(at - published);
       lastPerPost.set(postId, Math.max(lastPerPost.get(postId) ?? 0, at - published));
@@ -334,6 +351,9 @@ async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
     max: delays.at(-1) ?? NaN,
     lastMedian: percentile(all, 50),
     lastMax: all.at(-1) ?? NaN,
+    // Server CPU per delivered message (the K createPost calls included): what a fan-out costs
+    // whatever else shares the machine.
+    cpuPerDeliveryUs: ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, delays.length),
     mutationP50: percentile(
       [...roundTrips].sort((a, b) => a - b),
       50,
@@ -396,6 +416,9 @@ try {
   const leaveSettledMs = Date.now() - leaveStart;
   const leaves = totals(staying);
   const leaveMessages = leaves.messages - beforeLeave.messages;
+  // What the leaves gave back (and the same settled start as the 2,000 had).
+  await sleep(2_000);
+  const afterLeaves = await serverMemory(pid);
   const atHalf = await deliver(admin, topicId, staying);
 
   // ---------------------------------------------------------------- report
@@ -453,19 +476,32 @@ try {
       yes(atHalf.p99 <= 100 && atHalf.missing === 0 && atHalf.subscribers >= 1000),
     ],
     [
+      `server CPU per delivered post (${atAll.subscribers} / ${atHalf.subscribers} subscribers, createPost included)`,
+      `${fmt(atAll.cpuPerDeliveryUs, 0)} / ${fmt(atHalf.cpuPerDeliveryUs, 0)} µs`,
+      "",
+      "",
+    ],
+    [
       "createPost round trip (p50, 2,000 / 1,000 subscribers)",
       `${atAll.mutationP50} / ${atHalf.mutationP50} ms`,
       "",
       "",
     ],
     ["presence after leaves settled", `${(leaveSettledMs / 1000).toFixed(1)} s`, "", ""],
+    [
+      `heap given back by ${leaving.length} leaves (after GC)`,
+      `${fmt((after.heapKiB - afterLeaves.heapKiB) / leaving.length)} KiB per leave (RSS ${fmt(afterLeaves.rssKiB / 1024)} MiB)`,
+      "",
+      "",
+    ],
   ];
-  const settings = Object.entries(serverEnv)
+  const settings = Object.entries({ ...serverEnv, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? "" })
+    .filter(([, v]) => v !== "")
     .filter(([k]) => !["HOST", "PORT", "REDIS_PREFIX", "MONGO_DB", "NODE_ENV"].includes(k))
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
   const table = [
-    `\n### live-topic, ${new Date().toISOString().slice(0, 16)}, ${N} subscribers (one WebSocket each), ${K} posts, NODE_ENV=production`,
+    `\n### live-topic, ${new Date().toISOString().slice(0, 16)}, ${N} subscribers (one WebSocket each), ${K} posts, NODE_ENV=production${process.env.BENCH_CPU_PROF ? ", server under the CPU profiler" : ""}`,
     `Server: its own process, \`node --import tsx apps/server/src/main.ts\` (what \`pnpm start\` runs), ${settings}; presence at its defaults (infra/presence: one state per topic per max(1 s, 5 ms × viewers) up to 10 s, 20 viewers listed, one heartbeat per node every 20 s). Load average at the end: ${loadavg()
       .map((l) => l.toFixed(1))
       .join(

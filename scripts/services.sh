@@ -218,6 +218,13 @@ state_dir_of() {
   case "$exe" in */.local/bin/*) printf '%s' "${exe%/bin/*}" ;; esac
 }
 
+# Whether the process listening on port $1 is this checkout's (or none is, or /proc does not show it).
+ours_or_unknown() {
+  local pid
+  pid="$(port_pids "$1" | head -n 1)"
+  [[ -z "$pid" || "$(state_dir_of "$pid")" == "$(readlink -f "$LOCAL" 2>/dev/null || printf '%s' "$LOCAL")" ]]
+}
+
 # What process $1 runs, for a message.
 kind_of() {
   case "$(basename "$(readlink "/proc/$1/exe" 2>/dev/null || echo '?')")" in
@@ -386,7 +393,8 @@ redis_up() {
 }
 
 redis_down() {
-  if command -v redis-cli >/dev/null && redis_ready; then
+  # SHUTDOWN only a Redis of this checkout: another checkout's may answer on the same port.
+  if command -v redis-cli >/dev/null && redis_ready && ours_or_unknown "$REDIS_PORT"; then
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
     wait_until 15 eval '! redis_ready' || die "redis did not shut down"
     rm -f "$RUN/redis.pid"

@@ -10,6 +10,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   bash scripts/services.sh up
   set -a; eval "$(bash scripts/services.sh env)"; set +a
 fi
+# Checkers that are not npm packages (hadolint, haproxy) for the deploy tests; best effort.
+bash scripts/lint-tools.sh
 
 status=0
 checks_failed=0  # lint and typecheck count as one failed test each in the closing line

@@ -3,9 +3,6 @@ import { trpcServer } from "@hono/trpc-server";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AnyRouter } from "@trpc/server";
 import { Hono, type Context as HonoContext } from "hono";
-import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./deps";
 import { superTokensRoutes } from "./infra/auth/supertokens-hono";
 import { checkReadiness } from "./infra/health";
@@ -13,6 +10,7 @@ import { authenticateRequest } from "./infra/http/auth";
 import { clientIpResolver } from "./infra/http/client-ip";
 import { compression } from "./infra/http/compress";
 import type { AppEnv } from "./infra/http/env";
+import { responseHeaders } from "./infra/http/headers";
 import { httpError, limitBody } from "./infra/http/errors";
 import { rateLimit } from "./infra/http/rate-limit";
 import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
@@ -55,15 +53,6 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     metrics.http(c.req.method, status === 404 && route.endsWith("*") ? "(unmatched)" : route, "", status, seconds);
   };
 
-  app.use(
-    requestId({
-      // Accept a caller's id only when it is short and plain, so it is safe to log and echo.
-      generator: (c) => {
-        const incoming = c.req.header("x-request-id");
-        return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-      },
-    }),
-  );
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -82,11 +71,13 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       "request",
     );
   });
-  app.use(secureHeaders());
+  // The request id (read by the log line above once the answer is ready), security headers and
+  // CORS: infra/http/headers.ts sets what hono's requestId, secureHeaders and cors did, precomputed.
+  // A caller's request id is kept only when it is short and plain, so it is safe to log and echo.
   app.use(
-    cors({
-      origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
-      credentials: true,
+    responseHeaders({
+      requestIdPattern: REQUEST_ID,
+      corsOrigins: config.corsOrigins,
       allowHeaders: [
         "content-type",
         "authorization",
@@ -124,12 +115,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   });
 
   /** The tRPC context of an HTTP request, for /trpc and /api/v1 alike. */
-  const httpContext = async (
-    c: HonoContext<AppEnv>,
-    headers: Headers,
-    resHeaders: Headers,
-    face: "trpc" | "rest",
-  ) => {
+  const httpContext = async (c: HonoContext<AppEnv>, headers: Headers, resHeaders: Headers, face: "trpc" | "rest") => {
     const ctx = await createContext({
       deps,
       requestId: c.get("requestId"),

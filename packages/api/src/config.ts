@@ -104,7 +104,11 @@ const EnvSchema = z
       ctx.addIssue({ code: "custom", path: ["DEV_OUTBOX"], message: "must not be true when NODE_ENV=production" });
     }
     if (env.NODE_ENV === "production" && env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) {
-      ctx.addIssue({ code: "custom", path: ["METRICS_TOKEN"], message: "must be at least 16 characters in production" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["METRICS_TOKEN"],
+        message: "must be at least 16 characters in production",
+      });
     }
     if (env.NODE_ENV === "production" && !env.TOTP_ENCRYPTION_KEY) {
       ctx.addIssue({ code: "custom", path: ["TOTP_ENCRYPTION_KEY"], message: "required when NODE_ENV=production" });

@@ -28,7 +28,7 @@ const scrape = async (s: TestServer = server) => {
 };
 
 /** The value of one series (labels in the order prom-client writes them), or undefined. */
-function valueOf(text: string, series: string): number | undefined {
+function seriesValue(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
@@ -84,17 +84,17 @@ describe("GET /metrics", () => {
     expect(anonymous.status).toBe(401);
 
     const after = await scrape();
-    expect((valueOf(after, trpcCalls("auth.me", 200)) ?? 0) - (valueOf(before, trpcCalls("auth.me", 200)) ?? 0)).toBe(
-      2,
-    );
-    expect(valueOf(after, trpcCalls("system.info", 200))).toBeGreaterThanOrEqual(1);
-    expect(valueOf(after, trpcCalls("auth.me", 401))).toBeGreaterThanOrEqual(1);
+    expect(
+      (seriesValue(after, trpcCalls("auth.me", 200)) ?? 0) - (seriesValue(before, trpcCalls("auth.me", 200)) ?? 0),
+    ).toBe(2);
+    expect(seriesValue(after, trpcCalls("system.info", 200))).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(after, trpcCalls("auth.me", 401))).toBeGreaterThanOrEqual(1);
     // An unknown procedure is one label, never the path that was asked for.
-    expect(valueOf(after, trpcCalls("(unknown)", 404))).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(after, trpcCalls("(unknown)", 404))).toBeGreaterThanOrEqual(1);
     expect(after).not.toContain("no.such.procedure");
     // Latency histogram per procedure and status.
     expect(
-      valueOf(
+      seriesValue(
         after,
         `p2p_http_request_duration_seconds_count{method="GET",route="/trpc",procedure="auth.me",status="200"}`,
       ),
@@ -112,12 +112,14 @@ describe("GET /metrics", () => {
     expect(file.status).toBe(404);
     await fetch(`${server.url}/nothing/here/${Math.random()}`);
     const text = await scrape();
-    expect(valueOf(text, `p2p_http_requests_total{method="GET",route="/health",procedure="",status="200"}`)).toBe(1);
+    expect(seriesValue(text, `p2p_http_requests_total{method="GET",route="/health",procedure="",status="200"}`)).toBe(
+      1,
+    );
     expect(
-      valueOf(text, `p2p_http_requests_total{method="GET",route="/files/:id",procedure="",status="404"}`),
+      seriesValue(text, `p2p_http_requests_total{method="GET",route="/files/:id",procedure="",status="404"}`),
     ).toBeGreaterThanOrEqual(1);
     expect(
-      valueOf(text, `p2p_http_requests_total{method="GET",route="(unmatched)",procedure="",status="404"}`),
+      seriesValue(text, `p2p_http_requests_total{method="GET",route="(unmatched)",procedure="",status="404"}`),
     ).toBeGreaterThanOrEqual(1);
     expect(text).not.toMatch(/0190aaaa|nothing\/here/);
   });
@@ -131,15 +133,15 @@ describe("GET /metrics", () => {
     });
     await wsClient.auth.me.query();
     const open = await scrape();
-    expect(valueOf(open, "p2p_ws_connections")).toBe(1);
-    expect(valueOf(open, "p2p_ws_subscriptions")).toBe(1);
-    expect(valueOf(open, `p2p_ws_calls_total{procedure="auth.me",status="200"}`)).toBeGreaterThanOrEqual(1);
-    expect(valueOf(open, `p2p_ws_calls_total{procedure="auth.onSessionEnded",status="200"}`)).toBe(1);
+    expect(seriesValue(open, "p2p_ws_connections")).toBe(1);
+    expect(seriesValue(open, "p2p_ws_subscriptions")).toBe(1);
+    expect(seriesValue(open, `p2p_ws_calls_total{procedure="auth.me",status="200"}`)).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(open, `p2p_ws_calls_total{procedure="auth.onSessionEnded",status="200"}`)).toBe(1);
 
     unsubscribe();
-    await waitFor(async () => valueOf(await scrape(), "p2p_ws_subscriptions") === 0);
+    await waitFor(async () => seriesValue(await scrape(), "p2p_ws_subscriptions") === 0);
     wsClient.close();
-    await waitFor(async () => valueOf(await scrape(), "p2p_ws_connections") === 0);
+    await waitFor(async () => seriesValue(await scrape(), "p2p_ws_connections") === 0);
   });
 
   it("counts bus publishes per channel and times the delivery of another node's events", async () => {
@@ -150,12 +152,12 @@ describe("GET /metrics", () => {
     await waitFor(() => received.length === 3);
     sub();
 
-    expect(valueOf(await scrape(), `p2p_events_published_total{channel="probe",kind="publish"}`)).toBe(3);
+    expect(seriesValue(await scrape(), `p2p_events_published_total{channel="probe",kind="publish"}`)).toBe(3);
     const otherText = await scrape(other);
     // Each node has its own registry: the publishes are the first node's, the deliveries the other's.
-    expect(valueOf(otherText, `p2p_events_published_total{channel="probe",kind="publish"}`)).toBeUndefined();
-    expect(valueOf(otherText, "p2p_event_delivery_lag_seconds_count")).toBe(3);
-    expect(valueOf(otherText, `p2p_event_delivery_lag_seconds_bucket{le="+Inf"}`)).toBe(3);
+    expect(seriesValue(otherText, `p2p_events_published_total{channel="probe",kind="publish"}`)).toBeUndefined();
+    expect(seriesValue(otherText, "p2p_event_delivery_lag_seconds_count")).toBe(3);
+    expect(seriesValue(otherText, `p2p_event_delivery_lag_seconds_bucket{le="+Inf"}`)).toBe(3);
   });
 
   it("reports the job queue (read on scrape), failed jobs, pools and Redis connections", async () => {
@@ -163,21 +165,22 @@ describe("GET /metrics", () => {
     // Both nodes run a worker on the shared queue: the failure is counted by whichever took the job.
     const failures = `p2p_job_failures_total{job="metrics.noSuchJob",final="true"}`;
     await waitFor(
-      async () => (valueOf(await scrape(), failures) ?? 0) + (valueOf(await scrape(other), failures) ?? 0) === 1,
+      async () =>
+        (seriesValue(await scrape(), failures) ?? 0) + (seriesValue(await scrape(other), failures) ?? 0) === 1,
     );
     const text = await scrape();
     for (const state of ["waiting", "active", "delayed", "failed"]) {
-      expect(valueOf(text, `p2p_job_queue_jobs{state="${state}"}`)).toBeGreaterThanOrEqual(0);
+      expect(seriesValue(text, `p2p_job_queue_jobs{state="${state}"}`)).toBeGreaterThanOrEqual(0);
     }
-    expect(valueOf(text, `p2p_job_queue_jobs{state="failed"}`)).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, `p2p_db_pool_connections{store="postgres",state="open"}`)).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, `p2p_db_pool_connections{store="postgres",state="waiting"}`)).toBe(0);
-    expect(valueOf(text, `p2p_db_pool_max_connections{store="postgres"}`)).toBe(5);
-    expect(valueOf(text, `p2p_db_pool_connections{store="mongo",state="open"}`)).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, `p2p_db_pool_connections{store="mongo",state="in_use"}`)).toBe(0);
-    expect(valueOf(text, `p2p_redis_connected{connection="command"}`)).toBe(1);
-    expect(valueOf(text, `p2p_redis_connected{connection="subscriber"}`)).toBe(1);
-    expect(valueOf(text, `p2p_redis_connected{connection="jobs"}`)).toBe(1);
-    expect(valueOf(text, "p2p_events_deferred")).toBe(0);
+    expect(seriesValue(text, `p2p_job_queue_jobs{state="failed"}`)).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, `p2p_db_pool_connections{store="postgres",state="open"}`)).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, `p2p_db_pool_connections{store="postgres",state="waiting"}`)).toBe(0);
+    expect(seriesValue(text, `p2p_db_pool_max_connections{store="postgres"}`)).toBe(5);
+    expect(seriesValue(text, `p2p_db_pool_connections{store="mongo",state="open"}`)).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, `p2p_db_pool_connections{store="mongo",state="in_use"}`)).toBe(0);
+    expect(seriesValue(text, `p2p_redis_connected{connection="command"}`)).toBe(1);
+    expect(seriesValue(text, `p2p_redis_connected{connection="subscriber"}`)).toBe(1);
+    expect(seriesValue(text, `p2p_redis_connected{connection="jobs"}`)).toBe(1);
+    expect(seriesValue(text, "p2p_events_deferred")).toBe(0);
   });
 });

@@ -7,12 +7,12 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type RunningServer, startServer } from "@p2p/api";
+import { type RunningServer, S3Storage, startServer } from "@p2p/api";
 import type { P2PClient, RouterOutputs } from "@p2p/client";
 import type { TopicEvent } from "@p2p/schemas";
 import { addMember, signUpAdmin, startTestServer, type TestServer, type TestUser, testClient } from "@p2p/testkit";
 import { createProxyServer } from "http-proxy-3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitFor } from "./helpers";
 
 interface Upstream {
@@ -151,6 +151,15 @@ afterAll(async () => {
 });
 
 describe("two API nodes behind one address", () => {
+  it("start at the same time against a bucket that does not exist yet", async () => {
+    // Both see no bucket and both create it: the second is told it already owns it, and starts.
+    // (This file's nodes store files locally: its own bucket is still free.)
+    const { s3 } = inject("services");
+    const bucket = nodeA.stores.storage.bucket;
+    const node = () => new S3Storage({ ...s3, bucket });
+    await expect(Promise.all([node().ensureBucket(), node().ensureBucket()])).resolves.toBeDefined();
+  });
+
   it("serves HTTP from both nodes, round robin, for the same session", async () => {
     const client = viaProxy(admin);
     const from = balancer.requests.length;
@@ -181,7 +190,9 @@ describe("two API nodes behind one address", () => {
     cleanups.push(() => sub.unsubscribe());
     const created = () => events.flatMap((e) => (e.data.type === "post.created" ? [e.data.post.id] : []));
     // Listening once its own presence came back.
-    await waitFor(() => events.some((e) => e.data.type === "presence" && e.data.viewers.some((v) => v.id === admin.userId)));
+    await waitFor(() =>
+      events.some((e) => e.data.type === "presence" && e.data.viewers.some((v) => v.id === admin.userId)),
+    );
 
     const posted: string[] = [];
     const post = async (client: P2PClient, label: string) => {

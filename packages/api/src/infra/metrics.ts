@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { MongoClient } from "mongodb";
 import type pg from "pg";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { settleWithin } from "../lib/timeout";
 
 /** Latency buckets (seconds) of calls and requests: 5 ms to 10 s. */

@@ -139,7 +139,10 @@ export class RequestLimiter {
             },
           ]
         : [];
-    this.perIp = [...limiter("ip-second", limits.perIp.perSecond, 1), ...limiter("ip-minute", limits.perIp.perMinute, 60)];
+    this.perIp = [
+      ...limiter("ip-second", limits.perIp.perSecond, 1),
+      ...limiter("ip-minute", limits.perIp.perMinute, 60),
+    ];
     this.perPrincipal = [
       ...limiter("principal-second", limits.perPrincipal.perSecond, 1),
       ...limiter("principal-minute", limits.perPrincipal.perMinute, 60),

@@ -32,7 +32,8 @@ export type Context = {
   transport: "http" | "ws";
   face: "trpc" | "rest";
   resHeaders: Headers | null;
-  logger: Logger;
+  /** A logger with this call's request id and user; made when asked for (most calls log nothing). */
+  logger(): Logger;
   /** null for anonymous callers. */
   principal: Principal | null;
   /** The WebSocket connection's budget; null over HTTP. */
@@ -49,6 +50,19 @@ export const requestMeta = (ctx: Context): RequestMeta => ({
   userAgent: ctx.headers.get("user-agent"),
   resHeaders: ctx.resHeaders,
 });
+
+/**
+ * Shared by every context (a method, not a closure per request: creating a named closure costs a
+ * property store under tsx's keepNames, on every request). Called as `ctx.logger()`.
+ */
+function callLogger(this: Context): Logger {
+  return this.deps.logger.child({ requestId: this.requestId, userId: this.principal?.userId });
+}
+
+/** HTTP: the caller was authenticated as the request arrived and does not change during it. */
+function requestPrincipal(this: Context): Promise<Principal | null> {
+  return Promise.resolve(this.principal);
+}
 
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
 export async function createContext(input: ContextInput): Promise<Context> {
@@ -67,12 +81,11 @@ export async function createContext(input: ContextInput): Promise<Context> {
     transport: input.transport,
     face: input.face ?? "trpc",
     resHeaders: input.resHeaders ?? null,
-    logger: input.deps.logger.child({ requestId: input.requestId, userId: principal?.userId }),
+    logger: callLogger,
     principal,
     connection: input.connection ?? null,
+    // A WebSocket connection (one context for all its calls) asks the caches again on every call.
     currentPrincipal:
-      input.transport === "ws" && principal
-        ? () => input.deps.authenticator.current(principal)
-        : () => Promise.resolve(principal),
+      input.transport === "ws" && principal ? () => input.deps.authenticator.current(principal) : requestPrincipal,
   };
 }

@@ -102,7 +102,11 @@ const domainErrors = t.middleware(async ({ type, next }) => {
  */
 const currentCaller = t.middleware(async ({ ctx, type, next, signal }) => {
   if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
-  if (type !== "subscription") return next({ ctx: { principal: await ctx.currentPrincipal(), signal } });
+  if (type !== "subscription") {
+    // An HTTP request's caller is the one authenticated as it arrived: no need to ask again.
+    const principal = ctx.transport === "http" ? ctx.principal : await ctx.currentPrincipal();
+    return next({ ctx: { principal, signal } });
+  }
   return whileAccessHolds(ctx, signal, (principal, ended) => next({ ctx: { principal, signal: ended } }));
 });
 

@@ -76,13 +76,16 @@ const callPaths = (requestPath: string, max: number) =>
 
 /** The procedure label of each call of a /trpc request path, at most `max`. */
 export function proceduresOf(router: AnyRouter, requestPath: string, max: number): string[] {
-  return callPaths(requestPath, max).map((name) => (Object.hasOwn(router._def.procedures, name) ? name : UNKNOWN_PROCEDURE));
+  return callPaths(requestPath, max).map((name) =>
+    Object.hasOwn(router._def.procedures, name) ? name : UNKNOWN_PROCEDURE,
+  );
 }
 
 /** Calls in a /trpc request path (commas + 1), without splitting it. */
 export function callCount(requestPath: string): number {
   let n = 1;
-  for (let i = requestPath.indexOf("/trpc/") + 6; i < requestPath.length; i++) if (requestPath.charCodeAt(i) === 44) n++;
+  for (let i = requestPath.indexOf("/trpc/") + 6; i < requestPath.length; i++)
+    if (requestPath.charCodeAt(i) === 44) n++;
   return n;
 }
 

@@ -15,7 +15,8 @@ const brotliOptions = (size: number): zlib.BrotliOptions => ({
   },
 });
 
-const COMPRESSIBLE = /^(?:application\/(?:json|javascript|xml|[\w.+-]+\+json)|text\/(?:plain|html|css|javascript|csv|xml))\b/i;
+const COMPRESSIBLE =
+  /^(?:application\/(?:json|javascript|xml|[\w.+-]+\+json)|text\/(?:plain|html|css|javascript|csv|xml))\b/i;
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 
 /**
@@ -25,8 +26,9 @@ const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
  * them back), as are ranges, bodies already encoded and `no-transform`.
  *
  * Cheap when it does nothing: a request without Accept-Encoding or a streaming one costs a header
- * read; a small body of @hono/node-server's lightweight Response is measured without reading it.
- * Compression runs on libuv's thread pool (zlib's async API), not on the event loop.
+ * read. Otherwise the body is read to measure it (tRPC and Hono send no Content-Length); a small one
+ * is answered as those bytes. Compression runs on libuv's thread pool (zlib's async API), not on the
+ * event loop.
  */
 export function compression(minBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -46,18 +48,11 @@ export function compression(minBytes: number): MiddlewareHandler<AppEnv> {
     const encoding = chooseEncoding(accepted);
     if (!encoding) return;
 
-    let body: string | Uint8Array | undefined = lightweightBody(res);
-    if (body !== undefined && body.length < minBytes) return; // untouched: the cheap case
-    let bytes: Uint8Array;
-    if (body === undefined) {
-      bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.byteLength < minBytes) {
-        replace(c, new Response(bytes, { status, headers }));
-        return;
-      }
-    } else bytes = typeof body === "string" ? Buffer.from(body) : body;
-    body = undefined;
-
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength < minBytes) {
+      replace(c, new Response(bytes, { status, headers }));
+      return;
+    }
     const compressed =
       encoding === "br" ? await brotli(bytes, brotliOptions(bytes.byteLength)) : await gzip(bytes, GZIP_OPTIONS);
     headers.set("content-encoding", encoding);
@@ -71,22 +66,6 @@ export function compression(minBytes: number): MiddlewareHandler<AppEnv> {
 function replace(c: { res: Response | undefined }, res: Response): void {
   c.res = undefined;
   c.res = res;
-}
-
-/**
- * The body of @hono/node-server's lightweight Response when it holds a string or bytes (its
- * private cache, found once by its symbol's description); undefined for any other response, which
- * is then read the standard way.
- */
-let cacheSymbol: symbol | undefined;
-function lightweightBody(res: Response): string | Uint8Array | undefined {
-  if (!cacheSymbol) {
-    cacheSymbol = Object.getOwnPropertySymbols(res).find((s) => s.description === "cache"); console.log("SYMS", Object.getOwnPropertySymbols(res), res.constructor.name);
-    if (!cacheSymbol) return undefined;
-  }
-  const cached = (res as unknown as Record<symbol, [number, unknown, unknown] | undefined>)[cacheSymbol];
-  const body = cached?.[1]; console.log("PEEK", typeof body, cached ? "cached" : "none", cacheSymbol);
-  return typeof body === "string" || body instanceof Uint8Array ? body : undefined;
 }
 
 /** br or gzip, whichever the client prefers (br on a tie); null when it accepts neither. */

@@ -46,7 +46,12 @@ export class S3Storage implements Storage {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      } catch (err) {
+        // Another node starting at the same time created it first (two replicas, one fresh bucket).
+        if ((err as Error).name !== "BucketAlreadyOwnedByYou") throw err;
+      }
     }
   }
 
