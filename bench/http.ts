@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDb, loadConfig } from "@p2p/api";
 import { createClient } from "@p2p/client";
@@ -169,9 +169,13 @@ async function seed(): Promise<string> {
   return token;
 }
 
+const pidOf = { bare: 0, minimal: 0, server: 0 };
+
 interface Route {
   name: string;
   url: string;
+  /** The process answering it. */
+  process: keyof typeof pidOf;
   headers?: Record<string, string>;
   /** The ceiling this route is compared to, and the share of it to reach. */
   ceiling?: "bare" | "minimal";
@@ -184,27 +188,75 @@ interface Measured {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time (user + system, all threads) of the serving process per answered request, in µs. */
+  cpuUs: number;
+  /** The same for PostgreSQL, Redis and FerretDB together (every process of theirs on the machine). */
+  storesUs: number;
 }
 
+const CLK_TCK = 100;
+/** Clock ticks of CPU a process used so far (utime + stime), from /proc. */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+const STORES = new Set(["postgres", "redis-server", "ferretdb"]);
+function storeTicks(): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, "utf8").trim();
+      if (STORES.has(comm)) ticks += cpuTicks(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Load-tests one route. Throughput is what the targets compare, but on a shared 2-core machine it
+ * also measures whatever else runs; CPU per request of the serving process is the steadier cost.
+ */
 async function load(route: Route, seconds: number): Promise<Measured> {
+  const pid = pidOf[route.process];
+  const cpuBefore = cpuTicks(pid);
+  const storesBefore = storeTicks();
   const result = await autocannon({
     url: route.url,
     connections: CONNECTIONS,
     duration: seconds,
     headers: route.headers ?? {},
   });
+  const cpu = cpuTicks(pid) - cpuBefore;
+  const stores = storeTicks() - storesBefore;
   if (result.non2xx || result.errors || result.timeouts) {
     throw new Error(`${route.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99 };
+  const answered = Math.max(1, result.requests.total);
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuUs: Math.round(((cpu / CLK_TCK) * 1e6) / answered),
+    storesUs: Math.round(((stores / CLK_TCK) * 1e6) / answered),
+  };
 }
 
 const trpcGet = (path: string, input?: unknown) =>
   `${urls.server}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`;
 
+/** Each figure's median over the rounds (lower median for an even count). */
 function median(values: Measured[]): Measured {
-  const sorted = [...values].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as Measured;
+  const mid = (key: keyof Measured) =>
+    ([...values].sort((a, b) => a[key] - b[key])[Math.floor((values.length - 1) / 2)] as Measured)[key];
+  return { rps: mid("rps"), p50: mid("p50"), p99: mid("p99"), cpuUs: mid("cpuUs"), storesUs: mid("storesUs") };
 }
 
 async function waitForFile(path: string): Promise<void> {
@@ -236,14 +288,21 @@ async function main(): Promise<void> {
     { ...serverEnv, BENCH_PROFILE_DIR: profileDir },
     "bench-http-server.log",
   );
-  start("bare-http", ["--import", "tsx", "ceilings/bare-http.ts"], benchDir, { PORT: String(ports.bare) }, "bench-http-bare.log");
-  start(
+  const bare = start(
+    "bare-http",
+    ["--import", "tsx", "ceilings/bare-http.ts"],
+    benchDir,
+    { PORT: String(ports.bare) },
+    "bench-http-bare.log",
+  );
+  const minimal = start(
     "minimal-trpc",
     ["--import", "tsx", "ceilings/minimal-trpc.ts"],
     benchDir,
     { PORT: String(ports.minimal), NODE_ENV: "production" },
     "bench-http-minimal.log",
   );
+  Object.assign(pidOf, { bare: bare.pid ?? 0, minimal: minimal.pid ?? 0, server: server.pid ?? 0 });
   await Promise.all([
     waitFor(`${urls.bare}/`, "bare-http"),
     waitFor(`${urls.minimal}/trpc/info`, "minimal-trpc"),
@@ -253,14 +312,30 @@ async function main(): Promise<void> {
   const bearer = { authorization: `Bearer ${token}` };
 
   const routes: Route[] = [
-    { name: "bare node:http JSON (ceiling)", url: `${urls.bare}/` },
-    { name: "bare Hono JSON route (reference)", url: `${urls.minimal}/json`, ceiling: "bare" },
-    { name: "GET /health (full middleware stack)", url: `${urls.server}/health`, ceiling: "bare", target: 0.6, project: true },
-    { name: "minimal tRPC query (ceiling)", url: `${urls.minimal}/trpc/info` },
-    { name: "system.info (public tRPC)", url: trpcGet("system.info"), ceiling: "minimal", project: true },
-    { name: "auth.me (bearer)", url: trpcGet("auth.me"), headers: bearer, ceiling: "minimal", target: 0.6, project: true },
+    { name: "bare node:http JSON (ceiling)", process: "bare", url: `${urls.bare}/` },
+    { name: "bare Hono JSON route (reference)", process: "minimal", url: `${urls.minimal}/json`, ceiling: "bare" },
+    {
+      name: "GET /health (full middleware stack)",
+      process: "server",
+      url: `${urls.server}/health`,
+      ceiling: "bare",
+      target: 0.6,
+      project: true,
+    },
+    { name: "minimal tRPC query (ceiling)", process: "minimal", url: `${urls.minimal}/trpc/info` },
+    { name: "system.info (public tRPC)", process: "server", url: trpcGet("system.info"), ceiling: "minimal", project: true },
+    {
+      name: "auth.me (bearer)",
+      process: "server",
+      url: trpcGet("auth.me"),
+      headers: bearer,
+      ceiling: "minimal",
+      target: 0.6,
+      project: true,
+    },
     {
       name: "forums.listTopics(20)",
+      process: "server",
       url: trpcGet("forums.listTopics", { limit: 20, sort: "latest" }),
       headers: bearer,
       ceiling: "minimal",
@@ -285,7 +360,9 @@ async function main(): Promise<void> {
         profiles.push({ route, file });
       }
       runs.get(route)?.push(m);
-      console.log(`round ${round}: ${route.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+      console.log(
+        `round ${round}: ${route.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuUs} µs CPU/req (stores ${m.storesUs})`,
+      );
     }
   }
 
@@ -293,10 +370,24 @@ async function main(): Promise<void> {
   const ceilingOf = { bare: result.get(routes[0] as Route) as Measured, minimal: result.get(routes[3] as Route) as Measured };
   const rows = routes.map((r) => {
     const m = result.get(r) as Measured;
-    const ratio = r.ceiling ? m.rps / ceilingOf[r.ceiling].rps : undefined;
+    const ceiling = r.ceiling && ceilingOf[r.ceiling];
+    const ratio = ceiling ? m.rps / ceiling.rps : undefined;
+    const cpuRatio = ceiling ? ceiling.cpuUs / Math.max(1, m.cpuUs) : undefined;
     const vs = r.ceiling === "bare" ? "× bare http" : r.ceiling === "minimal" ? "× min tRPC" : "";
     const met = r.target === undefined ? "" : (ratio ?? 0) >= r.target ? "yes" : "**no**";
-    return `| ${r.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${ratio === undefined ? "" : `${ratio.toFixed(2)} ${vs}`} | ${r.target === undefined ? "" : `≥ ${r.target}`} | ${met} |`;
+    const cells = [
+      r.name,
+      m.rps,
+      m.p50,
+      m.p99,
+      ratio === undefined ? "" : `${ratio.toFixed(2)} ${vs}`,
+      r.target === undefined ? "" : `≥ ${r.target}`,
+      met,
+      m.cpuUs,
+      cpuRatio === undefined ? "" : cpuRatio.toFixed(2),
+      r.process === "server" ? m.storesUs : "",
+    ];
+    return `| ${cells.join(" | ")} |`;
   });
   const commit = await new Promise<string>((resolve) => {
     const git = spawn("git", ["rev-parse", "--short", "HEAD"], { cwd: root });
@@ -311,9 +402,11 @@ async function main(): Promise<void> {
     "",
     `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.`,
     "",
-    "| route | req/s | p50 ms | p99 ms | ratio | target | met? |",
-    "|---|---|---|---|---|---|---|",
+    "| route | req/s | p50 ms | p99 ms | ratio | target | met? | server CPU µs/req | CPU ratio | stores CPU µs/req |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "ratio: req/s ÷ the ceiling's req/s (the target). CPU ratio: the ceiling's CPU per request ÷ this route's (the same cost comparison, less sensitive to other load on the machine). Stores: PostgreSQL + Redis + FerretDB CPU per request, machine-wide.",
     "",
   ].join("\n");
   console.log(table);

@@ -112,17 +112,24 @@ export class BuiltinIdentityProvider implements IdentityProvider {
   async resolveSession(token: string, options: { rotate: boolean }): Promise<ResolvedSession | null> {
     const parts = splitToken(token);
     if (!parts) return null;
-    const session = await this.load(parts.id);
+    let session = await this.load(parts.id);
     const now = Date.now();
-    if (!session || session.expiresAt <= now) return null;
     const hash = sha256(parts.secret);
-    const current = safeEqual(hash, session.secretHash);
-    const previous =
-      !current &&
-      session.previousSecretHash !== null &&
-      now - session.rotatedAt < ROTATION_GRACE_MS &&
-      safeEqual(hash, session.previousSecretHash);
-    if (!current && !previous) return null;
+    const matches = (s: CachedSession) => ({
+      current: safeEqual(hash, s.secretHash),
+      previous:
+        s.previousSecretHash !== null && now - s.rotatedAt < ROTATION_GRACE_MS && safeEqual(hash, s.previousSecretHash),
+    });
+    let match = session && matches(session);
+    // A secret this node has not seen may come from a rotation on another node whose broadcast is
+    // still on its way: read the row once more before refusing it.
+    if (session && match && !match.current && !match.previous) {
+      this.cache.delete(parts.id);
+      session = await this.load(parts.id);
+      match = session && matches(session);
+    }
+    if (!session || !match || session.expiresAt <= now || (!match.current && !match.previous)) return null;
+    const current = match.current;
 
     const resolved: ResolvedSession = { sessionId: parts.id, userId: session.userId, remember: session.remember };
     if (options.rotate && current && now - session.rotatedAt > this.config.rotateAfterMs) {

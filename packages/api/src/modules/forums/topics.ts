@@ -80,13 +80,13 @@ const TopicCursor = {
 export async function listTopics(deps: AppDeps, caller: Principal, input: z.infer<typeof ListTopicsInput>) {
   const cursor = decodeCursor(input.cursor, TopicCursor[input.sort]);
   const rows = await repo.listTopicsQuery(deps.db, caller.organizationId, input, cursor).execute();
-  const page = toPage(
+  // One query: the page (and one row more), each with its category and author.
+  return toPage(
     rows,
     input.limit,
     (r) => repo.sortKeyOf(r, input.sort),
-    (r) => r,
+    (r) => repo.toTopicSummary(r, r.author),
   );
-  return { items: await summaries(deps, page.items), nextCursor: page.nextCursor };
 }
 
 /** The topic, the caller's abilities and its first page of posts. Counts one view per viewer per day. */
