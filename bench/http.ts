@@ -10,11 +10,12 @@
  *   --profile    also V8-profile the server during each project route's load window
  *                (bench/cpu-profile-hook.ts) and append the top self-time frames per route
  *
- * Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (1: with
- * more, each route is measured that many times, interleaved, and the median is kept),
+ * Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3: each
+ * route is measured that many times, the rounds interleaved, and each figure's median is kept: the
+ * machine is shared, so one slow moment should not decide a ratio),
  * BENCH_PORT (4101: four ports from there), BENCH_LOG_LEVEL (info, the production default).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +29,7 @@ const benchDir = new URL(".", import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BASE_PORT = Number(process.env.BENCH_PORT ?? 4101);
 const PROFILE = process.argv.includes("--profile");
 const profileDir = join(root, ".local", "bench-profiles", new Date().toISOString().replace(/[:.]/g, "-"));
@@ -190,7 +191,7 @@ interface Measured {
   p99: number;
   /** CPU time (user + system, all threads) of the serving process per answered request, in µs. */
   cpuUs: number;
-  /** The same for PostgreSQL, Redis and FerretDB together (every process of theirs on the machine). */
+  /** The same for this run's PostgreSQL (postmaster and backends) and Redis together. */
   storesUs: number;
 }
 
@@ -205,17 +206,36 @@ function cpuTicks(pid: number): number {
     return 0;
   }
 }
-const STORES = new Set(["postgres", "redis-server", "ferretdb"]);
+/** The process listening on a store URL's port (this run's PostgreSQL or Redis, not other instances). */
+function listenerPid(url: string | undefined): number | null {
+  if (!url) return null;
+  const port = new URL(url).port;
+  try {
+    const out = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+    const pid = out.match(/pid=(\d+)/)?.[1];
+    return pid ? Number(pid) : null;
+  } catch {
+    return null;
+  }
+}
+const parentOf = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return -1;
+  }
+};
+/** PostgreSQL's postmaster and its backends, and Redis: CPU of this run's stores. */
+const storeRoots = [listenerPid(process.env.DATABASE_URL), listenerPid(process.env.REDIS_URL)].filter(
+  (pid): pid is number => pid !== null,
+);
 function storeTicks(): number {
   let ticks = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = readFileSync(`/proc/${entry}/comm`, "utf8").trim();
-      if (STORES.has(comm)) ticks += cpuTicks(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
+    const pid = Number(entry);
+    if (storeRoots.includes(pid) || storeRoots.includes(parentOf(pid))) ticks += cpuTicks(pid);
   }
   return ticks;
 }
@@ -406,7 +426,7 @@ async function main(): Promise<void> {
     "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    "ratio: req/s ÷ the ceiling's req/s (the target). CPU ratio: the ceiling's CPU per request ÷ this route's (the same cost comparison, less sensitive to other load on the machine). Stores: PostgreSQL + Redis + FerretDB CPU per request, machine-wide.",
+    "ratio: req/s ÷ the ceiling's req/s (the target). CPU ratio: the ceiling's CPU per request ÷ this route's (the same cost comparison, less sensitive to other load on the machine). Stores: CPU per request of the PostgreSQL (all backends, so other users' queries too) and Redis the server uses.",
     "",
   ].join("\n");
   console.log(table);

@@ -76,7 +76,7 @@ export function selectTopicSummaries(db: Db): SelectQueryBuilder<Database, "foru
       "forumTopics.likeCount",
       "forumTopics.lastActivityAt",
       "forumTopics.createdAt",
-      authorColumn(eb, eb.ref("forumTopics.authorId")).as("author"),
+      authorColumn(db, eb.ref("forumTopics.authorId")).as("author"),
     ]);
 }
 

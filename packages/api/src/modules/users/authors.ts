@@ -1,8 +1,7 @@
 import type { Author } from "@p2p/schemas";
-import type { Expression, ExpressionBuilder, RawBuilder } from "kysely";
+import type { Expression, RawBuilder } from "kysely";
 import { jsonBuildObject, jsonObjectFrom } from "kysely/helpers/postgres";
 import type { Db } from "../../infra/postgres/db";
-import type { Database } from "../../infra/postgres/schema";
 
 /** Display info for many users in one query (no N+1), keyed by id. */
 export async function loadAuthors(db: Db, ids: Iterable<string>): Promise<Map<string, Author>> {
@@ -33,23 +32,20 @@ export async function loadAuthors(db: Db, ids: Iterable<string>): Promise<Map<st
  * The author of each row of another module's list query, as one JSON column built here (the users
  * table and its join with organizations stay this module's): the list and its authors come back in
  * one round trip instead of two. `userId` is the row's user id column, e.g. `eb.ref("forumTopics.authorId")`.
- * The same shape as `loadAuthors` gives.
+ * The same shape as `loadAuthors` gives (null for no such user, where loadAuthors has no entry).
  */
-export function authorColumn<TB extends keyof Database>(
-  eb: ExpressionBuilder<Database, TB>,
-  userId: Expression<string>,
-): RawBuilder<Author> {
+export function authorColumn(db: Db, userId: Expression<string>): RawBuilder<Author> {
   return jsonObjectFrom(
-    eb
+    db
       .selectFrom("users as u")
       .innerJoin("organizations as o", "o.id", "u.organizationId")
-      .select((inner) => [
+      .select((eb) => [
         "u.id",
         "u.firstName",
         "u.lastName",
         "u.title",
         "u.avatarFileId",
-        jsonBuildObject({ id: inner.ref("o.id"), name: inner.ref("o.name") }).as("organization"),
+        jsonBuildObject({ id: eb.ref("o.id"), name: eb.ref("o.name") }).as("organization"),
       ])
       .where("u.id", "=", userId),
   ) as RawBuilder<Author>;
