@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/bootstrap.sh
+# Node 24 and pnpm from bootstrap first on PATH, for everything below.
+boot=$(bash scripts/bootstrap.sh); eval "$boot"
 # Service URLs from the environment win (CI with its own services); otherwise the local ones.
 if [ -z "${DATABASE_URL:-}" ]; then
   bash scripts/services.sh up
