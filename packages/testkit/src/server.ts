@@ -10,7 +10,6 @@ import {
 import { type ClientOptions, createClient, type P2PClient } from "@p2p/client";
 import type { AnyRouter } from "@trpc/server";
 import { inject } from "vitest";
-import WebSocket from "ws";
 import { createTestStores, type TestStores } from "./stores";
 
 export interface TestServer {
@@ -52,8 +51,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     client({ allCallsOverWebSocket, ...clientOptions } = {}) {
       const client = createClient({
         url: running.url,
+        // Node's own WebSocket client (the server side is `ws`).
         ws: {
-          WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
           retryDelayMs: () => 100,
           allCalls: allCallsOverWebSocket,
         },
