@@ -24,7 +24,7 @@ export interface CreateDepsOptions {
 
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<AppDeps> {
   const logger = options.logger ?? createLogger(config);
-  const db = createDb(config.postgres);
+  const db = createDb({ ...config.postgres, logger });
   const redis = createRedis(config.redis, logger);
   // Independent connections open in parallel.
   const [mongo, storage] = await Promise.all([connectMongo(config.mongo), createStorage(config.storage)]);
