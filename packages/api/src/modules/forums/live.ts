@@ -56,7 +56,7 @@ const HEARTBEAT_MS = 20_000;
 async function broadcastPresence(deps: AppDeps, topicId: string) {
   const key = `${deps.redis.prefix}presence:${topicId}`;
   await deps.redis.command.zremrangebyscore(key, "-inf", Date.now());
-  const members = await deps.redis.command.zrange(key, 0, -1);
+  const members = await deps.redis.command.zrange(key, "0", "-1");
   const userIds = [...new Set(members.map((m) => m.split(":")[0] as string))];
   const authors = await loadAuthors(deps.db, userIds);
   const viewers = [...authors.values()].map((a) => ({ id: a.id, firstName: a.firstName, lastName: a.lastName }));
