@@ -12,6 +12,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   set -a; eval "$(bash scripts/services.sh env)"; set +a
 fi
 
+echo "== node $(node --version), pnpm $(pnpm --version)"
 status=0
 checks_failed=0  # lint and typecheck count as one failed test each in the closing line
 echo "== lint + format (biome)"; pnpm exec biome ci . || { status=1; checks_failed=$((checks_failed + 1)); }
