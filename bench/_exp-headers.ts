@@ -1,23 +1,35 @@
 // temporary experiment: cost of ways to add static headers on @hono/node-server
 import { serve } from "@hono/node-server";
+import autocannon from "autocannon";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import { requestId } from "hono/request-id";
-import autocannon from "autocannon";
+import { secureHeaders } from "hono/secure-headers";
 
 const STATIC: [string, string][] = [
-  ["Cross-Origin-Resource-Policy", "same-origin"], ["Cross-Origin-Opener-Policy", "same-origin"], ["Origin-Agent-Cluster", "?1"],
-  ["Referrer-Policy", "no-referrer"], ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"], ["X-Content-Type-Options", "nosniff"],
-  ["X-DNS-Prefetch-Control", "off"], ["X-Download-Options", "noopen"], ["X-Frame-Options", "SAMEORIGIN"], ["X-Permitted-Cross-Domain-Policies", "none"], ["X-XSS-Protection", "0"],
-  ["Access-Control-Allow-Credentials", "true"], ["Access-Control-Expose-Headers", "x-request-id,retry-after"], ["Vary", "Origin"],
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+  ["Access-Control-Allow-Credentials", "true"],
+  ["Access-Control-Expose-Headers", "x-request-id,retry-after"],
+  ["Vary", "Origin"],
 ];
 const variants: Record<string, (app: Hono<any>) => void> = {
   none: () => {},
   honoOriginal: (app) => {
     app.use(requestId());
     app.use(secureHeaders());
-    app.use(cors({ origin: (o) => (o === "x" ? o : null), credentials: true, exposeHeaders: ["x-request-id"], maxAge: 600 }));
+    app.use(
+      cors({ origin: (o) => (o === "x" ? o : null), credentials: true, exposeHeaders: ["x-request-id"], maxAge: 600 }),
+    );
   },
   afterNextHeadersSet: (app) => {
     app.use(async (c, next) => {
@@ -69,10 +81,21 @@ const app = new Hono<any>();
 variants[name]?.(app);
 let count = 0;
 let cpu = process.cpuUsage();
-app.get("/health", (c) => { count++; return c.json({ status: "ok", version: "0.1.0" }); });
-process.on("SIGUSR2", () => { count = 0; cpu = process.cpuUsage(); });
-process.on("SIGTERM", () => { const d = process.cpuUsage(cpu); console.log(name, "µs cpu/req", ((d.user + d.system) / count).toFixed(1), "n", count); process.exit(0); });
-serve({ fetch: app.fetch, port: 4190, hostname: "127.0.0.1" }, async () => { if (process.env.SERVE_ONLY) return;
+app.get("/health", (c) => {
+  count++;
+  return c.json({ status: "ok", version: "0.1.0" });
+});
+process.on("SIGUSR2", () => {
+  count = 0;
+  cpu = process.cpuUsage();
+});
+process.on("SIGTERM", () => {
+  const d = process.cpuUsage(cpu);
+  console.log(name, "µs cpu/req", ((d.user + d.system) / count).toFixed(1), "n", count);
+  process.exit(0);
+});
+serve({ fetch: app.fetch, port: 4190, hostname: "127.0.0.1" }, async () => {
+  if (process.env.SERVE_ONLY) return;
   await autocannon({ url: "http://127.0.0.1:4190/health", connections: 50, duration: 2 });
   const r = await autocannon({ url: "http://127.0.0.1:4190/health", connections: 50, duration: 4 });
   console.log(name, Math.round(r.requests.average));

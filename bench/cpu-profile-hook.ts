@@ -19,7 +19,9 @@ process.on("SIGUSR2", () => {
     if (!running) {
       running = true;
       await session.post("Profiler.enable");
-      await session.post("Profiler.setSamplingInterval", { interval: Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 200) });
+      await session.post("Profiler.setSamplingInterval", {
+        interval: Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 200),
+      });
       await session.post("Profiler.start");
       return;
     }

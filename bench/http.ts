@@ -108,7 +108,13 @@ async function stopAll(): Promise<void> {
 
 async function waitFor(url: string, what: string): Promise<void> {
   for (let i = 0; i < 240; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${what} did not become ready at ${url}`);
@@ -343,7 +349,13 @@ async function main(): Promise<void> {
       project: true,
     },
     { name: "minimal tRPC query (ceiling)", process: "minimal", url: `${urls.minimal}/trpc/info` },
-    { name: "system.info (public tRPC)", process: "server", url: trpcGet("system.info"), ceiling: "minimal", project: true },
+    {
+      name: "system.info (public tRPC)",
+      process: "server",
+      url: trpcGet("system.info"),
+      ceiling: "minimal",
+      project: true,
+    },
     {
       name: "auth.me (bearer)",
       process: "server",
@@ -387,7 +399,10 @@ async function main(): Promise<void> {
   }
 
   const result = new Map(routes.map((r) => [r, median(runs.get(r) ?? [])]));
-  const ceilingOf = { bare: result.get(routes[0] as Route) as Measured, minimal: result.get(routes[3] as Route) as Measured };
+  const ceilingOf = {
+    bare: result.get(routes[0] as Route) as Measured,
+    minimal: result.get(routes[3] as Route) as Measured,
+  };
   const rows = routes.map((r) => {
     const m = result.get(r) as Measured;
     const ceiling = r.ceiling && ceilingOf[r.ceiling];
@@ -436,9 +451,10 @@ async function main(): Promise<void> {
     const sections = profiles.map(({ route, file }) =>
       summaryMarkdown(`${route.name}`, summarize(file, Number(process.env.BENCH_PROFILE_TOP ?? 15))),
     );
-    const text = [`\n#### CPU profiles (self time, server process, load window only; files in ${profileDir.replace(root, "")})\n`, ...sections].join(
-      "\n",
-    );
+    const text = [
+      `\n#### CPU profiles (self time, server process, load window only; files in ${profileDir.replace(root, "")})\n`,
+      ...sections,
+    ].join("\n");
     console.log(text);
     appendFileSync(join(benchDir, "RESULTS.md"), text);
   }

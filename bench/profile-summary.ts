@@ -106,9 +106,7 @@ export function summarize(file: string, top = 25): Summary {
   return {
     totalMs: total / 1000,
     busyMs: busy / 1000,
-    owners: [...owners]
-      .sort((a, b) => b[1] - a[1])
-      .map(([owner, us]) => ({ owner, ms: us / 1000, share: us / total })),
+    owners: [...owners].sort((a, b) => b[1] - a[1]).map(([owner, us]) => ({ owner, ms: us / 1000, share: us / total })),
     responsible: [...responsible]
       .sort((a, b) => b[1] - a[1])
       .map(([owner, us]) => ({ owner, ms: us / 1000, share: us / total })),

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/bootstrap.sh
+# Node 24 and pnpm from bootstrap first on PATH, for everything below.
+boot=$(bash scripts/bootstrap.sh); eval "$boot"
 bash scripts/services.sh up
 set -a
 eval "$(bash scripts/services.sh env)"

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/bootstrap.sh
+# Node 24 and pnpm from bootstrap first on PATH, for everything below.
+boot=$(bash scripts/bootstrap.sh); eval "$boot"
 # Service URLs from the environment win (CI with its own services); otherwise the local ones.
 if [ -z "${DATABASE_URL:-}" ]; then
   bash scripts/services.sh up
@@ -13,6 +14,7 @@ fi
 # Checkers that are not npm packages (hadolint, haproxy) for the deploy tests; best effort.
 bash scripts/lint-tools.sh
 
+echo "== node $(node --version), pnpm $(pnpm --version)"
 status=0
 checks_failed=0  # lint and typecheck count as one failed test each in the closing line
 echo "== lint + format (biome)"; pnpm exec biome ci . || { status=1; checks_failed=$((checks_failed + 1)); }

@@ -411,11 +411,11 @@ describe("WebSocket authentication", () => {
         .getSetCookie()
         .find((c) => c.startsWith("p2p_session="))
         ?.split(";")[0] ?? "";
-    const { default: WebSocket } = await import("ws");
+    // A browser sends its cookie and origin itself; Node's WebSocket takes them as headers.
     const subscribeWith = (origin: string) =>
       new Promise<string>((resolve) => {
         const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc`, { headers: { cookie, origin } });
-        ws.on("open", () =>
+        ws.addEventListener("open", () =>
           ws.send(
             JSON.stringify({
               id: 1,
@@ -424,8 +424,8 @@ describe("WebSocket authentication", () => {
             }),
           ),
         );
-        ws.on("message", (raw) => {
-          const msg = JSON.parse(String(raw));
+        ws.addEventListener("message", (event) => {
+          const msg = JSON.parse(String(event.data));
           if (msg.id !== 1) return;
           ws.close();
           // superjson wraps the error shape in `json`.

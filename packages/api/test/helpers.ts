@@ -1,13 +1,11 @@
 import { createTRPCClient, createWSClient, httpBatchStreamLink, httpLink, splitLink, wsLink } from "@trpc/client";
 import superjson from "superjson";
-import WebSocket from "ws";
 import type { ProbeRouter } from "./probe-router";
 
 /** An untyped-router-agnostic client for the probe router (the product client is typed to AppRouter). */
 export function probeClient(url: string, opts: { batch?: number } = {}) {
   const wsClient = createWSClient({
     url: `${url.replace(/^http/, "ws")}/trpc`,
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     retryDelayMs: () => 100,
   });
   const client = createTRPCClient<ProbeRouter>({

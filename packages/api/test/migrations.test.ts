@@ -1,6 +1,7 @@
 import { createDb, createMigrator } from "@p2p/api";
 import { createTestStores, type TestStores } from "@p2p/testkit";
-import { type Kysely, NO_MIGRATIONS, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { NO_MIGRATIONS } from "kysely/migration";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 let stores: TestStores;

@@ -25,7 +25,10 @@ export interface ClientOptions {
   cookies?: Getter<string | null | undefined>;
   /** Extra headers on every HTTP request (e.g. x-csrf-token). */
   headers?: Getter<Record<string, string>>;
-  /** Subscriptions over WebSocket. In Node < 22 pass the `ws` package's WebSocket class. */
+  /**
+   * Subscriptions over WebSocket. `WebSocket` defaults to the runtime's own (browsers, Node 22 and
+   * newer); pass another implementation only where there is none.
+   */
   ws?: {
     WebSocket?: typeof globalThis.WebSocket;
     retryDelayMs?: (attempt: number) => number;

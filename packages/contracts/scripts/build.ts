@@ -16,7 +16,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
+// TypeScript 7 (the workspace's tsc) ships no compiler API yet; this script uses TypeScript 6's.
+import ts from "typescript6";
 
 const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const packagesDir = resolve(pkgDir, "..");

@@ -10,7 +10,6 @@ import {
 import { type ClientOptions, createClient, type P2PClient } from "@p2p/client";
 import type { AnyRouter } from "@trpc/server";
 import { inject } from "vitest";
-import WebSocket from "ws";
 import { createTestStores, type TestStores } from "./stores";
 
 export interface TestServer {
@@ -47,11 +46,8 @@ export function testClient(
 ): P2PClient {
   return createClient({
     url,
-    ws: {
-      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-      retryDelayMs: () => 100,
-      allCalls: allCallsOverWebSocket,
-    },
+    // Node's own WebSocket client (the server side is `ws`).
+    ws: { retryDelayMs: () => 100, allCalls: allCallsOverWebSocket },
     ...clientOptions,
   });
 }

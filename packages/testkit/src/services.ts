@@ -10,6 +10,8 @@ export interface ServiceUrls {
   redisUrl: string;
   s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   source: "env" | "testcontainers" | "local-scripts";
+  /** This test run's migrated template database (set by the global setup). */
+  templateDb?: string;
 }
 
 declare module "vitest" {

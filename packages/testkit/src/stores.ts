@@ -8,13 +8,24 @@ import {
   type ListObjectsV2CommandOutput,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { createDb } from "@p2p/api";
+import { createDb, migrateToLatest } from "@p2p/api";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { MongoClient } from "mongodb";
 import { repoRoot, type ServiceUrls } from "./services";
 
-export const TEMPLATE_DB = "p2p_test_template";
+/** Every test run's migrated template database is named `p2p_tpl_<time>_<random>`. */
+export const TEMPLATE_PREFIX = "p2p_tpl_";
+
+/** Migrates the (empty) database `templateDb` to latest: what each test file's database copies. */
+export async function migratedTemplate(databaseUrl: string, templateDb: string): Promise<void> {
+  const template = createDb({ url: adminUrl(databaseUrl, templateDb), poolSize: 1 });
+  try {
+    await migrateToLatest(template);
+  } finally {
+    await template.destroy();
+  }
+}
 
 /** The same server with another database name. */
 export function adminUrl(databaseUrl: string, database = "postgres"): string {
@@ -55,12 +66,14 @@ export async function createTestStores(
   // Its own bucket (created by the server's S3 storage at start, when it uses S3) and an absolute
   // directory, so drop() finds exactly what this file stored whatever the working directory.
   const storage = { bucket: `p2p-${name.replaceAll("_", "-")}`, dir: resolve(repoRoot, ".local/test-files", name) };
+  // Copying the run's migrated template is much faster than migrating each file's database.
+  const template = options.migrated === false ? null : services.templateDb;
+  if (template === undefined) throw new Error("no template database: createTestStores runs under the global setup");
   const admin = createDb({ url: adminUrl(services.databaseUrl), poolSize: 1 });
   try {
-    // Copying the migrated template is much faster than migrating each file's database.
-    await (options.migrated === false
-      ? sql`create database ${sql.id(name)}`
-      : sql`create database ${sql.id(name)} template ${sql.id(TEMPLATE_DB)}`
+    await (template
+      ? sql`create database ${sql.id(name)} template ${sql.id(template)}`
+      : sql`create database ${sql.id(name)}`
     ).execute(admin);
   } finally {
     await admin.destroy();

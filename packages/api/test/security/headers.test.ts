@@ -59,7 +59,9 @@ function appWith(middleware: MiddlewareHandler[]) {
     c.header("set-cookie", "b=2; Path=/", { append: true });
     return c.json({ ok: true }, 201);
   });
-  app.get("/stream", (c) => c.body(new Blob(["streamed"]).stream(), 200, { "content-type": "application/octet-stream" }));
+  app.get("/stream", (c) =>
+    c.body(new Blob(["streamed"]).stream(), 200, { "content-type": "application/octet-stream" }),
+  );
   app.get("/boom", () => {
     throw new Error("boom");
   });
@@ -158,8 +160,9 @@ beforeAll(async () => {
 describe("response headers: the same as hono's requestId + secureHeaders + cors", () => {
   it("sets exactly hono/secure-headers' default headers", async () => {
     const res = await fetch(`${originalUrl}/json`);
-    const fromHono = [...res.headers].filter(([name]) =>
-      SECURE_HEADERS.some(([n]) => n === name) || /^(cross-origin|origin-agent|referrer|strict|x-)/.test(name),
+    const fromHono = [...res.headers].filter(
+      ([name]) =>
+        SECURE_HEADERS.some(([n]) => n === name) || /^(cross-origin|origin-agent|referrer|strict|x-)/.test(name),
     );
     const expected = [...SECURE_HEADERS, ["x-request-id", res.headers.get("x-request-id") as string]].sort();
     expect(fromHono.sort()).toEqual(expected);
@@ -185,7 +188,11 @@ describe("response headers: the same as hono's requestId + secureHeaders + cors"
       const request = (base: string) =>
         fetch(`${base}/json`, {
           method: "OPTIONS",
-          headers: { ...origin.headers, "access-control-request-method": "POST", "access-control-request-headers": "x-csrf-token" },
+          headers: {
+            ...origin.headers,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "x-csrf-token",
+          },
         });
       const [a, b] = await Promise.all([request(originalUrl), request(oursUrl)]);
       expect(b.status).toBe(204);

@@ -1,7 +1,6 @@
 import { type P2PClient, TRPCClientError } from "@p2p/client";
 import { addMember, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { waitFor } from "../helpers";
 
 /**
@@ -187,15 +186,21 @@ const answerOf = (data: unknown): Answer => {
   return { ...raw, error: raw.error?.json ?? raw.error };
 };
 
-/** A raw WebSocket speaking tRPC's JSON-RPC, for what the typed client cannot express. */
+const opened = (socket: WebSocket) =>
+  new Promise<void>((resolve, reject) => {
+    socket.addEventListener("open", () => resolve(), { once: true });
+    socket.addEventListener("error", () => reject(new Error("WebSocket failed to open")), { once: true });
+  });
+
+/** A raw WebSocket (Node's own client) speaking tRPC's JSON-RPC, for what the typed client cannot express. */
 async function rawSocket(token?: string) {
   const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/trpc${token ? "?connectionParams=1" : ""}`);
   const messages: Answer[] = [];
-  socket.on("message", (data) => {
+  socket.addEventListener("message", ({ data }) => {
     if (String(data) === "PING") socket.send("PONG");
     else messages.push(answerOf(data));
   });
-  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  await opened(socket);
   if (token) socket.send(JSON.stringify({ method: "connectionParams", data: { token } }));
   return { socket, messages };
 }
@@ -253,8 +258,8 @@ describe("WebSocket call rate", () => {
   it("answers calls past the per-connection rate with RATE_LIMITED, and recovers", async () => {
     const socket = new WebSocket(`${limited.url.replace(/^http/, "ws")}/trpc`);
     const messages: Answer[] = [];
-    socket.on("message", (data) => messages.push(answerOf(data)));
-    await new Promise((resolve) => socket.once("open", resolve));
+    socket.addEventListener("message", ({ data }) => messages.push(answerOf(data)));
+    await opened(socket);
     socket.send(JSON.stringify(Array.from({ length: 8 }, (_, i) => call(i + 1, "system.info"))));
     await waitFor(() => messages.length >= 8);
     expect(messages.filter((m) => m.result).length).toBe(5);

@@ -1,5 +1,5 @@
 /** `db:migrate` / `db:rollback`: `tsx cli.ts latest | down [--all]`. Reads DATABASE_URL. */
-import { NO_MIGRATIONS } from "kysely";
+import { NO_MIGRATIONS } from "kysely/migration";
 import { loadConfig } from "../../config";
 import { createDb } from "./db";
 import { assertMigrated, createMigrator } from "./migrate";

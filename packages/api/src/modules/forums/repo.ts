@@ -56,7 +56,9 @@ export type TopicSummaryRow = Pick<
  * Topic summaries with their category and author (the users module's `authorColumn`): only the
  * columns a list shows, so 20 rows are parsed and mapped for what is sent, in one round trip.
  */
-export function selectTopicSummaries(db: Db): SelectQueryBuilder<Database, "forumTopics" | "forumCategories", TopicSummaryRow> {
+export function selectTopicSummaries(
+  db: Db,
+): SelectQueryBuilder<Database, "forumTopics" | "forumCategories", TopicSummaryRow> {
   return db
     .selectFrom("forumTopics")
     .innerJoin("forumCategories", "forumCategories.id", "forumTopics.categoryId")
