@@ -13,7 +13,9 @@
  * Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3: each
  * route is measured that many times, the rounds interleaved, and each figure's median is kept: the
  * machine is shared, so one slow moment should not decide a ratio),
- * BENCH_PORT (4101: four ports from there), BENCH_LOG_LEVEL (info, the production default).
+ * BENCH_PORT (4101: three ports from there), BENCH_LOG_LEVEL (info, the production default),
+ * BENCH_NO_APPEND (print only), BENCH_ONLY (a regular expression: only the project routes it matches, with both ceilings),
+ * BENCH_SERVER_ENV (extra server environment for experiments, e.g. "RATE_LIMIT_PER_IP_PER_SECOND=0 LOG_LEVEL=warn").
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -70,6 +72,11 @@ const serverEnv: Record<string, string> = {
   RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000000000",
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000000",
 };
+
+for (const pair of (process.env.BENCH_SERVER_ENV ?? "").split(/\s+/).filter(Boolean)) {
+  const [name, ...value] = pair.split("=");
+  if (name) serverEnv[name] = value.join("=");
+}
 
 const children: ChildProcess[] = [];
 
@@ -376,6 +383,12 @@ async function main(): Promise<void> {
     },
   ];
 
+  // BENCH_ONLY (a regular expression): measure only the matching project routes, with both ceilings.
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
+  if (only) {
+    const kept = routes.filter((r) => !r.project || only.test(r.name));
+    routes.splice(0, routes.length, ...kept);
+  }
   const runs = new Map<Route, Measured[]>(routes.map((r) => [r, []]));
   const profiles: { route: Route; file: string }[] = [];
   let profiled = 0;
@@ -399,10 +412,8 @@ async function main(): Promise<void> {
   }
 
   const result = new Map(routes.map((r) => [r, median(runs.get(r) ?? [])]));
-  const ceilingOf = {
-    bare: result.get(routes[0] as Route) as Measured,
-    minimal: result.get(routes[3] as Route) as Measured,
-  };
+  const ceilingRoute = (name: string) => result.get(routes.find((r) => r.name.startsWith(name)) as Route) as Measured;
+  const ceilingOf = { bare: ceilingRoute("bare node:http"), minimal: ceilingRoute("minimal tRPC") };
   const rows = routes.map((r) => {
     const m = result.get(r) as Measured;
     const ceiling = r.ceiling && ceilingOf[r.ceiling];
@@ -435,7 +446,7 @@ async function main(): Promise<void> {
   const table = [
     `\n### http, ${new Date().toISOString().slice(0, 16)}, ${SECONDS} s per route (after ${WARMUP} s warm-up), ${CONNECTIONS} connections${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds` : ""}${PROFILE ? ", server under the CPU profiler" : ""}`,
     "",
-    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.`,
+    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}`,
     "",
     "| route | req/s | p50 ms | p99 ms | ratio | target | met? | server CPU µs/req | CPU ratio | stores CPU µs/req |",
     "|---|---|---|---|---|---|---|---|---|---|",
@@ -445,7 +456,7 @@ async function main(): Promise<void> {
     "",
   ].join("\n");
   console.log(table);
-  appendFileSync(join(benchDir, "RESULTS.md"), table);
+  if (!process.env.BENCH_NO_APPEND) appendFileSync(join(benchDir, "RESULTS.md"), table);
 
   if (profiles.length) {
     const sections = profiles.map(({ route, file }) =>
@@ -456,7 +467,7 @@ async function main(): Promise<void> {
       ...sections,
     ].join("\n");
     console.log(text);
-    appendFileSync(join(benchDir, "RESULTS.md"), text);
+    if (!process.env.BENCH_NO_APPEND) appendFileSync(join(benchDir, "RESULTS.md"), text);
   }
 }
 

@@ -181,7 +181,8 @@ stop_pidfile() {
 # runs in $LOCAL, which tells whose it is (port_conflicts).
 spawn() {
   local pidfile="$1" logfile="$2"; shift 2
-  (cd "$LOCAL" && setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &)
+  # fd 9 is the lock: closed for the whole subshell, so no process left behind keeps holding it.
+  (cd "$LOCAL" && setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &) 9>&-
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -165,6 +165,11 @@ describe.skipIf(skipReason !== null)(
       DATABASE_POOL_SIZE: "10",
       PASSWORD_HASH_MEMORY_KIB: "1024",
       PASSWORD_HASH_PASSES: "1",
+      // One user writing as fast as it can from one IP: the general request limit must not refuse it.
+      RATE_LIMIT_PER_IP_PER_SECOND: "1000000",
+      RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+      RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000000",
+      RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000",
       MONGO_URL: instance.urls.mongoUrl,
       MONGO_DB: DB,
       REDIS_URL: instance.urls.redisUrl,

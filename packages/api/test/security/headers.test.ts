@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -199,6 +200,56 @@ describe("response headers: the same as hono's requestId + secureHeaders + cors"
       expect(comparable(b, true)).toEqual(comparable(a, true));
     });
   }
+
+  it("merges into Node's writeHead in each of its forms, ours winning", async () => {
+    // A handler writing on Node's response itself (status message, a flat header list, repeated names).
+    // biome-ignore lint/suspicious/noExplicitAny: the test app's env is Node's bindings
+    const app = new Hono<any>();
+    app.use(ours[0] as MiddlewareHandler);
+    app.get("/list", (c) => {
+      c.env.outgoing.writeHead(202, "Fine", [
+        "Vary",
+        "Accept",
+        "X-Frame-Options",
+        "DENY",
+        "Set-Cookie",
+        "a=1",
+        "Set-Cookie",
+        "b=2",
+        "Content-Type",
+        "text/plain",
+      ]);
+      c.env.outgoing.end("listed");
+      return RESPONSE_ALREADY_SENT;
+    });
+    app.get("/record", (c) => {
+      c.env.outgoing.writeHead(200, { vary: ["Accept", "Cookie"], "X-Powered-By": "PHP", "x-custom": "1" });
+      c.env.outgoing.end("recorded");
+      return RESPONSE_ALREADY_SENT;
+    });
+    app.get("/implicit", (c) => {
+      c.env.outgoing.statusCode = 203;
+      c.env.outgoing.end("implicit");
+      return RESPONSE_ALREADY_SENT;
+    });
+    const url = await listen(app);
+    const list = await fetch(`${url}/list`, { headers: { origin: ALLOWED } });
+    expect([list.status, list.statusText, await list.text()]).toEqual([202, "Fine", "listed"]);
+    expect(list.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(list.headers.get("vary")).toBe("Accept, Origin");
+    expect(list.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(list.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+    const record = await fetch(`${url}/record`);
+    expect(record.headers.get("vary")).toBe("Accept, Cookie, Origin");
+    expect(record.headers.get("x-powered-by")).toBeNull();
+    expect(record.headers.get("x-custom")).toBe("1");
+    const implicit = await fetch(`${url}/implicit`);
+    expect(implicit.status).toBe(203);
+    for (const res of [list, record, implicit]) {
+      for (const [name, value] of SECURE_HEADERS) expect(res.headers.get(name), name).toBe(value);
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
 
   it("keeps a caller's plain request id and replaces an odd one", async () => {
     for (const [sent, kept] of [

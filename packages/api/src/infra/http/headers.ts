@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import { type OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 
@@ -8,11 +8,13 @@ import type { AppEnv } from "./env";
  * values (test/security/headers.test.ts compares them, request by request), at a fraction of the
  * cost (bench/RESULTS.md, "http"): those middleware touched `c.res` before the handler ran, which
  * made Hono rebuild every response around a ReadableStream, halving throughput. Here nothing is
- * computed per request but the origin check, and on @hono/node-server the headers go straight onto
- * Node's response (`setHeader`), where Node merges them with the handler's at `writeHead`.
+ * computed per request but the request id and the origin check. On @hono/node-server the headers
+ * join the handler's in the one `writeHead` call that sends them (`writeHeadWithOurs`): no Fetch
+ * `Headers` is built or read for them, which was most of what even a cheap version cost.
  *
- * Precedence is kept: a header of ours that a handler also set is removed from the handler's
- * response, so ours wins, as with `secureHeaders({ overwrite: true })` and `cors()`.
+ * Precedence is kept: a header of ours that a handler also set is dropped from the handler's
+ * answer, so ours wins, as with `secureHeaders({ overwrite: true })` and `cors()`; `Vary: Origin` is
+ * appended to the handler's own Vary.
  */
 
 /**
@@ -50,16 +52,77 @@ export interface ResponseHeaderOptions {
   requestIdPattern: RegExp;
 }
 
-type Outgoing = Pick<ServerResponse, "setHeader" | "headersSent">;
+/** Where a response keeps our headers until it sends its own (see `writeHeadWithOurs`). */
+const OURS = Symbol("p2p.responseHeaders");
+type NodeResponse = ServerResponse & { [OURS]?: { headers: OutgoingHttpHeaders; owned: ReadonlySet<string> } };
 
-/** The Node request/response under a Hono context, when it runs on @hono/node-server. */
-const nodeOf = (c: Context<AppEnv>) => (c.env as AppEnv["Bindings"] | undefined)?.outgoing as Outgoing | undefined;
+/** Node's response under a Hono context, when it runs on @hono/node-server. */
+const nodeResponseOf = (c: Context<AppEnv>): NodeResponse | undefined => {
+  const outgoing = (c.env as AppEnv["Bindings"] | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? outgoing : undefined;
+};
 
 function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
   const incoming = (c.env as AppEnv["Bindings"] | undefined)?.incoming;
   if (!incoming) return c.req.header(name);
   const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
+}
+
+const nodeWriteHead = ServerResponse.prototype.writeHead as (
+  this: ServerResponse,
+  statusCode: number,
+  ...rest: unknown[]
+) => ServerResponse;
+
+/**
+ * `writeHead` of a response that carries our headers (installed per response by the middleware;
+ * one shared function, `this` is the response): the handler's headers are merged into ours, ours
+ * winning, and Node sends them all in one go. Takes every form of Node's signature: an optional
+ * status message, headers as an object or a flat [name, value, …] list.
+ */
+function writeHeadWithOurs(this: NodeResponse, statusCode: number, ...rest: unknown[]): ServerResponse {
+  const ours = this[OURS];
+  if (!ours) return nodeWriteHead.call(this, statusCode, ...rest);
+  this[OURS] = undefined;
+  const message = typeof rest[0] === "string" ? rest[0] : undefined;
+  const given = message === undefined ? rest[0] : rest[1];
+  const headers = mergeInto(ours.headers, ours.owned, given);
+  return message === undefined
+    ? nodeWriteHead.call(this, statusCode, headers)
+    : nodeWriteHead.call(this, statusCode, message, headers);
+}
+
+/** The handler's headers into ours: ours win, its Vary gets ", Origin" appended. */
+function mergeInto(
+  ours: OutgoingHttpHeaders,
+  owned: ReadonlySet<string>,
+  given: unknown,
+): OutgoingHttpHeaders | (string | string[] | number)[] {
+  if (given == null) return ours;
+  if (Array.isArray(given)) {
+    // [name, value, name, value, …]: kept as a list, so repeated names (Set-Cookie) stay repeated.
+    const list: (string | string[] | number)[] = [];
+    for (let i = 0; i + 1 < given.length; i += 2) {
+      const name = String(given[i]);
+      const lower = name.toLowerCase();
+      if (owned.has(lower)) continue;
+      if (lower === "vary") ours.vary = `${given[i + 1]}, ${ours.vary}`;
+      else list.push(name, given[i + 1]);
+    }
+    for (const name of Object.keys(ours)) list.push(name, ours[name] as string);
+    return list;
+  }
+  const record = given as OutgoingHttpHeaders;
+  for (const name of Object.keys(record)) {
+    const value = record[name];
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (owned.has(lower)) continue;
+    if (lower === "vary") ours.vary = `${Array.isArray(value) ? value.join(", ") : value}, ${ours.vary}`;
+    else ours[name] = value;
+  }
+  return ours;
 }
 
 /**
@@ -91,15 +154,16 @@ export function responseHeaders(options: ResponseHeaderOptions): MiddlewareHandl
     "x-powered-by",
   ]);
 
-  /** Our headers onto `set` (Node's response, or a Headers object when not on Node). */
-  const apply = (set: (name: string, value: string) => unknown, id: string, origin: string | undefined) => {
-    set("x-request-id", id);
-    for (const [name, value] of SECURE_HEADERS) set(name, value);
+  const secure: OutgoingHttpHeaders = Object.fromEntries(SECURE_HEADERS);
+  /** Our headers for one answer, as a record (Node's writeHead takes it as it is). */
+  const ours = (id: string, origin: string | undefined): OutgoingHttpHeaders => {
+    const headers: OutgoingHttpHeaders = { "x-request-id": id, ...secure };
     if (origin) {
-      if (allowed.has(origin)) set("access-control-allow-origin", origin);
-      set("access-control-allow-credentials", "true");
-      if (expose) set("access-control-expose-headers", expose);
+      if (allowed.has(origin)) headers["access-control-allow-origin"] = origin;
+      headers["access-control-allow-credentials"] = "true";
+      if (expose) headers["access-control-expose-headers"] = expose;
     }
+    return headers;
   };
 
   return async function responseHeaders(c, next) {
@@ -110,31 +174,29 @@ export function responseHeaders(options: ResponseHeaderOptions): MiddlewareHandl
 
     if (c.req.method === "OPTIONS") return preflight(c, id, origin);
 
-    const out = nodeOf(c);
-    if (out) apply((name, value) => out.setHeader(name, value), id, origin);
-    await next();
+    const node = nodeResponseOf(c);
+    if (node) {
+      // Sent with the handler's own headers, whatever answers (a handler, onError, Node's own 500).
+      const headers = ours(id, origin);
+      headers.vary = "Origin";
+      node[OURS] = { headers, owned };
+      node.writeHead = writeHeadWithOurs as ServerResponse["writeHead"];
+      return next();
+    }
 
+    // Not on Node (app.request in tests, another runtime): onto the answer, ours winning.
+    await next();
     const headers = c.res.headers;
-    let vary: string | null = null;
-    let clashes: string[] | undefined;
-    for (const [name, value] of headers) {
-      if (name === "vary") vary = value;
-      else if (owned.has(name)) (clashes ??= []).push(name);
-    }
-    if (clashes) for (const name of clashes) headers.delete(name);
-    if (out && !out.headersSent) {
-      // The handler's own Vary (tRPC's "trpc-accept, accept") would replace ours at writeHead: append.
-      if (vary === null) out.setHeader("vary", "Origin");
-      else headers.set("vary", `${vary}, Origin`);
-    } else {
-      apply((name, value) => headers.set(name, value), id, origin);
-      headers.append("vary", "Origin");
-    }
+    for (const name of owned) headers.delete(name);
+    const mine = ours(id, origin);
+    for (const name of Object.keys(mine)) headers.set(name, mine[name] as string);
+    headers.append("vary", "Origin");
   };
 
   function preflight(c: Context<AppEnv>, id: string, origin: string | undefined): Response {
+    const mine = ours(id, origin);
     const headers = new Headers();
-    apply((name, value) => headers.set(name, value), id, origin ?? "");
+    for (const name of Object.keys(mine)) headers.set(name, mine[name] as string);
     // As hono/cors: credentials and exposed headers on every preflight, the origin only when allowed.
     headers.set("access-control-allow-credentials", "true");
     if (expose) headers.set("access-control-expose-headers", expose);
