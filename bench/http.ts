@@ -5,17 +5,23 @@
  * seeds a signed-in user and 20 topics through the API; load-tests every route with autocannon
  * (warm-up first), prints a table and appends it to bench/RESULTS.md.
  *
- *   set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:http
+ *   eval "$(bash scripts/bootstrap.sh)"; set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:http
  *
  *   --profile    also V8-profile the server during each project route's load window
  *                (bench/cpu-profile-hook.ts) and append the top self-time frames per route
  *
- * Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3: each
- * route is measured that many times, the rounds interleaved, and each figure's median is kept: the
- * machine is shared, so one slow moment should not decide a ratio),
- * BENCH_PORT (4101: three ports from there), BENCH_LOG_LEVEL (info, the production default),
- * BENCH_NO_APPEND (print only), BENCH_ONLY (a regular expression: only the project routes it matches, with both ceilings),
- * BENCH_SERVER_ENV (extra server environment for experiments, e.g. "RATE_LIMIT_PER_IP_PER_SECOND=0 LOG_LEVEL=warn").
+ * Env:
+ *   BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50)
+ *   BENCH_ROUNDS (3): each route is measured that many times, the rounds interleaved, and each
+ *     figure's median is kept (the machine is shared: one slow moment should not decide a ratio)
+ *   BENCH_PORT (4101: four ports from there), BENCH_LOG_LEVEL (info, the production default)
+ *   BENCH_COMPARE_DIR: another checkout (e.g. a git worktree of the code before a change); its
+ *     server is started too and each project route is measured on both, one right after the
+ *     other (labels BENCH_LABEL, BENCH_COMPARE_LABEL)
+ *   BENCH_SERVER_DIR: serve another checkout instead of this one (e.g. to profile it)
+ *   BENCH_ONLY: a regular expression; only the project routes it matches, with both ceilings
+ *   BENCH_SERVER_ENV: extra server environment for experiments ("LOG_LEVEL=warn …")
+ *   BENCH_NO_APPEND: print only, leave RESULTS.md alone
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -36,11 +42,16 @@ const BASE_PORT = Number(process.env.BENCH_PORT ?? 4101);
 const PROFILE = process.argv.includes("--profile");
 const profileDir = join(root, ".local", "bench-profiles", new Date().toISOString().replace(/[:.]/g, "-"));
 
-const ports = { bare: BASE_PORT, minimal: BASE_PORT + 1, server: BASE_PORT + 2 };
+/** BENCH_COMPARE_DIR: another checkout (e.g. a worktree of the code before a change) served side by side. */
+const COMPARE_DIR = process.env.BENCH_COMPARE_DIR;
+const LABEL = process.env.BENCH_LABEL ?? "this checkout";
+const COMPARE_LABEL = process.env.BENCH_COMPARE_LABEL ?? "compared";
+const ports = { bare: BASE_PORT, minimal: BASE_PORT + 1, server: BASE_PORT + 2, compare: BASE_PORT + 3 };
 const urls = {
   bare: `http://127.0.0.1:${ports.bare}`,
   minimal: `http://127.0.0.1:${ports.minimal}`,
   server: `http://127.0.0.1:${ports.server}`,
+  compare: `http://127.0.0.1:${ports.compare}`,
 };
 
 /**
@@ -183,7 +194,7 @@ async function seed(): Promise<string> {
   return token;
 }
 
-const pidOf = { bare: 0, minimal: 0, server: 0 };
+const pidOf = { bare: 0, minimal: 0, server: 0, compare: 0 };
 
 interface Route {
   name: string;
@@ -283,7 +294,7 @@ async function load(route: Route, seconds: number): Promise<Measured> {
 }
 
 const trpcGet = (path: string, input?: unknown) =>
-  `${urls.server}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`;
+  `/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`;
 
 /** Each figure's median over the rounds (lower median for an even count). */
 function median(values: Measured[]): Measured {
@@ -317,7 +328,7 @@ async function main(): Promise<void> {
   const server = start(
     "server",
     serverArgs,
-    join(root, "apps", "server"),
+    join(process.env.BENCH_SERVER_DIR ?? root, "apps", "server"),
     { ...serverEnv, BENCH_PROFILE_DIR: profileDir },
     "bench-http-server.log",
   );
@@ -335,11 +346,26 @@ async function main(): Promise<void> {
     { PORT: String(ports.minimal), NODE_ENV: "production" },
     "bench-http-minimal.log",
   );
-  Object.assign(pidOf, { bare: bare.pid ?? 0, minimal: minimal.pid ?? 0, server: server.pid ?? 0 });
+  const compare =
+    COMPARE_DIR &&
+    start(
+      "compare",
+      ["--import", "tsx", "src/main.ts"],
+      join(COMPARE_DIR, "apps", "server"),
+      { ...serverEnv, PORT: String(ports.compare), PUBLIC_URL: urls.compare },
+      "bench-http-compare.log",
+    );
+  Object.assign(pidOf, {
+    bare: bare.pid ?? 0,
+    minimal: minimal.pid ?? 0,
+    server: server.pid ?? 0,
+    compare: (compare || undefined)?.pid ?? 0,
+  });
   await Promise.all([
     waitFor(`${urls.bare}/`, "bare-http"),
     waitFor(`${urls.minimal}/trpc/info`, "minimal-trpc"),
     waitFor(`${urls.server}/health/ready`, "server"),
+    ...(compare ? [waitFor(`${urls.compare}/health/ready`, "compare")] : []),
   ]);
   const token = await seed();
   const bearer = { authorization: `Bearer ${token}` };
@@ -350,7 +376,7 @@ async function main(): Promise<void> {
     {
       name: "GET /health (full middleware stack)",
       process: "server",
-      url: `${urls.server}/health`,
+      url: "/health",
       ceiling: "bare",
       target: 0.6,
       project: true,
@@ -383,10 +409,28 @@ async function main(): Promise<void> {
     },
   ];
 
+  // Project routes are paths on the server; with BENCH_COMPARE_DIR each is measured on the other
+  // checkout too, right after.
+  for (const r of [...routes]) {
+    if (!r.project) continue;
+    const path = r.url;
+    r.url = `${urls.server}${path}`;
+    if (COMPARE_DIR) {
+      routes.splice(routes.indexOf(r) + 1, 0, {
+        ...r,
+        name: `${r.name} [${COMPARE_LABEL}]`,
+        process: "compare",
+        url: `${urls.compare}${path}`,
+        project: false,
+      });
+      r.name = `${r.name} [${LABEL}]`;
+    }
+  }
+
   // BENCH_ONLY (a regular expression): measure only the matching project routes, with both ceilings.
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
   if (only) {
-    const kept = routes.filter((r) => !r.project || only.test(r.name));
+    const kept = routes.filter((r) => (!r.project && r.process !== "compare") || only.test(r.name));
     routes.splice(0, routes.length, ...kept);
   }
   const runs = new Map<Route, Measured[]>(routes.map((r) => [r, []]));
@@ -431,7 +475,7 @@ async function main(): Promise<void> {
       met,
       m.cpuUs,
       cpuRatio === undefined ? "" : cpuRatio.toFixed(2),
-      r.process === "server" ? m.storesUs : "",
+      r.process === "server" || r.process === "compare" ? m.storesUs : "",
     ];
     return `| ${cells.join(" | ")} |`;
   });
@@ -446,7 +490,7 @@ async function main(): Promise<void> {
   const table = [
     `\n### http, ${new Date().toISOString().slice(0, 16)}, ${SECONDS} s per route (after ${WARMUP} s warm-up), ${CONNECTIONS} connections${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds` : ""}${PROFILE ? ", server under the CPU profiler" : ""}`,
     "",
-    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}`,
+    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
     "",
     "| route | req/s | p50 ms | p99 ms | ratio | target | met? | server CPU µs/req | CPU ratio | stores CPU µs/req |",
     "|---|---|---|---|---|---|---|---|---|---|",

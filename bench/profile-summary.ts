@@ -82,7 +82,9 @@ export function summarize(file: string, top = 25): Summary {
   };
   const responsible = new Map<string, number>();
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const frames = new Map<string, { owner: string; us: number }>();
   const owners = new Map<string, number>();
   let total = 0;

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 const body = JSON.stringify({ status: "ok", version: "0.1.0" });
 const length = String(Buffer.byteLength(body));
 
-createServer((req, res) => {
+createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/json", "content-length": length });
   res.end(body);
 }).listen(Number(process.env.PORT ?? 4101), "127.0.0.1", () => console.log("bare-http listening"));

@@ -10,6 +10,31 @@ const pools = new WeakMap<Db, pg.Pool>();
 /** The pg Pool under a Db made by createDb (its connection counts, for the metrics). */
 export const poolOf = (db: Db): pg.Pool | undefined => pools.get(db);
 
+/** Per Db: the SQL texts PostgreSQL keeps prepared on each connection, and their statement names. */
+const preparedNames = new WeakMap<Db, Map<string, string>>();
+
+/**
+ * Has PostgreSQL prepare this exact SQL once per connection (a named statement) instead of
+ * parsing and planning it on every call; for the hottest fixed-shape reads only (see
+ * infra/postgres/prepared.ts): every registered text stays prepared on every pooled connection.
+ * Its select list must name its columns (no `*`): a prepared `*` fails once a migration adds one.
+ */
+export function registerPrepared(db: Db, sql: string, name: string): void {
+  preparedNames.get(db)?.set(sql, name);
+}
+
+/** Sends the registered texts as named statements; pg prepares each once on the connection. */
+function useNamedStatements(client: pg.PoolClient, names: Map<string, string>): void {
+  const query = client.query as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = function (this: pg.PoolClient, ...args: unknown[]) {
+    // Kysely calls query(sql, parameters): promise form, no callback.
+    const [text, values] = args;
+    const name = args.length === 2 && typeof text === "string" && Array.isArray(values) && names.get(text);
+    if (name) return query.call(this, { name, text, values });
+    return query.apply(this, args);
+  };
+}
+
 // int8 (bigint) columns such as counts come back as numbers: our counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
@@ -47,7 +72,11 @@ export function createDb(opts: CreateDbOptions): Db {
   pool.on("error", logError);
   // A checked-out client whose connection dies between queries (e.g. inside a transaction) emits
   // 'error' on itself, where pg-pool listens only while it is idle.
-  pool.on("connect", (client) => client.on("error", logError));
+  const names = new Map<string, string>();
+  pool.on("connect", (client) => {
+    client.on("error", logError);
+    useNamedStatements(client, names);
+  });
   // Connect failures are bare socket errors (ECONNREFUSED…): mark them as PostgreSQL's so a 503
   // can name the store.
   const connect = pool.connect.bind(pool) as (cb?: unknown) => Promise<pg.PoolClient> | undefined;
@@ -55,5 +84,6 @@ export function createDb(opts: CreateDbOptions): Db {
     cb ? connect(cb) : (connect() as Promise<pg.PoolClient>).catch((err) => Promise.reject(markStore(err, "postgres")));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   pools.set(db, pool);
+  preparedNames.set(db, names);
   return db;
 }

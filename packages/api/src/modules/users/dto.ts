@@ -4,7 +4,27 @@ import type { OrganizationsTable, UsersTable } from "../../infra/postgres/schema
 
 export type UserRow = Selectable<UsersTable>;
 
-export function toMe(user: UserRow): Me {
+/** What `toMe` reads of a user (the session view selects just these). */
+export type MeRow = Pick<
+  UserRow,
+  | "id"
+  | "email"
+  | "emailVerifiedAt"
+  | "firstName"
+  | "lastName"
+  | "title"
+  | "phone"
+  | "bio"
+  | "avatarFileId"
+  | "locale"
+  | "timezone"
+  | "role"
+  | "isModerator"
+  | "totpEnabledAt"
+  | "createdAt"
+>;
+
+export function toMe(user: MeRow): Me {
   return {
     id: user.id,
     email: user.email,

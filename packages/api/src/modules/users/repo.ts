@@ -2,6 +2,7 @@ import type { Role, UserStatus } from "@p2p/schemas";
 import { type Insertable, sql, type Updateable } from "kysely";
 import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
+import { preparedQuery } from "../../infra/postgres/prepared";
 import type { UsersTable } from "../../infra/postgres/schema";
 import { containsPattern } from "../../lib/pagination";
 
@@ -163,22 +164,82 @@ export async function emailVerifiedByExternalId(db: Db, externalId: string): Pro
   return Boolean(row?.emailVerifiedAt);
 }
 
+/**
+ * The session view, read on every `auth.me`: the user's own fields and their whole organization
+ * row, in one query that PostgreSQL keeps prepared (infra/postgres/prepared.ts). Columns are named
+ * (a prepared `*` breaks when a migration adds one), and the password hash and TOTP secret are not
+ * read at all.
+ */
+const sessionView = preparedQuery("session_view", (db, userId: string) =>
+  db
+    .selectFrom("users as u")
+    .innerJoin("organizations as o", "o.id", "u.organizationId")
+    .select([
+      "u.id",
+      "u.email",
+      "u.emailVerifiedAt",
+      "u.firstName",
+      "u.lastName",
+      "u.title",
+      "u.phone",
+      "u.bio",
+      "u.avatarFileId",
+      "u.locale",
+      "u.timezone",
+      "u.role",
+      "u.isModerator",
+      "u.totpEnabledAt",
+      "u.createdAt",
+      "o.id as orgId",
+      "o.name as orgName",
+      "o.industry as orgIndustry",
+      "o.size as orgSize",
+      "o.country as orgCountry",
+      "o.city as orgCity",
+      "o.description as orgDescription",
+      "o.website as orgWebsite",
+      "o.logoFileId as orgLogoFileId",
+      "o.createdAt as orgCreatedAt",
+      "o.updatedAt as orgUpdatedAt",
+    ])
+    .where("u.id", "=", userId),
+);
+
 /** A user and their whole organization row in one query (the session view, read on every `auth.me`). */
 export async function findUserAndOrganization(db: Db, userId: string) {
-  const { organization, ...user } = await db
-    .selectFrom("users")
-    .innerJoin("organizations as o", "o.id", "users.organizationId")
-    .selectAll("users")
-    .select((eb) => eb.fn.toJson("o").as("organization"))
-    .where("users.id", "=", userId)
-    .executeTakeFirstOrThrow();
-  // JSON carries timestamps as strings.
+  const [row] = await sessionView(db, userId);
+  if (!row) throw new Error("no such user for the session view");
+  const { orgId, orgName, orgIndustry, orgSize, orgCountry, orgCity, orgDescription, orgWebsite, orgLogoFileId } = row;
   return {
-    user,
+    user: {
+      id: row.id,
+      email: row.email,
+      emailVerifiedAt: row.emailVerifiedAt,
+      firstName: row.firstName,
+      lastName: row.lastName,
+      title: row.title,
+      phone: row.phone,
+      bio: row.bio,
+      avatarFileId: row.avatarFileId,
+      locale: row.locale,
+      timezone: row.timezone,
+      role: row.role,
+      isModerator: row.isModerator,
+      totpEnabledAt: row.totpEnabledAt,
+      createdAt: row.createdAt,
+    },
     organization: {
-      ...organization,
-      createdAt: new Date(organization.createdAt),
-      updatedAt: new Date(organization.updatedAt),
+      id: orgId,
+      name: orgName,
+      industry: orgIndustry,
+      size: orgSize,
+      country: orgCountry,
+      city: orgCity,
+      description: orgDescription,
+      website: orgWebsite,
+      logoFileId: orgLogoFileId,
+      createdAt: row.orgCreatedAt,
+      updatedAt: row.orgUpdatedAt,
     },
   };
 }
