@@ -10,7 +10,7 @@
 # Best effort and idempotent: what cannot be installed here (no pip, no apt, not root) is reported
 # and skipped, and the test that needs it is skipped with the reason. Prints nothing when all is there.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 tools="$PWD/.local/tools"
 mkdir -p "$tools/bin"
 log() { printf '[lint-tools] %s\n' "$*" >&2; }

@@ -181,8 +181,12 @@ stop_pidfile() {
 # runs in $LOCAL, which tells whose it is (port_conflicts).
 spawn() {
   local pidfile="$1" logfile="$2"; shift 2
-  # fd 9 is the lock: closed for the whole subshell, so no process left behind keeps holding it.
-  (cd "$LOCAL" && setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &) 9>&-
+  # One process from fork to exec: setsid, bash (pidfile, cd), then the program. Its stdio and fd 9
+  # (the lock) are redirected before anything runs, so no process left behind holds the lock or
+  # the caller's stdout (a caller reading services.sh's output would wait for the program to end).
+  setsid bash -c 'echo $$ >"$0"; cd "$1" && shift && exec "$@"' "$pidfile" "$LOCAL" "$@" \
+    </dev/null >>"$logfile" 2>&1 9>&- &
+  disown || true
 }
 
 # ---------------------------------------------------------------------------------------------
