@@ -254,12 +254,22 @@ const parentOf = (pid: number) => {
 const storeRoots = [listenerPid(process.env.DATABASE_URL), listenerPid(process.env.REDIS_URL)].filter(
   (pid): pid is number => pid !== null,
 );
-function storeTicks(): number {
-  let ticks = 0;
+function storeTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    if (storeRoots.includes(pid) || storeRoots.includes(parentOf(pid))) ticks += cpuTicks(pid);
+    if (storeRoots.includes(pid) || storeRoots.includes(parentOf(pid))) ticks.set(pid, cpuTicks(pid));
+  }
+  return ticks;
+}
+
+/** CPU the stores used between two snapshots: processes present in both (a backend that ended took its count with it). */
+function storeTicksBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, t] of after) {
+    const was = before.get(pid);
+    if (was !== undefined && t >= was) ticks += t - was;
   }
   return ticks;
 }
@@ -279,7 +289,7 @@ async function load(route: Route, seconds: number): Promise<Measured> {
     headers: route.headers ?? {},
   });
   const cpu = cpuTicks(pid) - cpuBefore;
-  const stores = storeTicks() - storesBefore;
+  const stores = storeTicksBetween(storesBefore, storeTicks());
   if (result.non2xx || result.errors || result.timeouts) {
     throw new Error(`${route.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
