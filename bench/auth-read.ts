@@ -7,9 +7,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { createDb } from "@p2p/api";
-import { createClient } from "@p2p/client";
 import autocannon from "autocannon";
+import { signUpBenchAdmin } from "./sign-up";
 
 const PORT = 3999;
 const url = `http://127.0.0.1:${PORT}`;
@@ -51,27 +50,6 @@ async function waitReady(): Promise<void> {
   throw new Error("server did not become ready");
 }
 
-/** The link in the sign-up mail. A production server has no /dev/outbox, so this reads its outbox table. */
-async function signUpToken(email: string): Promise<string> {
-  const db = createDb({ url: process.env.DATABASE_URL as string, poolSize: 1 });
-  try {
-    for (let i = 0; i < 100; i++) {
-      const mail = await db
-        .selectFrom("mailOutbox")
-        .select("text")
-        .where("to", "=", email)
-        .orderBy("seq", "desc")
-        .executeTakeFirst();
-      const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
-      if (token) return token;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await db.destroy();
-  }
-  throw new Error(`no sign-up mail to ${email}`);
-}
-
 async function run(title: string, path: string, headers: Record<string, string> = {}) {
   const result = await autocannon({ url: `${url}${path}`, connections: 50, duration: DURATION_S, headers });
   if (result.non2xx || result.errors) throw new Error(`${title}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -81,20 +59,7 @@ async function run(title: string, path: string, headers: Record<string, string> 
 const server = startServer();
 try {
   await waitReady();
-  const email = `bench.${Date.now()}@example.com`;
-  const password = "bench password 2026";
-  await createClient({ url }).auth.signUp.mutate({
-    email,
-    password,
-    firstName: "Bench",
-    lastName: "Mark",
-    organization: { name: "Bench Org", industry: "manufacturing", size: "11-50", country: "SA", city: "Riyadh" },
-  });
-  const { token } = await createClient({ url }).auth.completeSignUp.mutate({
-    token: await signUpToken(email),
-    password,
-    tokenType: "bearer",
-  });
+  const token = await signUpBenchAdmin(url, "Bench Org");
   await run("warm-up", "/health");
   const plain = await run("plain Hono JSON route (GET /health)", "/health");
   const authed = await run("authenticated tRPC read (GET /trpc/auth.me)", "/trpc/auth.me", {

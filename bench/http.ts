@@ -27,10 +27,11 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createDb, loadConfig } from "@p2p/api";
+import { loadConfig } from "@p2p/api";
 import { createClient } from "@p2p/client";
 import autocannon from "autocannon";
 import { summarize, summaryMarkdown } from "./profile-summary";
+import { signUpBenchAdmin } from "./sign-up";
 
 const root = new URL("..", import.meta.url).pathname;
 const benchDir = new URL(".", import.meta.url).pathname;
@@ -138,45 +139,10 @@ async function waitFor(url: string, what: string): Promise<void> {
   throw new Error(`${what} did not become ready at ${url}`);
 }
 
-/** The link in the sign-up mail. A production server has no /dev/outbox, so this reads its outbox table. */
-async function signUpToken(email: string): Promise<string> {
-  const db = createDb({ url: process.env.DATABASE_URL as string, poolSize: 1 });
-  try {
-    for (let i = 0; i < 100; i++) {
-      const mail = await db
-        .selectFrom("mailOutbox")
-        .select("text")
-        .where("to", "=", email)
-        .orderBy("seq", "desc")
-        .executeTakeFirst();
-      const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
-      if (token) return token;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await db.destroy();
-  }
-  throw new Error(`no sign-up mail to ${email}`);
-}
-
 /** A signed-in user (bearer token) of a new organization, and 20 topics of theirs. */
 async function seed(): Promise<string> {
   const url = urls.server;
-  const email = `bench.http.${Date.now()}@example.com`;
-  const password = "bench password 2026";
-  await createClient({ url }).auth.signUp.mutate({
-    email,
-    password,
-    firstName: "Bench",
-    lastName: "Mark",
-    organization: { name: "Bench HTTP Org", industry: "manufacturing", size: "11-50", country: "SA", city: "Riyadh" },
-  });
-  const { token } = await createClient({ url }).auth.completeSignUp.mutate({
-    token: await signUpToken(email),
-    password,
-    tokenType: "bearer",
-  });
-  if (!token) throw new Error("completeSignUp answered no bearer token");
+  const token = await signUpBenchAdmin(url, "Bench HTTP Org");
   const client = createClient({ url, token });
   const [category] = await client.forums.listCategories.query();
   if (!category) throw new Error("no forum category to post in");

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { createDb } from "@p2p/api";
 import { createClient, type P2PClient } from "@p2p/client";
 import WebSocket from "ws";
+import { signUpBenchAdmin } from "./sign-up";
 
 const N = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
 const HALF = Math.floor(N / 2);
@@ -106,22 +107,6 @@ async function serverMemory(pid: number) {
 
 // ---------------------------------------------------------------- fixture
 
-/** The link in the sign-up mail. A production server has no /dev/outbox, so this reads its outbox table. */
-async function signUpToken(db: ReturnType<typeof createDb>, email: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const mail = await db
-      .selectFrom("mailOutbox")
-      .select("text")
-      .where("to", "=", email)
-      .orderBy("seq", "desc")
-      .executeTakeFirst();
-    const token = mail?.text.match(/token=([A-Za-z0-9_.-]+)/)?.[1];
-    if (token) return token;
-    await sleep(100);
-  }
-  throw new Error(`no sign-up mail to ${email}`);
-}
-
 /**
  * An admin (signed up through the API) with a topic, and N members of their organization with a
  * session each, written straight to PostgreSQL: signing 2,000 people up through the API would
@@ -130,21 +115,8 @@ async function signUpToken(db: ReturnType<typeof createDb>, email: string): Prom
  */
 async function fixture(db: ReturnType<typeof createDb>) {
   const run = Date.now();
-  const email = `bench.live.${run}@example.com`;
-  const password = "bench password 2026";
-  await createClient({ url }).auth.signUp.mutate({
-    email,
-    password,
-    firstName: "Bench",
-    lastName: "Admin",
-    organization: { name: "Bench Live Org", industry: "manufacturing", size: "11-50", country: "SA", city: "Riyadh" },
-  });
-  const { token } = await createClient({ url }).auth.completeSignUp.mutate({
-    token: await signUpToken(db, email),
-    password,
-    tokenType: "bearer",
-  });
-  const admin = createClient({ url, token: token as string });
+  const token = await signUpBenchAdmin(url, "Bench Live Org");
+  const admin = createClient({ url, token });
   const me = await admin.auth.me.query();
   const category = (await admin.forums.listCategories.query())[0];
   if (!category) throw new Error("no forum category");
