@@ -55,6 +55,8 @@ const EnvSchema = z
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// URL" }).optional(),
     MAIL_FROM: z.string().default("P2P Sandbox <no-reply@p2p.local>"),
     MAIL_PER_SENDER_PER_HOUR: z.coerce.number().int().positive().default(50),
+    MESSAGES_PER_10_SECONDS: z.coerce.number().int().positive().default(20),
+    MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(1_000),
 
     JOBS_WORKER: bool.default(true),
     // The development inbox (GET /dev/outbox): only where asked for, never in production.
@@ -146,6 +148,8 @@ export interface Config {
       };
   /** `perSenderPerHour`: mail one user may cause to be sent to others (invitations) per hour. */
   mail: { smtpUrl?: string; from: string; perSenderPerHour: number };
+  /** Direct messages one user may send: a burst per 10 seconds, and a sustained rate per hour. */
+  messages: { per10Seconds: number; perHour: number };
   jobs: { runWorker: boolean };
   /** Serve GET /dev/outbox (mail the server would have sent), for development and tests. */
   devOutbox: boolean;
@@ -229,6 +233,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           }
         : { driver: "local", dir: e.STORAGE_DIR },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, perSenderPerHour: e.MAIL_PER_SENDER_PER_HOUR },
+    messages: { per10Seconds: e.MESSAGES_PER_10_SECONDS, perHour: e.MESSAGES_PER_HOUR },
     jobs: { runWorker: e.JOBS_WORKER },
     devOutbox: e.DEV_OUTBOX,
     limits: {

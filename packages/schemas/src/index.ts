@@ -5,5 +5,6 @@ export * from "./common.js";
 export * from "./files.js";
 export * from "./forums.js";
 export * from "./invitations.js";
+export * from "./messages.js";
 export * from "./organizations.js";
 export * from "./users.js";

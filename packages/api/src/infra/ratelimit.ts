@@ -33,6 +33,11 @@ export function createRateLimits(redis: RedisClients, config: Config) {
     emailsPerAddress: limiter("email", 5, 60 * 60),
     /** Mail one user causes to be sent to other addresses (invitations) per hour. */
     mailPerSender: limiter("mail-sender", config.mail.perSenderPerHour, 60 * 60),
+    /** Direct messages per sender: a burst and a sustained rate (each must allow). */
+    messagesPerUser: [
+      limiter("dm-burst", config.messages.per10Seconds, 10),
+      limiter("dm-hour", config.messages.perHour, 60 * 60),
+    ],
   };
 }
 

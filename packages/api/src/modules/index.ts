@@ -19,7 +19,9 @@ import { topicPresence } from "./forums/live";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
 import type { ModuleJob } from "./jobs";
+import { filesInMessagesOf } from "./messages/repo";
 import { logosAmong } from "./organizations/repo";
+import { userPresence } from "./presence/service";
 import { avatarsAmong, emailVerifiedByExternalId, externalIdOf, findUserAuth, markActive } from "./users/repo";
 
 /** Mongo indexes of every module; created at start (idempotent). */
@@ -42,10 +44,20 @@ export const fileHolders: FileHolder[] = [
   { kind: "users.avatar", visible: (deps, _caller, files) => avatarsAmong(deps.db, files) },
   // An attachment follows its post's topic: platform-wide or only its organization.
   { kind: "forums.post", visible: visibleAttachments },
+  // A message's attachment: its two participants, until it is deleted for everyone.
+  {
+    kind: "messages.attachment",
+    visible: (deps, caller, files) =>
+      filesInMessagesOf(
+        deps.db,
+        caller.userId,
+        files.map((f) => f.id),
+      ),
+  },
 ];
 
 /** Kinds of presence (who is viewing what) and how each tells its viewers; see infra/presence. */
-export const presenceScopes: PresenceScope<AppDeps>[] = [topicPresence];
+export const presenceScopes: PresenceScope<AppDeps>[] = [topicPresence, userPresence];
 
 /** Users and API keys as the authenticator sees them; their tables stay with their modules. */
 export const accountLookup = (db: Db): AccountLookup => ({

@@ -1,10 +1,13 @@
 import { apiKeysRouter } from "../modules/apiKeys/router";
 import { auditRouter } from "../modules/audit/router";
 import { authRouter } from "../modules/auth/router";
+import { contactsRouter } from "../modules/contacts/router";
 import { filesRouter } from "../modules/files/router";
 import { forumsRouter } from "../modules/forums/router";
 import { invitationsRouter } from "../modules/invitations/router";
+import { meRouter, messagesRouter } from "../modules/messages/router";
 import { organizationsRouter } from "../modules/organizations/router";
+import { presenceRouter } from "../modules/presence/router";
 import { systemRouter } from "../modules/system/router";
 import { usersRouter } from "../modules/users/router";
 import { router } from "./init";
@@ -20,6 +23,10 @@ export const appRouter = router({
   files: filesRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  messages: messagesRouter,
+  contacts: contactsRouter,
+  presence: presenceRouter,
+  me: meRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,6 +19,13 @@ export interface Database {
   forumPostLikes: ForumPostLikesTable;
   forumSearch: ForumSearchTable;
   notifications: NotificationsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  messageHidden: MessageHiddenTable;
+  messageReactions: MessageReactionsTable;
+  contacts: ContactsTable;
+  blocks: BlocksTable;
+  presenceSettings: PresenceSettingsTable;
 }
 
 /** Set by the database on insert, never updated. */
@@ -244,4 +251,58 @@ export interface NotificationsTable {
   data: JSONColumnType<Record<string, unknown>, string | undefined, never>;
   readAt: Date | null;
   createdAt: CreatedAt;
+}
+
+export interface ConversationsTable {
+  userId: string;
+  peerId: string;
+  lastMessageAt: Date;
+  createdAt: CreatedAt;
+}
+
+export interface MessagesTable {
+  id: string;
+  senderId: string;
+  recipientId: string;
+  pairLow: ColumnType<string, never, never>;
+  pairHigh: ColumnType<string, never, never>;
+  clientMessageId: string;
+  body: string;
+  attachmentIds: Defaulted<string[]>;
+  createdAt: Defaulted<Date>;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+export interface MessageHiddenTable {
+  userId: string;
+  messageId: string;
+}
+
+export interface MessageReactionsTable {
+  messageId: string;
+  userId: string;
+  emoji: string;
+  createdAt: CreatedAt;
+}
+
+export interface ContactsTable {
+  ownerId: string;
+  contactId: string;
+  createdAt: CreatedAt;
+}
+
+export interface BlocksTable {
+  blockerId: string;
+  blockedId: string;
+  createdAt: CreatedAt;
+}
+
+export interface PresenceSettingsTable {
+  userId: string;
+  away: Defaulted<boolean>;
+  hidden: Defaulted<boolean>;
+  lastSeenAt: Date | null;
 }

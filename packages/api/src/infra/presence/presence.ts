@@ -151,6 +151,20 @@ export class Presence<C> {
     return n;
   }
 
+  /** Whether anyone is present on each key now, on any node (one pipeline; expired members do not count). */
+  async anyPresent(scope: string, keys: readonly string[]): Promise<boolean[]> {
+    if (!keys.length) return [];
+    const pipeline = this.redis.command.pipeline();
+    const now = Date.now();
+    for (const key of keys) pipeline.zcount(this.setOf(scope, key), `(${now}`, "+inf");
+    const results = (await pipeline.exec()) ?? [];
+    return keys.map((_, i) => {
+      const [err, count] = results[i] ?? [null, 0];
+      if (err) throw err;
+      return Number(count) > 0;
+    });
+  }
+
   /** Stops the timers and removes this node's viewers from Redis (they are not announced). */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -166,12 +180,16 @@ export class Presence<C> {
     await pipeline.exec().catch(() => {});
   }
 
+  private setOf(scope: string, key: string): string {
+    // One hash slot for the set and its gate, so the script also runs on a Redis Cluster.
+    return `${this.redis.prefix}presence:{${scope}:${key}}`;
+  }
+
   private local(scope: string, key: string): Local {
     const id = `${scope}:${key}`;
     let local = this.locals.get(id);
     if (!local) {
-      // One hash slot for both keys, so the script also runs on a Redis Cluster.
-      const set = `${this.redis.prefix}presence:{${id}}`;
+      const set = this.setOf(scope, key);
       local = {
         scope,
         key,

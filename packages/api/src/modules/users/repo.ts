@@ -1,5 +1,6 @@
 import type { Role, UserStatus } from "@p2p/schemas";
 import { type Insertable, sql, type Updateable } from "kysely";
+import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
@@ -258,4 +259,36 @@ export async function avatarsAmong(db: Db, files: readonly { id: string; ownerId
     )
     .execute();
   return new Set(rows.flatMap((r) => (r.avatarFileId ? [r.avatarFileId] : [])));
+}
+
+/**
+ * People search across organizations: active users whose name or title (the users_people_search
+ * index) or organization name matches, by last name, first name, id. Never matches on email.
+ */
+export function searchPeople(db: Db, q: string, after: [string, string, string] | null, limit: number) {
+  const pattern = containsPattern(q);
+  let query = db
+    .selectFrom("users as u")
+    .innerJoin("organizations as o", "o.id", "u.organizationId")
+    .select((eb) => [
+      "u.id",
+      "u.firstName",
+      "u.lastName",
+      "u.title",
+      "u.avatarFileId",
+      jsonBuildObject({ id: eb.ref("o.id"), name: eb.ref("o.name") }).as("organization"),
+    ])
+    .where("u.status", "=", "active")
+    .where((eb) =>
+      eb.or([
+        eb(sql`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`, "like", pattern),
+        eb(sql`lower(o.name)`, "like", pattern),
+      ]),
+    )
+    .orderBy("u.lastName")
+    .orderBy("u.firstName")
+    .orderBy("u.id")
+    .limit(limit + 1);
+  if (after) query = query.where((eb) => eb(eb.refTuple("u.lastName", "u.firstName", "u.id"), ">", eb.tuple(...after)));
+  return query.execute();
 }

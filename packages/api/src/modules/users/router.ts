@@ -4,6 +4,8 @@ import {
   ListUsersInput,
   Me,
   Ok,
+  PersonList,
+  SearchUsersInput,
   UpdateMeInput,
   UpdateUserInput,
   UserIdInput,
@@ -13,7 +15,7 @@ import {
 } from "@p2p/schemas";
 import { router } from "../../trpc/init";
 import { rest } from "../../trpc/meta";
-import { adminProcedure, authedProcedure, sessionProcedure } from "../../trpc/procedures";
+import { adminProcedure, authedProcedure, orgProcedure, sessionProcedure } from "../../trpc/procedures";
 import * as users from "./service";
 
 /** `users.deactivate` / `users.reactivate`: shorthands of `users.update` with a status. */
@@ -53,6 +55,11 @@ export const usersRouter = router({
     .input(ListUsersInput)
     .output(UserList)
     .query(({ ctx, input }) => users.listMembers(ctx.deps.db, ctx.orgId, input)),
+  search: orgProcedure
+    .meta(rest("GET", "/search/users", "People on the platform by name, title or organization"))
+    .input(SearchUsersInput)
+    .output(PersonList)
+    .query(({ ctx, input }) => users.searchPeople(ctx.deps, ctx.principal, input)),
   update: adminProcedure
     .meta(rest("PATCH", "/users/{id}", "Change a member's role or status"))
     .input(UpdateUserInput)

@@ -1,4 +1,10 @@
-import type { ChangePasswordInput, ListUsersInput, UpdateMeInput, UpdateUserInput } from "@p2p/schemas";
+import type {
+  ChangePasswordInput,
+  ListUsersInput,
+  SearchUsersInput,
+  UpdateMeInput,
+  UpdateUserInput,
+} from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
@@ -14,6 +20,7 @@ import { assertPasswordAllowed } from "../auth/service";
 import { assertOwnImage } from "../files/service";
 import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
+import { withPresence } from "../presence/service";
 import { toListItem, toMe, toProfile } from "./dto";
 import * as repo from "./repo";
 
@@ -84,6 +91,18 @@ export async function listMembers(db: Db, orgId: string, input: z.infer<typeof L
     (u) => [u.lastName, u.firstName, u.id],
     (u) => toListItem(u, org),
   );
+}
+
+/** Anyone on the platform by name, title or organization, with presence as the caller may see it. */
+export async function searchPeople(deps: AppDeps, caller: Principal, input: z.infer<typeof SearchUsersInput>) {
+  const rows = await repo.searchPeople(deps.db, input.q, decodeCursor(input.cursor, MemberCursor), input.limit);
+  const { items, nextCursor } = toPage(
+    rows,
+    input.limit,
+    (u) => [u.lastName, u.firstName, u.id],
+    (u) => u,
+  );
+  return { items: await withPresence(deps, caller.userId, items), nextCursor };
 }
 
 /**

@@ -1,0 +1,121 @@
+import { sql } from "kysely";
+import type { Db } from "../../infra/postgres/db";
+import { containsPattern } from "../../lib/pagination";
+import { authorColumn } from "../users/authors";
+
+/** Contacts (a personal, one-way address book) and blocks; both keyed by the person who made them. */
+
+export const addContact = (db: Db, ownerId: string, contactId: string) =>
+  db
+    .insertInto("contacts")
+    .values({ ownerId, contactId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+
+export const removeContact = (db: Db, ownerId: string, contactId: string) =>
+  db.deleteFrom("contacts").where("ownerId", "=", ownerId).where("contactId", "=", contactId).execute();
+
+/** The same name expression as the users_people_search index. */
+const personName = sql<string>`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`;
+
+/** One page of an address book by name (last, first, id), optionally filtered by name or title. */
+export function listContacts(db: Db, ownerId: string, q: string | undefined, after: string[] | null, limit: number) {
+  let query = db
+    .selectFrom("contacts as c")
+    .innerJoin("users as u", "u.id", "c.contactId")
+    .select((eb) => [
+      "c.createdAt as addedAt",
+      "u.lastName",
+      "u.firstName",
+      "u.id",
+      authorColumn(db, eb.ref("c.contactId")).as("person"),
+    ])
+    .where("c.ownerId", "=", ownerId)
+    .where("u.status", "=", "active")
+    .orderBy("u.lastName")
+    .orderBy("u.firstName")
+    .orderBy("u.id")
+    .limit(limit + 1);
+  if (q) query = query.where(personName, "like", containsPattern(q));
+  if (after)
+    query = query.where((eb) =>
+      eb(
+        eb.refTuple("u.lastName", "u.firstName", "u.id"),
+        ">",
+        eb.tuple(after[0] ?? "", after[1] ?? "", after[2] ?? ""),
+      ),
+    );
+  return query.execute();
+}
+
+/** Everyone `ownerId` added (for the audience of their presence). */
+export async function contactIdsOf(db: Db, ownerId: string): Promise<string[]> {
+  const rows = await db.selectFrom("contacts").select("contactId").where("ownerId", "=", ownerId).execute();
+  return rows.map((r) => r.contactId);
+}
+
+/** Which of `ownerIds` have `contactId` in their address book. */
+export async function ownersOf(db: Db, contactId: string, ownerIds: readonly string[]): Promise<Set<string>> {
+  if (!ownerIds.length) return new Set();
+  const rows = await db
+    .selectFrom("contacts")
+    .select("ownerId")
+    .where("contactId", "=", contactId)
+    .where("ownerId", "in", ownerIds)
+    .execute();
+  return new Set(rows.map((r) => r.ownerId));
+}
+
+export const block = (db: Db, blockerId: string, blockedId: string) =>
+  db
+    .insertInto("blocks")
+    .values({ blockerId, blockedId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+
+export const unblock = (db: Db, blockerId: string, blockedId: string) =>
+  db.deleteFrom("blocks").where("blockerId", "=", blockerId).where("blockedId", "=", blockedId).execute();
+
+/** Newest blocks first. */
+export function listBlocked(db: Db, blockerId: string, after: [string, string] | null, limit: number) {
+  let query = db
+    .selectFrom("blocks as b")
+    .select((eb) => ["b.createdAt", "b.blockedId", authorColumn(db, eb.ref("b.blockedId")).as("person")])
+    .where("b.blockerId", "=", blockerId)
+    .orderBy("b.createdAt", "desc")
+    .orderBy("b.blockedId", "desc")
+    .limit(limit + 1);
+  if (after) {
+    query = query.where((eb) =>
+      eb(eb.refTuple("b.createdAt", "b.blockedId"), "<", eb.tuple(new Date(after[0]), after[1])),
+    );
+  }
+  return query.execute();
+}
+
+/** Whether `blockerId` blocked `blockedId`. */
+export async function hasBlocked(db: Db, blockerId: string, blockedId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("blocks")
+    .select("blockerId")
+    .where("blockerId", "=", blockerId)
+    .where("blockedId", "=", blockedId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Which of `others` blocked `userId` or were blocked by them. */
+export async function blockedEitherWay(db: Db, userId: string, others: readonly string[]): Promise<Set<string>> {
+  if (!others.length) return new Set();
+  const rows = await db
+    .selectFrom("blocks")
+    .select(["blockerId", "blockedId"])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("blockerId", "=", userId), eb("blockedId", "in", others)]),
+        eb.and([eb("blockedId", "=", userId), eb("blockerId", "in", others)]),
+      ]),
+    )
+    .execute();
+  return new Set(rows.map((r) => (r.blockerId === userId ? r.blockedId : r.blockerId)));
+}

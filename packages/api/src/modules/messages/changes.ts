@@ -1,0 +1,78 @@
+import type { DirectMessage } from "@p2p/schemas";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { appError, notFound } from "../../lib/errors";
+import { publishToUser } from "./channel";
+import { toMessage } from "./dto";
+import { deleteForEveryone, editBody, findParticipantMessage, hideFor, type MessageRow, setReaction } from "./repo";
+
+/** Edits, deletes and reactions: by participants only; anyone else gets NOT_FOUND. */
+
+const EDIT_WINDOW = { ms: 15 * 60 * 1000, label: "15 minutes" };
+const DELETE_FOR_EVERYONE_WINDOW = { ms: 24 * 60 * 60 * 1000, label: "24 hours" };
+
+async function participantMessage(deps: AppDeps, caller: Principal, id: string): Promise<MessageRow> {
+  const message = await findParticipantMessage(deps.db, caller.userId, id);
+  if (!message) throw notFound("Message");
+  return message;
+}
+
+function assertSenderWithin(
+  message: MessageRow,
+  caller: Principal,
+  window: { ms: number; label: string },
+  verb: "edit" | "delete for everyone",
+) {
+  if (message.senderId !== caller.userId) throw appError("FORBIDDEN", `Only the sender can ${verb} a message`);
+  if (Date.now() - message.createdAt.getTime() > window.ms) {
+    throw appError("FORBIDDEN", `You can ${verb} a message only within ${window.label} of sending it`);
+  }
+}
+
+const assertLive = (message: MessageRow) => {
+  if (message.deletedAt) throw appError("CONFLICT", "This message was deleted");
+};
+
+/** Tells both participants (all their devices) what the message looks like now. */
+async function updated(deps: AppDeps, row: MessageRow): Promise<DirectMessage> {
+  const message = await toMessage(deps.db, row);
+  await Promise.all(
+    [row.senderId, row.recipientId].map((userId) => publishToUser(deps, userId, { type: "message.updated", message })),
+  );
+  return message;
+}
+
+export async function editMessage(deps: AppDeps, caller: Principal, input: { id: string; body: string }) {
+  const message = await participantMessage(deps, caller, input.id);
+  assertLive(message);
+  assertSenderWithin(message, caller, EDIT_WINDOW, "edit");
+  const row = await editBody(deps.db, message.id, input.body);
+  if (!row) throw appError("CONFLICT", "This message was deleted");
+  return updated(deps, row);
+}
+
+/** For me: hidden from my history only. For everyone (the sender, within 24 hours): a tombstone for both. */
+export async function deleteMessage(deps: AppDeps, caller: Principal, input: { id: string; forEveryone: boolean }) {
+  const message = await participantMessage(deps, caller, input.id);
+  if (!input.forEveryone) {
+    await hideFor(deps.db, caller.userId, message.id);
+    await publishToUser(deps, caller.userId, { type: "message.hidden", messageId: message.id });
+    return { ok: true as const };
+  }
+  assertSenderWithin(message, caller, DELETE_FOR_EVERYONE_WINDOW, "delete for everyone");
+  if (!message.deletedAt) await updated(deps, await deleteForEveryone(deps.db, message.id));
+  return { ok: true as const };
+}
+
+/** One reaction per user per emoji: adding it twice or removing it when absent changes nothing. */
+export async function react(
+  deps: AppDeps,
+  caller: Principal,
+  input: { messageId: string; emoji: string },
+  on: boolean,
+) {
+  const message = await participantMessage(deps, caller, input.messageId);
+  assertLive(message);
+  const changed = await setReaction(deps.db, message.id, caller.userId, input.emoji, on);
+  return changed ? updated(deps, message) : toMessage(deps.db, message);
+}

@@ -1,0 +1,75 @@
+import type { MyEvent } from "@p2p/schemas";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import type { BusEvent, Resync } from "../../infra/events/bus";
+import { streamChannel } from "../../infra/events/stream";
+import { unavailableStore } from "../../infra/store-errors";
+import { wrapIterator } from "../../lib/iterators";
+import { blockedEitherWay } from "../contacts/repo";
+import { connect } from "../presence/service";
+import { activeUserIds } from "../users/repo";
+import { personalChannel, signalToUser } from "./channel";
+import { confirmDelivery } from "./receipts";
+
+// ---------------------------------------------------------------- typing
+
+const TYPING_THROTTLE_S = 3;
+
+const typingKey = (deps: AppDeps, from: string, to: string) => `${deps.redis.prefix}dm-typing:${from}:${to}`;
+
+/**
+ * Tells `userId` the caller is typing to them: at most one signal every few seconds; clients end
+ * it after a few seconds without another. Nothing is sent across a block (either way), and the
+ * answer is the same, so the caller can't tell.
+ */
+export async function setTyping(deps: AppDeps, caller: Principal, userId: string) {
+  const [active, blocked] = await Promise.all([
+    activeUserIds(deps.db, [userId]),
+    blockedEitherWay(deps.db, caller.userId, [userId]),
+  ]);
+  if (userId === caller.userId || !active.has(userId) || blocked.size) return { ok: true as const };
+  const first = await deps.redis.command.set(
+    typingKey(deps, caller.userId, userId),
+    "1",
+    "EX",
+    TYPING_THROTTLE_S,
+    "NX",
+  );
+  if (first) await signalToUser(deps, userId, { type: "typing", userId: caller.userId, active: true });
+  return { ok: true as const };
+}
+
+/** Sending ends "typing" at once. Best effort: with Redis down, clients time the indicator out. */
+export async function stopTyping(deps: AppDeps, from: string, to: string) {
+  const deleted = await deps.redis.command.del(typingKey(deps, from, to)).catch((err) => {
+    if (unavailableStore(err)) return 0;
+    throw err;
+  });
+  if (deleted) await signalToUser(deps, to, { type: "typing", userId: from, active: false });
+}
+
+// ---------------------------------------------------------------- the personal stream
+
+/**
+ * The caller's personal stream, resumable from `lastEventId` (infra/events/stream). While it is open
+ * the caller is online (presence), and each new message to them it carries is confirmed delivered.
+ */
+export function myEvents(
+  deps: AppDeps,
+  caller: Principal,
+  input: { lastEventId?: string | null },
+  signal?: AbortSignal,
+) {
+  const { userId } = caller;
+  const stream = streamChannel(deps.events, personalChannel, userId, { lastEventId: input.lastEventId, signal });
+  return wrapIterator(stream, {
+    start: () => connect(deps, userId),
+    map: (event: BusEvent<MyEvent | Resync>) => {
+      const { data } = event;
+      if (data.type === "message.new" && data.message.recipientId === userId && data.message.status === "sent") {
+        confirmDelivery(deps, userId, data.message.id);
+      }
+      return event;
+    },
+  });
+}

@@ -1,0 +1,79 @@
+import type { StatusHistory } from "@p2p/schemas";
+import type { z } from "zod";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { appError, notFound } from "../../lib/errors";
+import { publishToUser } from "./channel";
+import { findParticipantMessage, markDelivered as markDeliveredRows, markReadUpTo } from "./repo";
+
+/**
+ * Receipts: only the recipient moves a message's status, and only forward (sent → delivered → read).
+ * Each change keeps its time (delivered_at, read_at) and is pushed live to the sender.
+ */
+
+/** The recipient's client (or their personal stream) confirms it received these messages. */
+export async function markDelivered(deps: AppDeps, recipientId: string, messageIds: readonly string[]) {
+  const rows = await markDeliveredRows(deps.db, recipientId, [...new Set(messageIds)]);
+  const bySender = new Map<string, { ids: string[]; at: Date }>();
+  for (const row of rows) {
+    const entry = bySender.get(row.senderId) ?? { ids: [], at: row.deliveredAt as Date };
+    entry.ids.push(row.id);
+    bySender.set(row.senderId, entry);
+  }
+  await Promise.all(
+    [...bySender].map(([senderId, { ids, at }]) =>
+      publishToUser(deps, senderId, {
+        type: "message.status",
+        peerId: recipientId,
+        status: "delivered",
+        messageIds: ids,
+        upToMessageId: null,
+        at,
+      }),
+    ),
+  );
+  return { updated: rows.length };
+}
+
+/** The personal stream handed a new message to its recipient: delivered (in the background). */
+export function confirmDelivery(deps: AppDeps, recipientId: string, messageId: string): void {
+  markDelivered(deps, recipientId, [messageId]).catch((err) =>
+    deps.logger.warn({ err: String(err), messageId }, "delivery receipt not recorded"),
+  );
+}
+
+/** Everything from `userId` to the caller up to `upToMessageId` (a message of their conversation) is read. */
+export async function markRead(deps: AppDeps, caller: Principal, input: { userId: string; upToMessageId: string }) {
+  const upTo = await findParticipantMessage(deps.db, caller.userId, input.upToMessageId);
+  const peer = upTo && (upTo.senderId === caller.userId ? upTo.recipientId : upTo.senderId);
+  if (!upTo || peer !== input.userId) throw notFound("Message");
+  const rows = await markReadUpTo(deps.db, caller.userId, input.userId, upTo);
+  const at = rows[0]?.readAt;
+  if (at) {
+    await publishToUser(deps, input.userId, {
+      type: "message.status",
+      peerId: caller.userId,
+      status: "read",
+      messageIds: [],
+      upToMessageId: upTo.id,
+      at,
+    });
+  }
+  return { updated: rows.length };
+}
+
+/** When the sender's message was sent, delivered and read. */
+export async function statusHistory(
+  deps: AppDeps,
+  caller: Principal,
+  messageId: string,
+): Promise<z.infer<typeof StatusHistory>> {
+  const message = await findParticipantMessage(deps.db, caller.userId, messageId);
+  if (!message) throw notFound("Message");
+  if (message.senderId !== caller.userId) throw appError("FORBIDDEN", "Only the sender sees a message's receipts");
+  return [
+    { status: "sent" as const, at: message.createdAt },
+    ...(message.deliveredAt ? [{ status: "delivered" as const, at: message.deliveredAt }] : []),
+    ...(message.readAt ? [{ status: "read" as const, at: message.readAt }] : []),
+  ];
+}

@@ -1,0 +1,307 @@
+import { type ExpressionBuilder, type Insertable, type Selectable, sql } from "kysely";
+import type { Db } from "../../infra/postgres/db";
+import type { Database, MessagesTable } from "../../infra/postgres/schema";
+import { containsPattern } from "../../lib/pagination";
+import { authorColumn } from "../users/authors";
+
+export type MessageRow = Omit<Selectable<MessagesTable>, "pairLow" | "pairHigh">;
+
+const columns = [
+  "id",
+  "senderId",
+  "recipientId",
+  "clientMessageId",
+  "body",
+  "attachmentIds",
+  "createdAt",
+  "deliveredAt",
+  "readAt",
+  "editedAt",
+  "deletedAt",
+] as const;
+
+/** The conversation of two users: both directions share the ordered pair (the messages_history index). */
+const inPair = (a: string, b: string) => (eb: ExpressionBuilder<Database & { m: MessagesTable }, "m">) =>
+  eb.and([eb("m.pairLow", "=", a < b ? a : b), eb("m.pairHigh", "=", a < b ? b : a)]);
+
+/** Not deleted "for me" by `userId`. */
+const notHiddenFor = (userId: string) => (eb: ExpressionBuilder<Database & { m: MessagesTable }, "m">) =>
+  eb.not(
+    eb.exists(
+      eb
+        .selectFrom("messageHidden as h")
+        .select("h.messageId")
+        .whereRef("h.messageId", "=", "m.id")
+        .where("h.userId", "=", userId),
+    ),
+  );
+
+// ---------------------------------------------------------------- writes
+
+/** Inserts unless the sender already used this client id; returns the row, or undefined for a retry. */
+export const insertMessage = (db: Db, message: Insertable<MessagesTable>) =>
+  db
+    .insertInto("messages")
+    .values(message)
+    .onConflict((oc) => oc.columns(["senderId", "clientMessageId"]).doNothing())
+    .returning(columns)
+    .executeTakeFirst();
+
+export const findByClientId = (db: Db, senderId: string, clientMessageId: string) =>
+  db
+    .selectFrom("messages as m")
+    .select(columns)
+    .where("m.senderId", "=", senderId)
+    .where("m.clientMessageId", "=", clientMessageId)
+    .executeTakeFirst();
+
+/** Moves the conversation to the top of both participants' lists (never back in time). */
+export const touchConversation = (db: Db, a: string, b: string, at: Date) =>
+  db
+    .insertInto("conversations")
+    .values([
+      { userId: a, peerId: b, lastMessageAt: at },
+      { userId: b, peerId: a, lastMessageAt: at },
+    ])
+    .onConflict((oc) =>
+      oc
+        .columns(["userId", "peerId"])
+        .doUpdateSet({ lastMessageAt: sql`greatest(conversations.last_message_at, excluded.last_message_at)` }),
+    )
+    .execute();
+
+/** A message `userId` takes part in and has not deleted for themselves. */
+export const findParticipantMessage = (db: Db, userId: string, id: string) =>
+  db
+    .selectFrom("messages as m")
+    .select(columns)
+    .where("m.id", "=", id)
+    .where((eb) => eb.or([eb("m.senderId", "=", userId), eb("m.recipientId", "=", userId)]))
+    .where(notHiddenFor(userId))
+    .executeTakeFirst();
+
+/** Delivered now, for the recipient's messages among `ids` not delivered yet. */
+export const markDelivered = (db: Db, recipientId: string, ids: readonly string[]) =>
+  db
+    .updateTable("messages")
+    .set({ deliveredAt: sql`now()` })
+    .where("id", "in", ids)
+    .where("recipientId", "=", recipientId)
+    .where("deliveredAt", "is", null)
+    .returning(["id", "senderId", "deliveredAt"])
+    .execute();
+
+/** Read now: every unread message from `senderId` to `recipientId` up to and including `upTo`. */
+export const markReadUpTo = (db: Db, recipientId: string, senderId: string, upTo: { createdAt: Date; id: string }) =>
+  db
+    .updateTable("messages")
+    .set({ readAt: sql`now()`, deliveredAt: sql`coalesce(delivered_at, now())` })
+    .where("recipientId", "=", recipientId)
+    .where("senderId", "=", senderId)
+    .where("readAt", "is", null)
+    .where((eb) => eb(eb.refTuple("createdAt", "id"), "<=", eb.tuple(upTo.createdAt, upTo.id)))
+    .returning(["id", "readAt"])
+    .execute();
+
+export const editBody = (db: Db, id: string, body: string) =>
+  db
+    .updateTable("messages as m")
+    .set({ body, editedAt: sql`now()` })
+    .where("m.id", "=", id)
+    .where("m.deletedAt", "is", null)
+    .returning(columns)
+    .executeTakeFirst();
+
+/** The tombstone: no body, attachments or reactions left. */
+export async function deleteForEveryone(db: Db, id: string) {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("messageReactions").where("messageId", "=", id).execute();
+    return trx
+      .updateTable("messages as m")
+      .set({ body: "", attachmentIds: [], deletedAt: sql`now()` })
+      .where("m.id", "=", id)
+      .returning(columns)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export const hideFor = (db: Db, userId: string, messageId: string) =>
+  db
+    .insertInto("messageHidden")
+    .values({ userId, messageId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+
+/** Adds or removes one reaction; whether anything changed (a duplicate is a no-op). */
+export async function setReaction(db: Db, messageId: string, userId: string, emoji: string, on: boolean) {
+  const result = on
+    ? await db
+        .insertInto("messageReactions")
+        .values({ messageId, userId, emoji })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst()
+    : await db
+        .deleteFrom("messageReactions")
+        .where("messageId", "=", messageId)
+        .where("userId", "=", userId)
+        .where("emoji", "=", emoji)
+        .executeTakeFirst();
+  return Number("numInsertedOrUpdatedRows" in result ? result.numInsertedOrUpdatedRows : result.numDeletedRows) > 0;
+}
+
+// ---------------------------------------------------------------- reads
+
+/** Reactions of many messages, grouped by emoji in the order first used: one query. */
+export async function reactionsOf(db: Db, messageIds: readonly string[]) {
+  const byMessage = new Map<string, { emoji: string; userIds: string[] }[]>();
+  if (!messageIds.length) return byMessage;
+  const rows = await db
+    .selectFrom("messageReactions")
+    .select(["messageId", "emoji", "userId"])
+    .where("messageId", "in", messageIds)
+    .orderBy("createdAt")
+    .execute();
+  for (const row of rows) {
+    const list = byMessage.get(row.messageId) ?? [];
+    const entry = list.find((r) => r.emoji === row.emoji);
+    if (entry) entry.userIds.push(row.userId);
+    else list.push({ emoji: row.emoji, userIds: [row.userId] });
+    byMessage.set(row.messageId, list);
+  }
+  return byMessage;
+}
+
+/** A page of one conversation, newest first, without what `userId` deleted for themselves. */
+export function listHistory(
+  db: Db,
+  userId: string,
+  peerId: string,
+  filter: { before?: Date; after?: Date },
+  cursor: [string, string] | null,
+  limit: number,
+) {
+  let query = db
+    .selectFrom("messages as m")
+    .select(columns)
+    .where(inPair(userId, peerId))
+    .where(notHiddenFor(userId))
+    .orderBy("m.createdAt", "desc")
+    .orderBy("m.id", "desc")
+    .limit(limit + 1);
+  if (filter.before) query = query.where("m.createdAt", "<", filter.before);
+  if (filter.after) query = query.where("m.createdAt", ">", filter.after);
+  if (cursor) {
+    query = query.where((eb) => eb(eb.refTuple("m.createdAt", "m.id"), "<", eb.tuple(new Date(cursor[0]), cursor[1])));
+  }
+  return query.execute();
+}
+
+/**
+ * A page of `userId`'s conversations, most recent first, with the peer (display info), the newest
+ * message they still see and their unread count (the messages_unread index), in one query.
+ */
+export function listConversations(
+  db: Db,
+  userId: string,
+  q: string | undefined,
+  cursor: [string, string] | null,
+  limit: number,
+) {
+  let query = db
+    .selectFrom("conversations as c")
+    .innerJoin("users as u", "u.id", "c.peerId")
+    .select((eb) => [
+      "c.peerId",
+      "c.lastMessageAt",
+      authorColumn(db, eb.ref("c.peerId")).as("peer"),
+      eb
+        .selectFrom("messages as m")
+        .select(sql<number>`count(*)::int`.as("n"))
+        .where("m.recipientId", "=", userId)
+        .whereRef("m.senderId", "=", "c.peerId")
+        .where("m.readAt", "is", null)
+        .where("m.deletedAt", "is", null)
+        .as("unreadCount"),
+      eb
+        .selectFrom("messages as m")
+        .select("m.id")
+        .where((inner) =>
+          inner.and([
+            inner("m.pairLow", "=", sql<string>`least(c.user_id, c.peer_id)`),
+            inner("m.pairHigh", "=", sql<string>`greatest(c.user_id, c.peer_id)`),
+          ]),
+        )
+        .where(notHiddenFor(userId))
+        .orderBy("m.createdAt", "desc")
+        .orderBy("m.id", "desc")
+        .limit(1)
+        .as("lastMessageId"),
+    ])
+    .where("c.userId", "=", userId)
+    .orderBy("c.lastMessageAt", "desc")
+    .orderBy("c.peerId", "desc")
+    .limit(limit + 1);
+  if (q) {
+    query = query.where(
+      sql<string>`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`,
+      "like",
+      containsPattern(q),
+    );
+  }
+  if (cursor) {
+    query = query.where((eb) =>
+      eb(eb.refTuple("c.lastMessageAt", "c.peerId"), "<", eb.tuple(new Date(cursor[0]), cursor[1])),
+    );
+  }
+  return query.execute();
+}
+
+export const findMessages = (db: Db, ids: readonly string[]) =>
+  ids.length ? db.selectFrom("messages as m").select(columns).where("m.id", "in", ids).execute() : Promise.resolve([]);
+
+/** Unread messages to `userId` in all conversations. */
+export async function unreadTotal(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("messages")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("recipientId", "=", userId)
+    .where("readAt", "is", null)
+    .where("deletedAt", "is", null)
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+// ---------------------------------------------------------------- for other modules
+
+/** Everyone `userId` has a conversation with. */
+export async function peersOf(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom("conversations").select("peerId").where("userId", "=", userId).execute();
+  return rows.map((r) => r.peerId);
+}
+
+/** Which of `ids` have a conversation with `userId`. */
+export async function peersAmong(db: Db, userId: string, ids: readonly string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db
+    .selectFrom("conversations")
+    .select("peerId")
+    .where("userId", "=", userId)
+    .where("peerId", "in", ids)
+    .execute();
+  return new Set(rows.map((r) => r.peerId));
+}
+
+/** Which of these files live messages (not deleted for everyone) that `userId` takes part in hold. */
+export async function filesInMessagesOf(db: Db, userId: string, fileIds: readonly string[]): Promise<Set<string>> {
+  if (!fileIds.length) return new Set();
+  const rows = await db
+    .selectFrom("messages")
+    .select(sql<string>`unnest(attachment_ids)`.as("fileId"))
+    .where("attachmentIds", "&&", sql<string[]>`${[...fileIds]}::uuid[]`)
+    .where("attachmentIds", "<>", sql<string[]>`'{}'`)
+    .where("deletedAt", "is", null)
+    .where((eb) => eb.or([eb("senderId", "=", userId), eb("recipientId", "=", userId)]))
+    .execute();
+  const wanted = new Set(fileIds);
+  return new Set(rows.map((r) => r.fileId).filter((id) => wanted.has(id)));
+}

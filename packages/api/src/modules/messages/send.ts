@@ -1,0 +1,84 @@
+import type { DirectMessage, SendMessageInput } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
+import type { z } from "zod";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { consume } from "../../infra/ratelimit";
+import { appError, fieldError } from "../../lib/errors";
+import { rateLimited } from "../auth/attempts";
+import { hasBlocked } from "../contacts/repo";
+import { assertOwnFiles } from "../files/service";
+import { activeUserIds } from "../users/repo";
+import { publishToUser } from "./channel";
+import { toMessage } from "./dto";
+import { stopTyping } from "./live";
+import { findByClientId, insertMessage, type MessageRow, touchConversation } from "./repo";
+
+/** Someone who blocked the sender answers like an unknown or deactivated person: a block can't be detected. */
+export const cannotReceive = () => appError("NOT_FOUND", "This person can't receive messages");
+
+/**
+ * Sends a direct message. Idempotent on (sender, clientMessageId): a retried send returns the same
+ * message, also when two retries race (the unique key decides). The message and both participants'
+ * conversation rows are one transaction; the live events follow the commit.
+ */
+export async function sendMessage(
+  deps: AppDeps,
+  caller: Principal,
+  input: z.output<typeof SendMessageInput>,
+): Promise<DirectMessage> {
+  const senderId = caller.userId;
+  if (input.recipientId === senderId) throw fieldError("recipientId", "You can't message yourself");
+  const earlier = await findByClientId(deps.db, senderId, input.clientMessageId);
+  if (earlier) return retried(deps, earlier, input);
+
+  const [active, theyBlocked, iBlocked] = await Promise.all([
+    activeUserIds(deps.db, [input.recipientId]),
+    hasBlocked(deps.db, input.recipientId, senderId),
+    hasBlocked(deps.db, senderId, input.recipientId),
+  ]);
+  if (!active.has(input.recipientId) || theyBlocked) throw cannotReceive();
+  if (iBlocked) throw appError("FORBIDDEN", "You blocked this person; unblock them to send a message");
+  await assertOwnFiles(deps.db, senderId, input.attachmentIds);
+  const limits = await Promise.all(deps.rateLimits.messagesPerUser.map((limiter) => consume(limiter, senderId)));
+  const retryAfter = Math.max(...limits.filter((l) => l.rejected).map((l) => l.retryAfter));
+  if (retryAfter > -Infinity) throw rateLimited("messages", retryAfter);
+
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const inserted = await insertMessage(trx, {
+      id: uuidv7(),
+      senderId,
+      recipientId: input.recipientId,
+      clientMessageId: input.clientMessageId,
+      body: input.body,
+      attachmentIds: input.attachmentIds,
+    });
+    if (!inserted) return null;
+    await touchConversation(trx, senderId, input.recipientId, inserted.createdAt);
+    return inserted;
+  });
+  // A concurrent retry committed first: answer with its message.
+  if (!row) return retried(deps, await findByClientIdOrThrow(deps, senderId, input.clientMessageId), input);
+
+  const message = await toMessage(deps.db, row);
+  await Promise.all([
+    publishToUser(deps, input.recipientId, { type: "message.new", message }),
+    publishToUser(deps, senderId, { type: "message.new", message }),
+    stopTyping(deps, senderId, input.recipientId),
+  ]);
+  return message;
+}
+
+async function findByClientIdOrThrow(deps: AppDeps, senderId: string, clientMessageId: string) {
+  const row = await findByClientId(deps.db, senderId, clientMessageId);
+  if (!row) throw new Error("message vanished after a conflicting insert");
+  return row;
+}
+
+/** The same clientMessageId again: the same message, unless it was used for another recipient. */
+function retried(deps: AppDeps, row: MessageRow, input: { recipientId: string }) {
+  if (row.recipientId !== input.recipientId) {
+    throw fieldError("clientMessageId", "Already used for a message to someone else");
+  }
+  return toMessage(deps.db, row);
+}
