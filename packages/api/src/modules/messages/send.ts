@@ -52,6 +52,8 @@ export async function sendMessage(
       clientMessageId: input.clientMessageId,
       body: input.body,
       attachmentIds: input.attachmentIds,
+      // Milliseconds, as clients see it: cursors and read markers compare it exactly.
+      createdAt: new Date(),
     });
     if (!inserted) return null;
     await touchConversation(trx, senderId, input.recipientId, inserted.createdAt);

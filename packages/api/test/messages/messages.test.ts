@@ -1,0 +1,474 @@
+import type { P2PClient } from "@p2p/client";
+import type { MyEvent } from "@p2p/schemas";
+import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../helpers";
+
+type EventOf<T extends MyEvent["type"]> = Extract<MyEvent, { type: T }>;
+
+let server: TestServer;
+let nodeB: TestServer;
+let alice: TestUser; // org A admin
+let bob: TestUser; // org B admin: conversations cross organizations
+let carol: TestUser; // org A member: a third person, never part of alice and bob's conversation
+let mallory: TestUser; // org C: an outsider
+const cleanups: (() => unknown)[] = [];
+let seq = 0;
+const clientId = () => `cmid-${Date.now().toString(36)}-${++seq}`;
+
+/** The personal stream of one client and everything it received. */
+interface Watch {
+  events: { id: string; data: MyEvent }[];
+  error: unknown;
+  of<T extends MyEvent["type"]>(type: T): EventOf<T>[];
+  lastId(): string | undefined;
+  unsubscribe(): void;
+}
+
+function watch(client: P2PClient, lastEventId?: string): Watch {
+  const w: Watch = {
+    events: [],
+    error: undefined,
+    of: <T extends MyEvent["type"]>(type: T) =>
+      w.events.map((e) => e.data).filter((d): d is EventOf<T> => d.type === type),
+    lastId: () => w.events.at(-1)?.id,
+    unsubscribe: () => sub.unsubscribe(),
+  };
+  const sub = client.me.onEvents.subscribe(
+    { lastEventId },
+    {
+      onData: (e) => w.events.push(e as { id: string; data: MyEvent }),
+      onError: (err) => {
+        w.error = err;
+      },
+    },
+  );
+  cleanups.push(() => sub.unsubscribe());
+  return w;
+}
+
+/** Online as far as `viewer` can tell (their conversation or contact), i.e. the stream is attached. */
+async function online(viewer: TestUser, user: TestUser) {
+  await waitFor(async () => {
+    const [p] = await viewer.client.presence.get.query({ userIds: [user.userId] });
+    return p?.status === "online";
+  });
+}
+
+const send = (
+  from: TestUser,
+  to: TestUser,
+  body: string,
+  extra: { clientMessageId?: string; attachmentIds?: string[] } = {},
+) =>
+  from.client.messages.send.mutate({
+    recipientId: to.userId,
+    body,
+    clientMessageId: extra.clientMessageId ?? clientId(),
+    attachmentIds: extra.attachmentIds,
+  });
+
+async function upload(user: TestUser, name = "drawing.txt") {
+  const res = await fetch(`${server.url}/files?name=${encodeURIComponent(name)}`, {
+    method: "POST",
+    headers: { "content-type": "text/plain", authorization: `Bearer ${user.token}` },
+    body: "flange drawing rev B\n",
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string };
+}
+
+const download = (user: TestUser, id: string) =>
+  fetch(`${server.url}/files/${id}`, { headers: { authorization: `Bearer ${user.token}` } });
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { MESSAGES_PER_10_SECONDS: "1000" } });
+  nodeB = await startTestServer({ stores: server.stores, env: { MESSAGES_PER_10_SECONDS: "1000" } });
+  alice = await signUpAdmin(server, { firstName: "Alice", lastName: "Anders" });
+  bob = await signUpAdmin(server, { firstName: "Bob", lastName: "Brandt" });
+  carol = await addMember(server, alice);
+  mallory = await signUpAdmin(server, { firstName: "Mallory", lastName: "Outside" });
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) cleanup();
+  await nodeB?.close();
+  await server?.close();
+});
+
+describe("messages.send, history and conversations", () => {
+  it("sends across organizations; both see it in history, the list and the unread count", async () => {
+    const sent = await send(alice, bob, "Hello Bob, about the @Bob chiller quote: https://example.com/q/42");
+    expect(sent).toMatchObject({
+      senderId: alice.userId,
+      recipientId: bob.userId,
+      body: "Hello Bob, about the @Bob chiller quote: https://example.com/q/42",
+      status: "sent",
+      deleted: false,
+      reactions: [],
+      attachments: [],
+    });
+    const history = await bob.client.messages.history.query({ userId: alice.userId });
+    expect(history.items.map((m) => m.id)).toEqual([sent.id]);
+    expect((await alice.client.messages.history.query({ userId: bob.userId })).items[0]?.id).toBe(sent.id);
+
+    const bobs = await bob.client.messages.listConversations.query({});
+    expect(bobs.items[0]).toMatchObject({
+      peer: { id: alice.userId, firstName: "Alice", organization: { id: alice.organizationId } },
+      lastMessage: { id: sent.id },
+      unreadCount: 1,
+    });
+    expect(bobs.items[0]?.peer).not.toHaveProperty("email");
+    expect((await alice.client.messages.listConversations.query({})).items[0]).toMatchObject({
+      peer: { id: bob.userId },
+      unreadCount: 0,
+    });
+    expect((await bob.client.messages.unreadCount.query()).unread).toBe(1);
+    // Searchable by the peer's name.
+    expect((await bob.client.messages.listConversations.query({ q: "ander" })).items).toHaveLength(1);
+    expect((await bob.client.messages.listConversations.query({ q: "nobody-like-this" })).items).toHaveLength(0);
+  });
+
+  it("a retried send with the same clientMessageId is one message, also when retries race", async () => {
+    const clientMessageId = clientId();
+    const first = await send(alice, carol, "Shift handover at 6", { clientMessageId });
+    const again = await send(alice, carol, "Shift handover at 6", { clientMessageId });
+    expect(again.id).toBe(first.id);
+    const racing = clientId();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => send(alice, carol, "Racing retry", { clientMessageId: racing })),
+    );
+    expect(new Set(results.map((m) => m.id)).size).toBe(1);
+    const history = await carol.client.messages.history.query({ userId: alice.userId });
+    expect(history.items.filter((m) => m.body === "Racing retry")).toHaveLength(1);
+    expect(history.items.filter((m) => m.body === "Shift handover at 6")).toHaveLength(1);
+    // The same id for another person is refused, naming the field.
+    expect(await failure(send(alice, bob, "other", { clientMessageId }))).toMatchObject({
+      appCode: "BAD_REQUEST",
+      fields: ["clientMessageId"],
+    });
+  });
+
+  it("refuses bad input with the field, and writes nothing", async () => {
+    const before = await server.deps.db
+      .selectFrom("messages")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirst();
+    const cases: [Promise<unknown>, string][] = [
+      [send(alice, bob, ""), "body"],
+      [send(alice, bob, "x".repeat(4_001)), "body"],
+      [send(alice, bob, "bell\u0007"), "body"],
+      [send(alice, alice, "me"), "recipientId"],
+      [send(alice, bob, "hi", { clientMessageId: "bad id!!" }), "clientMessageId"],
+      [
+        alice.client.messages.send.mutate({ recipientId: "nope", body: "x", clientMessageId: clientId() }),
+        "recipientId",
+      ],
+    ];
+    for (const [call, field] of cases)
+      expect(await failure(call)).toMatchObject({ appCode: "BAD_REQUEST", fields: [field] });
+    const bobsFile = await upload(bob);
+    expect(await failure(send(alice, bob, "hi", { attachmentIds: [bobsFile.id] }))).toMatchObject({
+      fields: ["attachmentIds"],
+    });
+    const after = await server.deps.db
+      .selectFrom("messages")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirst();
+    expect(after).toEqual(before);
+  });
+
+  it("filters history by date and pages it newest first", async () => {
+    const dave = await signUpAdmin(server);
+    const sent = [];
+    for (let i = 0; i < 5; i++) sent.push(await send(dave, alice, `note ${i}`));
+    const page1 = await alice.client.messages.history.query({ userId: dave.userId, limit: 2 });
+    expect(page1.items.map((m) => m.body)).toEqual(["note 4", "note 3"]);
+    const page2 = await alice.client.messages.history.query({
+      userId: dave.userId,
+      limit: 2,
+      cursor: page1.nextCursor,
+    });
+    expect(page2.items.map((m) => m.body)).toEqual(["note 2", "note 1"]);
+    const middle = sent[2] as (typeof sent)[number];
+    const before = await alice.client.messages.history.query({ userId: dave.userId, before: middle.createdAt });
+    expect(before.items.map((m) => m.body)).toEqual(["note 1", "note 0"]);
+    const after = await alice.client.messages.history.query({ userId: dave.userId, after: middle.createdAt });
+    expect(after.items.map((m) => m.body)).toEqual(["note 4", "note 3"]);
+  });
+});
+
+describe("attachments", () => {
+  it("only the two participants download a message's attachment", async () => {
+    const file = await upload(alice, "quote.txt");
+    const sent = await send(alice, bob, "", { attachmentIds: [file.id] });
+    expect(sent.attachments).toEqual([{ id: file.id, name: "quote.txt", contentType: expect.any(String), size: 21 }]);
+    expect((await download(bob, file.id)).status).toBe(200);
+    expect((await download(carol, file.id)).status).toBe(404);
+    expect((await download(mallory, file.id)).status).toBe(404);
+    // Deleted for everyone: gone for the recipient too.
+    await alice.client.messages.delete.mutate({ id: sent.id, forEveryone: true });
+    expect((await download(bob, file.id)).status).toBe(404);
+  });
+});
+
+describe("receipts", () => {
+  it("only the recipient moves a status, only forward; the sender sees each change with its time", async () => {
+    const m1 = await send(bob, carol, "first");
+    const m2 = await send(bob, carol, "second");
+    // The sender cannot mark their own messages.
+    expect((await bob.client.messages.markDelivered.mutate({ messageIds: [m1.id] })).updated).toBe(0);
+    expect((await carol.client.messages.markDelivered.mutate({ messageIds: [m1.id, m1.id] })).updated).toBe(1);
+    expect((await carol.client.messages.markDelivered.mutate({ messageIds: [m1.id] })).updated).toBe(0);
+    expect(await bob.client.messages.statusHistory.query({ messageId: m1.id })).toEqual([
+      { status: "sent", at: m1.createdAt },
+      { status: "delivered", at: expect.any(Date) },
+    ]);
+    expect((await carol.client.messages.markRead.mutate({ userId: bob.userId, upToMessageId: m2.id })).updated).toBe(2);
+    expect((await carol.client.messages.markRead.mutate({ userId: bob.userId, upToMessageId: m2.id })).updated).toBe(0);
+    const history = await bob.client.messages.history.query({ userId: carol.userId });
+    expect(history.items.map((m) => m.status)).toEqual(["read", "read"]);
+    expect((await bob.client.messages.statusHistory.query({ messageId: m2.id })).map((s) => s.status)).toEqual([
+      "sent",
+      "delivered",
+      "read",
+    ]);
+    // Receipts are the sender's: the recipient is refused, a third person sees nothing.
+    expect(await failure(carol.client.messages.statusHistory.query({ messageId: m2.id }))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+    expect(await failure(mallory.client.messages.statusHistory.query({ messageId: m2.id }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+    // A message of another conversation is not a read marker.
+    expect(
+      await failure(mallory.client.messages.markRead.mutate({ userId: bob.userId, upToMessageId: m2.id })),
+    ).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+  });
+
+  it("keeps unread counts exact under parallel senders and readers", async () => {
+    const reader = await signUpAdmin(server);
+    const senders = await Promise.all([signUpAdmin(server), signUpAdmin(server), signUpAdmin(server)]);
+    const sent = await Promise.all(
+      senders.flatMap((s) => Array.from({ length: 10 }, (_, i) => send(s, reader, `m${i}`))),
+    );
+    expect((await reader.client.messages.unreadCount.query()).unread).toBe(30);
+    // Reads of two conversations race with more sends in the third.
+    const [s0, s1, s2] = senders as [TestUser, TestUser, TestUser];
+    const last = (s: TestUser) => sent.filter((m) => m.senderId === s.userId).at(-1)?.id as string;
+    await Promise.all([
+      reader.client.messages.markRead.mutate({ userId: s0.userId, upToMessageId: last(s0) }),
+      reader.client.messages.markRead.mutate({ userId: s1.userId, upToMessageId: last(s1) }),
+      ...Array.from({ length: 10 }, (_, i) => send(s2, reader, `more ${i}`)),
+    ]);
+    expect((await reader.client.messages.unreadCount.query()).unread).toBe(20);
+    const list = await reader.client.messages.listConversations.query({});
+    const unread = Object.fromEntries(list.items.map((c) => [c.peer.id, c.unreadCount]));
+    expect(unread).toEqual({ [s0.userId]: 0, [s1.userId]: 0, [s2.userId]: 20 });
+  });
+});
+
+describe("edit, delete, react", () => {
+  it("the sender edits (marked edited); the other participant and outsiders cannot", async () => {
+    const m = await send(alice, bob, "Pump at 40 Hz");
+    const edited = await alice.client.messages.edit.mutate({ id: m.id, body: "Pump at 45 Hz" });
+    expect(edited).toMatchObject({ body: "Pump at 45 Hz", editedAt: expect.any(Date) });
+    expect(await failure(bob.client.messages.edit.mutate({ id: m.id, body: "hijack" }))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+    expect(await failure(carol.client.messages.edit.mutate({ id: m.id, body: "hijack" }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+    // Past 15 minutes: refused.
+    await server.deps.db
+      .updateTable("messages")
+      .set({ createdAt: new Date(Date.now() - 16 * 60_000) })
+      .where("id", "=", m.id)
+      .execute();
+    expect(await failure(alice.client.messages.edit.mutate({ id: m.id, body: "late" }))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+  });
+
+  it("deletes for me (only my history) or for everyone (a tombstone for both)", async () => {
+    const m1 = await send(alice, bob, "typo message");
+    const m2 = await send(alice, bob, "wrong person");
+    await bob.client.messages.delete.mutate({ id: m1.id });
+    expect((await bob.client.messages.history.query({ userId: alice.userId })).items.map((m) => m.id)).not.toContain(
+      m1.id,
+    );
+    expect((await alice.client.messages.history.query({ userId: bob.userId })).items.map((m) => m.id)).toContain(m1.id);
+    expect(await failure(bob.client.messages.delete.mutate({ id: m2.id, forEveryone: true }))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+    await alice.client.messages.delete.mutate({ id: m2.id, forEveryone: true });
+    const seen = (await bob.client.messages.history.query({ userId: alice.userId })).items.find((m) => m.id === m2.id);
+    expect(seen).toMatchObject({ deleted: true, body: "", attachments: [], reactions: [] });
+    expect(await failure(carol.client.messages.delete.mutate({ id: m1.id }))).toMatchObject({ appCode: "NOT_FOUND" });
+  });
+
+  it("one reaction per user per emoji; only participants", async () => {
+    const m = await send(bob, alice, "Order shipped");
+    await alice.client.messages.react.mutate({ messageId: m.id, emoji: "👍" });
+    await alice.client.messages.react.mutate({ messageId: m.id, emoji: "👍" });
+    const both = await bob.client.messages.react.mutate({ messageId: m.id, emoji: "👍" });
+    expect(both.reactions).toEqual([{ emoji: "👍", userIds: [alice.userId, bob.userId] }]);
+    const after = await alice.client.messages.unreact.mutate({ messageId: m.id, emoji: "👍" });
+    expect(after.reactions).toEqual([{ emoji: "👍", userIds: [bob.userId] }]);
+    expect(await failure(carol.client.messages.react.mutate({ messageId: m.id, emoji: "👍" }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+    expect(await failure(alice.client.messages.react.mutate({ messageId: m.id, emoji: "lol" }))).toMatchObject({
+      fields: ["emoji"],
+    });
+  });
+});
+
+describe("blocking", () => {
+  it("a block can't be detected by the blocked sender; the blocker is told; history stays", async () => {
+    const erin = await signUpAdmin(server);
+    const frank = await signUpAdmin(server);
+    const m = await send(frank, erin, "before the block");
+    await erin.client.contacts.block.mutate({ userId: frank.userId });
+    const blocked = await failure(send(frank, erin, "after"));
+    const unknown = await failure(
+      frank.client.messages.send.mutate({ recipientId: crypto.randomUUID(), body: "x", clientMessageId: clientId() }),
+    );
+    expect(blocked).toMatchObject({ appCode: "NOT_FOUND" });
+    expect(blocked.message).toBe(unknown.message);
+    expect(await failure(send(erin, frank, "hi"))).toMatchObject({
+      appCode: "FORBIDDEN",
+      message: expect.stringMatching(/blocked/),
+    });
+    expect((await frank.client.messages.history.query({ userId: erin.userId })).items.map((x) => x.id)).toEqual([m.id]);
+    expect((await erin.client.contacts.listBlocked.query({})).items.map((b) => b.id)).toEqual([frank.userId]);
+    await erin.client.contacts.unblock.mutate({ userId: frank.userId });
+    await send(frank, erin, "after the unblock");
+  });
+});
+
+describe("contacts and people search", () => {
+  it("adds, lists by name, searches, removes; never by email across organizations", async () => {
+    await alice.client.contacts.add.mutate({ userId: bob.userId });
+    await alice.client.contacts.add.mutate({ userId: bob.userId });
+    await alice.client.contacts.add.mutate({ userId: mallory.userId });
+    const list = await alice.client.contacts.list.query({});
+    expect(list.items.map((c) => c.id)).toEqual([bob.userId, mallory.userId]);
+    expect(list.items[0]).toMatchObject({
+      firstName: "Bob",
+      presence: { userId: bob.userId },
+      addedAt: expect.any(Date),
+    });
+    expect((await alice.client.contacts.list.query({ q: "mallo" })).items.map((c) => c.id)).toEqual([mallory.userId]);
+    await alice.client.contacts.remove.mutate({ userId: mallory.userId });
+    expect((await alice.client.contacts.list.query({})).items.map((c) => c.id)).toEqual([bob.userId]);
+    expect(await failure(alice.client.contacts.add.mutate({ userId: alice.userId }))).toMatchObject({
+      fields: ["userId"],
+    });
+    expect(await failure(alice.client.contacts.add.mutate({ userId: crypto.randomUUID() }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+
+    const found = await mallory.client.users.search.query({ q: "brandt" });
+    expect(found.items.map((p) => p.id)).toContain(bob.userId);
+    expect(JSON.stringify(found)).not.toContain(bob.email);
+    expect((await mallory.client.users.search.query({ q: bob.email.slice(0, 12) })).items).toEqual([]);
+  });
+
+  it("API keys can't read or send messages", async () => {
+    const { key } = await alice.client.apiKeys.create.mutate({ name: "bot", role: "admin" });
+    const viaKey = server.client({ token: key });
+    expect(await failure(viaKey.messages.listConversations.query({}))).toMatchObject({ appCode: "FORBIDDEN" });
+    expect(await failure(viaKey.messages.history.query({ userId: bob.userId }))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+  });
+});
+
+describe("me.onEvents", () => {
+  it("a message sent on node A reaches the recipient on node B, is delivered, and the sender sees it", async () => {
+    const gina = await signUpAdmin(server);
+    const hank = await signUpAdmin(server);
+    const onB = watch(nodeB.client({ token: hank.token }));
+    const senderWatch = watch(gina.client);
+    await send(gina, hank, "warming up"); // a conversation, so gina may see hank's presence
+    await online(gina, hank);
+    const m = await send(gina, hank, "Valve 3 is leaking");
+    await waitFor(() => onB.of("message.new").some((e) => e.message.id === m.id));
+    // The stream confirmed delivery: the sender is told.
+    await waitFor(() =>
+      senderWatch.of("message.status").some((e) => e.status === "delivered" && e.messageIds.includes(m.id)),
+    );
+    expect((await gina.client.messages.statusHistory.query({ messageId: m.id })).map((s) => s.status)).toEqual([
+      "sent",
+      "delivered",
+    ]);
+    // Typing reaches the peer; reads reach the sender.
+    await gina.client.messages.setTyping.mutate({ userId: hank.userId });
+    await waitFor(() => onB.of("typing").some((e) => e.userId === gina.userId && e.active));
+    await hank.client.messages.markRead.mutate({ userId: gina.userId, upToMessageId: m.id });
+    await waitFor(() => senderWatch.of("message.status").some((e) => e.status === "read" && e.upToMessageId === m.id));
+  });
+
+  it("a client that reconnects with its last event id gets every missed event exactly once", async () => {
+    const ivy = await signUpAdmin(server);
+    const jon = await signUpAdmin(server);
+    const first = watch(jon.client);
+    const m0 = await send(ivy, jon, "m0");
+    await waitFor(() => first.of("message.new").length === 1);
+    const lastId = first.lastId();
+    first.unsubscribe();
+    const missed = [await send(ivy, jon, "m1"), await send(ivy, jon, "m2"), await send(ivy, jon, "m3")];
+    const resumed = watch(nodeB.client({ token: jon.token }), lastId);
+    await waitFor(() => resumed.of("message.new").length >= 3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resumed.of("message.new").map((e) => e.message.id)).toEqual(missed.map((m) => m.id));
+    expect(resumed.of("message.new").map((e) => e.message.id)).not.toContain(m0.id);
+  });
+
+  it("presence: online while connected on any node, offline with last seen within seconds after", async () => {
+    const kim = await signUpAdmin(server);
+    const lee = await signUpAdmin(server);
+    await send(kim, lee, "hi Lee");
+    const kimWatch = watch(kim.client);
+    const leeOnB = watch(nodeB.client({ token: lee.token }));
+    await online(kim, lee);
+    await waitFor(() =>
+      kimWatch.of("presence").some((e) => e.presence.userId === lee.userId && e.presence.status === "online"),
+    );
+    leeOnB.unsubscribe();
+    await waitFor(
+      () => kimWatch.of("presence").some((e) => e.presence.userId === lee.userId && e.presence.status === "offline"),
+      8_000,
+    );
+    const [p] = await kim.client.presence.get.query({ userIds: [lee.userId] });
+    expect(p).toMatchObject({ status: "offline", lastSeenAt: expect.any(Date) });
+    // Someone with no conversation and not in lee's contacts sees nothing.
+    expect((await mallory.client.presence.get.query({ userIds: [lee.userId] }))[0]).toEqual({
+      userId: lee.userId,
+      status: "offline",
+      lastSeenAt: null,
+    });
+    // Away and hidden.
+    const leeAgain = watch(lee.client);
+    await online(kim, lee);
+    await lee.client.presence.update.mutate({ away: true });
+    expect((await kim.client.presence.get.query({ userIds: [lee.userId] }))[0]?.status).toBe("away");
+    await lee.client.presence.update.mutate({ hidden: true });
+    expect((await kim.client.presence.get.query({ userIds: [lee.userId] }))[0]).toMatchObject({
+      status: "offline",
+      lastSeenAt: null,
+    });
+    leeAgain.unsubscribe();
+  });
+
+  it("a third person's stream never carries someone else's conversation", async () => {
+    const third = watch(carol.client);
+    const m = await send(alice, bob, "private pricing");
+    await bob.client.messages.react.mutate({ messageId: m.id, emoji: "👍" });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(JSON.stringify(third.events)).not.toContain("private pricing");
+    expect(JSON.stringify(third.events)).not.toContain(m.id);
+  });
+});
