@@ -82,6 +82,30 @@ const expected: Record<string, string> = {
   "organizations.directory": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "organizations.stats": "U ✓ ✓ ✓ ✓ ✓ ✓",
 
+  "users.search": "U ✓ ✓ ✓ ✓ ✓ ✓",
+
+  "messages.send": "U ✓ ✓ F F ✓ ✓",
+  "messages.listConversations": "U ✓ ✓ F F ✓ ✓",
+  "messages.history": "U ✓ ✓ F F ✓ ✓",
+  "messages.unreadCount": "U ✓ ✓ F F ✓ ✓",
+  "messages.markDelivered": "U ✓ ✓ F F ✓ ✓",
+  "messages.markRead": "U ✓ ✓ F F N N",
+  "messages.statusHistory": "U ✓ F F F N N",
+  "messages.edit": "U ✓ F F F N N",
+  "messages.delete": "U ✓ ✓ F F N N",
+  "messages.react": "U ✓ ✓ F F N N",
+  "messages.unreact": "U ✓ ✓ F F N N",
+  "messages.setTyping": "U ✓ ✓ F F ✓ ✓",
+  "me.onEvents": "U ✓ ✓ F F ✓ ✓",
+  "contacts.list": "U ✓ ✓ F F ✓ ✓",
+  "contacts.add": "U ✓ ✓ F F ✓ ✓",
+  "contacts.remove": "U ✓ ✓ F F ✓ ✓",
+  "contacts.block": "U ✓ ✓ F F ✓ ✓",
+  "contacts.unblock": "U ✓ ✓ F F ✓ ✓",
+  "contacts.listBlocked": "U ✓ ✓ F F ✓ ✓",
+  "presence.get": "U ✓ ✓ F F ✓ ✓",
+  "presence.update": "U ✓ ✓ F F ✓ ✓",
+
   "users.me": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "users.updateMe": "U ✓ ✓ F F ✓ ✓",
   "users.changePassword": "U ✓ ✓ F F ✓ ✓",
@@ -122,6 +146,8 @@ const controls: Record<string, (w: World) => string> = {
   "users.get": (w) => w.a.member.email,
   "users.list": (w) => w.a.member.email,
   "invitations.list": (w) => w.a.invitationEmail,
+  "messages.history": (w) => w.markers.message,
+  "messages.listConversations": (w) => w.markers.message,
 };
 
 const procedures = walkRouter();

@@ -93,6 +93,7 @@ export async function buildWorld(server: TestServer) {
     topicBody: `${tag}body`,
     reply: `${tag}reply`,
     file: `${tag}file`,
+    message: `${tag}message`,
   };
   const [adminA, adminB] = await Promise.all([signUpAdmin(server), signUpAdmin(server)]);
   const [memberA, integrator, resetTarget, memberB] = await Promise.all([
@@ -122,6 +123,12 @@ export async function buildWorld(server: TestServer) {
     topicId: topic.id,
     body: `<p>Agreed, ${markers.reply}</p>`,
   });
+  // A direct message inside A: only its two participants may ever see it.
+  const message = await adminA.client.messages.send.mutate({
+    recipientId: memberA.userId,
+    body: `Between us: ${markers.message}`,
+    clientMessageId: `${tag}-dm`,
+  });
   return {
     server,
     markers,
@@ -141,6 +148,8 @@ export async function buildWorld(server: TestServer) {
       /** The topic's first post (the admin's). */
       firstPostId: topic.posts.items[0]?.id as string,
       replyId: reply.id,
+      /** A direct message from A's admin to A's member. */
+      messageId: message.id,
     },
     b: { admin: adminB, member: memberB },
     /** What only organization A may read: an answer to anyone else must contain none of these. */
@@ -149,6 +158,7 @@ export async function buildWorld(server: TestServer) {
       markers.topicBody,
       markers.reply,
       markers.file,
+      markers.message,
       adminA.email,
       memberA.email,
       integrator.email,
@@ -175,6 +185,13 @@ const signUpInput = () => ({
   lastName: "Signup",
   organization: { name: "Walk Fabrication", industry: "manufacturing", size: "1-10", country: "SA", city: "Jubail" },
 });
+
+let clientIds = 0;
+const freshClientId = () => `walk-${Date.now().toString(36)}-${++clientIds}`;
+
+/** A message of A's admin to A's member, for a destructive call. */
+const freshMessage = (w: World) =>
+  w.a.admin.client.messages.send.mutate({ recipientId: w.a.member.userId, body: "walk message", clientMessageId: freshClientId() });
 
 async function freshTopic(w: World) {
   return w.a.admin.client.forums.createTopic.mutate({
@@ -286,6 +303,35 @@ export const inputs: Record<string, InputBuilder> = {
   "organizations.setLogo": (w) => ({ fileId: w.a.imageId }),
   "organizations.directory": () => ({}),
   "organizations.stats": none,
+
+  "users.search": () => ({ q: "Member" }),
+
+  // Direct messages: A's admin sent A's member the world's message; sends, typing and contacts
+  // target A's other people (not a caller, so nobody messages or blocks themselves).
+  "messages.send": (w) => ({ recipientId: w.a.resetTarget.userId, body: "walk hello", clientMessageId: freshClientId() }),
+  "messages.listConversations": () => ({}),
+  "messages.history": (w) => ({ userId: w.a.member.userId }),
+  "messages.unreadCount": none,
+  "messages.markDelivered": (w) => ({ messageIds: [w.a.messageId] }),
+  "messages.markRead": (w, caller) => ({
+    userId: caller.user?.userId === w.a.admin.userId ? w.a.member.userId : w.a.admin.userId,
+    upToMessageId: w.a.messageId,
+  }),
+  "messages.statusHistory": (w) => ({ messageId: w.a.messageId }),
+  "messages.edit": (w) => ({ id: w.a.messageId, body: `Between us: ${w.markers.message}` }),
+  "messages.delete": async (w) => ({ id: (await freshMessage(w)).id }),
+  "messages.react": (w) => ({ messageId: w.a.messageId, emoji: "👍" }),
+  "messages.unreact": (w) => ({ messageId: w.a.messageId, emoji: "👍" }),
+  "messages.setTyping": (w) => ({ userId: w.a.resetTarget.userId }),
+  "me.onEvents": () => ({}),
+  "contacts.list": () => ({}),
+  "contacts.add": (w) => ({ userId: w.a.integrator.userId }),
+  "contacts.remove": (w) => ({ userId: w.a.integrator.userId }),
+  "contacts.block": (w) => ({ userId: w.a.integrator.userId }),
+  "contacts.unblock": (w) => ({ userId: w.a.integrator.userId }),
+  "contacts.listBlocked": () => ({}),
+  "presence.get": (w) => ({ userIds: [w.a.admin.userId, w.a.member.userId] }),
+  "presence.update": () => ({ away: false }),
 
   "users.me": none,
   "users.updateMe": () => ({ title: "Shift lead" }),
