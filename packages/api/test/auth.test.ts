@@ -1,6 +1,7 @@
 import { invalidateUsers } from "@p2p/api";
 import type { AppRouter } from "@p2p/client";
 import {
+  addMember,
   countRows,
   failure,
   lastMail,
@@ -318,6 +319,43 @@ describe("sessions across nodes and restarts", () => {
           ),
         3_000,
       );
+    } finally {
+      await nodeB.close();
+    }
+  });
+
+  it("auth.me on another node shows a profile, organization, role or 2FA change right after it", async () => {
+    const nodeB = await startTestServer({ stores: server.stores });
+    try {
+      const admin = await signUpAdmin(server);
+      const member = await addMember(server, admin);
+      const adminOnB = nodeB.client({ token: admin.token });
+      const memberOnB = nodeB.client({ token: member.token });
+      // Now cached on node B.
+      expect((await adminOnB.auth.me.query()).user.title).toBeNull();
+      expect((await memberOnB.auth.me.query()).role).toBe("member");
+
+      // Each change is made through node A; node B answers the next call with it.
+      await admin.client.users.updateMe.mutate({ title: "Plant manager", firstName: "Noura" });
+      expect((await adminOnB.auth.me.query()).user).toMatchObject({ title: "Plant manager", firstName: "Noura" });
+
+      await admin.client.organizations.update.mutate({ city: "Dammam", description: "Valves and pumps" });
+      for (const onB of [adminOnB, memberOnB]) {
+        expect((await onB.auth.me.query()).organization).toMatchObject({
+          city: "Dammam",
+          description: "Valves and pumps",
+        });
+      }
+
+      await admin.client.users.update.mutate({ id: member.userId, role: "admin" });
+      const promoted = await memberOnB.auth.me.query();
+      expect(promoted).toMatchObject({ role: "admin", user: { role: "admin" } });
+      expect(promoted.permissions).toContain("users.manage");
+
+      const { secret } = await admin.client.auth.totp.setup.mutate();
+      const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+      await admin.client.auth.totp.enable.mutate({ code: totp.generate() });
+      expect((await adminOnB.auth.me.query()).user.totpEnabled).toBe(true);
     } finally {
       await nodeB.close();
     }

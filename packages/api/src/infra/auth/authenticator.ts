@@ -66,6 +66,25 @@ export interface AuthRequest {
 export const invalidateUsers = (events: EventBus, userIds: string[]) =>
   events.broadcast(authInvalidation, "all", { userIds });
 
+/** After a profile change (names, avatar, second factor…: not access), every node reloads these users' views. */
+export const invalidateProfiles = (events: EventBus, userIds: string[]) =>
+  events.broadcast(authInvalidation, "all", { profileUserIds: userIds });
+
+/** After an organization's profile changed, every node reloads its members' views. */
+export const invalidateOrganizations = (events: EventBus, organizationIds: string[]) =>
+  events.broadcast(authInvalidation, "all", { organizationIds });
+
+/**
+ * A read about one user that depends only on that user's and their organization's rows (the
+ * session view of `auth.me`), cached by `Authenticator.userView`. The type parameter is the value.
+ */
+export interface UserView<V> {
+  readonly name: string;
+  /** Type only: ties a view to its value's type. */
+  readonly value?: V;
+}
+export const defineUserView = <V>(name: string): UserView<V> => ({ name });
+
 export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToken}`).slice(0, 32);
 
 /**
@@ -76,6 +95,9 @@ export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToke
 export class Authenticator {
   private readonly users = new TtlCache<UserAuth | null>(10_000);
   private readonly apiKeys = new TtlCache<ApiKeyAuth | null>(10_000);
+  /** `userView` values by view name and user id, with the user's organization (dropped with it). */
+  private readonly views = new TtlCache<{ organizationId: string; value: unknown }>(10_000);
+  private readonly viewNames = new Set<string>();
   /**
    * Who waits for changes behind a principal (its session, API key or user), by key: one bus
    * listener per node serves every subscription on it.
@@ -91,6 +113,13 @@ export class Authenticator {
     events.subscribe(authInvalidation, "all", ({ data }) => {
       for (const id of data.userIds ?? []) this.users.delete(id);
       for (const id of data.apiKeyIds ?? []) this.apiKeys.delete(id);
+      for (const id of [...(data.userIds ?? []), ...(data.profileUserIds ?? [])]) {
+        for (const name of this.viewNames) this.views.delete(`${name}:${id}`);
+      }
+      if (data.organizationIds?.length) {
+        const orgs = new Set(data.organizationIds);
+        this.views.deleteWhere((entry) => orgs.has(entry.organizationId));
+      }
       const keys = [
         ...(data.userIds ?? []).map((id) => `user:${id}`),
         ...(data.apiKeyIds ?? []).map((id) => `key:${id}`),
@@ -98,6 +127,21 @@ export class Authenticator {
       ];
       for (const key of keys) for (const changed of this.watchers.get(key) ?? []) changed();
     });
+  }
+
+  /**
+   * `read()`'s answer about a user, cached on this node like the principal (a few seconds) and
+   * dropped on every node whenever the user's access or profile, or their organization, changes
+   * (`invalidateUsers`, `invalidateProfiles`, `invalidateOrganizations`): every write that changes
+   * what a view shows broadcasts one of them once committed.
+   */
+  async userView<V>(view: UserView<V>, user: Pick<Principal, "userId" | "organizationId">, read: () => Promise<V>) {
+    this.viewNames.add(view.name);
+    const entry = await this.views.load(`${view.name}:${user.userId}`, async () => ({
+      organizationId: user.organizationId,
+      value: await read(),
+    }));
+    return entry.value as V;
   }
 
   /** Calls `changed` whenever its session, API key or user may have changed; returns the unwatch. */

@@ -74,4 +74,8 @@ export const authInvalidation = defineChannel<{
   /** Sessions whose cookie secret changed: still live, but cached copies are stale. */
   rotatedSessionIds?: string[];
   apiKeyIds?: string[];
+  /** Users whose profile (what their session view shows, not their access) changed. */
+  profileUserIds?: string[];
+  /** Organizations whose profile changed: their members' session views are stale. */
+  organizationIds?: string[];
 }>("auth.invalidate");

@@ -4,6 +4,8 @@
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
+  /** Bumped by every drop: a load that a drop overtook does not store what it read (maybe stale). */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -26,11 +28,26 @@ export class TtlCache<V> {
     this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
   }
 
+  /**
+   * The cached value, or `read()`'s, stored unless a drop happened while it was read: a change
+   * committed and broadcast during the read may not be in it, and must not be cached for the TTL.
+   */
+  async load(key: string, read: () => Promise<V>): Promise<V> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const value = await read();
+    if (generation === this.generation) this.set(key, value);
+    return value;
+  }
+
   delete(key: string): void {
+    this.generation++;
     this.entries.delete(key);
   }
 
   deleteWhere(predicate: (value: V) => boolean): void {
+    this.generation++;
     for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
   }
 }

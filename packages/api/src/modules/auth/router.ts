@@ -69,7 +69,7 @@ export const authRouter = router({
   me: authedProcedure
     .meta(rest("GET", "/auth/session", "The caller's session: user, organization, role, permissions"))
     .output(Session)
-    .query(({ ctx }) => auth.loadSession(ctx.deps.db, ctx.principal.userId, ctx.principal)),
+    .query(({ ctx }) => auth.currentSession(ctx.deps, ctx.principal)),
   sessions: router({
     list: sessionProcedure
       .meta(rest("GET", "/auth/sessions", "Your sessions"))

@@ -1,7 +1,7 @@
 import { permissionsFor, type Session, type SignInInput, type TokenType } from "@p2p/schemas";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
-import { csrfTokenFor, type Principal } from "../../infra/auth/authenticator";
+import { csrfTokenFor, defineUserView, type Principal } from "../../infra/auth/authenticator";
 import { passwordProblem } from "../../infra/auth/password";
 import type { Db } from "../../infra/postgres/db";
 import { appError, fieldError } from "../../lib/errors";
@@ -33,6 +33,21 @@ export async function sendVerificationEmail(deps: AppDeps, db: Db, user: { id: s
     },
     db,
   );
+}
+
+/** The session view as the user's own role sees it, cached per user on each node. */
+const sessionView = defineUserView<Session>("auth.session");
+
+/**
+ * `auth.me`: the caller's session view without a database read on most calls. Cached per user on
+ * each node (`Authenticator.userView`), dropped on every node when the user's access or profile or
+ * their organization changes; the role and permissions are the caller's own (an API key may act
+ * with less than its creator's role).
+ */
+export async function currentSession(deps: AppDeps, caller: Principal): Promise<Session> {
+  const own = await deps.authenticator.userView(sessionView, caller, () => loadSession(deps.db, caller.userId));
+  if (own.role === caller.role && own.user.isModerator === caller.isModerator) return own;
+  return { ...own, role: caller.role, permissions: permissionsFor(caller.role, caller.isModerator) };
 }
 
 /** The signed-in user's session view: user, organization, role and permissions. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import type { AppDeps } from "../../deps";
-import type { Principal } from "../../infra/auth/authenticator";
+import { invalidateProfiles, type Principal } from "../../infra/auth/authenticator";
 import { isSealed, openSecret, sealSecret, sha256 } from "../../infra/auth/crypto";
 import { appError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
@@ -101,6 +101,7 @@ export async function enableTotp(deps: AppDeps, principal: Principal, code: stri
     await repo.insertRecoveryCodes(trx, user.id, codes.map(sha256));
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.enabled", ip });
   });
+  await invalidateProfiles(deps.events, [user.id]);
   return { recoveryCodes: codes };
 }
 
@@ -128,5 +129,6 @@ export async function disableTotp(
     await repo.deleteRecoveryCodes(trx, user.id);
     await recordAudit(trx, { organizationId: user.organizationId, actorId: user.id, action: "auth.totp.disabled", ip });
   });
+  await invalidateProfiles(deps.events, [user.id]);
   return { ok: true as const };
 }

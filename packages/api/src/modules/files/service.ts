@@ -12,7 +12,7 @@ import {
 import { fileTypeFromBuffer } from "file-type";
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../../deps";
-import type { Principal } from "../../infra/auth/authenticator";
+import { invalidateOrganizations, type Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
@@ -176,7 +176,7 @@ export async function setOrganizationLogo(
       throw fieldError("fileId", "Use an image uploaded in your organization");
     assertImage(file, "fileId");
   }
-  return deps.db.transaction().execute(async (trx) => {
+  const updated = await deps.db.transaction().execute(async (trx) => {
     const org = await updateOrganization(trx, organizationId, { logoFileId: fileId });
     await recordAudit(trx, {
       organizationId,
@@ -189,6 +189,8 @@ export async function setOrganizationLogo(
     });
     return toOrganization(org);
   });
+  await invalidateOrganizations(deps.events, [organizationId]);
+  return updated;
 }
 
 /** Attachments must be files the caller uploaded; the error names the field. */

@@ -1,7 +1,7 @@
 import type { DirectoryInput, UpdateOrganizationInput } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
-import type { Principal } from "../../infra/auth/authenticator";
+import { invalidateOrganizations, type Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { recordAudit } from "../audit/repo";
@@ -21,7 +21,7 @@ export async function updateOrganization(
   input: z.infer<typeof UpdateOrganizationInput>,
   ip: string | null,
 ) {
-  return deps.db.transaction().execute(async (trx) => {
+  const updated = await deps.db.transaction().execute(async (trx) => {
     const org = await repo.updateOrganization(trx, admin.organizationId, input);
     await recordAudit(trx, {
       organizationId: org.id,
@@ -34,6 +34,8 @@ export async function updateOrganization(
     });
     return toOrganization(org);
   });
+  await invalidateOrganizations(deps.events, [updated.id]);
+  return updated;
 }
 
 const DirectoryCursor = z.tuple([z.string(), z.uuid()]);

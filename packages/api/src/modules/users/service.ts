@@ -7,7 +7,7 @@ import type {
 } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
-import { invalidateUsers, type Principal } from "../../infra/auth/authenticator";
+import { invalidateProfiles, invalidateUsers, type Principal } from "../../infra/auth/authenticator";
 import { authInvalidation } from "../../infra/auth/provider";
 import type { Db } from "../../infra/postgres/db";
 import { appError, fieldError, notFound } from "../../lib/errors";
@@ -30,7 +30,9 @@ export async function getMe(db: Db, userId: string) {
 
 export async function updateMe(deps: AppDeps, principal: Principal, input: z.infer<typeof UpdateMeInput>) {
   if (input.avatarFileId) await assertOwnImage(deps.db, principal.userId, input.avatarFileId);
-  return toMe(await repo.updateUser(deps.db, principal.userId, input));
+  const user = await repo.updateUser(deps.db, principal.userId, input);
+  await invalidateProfiles(deps.events, [user.id]);
+  return toMe(user);
 }
 
 /**
