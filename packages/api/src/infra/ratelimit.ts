@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../config";
 import type { Logger } from "./logger";
@@ -103,59 +104,78 @@ export interface RequestLimitDecision {
   resetSec: number;
 }
 
-interface NamedLimiter {
+/** One window of the general limit: `points` per `durationSec`, counted per IP or per user. */
+interface Window {
   name: RequestLimitName;
-  limiter: RateLimiterRedis;
+  /** The Redis key prefix of its counters (`<prefix>:<ip or user id>`, as rate-limiter-flexible names them). */
+  prefix: string;
+  points: number;
+  durationMs: number;
+  per: "ip" | "principal";
 }
+
+/**
+ * Every window of one request in one step: per key (its cost and window length in ARGV), a fixed
+ * window that starts with the first point (rate-limiter-flexible's RateLimiterRedis, the same keys
+ * and arithmetic), answering the points consumed and the milliseconds left, for all keys at once.
+ */
+const TAKE_SCRIPT = `
+local out = {}
+for i = 1, #KEYS do
+  local cost, ms = ARGV[2 * i - 1], ARGV[2 * i]
+  redis.call('SET', KEYS[i], 0, 'PX', ms, 'NX')
+  local consumed = redis.call('INCRBY', KEYS[i], cost)
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[i], ms)
+    ttl = tonumber(ms)
+  end
+  out[2 * i - 1] = consumed
+  out[2 * i] = ttl
+end
+return out`;
+const TAKE_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
 
 /**
  * The general request limit (docs/security.md, "Request rate limits"): a burst (per second) and a
  * sustained (per minute) fixed window per client IP, and the same per signed-in user, counted in
- * Redis so every node shares them. All of a request's windows are consumed at once (parallel
- * commands on one connection: one round trip). A window used up is also remembered in this
- * process until it ends (`inMemoryBlockOnConsumed`), so a caller over the limit costs no Redis
- * call at all. When Redis fails, the request passes (fail open, logged): an outage of the store
- * must not turn into refusals.
+ * Redis so every node shares them. All of a request's windows are taken in one Lua step (one
+ * command, one round trip). A window used up is also remembered in this process until it ends, so
+ * a caller over a limit costs no Redis call at all. When Redis fails, the request passes (fail
+ * open, logged): an outage of the store must not turn into refusals.
  */
 export class RequestLimiter {
-  private readonly perIp: NamedLimiter[];
-  private readonly perPrincipal: NamedLimiter[];
+  private readonly windows: Window[];
+  /** Counter keys used up on this node, and when their window ends (ms since the epoch). */
+  private readonly blocked = new Map<string, number>();
 
   constructor(
-    redis: RedisClients,
+    private readonly redis: RedisClients,
     limits: Config["limits"]["requests"],
     private readonly logger: Logger,
   ) {
-    const limiter = (name: RequestLimitName, points: number, duration: number): NamedLimiter[] =>
+    const window = (name: RequestLimitName, points: number, durationSec: number): Window[] =>
       points > 0
         ? [
             {
               name,
-              limiter: new RateLimiterRedis({
-                storeClient: redis.command,
-                keyPrefix: `${redis.prefix}rl:req-${name}`,
-                points,
-                duration,
-                // The last point of a window blocks the key here until the window ends.
-                inMemoryBlockOnConsumed: points,
-                // Redis not connected: fail at once (then open) rather than queue.
-                rejectIfRedisNotReady: true,
-              }),
+              prefix: `${redis.prefix}rl:req-${name}`,
+              points,
+              durationMs: durationSec * 1000,
+              per: name.startsWith("ip") ? "ip" : "principal",
             },
           ]
         : [];
-    this.perIp = [
-      ...limiter("ip-second", limits.perIp.perSecond, 1),
-      ...limiter("ip-minute", limits.perIp.perMinute, 60),
-    ];
-    this.perPrincipal = [
-      ...limiter("principal-second", limits.perPrincipal.perSecond, 1),
-      ...limiter("principal-minute", limits.perPrincipal.perMinute, 60),
+    this.windows = [
+      ...window("ip-second", limits.perIp.perSecond, 1),
+      ...window("ip-minute", limits.perIp.perMinute, 60),
+      ...window("principal-second", limits.perPrincipal.perSecond, 1),
+      ...window("principal-minute", limits.perPrincipal.perMinute, 60),
     ];
   }
 
   get enabled(): boolean {
-    return this.perIp.length > 0 || this.perPrincipal.length > 0;
+    return this.windows.length > 0;
   }
 
   /**
@@ -164,35 +184,49 @@ export class RequestLimiter {
    * Null when no limit applies or Redis did not answer.
    */
   async take(ip: string, userId: string | null, cost: number): Promise<RequestLimitDecision | null> {
-    const taken: Promise<RateLimiterRes>[] = [];
-    const limiters: NamedLimiter[] = [];
-    for (const l of this.perIp) {
-      limiters.push(l);
-      taken.push(l.limiter.consume(ip, Math.min(cost, l.limiter.points)));
-    }
-    if (userId !== null) {
-      for (const l of this.perPrincipal) {
-        limiters.push(l);
-        taken.push(l.limiter.consume(userId, Math.min(cost, l.limiter.points)));
+    const windows: Window[] = [];
+    const keys: string[] = [];
+    const now = Date.now();
+    let refusal: RequestLimitDecision | null = null;
+    for (const w of this.windows) {
+      if (w.per === "principal" && userId === null) continue;
+      const key = `${w.prefix}:${w.per === "ip" ? ip : userId}`;
+      const until = this.blocked.get(key);
+      if (until !== undefined) {
+        if (until > now) {
+          const resetSec = Math.ceil((until - now) / 1000);
+          if (refusal === null || resetSec > refusal.resetSec) {
+            refusal = { rejected: true, name: w.name, limit: w.points, remaining: 0, resetSec };
+          }
+          continue;
+        }
+        this.blocked.delete(key);
       }
+      windows.push(w);
+      keys.push(key);
     }
-    const results = await Promise.allSettled(taken);
+    // A window used up on this node refuses at once, without asking Redis.
+    if (refusal !== null || keys.length === 0) return refusal;
+
+    const args: (string | number)[] = [];
+    for (const w of windows) args.push(Math.min(cost, w.points), w.durationMs);
+    let reply: number[];
+    try {
+      reply = await this.evaluate(keys, args);
+    } catch (err) {
+      warnStoreUnavailable(this.logger, "redis", err, { what: "request rate limit" });
+      return null;
+    }
     let decision: RequestLimitDecision | null = null;
-    for (let i = 0; i < results.length; i++) {
-      const result = results[i] as PromiseSettledResult<RateLimiterRes>;
-      const { name, limiter } = limiters[i] as NamedLimiter;
-      let rejected = false;
-      let res: RateLimiterRes;
-      if (result.status === "fulfilled") res = result.value;
-      else if (result.reason instanceof RateLimiterRes) {
-        rejected = true;
-        res = result.reason;
-      } else {
-        warnStoreUnavailable(this.logger, "redis", result.reason, { what: "request rate limit", limit: name });
-        continue;
-      }
-      const remaining = rejected ? 0 : Math.max(0, res.remainingPoints);
-      const resetSec = Math.ceil(res.msBeforeNext / 1000);
+    for (let i = 0; i < windows.length; i++) {
+      const { name, points } = windows[i] as Window;
+      const consumed = Number(reply[2 * i]);
+      const msLeft = Number(reply[2 * i + 1]);
+      // The last point of a window blocks its key here until the window ends.
+      if (consumed >= points) this.remember(keys[i] as string, now + msLeft);
+      const rejected = consumed > points;
+      const remaining = Math.max(0, points - consumed);
+      const resetSec = Math.ceil(msLeft / 1000);
       // Reported: a refusal over any pass (the longest wait among refusals), else the fewest points left.
       const tighter =
         decision === null ||
@@ -200,8 +234,31 @@ export class RequestLimiter {
           ? !decision.rejected || resetSec > decision.resetSec
           : !decision.rejected &&
             (remaining < decision.remaining || (remaining === decision.remaining && resetSec > decision.resetSec)));
-      if (tighter) decision = { rejected, name, limit: limiter.points, remaining, resetSec };
+      if (tighter) decision = { rejected, name, limit: points, remaining, resetSec };
     }
     return decision;
+  }
+
+  /** EVALSHA, loading the script once per Redis server (EVAL) when it does not know it yet. */
+  private async evaluate(keys: string[], args: (string | number)[]): Promise<number[]> {
+    const redis = this.redis.command;
+    // Redis not connected: fail at once (then open) rather than queue.
+    if (redis.status !== "ready") throw new Error(`redis connection is ${redis.status}`);
+    try {
+      return (await redis.evalsha(TAKE_SHA, keys.length, ...keys, ...args)) as number[];
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return (await redis.eval(TAKE_SCRIPT, keys.length, ...keys, ...args)) as number[];
+    }
+  }
+
+  private remember(key: string, until: number): void {
+    // Bounded: expired entries go first; a flood of distinct callers cannot grow it without end.
+    if (this.blocked.size >= 100_000) {
+      const now = Date.now();
+      for (const [k, t] of this.blocked) if (t <= now) this.blocked.delete(k);
+      if (this.blocked.size >= 100_000) this.blocked.delete(this.blocked.keys().next().value as string);
+    }
+    this.blocked.set(key, until);
   }
 }
