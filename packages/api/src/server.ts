@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
+import type { HttpErrorBody } from "@p2p/schemas";
 import type { AnyRouter } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
@@ -32,6 +34,32 @@ function headersOf(req: IncomingMessage): Headers {
 }
 
 /**
+ * Node answers a request it cannot parse itself, with an empty body. A request line or headers over
+ * Node's limit (16 KiB: e.g. a query's input in a long URL) get the API's error body instead, so
+ * the client learns what to change; other parse errors stay a plain 400.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+  const body: HttpErrorBody = {
+    error: tooLarge
+      ? {
+          code: "PAYLOAD_TOO_LARGE",
+          message: "The URL and headers are too large (over 16 KiB): send a large input as a POST body",
+        }
+      : { code: "BAD_REQUEST", message: "Malformed HTTP request" },
+  };
+  const json = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+  );
+}
+
+/**
  * One port for HTTP and WebSocket: the Hono app on @hono/node-server's http.Server, and a `ws`
  * server on its `upgrade` event for path /trpc only. Lives in the api package (not apps/server)
  * so the testkit starts exactly the server production runs.
@@ -48,6 +76,8 @@ export async function startServer(
       () => resolve(s as Server),
     ) as Server;
   });
+
+  server.on("clientError", answerClientError);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.maxBodyBytes });
   server.on("upgrade", (req, socket, head) => {

@@ -379,6 +379,38 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
     });
     expect(edit).toMatchObject({ status: 403, body: { appCode: "FORBIDDEN" } });
 
+    // Messages: POST /messages, GET /messages, GET /messages/{user_id}, PATCH /messages/{id}/read,
+    // DELETE /messages/{id}; GET /search/users.
+    const memberId = accepted.body.user.id as string;
+    const sent = await api("POST", "/messages", {
+      cookie,
+      csrf,
+      body: { recipientId: memberId, body: "Welcome aboard", clientMessageId: "rest-welcome-1" },
+    });
+    expect(sent).toMatchObject({ status: 200, body: { body: "Welcome aboard", status: "sent" } });
+    expect(sent.body.createdAt).toMatch(ISO);
+    const inbox = await api("GET", "/messages", { token: memberToken });
+    expect(inbox).toMatchObject({
+      status: 200,
+      body: { items: [{ unreadCount: 1, lastMessage: { id: sent.body.id } }] },
+    });
+    const adminId = inbox.body.items[0].peer.id as string;
+    const thread = await api("GET", `/messages/${adminId}?limit=10`, { token: memberToken });
+    expect(thread.body.items.map((m: { id: string }) => m.id)).toEqual([sent.body.id]);
+    const read = await api("PATCH", `/messages/${sent.body.id}/read`, {
+      token: memberToken,
+      body: { userId: adminId },
+    });
+    expect(read).toMatchObject({ status: 200, body: { updated: 1 } });
+    expect(
+      (await api("DELETE", `/messages/${sent.body.id}?forEveryone=true`, { token: memberToken })).body,
+    ).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+    expect(await api("DELETE", `/messages/${sent.body.id}`, { token: memberToken })).toMatchObject({ status: 200 });
+    const people = await api("GET", "/search/users?q=mona", { cookie });
+    expect(people.body.items.map((p: { id: string }) => p.id)).toContain(memberId);
+
     // GET /users/{id}, PATCH /users/{id}, DELETE /users/{id} (deactivate).
     const member = await api("GET", `/users/${accepted.body.user.id}`, { cookie });
     expect(member).toMatchObject({ status: 200, body: { email: memberEmail, role: "member" } });
@@ -554,8 +586,8 @@ describe("transport errors", () => {
       body: { code: "NOT_FOUND", appCode: "NOT_FOUND" },
     });
     expect(await api("PUT", "/users/me")).toMatchObject({ status: 404, body: { appCode: "NOT_FOUND" } });
-    // Not built yet: use cases, messages, dashboard, global search.
-    for (const path of ["/use-cases", "/messages", "/dashboard/stats", "/search"]) {
+    // Not built yet: use cases, dashboard, global search.
+    for (const path of ["/use-cases", "/dashboard/stats", "/search"]) {
       expect((await api("GET", path)).status).toBe(404);
     }
   });
