@@ -305,7 +305,82 @@ async function seedTopic(topic: DemoTopic, people: Map<Person, Member>, categori
   return true;
 }
 
-async function seedForums(): Promise<void> {
+async function seedForums(people: Map<Person, Member>): Promise<void> {
+  const categories = new Map(
+    (await (people.get("khalid") as Member).client.forums.listCategories.query()).map((c) => [c.slug, c.id]),
+  );
+  let created = 0;
+  for (const topic of topics) if (await seedTopic(topic, people, categories)) created++;
+  console.log(`  forums: ${created} topics created, ${topics.length - created} already there`);
+}
+
+// ---------------------------------------------------------------- direct messages
+
+interface DemoMessage {
+  from: Person;
+  to: Person;
+  body: string;
+  /** The recipient read it (and everything before it). */
+  read?: boolean;
+  reactions?: { by: Person; emoji: string }[];
+}
+
+/** Conversations across and within the two organizations, with receipts and reactions. */
+const conversations: DemoMessage[] = [
+  {
+    from: "sara",
+    to: "khalid",
+    body: "Salam Khalid, we saw your topic on the injection moulding cycle time.",
+    read: true,
+  },
+  {
+    from: "khalid",
+    to: "sara",
+    body: "Wa alaikum assalam! Yes, we cut it by 12% with conformal cooling. Happy to share the data.",
+    read: true,
+    reactions: [{ by: "sara", emoji: "👍" }],
+  },
+  { from: "sara", to: "khalid", body: "That would help a lot. Could we visit the Dammam plant next week?" },
+  { from: "fatima", to: "omar", body: "Omar, which edge gateway did you use for the S7 PLCs?", read: true },
+  {
+    from: "omar",
+    to: "fatima",
+    body: "A small industrial PC running Node-RED with the S7 node; I can send you the flow.",
+    reactions: [{ by: "fatima", emoji: "🙏" }],
+  },
+  { from: "yousef", to: "khalid", body: "The mould maintenance report is uploaded to the shared drive.", read: true },
+  { from: "khalid", to: "yousef", body: "شكراً يوسف، سأراجعه اليوم." },
+];
+
+/** Idempotent: each message has a fixed clientMessageId, so a second run sends nothing new. */
+async function seedMessages(people: Map<Person, Member>): Promise<void> {
+  const person = (p: Person) => people.get(p) as Member;
+  let n = 0;
+  for (const message of conversations) {
+    const sent = await person(message.from).client.messages.send.mutate({
+      recipientId: person(message.to).userId,
+      body: message.body,
+      clientMessageId: `demo-message-${++n}`,
+    });
+    if (message.read) {
+      await person(message.to).client.messages.markRead.mutate({
+        userId: person(message.from).userId,
+        upToMessageId: sent.id,
+      });
+    }
+    for (const { by, emoji } of message.reactions ?? []) {
+      await person(by).client.messages.react.mutate({ messageId: sent.id, emoji });
+    }
+  }
+  // Everyone keeps the people they talk to as contacts.
+  for (const { from, to } of conversations)
+    await person(from).client.contacts.add.mutate({ userId: person(to).userId });
+  console.log(
+    `  messages: ${conversations.length} in ${new Set(conversations.map((m) => [m.from, m.to].sort().join())).size} conversations`,
+  );
+}
+
+async function seedContent(): Promise<void> {
   const anonymous = createClient({ url });
   const people = new Map<Person, Member>();
   for (const [person, email] of Object.entries(emails) as [Person, string][]) {
@@ -313,12 +388,8 @@ async function seedForums(): Promise<void> {
     people.set(person, { client: createClient({ url, token }), userId: user.id });
   }
   try {
-    const categories = new Map(
-      (await (people.get("khalid") as Member).client.forums.listCategories.query()).map((c) => [c.slug, c.id]),
-    );
-    let created = 0;
-    for (const topic of topics) if (await seedTopic(topic, people, categories)) created++;
-    console.log(`  forums: ${created} topics created, ${topics.length - created} already there`);
+    await seedForums(people);
+    await seedMessages(people);
   } finally {
     // The seed's own sessions go again.
     for (const { client } of people.values()) await client.auth.signOut.mutate().catch(() => {});
@@ -328,5 +399,5 @@ async function seedForums(): Promise<void> {
 const info = await createClient({ url }).system.info.query();
 console.log(`seeding ${url} (server ${info.version})`);
 for (const org of orgs) await seedOrg(org);
-await seedForums();
+await seedContent();
 console.log(`demo password for every account: ${DEMO_PASSWORD}`);
