@@ -1,6 +1,6 @@
 import type { P2PClient } from "@p2p/client";
 import type { MyEvent } from "@p2p/schemas";
-import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { addMember, failure, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers";
 
@@ -20,6 +20,8 @@ const clientId = () => `cmid-${Date.now().toString(36)}-${++seq}`;
 interface Watch {
   events: { id: string; data: MyEvent }[];
   error: unknown;
+  /** The server ended the subscription (e.g. the session was signed out). */
+  stopped: boolean;
   of<T extends MyEvent["type"]>(type: T): EventOf<T>[];
   lastId(): string | undefined;
   unsubscribe(): void;
@@ -29,6 +31,7 @@ function watch(client: P2PClient, lastEventId?: string): Watch {
   const w: Watch = {
     events: [],
     error: undefined,
+    stopped: false,
     of: <T extends MyEvent["type"]>(type: T) =>
       w.events.map((e) => e.data).filter((d): d is EventOf<T> => d.type === type),
     lastId: () => w.events.at(-1)?.id,
@@ -40,6 +43,9 @@ function watch(client: P2PClient, lastEventId?: string): Watch {
       onData: (e) => w.events.push(e as { id: string; data: MyEvent }),
       onError: (err) => {
         w.error = err;
+      },
+      onStopped: () => {
+        w.stopped = true;
       },
     },
   );
@@ -256,7 +262,12 @@ describe("receipts", () => {
     expect((await reader.client.messages.unreadCount.query()).unread).toBe(30);
     // Reads of two conversations race with more sends in the third.
     const [s0, s1, s2] = senders as [TestUser, TestUser, TestUser];
-    const last = (s: TestUser) => sent.filter((m) => m.senderId === s.userId).at(-1)?.id as string;
+    // The newest of a sender's messages (parallel sends need not finish in order).
+    const last = (s: TestUser) =>
+      sent
+        .filter((m) => m.senderId === s.userId)
+        .sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : 1))
+        .at(-1)?.id as string;
     await Promise.all([
       reader.client.messages.markRead.mutate({ userId: s0.userId, upToMessageId: last(s0) }),
       reader.client.messages.markRead.mutate({ userId: s1.userId, upToMessageId: last(s1) }),
@@ -470,5 +481,55 @@ describe("me.onEvents", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(JSON.stringify(third.events)).not.toContain("private pricing");
     expect(JSON.stringify(third.events)).not.toContain(m.id);
+  });
+
+  it("signing out ends the open stream at once; nothing more reaches that socket", async () => {
+    const nora = await signUpAdmin(server);
+    const tab = await signIn(server, nora.email);
+    const w = watch(tab.client);
+    await send(alice, nora, "before sign-out");
+    await waitFor(() => w.of("message.new").length === 1);
+    await tab.client.auth.signOut.mutate();
+    await waitFor(() => w.stopped || w.error);
+    await send(alice, nora, "after sign-out");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.of("message.new").map((e) => e.message.body)).toEqual(["before sign-out"]);
+  });
+
+  it("a flapping connection floods nobody: presence changes are coalesced", async () => {
+    const olga = await signUpAdmin(server);
+    const pete = await signUpAdmin(server);
+    await send(olga, pete, "hello");
+    const observer = watch(pete.client);
+    await online(olga, pete);
+    for (let i = 0; i < 10; i++) {
+      const flap = watch(olga.client);
+      await new Promise((r) => setTimeout(r, 50));
+      flap.unsubscribe();
+    }
+    await new Promise((r) => setTimeout(r, 2_500));
+    const seen = observer.of("presence").filter((e) => e.presence.userId === olga.userId);
+    // Twenty joins and leaves: at most a few announcements (one per interval), ending offline.
+    expect(seen.length).toBeLessThanOrEqual(5);
+    expect(seen.at(-1)?.presence.status).toBe("offline");
+  });
+});
+
+describe("send rate limit", () => {
+  it("refuses past the burst with RATE_LIMITED and when to retry; a retried send is not counted", async () => {
+    const limited = await startTestServer({ env: { MESSAGES_PER_10_SECONDS: "3" } });
+    try {
+      const [a, b] = await Promise.all([signUpAdmin(limited), signUpAdmin(limited)]);
+      const first = await send(a, b, "1", { clientMessageId: "limit-test-1" });
+      await send(a, b, "2");
+      await send(a, b, "3");
+      expect(await failure(send(a, b, "4"))).toMatchObject({
+        appCode: "RATE_LIMITED",
+        details: { retryAfter: expect.any(Number) },
+      });
+      expect((await send(a, b, "1", { clientMessageId: "limit-test-1" })).id).toBe(first.id);
+    } finally {
+      await limited.close();
+    }
   });
 });
