@@ -372,6 +372,10 @@ describe("contacts and people search", () => {
       addedAt: expect.any(Date),
     });
     expect((await alice.client.contacts.list.query({ q: "mallo" })).items.map((c) => c.id)).toEqual([mallory.userId]);
+    const page1 = await alice.client.contacts.list.query({ limit: 1 });
+    const page2 = await alice.client.contacts.list.query({ limit: 1, cursor: page1.nextCursor });
+    expect([...page1.items, ...page2.items].map((c) => c.id)).toEqual([bob.userId, mallory.userId]);
+    expect(page2.nextCursor).toBeNull();
     await alice.client.contacts.remove.mutate({ userId: mallory.userId });
     expect((await alice.client.contacts.list.query({})).items.map((c) => c.id)).toEqual([bob.userId]);
     expect(await failure(alice.client.contacts.add.mutate({ userId: alice.userId }))).toMatchObject({

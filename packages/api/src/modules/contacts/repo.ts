@@ -1,7 +1,5 @@
-import { sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
-import { containsPattern } from "../../lib/pagination";
-import { authorColumn } from "../users/authors";
+import { authorColumn, personMatches, sortNameColumn } from "../users/authors";
 
 /** Contacts (a personal, one-way address book) and blocks; both keyed by the person who made them. */
 
@@ -15,37 +13,37 @@ export const addContact = (db: Db, ownerId: string, contactId: string) =>
 export const removeContact = (db: Db, ownerId: string, contactId: string) =>
   db.deleteFrom("contacts").where("ownerId", "=", ownerId).where("contactId", "=", contactId).execute();
 
-/** The same name expression as the users_people_search index. */
-const personName = sql<string>`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`;
-
-/** One page of an address book by name (last, first, id), optionally filtered by name or title. */
-export function listContacts(db: Db, ownerId: string, q: string | undefined, after: string[] | null, limit: number) {
-  let query = db
+/** One page of an address book by name (last, first; then id), optionally filtered by name or title. */
+export function listContacts(
+  db: Db,
+  ownerId: string,
+  q: string | undefined,
+  after: [string, string] | null,
+  limit: number,
+) {
+  return db
     .selectFrom("contacts as c")
-    .innerJoin("users as u", "u.id", "c.contactId")
     .select((eb) => [
       "c.createdAt as addedAt",
-      "u.lastName",
-      "u.firstName",
-      "u.id",
+      "c.contactId",
+      sortNameColumn(db, eb.ref("c.contactId")).as("sortName"),
       authorColumn(db, eb.ref("c.contactId")).as("person"),
     ])
     .where("c.ownerId", "=", ownerId)
-    .where("u.status", "=", "active")
-    .orderBy("u.lastName")
-    .orderBy("u.firstName")
-    .orderBy("u.id")
-    .limit(limit + 1);
-  if (q) query = query.where(personName, "like", containsPattern(q));
-  if (after)
-    query = query.where((eb) =>
-      eb(
-        eb.refTuple("u.lastName", "u.firstName", "u.id"),
-        ">",
-        eb.tuple(after[0] ?? "", after[1] ?? "", after[2] ?? ""),
+    .where((eb) => personMatches(db, eb.ref("c.contactId"), { q, activeOnly: true }))
+    .$if(after !== null, (qb) =>
+      qb.where((eb) =>
+        eb(
+          eb.tuple(sortNameColumn(db, eb.ref("c.contactId")), eb.ref("c.contactId")),
+          ">",
+          eb.tuple(...(after as [string, string])),
+        ),
       ),
-    );
-  return query.execute();
+    )
+    .orderBy("sortName")
+    .orderBy("c.contactId")
+    .limit(limit + 1)
+    .execute();
 }
 
 /** Everyone `ownerId` added (for the audience of their presence). */

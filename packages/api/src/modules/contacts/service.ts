@@ -26,7 +26,7 @@ export async function removeContact(deps: AppDeps, caller: Principal, userId: st
   return { ok: true as const };
 }
 
-const NameCursor = z.tuple([z.string(), z.string(), z.uuid()]);
+const NameCursor = z.tuple([z.string(), z.uuid()]);
 
 export async function listContacts(
   deps: AppDeps,
@@ -43,7 +43,7 @@ export async function listContacts(
   const { items, nextCursor } = toPage(
     rows,
     input.limit,
-    (r) => [r.lastName, r.firstName, r.id],
+    (r) => [r.sortName, r.contactId],
     (r) => r,
   );
   const people = await withPresence(

@@ -1,8 +1,7 @@
 import { type ExpressionBuilder, type Insertable, type Selectable, sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { Database, MessagesTable } from "../../infra/postgres/schema";
-import { containsPattern } from "../../lib/pagination";
-import { authorColumn } from "../users/authors";
+import { authorColumn, personMatches } from "../users/authors";
 
 export type MessageRow = Omit<Selectable<MessagesTable>, "pairLow" | "pairHigh">;
 
@@ -209,7 +208,6 @@ export function listConversations(
 ) {
   let query = db
     .selectFrom("conversations as c")
-    .innerJoin("users as u", "u.id", "c.peerId")
     .select((eb) => [
       "c.peerId",
       "c.lastMessageAt",
@@ -241,13 +239,7 @@ export function listConversations(
     .orderBy("c.lastMessageAt", "desc")
     .orderBy("c.peerId", "desc")
     .limit(limit + 1);
-  if (q) {
-    query = query.where(
-      sql<string>`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`,
-      "like",
-      containsPattern(q),
-    );
-  }
+  if (q) query = query.where((eb) => personMatches(db, eb.ref("c.peerId"), { q }));
   if (cursor) {
     query = query.where((eb) =>
       eb(eb.refTuple("c.lastMessageAt", "c.peerId"), "<", eb.tuple(new Date(cursor[0]), cursor[1])),

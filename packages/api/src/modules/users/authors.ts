@@ -1,7 +1,8 @@
 import type { Author } from "@p2p/schemas";
-import type { Expression, RawBuilder } from "kysely";
+import { type Expression, type RawBuilder, type SqlBool, sql } from "kysely";
 import { jsonBuildObject, jsonObjectFrom } from "kysely/helpers/postgres";
 import type { Db } from "../../infra/postgres/db";
+import { containsPattern } from "../../lib/pagination";
 
 /** Display info for many users in one query (no N+1), keyed by id. */
 export async function loadAuthors(db: Db, ids: Iterable<string>): Promise<Map<string, Author>> {
@@ -49,4 +50,34 @@ export function authorColumn(db: Db, userId: Expression<string>): RawBuilder<Aut
       ])
       .where("u.id", "=", userId),
   ) as RawBuilder<Author>;
+}
+
+/**
+ * For another module's list of people (contacts, conversations): whether the user in `userId` (a
+ * column of that query) is active, and whether their name or title contains `q` (the same
+ * expression as the users_people_search index). The SQL over `users` stays here.
+ */
+export function personMatches(
+  db: Db,
+  userId: Expression<string>,
+  filter: { q?: string; activeOnly?: boolean },
+): Expression<SqlBool> {
+  let query = db.selectFrom("users as u").select(sql`1`.as("one")).where("u.id", "=", userId);
+  if (filter.activeOnly) query = query.where("u.status", "=", "active");
+  if (filter.q) {
+    query = query.where(
+      sql`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`,
+      "like",
+      containsPattern(filter.q),
+    );
+  }
+  return sql<SqlBool>`exists (${query})`;
+}
+
+/** The user's name as lists of people sort by it (last name, then first name), as one column of another module's query. */
+export function sortNameColumn(db: Db, userId: Expression<string>): RawBuilder<string> {
+  return sql<string>`(${db
+    .selectFrom("users as u")
+    .select(sql`lower(u.last_name || ' ' || u.first_name)`.as("n"))
+    .where("u.id", "=", userId)})`;
 }
