@@ -6,11 +6,12 @@
 import { writeFileSync } from "node:fs";
 import { createDb } from "@p2p/api";
 import { createTestStores, type TestStores } from "@p2p/testkit";
-import { CompiledQuery, sql } from "kysely";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Db } from "../../src/infra/postgres/db";
 import { listTopicsQuery, sortKeyOf } from "../../src/modules/forums/repo";
 import { searchQuery } from "../../src/modules/forums/search";
+import { explainQuery, seqScansOf } from "../plans";
 
 const TOPICS = 100_000;
 const USERS = 200;
@@ -20,39 +21,6 @@ let stores: TestStores;
 let db: Db;
 let ids: { orgs: string[]; users: string[]; categories: string[] };
 const report: string[] = [];
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows"?: number;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-/** A node as one short line: "Index Scan forum_topics_latest", "Seq Scan forum_categories". */
-const line = (n: PlanNode) =>
-  [n["Node Type"], n["Index Name"] ?? n["Relation Name"]].filter(Boolean).join(" ") +
-  (n["Actual Rows"] !== undefined ? ` (${n["Actual Rows"]} rows)` : "");
-
-async function explain(query: { compile(): CompiledQuery }) {
-  const compiled = query.compile();
-  const result = await db.executeQuery<Record<string, unknown>>(
-    CompiledQuery.raw(`explain (analyze, format json) ${compiled.sql}`, [...compiled.parameters]),
-  );
-  const [json] = Object.values(result.rows[0] ?? {}) as [{ Plan: PlanNode; "Execution Time": number }[]];
-  const root = json[0] as { Plan: PlanNode; "Execution Time": number };
-  const all = nodes(root.Plan);
-  // The plan's spine without the cheap wrappers, topics side first.
-  const key = all.filter((n) => !["Limit", "Result", "Memoize"].includes(n["Node Type"]));
-  return { nodes: all, key: key.map(line).join(" → "), ms: root["Execution Time"] };
-}
-
-const seqScansOf = (plan: { nodes: PlanNode[] }, table: string) =>
-  plan.nodes.filter((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === table).length;
 
 beforeAll(async () => {
   stores = await createTestStores(inject("services"));
@@ -147,14 +115,14 @@ describe("forum query plans on 100k topics", () => {
         const first = listTopicsQuery(db, viewerOrg, input, null);
         const rows = await first.execute();
         expect(rows.length).toBeGreaterThan(0);
-        const plan = await explain(first);
+        const plan = await explainQuery(db, first);
         expect(seqScansOf(plan, "forum_topics"), plan.key).toBe(0);
         report.push(`| listTopics ${sort}, ${name} | ${plan.key} | ${plan.ms.toFixed(2)} |`);
 
         // The next page continues from the last row's sort key: still an index range, not a scan.
         const last = rows.at(Math.min(rows.length, 20) - 1) as (typeof rows)[number];
         const next = listTopicsQuery(db, viewerOrg, input, sortKeyOf(last, sort));
-        const nextPlan = await explain(next);
+        const nextPlan = await explainQuery(db, next);
         expect(seqScansOf(nextPlan, "forum_topics"), nextPlan.key).toBe(0);
         if (name === "none")
           report.push(`| listTopics ${sort}, page 2 | ${nextPlan.key} | ${nextPlan.ms.toFixed(2)} |`);
@@ -184,7 +152,7 @@ describe("forum query plans on 100k topics", () => {
           { offset: 0, after: null },
         );
         expect((await query.execute()).length).toBeGreaterThan(0);
-        const plan = await explain(query);
+        const plan = await explainQuery(db, query);
         const uses = (index: string) => plan.nodes.some((n) => n["Index Name"] === index);
         if (selective) {
           expect(uses("forum_search_document"), plan.key).toBe(true);

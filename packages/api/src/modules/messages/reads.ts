@@ -5,7 +5,7 @@ import type { Principal } from "../../infra/auth/authenticator";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { withPresence } from "../presence/service";
 import { toMessages } from "./dto";
-import { findMessages, listConversations as listConversationRows, listHistory, unreadTotal } from "./repo";
+import { conversationsQuery, findMessages, historyQuery, unreadTotalQuery } from "./repo";
 
 const TimeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -16,7 +16,7 @@ export async function history(
   input: { userId: string; cursor?: string | null; limit: number; before?: Date; after?: Date },
 ) {
   const cursor = decodeCursor(input.cursor, TimeAndId);
-  const rows = await listHistory(deps.db, caller.userId, input.userId, input, cursor, input.limit);
+  const rows = await historyQuery(deps.db, caller.userId, input.userId, input, cursor, input.limit).execute();
   const { items, nextCursor } = toPage(
     rows,
     input.limit,
@@ -33,7 +33,7 @@ export async function listConversations(
   input: { cursor?: string | null; limit: number; q?: string },
 ) {
   const cursor = decodeCursor(input.cursor, TimeAndId);
-  const rows = await listConversationRows(deps.db, caller.userId, input.q, cursor, input.limit);
+  const rows = await conversationsQuery(deps.db, caller.userId, input.q, cursor, input.limit).execute();
   const { items: shown, nextCursor } = toPage(
     rows,
     input.limit,
@@ -62,5 +62,6 @@ export async function listConversations(
 }
 
 export async function unreadCount(deps: AppDeps, caller: Principal) {
-  return { unread: await unreadTotal(deps.db, caller.userId) };
+  const { n } = await unreadTotalQuery(deps.db, caller.userId).executeTakeFirstOrThrow();
+  return { unread: n };
 }

@@ -46,13 +46,16 @@ export const insertMessage = (db: Db, message: Insertable<MessagesTable>) =>
     .returning(columns)
     .executeTakeFirst();
 
-export const findByClientId = (db: Db, senderId: string, clientMessageId: string) =>
+/** The sender's message with this client id (the messages_client_id key). */
+export const findByClientIdQuery = (db: Db, senderId: string, clientMessageId: string) =>
   db
     .selectFrom("messages as m")
     .select(columns)
     .where("m.senderId", "=", senderId)
-    .where("m.clientMessageId", "=", clientMessageId)
-    .executeTakeFirst();
+    .where("m.clientMessageId", "=", clientMessageId);
+
+export const findByClientId = (db: Db, senderId: string, clientMessageId: string) =>
+  findByClientIdQuery(db, senderId, clientMessageId).executeTakeFirst();
 
 /** Moves the conversation to the top of both participants' lists (never back in time). */
 export const touchConversation = (db: Db, a: string, b: string, at: Date) =>
@@ -170,8 +173,8 @@ export async function reactionsOf(db: Db, messageIds: readonly string[]) {
   return byMessage;
 }
 
-/** A page of one conversation, newest first, without what `userId` deleted for themselves. */
-export function listHistory(
+/** A page of one conversation, newest first, without what `userId` deleted for themselves (messages_history). */
+export function historyQuery(
   db: Db,
   userId: string,
   peerId: string,
@@ -192,14 +195,14 @@ export function listHistory(
   if (cursor) {
     query = query.where((eb) => eb(eb.refTuple("m.createdAt", "m.id"), "<", eb.tuple(new Date(cursor[0]), cursor[1])));
   }
-  return query.execute();
+  return query;
 }
 
 /**
  * A page of `userId`'s conversations, most recent first, with the peer (display info), the newest
  * message they still see and their unread count (the messages_unread index), in one query.
  */
-export function listConversations(
+export function conversationsQuery(
   db: Db,
   userId: string,
   q: string | undefined,
@@ -245,23 +248,20 @@ export function listConversations(
       eb(eb.refTuple("c.lastMessageAt", "c.peerId"), "<", eb.tuple(new Date(cursor[0]), cursor[1])),
     );
   }
-  return query.execute();
+  return query;
 }
 
 export const findMessages = (db: Db, ids: readonly string[]) =>
   ids.length ? db.selectFrom("messages as m").select(columns).where("m.id", "in", ids).execute() : Promise.resolve([]);
 
-/** Unread messages to `userId` in all conversations. */
-export async function unreadTotal(db: Db, userId: string): Promise<number> {
-  const row = await db
+/** Unread messages to `userId` in all conversations (messages_unread). */
+export const unreadTotalQuery = (db: Db, userId: string) =>
+  db
     .selectFrom("messages")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("recipientId", "=", userId)
     .where("readAt", "is", null)
-    .where("deletedAt", "is", null)
-    .executeTakeFirstOrThrow();
-  return row.n;
-}
+    .where("deletedAt", "is", null);
 
 // ---------------------------------------------------------------- for other modules
 
