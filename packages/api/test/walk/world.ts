@@ -191,7 +191,11 @@ const freshClientId = () => `walk-${Date.now().toString(36)}-${++clientIds}`;
 
 /** A message of A's admin to A's member, for a destructive call. */
 const freshMessage = (w: World) =>
-  w.a.admin.client.messages.send.mutate({ recipientId: w.a.member.userId, body: "walk message", clientMessageId: freshClientId() });
+  w.a.admin.client.messages.send.mutate({
+    recipientId: w.a.member.userId,
+    body: "walk message",
+    clientMessageId: freshClientId(),
+  });
 
 async function freshTopic(w: World) {
   return w.a.admin.client.forums.createTopic.mutate({
@@ -308,7 +312,11 @@ export const inputs: Record<string, InputBuilder> = {
 
   // Direct messages: A's admin sent A's member the world's message; sends, typing and contacts
   // target A's other people (not a caller, so nobody messages or blocks themselves).
-  "messages.send": (w) => ({ recipientId: w.a.resetTarget.userId, body: "walk hello", clientMessageId: freshClientId() }),
+  "messages.send": (w) => ({
+    recipientId: w.a.resetTarget.userId,
+    body: "walk hello",
+    clientMessageId: freshClientId(),
+  }),
   "messages.listConversations": () => ({}),
   "messages.history": (w) => ({ userId: w.a.member.userId }),
   "messages.unreadCount": none,
