@@ -16,6 +16,7 @@ import { rateLimit } from "./infra/http/rate-limit";
 import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
 import { httpStatusOf, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "./lib/errors";
 import { fileRoutes } from "./modules/files/routes";
+import { notificationRoutes } from "./modules/notifications/routes";
 import { createContext } from "./trpc/context";
 import { domainErrorOf, logCallError } from "./trpc/errors";
 import { callCount, proceduresOf, recordFailedCall, restRateLimited, trpcRateLimited } from "./trpc/metrics";
@@ -199,6 +200,11 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     limited((c, retryAfter, message) => httpError(c, 429, "RATE_LIMITED", message, { retryAfter })),
   );
   app.route("/files", fileRoutes(deps));
+  app.use(
+    "/notifications/*",
+    limited((c, retryAfter, message) => httpError(c, 429, "RATE_LIMITED", message, { retryAfter })),
+  );
+  app.route("/notifications", notificationRoutes(deps));
   // SuperTokens' own routes (sign-out, email verification status) when it keeps the sessions.
   if (deps.identity.name === "supertokens") app.route("/auth", superTokensRoutes());
 

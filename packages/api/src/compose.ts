@@ -16,7 +16,15 @@ import { createRateLimits, RequestLimiter } from "./infra/ratelimit";
 import { closeRedis, createRedis } from "./infra/redis/redis";
 import { createStorage } from "./infra/storage";
 import { settleWithin } from "./lib/timeout";
-import { accountLookup, externalAccounts, fileHolders, moduleJobs, mongoIndexes, presenceScopes } from "./modules";
+import {
+  accountLookup,
+  externalAccounts,
+  fileHolders,
+  moduleJobs,
+  mongoIndexes,
+  notificationKinds,
+  presenceScopes,
+} from "./modules";
 
 /** The composition root: infrastructure plus what modules declare in `modules/index.ts`. */
 export interface CreateDepsOptions {
@@ -60,6 +68,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     metrics,
     presence,
     fileHolders,
+    notificationKinds,
   };
   presence.start(deps);
   const pool = poolOf(db);

@@ -57,6 +57,11 @@ const EnvSchema = z
     MAIL_PER_SENDER_PER_HOUR: z.coerce.number().int().positive().default(50),
     MESSAGES_PER_10_SECONDS: z.coerce.number().int().positive().default(20),
     MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(1_000),
+    MESSAGES_NOTIFY_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(5 * 60_000),
 
     JOBS_WORKER: bool.default(true),
     // The development inbox (GET /dev/outbox): only where asked for, never in production.
@@ -149,7 +154,12 @@ export interface Config {
   /** `perSenderPerHour`: mail one user may cause to be sent to others (invitations) per hour. */
   mail: { smtpUrl?: string; from: string; perSenderPerHour: number };
   /** Direct messages one user may send: a burst per 10 seconds, and a sustained rate per hour. */
-  messages: { per10Seconds: number; perHour: number };
+  messages: {
+    per10Seconds: number;
+    perHour: number;
+    /** A message still unread this long after sending, to someone not connected, becomes a notification. */
+    notifyAfterMs: number;
+  };
   jobs: { runWorker: boolean };
   /** Serve GET /dev/outbox (mail the server would have sent), for development and tests. */
   devOutbox: boolean;
@@ -233,7 +243,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           }
         : { driver: "local", dir: e.STORAGE_DIR },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, perSenderPerHour: e.MAIL_PER_SENDER_PER_HOUR },
-    messages: { per10Seconds: e.MESSAGES_PER_10_SECONDS, perHour: e.MESSAGES_PER_HOUR },
+    messages: {
+      per10Seconds: e.MESSAGES_PER_10_SECONDS,
+      perHour: e.MESSAGES_PER_HOUR,
+      notifyAfterMs: e.MESSAGES_NOTIFY_AFTER_MS,
+    },
     jobs: { runWorker: e.JOBS_WORKER },
     devOutbox: e.DEV_OUTBOX,
     limits: {

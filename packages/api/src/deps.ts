@@ -1,3 +1,4 @@
+import type { EmailFrequency, NotificationTarget, NotificationType } from "@p2p/schemas";
 import type { Config } from "./config";
 import type { Authenticator, Principal } from "./infra/auth/authenticator";
 import type { IdentityProvider } from "./infra/auth/provider";
@@ -38,6 +39,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Content that holds uploaded files; the files module asks them who may download a file. */
   fileHolders: readonly FileHolder[];
+  /** Kinds of notification, declared by their modules (`modules/index.ts`). */
+  notificationKinds: readonly NotificationKind[];
 }
 
 /** An uploaded file as a holder sees it: enough to find the content holding it by primary key. */
@@ -60,3 +63,34 @@ export interface FileHolder {
 }
 
 export type { Db, Logger, Mongo, RedisClients, Storage };
+
+/** A stored notification as its kind sees it: what it points at. */
+export interface NotificationRef {
+  id: string;
+  subjectId: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * A kind of notification (a reply, a direct message…), declared by the module that causes it in
+ * `modules/index.ts`: its preference's label and defaults, its text, and what each notification
+ * points at as the reader may see it now (read time, so a renamed topic shows its new title).
+ */
+export interface NotificationKind {
+  type: NotificationType;
+  /** What the preference is about, for people: "Replies to your posts". */
+  label: string;
+  defaults: { inApp: boolean; email: EmailFrequency };
+  /** One line for people; `actor` is a name, `target` the target's title. */
+  text(actor: string, target: string, data: Record<string, unknown>): string;
+  /**
+   * Each notification's target as `viewer` may see it now, by notification id: its link and title,
+   * "gone" when it was deleted (the notification says so), absent when the viewer may no longer
+   * see it (the notification is not shown).
+   */
+  targets(
+    deps: AppDeps,
+    viewer: { userId: string; organizationId: string },
+    items: readonly NotificationRef[],
+  ): Promise<Map<string, NotificationTarget | "gone">>;
+}

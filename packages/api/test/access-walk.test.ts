@@ -106,6 +106,14 @@ const expected: Record<string, string> = {
   "presence.get": "U ✓ ✓ F F ✓ ✓",
   "presence.update": "U ✓ ✓ F F ✓ ✓",
 
+  "notifications.list": "U ✓ ✓ F F ✓ ✓",
+  "notifications.unreadCount": "U ✓ ✓ F F ✓ ✓",
+  "notifications.markRead": "U ✓ ✓ F F ✓ ✓",
+  "notifications.markAllRead": "U ✓ ✓ F F ✓ ✓",
+  "notifications.preferences.get": "U ✓ ✓ F F ✓ ✓",
+  "notifications.preferences.update": "U ✓ ✓ F F ✓ ✓",
+  "notifications.unsubscribe": "✓ ✓ ✓ ✓ ✓ ✓ ✓",
+
   "users.me": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "users.updateMe": "U ✓ ✓ F F ✓ ✓",
   "users.changePassword": "U ✓ ✓ F F ✓ ✓",
@@ -147,6 +155,7 @@ const controls: Record<string, (w: World) => string> = {
   "users.list": (w) => w.a.member.email,
   "invitations.list": (w) => w.a.invitationEmail,
   "messages.history": (w) => w.markers.message,
+  "notifications.list": (w) => w.markers.topicTitle,
   "messages.listConversations": (w) => w.markers.message,
 };
 

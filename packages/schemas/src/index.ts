@@ -6,5 +6,6 @@ export * from "./files.js";
 export * from "./forums.js";
 export * from "./invitations.js";
 export * from "./messages.js";
+export * from "./notifications.js";
 export * from "./organizations.js";
 export * from "./users.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
 import { Attachment, Author } from "./forums.js";
+import { Notification } from "./notifications.js";
 
 // ---------------------------------------------------------------- people
 
@@ -160,6 +161,10 @@ export const MyEvent = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("typing"), userId: Id, active: z.boolean() }),
   z.object({ type: z.literal("presence"), presence: Presence }),
+  /** A new notification, with the unread count it makes. */
+  z.object({ type: z.literal("notification.new"), notification: Notification, unread: z.number().int() }),
+  /** The unread count changed (read on another device, or marked read). */
+  z.object({ type: z.literal("notification.count"), unread: z.number().int() }),
   ResyncEvent,
 ]);
 export type MyEvent = z.infer<typeof MyEvent>;

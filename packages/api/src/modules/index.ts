@@ -5,7 +5,7 @@
  * (`compose.ts`) imports this file and nothing else under modules/ (apart from the routers, through
  * `trpc/router.ts`).
  */
-import type { AppDeps, FileHolder } from "../deps";
+import type { AppDeps, FileHolder, NotificationKind } from "../deps";
 import type { AccountLookup } from "../infra/auth/authenticator";
 import type { ExternalAccounts } from "../infra/auth/supertokens";
 import type { MongoIndexes } from "../infra/mongo/mongo";
@@ -16,10 +16,14 @@ import { findActiveKey, markUsed } from "./apiKeys/repo";
 import { authJobs } from "./auth/jobs";
 import { visibleAttachments } from "./forums/access";
 import { topicPresence } from "./forums/live";
+import { forumNotificationKinds } from "./forums/notification-kinds";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
+import { invitationAccepted } from "./invitations/notification-kinds";
 import type { ModuleJob } from "./jobs";
+import { directMessageKind, messageJobs } from "./messages/notifications";
 import { filesInMessagesOf } from "./messages/repo";
+import { notificationJobs } from "./notifications/delivery";
 import { logosAmong } from "./organizations/repo";
 import { userPresence } from "./presence/service";
 import { avatarsAmong, emailVerifiedByExternalId, externalIdOf, findUserAuth, markActive } from "./users/repo";
@@ -31,7 +35,10 @@ export const mongoIndexes: MongoIndexes = {
 };
 
 /** Jobs of every module; the server's worker runs them (see `startWorkers`). */
-export const moduleJobs: ModuleJob[] = [...forumJobs, ...authJobs];
+export const moduleJobs: ModuleJob[] = [...forumJobs, ...authJobs, ...messageJobs, ...notificationJobs];
+
+/** Kinds of notification (what they say, where they lead, their default settings), by the module causing them. */
+export const notificationKinds: NotificationKind[] = [...forumNotificationKinds, directMessageKind, invitationAccepted];
 
 /**
  * Content that holds uploaded files. A download follows the visibility of what holds the file

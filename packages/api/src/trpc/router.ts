@@ -6,6 +6,7 @@ import { filesRouter } from "../modules/files/router";
 import { forumsRouter } from "../modules/forums/router";
 import { invitationsRouter } from "../modules/invitations/router";
 import { meRouter, messagesRouter } from "../modules/messages/router";
+import { notificationsRouter } from "../modules/notifications/router";
 import { organizationsRouter } from "../modules/organizations/router";
 import { presenceRouter } from "../modules/presence/router";
 import { systemRouter } from "../modules/system/router";
@@ -27,6 +28,7 @@ export const appRouter = router({
   contacts: contactsRouter,
   presence: presenceRouter,
   me: meRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@
  * targets organization A's objects. A procedure without an input builder here fails both walks, so
  * adding a procedure forces a decision.
  */
+
 import { crc32, deflateSync } from "node:zlib";
 import type { P2PClient } from "@p2p/client";
 import {
@@ -20,6 +21,7 @@ import * as OTPAuth from "otpauth";
 import type { z } from "zod";
 import { appRouter } from "../../src";
 import { issueAuthToken } from "../../src/modules/auth/tokens";
+import { unsubscribeToken } from "../../src/modules/notifications/preferences";
 
 export type ProcedureType = "query" | "mutation" | "subscription";
 export interface WalkedProcedure {
@@ -129,6 +131,12 @@ export async function buildWorld(server: TestServer) {
     body: `Between us: ${markers.message}`,
     clientMessageId: `${tag}-dm`,
   });
+  // The reply made a notification for A's admin (the topic's author).
+  const notification = await server.deps.db
+    .selectFrom("notifications")
+    .select("id")
+    .where("userId", "=", adminA.userId)
+    .executeTakeFirstOrThrow();
   return {
     server,
     markers,
@@ -150,6 +158,8 @@ export async function buildWorld(server: TestServer) {
       replyId: reply.id,
       /** A direct message from A's admin to A's member. */
       messageId: message.id,
+      /** A's admin's notification of the member's reply. */
+      notificationId: notification.id,
     },
     b: { admin: adminB, member: memberB },
     /** What only organization A may read: an answer to anyone else must contain none of these. */
@@ -340,6 +350,16 @@ export const inputs: Record<string, InputBuilder> = {
   "contacts.listBlocked": () => ({}),
   "presence.get": (w) => ({ userIds: [w.a.admin.userId, w.a.member.userId] }),
   "presence.update": () => ({ away: false }),
+
+  "notifications.list": () => ({}),
+  "notifications.unreadCount": none,
+  "notifications.markRead": (w) => ({ ids: [w.a.notificationId] }),
+  "notifications.markAllRead": () => ({ before: new Date(0) }),
+  "notifications.preferences.get": none,
+  "notifications.preferences.update": () => ({ types: [{ type: "forum.reply", email: "daily" }] }),
+  "notifications.unsubscribe": (w) => ({
+    token: unsubscribeToken(w.server.deps, w.a.admin.userId, "forum.bestAnswer"),
+  }),
 
   "users.me": none,
   "users.updateMe": () => ({ title: "Shift lead" }),

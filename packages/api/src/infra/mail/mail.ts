@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import nodemailer, { type Transporter } from "nodemailer";
 import { v7 as uuidv7 } from "uuid";
 import type { Jobs } from "../jobs/jobs";
+import { lockUntilCommit, readAfterCommit } from "../postgres/commit-lock";
 import type { Db } from "../postgres/db";
 import { unavailableStore } from "../store-errors";
 
@@ -10,6 +11,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /** Extra headers, e.g. List-Unsubscribe. */
+  headers?: Record<string, string>;
 }
 
 export interface OutboxEntry extends MailMessage {
@@ -50,7 +53,7 @@ export class Mailer {
   /** Pass the caller's transaction so a rolled-back write sends no mail (and a committed one is sent). */
   async send(message: MailMessage, db: Db = this.db): Promise<string> {
     const id = uuidv7();
-    if (db.isTransaction) await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${id}))`.execute(db);
+    await lockUntilCommit(db, LOCK_NAMESPACE, id);
     await db
       .insertInto("mailOutbox")
       .values({
@@ -59,6 +62,7 @@ export class Mailer {
         subject: message.subject,
         text: message.text,
         html: message.html ?? null,
+        headers: message.headers ? JSON.stringify(message.headers) : null,
       })
       .execute();
     // With Redis down the row stays in the outbox and the sweeper enqueues it once Redis is back:
@@ -71,12 +75,9 @@ export class Mailer {
 
   /** The row once its writing transaction has ended: committed, or undefined after a rollback. */
   private committedRow(id: string) {
-    return this.db.transaction().execute(async (trx) => {
-      // A writer still open after this wait fails the attempt; BullMQ retries it with backoff.
-      await sql`set local lock_timeout = '5s'`.execute(trx);
-      await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${id}))`.execute(trx);
-      return trx.selectFrom("mailOutbox").selectAll().where("id", "=", id).executeTakeFirst();
-    });
+    return readAfterCommit(this.db, LOCK_NAMESPACE, id, (trx) =>
+      trx.selectFrom("mailOutbox").selectAll().where("id", "=", id).executeTakeFirst(),
+    );
   }
 
   /** Recurring jobs of the mailer, by name: the sweeper, every minute. */
@@ -86,12 +87,12 @@ export class Mailer {
   async outbox(to: string, limit = 20): Promise<OutboxEntry[]> {
     return this.db
       .selectFrom("mailOutbox")
-      .select(["id", "to", "subject", "text", "html", "createdAt", "sentAt"])
+      .select(["id", "to", "subject", "text", "html", "headers", "createdAt", "sentAt"])
       .where("to", "=", to.toLowerCase())
       .orderBy("seq", "desc")
       .limit(limit)
       .execute()
-      .then((rows) => rows.map((r) => ({ ...r, html: r.html ?? undefined })));
+      .then((rows) => rows.map((r) => ({ ...r, html: r.html ?? undefined, headers: r.headers ?? undefined })));
   }
 
   readonly jobHandlers = {
@@ -105,6 +106,7 @@ export class Mailer {
         subject: row.subject,
         text: row.text,
         html: row.html ?? undefined,
+        headers: row.headers ?? undefined,
       });
       await this.db.updateTable("mailOutbox").set({ sentAt: new Date() }).where("id", "=", id).execute();
     },

@@ -5,6 +5,7 @@ import * as m0002 from "./migrations/0002_identity";
 import * as m0003 from "./migrations/0003_forums";
 import * as m0004 from "./migrations/0004_signup_requests";
 import * as m0005 from "./migrations/0005_messages";
+import * as m0006 from "./migrations/0006_notifications";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   "0003_forums": m0003,
   "0004_signup_requests": m0004,
   "0005_messages": m0005,
+  "0006_notifications": m0006,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -19,6 +19,8 @@ export interface Database {
   forumPostLikes: ForumPostLikesTable;
   forumSearch: ForumSearchTable;
   notifications: NotificationsTable;
+  notificationPreferences: NotificationPreferencesTable;
+  notificationSettings: NotificationSettingsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   messageHidden: MessageHiddenTable;
@@ -42,6 +44,7 @@ export interface MailOutboxTable {
   subject: string;
   text: string;
   html: string | null;
+  headers: ColumnType<Record<string, string> | null, string | null | undefined, never>;
   createdAt: CreatedAt;
   sentAt: Date | null;
   seq: Generated<number>;
@@ -248,9 +251,27 @@ export interface NotificationsTable {
   userId: string;
   type: string;
   actorId: string | null;
+  subjectId: string | null;
   data: JSONColumnType<Record<string, unknown>, string | undefined, never>;
+  inApp: Defaulted<boolean>;
   readAt: Date | null;
+  deliveredAt: Date | null;
+  emailedAt: Date | null;
   createdAt: CreatedAt;
+}
+
+export interface NotificationPreferencesTable {
+  userId: string;
+  type: string;
+  inApp: boolean;
+  email: "off" | "immediately" | "daily";
+}
+
+export interface NotificationSettingsTable {
+  userId: string;
+  quietStart: number | null;
+  quietEnd: number | null;
+  lastDigestAt: Date | null;
 }
 
 export interface ConversationsTable {

@@ -117,3 +117,15 @@ export async function blockedEitherWay(db: Db, userId: string, others: readonly 
     .execute();
   return new Set(rows.map((r) => (r.blockerId === userId ? r.blockedId : r.blockerId)));
 }
+
+/** Which of `userIds` blocked `actorId`. */
+export async function blockersAmong(db: Db, actorId: string, userIds: readonly string[]): Promise<Set<string>> {
+  if (!userIds.length) return new Set();
+  const rows = await db
+    .selectFrom("blocks")
+    .select("blockerId")
+    .where("blockedId", "=", actorId)
+    .where("blockerId", "in", userIds)
+    .execute();
+  return new Set(rows.map((r) => r.blockerId));
+}

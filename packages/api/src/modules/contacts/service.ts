@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
+import { forgetActor } from "../notifications/read";
 import { announce, hideFromEachOther, withPresence } from "../presence/service";
 import { activeUserIds } from "../users/repo";
 import * as repo from "./repo";
@@ -61,7 +62,7 @@ export async function listContacts(
 export async function block(deps: AppDeps, caller: Principal, userId: string) {
   await assertOtherActiveUser(deps, caller, userId);
   await repo.block(deps.db, caller.userId, userId);
-  await hideFromEachOther(deps, caller.userId, userId);
+  await Promise.all([hideFromEachOther(deps, caller.userId, userId), forgetActor(deps, caller.userId, userId)]);
   return { ok: true as const };
 }
 

@@ -56,6 +56,14 @@ export const findPostDoc = (mongo: Mongo, id: string, topicId?: string) =>
   postsOf(mongo).findOne({ _id: id, pending: false, ...(topicId ? { topicId } : {}) });
 
 /** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
+/** Several posts by id, only whether they exist and were deleted. */
+export const findPostDocs = (mongo: Mongo, ids: readonly string[]) =>
+  ids.length
+    ? postsOf(mongo)
+        .find({ _id: { $in: [...ids] } }, { projection: { _id: 1, deletedAt: 1 } })
+        .toArray()
+    : Promise.resolve([]);
+
 export function topLevelPosts(
   mongo: Mongo,
   topicId: string,

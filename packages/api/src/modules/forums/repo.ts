@@ -210,6 +210,26 @@ export async function visibleTopicIds(db: Db, orgId: string, ids: string[]): Pro
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * Topics by id as a reader in `orgId` may know them now, deleted ones included: their title, whether
+ * they were deleted, and whether the reader may see them (a deleted topic's visibility still counts).
+ */
+export function topicsSeenBy(db: Db, orgId: string, ids: readonly string[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db
+    .selectFrom("forumTopics")
+    .select((eb) => [
+      "forumTopics.id",
+      "forumTopics.title",
+      "forumTopics.deletedAt",
+      eb
+        .or([eb("forumTopics.visibility", "=", "platform"), eb("forumTopics.organizationId", "=", orgId)])
+        .as("visible"),
+    ])
+    .where("forumTopics.id", "in", ids)
+    .execute();
+}
+
 /** Topic rows by id (for search hits: their visibility was checked by the search query). */
 export const findTopicRows = (db: Db, ids: string[]) =>
   ids.length ? selectTopics(db).where("forumTopics.id", "in", ids).execute() : Promise.resolve([]);

@@ -13,6 +13,7 @@ import { appError, notFound } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { assertPasswordAllowed, startSession } from "../auth/service";
+import { notify } from "../notifications/create";
 import { findOrganization } from "../organizations/repo";
 import { findUser, findUserByEmail, insertUser } from "../users/repo";
 import * as repo from "./repo";
@@ -176,6 +177,15 @@ export async function acceptInvitation(deps: AppDeps, input: z.infer<typeof Acce
         targetId: invitation.id,
         ip: meta.ip,
       });
+      await notify(deps, trx, [
+        {
+          userId: invitation.invitedBy,
+          type: "invitation.accepted",
+          actorId: userId,
+          subjectId: invitation.id,
+          data: {},
+        },
+      ]);
     });
   } catch (err) {
     // The address signed up (or accepted another organization's invitation) in the meantime.

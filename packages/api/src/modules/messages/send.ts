@@ -12,6 +12,7 @@ import { activeUserIds } from "../users/repo";
 import { publishToUser } from "./channel";
 import { toMessage } from "./dto";
 import { stopTyping } from "./live";
+import { remindLater } from "./notifications";
 import { findByClientId, insertMessage, type MessageRow, touchConversation } from "./repo";
 
 /** Someone who blocked the sender answers like an unknown or deactivated person: a block can't be detected. */
@@ -67,6 +68,7 @@ export async function sendMessage(
     publishToUser(deps, input.recipientId, { type: "message.new", message }),
     publishToUser(deps, senderId, { type: "message.new", message }),
     stopTyping(deps, senderId, input.recipientId),
+    remindLater(deps, row),
   ]);
   return message;
 }

@@ -1,30 +1,179 @@
-import { v7 as uuidv7 } from "uuid";
+import type { EmailFrequency } from "@p2p/schemas";
+import { type Insertable, sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
+import type { NotificationsTable } from "../../infra/postgres/schema";
 
-export interface NewNotification {
-  userId: string;
-  type: string;
-  actorId: string | null;
-  data: Record<string, unknown>;
+const listColumns = ["id", "userId", "type", "actorId", "subjectId", "data", "readAt", "createdAt"] as const;
+
+export const insertNotifications = (db: Db, rows: Insertable<NotificationsTable>[]) =>
+  db.insertInto("notifications").values(rows).returning(["id", "userId"]).execute();
+
+/** A page of a user's in-app notifications, newest first (ids are time-ordered). */
+export function listNotifications(
+  db: Db,
+  userId: string,
+  filter: { unreadOnly: boolean; type?: string },
+  before: string | null,
+  limit: number,
+) {
+  let query = db
+    .selectFrom("notifications")
+    .select(listColumns)
+    .where("userId", "=", userId)
+    .where("inApp", "=", true)
+    .orderBy("id", "desc")
+    .limit(limit + 1);
+  if (filter.unreadOnly) query = query.where("readAt", "is", null);
+  if (filter.type) query = query.where("type", "=", filter.type);
+  if (before) query = query.where("id", "<", before);
+  return query.execute();
 }
 
-/**
- * Stores notifications for later delivery (the notifications issue delivers them); one row per
- * recipient, never one for the actor themselves.
- */
-export async function createNotifications(db: Db, items: NewNotification[]): Promise<void> {
-  const rows = items.filter((n) => n.userId !== n.actorId);
-  if (!rows.length) return;
-  await db
-    .insertInto("notifications")
-    .values(
-      rows.map((n) => ({
-        id: uuidv7(),
-        userId: n.userId,
-        type: n.type,
-        actorId: n.actorId,
-        data: JSON.stringify(n.data),
-      })),
-    )
+/** Unread in-app notifications (the notifications_unread index). */
+export async function unreadCount(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("notifications")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("userId", "=", userId)
+    .where("inApp", "=", true)
+    .where("readAt", "is", null)
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** Marks the user's own notifications read; how many changed. */
+export async function markRead(db: Db, userId: string, filter: { ids?: readonly string[]; before?: Date }) {
+  let query = db
+    .updateTable("notifications")
+    .set({ readAt: sql`now()` })
+    .where("userId", "=", userId)
+    .where("readAt", "is", null);
+  if (filter.ids) query = query.where("id", "in", filter.ids);
+  if (filter.before) query = query.where("createdAt", "<", filter.before);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+// ---------------------------------------------------------------- delivery
+
+/** Rows not delivered yet, locked for this dispatcher (another node skips them). */
+export const claimUndelivered = (db: Db, filter: { ids?: readonly string[]; olderThanMs?: number }, limit = 500) => {
+  let query = db
+    .selectFrom("notifications")
+    .select([...listColumns, "inApp"])
+    .where("deliveredAt", "is", null)
+    .orderBy("id")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked();
+  if (filter.ids) query = query.where("id", "in", filter.ids);
+  if (filter.olderThanMs) query = query.where("createdAt", "<", new Date(Date.now() - filter.olderThanMs));
+  return query.execute();
+};
+
+export const markDelivered = (db: Db, ids: readonly string[]) =>
+  ids.length ? db.updateTable("notifications").set({ deliveredAt: sql`now()` }).where("id", "in", ids).execute() : null;
+
+export const findNotification = (db: Db, id: string) =>
+  db
+    .selectFrom("notifications")
+    .select([...listColumns, "emailedAt"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+
+export const markEmailed = (db: Db, ids: readonly string[]) =>
+  db.updateTable("notifications").set({ emailedAt: sql`now()` }).where("id", "in", ids).execute();
+
+/** Unread, not emailed notifications of the given types, oldest first, for one user's digest. */
+export const digestItems = (db: Db, userId: string, types: readonly string[], limit: number) =>
+  types.length
+    ? db
+        .selectFrom("notifications")
+        .select(listColumns)
+        .where("userId", "=", userId)
+        .where("emailedAt", "is", null)
+        .where("readAt", "is", null)
+        .where("type", "in", types)
+        .orderBy("id")
+        .limit(limit)
+        .execute()
+    : Promise.resolve([]);
+
+/** People with unread, un-emailed notifications (candidates for a digest). */
+export async function usersWithPendingEmail(db: Db, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("notifications")
+    .select("userId")
+    .distinct()
+    .where("emailedAt", "is", null)
+    .where("readAt", "is", null)
+    .limit(limit)
     .execute();
+  return rows.map((r) => r.userId);
 }
+
+/** Read notifications older than `days`: gone. */
+export async function pruneRead(db: Db, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom("notifications")
+    .where("readAt", "<", sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Everything one actor caused for one user (after the user blocked them). */
+export const deleteFromActor = (db: Db, userId: string, actorId: string) =>
+  db.deleteFrom("notifications").where("userId", "=", userId).where("actorId", "=", actorId).execute();
+
+/** Recipients of notifications about a subject (to drop those who may no longer see it). */
+export async function recipientsOf(db: Db, subjectId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("notifications")
+    .select("userId")
+    .distinct()
+    .where("subjectId", "=", subjectId)
+    .execute();
+  return rows.map((r) => r.userId);
+}
+
+export const deleteForSubject = (db: Db, subjectId: string, userIds: readonly string[]) =>
+  userIds.length
+    ? db.deleteFrom("notifications").where("subjectId", "=", subjectId).where("userId", "in", userIds).execute()
+    : null;
+
+// ---------------------------------------------------------------- preferences
+
+export const preferencesOf = (db: Db, userIds: readonly string[], types?: readonly string[]) =>
+  userIds.length
+    ? db
+        .selectFrom("notificationPreferences")
+        .select(["userId", "type", "inApp", "email"])
+        .where("userId", "in", userIds)
+        .$if(types !== undefined, (q) => q.where("type", "in", types as string[]))
+        .execute()
+    : Promise.resolve([]);
+
+export const savePreference = (db: Db, userId: string, type: string, pref: { inApp: boolean; email: EmailFrequency }) =>
+  db
+    .insertInto("notificationPreferences")
+    .values({ userId, type, ...pref })
+    .onConflict((oc) => oc.columns(["userId", "type"]).doUpdateSet(pref))
+    .execute();
+
+export const settingsOf = (db: Db, userId: string) =>
+  db
+    .selectFrom("notificationSettings")
+    .select(["quietStart", "quietEnd", "lastDigestAt"])
+    .where("userId", "=", userId)
+    .executeTakeFirst();
+
+export const saveSettings = (
+  db: Db,
+  userId: string,
+  changes: { quietStart?: number | null; quietEnd?: number | null; lastDigestAt?: Date },
+) =>
+  db
+    .insertInto("notificationSettings")
+    .values({ userId, ...changes })
+    .onConflict((oc) => oc.column("userId").doUpdateSet(changes))
+    .execute();

@@ -15,6 +15,10 @@ import { markSeen, type PresenceSettingsRow, saveSettings, settingsOf } from "./
  */
 const SCOPE = "user";
 
+/** Whether the user has a live connection on any node now. */
+export const anyoneConnected = async (deps: AppDeps, userId: string) =>
+  (await deps.presence.anyPresent(SCOPE, [userId]))[0] ?? false;
+
 /** Counts one live connection of `userId` in; returns its leave. */
 export const connect = (deps: AppDeps, userId: string) => deps.presence.join(SCOPE, userId, userId);
 

@@ -292,3 +292,14 @@ export function searchPeople(db: Db, q: string, after: [string, string, string] 
   if (after) query = query.where((eb) => eb(eb.refTuple("u.lastName", "u.firstName", "u.id"), ">", eb.tuple(...after)));
   return query.execute();
 }
+
+/** What mail to people needs: address, name, organization, time zone (active users only). */
+export const mailProfiles = (db: Db, ids: readonly string[]) =>
+  ids.length
+    ? db
+        .selectFrom("users")
+        .select(["id", "email", "firstName", "organizationId", "timezone"])
+        .where("id", "in", ids)
+        .where("status", "=", "active")
+        .execute()
+    : Promise.resolve([]);

@@ -1,0 +1,67 @@
+import type { NotificationTarget } from "@p2p/schemas";
+import type { NotificationKind } from "../../deps";
+import { findPostDocs } from "./post-docs";
+import { topicsSeenBy } from "./repo";
+
+/**
+ * The forum's notifications (modules/index.ts): each points at a post or a topic, whose subject is
+ * the topic. Rendered at read time: a renamed topic shows its new title, a deleted topic or post is
+ * "gone", and a topic the reader may no longer see hides the notification.
+ */
+const forumTargets: NotificationKind["targets"] = async (deps, viewer, items) => {
+  const topicIds = [...new Set(items.flatMap((n) => n.subjectId ?? []))];
+  const postIds = [...new Set(items.flatMap((n) => (typeof n.data.postId === "string" ? [n.data.postId] : [])))];
+  const [topics, posts] = await Promise.all([
+    topicsSeenBy(deps.db, viewer.organizationId, topicIds),
+    findPostDocs(deps.mongo, postIds),
+  ]);
+  const topicById = new Map(topics.map((t) => [t.id, t]));
+  const deletedPosts = new Set(posts.filter((p) => p.deletedAt).map((p) => p._id));
+  const found = new Set(posts.map((p) => p._id));
+  const targets = new Map<string, NotificationTarget | "gone">();
+  for (const n of items) {
+    const topic = n.subjectId ? topicById.get(n.subjectId) : undefined;
+    const postId = typeof n.data.postId === "string" ? n.data.postId : null;
+    if (topic && !topic.visible) continue;
+    if (!topic || topic.deletedAt || (postId && (deletedPosts.has(postId) || !found.has(postId)))) {
+      targets.set(n.id, "gone");
+      continue;
+    }
+    targets.set(n.id, {
+      kind: postId ? "post" : "topic",
+      id: postId ?? topic.id,
+      topicId: topic.id,
+      title: topic.title,
+    });
+  }
+  return targets;
+};
+
+const forumKind = (
+  type: NotificationKind["type"],
+  label: string,
+  email: NotificationKind["defaults"]["email"],
+  text: NotificationKind["text"],
+): NotificationKind => ({ type, label, defaults: { inApp: true, email }, text, targets: forumTargets });
+
+export const forumNotificationKinds: NotificationKind[] = [
+  forumKind("forum.reply", "Replies to your posts", "daily", (actor, topic) => `${actor} replied in “${topic}”`),
+  forumKind(
+    "forum.mention",
+    "Mentions of you",
+    "immediately",
+    (actor, topic) => `${actor} mentioned you in “${topic}”`,
+  ),
+  forumKind(
+    "forum.bestAnswer",
+    "Your answer chosen as the best",
+    "immediately",
+    (actor, topic) => `${actor} chose your answer as the best in “${topic}”`,
+  ),
+  forumKind(
+    "forum.moderation",
+    "Moderation of your topics",
+    "immediately",
+    (actor, topic, data) => `${actor} ${String(data.action ?? "moderated")} your topic “${topic}”`,
+  ),
+];

@@ -1,0 +1,68 @@
+import type { NotificationType } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
+import type { AppDeps, Db } from "../../deps";
+import { lockUntilCommit } from "../../infra/postgres/commit-lock";
+import { unavailableStore } from "../../infra/store-errors";
+import { blockersAmong } from "../contacts/repo";
+import { effectivePreferences } from "./preferences";
+import { insertNotifications } from "./repo";
+
+export interface NewNotification {
+  userId: string;
+  type: NotificationType;
+  actorId: string | null;
+  /** What it points at (a topic, a message…): a change to it finds its notifications. */
+  subjectId: string;
+  data: Record<string, unknown>;
+}
+
+export const DISPATCH_JOB = "notifications.dispatch";
+/** Namespace (int4) of the advisory lock a writer holds on a batch of notifications until it commits. */
+export const DISPATCH_LOCK = 0x6e6f7469;
+
+/**
+ * Stores notifications for their recipients, inside the caller's transaction when given one, and
+ * has them delivered (live, and by email as each recipient chose) once it commits. Never for the
+ * actor themselves, nor for someone who blocked the actor; a type the recipient turned off entirely
+ * (in-app and email) stores nothing.
+ */
+export async function notify(deps: AppDeps, db: Db, items: readonly NewNotification[]): Promise<void> {
+  const wanted = items.filter((n) => n.userId !== n.actorId);
+  if (!wanted.length) return;
+  const blockedActor = new Set<string>();
+  for (const actorId of new Set(wanted.flatMap((n) => n.actorId ?? []))) {
+    const blockers = await blockersAmong(
+      db,
+      actorId,
+      wanted.filter((n) => n.actorId === actorId).map((n) => n.userId),
+    );
+    for (const userId of blockers) blockedActor.add(`${userId}|${actorId}`);
+  }
+  const prefs = await effectivePreferences(deps, db, [...new Set(wanted.map((n) => n.userId))]);
+  const rows = wanted.flatMap((n) => {
+    if (n.actorId && blockedActor.has(`${n.userId}|${n.actorId}`)) return [];
+    const pref = prefs.get(n.userId)?.get(n.type);
+    if (!pref || (!pref.inApp && pref.email === "off")) return [];
+    return [
+      {
+        id: uuidv7(),
+        userId: n.userId,
+        type: n.type,
+        actorId: n.actorId,
+        subjectId: n.subjectId,
+        data: JSON.stringify(n.data),
+        inApp: pref.inApp,
+      },
+    ];
+  });
+  if (!rows.length) return;
+  await insertNotifications(db, rows);
+  const batch = rows[0]?.id as string;
+  await lockUntilCommit(db, DISPATCH_LOCK, batch);
+  // With Redis down the rows stay undelivered and the sweeper delivers them once it is back.
+  await deps.jobs
+    .enqueue(DISPATCH_JOB, { batch, ids: rows.map((r) => r.id) }, { jobId: `notify-${batch}` })
+    .catch((err) => {
+      if (!unavailableStore(err)) throw err;
+    });
+}

@@ -1,0 +1,204 @@
+import type { Notification } from "@p2p/schemas";
+import type { AppDeps } from "../../deps";
+import { readAfterCommit } from "../../infra/postgres/commit-lock";
+import type { ModuleJob } from "../jobs";
+import { publishToUser } from "../messages/channel";
+import { mailProfiles } from "../users/repo";
+import { DISPATCH_JOB, DISPATCH_LOCK } from "./create";
+import { effectivePreferences, kindOf, unsubscribeUrl } from "./preferences";
+import { render } from "./read";
+import * as repo from "./repo";
+
+/**
+ * After a notification is stored: the live event to its reader, and its email, now (after quiet
+ * hours) or in the daily digest, as the reader chose. Delivery runs in a job once the writing
+ * transaction commits; a sweeper delivers what a lost job left (at least once: the live event
+ * carries the notification's id, the email job is keyed by it).
+ */
+
+const EMAIL_JOB = "notifications.email";
+const SWEEP_JOB = "notifications.sweep";
+const DIGEST_JOB = "notifications.digest";
+const PRUNE_JOB = "notifications.prune";
+/** Digests go out from this local hour on, at most one a day. */
+const DIGEST_HOUR = 8;
+const RETENTION_DAYS = 90;
+
+type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
+
+async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
+  if (!rows.length) return;
+  const userIds = [...new Set(rows.map((r) => r.userId))];
+  const [people, prefs] = await Promise.all([
+    mailProfiles(deps.db, userIds),
+    effectivePreferences(deps, deps.db, userIds),
+  ]);
+  await Promise.all(
+    people.map(async (person) => {
+      const mine = rows.filter((r) => r.userId === person.id);
+      const shown = await render(
+        deps,
+        { userId: person.id, organizationId: person.organizationId },
+        mine.filter((r) => r.inApp),
+      );
+      if (shown.length) {
+        const unread = await repo.unreadCount(deps.db, person.id);
+        for (const notification of shown) {
+          await publishToUser(deps, person.id, { type: "notification.new", notification, unread });
+        }
+      }
+      const settings = await repo.settingsOf(deps.db, person.id);
+      const delayMs = quietDelayMs(new Date(), person.timezone, settings ?? null);
+      for (const row of mine) {
+        if (prefs.get(person.id)?.get(row.type)?.email !== "immediately") continue;
+        await deps.jobs.enqueue(EMAIL_JOB, { id: row.id }, { jobId: `notify-email-${row.id}`, delayMs });
+      }
+    }),
+  );
+}
+
+/** Delivers one committed batch (the job `notify` enqueues). */
+async function dispatch(deps: AppDeps, data: unknown): Promise<void> {
+  const { batch, ids } = data as { batch: string; ids: string[] };
+  await readAfterCommit(deps.db, DISPATCH_LOCK, batch, async (trx) => {
+    const rows = await repo.claimUndelivered(trx, { ids });
+    await deliver(deps, rows);
+    await repo.markDelivered(
+      trx,
+      rows.map((r) => r.id),
+    );
+  });
+}
+
+/** What a lost dispatch job left behind (a crash, Redis down when it was enqueued). */
+async function sweep(deps: AppDeps): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const rows = await repo.claimUndelivered(trx, { olderThanMs: 10_000 });
+    await deliver(deps, rows);
+    await repo.markDelivered(
+      trx,
+      rows.map((r) => r.id),
+    );
+  });
+}
+
+// ---------------------------------------------------------------- email
+
+const linkOf = (deps: AppDeps, n: Notification) => {
+  const t = n.target;
+  if (!t) return `${deps.config.publicUrl}/notifications`;
+  if (t.kind === "conversation") return `${deps.config.publicUrl}/messages/${t.id}`;
+  if (t.kind === "invitation") return `${deps.config.publicUrl}/organization/members`;
+  return `${deps.config.publicUrl}/forums/topics/${t.topicId ?? t.id}${t.kind === "post" ? `#post-${t.id}` : ""}`;
+};
+
+const unsubscribeHeaders = (url: string) => ({
+  "List-Unsubscribe": `<${url}>`,
+  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+});
+
+/** One notification by email, unless it was read (in the app) or hidden meanwhile. */
+async function emailOne(deps: AppDeps, data: unknown): Promise<void> {
+  const row = await repo.findNotification(deps.db, (data as { id: string }).id);
+  if (!row || row.emailedAt || row.readAt) return;
+  const [person] = await mailProfiles(deps.db, [row.userId]);
+  if (!person) return;
+  const [n] = await render(deps, { userId: person.id, organizationId: person.organizationId }, [row]);
+  if (!n) return;
+  const unsubscribe = unsubscribeUrl(deps, person.id, row.type);
+  await deps.mail.send({
+    to: person.email,
+    subject: n.text,
+    text: [
+      `Hello ${person.firstName},`,
+      "",
+      `${n.text}.`,
+      linkOf(deps, n),
+      "",
+      `Stop emails like this (${kindOf(deps, row.type).label}): ${unsubscribe}`,
+    ].join("\n"),
+    headers: unsubscribeHeaders(unsubscribe),
+  });
+  await repo.markEmailed(deps.db, [row.id]);
+}
+
+/** Daily digests: for each person past their digest hour, one email with what they have not read. */
+export async function sendDigests(deps: AppDeps, now = new Date()): Promise<number> {
+  let sent = 0;
+  const people = await mailProfiles(deps.db, await repo.usersWithPendingEmail(deps.db, 1_000));
+  for (const person of people) {
+    const settings = await repo.settingsOf(deps.db, person.id);
+    const last = settings?.lastDigestAt;
+    if (last && now.getTime() - last.getTime() < 20 * 3600_000) continue;
+    if (localMinutes(now, person.timezone) < DIGEST_HOUR * 60) continue;
+    if (quietDelayMs(now, person.timezone, settings ?? null) > 0) continue;
+    const prefs = (await effectivePreferences(deps, deps.db, [person.id])).get(person.id);
+    const daily = [...(prefs ?? [])].filter(([, p]) => p.email === "daily").map(([type]) => type);
+    const rows = await repo.digestItems(deps.db, person.id, daily, 50);
+    const items = await render(deps, { userId: person.id, organizationId: person.organizationId }, rows);
+    if (!items.length) continue;
+    const types = [...new Set(items.map((n) => n.type))];
+    const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);
+    await deps.db.transaction().execute(async (trx) => {
+      await deps.mail.send(
+        {
+          to: person.email,
+          subject: `Your daily summary: ${items.length} unread notification${items.length === 1 ? "" : "s"}`,
+          text: [
+            `Hello ${person.firstName}, here is what you missed:`,
+            "",
+            ...items.map((n) => `- ${n.text}: ${linkOf(deps, n)}`),
+            "",
+            "Stop these emails, one kind at a time:",
+            ...links,
+          ].join("\n"),
+          headers: unsubscribeHeaders(unsubscribeUrl(deps, person.id, types[0] as string)),
+        },
+        trx,
+      );
+      await repo.markEmailed(
+        trx,
+        rows.map((r) => r.id),
+      );
+      await repo.saveSettings(trx, person.id, { lastDigestAt: now });
+    });
+    sent++;
+  }
+  return sent;
+}
+
+// ---------------------------------------------------------------- time of day
+
+/** Minutes after local midnight in `timezone`. */
+export function localMinutes(now: Date, timezone: string): number {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(now);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return get("hour") * 60 + get("minute");
+}
+
+/** How long mail must wait for the quiet window (local minutes [start, end), possibly over midnight) to end; 0 outside it. */
+export function quietDelayMs(
+  now: Date,
+  timezone: string,
+  quiet: { quietStart: number | null; quietEnd: number | null } | null,
+): number {
+  if (quiet?.quietStart == null || quiet.quietEnd == null) return 0;
+  const { quietStart: start, quietEnd: end } = quiet;
+  const minutes = localMinutes(now, timezone);
+  const inside = start < end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
+  if (!inside) return 0;
+  return ((end - minutes + 1440) % 1440) * 60_000 - (now.getTime() % 60_000);
+}
+
+export const notificationJobs: ModuleJob[] = [
+  { name: DISPATCH_JOB, run: dispatch },
+  { name: EMAIL_JOB, run: emailOne },
+  { name: SWEEP_JOB, everyMs: 30_000, run: sweep },
+  { name: DIGEST_JOB, everyMs: 15 * 60_000, run: (deps) => sendDigests(deps) },
+  { name: PRUNE_JOB, everyMs: 24 * 3600_000, run: (deps) => repo.pruneRead(deps.db, RETENTION_DAYS) },
+];

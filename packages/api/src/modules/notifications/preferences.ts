@@ -1,0 +1,123 @@
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import type { EmailFrequency, NotificationType } from "@p2p/schemas";
+import type { AppDeps, Db, NotificationKind } from "../../deps";
+import { appError } from "../../lib/errors";
+import { findUser } from "../users/repo";
+import * as repo from "./repo";
+
+export interface Preference {
+  inApp: boolean;
+  email: EmailFrequency;
+}
+
+/** The kind of a type, or an error for a type no module declares (a programming error). */
+export function kindOf(deps: AppDeps, type: string): NotificationKind {
+  const kind = deps.notificationKinds.find((k) => k.type === type);
+  if (!kind) throw new Error(`notification type ${type} is not declared in modules/index.ts`);
+  return kind;
+}
+
+/** Each user's preference for every type: what they chose, else the type's defaults. One query. */
+export async function effectivePreferences(deps: AppDeps, db: Db, userIds: readonly string[]) {
+  const stored = await repo.preferencesOf(db, userIds);
+  const byUser = new Map<string, Map<string, Preference>>();
+  for (const userId of userIds) {
+    byUser.set(userId, new Map(deps.notificationKinds.map((k) => [k.type, { ...k.defaults }])));
+  }
+  for (const row of stored) byUser.get(row.userId)?.set(row.type, { inApp: row.inApp, email: row.email });
+  return byUser;
+}
+
+const toTime = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+const toMinutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+
+export async function getPreferences(deps: AppDeps, userId: string) {
+  const [prefs, settings, user] = await Promise.all([
+    effectivePreferences(deps, deps.db, [userId]),
+    repo.settingsOf(deps.db, userId),
+    findUser(deps.db, userId),
+  ]);
+  const mine = prefs.get(userId) as Map<string, Preference>;
+  return {
+    types: deps.notificationKinds.map((k) => ({ type: k.type, label: k.label, ...(mine.get(k.type) as Preference) })),
+    quietHours:
+      settings?.quietStart != null && settings.quietEnd != null
+        ? { start: toTime(settings.quietStart), end: toTime(settings.quietEnd) }
+        : null,
+    timezone: user.timezone,
+  };
+}
+
+export async function updatePreferences(
+  deps: AppDeps,
+  userId: string,
+  input: {
+    types?: { type: NotificationType; inApp?: boolean; email?: EmailFrequency }[];
+    quietHours?: { start: string; end: string } | null;
+  },
+) {
+  await deps.db.transaction().execute(async (trx) => {
+    if (input.types?.length) {
+      const current = (await effectivePreferences(deps, trx, [userId])).get(userId) as Map<string, Preference>;
+      for (const change of input.types) {
+        const now = current.get(change.type) as Preference;
+        await repo.savePreference(trx, userId, change.type, {
+          inApp: change.inApp ?? now.inApp,
+          email: change.email ?? now.email,
+        });
+      }
+    }
+    if (input.quietHours !== undefined) {
+      await repo.saveSettings(trx, userId, {
+        quietStart: input.quietHours ? toMinutes(input.quietHours.start) : null,
+        quietEnd: input.quietHours ? toMinutes(input.quietHours.end) : null,
+      });
+    }
+  });
+  return getPreferences(deps, userId);
+}
+
+// ---------------------------------------------------------------- one-click unsubscribe
+
+/**
+ * The link in every notification email: `userId.type.signature`, signed with a key derived from the
+ * server's secret (TOTP_ENCRYPTION_KEY, through HKDF for this purpose only). It needs no sign-in and
+ * only ever turns that one type's email off.
+ */
+const signingKey = (deps: AppDeps) =>
+  Buffer.from(hkdfSync("sha256", deps.config.auth.totpEncryptionKey, "", "p2p unsubscribe links", 32));
+
+const signature = (deps: AppDeps, payload: string) =>
+  createHmac("sha256", signingKey(deps)).update(payload).digest("base64url");
+
+export function unsubscribeToken(deps: AppDeps, userId: string, type: string): string {
+  const payload = `${userId}.${type}`;
+  return `${payload}.${signature(deps, payload)}`;
+}
+
+export function unsubscribeUrl(deps: AppDeps, userId: string, type: string): string {
+  return `${deps.config.publicUrl}/notifications/unsubscribe?token=${encodeURIComponent(unsubscribeToken(deps, userId, type))}`;
+}
+
+/** Turns one type's email off for the token's user; says what changed. */
+export async function unsubscribe(deps: AppDeps, token: string) {
+  // userId.type.signature, where the type has dots of its own.
+  const first = token.indexOf(".");
+  const last = token.lastIndexOf(".");
+  const [userId, type, sig] = [token.slice(0, first), token.slice(first + 1, last), token.slice(last + 1)];
+  const expected = Buffer.from(signature(deps, `${userId}.${type}`));
+  const given = Buffer.from(sig);
+  const kind = deps.notificationKinds.find((k) => k.type === type);
+  if (!kind || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw appError("INVALID_TOKEN", "This unsubscribe link is not valid");
+  }
+  const current = (await effectivePreferences(deps, deps.db, [userId])).get(userId)?.get(type) as Preference;
+  await repo.savePreference(deps.db, userId, type, { inApp: current.inApp, email: "off" });
+  return {
+    type: kind.type,
+    label: kind.label,
+    email: "off" as const,
+    message: `You will no longer get emails for: ${kind.label}. Other notifications are unchanged.`,
+  };
+}

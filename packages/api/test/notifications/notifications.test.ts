@@ -1,0 +1,347 @@
+import type { MyEvent, Notification } from "@p2p/schemas";
+import {
+  addMember,
+  failure,
+  makeModerator,
+  signUpAdmin,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localMinutes, notificationJobs, quietDelayMs, sendDigests } from "../../src/modules/notifications/delivery";
+import { waitFor } from "../helpers";
+
+let server: TestServer;
+let nodeB: TestServer;
+let admin: TestUser; // org A
+let member: TestUser; // org A
+let other: TestUser; // org B
+let categoryId: string;
+let seq = 0;
+const cleanups: (() => void)[] = [];
+
+const topicBy = (user: TestUser, title: string, visibility: "platform" | "organization" = "platform", body = "") =>
+  user.client.forums.createTopic.mutate({ title, categoryId, visibility, body: `<p>${title} ${body}</p>` });
+const reply = (user: TestUser, topicId: string, body: string, parentId?: string) =>
+  user.client.forums.createPost.mutate({ topicId, body: `<p>${body}</p>`, parentId });
+const mention = (user: TestUser) => `<span data-mention="${user.userId}">@someone</span>`;
+
+/** The user's notifications once `count` of them (of this type) are there: delivery runs in a job. */
+async function notificationsOf(user: TestUser, count: number, type?: Notification["type"]) {
+  return waitFor(async () => {
+    const { items } = await user.client.notifications.list.query({ type });
+    return items.length >= count && items;
+  });
+}
+
+/** Mail to `user` whose subject matches, from the development outbox. */
+const mailTo = (user: TestUser, subject: RegExp) =>
+  server.deps.mail.outbox(user.email, 50).then((all) => all.filter((m) => subject.test(m.subject)));
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { MESSAGES_NOTIFY_AFTER_MS: "300" } });
+  nodeB = await startTestServer({ stores: server.stores, env: { MESSAGES_NOTIFY_AFTER_MS: "300" } });
+  admin = await signUpAdmin(server, { firstName: "Amal", lastName: "Admin" });
+  member = await addMember(server, admin);
+  other = await signUpAdmin(server, { firstName: "Omar", lastName: "Other" });
+  categoryId = ((await admin.client.forums.listCategories.query())[0] as { id: string }).id;
+});
+afterAll(async () => {
+  for (const c of cleanups) c();
+  await nodeB?.close();
+  await server?.close();
+});
+
+describe("sources", () => {
+  it("a reply notifies the topic's author (never the actor), rendered with the topic's current title", async () => {
+    const topic = await topicBy(admin, "Compressor oil carry-over");
+    await reply(member, topic.id, "Check the separator element");
+    await reply(admin, topic.id, "Thanks, will do"); // the author replying in their own topic: nothing for them
+    const [n] = await notificationsOf(admin, 1, "forum.reply");
+    expect(n).toMatchObject({
+      type: "forum.reply",
+      actor: { id: member.userId },
+      text: expect.stringContaining("replied in “Compressor oil carry-over”"),
+      target: { kind: "post", topicId: topic.id, title: "Compressor oil carry-over" },
+      readAt: null,
+    });
+    expect((await member.client.notifications.list.query({})).items.filter((x) => x.type === "forum.reply")).toEqual(
+      [],
+    );
+    // Renamed: the notification shows the new title. Deleted: it stays, saying so, without a link.
+    await admin.client.forums.updateTopic.mutate({ id: topic.id, title: "Compressor oil carry-over (solved)" });
+    const [renamed] = await notificationsOf(admin, 1, "forum.reply");
+    expect(renamed?.target?.title).toBe("Compressor oil carry-over (solved)");
+    await admin.client.forums.deleteTopic.mutate({ id: topic.id });
+    const [gone] = await notificationsOf(admin, 1, "forum.reply");
+    expect(gone).toMatchObject({
+      id: n?.id,
+      target: null,
+      text: expect.stringContaining("something that was deleted"),
+    });
+  });
+
+  it("mentions reach only people who can see the topic", async () => {
+    const topic = await topicBy(
+      member,
+      `Internal shift plan ${++seq}`,
+      "organization",
+      `${mention(admin)} ${mention(other)}`,
+    );
+    await notificationsOf(admin, 1, "forum.mention");
+    const platform = await topicBy(member, `Open question ${++seq}`, "platform", mention(other));
+    const [seen] = await notificationsOf(other, 1, "forum.mention");
+    expect(seen?.target).toMatchObject({ topicId: platform.id });
+    const all = (await other.client.notifications.list.query({})).items;
+    expect(all.some((x) => x.target?.topicId === topic.id)).toBe(false);
+  });
+
+  it("best answer and moderation notify the author; nothing for one's own actions", async () => {
+    const topic = await topicBy(other, `Which PLC for a small line ${++seq}`);
+    const answer = await reply(member, topic.id, "A compact S7-1200 does it");
+    await other.client.forums.markBestAnswer.mutate({ topicId: topic.id, postId: answer.id });
+    const [best] = await notificationsOf(member, 1, "forum.bestAnswer");
+    expect(best?.text).toContain("chose your answer as the best");
+
+    const moderator = await signUpAdmin(server);
+    await makeModerator(server, moderator);
+    await moderator.client.forums.pinTopic.mutate({ id: topic.id, pinned: true });
+    await other.client.forums.lockTopic.mutate({ id: topic.id, locked: true }).catch(() => {});
+    const [pinned] = await notificationsOf(other, 1, "forum.moderation");
+    expect(pinned?.text).toMatch(/pinned your topic “Which PLC/);
+    await moderator.client.forums.deleteTopic.mutate({ id: topic.id });
+    const moderation = await notificationsOf(other, 2, "forum.moderation");
+    // A deleted topic: the notification keeps the title it had.
+    expect(moderation[0]).toMatchObject({ target: null, text: expect.stringMatching(/deleted your topic “Which PLC/) });
+  });
+
+  it("an accepted invitation notifies the inviter", async () => {
+    const fresh = await addMember(server, other);
+    const [n] = await notificationsOf(other, 1, "invitation.accepted");
+    expect(n).toMatchObject({ actor: { id: fresh.userId }, target: { kind: "invitation" } });
+  });
+
+  it("a direct message becomes a notification only if unread a while later and nobody is connected", async () => {
+    const sender = await signUpAdmin(server);
+    const reader = await signUpAdmin(server);
+    const read = await sender.client.messages.send.mutate({
+      recipientId: reader.userId,
+      body: "read soon",
+      clientMessageId: `n-${++seq}-abcdef`,
+    });
+    await reader.client.messages.markRead.mutate({ userId: sender.userId, upToMessageId: read.id });
+    await sender.client.messages.send.mutate({
+      recipientId: reader.userId,
+      body: "left unread",
+      clientMessageId: `n-${++seq}-abcdef`,
+    });
+    const [n] = await notificationsOf(reader, 1, "message.direct");
+    expect(n).toMatchObject({ actor: { id: sender.userId }, target: { kind: "conversation", id: sender.userId } });
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toHaveLength(1);
+
+    // Connected: the personal stream shows it live, no notification.
+    const online = await signUpAdmin(server);
+    const sub = online.client.me.onEvents.subscribe({}, { onData: () => {} });
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(
+      async () => (await sender.client.presence.get.query({ userIds: [online.userId] }))[0]?.status !== undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await sender.client.messages.send.mutate({
+      recipientId: online.userId,
+      body: "you are here",
+      clientMessageId: `n-${++seq}-abcdef`,
+    });
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect((await online.client.notifications.list.query({})).items).toEqual([]);
+  });
+
+  it("nothing from a blocked person, and what they caused before goes", async () => {
+    const topic = await topicBy(admin, `Blocked replies ${++seq}`);
+    await reply(member, topic.id, "first");
+    await notificationsOf(admin, 1);
+    await admin.client.contacts.block.mutate({ userId: member.userId });
+    await reply(member, topic.id, "second");
+    await new Promise((r) => setTimeout(r, 500));
+    const items = (await admin.client.notifications.list.query({ limit: 100 })).items;
+    expect(items.some((n) => n.actor?.id === member.userId)).toBe(false);
+    // The count agrees with what is shown.
+    expect((await admin.client.notifications.unreadCount.query()).unread).toBe(items.filter((n) => !n.readAt).length);
+    await admin.client.contacts.unblock.mutate({ userId: member.userId });
+  });
+});
+
+describe("reading", () => {
+  it("unread counts stay exact under parallel creators and readers", async () => {
+    const author = await signUpAdmin(server);
+    const repliers = await Promise.all([signUpAdmin(server), signUpAdmin(server), signUpAdmin(server)]);
+    const topic = await topicBy(author, `Busy topic ${++seq}`);
+    await Promise.all(repliers.flatMap((r) => Array.from({ length: 5 }, (_, i) => reply(r, topic.id, `reply ${i}`))));
+    const first = await notificationsOf(author, 15);
+    expect((await author.client.notifications.unreadCount.query()).unread).toBe(15);
+    // Reads of ten race with five more replies.
+    const [marked] = await Promise.all([
+      author.client.notifications.markRead.mutate({ ids: first.slice(0, 10).map((n) => n.id) }),
+      ...Array.from({ length: 5 }, (_, i) => reply(repliers[0] as TestUser, topic.id, `late ${i}`)),
+    ]);
+    expect(marked.updated).toBe(10);
+    await notificationsOf(author, 20);
+    expect((await author.client.notifications.unreadCount.query()).unread).toBe(10);
+    expect((await author.client.notifications.list.query({ unreadOnly: true, limit: 100 })).items).toHaveLength(10);
+    const all = await author.client.notifications.markAllRead.mutate({});
+    expect(all).toEqual({ updated: 10, unread: 0 });
+  });
+
+  it("nobody reads or marks another person's notifications", async () => {
+    const topic = await topicBy(other, `Mine alone ${++seq}`);
+    await reply(member, topic.id, "for the author only");
+    const ids = (await notificationsOf(other, 1)).map((n) => n.id);
+    expect((await admin.client.notifications.markRead.mutate({ ids })).updated).toBe(0);
+    expect((await admin.client.notifications.list.query({})).items.map((n) => n.id)).not.toContain(ids[0]);
+    expect((await other.client.notifications.list.query({ unreadOnly: true })).items.map((n) => n.id)).toContain(
+      ids[0],
+    );
+    const { key } = await admin.client.apiKeys.create.mutate({ name: "bot", role: "admin" });
+    expect(await failure(server.client({ token: key }).notifications.list.query({}))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+  });
+
+  it("arrives live on the personal stream with the unread count, across nodes", async () => {
+    const author = await signUpAdmin(server);
+    const events: MyEvent[] = [];
+    const sub = nodeB.client({ token: author.token }).me.onEvents.subscribe({}, { onData: (e) => events.push(e.data) });
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(
+      async () => (await author.client.presence.get.query({ userIds: [author.userId] }))[0]?.status === "online",
+    );
+    const topic = await topicBy(author, `Live bell ${++seq}`);
+    await reply(member, topic.id, "ring");
+    const live = await waitFor(() => events.find((e) => e.type === "notification.new"));
+    expect(live).toMatchObject({ type: "notification.new", unread: 1, notification: { type: "forum.reply" } });
+    await author.client.notifications.markAllRead.mutate({});
+    await waitFor(() => events.some((e) => e.type === "notification.count" && e.unread === 0));
+  });
+});
+
+describe("preferences and email", () => {
+  it("defaults, changes, and what they do: in-app off, email immediately with a one-click unsubscribe", async () => {
+    const author = await signUpAdmin(server);
+    const prefs = await author.client.notifications.preferences.get.query();
+    expect(prefs.types.find((t) => t.type === "forum.mention")).toMatchObject({ inApp: true, email: "immediately" });
+    expect(prefs).toMatchObject({ quietHours: null, timezone: expect.any(String) });
+
+    await author.client.notifications.preferences.update.mutate({
+      types: [{ type: "forum.reply", inApp: false, email: "immediately" }],
+    });
+    const topic = await topicBy(author, `Email me ${++seq}`);
+    await reply(member, topic.id, "an answer by email");
+    const [mail] = await waitFor(async () => {
+      const found = await mailTo(author, /replied in/);
+      return found.length > 0 && found;
+    });
+    expect((await author.client.notifications.list.query({})).items).toEqual([]); // in-app off
+    expect(mail?.headers?.["List-Unsubscribe"]).toMatch(/^<http.*\/notifications\/unsubscribe\?token=.+>$/);
+    expect(mail?.headers?.["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    const link = mail?.text.match(/(http\S+\/notifications\/unsubscribe\?token=\S+)/)?.[1] as string;
+
+    // The link works without signing in, changes only that type's email, and says so.
+    const res = await fetch(link.replace(/^https?:\/\/[^/]+/, server.url));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("You will no longer get emails for: Replies to your posts");
+    const after = await author.client.notifications.preferences.get.query();
+    expect(after.types.find((t) => t.type === "forum.reply")).toMatchObject({ inApp: false, email: "off" });
+    expect(after.types.find((t) => t.type === "forum.mention")).toMatchObject({ email: "immediately" });
+    const forged = await fetch(`${server.url}/notifications/unsubscribe?token=${author.userId}.forum.mention.AAAA`);
+    expect(forged.status).toBe(400);
+    expect(
+      (
+        await author.client.notifications.unsubscribe.mutate({
+          token: new URL(link).searchParams.get("token") as string,
+        })
+      ).email,
+    ).toBe("off");
+
+    // Email off and in-app off: nothing at all.
+    await reply(member, topic.id, "silence");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await mailTo(author, /replied in/)).toHaveLength(1);
+  });
+
+  it("quiet hours hold email back until they end", async () => {
+    const author = await signUpAdmin(server);
+    const now = localMinutes(new Date(), "Asia/Riyadh");
+    const fmt = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+    await author.client.users.updateMe.mutate({ timezone: "Asia/Riyadh" });
+    await author.client.notifications.preferences.update.mutate({
+      quietHours: { start: fmt((now + 1440 - 10) % 1440), end: fmt((now + 60) % 1440) },
+      types: [{ type: "forum.mention", email: "immediately" }],
+    });
+    await topicBy(member, `Quiet please ${++seq}`, "organization", mention(author));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await mailTo(author, /mentioned you/)).toHaveLength(0);
+    // The arithmetic: inside the window, the wait runs to its end.
+    const at = new Date("2026-11-29T20:30:00Z"); // 23:30 in Riyadh
+    expect(quietDelayMs(at, "Asia/Riyadh", { quietStart: 22 * 60, quietEnd: 7 * 60 })).toBe(7.5 * 3600_000);
+    expect(quietDelayMs(at, "Asia/Riyadh", { quietStart: 8 * 60, quietEnd: 17 * 60 })).toBe(0);
+  });
+
+  it("daily digests group unread items once a day, after the digest hour", async () => {
+    const author = await signUpAdmin(server);
+    await author.client.users.updateMe.mutate({ timezone: "Asia/Riyadh" });
+    const topic = await topicBy(author, `Digest me ${++seq}`); // replies default to the daily digest
+    await reply(member, topic.id, "one");
+    await reply(other, topic.id, "two");
+    await notificationsOf(author, 2);
+    const morning = new Date("2026-12-01T06:00:00Z"); // 09:00 in Riyadh
+    expect(await sendDigests(server.deps, new Date("2026-12-01T03:00:00Z"))).toBe(0); // 06:00 there: too early
+    await sendDigests(server.deps, morning);
+    const [digest] = await mailTo(author, /daily summary/);
+    expect(digest?.subject).toBe("Your daily summary: 2 unread notifications");
+    expect(digest?.text).toContain("Digest me");
+    expect(digest?.text).toMatch(/Replies to your posts: http\S+unsubscribe/);
+    // Once a day: nothing new the same day.
+    await reply(member, topic.id, "three");
+    await notificationsOf(author, 3);
+    await sendDigests(server.deps, new Date(morning.getTime() + 3600_000));
+    expect(await mailTo(author, /daily summary/)).toHaveLength(1);
+  });
+
+  it("refuses bad preferences with the field", async () => {
+    expect(
+      await failure(
+        admin.client.notifications.preferences.update.mutate({ quietHours: { start: "25:00", end: "07:00" } }),
+      ),
+    ).toMatchObject({
+      fields: ["quietHours.start"],
+    });
+    expect(
+      await failure(
+        admin.client.notifications.preferences.update.mutate({
+          types: [{ type: "nope" as "forum.reply", email: "off" }],
+        }),
+      ),
+    ).toMatchObject({ fields: ["types.0.type"] });
+  });
+});
+
+describe("retention", () => {
+  it("prunes read notifications older than 90 days, keeps the rest", async () => {
+    const author = await signUpAdmin(server);
+    const topic = await topicBy(author, `Old news ${++seq}`);
+    await reply(member, topic.id, "old");
+    await reply(member, topic.id, "recent");
+    const [recent, old] = await notificationsOf(author, 2);
+    await author.client.notifications.markRead.mutate({ ids: [old?.id as string, recent?.id as string] });
+    await server.deps.db
+      .updateTable("notifications")
+      .set({ readAt: new Date(Date.now() - 91 * 86_400_000) })
+      .where("id", "=", old?.id as string)
+      .execute();
+    await notificationJobs.find((j) => j.name === "notifications.prune")?.run(server.deps, {});
+    const left = (await author.client.notifications.list.query({})).items.map((n) => n.id);
+    expect(left).toEqual([recent?.id]);
+  });
+});
