@@ -11,6 +11,7 @@ import {
 } from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { topicListsChanged } from "../../src/modules/forums/topic-lists";
 
 type NewTopic = RouterInputs["forums"]["createTopic"];
 type Sort = NonNullable<RouterInputs["forums"]["listTopics"]["sort"]>;
@@ -342,9 +343,48 @@ describe("forums.listTopics", () => {
     await sql`update forum_topics set created_at = ${instant} where id in (${sql.join(created)})`.execute(
       server.deps.db,
     );
+    // Written behind the service's back: tell the nodes' list caches, as the service does.
+    await topicListsChanged(server.deps);
     const newestId = [...created].sort().reverse();
     expect(await pages("latest")).toEqual(newestId);
     expect(await pages("active")).toEqual(newestId);
+  });
+
+  it("is current on every node: a change made through one node shows in the next list on another", async () => {
+    const nodeB = await startTestServer({ stores: server.stores, runWorker: false });
+    try {
+      const boss = await signUpAdmin(server);
+      const reader = await addMember(server, boss);
+      const onB = nodeB.client({ token: reader.token });
+      const listOnB = async () =>
+        (await onB.forums.listTopics.query({ organizationId: boss.organizationId, sort: "latest" })).items;
+      expect(await listOnB()).toEqual([]); // now cached on node B
+
+      const topic = await newTopic(boss, { visibility: "organization" });
+      expect((await listOnB()).map((t) => t.id)).toEqual([topic.id]);
+
+      await reader.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Grease monthly</p>" });
+      expect((await listOnB())[0]).toMatchObject({ replyCount: 1 });
+      const firstPost = (await boss.client.forums.getTopic.query({ id: topic.id })).posts.items[0];
+      expect((await listOnB())[0]).toMatchObject({ viewCount: 1 });
+      await reader.client.forums.likePost.mutate({ postId: firstPost?.id as string });
+      expect((await listOnB())[0]).toMatchObject({ likeCount: 1 });
+      await boss.client.forums.pinTopic.mutate({ id: topic.id, pinned: true });
+      expect((await listOnB())[0]).toMatchObject({ pinned: true });
+      await boss.client.forums.updateTopic.mutate({ id: topic.id, title: "Greasing intervals, revisited" });
+      expect((await listOnB())[0]).toMatchObject({ title: "Greasing intervals, revisited" });
+
+      // The author as shown: their profile and their organization's name.
+      await boss.client.users.updateMe.mutate({ title: "Maintenance lead" });
+      expect((await listOnB())[0]?.author).toMatchObject({ title: "Maintenance lead" });
+      await boss.client.organizations.update.mutate({ name: "Renamed Works" });
+      expect((await listOnB())[0]?.author.organization).toMatchObject({ name: "Renamed Works" });
+
+      await boss.client.forums.deleteTopic.mutate({ id: topic.id });
+      expect(await listOnB()).toEqual([]);
+    } finally {
+      await nodeB.close();
+    }
   });
 
   it("leaves deleted topics out", async () => {

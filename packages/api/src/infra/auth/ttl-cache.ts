@@ -46,6 +46,11 @@ export class TtlCache<V> {
     this.entries.delete(key);
   }
 
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
   deleteWhere(predicate: (value: V) => boolean): void {
     this.generation++;
     for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);

@@ -15,6 +15,7 @@ import { nest, toPosts } from "./posts-view";
 import type { TopicRow } from "./repo";
 import * as repo from "./repo";
 import { cleanRichText } from "./rich-text";
+import { topicListsChanged } from "./topic-lists";
 
 /** Sanitized rich text that still says something once formatting is removed (an image counts). */
 export function cleanBody(body: string) {
@@ -90,6 +91,7 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
   });
   const post = await postDto(deps, doc, topic.bestPostId);
   await Promise.all([
+    topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.created", post }),
     stopTyping(deps, topic.id, caller.userId),
     track(deps, caller, topic, "post.created", { postId: doc._id }),
@@ -123,6 +125,7 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
   await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic, post._id));
   await updatePostDoc(deps.mongo, post._id, { deletedAt: new Date(), bodyHtml: "" });
   await Promise.all([
+    topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.deleted", postId: post._id }),
     track(deps, caller, topic, "post.deleted", { postId: post._id }),
   ]);
@@ -141,6 +144,7 @@ export async function setLike(deps: AppDeps, caller: Principal, postId: string, 
     .execute((trx) => repo.setLike(trx, { postId, userId: caller.userId, topicId: topic.id }, like));
   if (likes.changed) {
     await Promise.all([
+      topicListsChanged(deps),
       publishTopicEvent(deps, topic.id, { type: "post.liked", postId, likeCount: likes.count }),
       track(deps, caller, topic, like ? "post.liked" : "post.unliked", { postId }),
     ]);
@@ -178,6 +182,7 @@ export async function markBestAnswer(
     }
   });
   await Promise.all([
+    topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId }),
     track(deps, caller, topic, "bestAnswer.changed", { postId: input.postId }),
   ]);

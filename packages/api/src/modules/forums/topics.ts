@@ -14,6 +14,7 @@ import { writePost } from "./post-write";
 import { cleanBody, listPostsOf } from "./posts";
 import type { TopicRow } from "./repo";
 import * as repo from "./repo";
+import { cachedTopicPage, topicListsChanged } from "./topic-lists";
 
 /** Topic rows as summaries, with their authors loaded in one query. */
 export async function summaries(deps: AppDeps, rows: TopicRow[]): Promise<TopicSummary[]> {
@@ -61,7 +62,10 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
       await notifyMentions(trx, caller, topic, body, { topicId, postId: post._id });
     },
   );
-  await track(deps, caller, { id: topicId, title: input.title, visibility: input.visibility }, "topic.created");
+  await Promise.all([
+    topicListsChanged(deps),
+    track(deps, caller, { id: topicId, title: input.title, visibility: input.visibility }, "topic.created"),
+  ]);
   return getTopic(deps, caller, topicId, { countView: false });
 }
 
@@ -79,14 +83,17 @@ const TopicCursor = {
 
 export async function listTopics(deps: AppDeps, caller: Principal, input: z.infer<typeof ListTopicsInput>) {
   const cursor = decodeCursor(input.cursor, TopicCursor[input.sort]);
-  const rows = await repo.listTopicsQuery(deps.db, caller.organizationId, input, cursor).execute();
-  // One query: the page (and one row more), each with its category and author.
-  return toPage(
-    rows,
-    input.limit,
-    (r) => repo.sortKeyOf(r, input.sort),
-    (r) => repo.toTopicSummary(r, r.author),
-  );
+  // What the caller's organization sees: the same page for each of its members (topic-lists.ts).
+  return cachedTopicPage(deps, caller.organizationId, input, async () => {
+    const rows = await repo.listTopicsQuery(deps.db, caller.organizationId, input, cursor).execute();
+    // One query: the page (and one row more), each with its category and author.
+    return toPage(
+      rows,
+      input.limit,
+      (r) => repo.sortKeyOf(r, input.sort),
+      (r) => repo.toTopicSummary(r, r.author),
+    );
+  });
 }
 
 /** The topic, the caller's abilities and its first page of posts. Counts one view per viewer per day. */
@@ -94,7 +101,10 @@ export async function getTopic(deps: AppDeps, caller: Principal, id: string, opt
   let topic = await findVisibleTopic(deps.db, caller, id);
   if (options.countView) {
     const viewCount = await repo.countView(deps.db, id, caller.userId);
-    if (viewCount !== undefined) topic = { ...topic, viewCount };
+    if (viewCount !== undefined) {
+      topic = { ...topic, viewCount };
+      await topicListsChanged(deps);
+    }
   }
   const [[summary], posts] = await Promise.all([
     summaries(deps, [topic]),
@@ -134,7 +144,11 @@ export async function updateTopic(deps: AppDeps, caller: Principal, input: z.inf
 /** Tells the topic's subscribers what changed and answers with the updated summary. */
 async function announceTopicChange(deps: AppDeps, caller: Principal, topic: TopicRow, activity: string) {
   const event = { type: "topic.updated" as const, title: topic.title, locked: topic.locked, pinned: topic.pinned };
-  await Promise.all([publishTopicEvent(deps, topic.id, event), track(deps, caller, topic, activity)]);
+  await Promise.all([
+    topicListsChanged(deps),
+    publishTopicEvent(deps, topic.id, event),
+    track(deps, caller, topic, activity),
+  ]);
   const [summary] = await summaries(deps, [topic]);
   return summary as TopicSummary;
 }
@@ -146,6 +160,7 @@ export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) 
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
   await repo.updateTopic(deps.db, id, { deletedAt: new Date() });
   await Promise.all([
+    topicListsChanged(deps),
     publishTopicEvent(deps, id, { type: "topic.deleted" }),
     track(deps, caller, topic, "topic.deleted"),
   ]);
