@@ -1,0 +1,273 @@
+/**
+ * What the load and search benchmarks (bench/load.ts, bench/search.ts) share: the production server
+ * in its own process, signed-in sessions made by the api package's own identity provider, a lean
+ * tRPC-over-fetch caller, and per-operation latency figures.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AppDeps } from "@p2p/api";
+
+export const root = new URL("..", import.meta.url).pathname;
+export const benchDir = new URL(".", import.meta.url).pathname;
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The stores' URLs (scripts/services.sh env) in this process's environment: those of the instance
+ * `instance` (SERVICES_INSTANCE, started when down) replace any set; without one, the shared
+ * services' fill in what is not set.
+ */
+export function servicesEnv(instance?: string): void {
+  const env = { ...process.env, ...(instance ? { SERVICES_INSTANCE: instance } : {}) };
+  if (instance)
+    execFileSync("bash", [join(root, "scripts/services.sh"), "up"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const out = execFileSync("bash", [join(root, "scripts/services.sh"), "env"], { env, encoding: "utf8" });
+  for (const line of out.split("\n")) {
+    const at = line.indexOf("=");
+    if (at <= 0) continue;
+    const [name, value] = [line.slice(0, at), line.slice(at + 1)];
+    if (instance || !process.env[name]) process.env[name] = value;
+  }
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `node --import tsx apps/server/src/main.ts` (what `pnpm --filter @p2p/server start` runs) in
+ * production mode with `env` on top of this process's environment; output to .local/<log>.
+ * `profile`: preload bench/cpu-profile-hook.ts (SIGUSR2 toggles the V8 profiler).
+ */
+export async function startServer(opts: {
+  port: number;
+  env: Record<string, string>;
+  log: string;
+  profileDir?: string;
+  /** How long start-up may take (a first start on a big database builds indexes). */
+  readyTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  mkdirSync(join(root, ".local"), { recursive: true });
+  const url = `http://127.0.0.1:${opts.port}`;
+  const args = ["--import", "tsx"];
+  if (opts.profileDir) args.push("--import", join(benchDir, "cpu-profile-hook.ts"));
+  const out = openSync(join(root, ".local", opts.log), "w");
+  const child = spawn(process.execPath, [...args, "src/main.ts"], {
+    cwd: join(root, "apps", "server"),
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(opts.port),
+      PUBLIC_URL: url,
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      ...(opts.profileDir ? { BENCH_PROFILE_DIR: opts.profileDir } : {}),
+      ...opts.env,
+    },
+    stdio: ["ignore", out, out],
+    detached: true,
+  });
+  let exited = child.exitCode !== null;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void gone.then(() => {
+    exited = true;
+  });
+  const stop = async () => {
+    if (exited || !child.pid) return;
+    process.kill(-child.pid, "SIGTERM");
+    const killer = setTimeout(() => child.pid && !exited && process.kill(-child.pid, "SIGKILL"), 15_000);
+    await gone;
+    clearTimeout(killer);
+  };
+  for (let i = 0; i < (opts.readyTimeoutMs ?? 120_000) / 250 && !exited; i++) {
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { child, pid: child.pid as number, url, stop };
+    await sleep(250);
+  }
+  await stop();
+  const tail = readFileSync(join(root, ".local", opts.log), "utf8")
+    .split("\n")
+    .slice(-20)
+    .join("\n");
+  throw new Error(`the server did not become ready (.local/${opts.log}):\n${tail}`);
+}
+
+/**
+ * A bearer token per user, each a real session started by the server's identity provider (the
+ * same call sign-in makes after the password check): signing a thousand people up through the API
+ * would measure argon2, not the workload.
+ */
+export async function openSessions(deps: AppDeps, userIds: string[]): Promise<string[]> {
+  const tokens: string[] = new Array(userIds.length);
+  await inParallel(userIds.length, 8, async (i) => {
+    const session = await deps.identity.startSession(userIds[i] as string, {
+      remember: true,
+      userAgent: "p2p-bench",
+      ip: null,
+    });
+    tokens[i] = session.token;
+  });
+  return tokens;
+}
+
+/** `task(0 … count-1)`, `concurrency` at a time. */
+export async function inParallel(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/** Runs a benchmark's main: an error is printed and fails the command; the process ends either way. */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    console.error(err);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
+
+export type CallResult = { ok: true; data: unknown } | { ok: false; error: string };
+
+/**
+ * One tRPC call over HTTP as the typed client sends it without batching (GET for queries, POST
+ * for mutations, superjson's `{ json }` envelope), on fetch's keep-alive pool: a thousand users
+ * cost the generator a few connections, not a client each.
+ */
+export async function call(
+  url: string,
+  token: string,
+  kind: "query" | "mutation",
+  path: string,
+  input?: unknown,
+): Promise<CallResult> {
+  const envelope = input === undefined ? undefined : JSON.stringify({ json: input });
+  const target =
+    kind === "query" && envelope ? `${url}/trpc/${path}?input=${encodeURIComponent(envelope)}` : `${url}/trpc/${path}`;
+  try {
+    const res = await fetch(target, {
+      method: kind === "query" ? "GET" : "POST",
+      headers:
+        kind === "query"
+          ? { authorization: `Bearer ${token}` }
+          : { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: kind === "mutation" ? (envelope ?? "{}") : undefined,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    if (!res.ok) return { ok: false, error: `${res.status} ${text.slice(0, 160)}` };
+    return { ok: true, data: (JSON.parse(text) as { result: { data: { json: unknown } } }).result.data.json };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length
+    ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number)
+    : Number.NaN;
+
+export interface OpFigures {
+  name: string;
+  count: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  firstError?: string;
+}
+
+/** Latencies (ms) and errors per operation name. */
+export class Latencies {
+  private readonly samples = new Map<string, number[]>();
+  private readonly errors = new Map<string, { count: number; first: string }>();
+
+  record(name: string, ms: number): void {
+    const list = this.samples.get(name);
+    if (list) list.push(ms);
+    else this.samples.set(name, [ms]);
+  }
+
+  fail(name: string, error: string): void {
+    const e = this.errors.get(name);
+    if (e) e.count++;
+    else this.errors.set(name, { count: 1, first: error });
+  }
+
+  figures(name: string): OpFigures {
+    const sorted = [...(this.samples.get(name) ?? [])].sort((a, b) => a - b);
+    const e = this.errors.get(name);
+    return {
+      name,
+      count: sorted.length,
+      errors: e?.count ?? 0,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? Number.NaN,
+      firstError: e?.first,
+    };
+  }
+
+  names(): string[] {
+    return [...new Set([...this.samples.keys(), ...this.errors.keys()])];
+  }
+
+  /** Every operation together. */
+  all(name = "all operations"): OpFigures {
+    const merged = new Latencies();
+    for (const list of this.samples.values()) for (const ms of list) merged.record(name, ms);
+    for (const [, e] of this.errors) for (let i = 0; i < e.count; i++) merged.fail(name, e.first);
+    return merged.figures(name);
+  }
+}
+
+export const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : "n/a");
+export const met = (ok: boolean) => (ok ? "yes" : "**no**");
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident memory of a process in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+export function appendResults(text: string): void {
+  console.log(text);
+  if (!process.env.BENCH_NO_APPEND) appendFileSync(join(benchDir, "RESULTS.md"), text);
+}
+
+/** The commit under test, for the results' heading. */
+export function commit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
+}
