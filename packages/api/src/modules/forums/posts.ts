@@ -5,7 +5,6 @@ import type { Principal } from "../../infra/auth/authenticator";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
-import { createNotifications } from "../notifications/repo";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
@@ -83,11 +82,12 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     // The author of the post answered and the topic's author, each once.
     const repliedTo = new Set([parent?.authorId ?? topic.authorId, topic.authorId]);
     await notifyReaders(
+      deps,
       trx,
       topic,
       [...repliedTo].map((userId) => ({ userId, type: "forum.reply", actorId: caller.userId, data })),
     );
-    await notifyMentions(trx, caller, topic, body, data);
+    await notifyMentions(deps, trx, caller, topic, body, data);
   });
   const post = await postDto(deps, doc, topic.bestPostId);
   await Promise.all([
@@ -171,7 +171,7 @@ export async function markBestAnswer(
   await deps.db.transaction().execute(async (trx) => {
     await repo.updateTopic(trx, topic.id, { bestPostId: input.postId, answered: input.postId !== null });
     if (answerAuthor) {
-      await createNotifications(trx, [
+      await notifyReaders(deps, trx, topic, [
         {
           userId: answerAuthor,
           type: "forum.bestAnswer",

@@ -8,7 +8,7 @@ import { decodeCursor, toPage } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
 import { loadAuthors } from "../users/authors";
 import { canEditTopic, canMarkBestAnswer, canModerate, findVisibleTopic } from "./access";
-import { notifyMentions, track } from "./effects";
+import { notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent } from "./live";
 import { writePost } from "./post-write";
 import { cleanBody, listPostsOf } from "./posts";
@@ -38,7 +38,7 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
 
   const topicId = uuidv7();
-  const topic = { visibility: input.visibility, organizationId: caller.organizationId };
+  const topic = { id: topicId, visibility: input.visibility, organizationId: caller.organizationId };
   await writePost(
     deps,
     caller,
@@ -59,7 +59,7 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
         // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
         createdAt: post.createdAt,
       });
-      await notifyMentions(trx, caller, topic, body, { topicId, postId: post._id });
+      await notifyMentions(deps, trx, caller, topic, body, { topicId, postId: post._id });
     },
   );
   await Promise.all([
@@ -153,12 +153,21 @@ async function announceTopicChange(deps: AppDeps, caller: Principal, topic: Topi
   return summary as TopicSummary;
 }
 
+/** The author hears of what a moderator or admin (not they themselves) did to their topic. */
+const notifyModeration = (deps: AppDeps, trx: Db, caller: Principal, topic: TopicRow, action: string) =>
+  notifyReaders(deps, trx, topic, [
+    { userId: topic.authorId, type: "forum.moderation", actorId: caller.userId, data: { action, title: topic.title } },
+  ]);
+
 /** Soft delete: the topic disappears from lists, search and reads; its rows stay for audit and restore. */
 export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) {
   const topic = await findVisibleTopic(deps.db, caller, id);
   if (!canEditTopic(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
-  await repo.updateTopic(deps.db, id, { deletedAt: new Date() });
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.updateTopic(trx, id, { deletedAt: new Date() });
+    await notifyModeration(deps, trx, caller, topic, "deleted");
+  });
   await Promise.all([
     topicListsChanged(deps),
     publishTopicEvent(deps, id, { type: "topic.deleted" }),
@@ -176,7 +185,10 @@ export async function setTopicFlag(
   const topic = await findVisibleTopic(deps.db, caller, id);
   if (!canModerate(topic, caller))
     throw appError("FORBIDDEN", "Only a moderator (or your admin, for your organization's topics) can do this");
-  await repo.updateTopic(deps.db, id, flag);
   const change = "pinned" in flag ? (flag.pinned ? "pinned" : "unpinned") : flag.locked ? "locked" : "unlocked";
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.updateTopic(trx, id, flag);
+    await notifyModeration(deps, trx, caller, topic, change);
+  });
   return announceTopicChange(deps, caller, { ...topic, ...flag }, `topic.${change}`);
 }
