@@ -135,19 +135,32 @@ for i = 1, #KEYS do
 end
 return out`;
 const TAKE_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
+/** Keys one script call takes at most (a batch past it is sent at once). */
+const MAX_BATCH_KEYS = 400;
+
+interface Pending {
+  keys: string[];
+  args: (string | number)[];
+  resolve(reply: number[]): void;
+  reject(err: unknown): void;
+}
 
 /**
  * The general request limit (docs/security.md, "Request rate limits"): a burst (per second) and a
  * sustained (per minute) fixed window per client IP, and the same per signed-in user, counted in
  * Redis so every node shares them. All of a request's windows are taken in one Lua step (one
- * command, one round trip). A window used up is also remembered in this process until it ends, so
- * a caller over a limit costs no Redis call at all. When Redis fails, the request passes (fail
- * open, logged): an outage of the store must not turn into refusals.
+ * command), shared with the requests that arrived in the same turn of the event loop. A window
+ * used up is also remembered in this process until it ends, so a caller over a limit costs no
+ * Redis call at all. When Redis fails, the request passes (fail open, logged): an outage of the
+ * store must not turn into refusals.
  */
 export class RequestLimiter {
   private readonly windows: Window[];
   /** Counter keys used up on this node, and when their window ends (ms since the epoch). */
   private readonly blocked = new Map<string, number>();
+  /** Requests waiting for the next script call: those that arrived in the same turn of the event loop. */
+  private batch: Pending[] = [];
+  private batchKeys = 0;
 
   constructor(
     private readonly redis: RedisClients,
@@ -212,7 +225,7 @@ export class RequestLimiter {
     for (const w of windows) args.push(Math.min(cost, w.points), w.durationMs);
     let reply: number[];
     try {
-      reply = await this.evaluate(keys, args);
+      reply = await this.submit(keys, args);
     } catch (err) {
       warnStoreUnavailable(this.logger, "redis", err, { what: "request rate limit" });
       return null;
@@ -237,6 +250,41 @@ export class RequestLimiter {
       if (tighter) decision = { rejected, name, limit: points, remaining, resetSec };
     }
     return decision;
+  }
+
+  /**
+   * Requests that arrive together (one turn of the event loop: every socket that was readable)
+   * share one script call, in arrival order, so that under load a request costs a fraction of a
+   * Redis round trip; each still waits for its own counts before it is let through.
+   */
+  private submit(keys: string[], args: (string | number)[]): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.length === 0) setImmediate(() => this.flush());
+      this.batch.push({ keys, args, resolve, reject });
+      this.batchKeys += keys.length;
+      if (this.batchKeys >= MAX_BATCH_KEYS) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.batchKeys = 0;
+    const keys = batch.flatMap((p) => p.keys);
+    const args = batch.flatMap((p) => p.args);
+    this.evaluate(keys, args).then(
+      (reply) => {
+        let at = 0;
+        for (const p of batch) {
+          p.resolve(reply.slice(at, at + 2 * p.keys.length));
+          at += 2 * p.keys.length;
+        }
+      },
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
   }
 
   /** EVALSHA, loading the script once per Redis server (EVAL) when it does not know it yet. */

@@ -1,7 +1,8 @@
 import { type FieldIssue, limits } from "@p2p/schemas";
-import { initTRPC, type TRPCError } from "@trpc/server";
+import { getTRPCErrorFromUnknown, initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import type { Principal } from "../infra/auth/authenticator";
 import { DomainError } from "../lib/errors";
 import { isAsyncIterable, whileAccessHolds } from "./caller";
 import type { Context } from "./context";
@@ -80,42 +81,52 @@ export const mergeRouters = t.mergeRouters;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 
+/** A thrown error as the caller gets it: a DomainError (or an unreachable store) as its TRPCError. */
+function callError(cause: unknown): TRPCError {
+  const error = getTRPCErrorFromUnknown(cause);
+  const domain = domainErrorOf(error);
+  return domain ? toTRPCError(domain) : error;
+}
+
 /**
- * Every procedure starts here. Services throw transport-neutral DomainErrors: they become the
- * TRPCError with the matching code, also when a subscription's stream throws once it runs.
+ * Every procedure starts here, in one middleware (each tRPC middleware layer copies the call's
+ * options and context, a measurable share of a small call):
+ * - Services throw transport-neutral DomainErrors: they become the TRPCError with the matching
+ *   code, also when a subscription's stream throws once it runs.
+ * - Every call sees the caller as they are now (a WebSocket asks again on each message), and a
+ *   subscription ends when that changes. Subscription bodies stop on `ctx.signal`: it aborts when
+ *   the client leaves or the caller's access changes.
+ * - Every call is counted and timed (trpc/metrics.ts), with the error the caller gets.
  */
-const domainErrors = t.middleware(async ({ type, next }) => {
-  const result = await next();
+const callSetup = t.middleware(async ({ ctx, path, type, next, signal }) => {
+  const started = performance.now();
+  let result: Awaited<ReturnType<typeof next<{ principal: Principal | null; signal: AbortSignal | undefined }>>>;
+  try {
+    if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
+    if (type !== "subscription") {
+      // An HTTP request's caller is the one authenticated as it arrived: no need to ask again.
+      const principal = ctx.transport === "http" ? ctx.principal : await ctx.currentPrincipal();
+      result = await next({ ctx: { principal, signal } });
+    } else {
+      result = await whileAccessHolds(ctx, signal, (principal, ended) => next({ ctx: { principal, signal: ended } }));
+    }
+  } catch (cause) {
+    const error = callError(cause);
+    recordCall(ctx, path, type, { ok: false, error }, started);
+    throw error;
+  }
   if (!result.ok) {
     const domain = domainErrorOf(result.error);
-    if (domain) throw toTRPCError(domain);
-    return result;
+    if (domain) {
+      const error = toTRPCError(domain);
+      recordCall(ctx, path, type, { ok: false, error }, started);
+      throw error;
+    }
+  } else if (type === "subscription" && isAsyncIterable(result.data)) {
+    result = { ...result, data: mapStreamErrors(result.data) };
   }
-  if (type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapStreamErrors(result.data) };
-  return result;
-});
-
-/**
- * Every call sees the caller as they are now (a WebSocket asks again on each message), and a
- * subscription ends when that changes. Subscription bodies stop on `ctx.signal`: it aborts when
- * the client leaves or the caller's access changes.
- */
-const currentCaller = t.middleware(async ({ ctx, type, next, signal }) => {
-  if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
-  if (type !== "subscription") {
-    // An HTTP request's caller is the one authenticated as it arrived: no need to ask again.
-    const principal = ctx.transport === "http" ? ctx.principal : await ctx.currentPrincipal();
-    return next({ ctx: { principal, signal } });
-  }
-  return whileAccessHolds(ctx, signal, (principal, ended) => next({ ctx: { principal, signal: ended } }));
-});
-
-/** Counts and times every call (trpc/metrics.ts); outermost, so it sees the error the caller gets. */
-const callMetrics = t.middleware(async ({ ctx, path, type, next }) => {
-  const started = performance.now();
-  const result = await next();
   recordCall(ctx, path, type, result, started);
   return result;
 });
 
-export const baseProcedure = t.procedure.use(callMetrics).use(domainErrors).use(currentCaller);
+export const baseProcedure = t.procedure.use(callSetup);
