@@ -121,6 +121,8 @@ ensure_packages() {
     missing+=(redis-server)
   fi
   command -v curl >/dev/null || missing+=(curl ca-certificates)
+  # The media pipeline's video posters and durations (docs/decisions.md, "Video tools").
+  if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then missing+=(ffmpeg); fi
   command -v runuser >/dev/null || missing+=(util-linux)
   command -v flock >/dev/null || missing+=(util-linux)
   # shellcheck disable=SC2207

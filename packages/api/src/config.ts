@@ -69,6 +69,11 @@ const EnvSchema = z
 
     MAX_BODY_BYTES: bytes.default(1024 * 1024),
     MAX_UPLOAD_BYTES: bytes.default(10 * 1024 * 1024),
+    // Videos (MP4, WebM) may be larger than other uploads; the media pipeline refuses anything bigger.
+    MAX_VIDEO_BYTES: bytes.default(100 * 1024 * 1024),
+    // The media pipeline's video tools (Debian's ffmpeg package, installed by scripts/services.sh).
+    FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
+    FFPROBE_PATH: z.string().min(1).default("ffprobe"),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
     WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
     WS_CALLS_PER_SECOND: z.coerce.number().int().min(1).default(50),
@@ -161,11 +166,15 @@ export interface Config {
     notifyAfterMs: number;
   };
   jobs: { runWorker: boolean };
+  /** The binaries the media pipeline runs for videos. */
+  media: { ffmpegPath: string; ffprobePath: string };
   /** Serve GET /dev/outbox (mail the server would have sent), for development and tests. */
   devOutbox: boolean;
   limits: {
     maxBodyBytes: number;
     maxUploadBytes: number;
+    /** Largest video upload (MP4, WebM); other uploads stay within `maxUploadBytes`. */
+    maxVideoBytes: number;
     maxBatchSize: number;
     /** Per WebSocket connection: open subscriptions, and calls (queries, mutations, subscription starts) per second. */
     ws: { maxSubscriptions: number; callsPerSecond: number };
@@ -249,10 +258,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       notifyAfterMs: e.MESSAGES_NOTIFY_AFTER_MS,
     },
     jobs: { runWorker: e.JOBS_WORKER },
+    media: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH },
     devOutbox: e.DEV_OUTBOX,
     limits: {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxVideoBytes: e.MAX_VIDEO_BYTES,
       maxBatchSize: e.MAX_BATCH_SIZE,
       ws: { maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, callsPerSecond: e.WS_CALLS_PER_SECOND },
       requests: {

@@ -7,12 +7,16 @@ export const fileLimits = {
   uploadBytes: 10 * 1024 * 1024,
   /** Largest organization logo or avatar. */
   imageBytes: 2 * 1024 * 1024,
+  /** Largest video upload (the default of MAX_VIDEO_BYTES). */
+  videoBytes: 100 * 1024 * 1024,
   name: 200,
   idempotencyKey: 100,
 } as const;
 
 /** Content types the server accepts for upload, grouped by what they may be used for. */
 export const imageContentTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"] as const;
+/** Videos for use-case media (checked by content, given a poster frame by the media pipeline). */
+export const videoContentTypes = ["video/mp4", "video/webm"] as const;
 export const officeContentTypes = [
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -20,7 +24,7 @@ export const officeContentTypes = [
 ] as const;
 export const textContentTypes = ["text/plain", "text/csv"] as const;
 export const documentContentTypes = ["application/pdf", ...textContentTypes, ...officeContentTypes] as const;
-export const uploadContentTypes = [...imageContentTypes, ...documentContentTypes] as const;
+export const uploadContentTypes = [...imageContentTypes, ...videoContentTypes, ...documentContentTypes] as const;
 export const UploadContentType = z.enum(uploadContentTypes);
 export type UploadContentType = z.infer<typeof UploadContentType>;
 
@@ -29,6 +33,7 @@ const isOneOf =
   (contentType: string): contentType is T =>
     (list as readonly string[]).includes(contentType);
 export const isImageContentType = isOneOf(imageContentTypes);
+export const isVideoContentType = isOneOf(videoContentTypes);
 export const isOfficeContentType = isOneOf(officeContentTypes);
 export const isTextContentType = isOneOf(textContentTypes);
 

@@ -59,3 +59,24 @@ export function findMany(db: Db, ids: string[]) {
   if (!ids.length) return Promise.resolve([]);
   return db.selectFrom("files").select(["id", "name", "contentType", "size"]).where("id", "in", ids).execute();
 }
+
+/** Inserts a file the server made under a fixed id; the same id again inserts nothing (a retried job). */
+export async function insertFileOnce(db: Db, file: Insertable<FilesTable>): Promise<FileRow> {
+  await db
+    .insertInto("files")
+    .values(file)
+    .onConflict((oc) => oc.column("id").doNothing())
+    .execute();
+  return db.selectFrom("files").selectAll().where("id", "=", file.id).executeTakeFirstOrThrow();
+}
+
+/** Deletes files by id (no owner check: for files the server made); returns their storage keys. */
+export async function deleteFilesById(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .deleteFrom("files")
+    .where("id", "in", [...ids])
+    .returning("storageKey")
+    .execute();
+  return rows.map((r) => r.storageKey);
+}

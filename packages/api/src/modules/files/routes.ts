@@ -1,5 +1,13 @@
 import { Readable } from "node:stream";
-import { FileName, Id, IdempotencyKey, isImageContentType, UploadContentType, uploadContentTypes } from "@p2p/schemas";
+import {
+  FileName,
+  Id,
+  IdempotencyKey,
+  isImageContentType,
+  isVideoContentType,
+  UploadContentType,
+  uploadContentTypes,
+} from "@p2p/schemas";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
@@ -26,13 +34,19 @@ const UploadRequest = z.object({ name: FileName, idempotencyKey: IdempotencyKey.
  */
 export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
   const maxBytes = deps.config.limits.maxUploadBytes;
+  // Videos (MP4, WebM) have their own, larger limit; the declared type picks it, the content check below holds it to that.
+  const limitUpload = limitBody(maxBytes, "File");
+  const limitVideo = limitBody(Math.max(maxBytes, deps.config.limits.maxVideoBytes), "Video");
   const routes = new Hono<FilesEnv>();
 
   routes.post(
     "/",
     requireUser(deps),
     // Counts bytes as they arrive (or trusts Content-Length, which Node enforces), never buffering more than the limit.
-    limitBody(maxBytes, "File"),
+    (c, next) =>
+      isVideoContentType(c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "")
+        ? limitVideo(c, next)
+        : limitUpload(c, next),
     async (c) => {
       const contentType = UploadContentType.safeParse(
         c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase(),

@@ -102,6 +102,86 @@ async function contentMatches(declared: UploadContentType, bytes: Buffer): Promi
   return detected === declared;
 }
 
+/** A file the server makes from an upload (a media variant: a WebP copy, a thumbnail, a poster frame). */
+export interface DerivedFile {
+  /** Fixed by the maker, so a retried job stores the same file once instead of a second copy. */
+  id: string;
+  /** Owner and organization come from the upload it was made from. */
+  source: Pick<FileRow, "ownerId" | "organizationId">;
+  name: string;
+  contentType: UploadContentType;
+  bytes: Buffer;
+}
+
+/**
+ * Stores a derived file as an ordinary file of the source's owner, so it downloads through
+ * `/files/{id}` under the usual rules (a holder decides who else may see it). Bytes first, row
+ * second, as for uploads; storing the same id again keeps the first row.
+ */
+export async function storeDerivedFile(deps: AppDeps, file: DerivedFile): Promise<FileRow> {
+  const storageKey = `org/${file.source.organizationId}/${file.id}`;
+  await deps.storage.put(storageKey, file.bytes, file.contentType);
+  return repo.insertFileOnce(deps.db, {
+    id: file.id,
+    organizationId: file.source.organizationId,
+    ownerId: file.source.ownerId,
+    name: file.name,
+    contentType: file.contentType,
+    size: file.bytes.length,
+    sha256: createHash("sha256").update(file.bytes).digest("hex"),
+    storageKey,
+    idempotencyKey: null,
+  });
+}
+
+/**
+ * Deletes derived files in `db` (the caller's transaction, when given one); `removeBytes` removes
+ * their stored bytes and is called once that committed (row first, bytes second, as in deleteFile).
+ */
+export async function deleteDerivedFiles(
+  deps: AppDeps,
+  db: Db,
+  ids: readonly string[],
+): Promise<{ removeBytes(): Promise<void> }> {
+  const keys = await repo.deleteFilesById(db, ids);
+  return {
+    removeBytes: async () => {
+      for (const storageKey of keys) {
+        await deps.storage
+          .delete(storageKey)
+          .catch((err) => deps.logger.warn({ err, storageKey }, "could not remove derived file bytes"));
+      }
+    },
+  };
+}
+
+/** The first `maxBytes` of a file's stored bytes (its signature, for content checks); null when the bytes are missing. */
+export async function readFileHead(deps: AppDeps, file: FileRow, maxBytes = 64 * 1024): Promise<Buffer | null> {
+  const object = await deps.storage.get(file.storageKey);
+  if (!object) return null;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of object.body) {
+      chunks.push(chunk as Buffer);
+      length += (chunk as Buffer).length;
+      if (length >= maxBytes) break;
+    }
+  } finally {
+    object.body.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes);
+}
+
+/** A file's whole stored bytes (for server-side processing of an upload); null when they are missing. */
+export async function readFileBytes(deps: AppDeps, file: FileRow): Promise<Buffer | null> {
+  const object = await deps.storage.get(file.storageKey);
+  if (!object) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** A file's metadata, when the caller may download it (access.ts); NOT_FOUND otherwise. */
 export async function getFile(deps: AppDeps, caller: Principal, id: string): Promise<FileMeta> {
   return toFileMeta(deps, await findVisibleFile(deps, caller, id));
@@ -131,7 +211,7 @@ export async function deleteFile(deps: AppDeps, principal: Principal, id: string
   } catch (err) {
     // The foreign keys (organization logo, avatar, later attachments) are the race-free "in use" check.
     if (repo.isForeignKeyViolation(err))
-      throw appError("CONFLICT", "The file is in use (an organization logo or an avatar)");
+      throw appError("CONFLICT", "The file is in use (a logo, an avatar, or media in use elsewhere)");
     throw err;
   }
   if (!removed) throw notFound("File");
