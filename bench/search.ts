@@ -62,6 +62,9 @@ interface Scenario {
   probeFirst?: boolean;
 }
 
+/** A share as a percentage with two significant digits, never in exponent notation. */
+const percent = (share: number) => (share * 100).toFixed(Math.max(0, 1 - Math.floor(Math.log10(share * 100 || 1))));
+
 async function main(): Promise<void> {
   servicesEnv(INSTANCE || undefined);
   process.env.DATABASE_URL = await ensureDatabase(process.env.DATABASE_URL as string, DB_NAME);
@@ -264,7 +267,7 @@ async function scenariosFor(db: ReturnType<typeof createDb>, url: string, token:
     const r = await sql<{
       n: number;
     }>`select count(*)::int n from forum_search where document @@ websearch_to_tsquery('english', ${q})`.execute(db);
-    return `${(((r.rows[0]?.n ?? 0) / SEED.posts) * 100).toPrecision(2)}% of posts`;
+    return `${percent((r.rows[0]?.n ?? 0) / SEED.posts)}% of posts`;
   };
   for (const [label, word] of words) {
     const note = `"${word}", ${await share(word as string)}`;
