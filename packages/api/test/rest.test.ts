@@ -586,8 +586,8 @@ describe("transport errors", () => {
       body: { code: "NOT_FOUND", appCode: "NOT_FOUND" },
     });
     expect(await api("PUT", "/users/me")).toMatchObject({ status: 404, body: { appCode: "NOT_FOUND" } });
-    // Not built yet: use cases, dashboard, global search.
-    for (const path of ["/use-cases", "/dashboard/stats", "/search"]) {
+    // Not built yet: dashboard, global search.
+    for (const path of ["/dashboard/stats", "/search"]) {
       expect((await api("GET", path)).status).toBe(404);
     }
   });

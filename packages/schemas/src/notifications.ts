@@ -13,12 +13,13 @@ export const NotificationType = z.enum([
   "forum.moderation",
   "message.direct",
   "invitation.accepted",
+  "useCase.moderation",
 ]);
 export type NotificationType = z.infer<typeof NotificationType>;
 
 /** Where a notification leads, as the reader may see it now. */
 export const NotificationTarget = z.object({
-  kind: z.enum(["topic", "post", "conversation", "invitation"]),
+  kind: z.enum(["topic", "post", "conversation", "invitation", "useCase"]),
   id: Id,
   /** The topic of a post. */
   topicId: Id.nullable(),

@@ -21,24 +21,46 @@ import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
 import { invitationAccepted } from "./invitations/notification-kinds";
 import type { ModuleJob } from "./jobs";
+import { mediaJobs } from "./media/jobs";
 import { directMessageKind, messageJobs } from "./messages/notifications";
 import { filesInMessagesOf } from "./messages/repo";
 import { notificationJobs } from "./notifications/delivery";
 import { logosAmong } from "./organizations/repo";
 import { userPresence } from "./presence/service";
+import { useCaseDocIndexes } from "./useCases/docs";
+import { exportJobs } from "./useCases/exports";
+import { visibleMediaFiles } from "./useCases/media";
+import { useCaseNotificationKinds } from "./useCases/notifications";
+import { viewJobs } from "./useCases/read";
+import { useCaseWriteJobs } from "./useCases/write";
 import { avatarsAmong, emailVerifiedByExternalId, externalIdOf, findUserAuth, markActive } from "./users/repo";
 
 /** Mongo indexes of every module; created at start (idempotent). */
 export const mongoIndexes: MongoIndexes = {
   ...postIndexes,
   ...activityIndexes,
+  ...useCaseDocIndexes,
 };
 
 /** Jobs of every module; the server's worker runs them (see `startWorkers`). */
-export const moduleJobs: ModuleJob[] = [...forumJobs, ...authJobs, ...messageJobs, ...notificationJobs];
+export const moduleJobs: ModuleJob[] = [
+  ...forumJobs,
+  ...authJobs,
+  ...messageJobs,
+  ...notificationJobs,
+  ...useCaseWriteJobs,
+  ...viewJobs,
+  ...mediaJobs,
+  ...exportJobs,
+];
 
 /** Kinds of notification (what they say, where they lead, their default settings), by the module causing them. */
-export const notificationKinds: NotificationKind[] = [...forumNotificationKinds, directMessageKind, invitationAccepted];
+export const notificationKinds: NotificationKind[] = [
+  ...forumNotificationKinds,
+  directMessageKind,
+  invitationAccepted,
+  ...useCaseNotificationKinds,
+];
 
 /**
  * Content that holds uploaded files. A download follows the visibility of what holds the file
@@ -51,6 +73,16 @@ export const fileHolders: FileHolder[] = [
   { kind: "users.avatar", visible: (deps, _caller, files) => avatarsAmong(deps.db, files) },
   // An attachment follows its post's topic: platform-wide or only its organization.
   { kind: "forums.post", visible: visibleAttachments },
+  // A use case's photos and videos (and their re-encoded variants) follow the use case.
+  {
+    kind: "useCases.media",
+    visible: (deps, caller, files) =>
+      visibleMediaFiles(
+        deps,
+        caller,
+        files.map((f) => f.id),
+      ),
+  },
   // A message's attachment: its two participants, until it is deleted for everyone.
   {
     kind: "messages.attachment",

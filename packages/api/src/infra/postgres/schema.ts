@@ -28,6 +28,10 @@ export interface Database {
   contacts: ContactsTable;
   blocks: BlocksTable;
   presenceSettings: PresenceSettingsTable;
+  mediaAssets: MediaAssetsTable;
+  useCases: UseCasesTable;
+  cities: CitiesTable;
+  cityNames: CityNamesTable;
 }
 
 /** Set by the database on insert, never updated. */
@@ -326,4 +330,67 @@ export interface PresenceSettingsTable {
   away: Defaulted<boolean>;
   hidden: Defaulted<boolean>;
   lastSeenAt: Date | null;
+}
+
+export interface UseCasesTable {
+  id: string;
+  ownerId: string;
+  organizationId: string;
+  status: "draft" | "published" | "archived";
+  title: Defaulted<string>;
+  summary: Defaulted<string>;
+  industry: string | null;
+  technologies: Defaulted<string[]>;
+  technologyKeys: Defaulted<string[]>;
+  tags: Defaulted<string[]>;
+  city: string | null;
+  country: string | null;
+  lat: number | null;
+  lng: number | null;
+  viewCount: Defaulted<number>;
+  searchText: Defaulted<string>;
+  contentRev: string;
+  archivedReason: string | null;
+  publishedAt: Date | null;
+  createdAt: Defaulted<Date>;
+  updatedAt: Defaulted<Date>;
+  deletedAt: Date | null;
+  document: ColumnType<string, never, never>;
+}
+
+export interface MediaAssetsTable {
+  fileId: string;
+  ownerId: string;
+  kind: "image" | "video";
+  status: Defaulted<"pending" | "ready" | "failed">;
+  error: string | null;
+  width: number | null;
+  height: number | null;
+  durationMs: number | null;
+  displayFileId: string | null;
+  thumb320FileId: string | null;
+  thumb640FileId: string | null;
+  posterFileId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: Defaulted<Date>;
+}
+
+/** A place from the GeoNames gazetteer (locations module); `id` is the GeoNames id. */
+export interface CitiesTable {
+  id: number;
+  name: string;
+  nameAr: string | null;
+  country: string;
+  region: string | null;
+  lat: number;
+  lng: number;
+  population: number;
+}
+
+/** One search key of a city (folded name, see locations/names.ts), with its country and population. */
+export interface CityNamesTable {
+  cityId: number;
+  key: string;
+  country: string;
+  population: number;
 }

@@ -7,6 +7,7 @@ import { decodeCursor, toPage } from "../../lib/pagination";
 import { recordAudit } from "../audit/repo";
 import { storageBytes as filesStorageBytes } from "../files/repo";
 import { forumCountsOf } from "../forums/stats";
+import { countPublished } from "../useCases/repo";
 import { memberCounts } from "../users/repo";
 import { toOrganization, toOrganizationPublic } from "./dto";
 import * as repo from "./repo";
@@ -49,11 +50,11 @@ export async function directory(db: Db, input: z.infer<typeof DirectoryInput>) {
 const ACTIVE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 export async function organizationStats(deps: AppDeps, orgId: string) {
-  const [members, storageBytes, forum] = await Promise.all([
+  const [members, storageBytes, forum, useCases] = await Promise.all([
     memberCounts(deps.db, orgId, new Date(Date.now() - ACTIVE_WINDOW_MS)),
     filesStorageBytes(deps.db, orgId),
     forumCountsOf(deps, orgId),
+    countPublished(deps.db, orgId),
   ]);
-  // Use cases do not exist yet: the use-cases issue fills that count in.
-  return { ...members, storageBytes, ...forum, useCases: 0 };
+  return { ...members, storageBytes, ...forum, useCases };
 }

@@ -1,0 +1,124 @@
+import type { UseCaseMedia } from "@p2p/schemas";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { appError, fieldError, notFound } from "../../lib/errors";
+import { countOwned } from "../files/repo";
+import { assertOwnFiles } from "../files/service";
+import { derivedSources, mediaOf, requestProcessing } from "../media/service";
+import { canEdit, mayRead } from "./access";
+import { docsOf, type MediaItem } from "./docs";
+import * as repo from "./repo";
+
+/**
+ * A use case's photos and videos: uploaded through `/files`, then attached here. The media module
+ * re-encodes them (images to WebP with thumbnails, videos get a poster and their duration) and
+ * tells the owner live when each is ready. The list (captions, order) is the MongoDB document's.
+ */
+
+export const MAX_MEDIA = 20;
+
+export async function mediaList(deps: AppDeps, items: readonly MediaItem[]): Promise<UseCaseMedia[]> {
+  const assets = await mediaOf(
+    deps.db,
+    items.map((m) => m.fileId),
+  );
+  return items.flatMap((item) => {
+    const asset = assets.get(item.fileId);
+    return asset ? [{ ...asset, caption: item.caption }] : [];
+  });
+}
+
+async function editable(deps: AppDeps, caller: Principal, id: string) {
+  const row = await repo.findRow(deps.db, id);
+  if (!row || !mayRead(row, caller)) throw notFound("Use case");
+  if (!canEdit(row, caller))
+    throw appError("FORBIDDEN", "Only its author or their organization's admin can change this use case");
+  return row;
+}
+
+const listOf = async (deps: AppDeps, id: string) => (await docsOf(deps.mongo).findOne({ _id: id }))?.media ?? [];
+
+/** Attaches one of the caller's uploads; attaching the same file again only updates its caption. */
+export async function addMedia(
+  deps: AppDeps,
+  caller: Principal,
+  input: { id: string; fileId: string; caption: string },
+) {
+  const row = await editable(deps, caller, input.id);
+  // The caller's own upload, or the owner's (an org admin arranging a colleague's photos).
+  const fileOwner = (await countOwned(deps.db, row.ownerId, [input.fileId])) > 0 ? row.ownerId : caller.userId;
+  if (fileOwner === caller.userId) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
+  const current = await listOf(deps, input.id);
+  if (current.some((m) => m.fileId === input.fileId)) {
+    await docsOf(deps.mongo).updateOne(
+      { _id: input.id, "media.fileId": input.fileId },
+      { $set: { "media.$.caption": input.caption } },
+    );
+  } else {
+    if (current.length >= MAX_MEDIA) throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
+    await requestProcessing(deps, deps.db, { fileId: input.fileId, ownerId: fileOwner });
+    // Only if still under the limit when it lands (two parallel adds cannot pass it).
+    const added = await docsOf(deps.mongo).updateOne(
+      { _id: input.id, "media.fileId": { $ne: input.fileId }, [`media.${MAX_MEDIA - 1}`]: { $exists: false } },
+      { $push: { media: { fileId: input.fileId, caption: input.caption } } },
+    );
+    if (!added.modifiedCount && !(await listOf(deps, input.id)).some((m) => m.fileId === input.fileId)) {
+      throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
+    }
+  }
+  return mediaList(deps, await listOf(deps, input.id));
+}
+
+export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
+  await editable(deps, caller, input.id);
+  await docsOf(deps.mongo).updateOne({ _id: input.id }, { $pull: { media: { fileId: input.fileId } } });
+  return mediaList(deps, await listOf(deps, input.id));
+}
+
+/** The new order: exactly the attached files, each once. */
+export async function reorderMedia(deps: AppDeps, caller: Principal, input: { id: string; fileIds: string[] }) {
+  await editable(deps, caller, input.id);
+  const current = await listOf(deps, input.id);
+  const same =
+    input.fileIds.length === current.length &&
+    new Set(input.fileIds).size === current.length &&
+    current.every((m) => input.fileIds.includes(m.fileId));
+  if (!same) throw fieldError("fileIds", "List every attached file exactly once");
+  const byId = new Map(current.map((m) => [m.fileId, m]));
+  await docsOf(deps.mongo).updateOne(
+    { _id: input.id },
+    { $set: { media: input.fileIds.map((f) => byId.get(f) as MediaItem) } },
+  );
+  return mediaList(deps, await listOf(deps, input.id));
+}
+
+/**
+ * Which of these files (attached media, or a variant of one) the caller may download: those of
+ * use cases the caller may see. The use cases' file holder (modules/index.ts).
+ */
+export async function visibleMediaFiles(
+  deps: AppDeps,
+  caller: Principal,
+  fileIds: readonly string[],
+): Promise<Set<string>> {
+  const sources = await derivedSources(deps.db, fileIds);
+  const wanted = [...new Set(fileIds.map((id) => sources.get(id) ?? id))];
+  const docs = await docsOf(deps.mongo)
+    .find({ "media.fileId": { $in: wanted } }, { projection: { _id: 1, media: 1 } })
+    .toArray();
+  const rows = new Map(
+    (
+      await repo.findRows(
+        deps.db,
+        docs.map((d) => d._id),
+      )
+    ).map((r) => [r.id, r]),
+  );
+  const visible = new Set<string>();
+  for (const doc of docs) {
+    const row = rows.get(doc._id);
+    if (!row || !mayRead(row, caller)) continue;
+    for (const m of doc.media) visible.add(m.fileId);
+  }
+  return new Set(fileIds.filter((id) => visible.has(sources.get(id) ?? id)));
+}

@@ -1,0 +1,156 @@
+import type { ListUseCasesInput, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
+import { z } from "zod";
+import type { AppDeps } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { unavailableStore } from "../../infra/store-errors";
+import { notFound } from "../../lib/errors";
+import { decodeCursor, toPage } from "../../lib/pagination";
+import type { ModuleJob } from "../jobs";
+import { canEdit, mayRead, readerOf } from "./access";
+import { contentAt, docsOf } from "./docs";
+import { mediaList } from "./media";
+import * as repo from "./repo";
+
+const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }): UseCaseSummary => ({
+  id: row.id,
+  status: row.status,
+  title: row.title,
+  summary: row.summary,
+  industry: row.industry as UseCaseSummary["industry"],
+  technologies: row.technologies,
+  tags: row.tags,
+  city: row.city,
+  country: row.country,
+  location: row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : null,
+  distanceKm: row.distanceKm === null ? null : Math.round(row.distanceKm * 10) / 10,
+  organization: row.owner.organization,
+  owner: row.owner,
+  viewCount: row.viewCount,
+  publishedAt: row.publishedAt,
+  updatedAt: row.updatedAt,
+});
+
+const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
+
+export async function listUseCases(deps: AppDeps, caller: Principal, input: z.output<typeof ListUseCasesInput>) {
+  const cursor = decodeCursor(input.cursor, Cursor);
+  const { lat, lng, radiusKm, technology, technologies, ...rest } = input;
+  const filter: repo.ListFilter = {
+    ...rest,
+    technologies: technology ? [...(technologies ?? []), technology] : technologies,
+    near: lat !== undefined && lng !== undefined && radiusKm !== undefined ? { lat, lng, radiusKm } : undefined,
+  };
+  const rows = await repo.listQuery(deps.db, readerOf(caller), filter, cursor, input.limit).execute();
+  const time = (input.status ?? "published") === "published" ? "publishedAt" : "updatedAt";
+  return toPage(
+    rows,
+    input.limit,
+    (r) =>
+      input.sort === "nearest"
+        ? [r.distanceKm, r.id]
+        : input.sort === "mostViewed"
+          ? [r.viewCount, r.id]
+          : [(r[time] as Date).toISOString(), r.id],
+    toSummary,
+  );
+}
+
+/** A use case as the caller may see it, with related ones; counts the caller's view once a day. */
+export async function getUseCase(
+  deps: AppDeps,
+  caller: Principal,
+  id: string,
+  options = { countView: true },
+): Promise<UseCaseDetail> {
+  const row = await repo.findRow(deps.db, id);
+  if (!row || !mayRead(row, caller)) throw notFound("Use case");
+  const [doc, related] = await Promise.all([
+    docsOf(deps.mongo).findOne({ _id: id }),
+    repo.relatedQuery(deps.db, row, 6).execute(),
+    options.countView && row.status === "published" ? countView(deps, id, caller.userId) : null,
+  ]);
+  const content = contentAt(doc, row.contentRev);
+  const showContact = caller.emailVerified;
+  const vendor = content.vendor;
+  return {
+    ...toSummary({ ...row, distanceKm: null }),
+    problem: content.problem,
+    solution: content.solution,
+    outcomes: content.outcomes,
+    vendor: vendor && {
+      name: vendor.name,
+      website: vendor.website,
+      contactName: showContact ? vendor.contactName : null,
+      email: showContact ? vendor.email : null,
+      phone: showContact ? vendor.phone : null,
+    },
+    vendorContactHidden: !!vendor && !showContact,
+    media: await mediaList(deps, doc?.media ?? []),
+    archivedReason: row.archivedReason,
+    deletedAt: row.deletedAt,
+    related: related.map(toSummary),
+    can: { edit: canEdit(row, caller), delete: canEdit(row, caller), moderate: caller.isModerator },
+  };
+}
+
+/** What anyone may see of a published use case: title, summary, industry, city and outcomes. */
+export async function getPublicUseCase(deps: AppDeps, id: string) {
+  const row = await repo.findRow(deps.db, id);
+  if (!row || row.deletedAt || row.status !== "published") throw notFound("Use case");
+  const doc = await docsOf(deps.mongo).findOne({ _id: id });
+  return {
+    id: row.id,
+    title: row.title,
+    summary: row.summary,
+    industry: row.industry as UseCaseSummary["industry"],
+    city: row.city,
+    outcomes: contentAt(doc, row.contentRev).outcomes,
+  };
+}
+
+// ---------------------------------------------------------------- views
+
+const VIEWS_KEY = "uc-views";
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * One view per viewer per use case per day: a Redis key per (use case, viewer, day) decides, and
+ * counts gather in a Redis hash that a job adds to PostgreSQL in one statement every few seconds.
+ * Best effort: with Redis down the page shows all the same, the view is not counted.
+ */
+async function countView(deps: AppDeps, id: string, viewerId: string): Promise<void> {
+  const { command, prefix } = deps.redis;
+  try {
+    const first = await command.set(
+      `${prefix}uc-view:${id}:${viewerId}:${dayOf(new Date())}`,
+      "1",
+      "EX",
+      2 * 86_400,
+      "NX",
+    );
+    if (first) await command.hincrby(`${prefix}${VIEWS_KEY}`, id, 1);
+  } catch (err) {
+    if (!unavailableStore(err)) throw err;
+  }
+}
+
+// Takes the counts and empties the hash in one step, so no view is added twice or lost.
+const TAKE_SCRIPT = `
+local counts = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return counts`;
+
+async function flushViews(deps: AppDeps): Promise<void> {
+  const flat = (await deps.redis.command.eval(TAKE_SCRIPT, 1, `${deps.redis.prefix}${VIEWS_KEY}`)) as string[];
+  const counts = new Map<string, number>();
+  for (let i = 0; i < flat.length; i += 2) counts.set(flat[i] as string, Number(flat[i + 1]));
+  try {
+    await repo.addViews(deps.db, counts);
+  } catch (err) {
+    // PostgreSQL is away: the counts go back for the next run.
+    for (const [id, n] of counts) await deps.redis.command.hincrby(`${deps.redis.prefix}${VIEWS_KEY}`, id, n);
+    throw err;
+  }
+}
+
+export const viewJobs: ModuleJob[] = [{ name: "useCases.flushViews", everyMs: 5_000, run: flushViews }];

@@ -1,0 +1,287 @@
+import type { CreateUseCaseDraftInput, FieldIssue, UpdateUseCaseDraftInput } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
+import type { z } from "zod";
+import type { AppDeps, Db } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { appError, DomainError, notFound } from "../../lib/errors";
+import { recordAudit } from "../audit/repo";
+import type { ModuleJob } from "../jobs";
+import { notify } from "../notifications/create";
+import { canEdit, mayRead } from "./access";
+import { contentAt, docsOf, EMPTY_CONTENT, type UseCaseContent } from "./docs";
+import * as repo from "./repo";
+
+type Fields = z.output<typeof CreateUseCaseDraftInput>;
+
+/** A live use case the caller may change, locked for the rest of the transaction; NOT_FOUND when they may not see it. */
+async function lockForEdit(trx: Db, caller: Principal, id: string) {
+  const row = await repo.findRow(trx, id);
+  if (!row || !mayRead(row, caller)) throw notFound("Use case");
+  if (!canEdit(row, caller))
+    throw appError("FORBIDDEN", "Only its author or their organization's admin can change this use case");
+  await repo.lockRow(trx, id);
+  return row;
+}
+
+/** What a published use case must have; every missing or invalid field at once. */
+function completeness(
+  row: { title: string; summary: string; industry: string | null; technologies: string[]; city: string | null },
+  content: UseCaseContent,
+) {
+  const issues: FieldIssue[] = [];
+  const missing = (path: string, message = "Required to publish") => issues.push({ path, message, code: "custom" });
+  if (row.title.length < 5) missing("title");
+  if (!row.summary) missing("summary");
+  if (!row.industry) missing("industry");
+  if (!row.technologies.length) missing("technologies", "Name at least one technology to publish");
+  if (!content.problem) missing("problem");
+  if (!content.solution) missing("solution");
+  const o = content.outcomes;
+  if (
+    !o ||
+    (o.costSavingsPercent === null && o.efficiencyGainPercent === null && o.roiMonths === null && !o.metrics.length)
+  ) {
+    missing("outcomes", "Give at least one measured outcome to publish");
+  }
+  if (!row.city) missing("location", "Required to publish");
+  return issues;
+}
+
+const assertComplete = (...args: Parameters<typeof completeness>) => {
+  const issues = completeness(...args);
+  if (issues.length) {
+    throw new DomainError(
+      "BAD_REQUEST",
+      `Cannot publish yet: ${issues.map((i) => i.path).join(", ")}`,
+      undefined,
+      issues,
+    );
+  }
+};
+
+/** The row's columns for the given fields (only those present). */
+function rowChanges(f: Fields) {
+  return {
+    ...(f.title !== undefined ? { title: f.title } : {}),
+    ...(f.summary !== undefined ? { summary: f.summary } : {}),
+    ...(f.industry !== undefined ? { industry: f.industry } : {}),
+    ...(f.technologies !== undefined
+      ? { technologies: f.technologies, technologyKeys: [...new Set(f.technologies.map((t) => t.toLowerCase()))] }
+      : {}),
+    ...(f.tags !== undefined ? { tags: [...new Set(f.tags)] } : {}),
+    ...(f.location !== undefined
+      ? {
+          city: f.location?.city ?? null,
+          country: f.location?.country ?? null,
+          lat: f.location?.lat ?? null,
+          lng: f.location?.lng ?? null,
+        }
+      : {}),
+  };
+}
+
+const mergeContent = (current: UseCaseContent, f: Fields): UseCaseContent => ({
+  problem: f.problem ?? current.problem,
+  solution: f.solution ?? current.solution,
+  outcomes: f.outcomes !== undefined ? f.outcomes : current.outcomes,
+  vendor: f.vendor !== undefined ? f.vendor : current.vendor,
+});
+
+/** What text search reads besides title and summary. */
+const searchText = (c: UseCaseContent, technologies: readonly string[]) =>
+  [
+    ...technologies,
+    c.problem,
+    c.solution,
+    c.vendor?.name ?? "",
+    ...(c.outcomes?.metrics.map((m) => m.label) ?? []),
+  ].join("\n");
+
+/**
+ * The two-phase write of a use case's content (PostgreSQL row + MongoDB document):
+ * 1. the new content goes into the document as `pending` under a new revision;
+ * 2. the row (with that revision) commits;
+ * 3. the document's content becomes the pending one.
+ * Readers take the content of the revision the row names, so nothing is half-visible at any point;
+ * a crash leaves a pending revision that the repair job releases (the row names it) or drops.
+ * Writes to one use case are serialized by the row lock taken before step 1.
+ */
+async function writeContent(deps: AppDeps, trx: Db, id: string, content: UseCaseContent) {
+  const rev = uuidv7();
+  await docsOf(deps.mongo).updateOne({ _id: id }, { $set: { pending: { rev, content, at: new Date() } } });
+  return {
+    rev,
+    release: () =>
+      docsOf(deps.mongo).updateOne({ _id: id, "pending.rev": rev }, { $set: { rev, content, pending: null } }),
+  };
+}
+
+export async function createDraft(deps: AppDeps, caller: Principal, input: Fields) {
+  const id = uuidv7();
+  const rev = uuidv7();
+  const content = mergeContent(EMPTY_CONTENT, input);
+  await docsOf(deps.mongo).insertOne({
+    _id: id,
+    rev: null,
+    content: null,
+    pending: { rev, content, at: new Date() },
+    media: [],
+  });
+  await repo.insertRow(deps.db, {
+    id,
+    ownerId: caller.userId,
+    organizationId: caller.organizationId,
+    status: "draft",
+    contentRev: rev,
+    searchText: searchText(content, input.technologies ?? []),
+    ...rowChanges(input),
+  });
+  await docsOf(deps.mongo).updateOne({ _id: id, "pending.rev": rev }, { $set: { rev, content, pending: null } });
+  return id;
+}
+
+/** Saves what is present. A published use case stays published, so each change is checked as at publish. */
+export async function updateDraft(deps: AppDeps, caller: Principal, input: z.output<typeof UpdateUseCaseDraftInput>) {
+  const { id, ...fields } = input;
+  let release: (() => Promise<unknown>) | null = null;
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await lockForEdit(trx, caller, id);
+    const doc = await docsOf(deps.mongo).findOne({ _id: id });
+    const content = mergeContent(contentAt(doc, row.contentRev), fields);
+    const changes = rowChanges(fields);
+    if (row.status === "published") assertComplete({ ...row, ...changes }, content);
+    const written = await writeContent(deps, trx, id, content);
+    release = written.release;
+    const technologies = fields.technologies ?? row.technologies;
+    await repo.updateRow(trx, id, {
+      ...changes,
+      contentRev: written.rev,
+      searchText: searchText(content, technologies),
+    });
+  });
+  await (release as (() => Promise<unknown>) | null)?.();
+  return id;
+}
+
+export async function publish(deps: AppDeps, caller: Principal, id: string) {
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await lockForEdit(trx, caller, id);
+    if (row.status === "archived")
+      throw appError("FORBIDDEN", "A moderator archived this use case; it cannot be published");
+    const doc = await docsOf(deps.mongo).findOne({ _id: id });
+    assertComplete(row, contentAt(doc, row.contentRev));
+    if (row.status !== "published") await repo.updateRow(trx, id, { status: "published", publishedAt: new Date() });
+  });
+  return id;
+}
+
+export async function unpublish(deps: AppDeps, caller: Principal, id: string) {
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await lockForEdit(trx, caller, id);
+    if (row.status === "archived") throw appError("FORBIDDEN", "A moderator archived this use case");
+    await repo.updateRow(trx, id, { status: "draft" });
+  });
+  return id;
+}
+
+/** Soft delete: gone from every list and read; the owner or their admin may restore it within 30 days. */
+export async function remove(deps: AppDeps, caller: Principal, id: string) {
+  await deps.db.transaction().execute(async (trx) => {
+    await lockForEdit(trx, caller, id);
+    await repo.updateRow(trx, id, { deletedAt: new Date() });
+  });
+  return { ok: true as const };
+}
+
+export const RESTORE_DAYS = 30;
+
+export async function restore(deps: AppDeps, caller: Principal, id: string) {
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await repo.findRow(trx, id);
+    if (!row?.deletedAt || !canEdit(row, caller)) throw notFound("Deleted use case");
+    if (Date.now() - row.deletedAt.getTime() > RESTORE_DAYS * 86_400_000) {
+      throw appError("FORBIDDEN", `A use case can be restored only within ${RESTORE_DAYS} days of deleting it`);
+    }
+    await repo.updateRow(trx, id, { deletedAt: null });
+  });
+  return id;
+}
+
+/** Platform moderators archive (hide) or restore a published use case; audited, the owner is told. */
+export async function moderate(
+  deps: AppDeps,
+  caller: Principal,
+  input: { id: string; action: "archive" | "restore"; reason: string },
+) {
+  if (!caller.isModerator) throw appError("FORBIDDEN", "Only platform moderators can moderate use cases");
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await repo.findRow(trx, input.id);
+    if (!row || row.deletedAt || row.status === "draft") throw notFound("Use case");
+    await repo.lockRow(trx, input.id);
+    const status = input.action === "archive" ? "archived" : "published";
+    await repo.updateRow(trx, input.id, {
+      status,
+      archivedReason: input.action === "archive" ? input.reason : null,
+      publishedAt: row.publishedAt ?? new Date(),
+    });
+    await recordAudit(trx, {
+      organizationId: row.organizationId,
+      actorId: caller.userId,
+      action: `useCases.${input.action}`,
+      targetType: "useCase",
+      targetId: row.id,
+      metadata: { reason: input.reason },
+    });
+    await notify(deps, trx, [
+      {
+        userId: row.ownerId,
+        type: "useCase.moderation",
+        actorId: caller.userId,
+        subjectId: row.id,
+        data: { action: input.action === "archive" ? "archived" : "restored", reason: input.reason, title: row.title },
+      },
+    ]);
+  });
+  return input.id;
+}
+
+// ---------------------------------------------------------------- repair
+
+/**
+ * Leftovers of interrupted writes, a minute old: a pending revision the row names is released, one
+ * it does not name is dropped, and a document without a row (a create that never committed) goes.
+ */
+async function repairPending(deps: AppDeps): Promise<void> {
+  const stale = await docsOf(deps.mongo)
+    .find({ "pending.at": { $lt: new Date(Date.now() - 60_000) } })
+    .limit(500)
+    .toArray();
+  const revs = await repo.existingRevs(
+    deps.db,
+    stale.map((d) => d._id),
+  );
+  for (const doc of stale) {
+    const pending = doc.pending;
+    if (!pending) continue;
+    const rowRev = revs.get(doc._id);
+    if (rowRev === undefined) await docsOf(deps.mongo).deleteOne({ _id: doc._id, "pending.rev": pending.rev });
+    else if (rowRev === pending.rev) {
+      await docsOf(deps.mongo).updateOne(
+        { _id: doc._id, "pending.rev": pending.rev },
+        { $set: { rev: pending.rev, content: pending.content, pending: null } },
+      );
+    } else
+      await docsOf(deps.mongo).updateOne({ _id: doc._id, "pending.rev": pending.rev }, { $set: { pending: null } });
+  }
+}
+
+/** Deleted use cases past the restore window go for good, documents too. */
+async function purge(deps: AppDeps): Promise<void> {
+  const gone = await repo.purgeDeleted(deps.db, RESTORE_DAYS);
+  if (gone.length) await docsOf(deps.mongo).deleteMany({ _id: { $in: gone.map((r) => r.id) } });
+}
+
+export const useCaseWriteJobs: ModuleJob[] = [
+  { name: "useCases.repairPending", everyMs: 60_000, run: repairPending },
+  { name: "useCases.purgeDeleted", everyMs: 24 * 3600_000, run: purge },
+];

@@ -1,0 +1,332 @@
+import type { RouterInputs } from "@p2p/client";
+import {
+  addMember,
+  failure,
+  makeModerator,
+  signUpAdmin,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../helpers";
+
+let server: TestServer;
+let owner: TestUser; // a plain member of org A, the author
+let adminA: TestUser;
+let other: TestUser; // org B admin
+let moderator: TestUser;
+let seq = 0;
+
+type Draft = RouterInputs["useCases"]["createDraft"];
+
+const RIYADH = { city: "Riyadh", country: "SA", lat: 24.7136, lng: 46.6753 };
+const DAMMAM = { city: "Dammam", country: "SA", lat: 26.4207, lng: 50.0888 };
+const JEDDAH = { city: "Jeddah", country: "SA", lat: 21.4858, lng: 39.1925 };
+
+const complete = (over: Partial<Draft> = {}): Draft => ({
+  title: `Predictive maintenance on extruders ${++seq}`,
+  summary: "Vibration sensors and a simple model cut unplanned stops.",
+  industry: "manufacturing",
+  technologies: ["IoT", "Machine learning"],
+  tags: ["maintenance"],
+  problem: "Gearbox failures stopped line 3 twice a month.",
+  solution: "Wireless vibration sensors on every gearbox feed an anomaly model.",
+  outcomes: {
+    costSavingsPercent: 18,
+    efficiencyGainPercent: 12,
+    roiMonths: 9,
+    metrics: [{ label: "Unplanned stops", value: -70, unit: "%" }],
+  },
+  vendor: {
+    name: "SensoTech",
+    website: "https://sensotech.example",
+    contactName: "Lina",
+    email: "lina@sensotech.example",
+    phone: "+966 11 555 0100",
+  },
+  location: RIYADH,
+  ...over,
+});
+
+const publishNew = async (user: TestUser, over: Partial<Draft> = {}) => {
+  const draft = await user.client.useCases.createDraft.mutate(complete(over));
+  return user.client.useCases.publish.mutate({ id: draft.id });
+};
+
+beforeAll(async () => {
+  server = await startTestServer();
+  adminA = await signUpAdmin(server, { organization: { name: "Gulf Extrusion" } });
+  owner = await addMember(server, adminA);
+  other = await signUpAdmin(server);
+  moderator = await signUpAdmin(server);
+  await makeModerator(server, moderator);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("drafts and publishing", () => {
+  it("saves partial drafts step by step; publishing names every missing field at once", async () => {
+    const draft = await owner.client.useCases.createDraft.mutate({ title: "Energy audit of the compressor room" });
+    expect(draft).toMatchObject({
+      status: "draft",
+      title: "Energy audit of the compressor room",
+      problem: "",
+      outcomes: null,
+    });
+    const refused = await failure(owner.client.useCases.publish.mutate({ id: draft.id }));
+    expect(refused).toMatchObject({ appCode: "BAD_REQUEST" });
+    expect(refused.fields).toEqual([
+      "industry",
+      "location",
+      "outcomes",
+      "problem",
+      "solution",
+      "summary",
+      "technologies",
+    ]);
+
+    await owner.client.useCases.updateDraft.mutate({
+      id: draft.id,
+      industry: "manufacturing",
+      problem: "Leaks cost 30% of the air.",
+    });
+    const step2 = await owner.client.useCases.updateDraft.mutate({
+      id: draft.id,
+      solution: "Ultrasonic leak survey and repair.",
+    });
+    // Fields saved earlier stay.
+    expect(step2).toMatchObject({
+      industry: "manufacturing",
+      problem: "Leaks cost 30% of the air.",
+      solution: "Ultrasonic leak survey and repair.",
+    });
+    await owner.client.useCases.updateDraft.mutate({
+      id: draft.id,
+      summary: "A leak survey paid back in weeks.",
+      technologies: ["Ultrasound"],
+      outcomes: { costSavingsPercent: 22 },
+      location: DAMMAM,
+    });
+    const published = await owner.client.useCases.publish.mutate({ id: draft.id });
+    expect(published).toMatchObject({ status: "published", publishedAt: expect.any(Date), city: "Dammam" });
+    // A published use case stays complete: clearing a required field is refused.
+    expect((await failure(owner.client.useCases.updateDraft.mutate({ id: draft.id, outcomes: null }))).fields).toEqual([
+      "outcomes",
+    ]);
+    await owner.client.useCases.unpublish.mutate({ id: draft.id });
+    expect((await owner.client.useCases.get.query({ id: draft.id })).status).toBe("draft");
+  });
+
+  it("checks each present field and writes nothing on bad input", async () => {
+    const cases: [Promise<unknown>, string][] = [
+      [owner.client.useCases.createDraft.mutate({ title: "abc" }), "title"],
+      [owner.client.useCases.createDraft.mutate({ industry: "farming" as never }), "industry"],
+      [owner.client.useCases.createDraft.mutate({ location: { ...RIYADH, lat: 91 } }), "location.lat"],
+      [
+        owner.client.useCases.createDraft.mutate({ vendor: { name: "X", email: "not-an-email" } as never }),
+        "vendor.email",
+      ],
+      [owner.client.useCases.createDraft.mutate({ technologies: Array(11).fill("PLC") }), "technologies"],
+      [owner.client.useCases.createDraft.mutate({ summary: "bell\u0007" }), "summary"],
+    ];
+    for (const [call, field] of cases) expect((await failure(call)).fields).toContain(field);
+  });
+
+  it("drafts are invisible to other organizations and plain colleagues; admins of the org see them", async () => {
+    const draft = await owner.client.useCases.createDraft.mutate({ title: "Secret draft about kiln burners" });
+    expect(await failure(other.client.useCases.get.query({ id: draft.id }))).toMatchObject({ appCode: "NOT_FOUND" });
+    const colleague = await addMember(server, adminA);
+    expect(await failure(colleague.client.useCases.get.query({ id: draft.id }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+    expect((await adminA.client.useCases.get.query({ id: draft.id })).title).toBe("Secret draft about kiln burners");
+    for (const status of ["draft", undefined] as const) {
+      const seen = await other.client.useCases.list.query({ status });
+      expect(seen.items.map((u) => u.id)).not.toContain(draft.id);
+    }
+    expect((await adminA.client.useCases.list.query({ status: "draft" })).items.map((u) => u.id)).toContain(draft.id);
+    expect(
+      await failure(other.client.useCases.updateDraft.mutate({ id: draft.id, title: "Hijacked title" })),
+    ).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+    expect(await failure(server.client().useCases.getPublic.query({ id: draft.id }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+  });
+
+  it("delete is soft and restorable by the owner or their admin; others cannot", async () => {
+    const uc = await publishNew(owner);
+    expect(await failure(other.client.useCases.delete.mutate({ id: uc.id }))).toMatchObject({ appCode: "FORBIDDEN" });
+    await owner.client.useCases.delete.mutate({ id: uc.id });
+    expect(await failure(other.client.useCases.get.query({ id: uc.id }))).toMatchObject({ appCode: "NOT_FOUND" });
+    expect((await other.client.useCases.list.query({})).items.map((u) => u.id)).not.toContain(uc.id);
+    expect(await failure(other.client.useCases.restore.mutate({ id: uc.id }))).toMatchObject({ appCode: "NOT_FOUND" });
+    expect((await adminA.client.useCases.restore.mutate({ id: uc.id })).status).toBe("published");
+    // Past 30 days: refused.
+    await owner.client.useCases.delete.mutate({ id: uc.id });
+    await server.deps.db
+      .updateTable("useCases")
+      .set({ deletedAt: new Date(Date.now() - 31 * 86_400_000) })
+      .where("id", "=", uc.id)
+      .execute();
+    expect(await failure(owner.client.useCases.restore.mutate({ id: uc.id }))).toMatchObject({ appCode: "FORBIDDEN" });
+  });
+
+  it("moderators archive (hidden from others, owner notified, audited) and restore", async () => {
+    const uc = await publishNew(owner);
+    expect(
+      await failure(adminA.client.useCases.moderate.mutate({ id: uc.id, action: "archive", reason: "spam" })),
+    ).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+    const archived = await moderator.client.useCases.moderate.mutate({
+      id: uc.id,
+      action: "archive",
+      reason: "Vendor advert, not a use case",
+    });
+    expect(archived).toMatchObject({ status: "archived", archivedReason: "Vendor advert, not a use case" });
+    expect(await failure(other.client.useCases.get.query({ id: uc.id }))).toMatchObject({ appCode: "NOT_FOUND" });
+    expect((await owner.client.useCases.get.query({ id: uc.id })).status).toBe("archived");
+    expect(await failure(owner.client.useCases.publish.mutate({ id: uc.id }))).toMatchObject({ appCode: "FORBIDDEN" });
+    const [note] = await waitFor(async () => {
+      const { items } = await owner.client.notifications.list.query({ type: "useCase.moderation" });
+      return items.length > 0 && items;
+    });
+    expect(note?.text).toContain("archived your use case");
+    const audit = await server.deps.db.selectFrom("auditLog").select("action").where("targetId", "=", uc.id).execute();
+    expect(audit.map((a) => a.action)).toContain("useCases.archive");
+    await moderator.client.useCases.moderate.mutate({
+      id: uc.id,
+      action: "restore",
+      reason: "Clarified with the owner",
+    });
+    expect((await other.client.useCases.get.query({ id: uc.id })).status).toBe("published");
+  });
+});
+
+describe("reading", () => {
+  it("vendor contact only for verified users; anonymous callers get the public part only", async () => {
+    const uc = await publishNew(owner);
+    const seen = await other.client.useCases.get.query({ id: uc.id });
+    expect(seen.vendor).toMatchObject({ name: "SensoTech", email: "lina@sensotech.example" });
+    await server.deps.db.updateTable("users").set({ emailVerifiedAt: null }).where("id", "=", other.userId).execute();
+    const { invalidateUsers } = await import("@p2p/api");
+    await invalidateUsers(server.deps.events, [other.userId]);
+    const unverified = await waitFor(async () => {
+      const r = await other.client.useCases.get.query({ id: uc.id });
+      return r.vendorContactHidden && r;
+    });
+    expect(unverified.vendor).toEqual({
+      name: "SensoTech",
+      website: "https://sensotech.example",
+      contactName: null,
+      email: null,
+      phone: null,
+    });
+    await server.deps.db
+      .updateTable("users")
+      .set({ emailVerifiedAt: new Date() })
+      .where("id", "=", other.userId)
+      .execute();
+    await invalidateUsers(server.deps.events, [other.userId]);
+
+    const anonymous = await server.client().useCases.getPublic.query({ id: uc.id });
+    expect(anonymous).toEqual({
+      id: uc.id,
+      title: uc.title,
+      summary: uc.summary,
+      industry: "manufacturing",
+      city: "Riyadh",
+      outcomes: expect.objectContaining({ costSavingsPercent: 18 }),
+    });
+    expect(JSON.stringify(anonymous)).not.toContain("sensotech.example");
+    expect(await failure(server.client().useCases.get.query({ id: uc.id }))).toMatchObject({ appCode: "UNAUTHORIZED" });
+  });
+
+  it("counts one view per viewer per day", async () => {
+    const uc = await publishNew(owner);
+    for (let i = 0; i < 3; i++) await other.client.useCases.get.query({ id: uc.id });
+    await adminA.client.useCases.get.query({ id: uc.id });
+    await waitFor(async () => (await other.client.useCases.get.query({ id: uc.id })).viewCount === 2, 10_000);
+  });
+
+  it("filters combine; sorts by newest, views and distance; searches English and Arabic", async () => {
+    const tag = `f${++seq}`;
+    const a = await publishNew(other, {
+      technologies: ["SCADA"],
+      tags: [tag],
+      location: RIYADH,
+      industry: "utilities",
+    });
+    const b = await publishNew(other, {
+      technologies: ["scada", "PLC"],
+      tags: [tag],
+      location: DAMMAM,
+      industry: "utilities",
+    });
+    const c = await publishNew(other, {
+      technologies: ["Robotics"],
+      tags: [tag],
+      location: JEDDAH,
+      industry: "automotive",
+      title: "خط لحام آلي في جدة",
+      summary: "روبوتات اللحام رفعت الإنتاجية",
+    });
+    const ids = async (input: RouterInputs["useCases"]["list"]) =>
+      (await owner.client.useCases.list.query({ tags: [tag], ...input })).items.map((u) => u.id);
+    expect(await ids({})).toEqual([c.id, b.id, a.id]);
+    expect(await ids({ technologies: ["scada"] })).toEqual([b.id, a.id]);
+    expect(await ids({ technologies: ["SCADA"], industry: "utilities", city: "dammam" })).toEqual([b.id]);
+    expect(await ids({ organizationId: other.organizationId })).toEqual([c.id, b.id, a.id]);
+    const near = await owner.client.useCases.list.query({
+      tags: [tag],
+      lat: RIYADH.lat,
+      lng: RIYADH.lng,
+      radiusKm: 500,
+      sort: "nearest",
+    });
+    expect(near.items.map((u) => u.id)).toEqual([a.id, b.id]);
+    expect(near.items[1]?.distanceKm).toBeGreaterThan(300);
+    expect(await ids({ lat: JEDDAH.lat, lng: JEDDAH.lng, radiusKm: 2000, sort: "nearest" })).toEqual([
+      c.id,
+      a.id,
+      b.id,
+    ]);
+    expect(await ids({ technology: "plc" })).toEqual([b.id]);
+    expect(await ids({ q: "روبوتات" })).toEqual([c.id]);
+    expect(await ids({ q: "PLC" })).toEqual([b.id]);
+    // Pages follow each other without gaps or repeats.
+    const p1 = await owner.client.useCases.list.query({ tags: [tag], limit: 2 });
+    const p2 = await owner.client.useCases.list.query({ tags: [tag], limit: 2, cursor: p1.nextCursor });
+    expect([...p1.items, ...p2.items].map((u) => u.id)).toEqual([c.id, b.id, a.id]);
+    expect((await failure(owner.client.useCases.list.query({ sort: "nearest" }))).fields).toEqual(["lat"]);
+    expect((await failure(owner.client.useCases.list.query({ lat: 24 }))).fields).toEqual(["radiusKm"]);
+  });
+
+  it("related use cases: same industry, shared technologies, nearby; never drafts", async () => {
+    const base = await publishNew(owner, { technologies: ["Digital twin"], industry: "mining", location: JEDDAH });
+    const sameTech = await publishNew(other, {
+      technologies: ["digital twin"],
+      industry: "construction",
+      location: RIYADH,
+    });
+    const draft = await other.client.useCases.createDraft.mutate(
+      complete({ technologies: ["Digital twin"], industry: "mining" }),
+    );
+    const detail = await owner.client.useCases.get.query({ id: base.id });
+    const related = detail.related.map((u) => u.id);
+    expect(related).toContain(sameTech.id);
+    expect(related).not.toContain(draft.id);
+    expect(related).not.toContain(base.id);
+  });
+
+  it("organizations.stats counts published use cases", async () => {
+    const fresh = await signUpAdmin(server);
+    await publishNew(fresh);
+    await fresh.client.useCases.createDraft.mutate({ title: "Not counted yet" });
+    expect((await fresh.client.organizations.stats.query()).useCases).toBe(1);
+  });
+});
