@@ -8,8 +8,12 @@ import { topicsSeenBy } from "./repo";
  * the topic. Rendered at read time: a renamed topic shows its new title, a deleted topic or post is
  * "gone", and a topic the reader may no longer see hides the notification.
  */
+/** The topic: the subject (older rows, from before subjects were stored, name it in their data). */
+const topicOf = (n: { subjectId: string | null; data: Record<string, unknown> }) =>
+  n.subjectId ?? (typeof n.data.topicId === "string" ? n.data.topicId : null);
+
 const forumTargets: NotificationKind["targets"] = async (deps, viewer, items) => {
-  const topicIds = [...new Set(items.flatMap((n) => n.subjectId ?? []))];
+  const topicIds = [...new Set(items.flatMap((n) => topicOf(n) ?? []))];
   const postIds = [...new Set(items.flatMap((n) => (typeof n.data.postId === "string" ? [n.data.postId] : [])))];
   const [topics, posts] = await Promise.all([
     topicsSeenBy(deps.db, viewer.organizationId, topicIds),
@@ -20,7 +24,8 @@ const forumTargets: NotificationKind["targets"] = async (deps, viewer, items) =>
   const found = new Set(posts.map((p) => p._id));
   const targets = new Map<string, NotificationTarget | "gone">();
   for (const n of items) {
-    const topic = n.subjectId ? topicById.get(n.subjectId) : undefined;
+    const id = topicOf(n);
+    const topic = id ? topicById.get(id) : undefined;
     const postId = typeof n.data.postId === "string" ? n.data.postId : null;
     if (topic && !topic.visible) continue;
     if (!topic || topic.deletedAt || (postId && (deletedPosts.has(postId) || !found.has(postId)))) {
