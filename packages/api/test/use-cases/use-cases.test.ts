@@ -8,6 +8,7 @@ import {
   type TestServer,
   type TestUser,
 } from "@p2p/testkit";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers";
 
@@ -328,5 +329,73 @@ describe("reading", () => {
     await publishNew(fresh);
     await fresh.client.useCases.createDraft.mutate({ title: "Not counted yet" });
     expect((await fresh.client.organizations.stats.query()).useCases).toBe(1);
+  });
+});
+
+describe("media", () => {
+  const png = (color: string) =>
+    sharp({ create: { width: 1200, height: 800, channels: 3, background: color } })
+      .png()
+      .toBuffer();
+  async function upload(user: TestUser, body: Buffer) {
+    const res = await fetch(`${server.url}/files?name=line.png`, {
+      method: "POST",
+      headers: { "content-type": "image/png", authorization: `Bearer ${user.token}` },
+      body: new Uint8Array(body),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+  const download = (user: TestUser, id: string) =>
+    fetch(`${server.url}/files/${id}`, { headers: { authorization: `Bearer ${user.token}` } });
+
+  it("attaches photos (processed, status live), captions, orders and removes them; a draft's files stay private", async () => {
+    const events: { type: string }[] = [];
+    const sub = owner.client.me.onEvents.subscribe({}, { onData: (e) => events.push(e.data) });
+    try {
+      const draft = await owner.client.useCases.createDraft.mutate({ title: "Photos of the new press line" });
+      const [first, second] = [await upload(owner, await png("#336699")), await upload(owner, await png("#993366"))];
+      await owner.client.useCases.addMedia.mutate({ id: draft.id, fileId: first, caption: "Press" });
+      const both = await owner.client.useCases.addMedia.mutate({ id: draft.id, fileId: second, caption: "Dies" });
+      expect(both.map((m) => [m.fileId, m.caption])).toEqual([
+        [first, "Press"],
+        [second, "Dies"],
+      ]);
+      const ready = await waitFor(async () => {
+        const { media } = await owner.client.useCases.get.query({ id: draft.id });
+        return media.every((m) => m.status === "ready") && media;
+      }, 15_000);
+      expect(ready[0]).toMatchObject({ kind: "image", width: 1200, height: 800, displayFileId: expect.any(String) });
+      await waitFor(() => events.some((e) => e.type === "media.status"));
+      // The caption of an attached file changes in place; the order is the owner's.
+      await owner.client.useCases.addMedia.mutate({ id: draft.id, fileId: first, caption: "The new press" });
+      const reordered = await owner.client.useCases.reorderMedia.mutate({ id: draft.id, fileIds: [second, first] });
+      expect(reordered.map((m) => [m.fileId, m.caption])).toEqual([
+        [second, "Dies"],
+        [first, "The new press"],
+      ]);
+      expect(
+        (await failure(owner.client.useCases.reorderMedia.mutate({ id: draft.id, fileIds: [first] }))).fields,
+      ).toEqual(["fileIds"]);
+      // Nobody outside sees a draft's files or their variants; once published, everyone signed in does.
+      const variant = ready[0]?.thumb320FileId as string;
+      for (const id of [first, variant]) expect((await download(other, id)).status).toBe(404);
+      expect((await download(adminA, variant)).status).toBe(200);
+      // Someone else's upload cannot be attached.
+      const foreign = await upload(other, await png("#000000"));
+      expect(
+        (await failure(owner.client.useCases.addMedia.mutate({ id: draft.id, fileId: foreign, caption: "" }))).fields,
+      ).toEqual(["fileId"]);
+      const removed = await owner.client.useCases.removeMedia.mutate({ id: draft.id, fileId: second });
+      expect(removed.map((m) => m.fileId)).toEqual([first]);
+      await owner.client.useCases.updateDraft.mutate({
+        id: draft.id,
+        ...complete({ title: "Photos of the new press line" }),
+      });
+      await owner.client.useCases.publish.mutate({ id: draft.id });
+      expect((await download(other, variant)).status).toBe(200);
+    } finally {
+      sub.unsubscribe();
+    }
   });
 });

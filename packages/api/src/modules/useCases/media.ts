@@ -4,7 +4,7 @@ import type { Principal } from "../../infra/auth/authenticator";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { countOwned } from "../files/repo";
 import { assertOwnFiles } from "../files/service";
-import { derivedSources, mediaOf, requestProcessing } from "../media/service";
+import { derivedSources, discardMedia, mediaOf, requestProcessing } from "../media/service";
 import { canEdit, mayRead } from "./access";
 import { docsOf, type MediaItem } from "./docs";
 import * as repo from "./repo";
@@ -38,6 +38,22 @@ async function editable(deps: AppDeps, caller: Principal, id: string) {
 
 const listOf = async (deps: AppDeps, id: string) => (await docsOf(deps.mongo).findOne({ _id: id }))?.media ?? [];
 
+/**
+ * Rewrites the list from what it is now, only if nobody changed it meanwhile (compare and set, a
+ * few tries): a whole-array write, as the MongoDB-wire server used here has no positional updates.
+ */
+async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[]) => MediaItem[]) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await listOf(deps, id);
+    const { matchedCount } = await docsOf(deps.mongo).updateOne(
+      { _id: id, media: current },
+      { $set: { media: change(current) } },
+    );
+    if (matchedCount) return;
+  }
+  throw appError("CONFLICT", "The photos of this use case changed meanwhile; try again");
+}
+
 /** Attaches one of the caller's uploads; attaching the same file again only updates its caption. */
 export async function addMedia(
   deps: AppDeps,
@@ -50,9 +66,8 @@ export async function addMedia(
   if (fileOwner === caller.userId) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
   const current = await listOf(deps, input.id);
   if (current.some((m) => m.fileId === input.fileId)) {
-    await docsOf(deps.mongo).updateOne(
-      { _id: input.id, "media.fileId": input.fileId },
-      { $set: { "media.$.caption": input.caption } },
+    await changeList(deps, input.id, (list) =>
+      list.map((m) => (m.fileId === input.fileId ? { ...m, caption: input.caption } : m)),
     );
   } else {
     if (current.length >= MAX_MEDIA) throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
@@ -71,7 +86,12 @@ export async function addMedia(
 
 export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
   await editable(deps, caller, input.id);
-  await docsOf(deps.mongo).updateOne({ _id: input.id }, { $pull: { media: { fileId: input.fileId } } });
+  await changeList(deps, input.id, (list) => list.filter((m) => m.fileId !== input.fileId));
+  // Used by no use case any more: its processed copies go (the upload stays its owner's to delete).
+  if (!(await docsOf(deps.mongo).countDocuments({ "media.fileId": input.fileId }, { limit: 1 }))) {
+    const { removeBytes } = await discardMedia(deps, deps.db, [input.fileId]);
+    await removeBytes();
+  }
   return mediaList(deps, await listOf(deps, input.id));
 }
 
@@ -84,11 +104,10 @@ export async function reorderMedia(deps: AppDeps, caller: Principal, input: { id
     new Set(input.fileIds).size === current.length &&
     current.every((m) => input.fileIds.includes(m.fileId));
   if (!same) throw fieldError("fileIds", "List every attached file exactly once");
-  const byId = new Map(current.map((m) => [m.fileId, m]));
-  await docsOf(deps.mongo).updateOne(
-    { _id: input.id },
-    { $set: { media: input.fileIds.map((f) => byId.get(f) as MediaItem) } },
-  );
+  await changeList(deps, input.id, (list) => {
+    const byId = new Map(list.map((m) => [m.fileId, m]));
+    return input.fileIds.flatMap((f) => byId.get(f) ?? []);
+  });
   return mediaList(deps, await listOf(deps, input.id));
 }
 
