@@ -11,11 +11,23 @@
  *
  * BENCH_SUBSCRIBERS (2000), BENCH_POSTS (20); BENCH_CPU_PROF=1 writes the server's CPU profile to
  * bench/profiles/ (open it in Chrome DevTools or speedscope); BENCH_SERVER_NODE_OPTIONS passes flags
- * to the server only (e.g. --max-semi-space-size=64).
+ * to the server only (e.g. --max-semi-space-size=64). BENCH_HEAP_SNAPSHOT=1 writes heap snapshots of the
+ * server to bench/profiles/ at the three memory points (before, sockets, subscriptions); compare two
+ * with `node --max-old-space-size=8192 --import tsx bench/heap-diff.ts <a> <b> <count>` to see what
+ * each socket or subscription holds, by constructor.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb } from "@p2p/api";
@@ -31,6 +43,7 @@ const url = `http://127.0.0.1:${PORT}`;
 const root = new URL("..", import.meta.url).pathname;
 const memFile = join(tmpdir(), `bench-live-mem-${process.pid}.json`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const snapshotDir = join(root, "bench/profiles");
 
 // What the server runs with. One subscription per socket, so the per-connection WebSocket limits
 // (subscriptions, calls per second) are not in the way at their defaults; printed with the results.
@@ -51,6 +64,10 @@ function startServer(): ChildProcess {
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(join(root, "bench/profiles"), { recursive: true });
     args.push("--cpu-prof", `--cpu-prof-dir=${join(root, "bench/profiles")}`);
+  }
+  if (process.env.BENCH_HEAP_SNAPSHOT) {
+    mkdirSync(snapshotDir, { recursive: true });
+    args.push("--heapsnapshot-signal=SIGWINCH", `--diagnostic-dir=${snapshotDir}`);
   }
   return spawn(process.execPath, [...args, "apps/server/src/main.ts"], {
     cwd: root,
@@ -90,7 +107,7 @@ async function waitReady(): Promise<void> {
 }
 
 /** Server memory after a GC settle: VmRSS from /proc, heap figures from the preload (bench/gc-signal.cjs). */
-async function serverMemory(pid: number) {
+async function serverMemory(pid: number, label: string) {
   let usage = { heapUsed: 0, external: 0, arrayBuffers: 0 };
   for (let i = 0; i < 2; i++) {
     rmSync(memFile, { force: true });
@@ -102,7 +119,34 @@ async function serverMemory(pid: number) {
   }
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  if (process.env.BENCH_HEAP_SNAPSHOT) await heapSnapshot(pid, label);
   return { rssKiB, heapKiB: usage.heapUsed / 1024, externalKiB: (usage.external + usage.arrayBuffers) / 1024 };
+}
+
+/** Has the server write a heap snapshot (--heapsnapshot-signal) and waits until the file is complete. */
+async function heapSnapshot(pid: number, label: string): Promise<void> {
+  const snapshots = () => readdirSync(snapshotDir).filter((f) => f.endsWith(".heapsnapshot"));
+  const known = new Set(snapshots());
+  process.kill(pid, "SIGWINCH");
+  let file: string | undefined;
+  let size = -1;
+  await until(
+    () => {
+      file ??= snapshots().find((f) => !known.has(f));
+      if (!file) return false;
+      const now = statSync(join(snapshotDir, file)).size;
+      const done = now > 0 && now === size;
+      size = now;
+      return done;
+    },
+    300_000,
+    "heap snapshot",
+  );
+  await sleep(2_000);
+  if (file) {
+    renameSync(join(snapshotDir, file), join(snapshotDir, `live-${pid}-${label}.heapsnapshot`));
+    console.log(`  heap snapshot: bench/profiles/live-${pid}-${label}.heapsnapshot`);
+  }
 }
 
 // ---------------------------------------------------------------- fixture
@@ -201,8 +245,8 @@ class Subscriber {
   /** Post events as they arrived (the clock read first). */
   posts: Received[] = [];
 
-  constructor(token: string) {
-    this.ws = new WebSocket(`${url.replace("http", "ws")}/trpc`, {
+  constructor(token: string, base = url) {
+    this.ws = new WebSocket(`${base.replace("http", "ws")}/trpc`, {
       headers: { authorization: `Bearer ${token}` },
       perMessageDeflate: false,
     });
@@ -227,8 +271,8 @@ class Subscriber {
     });
   }
 
-  subscribe(topicId: string) {
-    const params = { path: "forums.onTopic", input: { json: { topicId } } };
+  subscribe(topicId: string, path = "forums.onTopic") {
+    const params = { path, input: { json: path === "forums.onTopic" ? { topicId } : null } };
     this.ws.send(JSON.stringify({ id: 1, method: "subscription", params }));
   }
 
@@ -247,10 +291,10 @@ async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promi
 }
 
 /** One WebSocket per token, `concurrency` connecting at a time. */
-async function connect(tokens: string[], concurrency = 50): Promise<Subscriber[]> {
+async function connect(tokens: string[], concurrency = 50, base = url): Promise<Subscriber[]> {
   const subs: Subscriber[] = [];
   await pool(tokens, concurrency, (token) => {
-    const sub = new Subscriber(token);
+    const sub = new Subscriber(token, base);
     subs.push(sub);
     return sub.opened;
   });
@@ -258,9 +302,9 @@ async function connect(tokens: string[], concurrency = 50): Promise<Subscriber[]
 }
 
 /** Each socket subscribes to the topic, `concurrency` at a time; resolves when each started or failed. */
-async function subscribe(subs: Subscriber[], topicId: string, concurrency = 50): Promise<void> {
+async function subscribe(subs: Subscriber[], topicId: string, concurrency = 50, path?: string): Promise<void> {
   await pool(subs, concurrency, (sub) => {
-    sub.subscribe(topicId);
+    sub.subscribe(topicId, path);
     return until(() => sub.started || sub.failed !== null, 15_000, "a subscription to start");
   });
 }
@@ -333,8 +377,76 @@ async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
   };
 }
 
+/**
+ * The floor: the same sockets and subscriptions on bench/ceilings/minimal-trpc-ws.ts (tRPC's ws
+ * adapter, `ws`, superjson, an idle stream of one pending promise, nothing else), measured the same
+ * way. What the project's server holds beyond it is ours.
+ */
+async function measureFloor(count: number) {
+  const floorPort = PORT + 1;
+  const floorUrl = `http://127.0.0.1:${floorPort}`;
+  if (process.env.BENCH_HEAP_SNAPSHOT) mkdirSync(snapshotDir, { recursive: true });
+  const child = spawn(
+    process.execPath,
+    [
+      "--expose-gc",
+      "--require",
+      join(root, "bench/gc-signal.cjs"),
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_HEAP_SNAPSHOT ? ["--heapsnapshot-signal=SIGWINCH", `--diagnostic-dir=${snapshotDir}`] : []),
+      "bench/ceilings/minimal-trpc-ws.ts",
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: "production", PORT: String(floorPort), BENCH_MEM_FILE: memFile },
+      stdio: "inherit",
+    },
+  );
+  const floorPid = child.pid as number;
+  const gone = new Promise((r) => child.once("exit", r));
+  const subs: Subscriber[] = [];
+  try {
+    await until(
+      () =>
+        fetch(floorUrl).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+      "floor server ready",
+    );
+    const tokens = Array.from({ length: count }, () => "none");
+    const warm = await connect(tokens.slice(0, 100), 50, floorUrl);
+    await subscribe(warm, "", 50, "idle");
+    for (const s of warm) s.close();
+    await sleep(2_000);
+    const before = await serverMemory(floorPid, "floor-before");
+    subs.push(...(await connect(tokens, 50, floorUrl)));
+    await sleep(2_000);
+    const sockets = await serverMemory(floorPid, "floor-sockets");
+    await subscribe(subs, "", 50, "idle");
+    const started = subs.filter((s) => s.started).length;
+    await sleep(2_000);
+    const after = await serverMemory(floorPid, "floor-subscriptions");
+    return {
+      started,
+      perSocketRss: (sockets.rssKiB - before.rssKiB) / subs.length,
+      perSocketHeap: (sockets.heapKiB - before.heapKiB) / subs.length,
+      perSubRss: (after.rssKiB - sockets.rssKiB) / started,
+      perSubHeap: (after.heapKiB - sockets.heapKiB) / started,
+    };
+  } finally {
+    for (const s of subs) s.close();
+    child.kill("SIGTERM");
+    await Promise.race([gone, sleep(5_000)]);
+  }
+}
+
 // ---------------------------------------------------------------- run
 
+// First, alone on the machine's share of it: tRPC's and ws's own cost per socket and subscription.
+const floor = await measureFloor(N);
 const db = createDb({ url: process.env.DATABASE_URL as string, poolSize: 2 });
 const server = startServer();
 const pid = server.pid as number;
@@ -350,13 +462,13 @@ try {
   await until(() => warm.every((s) => s.lastCount === warm.length), 15_000, "warm-up presence");
   for (const s of warm) s.close();
   await sleep(3_000);
-  const before = await serverMemory(pid);
+  const before = await serverMemory(pid, "before");
 
   // N sockets (signed in, nothing subscribed yet), then N joins: one subscription on each.
   opened = await connect(tokens);
   const connected = opened.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
   await sleep(2_000);
-  const sockets = await serverMemory(pid);
+  const sockets = await serverMemory(pid, "sockets");
   const joinStart = Date.now();
   await subscribe(opened, topicId);
   const started = opened.filter((s) => s.started).length;
@@ -368,7 +480,7 @@ try {
   const failures = opened.filter((s) => s.failed).map((s) => s.failed);
 
   await sleep(2_000);
-  const after = await serverMemory(pid);
+  const after = await serverMemory(pid, "subscriptions");
   const perSocketRss = (sockets.rssKiB - before.rssKiB) / connected;
   const perSocketHeap = (sockets.heapKiB - before.heapKiB) / connected;
   const perSubRss = (after.rssKiB - sockets.rssKiB) / started;
@@ -390,7 +502,7 @@ try {
   const leaveMessages = leaves.messages - beforeLeave.messages;
   // What the leaves gave back (and the same settled start as the 2,000 had).
   await sleep(2_000);
-  const afterLeaves = await serverMemory(pid);
+  const afterLeaves = await serverMemory(pid, "leaves");
   const atHalf = await deliver(admin, topicId, staying);
 
   // ---------------------------------------------------------------- report
@@ -414,6 +526,18 @@ try {
     [
       "  = per idle subscriber, one socket each (RSS)",
       `${fmt(perSubscriberRss)} KiB (RSS ${fmt(before.rssKiB / 1024)} → ${fmt(sockets.rssKiB / 1024)} → ${fmt(after.rssKiB / 1024)} MiB)`,
+      "",
+      "",
+    ],
+    [
+      "  of which the floor: tRPC's ws adapter + ws alone, idle subscription (bench/ceilings/minimal-trpc-ws.ts, RSS after GC)",
+      `${fmt(floor.perSubRss)} KiB (heap ${fmt(floor.perSubHeap)} KiB); its socket ${fmt(floor.perSocketRss)} KiB (heap ${fmt(floor.perSocketHeap)} KiB); ${floor.started} / ${N} started`,
+      "",
+      "",
+    ],
+    [
+      "  ours beyond the floor (heap)",
+      `${fmt(perSubHeap - floor.perSubHeap)} KiB per subscription; ${fmt(perSocketHeap - floor.perSocketHeap)} KiB per socket`,
       "",
       "",
     ],
@@ -486,7 +610,8 @@ try {
     "",
   ].join("\n");
   console.log(table);
-  appendFileSync(new URL("./RESULTS.md", import.meta.url), table);
+  // Snapshots pause the server and grow its RSS: such a run is for reading the snapshots, not the table.
+  if (!process.env.BENCH_HEAP_SNAPSHOT) appendFileSync(new URL("./RESULTS.md", import.meta.url), table);
 } finally {
   for (const s of opened) s.close();
   process.kill(pid, "SIGTERM");

@@ -1,8 +1,11 @@
 /**
- * Layers of a subscription's stream (tracked ids, error mapping, presence) as plain iterator objects
- * rather than async generators: an idle subscription parks one small object per layer instead of a
- * suspended generator frame and its chain of promises, which at thousands of idle subscriptions per
- * node is most of their memory.
+ * Layers of a subscription's stream (tracked ids, error mapping, presence, the access guard) as
+ * hooks rather than async generators or wrapper objects: an idle subscription is one iterator
+ * object that parks one pending `next()`, not a suspended generator frame per layer and a chain
+ * of promises between them, which at thousands of idle subscriptions per node is most of their
+ * memory. An iterator that takes hooks itself (`Fusable`, e.g. infra/events/stream's channel
+ * stream) gets them fused in; any other iterator is wrapped once, and further hooks join that
+ * wrapper.
  */
 export interface IteratorHooks<T, U> {
   /** Each value on its way out. */
@@ -11,25 +14,107 @@ export interface IteratorHooks<T, U> {
   mapError?: (err: unknown) => unknown;
   /** Runs on the first `next()`, right after the inner iterator's; returns what to run once at the end. */
   start?: () => () => void;
+  /** Runs once when the stream ends (done, failed or returned), started or not. */
+  end?: () => void;
+}
+
+/** The method through which an iterator takes hooks into itself; it returns the iterator, retyped. */
+export const fuse: unique symbol = Symbol("fuse");
+/**
+ * Marks an iterator whose `return()` ends it at once, settling a pending `next()` as done (a
+ * generator's waits for its pending step): a guard can end it mid-wait without a layer of its own.
+ */
+export const endsAtOnce: unique symbol = Symbol("endsAtOnce");
+
+export interface Fusable<T> extends AsyncIterableIterator<T> {
+  [fuse]<U>(hooks: IteratorHooks<T, U>): AsyncIterableIterator<U>;
+  readonly [endsAtOnce]?: boolean;
+}
+
+export const isFusable = <T>(it: AsyncIterator<T>): it is Fusable<T> =>
+  typeof (it as Partial<Fusable<T>>)[fuse] === "function";
+
+// biome-ignore lint/suspicious/noExplicitAny: hooks of successive layers chain values of different types.
+type AnyHooks = IteratorHooks<any, any>;
+
+/**
+ * The hooks fused into one iterator, innermost first, kept as one object or an exact-size array
+ * (most streams have two to four, all but presence module-level objects). Iterators that take hooks
+ * extend it, so it costs them no object of its own.
+ */
+export class HookChain {
+  private hooks: AnyHooks | AnyHooks[] | null = null;
+  private cleanups: (() => void) | (() => void)[] | null = null;
+
+  protected addHooks(hooks: AnyHooks): void {
+    const current = this.hooks;
+    this.hooks = !current ? hooks : Array.isArray(current) ? [...current, hooks] : [current, hooks];
+  }
+
+  protected mapValue(value: unknown): unknown {
+    const { hooks } = this;
+    if (!hooks) return value;
+    if (!Array.isArray(hooks)) return hooks.map ? hooks.map(value) : value;
+    let out = value;
+    for (const h of hooks) if (h.map) out = h.map(out);
+    return out;
+  }
+
+  protected mapFailure(err: unknown): unknown {
+    const { hooks } = this;
+    if (!hooks) return err;
+    let out = err;
+    for (const h of Array.isArray(hooks) ? hooks : [hooks]) if (h.mapError) out = h.mapError(out);
+    return out;
+  }
+
+  /** Runs the `start` hooks (once, when the stream starts). */
+  protected startHooks(): void {
+    const { hooks } = this;
+    if (!hooks) return;
+    for (const h of Array.isArray(hooks) ? hooks : [hooks]) {
+      if (!h.start) continue;
+      const cleanup = h.start();
+      const current = this.cleanups;
+      this.cleanups = !current ? cleanup : Array.isArray(current) ? [...current, cleanup] : [current, cleanup];
+    }
+  }
+
+  /** Runs what `start` returned, then the `end` hooks; call once. */
+  protected endHooks(): void {
+    const { hooks, cleanups } = this;
+    this.cleanups = null;
+    if (Array.isArray(cleanups)) for (const cleanup of cleanups) cleanup();
+    else cleanups?.();
+    if (hooks) for (const h of Array.isArray(hooks) ? hooks : [hooks]) h.end?.();
+  }
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-class Wrapped<T, U> implements AsyncIterableIterator<U> {
+/** Hooks around an iterator that does not take them itself (e.g. a generator). */
+class Wrapped<T, U> extends HookChain implements Fusable<U>, AsyncDisposable {
   private started = false;
   private ended = false;
-  private cleanup: (() => void) | null = null;
 
   constructor(
     private readonly inner: AsyncIterator<T>,
-    private readonly hooks: IteratorHooks<T, U>,
-  ) {}
+    hooks: IteratorHooks<T, U>,
+  ) {
+    super();
+    this.addHooks(hooks);
+  }
+
+  [fuse]<V>(hooks: IteratorHooks<U, V>): AsyncIterableIterator<V> {
+    this.addHooks(hooks);
+    return this as unknown as AsyncIterableIterator<V>;
+  }
 
   next(): Promise<IteratorResult<U>> {
     const next = this.inner.next();
     if (!this.started) {
       this.started = true;
-      if (this.hooks.start && !this.ended) this.cleanup = this.hooks.start();
+      if (!this.ended) this.startHooks();
     }
     // Anonymous arrows, not fields or named consts: tsx (esbuild keepNames) gives every named
     // closure a property store of its own, ~256 bytes per instance.
@@ -53,6 +138,10 @@ class Wrapped<T, U> implements AsyncIterableIterator<U> {
     );
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
   [Symbol.asyncIterator]() {
     return this;
   }
@@ -62,26 +151,26 @@ class Wrapped<T, U> implements AsyncIterableIterator<U> {
       this.end();
       return DONE;
     }
-    return this.hooks.map
-      ? { done: false, value: this.hooks.map(result.value) }
-      : (result as unknown as IteratorResult<U>);
+    return { done: false, value: this.mapValue(result.value) as U };
   }
 
   private onError(err: unknown): never {
     this.end();
-    throw this.hooks.mapError ? this.hooks.mapError(err) : err;
+    throw this.mapFailure(err);
   }
 
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    const cleanup = this.cleanup;
-    this.cleanup = null;
-    cleanup?.();
+    this.endHooks();
   }
 }
 
-/** `stream` with `hooks` applied; pass module-level hooks where possible (nothing per stream then). */
+/**
+ * `stream` with `hooks` applied: fused into the stream when it takes hooks (no new layer), else
+ * one wrapper. Pass module-level hooks where possible (nothing per stream then).
+ */
 export function wrapIterator<T, U = T>(stream: AsyncIterable<T>, hooks: IteratorHooks<T, U>): AsyncIterableIterator<U> {
-  return new Wrapped(stream[Symbol.asyncIterator](), hooks);
+  const it = stream[Symbol.asyncIterator]();
+  return isFusable(it) ? it[fuse](hooks) : new Wrapped(it, hooks);
 }

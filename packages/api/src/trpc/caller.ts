@@ -1,4 +1,5 @@
 import type { Principal } from "../infra/auth/authenticator";
+import { endsAtOnce, fuse, type IteratorHooks, isFusable } from "../lib/iterators";
 import type { Context } from "./context";
 
 /** Whether two principals may do the same things: same user, organization, role, flags. */
@@ -47,33 +48,37 @@ const nothing = () => {};
  * One subscription's watch on its caller, and its stream until that ends: the stream's events until
  * the client leaves or the access changes, then it ends at once, even mid-wait.
  *
- * Every idle subscription holds one of these, so it is one object: it is its own abort listener
- * (`handleEvent`), holds one AbortController (not AbortSignal.any, which costs a signal, weak refs
- * and sets), and parks only the pending `next()`, where a generator would park its frame and a race
- * of promises. No named closures either: tsx (esbuild keepNames) gives each a property store.
+ * Every idle subscription holds one of these, so it is one object: its own abort listener
+ * (`handleEvent`), one AbortController (not AbortSignal.any, which costs a signal, weak refs and
+ * sets), and no named closures (tsx, esbuild keepNames, gives each a property store). A stream
+ * that ends at once on `return()` (infra/events/stream) takes the guard as a hook (`end`): no
+ * layer, no pending promise of its own, and no listener on the client's signal (tRPC returns the
+ * stream when the client leaves). Any other stream (a generator) is wrapped: the guard parks its
+ * pending `next()` and settles it when the access changes.
  */
-class AccessGuard<T> implements AsyncIterableIterator<T> {
+class AccessGuard<T> implements AsyncIterableIterator<T>, IteratorHooks<T, T> {
   principal: Principal | null = null;
   private readonly lost = new AbortController();
-  private readonly counted: () => void;
   private readonly unwatch: () => void;
   private started = false;
   private changes = 0;
   private ended = false;
-  private inner: AsyncIterator<T> | null = null;
+  /** The stream, with the guard fused in (`end`), or the wrapped inner stream. */
+  private stream: AsyncIterator<T> | null = null;
+  private fused = false;
   private pending: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | null = null;
 
   constructor(
     private readonly ctx: Context,
     private readonly client: AbortSignal | undefined,
   ) {
-    this.counted = ctx.connection ? ctx.connection.limits.startSubscription(ctx.connection) : nothing;
+    ctx.connection?.limits.startSubscription(ctx.connection);
     this.unwatch = ctx.principal ? ctx.deps.authenticator.watch(ctx.principal, () => this.changed()) : nothing;
-    this.lost.signal.addEventListener("abort", this);
     if (client?.aborted) this.lost.abort(client.reason);
     else client?.addEventListener("abort", this);
   }
 
+  /** Aborts when the client leaves, the access changes or the stream ends: the procedure's `ctx.signal`. */
   get signal(): AbortSignal {
     return this.lost.signal;
   }
@@ -89,12 +94,20 @@ class AccessGuard<T> implements AsyncIterableIterator<T> {
   }
 
   guard(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
-    this.inner = stream[Symbol.asyncIterator]();
+    const it = stream[Symbol.asyncIterator]();
+    if (isFusable(it) && it[endsAtOnce]) {
+      this.fused = true;
+      this.client?.removeEventListener("abort", this);
+      this.stream = it[fuse](this);
+      if (this.lost.signal.aborted) void it.return?.();
+      return this.stream as AsyncIterableIterator<T>;
+    }
+    this.stream = it;
     return this;
   }
 
   next(): Promise<IteratorResult<T>> {
-    const inner = this.inner;
+    const inner = this.stream;
     if (!inner || this.ended || this.lost.signal.aborted) {
       this.finish();
       return Promise.resolve(DONE);
@@ -128,10 +141,21 @@ class AccessGuard<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
-  /** The client left (its signal) or the access changed (ours): the stream ends now. */
-  handleEvent(event: Event): void {
-    if (event.target === this.client) {
-      this.lost.abort(this.client?.reason);
+  /** The client left: the procedure's signal aborts and the stream ends now. */
+  handleEvent(): void {
+    this.lose(this.client?.reason);
+  }
+
+  /** The fused stream ended (its hook). */
+  end(): void {
+    this.finish();
+  }
+
+  /** Ends the stream now, mid-wait too, and aborts the procedure's signal. */
+  private lose(reason: unknown): void {
+    this.lost.abort(reason);
+    if (this.fused) {
+      void this.stream?.return?.();
       return;
     }
     const pending = this.pending;
@@ -140,16 +164,17 @@ class AccessGuard<T> implements AsyncIterableIterator<T> {
     pending?.resolve(DONE);
   }
 
-  /** Stops watching, counts the subscription out, and ends the stream; once. */
+  /** Stops watching, counts the subscription out, aborts the signal and ends the stream; once. */
   finish(): void {
     if (this.ended) return;
     this.ended = true;
     this.client?.removeEventListener("abort", this);
-    this.lost.signal.removeEventListener("abort", this);
     this.unwatch();
-    this.counted();
+    this.ctx.connection?.limits.endSubscription(this.ctx.connection);
+    // Whatever the procedure tied to its signal ends with the subscription.
+    if (!this.lost.signal.aborted) this.lost.abort("subscription ended");
     // Not awaited: a stream parked on its next event ends when its own signal (ctx.signal) aborts.
-    void this.inner?.return?.(undefined)?.catch(() => {});
+    if (!this.fused) void this.stream?.return?.(undefined)?.catch(() => {});
   }
 
   private changed(): void {
@@ -159,6 +184,6 @@ class AccessGuard<T> implements AsyncIterableIterator<T> {
 
   private async recheck(): Promise<void> {
     const now = await this.ctx.currentPrincipal().catch(() => null);
-    if (!sameAccess(now, this.principal)) this.lost.abort("access changed");
+    if (!this.ended && !sameAccess(now, this.principal)) this.lose("access changed");
   }
 }

@@ -34,8 +34,8 @@ export class ConnectionLimits {
     }
   }
 
-  /** Counts a subscription in; the returned function counts it out when it ends. */
-  startSubscription(connection: Connection): () => void {
+  /** Counts a subscription in; `endSubscription` counts it out. */
+  startSubscription(connection: Connection): void {
     if (connection.subscriptions >= this.limits.maxSubscriptions) {
       throw appError(
         "RATE_LIMITED",
@@ -44,14 +44,12 @@ export class ConnectionLimits {
     }
     connection.subscriptions++;
     this.metrics?.wsSubscriptions.inc();
-    let ended = false;
-    return () => {
-      if (!ended) {
-        connection.subscriptions--;
-        this.metrics?.wsSubscriptions.dec();
-      }
-      ended = true;
-    };
+  }
+
+  /** Counts out a subscription `startSubscription` counted in; once per subscription. */
+  endSubscription(connection: Connection): void {
+    connection.subscriptions--;
+    this.metrics?.wsSubscriptions.dec();
   }
 }
 

@@ -38,7 +38,17 @@ export interface Replay<T> {
   latestId: string | null;
 }
 
-type Listener = (event: BusEvent<unknown>) => void;
+/**
+ * A listener as an object: what a node holds thousands of (one per idle subscription) is then one
+ * object in the key's set, no closure. `reconnect` runs when Redis is back after an outage (see
+ * `onReconnect`).
+ */
+export interface ChannelListener<T> {
+  event(event: BusEvent<T>): void;
+  reconnect?(): void;
+}
+
+type Listener = ((event: BusEvent<unknown>) => void) | ChannelListener<unknown>;
 
 /** Publishes and broadcasts Redis could not take; sent once it is back. */
 interface Deferred {
@@ -117,6 +127,8 @@ export class EventBus {
       }
       const notify = () => {
         for (const listener of this.reconnectListeners) listener();
+        for (const set of this.listeners.values())
+          for (const listener of set) if (typeof listener !== "function") listener.reconnect?.();
       };
       redis.subscriber.ping().then(
         // Streams read the backlog through the command connection: wait for it too.
@@ -220,8 +232,15 @@ export class EventBus {
     }
   }
 
-  /** Listens to one channel key; returns the function that stops listening. */
-  subscribe<T>(channel: Channel<T>, key: string, listener: (event: BusEvent<T>) => void): () => void {
+  /**
+   * Listens to one channel key; returns the function that stops listening (or call `unsubscribe`).
+   * A listener object is also told when Redis is back after an outage.
+   */
+  subscribe<T>(
+    channel: Channel<T>,
+    key: string,
+    listener: ((event: BusEvent<T>) => void) | ChannelListener<T>,
+  ): () => void {
     const topic = this.topic(channel, key);
     let set = this.listeners.get(topic);
     if (!set) {
@@ -236,13 +255,21 @@ export class EventBus {
       );
     }
     set.add(listener as Listener);
-    return () => {
-      const current = this.listeners.get(topic);
-      if (!current?.delete(listener as Listener) || current.size > 0) return;
-      this.listeners.delete(topic);
-      this.subscribed.delete(topic);
-      this.redis.subscriber.unsubscribe(topic).catch((err) => this.logger.warn({ err, topic }, "unsubscribe failed"));
-    };
+    return () => this.unsubscribe(channel, key, listener);
+  }
+
+  /** Stops `listener` listening to the channel key (what `subscribe` returns does the same). */
+  unsubscribe<T>(
+    channel: Channel<T>,
+    key: string,
+    listener: ((event: BusEvent<T>) => void) | ChannelListener<T>,
+  ): void {
+    const topic = this.topic(channel, key);
+    const current = this.listeners.get(topic);
+    if (!current?.delete(listener as Listener) || current.size > 0) return;
+    this.listeners.delete(topic);
+    this.subscribed.delete(topic);
+    this.redis.subscriber.unsubscribe(topic).catch((err) => this.logger.warn({ err, topic }, "unsubscribe failed"));
   }
 
   /**
@@ -324,7 +351,8 @@ export class EventBus {
   private deliver(topic: string, event: BusEvent<unknown>): void {
     for (const listener of this.listeners.get(topic) ?? []) {
       try {
-        listener(event);
+        if (typeof listener === "function") listener(event);
+        else listener.event(event);
       } catch (err) {
         this.logger.error({ err, topic }, "event listener failed");
       }

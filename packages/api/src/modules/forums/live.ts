@@ -79,8 +79,8 @@ export const topicPresence: PresenceScope<AppDeps> = {
  * The live stream of one topic (resumable from `lastEventId`), plus typing and presence. Access
  * is checked before anything is streamed; the stream ends when `signal` aborts (the client left,
  * or the caller's access changed). What an idle subscriber holds is kept small (a node carries
- * thousands): the bus listener and queue of `streamChannel`, a plain iterator for presence, and
- * ids rather than the topic or the caller.
+ * thousands): the one object of `streamChannel` (its own bus listener, a queue only while behind),
+ * a presence hook fused into it, and ids rather than the topic or the caller.
  */
 export async function topicEvents(
   deps: AppDeps,
@@ -93,9 +93,18 @@ export async function topicEvents(
   const stream = streamChannel(deps.events, topicChannel, topicId, { lastEventId: input.lastEventId, signal });
   // Joins on the first pull, right after streamChannel attached its listener, so the presence
   // naming this viewer reaches them too; leaves when the stream ends.
-  return wrapIterator(stream, { start: joinOnStart(deps, topicId, userId) });
+  return wrapIterator(stream, new JoinOnStart(deps.presence, topicId, userId));
 }
 
-// Returned, not assigned: tsx (esbuild keepNames) gives every named closure a property store of its own.
-const joinOnStart = (deps: AppDeps, topicId: string, userId: string) => () =>
-  deps.presence.join(topicPresence.name, topicId, userId);
+/** The presence hook of one viewer: an object, not closures (a node holds thousands). */
+class JoinOnStart {
+  constructor(
+    private readonly presence: AppDeps["presence"],
+    private readonly topicId: string,
+    private readonly userId: string,
+  ) {}
+
+  start() {
+    return this.presence.join(topicPresence.name, this.topicId, this.userId);
+  }
+}
