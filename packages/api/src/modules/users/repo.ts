@@ -303,3 +303,19 @@ export const mailProfiles = (db: Db, ids: readonly string[]) =>
         .where("status", "=", "active")
         .execute()
     : Promise.resolve([]);
+
+/** The user's time zone (their profile setting), for "today" and reminders. */
+export async function timezoneOf(db: Db, userId: string): Promise<string> {
+  const row = await db.selectFrom("users").select("timezone").where("id", "=", userId).executeTakeFirst();
+  return row?.timezone ?? "UTC";
+}
+
+/** Active people on the whole platform (the dashboard's platform block). */
+export async function countActiveUsers(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom("users")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("status", "=", "active")
+    .executeTakeFirstOrThrow();
+  return row.n;
+}

@@ -1,0 +1,182 @@
+import { type InsertObject, type RawBuilder, type SqlBool, sql, type UpdateObject } from "kysely";
+import type { Db } from "../../infra/postgres/db";
+import type { Database } from "../../infra/postgres/schema";
+
+/** Start of the owner's today and tomorrow, as instants (their time zone's midnight). */
+const today = (tz: string) => sql<Date>`(date_trunc('day', now() at time zone ${tz}) at time zone ${tz})`;
+const tomorrow = (tz: string) =>
+  sql<Date>`(date_trunc('day', now() at time zone ${tz}) at time zone ${tz} + interval '1 day')`;
+
+/** Computed per row in the owner's time zone. */
+const flags = (tz: string) =>
+  [
+    sql<boolean>`(completed_at is null and due_at < now())`.as("overdue"),
+    sql<boolean>`(due_at >= ${today(tz)} and due_at < ${tomorrow(tz)})`.as("dueToday"),
+  ] as const;
+
+const columns = [
+  "id",
+  "ownerId",
+  "title",
+  "description",
+  "dueAt",
+  "priority",
+  "tags",
+  "linkKind",
+  "linkId",
+  "remindAt",
+  "completedAt",
+  "createdAt",
+  "updatedAt",
+] as const;
+
+export const insertTask = (db: Db, task: InsertObject<Database, "tasks">) => db.insertInto("tasks").values(task).execute();
+
+/** The owner's task, or undefined (someone else's is as absent as a missing one). */
+export const findTask = (db: Db, ownerId: string, id: string, tz: string) =>
+  db
+    .selectFrom("tasks")
+    .select(columns)
+    .select(flags(tz))
+    .where("id", "=", id)
+    .where("ownerId", "=", ownerId)
+    .executeTakeFirst();
+
+export type TaskRow = NonNullable<Awaited<ReturnType<typeof findTask>>>;
+
+export const updateTask = (db: Db, ownerId: string, id: string, changes: UpdateObject<Database, "tasks">) =>
+  db
+    .updateTable("tasks")
+    .set({ ...changes, updatedAt: new Date() })
+    .where("id", "=", id)
+    .where("ownerId", "=", ownerId)
+    .executeTakeFirst();
+
+export async function deleteTask(db: Db, ownerId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom("tasks").where("id", "=", id).where("ownerId", "=", ownerId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** 9:00 on the due day in the owner's time zone: the default reminder. */
+export const defaultRemindAt = (dueAt: Date, tz: string) =>
+  sql<Date>`(date_trunc('day', ${dueAt}::timestamptz at time zone ${tz}) + interval '9 hours') at time zone ${tz}`;
+
+export interface TaskFilter {
+  completed?: boolean;
+  dueBefore?: Date;
+  dueAfter?: Date;
+  overdue?: boolean;
+  dueToday?: boolean;
+  priority?: number;
+  tag?: string;
+  q?: string;
+}
+
+/** The sort key of each sort (the expression the matching index is on). */
+const sortKeys: Record<"created" | "due" | "priority" | "title", RawBuilder<unknown>> = {
+  created: sql`created_at`,
+  due: sql`coalesce(due_at, 'infinity'::timestamptz)`,
+  priority: sql`priority`,
+  title: sql`lower(title)`,
+};
+
+function filtered(db: Db, ownerId: string, f: TaskFilter, tz: string) {
+  let query = db.selectFrom("tasks").where("ownerId", "=", ownerId);
+  if (f.completed !== undefined) query = query.where("completedAt", f.completed ? "is not" : "is", null);
+  if (f.dueBefore) query = query.where("dueAt", "<", f.dueBefore);
+  if (f.dueAfter) query = query.where("dueAt", ">", f.dueAfter);
+  if (f.overdue !== undefined) {
+    const overdue = sql<SqlBool>`(completed_at is null and due_at < now())`;
+    query = query.where(f.overdue ? overdue : sql<SqlBool>`not coalesce(${overdue}, false)`);
+  }
+  if (f.dueToday !== undefined) {
+    const due = sql<SqlBool>`(due_at >= ${today(tz)} and due_at < ${tomorrow(tz)})`;
+    query = query.where(f.dueToday ? due : sql<SqlBool>`not coalesce(${due}, false)`);
+  }
+  if (f.priority) query = query.where("priority", "=", f.priority);
+  if (f.tag) query = query.where("tags", "@>", sql<string[]>`${[f.tag]}::text[]`);
+  if (f.q) {
+    query = query.where(
+      sql<SqlBool>`(document @@ websearch_to_tsquery('english', ${f.q}) or document @@ websearch_to_tsquery('arabic', ${f.q}))`,
+    );
+  }
+  return query;
+}
+
+/** One page of the owner's tasks, filtered, in the chosen order (keyset on the sort key and id). */
+export function listTasks(
+  db: Db,
+  ownerId: string,
+  f: TaskFilter & { sort: keyof typeof sortKeys; order: "asc" | "desc" },
+  tz: string,
+  cursor: [string | number, string] | null,
+  limit: number,
+) {
+  const key = sortKeys[f.sort];
+  let query = filtered(db, ownerId, f, tz)
+    .select(columns)
+    .select(flags(tz))
+    .select(key.as("sortKey"))
+    .orderBy(key, f.order)
+    .orderBy("id", f.order)
+    .limit(limit + 1);
+  if (cursor) {
+    const op = sql.raw(f.order === "asc" ? ">" : "<");
+    const value = f.sort === "due" || f.sort === "created" ? sql`${cursor[0]}::timestamptz` : sql`${cursor[0]}`;
+    query = query.where(sql<SqlBool>`(${key}, id) ${op} (${value}, ${cursor[1]}::uuid)`);
+  }
+  return query.execute();
+}
+
+export async function countTasks(db: Db, ownerId: string, f: TaskFilter, tz: string): Promise<number> {
+  const row = await filtered(db, ownerId, f, tz).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** Open, overdue and due-today tasks of one person (for their dashboard). */
+export async function taskCounts(db: Db, userId: string, tz: string) {
+  return db
+    .selectFrom("tasks")
+    .select([
+      sql<number>`count(*)::int`.as("open"),
+      sql<number>`(count(*) filter (where due_at < now()))::int`.as("overdue"),
+      sql<number>`(count(*) filter (where due_at >= ${today(tz)} and due_at < ${tomorrow(tz)}))::int`.as("dueToday"),
+    ])
+    .where("ownerId", "=", userId)
+    .where("completedAt", "is", null)
+    .executeTakeFirstOrThrow();
+}
+
+/** The owner's tasks matching a text query, best first (for global search). */
+export const searchTasks = (db: Db, ownerId: string, q: string, limit: number) =>
+  filtered(db, ownerId, { q }, "UTC")
+    .select(["id", "title", "description", "dueAt", "completedAt"])
+    .select(
+      sql<number>`ts_rank(document, websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('arabic', ${q}))`.as(
+        "rank",
+      ),
+    )
+    .orderBy("rank", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+
+/** Reminders due now, locked for this runner (another node skips them). */
+export const claimDueReminders = (db: Db, limit: number) =>
+  db
+    .selectFrom("tasks")
+    .select(["id", "ownerId", "title", "dueAt"])
+    .where("remindAt", "<=", new Date())
+    .where("remindedAt", "is", null)
+    .where("completedAt", "is", null)
+    .orderBy("remindAt")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+
+export const markReminded = (db: Db, ids: readonly string[]) =>
+  ids.length ? db.updateTable("tasks").set({ remindedAt: new Date() }).where("id", "in", ids).execute() : null;
+
+export const findTasksById = (db: Db, ids: readonly string[]) =>
+  ids.length ? db.selectFrom("tasks").select(["id", "title"]).where("id", "in", ids).execute() : Promise.resolve([]);

@@ -1,0 +1,219 @@
+import type { CreateTaskInput, ListTasksInput, NotificationTarget, Task, UpdateTaskInput } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
+import { z } from "zod";
+import type { AppDeps, NotificationKind } from "../../deps";
+import type { Principal } from "../../infra/auth/authenticator";
+import { fieldError, notFound } from "../../lib/errors";
+import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { topicsSeenBy } from "../forums/repo";
+import type { ModuleJob } from "../jobs";
+import { notify } from "../notifications/create";
+import { mayRead } from "../useCases/access";
+import { findRows as findUseCases } from "../useCases/repo";
+import { loadAuthors } from "../users/authors";
+import { timezoneOf } from "../users/repo";
+import * as repo from "./repo";
+
+/**
+ * Personal tasks: only their owner ever sees or changes one; anyone else's answers NOT_FOUND.
+ * "Today" and "overdue" follow the owner's time zone (their profile setting).
+ */
+
+const PRIORITY = { low: 1, medium: 2, high: 3 } as const;
+const PRIORITY_NAME = ["low", "low", "medium", "high"] as const;
+
+type LinkRef = { kind: "topic" | "useCase" | "conversation"; id: string };
+
+/** Each link's title as the owner may see it now, or null when gone (deleted or no longer visible). */
+async function resolveLinks(deps: AppDeps, caller: Principal, links: readonly LinkRef[]) {
+  const ids = (kind: LinkRef["kind"]) => [...new Set(links.filter((l) => l.kind === kind).map((l) => l.id))];
+  const [topics, useCases, people] = await Promise.all([
+    topicsSeenBy(deps.db, caller.organizationId, ids("topic")),
+    findUseCases(deps.db, ids("useCase")),
+    loadAuthors(deps.db, ids("conversation")),
+  ]);
+  const titles = new Map<string, string>();
+  for (const t of topics) if (t.visible && !t.deletedAt) titles.set(`topic:${t.id}`, t.title);
+  for (const u of useCases) if (mayRead(u, caller)) titles.set(`useCase:${u.id}`, u.title);
+  for (const p of people.values())
+    if (p.id !== caller.userId) titles.set(`conversation:${p.id}`, `${p.firstName} ${p.lastName}`);
+  return titles;
+}
+
+async function assertLinkVisible(deps: AppDeps, caller: Principal, link: LinkRef | null | undefined) {
+  if (!link) return;
+  const titles = await resolveLinks(deps, caller, [link]);
+  if (!titles.has(`${link.kind}:${link.id}`)) throw fieldError("link.id", "Nothing you can see has this id");
+}
+
+async function toTasks(deps: AppDeps, caller: Principal, rows: readonly repo.TaskRow[]): Promise<Task[]> {
+  const links = rows.flatMap((r) => (r.linkKind && r.linkId ? [{ kind: r.linkKind, id: r.linkId }] : []));
+  const titles = links.length ? await resolveLinks(deps, caller, links) : new Map<string, string>();
+  return rows.map((r) => {
+    const title = r.linkKind && r.linkId ? titles.get(`${r.linkKind}:${r.linkId}`) : undefined;
+    return {
+      id: r.id,
+      title: r.title,
+      description: r.description,
+      dueAt: r.dueAt,
+      priority: PRIORITY_NAME[r.priority] as Task["priority"],
+      tags: r.tags,
+      completed: r.completedAt !== null,
+      completedAt: r.completedAt,
+      overdue: Boolean(r.overdue),
+      dueToday: Boolean(r.dueToday),
+      link:
+        r.linkKind && r.linkId
+          ? { kind: r.linkKind, id: r.linkId, title: title ?? "", gone: title === undefined }
+          : null,
+      remindAt: r.remindAt,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    };
+  });
+}
+
+async function taskOf(deps: AppDeps, caller: Principal, id: string, tz?: string) {
+  const row = await repo.findTask(deps.db, caller.userId, id, tz ?? (await timezoneOf(deps.db, caller.userId)));
+  if (!row) throw notFound("Task");
+  return row;
+}
+
+export async function getTask(deps: AppDeps, caller: Principal, id: string): Promise<Task> {
+  const [task] = await toTasks(deps, caller, [await taskOf(deps, caller, id)]);
+  return task as Task;
+}
+
+/** The reminder as asked, or 9:00 on the due day (owner's time zone) when only a due date is given. */
+const reminder = (remindAt: Date | null | undefined, dueAt: Date | null | undefined, tz: string) =>
+  remindAt !== undefined ? remindAt : dueAt ? repo.defaultRemindAt(dueAt, tz) : null;
+
+export async function createTask(deps: AppDeps, caller: Principal, input: z.output<typeof CreateTaskInput>) {
+  await assertLinkVisible(deps, caller, input.link);
+  const tz = await timezoneOf(deps.db, caller.userId);
+  const id = uuidv7();
+  const now = new Date();
+  await repo.insertTask(deps.db, {
+    id,
+    ownerId: caller.userId,
+    title: input.title,
+    description: input.description ?? null,
+    dueAt: input.dueAt ?? null,
+    priority: PRIORITY[input.priority],
+    tags: [...new Set(input.tags)],
+    linkKind: input.link?.kind ?? null,
+    linkId: input.link?.id ?? null,
+    remindAt: reminder(input.remindAt, input.dueAt, tz),
+    createdAt: now,
+    updatedAt: now,
+  });
+  return getTask(deps, caller, id);
+}
+
+export async function updateTask(deps: AppDeps, caller: Principal, input: z.output<typeof UpdateTaskInput>) {
+  const tz = await timezoneOf(deps.db, caller.userId);
+  const current = await taskOf(deps, caller, input.id, tz);
+  if (input.link !== undefined) await assertLinkVisible(deps, caller, input.link);
+  const dueChanged = input.dueAt !== undefined || input.remindAt !== undefined;
+  await repo.updateTask(deps.db, caller.userId, input.id, {
+    ...(input.title !== undefined ? { title: input.title } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.dueAt !== undefined ? { dueAt: input.dueAt } : {}),
+    ...(input.priority !== undefined ? { priority: PRIORITY[input.priority] } : {}),
+    ...(input.tags !== undefined ? { tags: [...new Set(input.tags)] } : {}),
+    ...(input.link !== undefined ? { linkKind: input.link?.kind ?? null, linkId: input.link?.id ?? null } : {}),
+    // A new due date or reminder time reminds again (once).
+    ...(dueChanged
+      ? {
+          remindAt: reminder(input.remindAt, input.dueAt !== undefined ? input.dueAt : current.dueAt, tz),
+          remindedAt: null,
+        }
+      : {}),
+    ...(input.completed !== undefined
+      ? { completedAt: input.completed ? (current.completedAt ?? new Date()) : null }
+      : {}),
+  });
+  return getTask(deps, caller, input.id);
+}
+
+export async function toggleTask(deps: AppDeps, caller: Principal, id: string) {
+  const current = await taskOf(deps, caller, id);
+  return updateTask(deps, caller, { id, completed: current.completedAt === null });
+}
+
+export async function deleteTask(deps: AppDeps, caller: Principal, id: string) {
+  if (!(await repo.deleteTask(deps.db, caller.userId, id))) throw notFound("Task");
+  return { ok: true as const };
+}
+
+const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
+
+export async function listTasks(deps: AppDeps, caller: Principal, input: z.output<typeof ListTasksInput>) {
+  const tz = await timezoneOf(deps.db, caller.userId);
+  const filter = { ...input, priority: input.priority ? PRIORITY[input.priority] : undefined };
+  const [rows, total] = await Promise.all([
+    repo.listTasks(deps.db, caller.userId, filter, tz, decodeCursor(input.cursor, Cursor), input.limit),
+    input.withTotal ? repo.countTasks(deps.db, caller.userId, filter, tz) : null,
+  ]);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const key = (v: unknown) => (v instanceof Date ? v.toISOString() : (v as string | number));
+  return {
+    items: await toTasks(deps, caller, page),
+    nextCursor: rows.length > input.limit && last ? encodeCursor([key(last.sortKey), last.id]) : null,
+    total,
+  };
+}
+
+// ---------------------------------------------------------------- reminders
+
+/** Every minute: a "task due" notification (and email as the owner chose) once per reminder. */
+async function sendReminders(deps: AppDeps): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const due = await repo.claimDueReminders(trx, 500);
+    await notify(
+      deps,
+      trx,
+      due.map((t) => ({
+        userId: t.ownerId,
+        type: "task.due",
+        actorId: null,
+        subjectId: t.id,
+        data: { title: t.title },
+      })),
+    );
+    await repo.markReminded(
+      trx,
+      due.map((t) => t.id),
+    );
+  });
+}
+
+export const taskJobs: ModuleJob[] = [{ name: "tasks.reminders", everyMs: 60_000, run: sendReminders }];
+
+/** Leads to the task (its current title); gone once deleted. */
+export const taskDueKind: NotificationKind = {
+  type: "task.due",
+  label: "Reminders of your tasks",
+  defaults: { inApp: true, email: "immediately" },
+  text: (_actor, title) => `Reminder: “${title}” is due`,
+  targets: async (deps, _viewer, items) => {
+    const tasks = new Map(
+      (
+        await repo.findTasksById(
+          deps.db,
+          items.flatMap((n) => n.subjectId ?? []),
+        )
+      ).map((t) => [t.id, t.title]),
+    );
+    const targets = new Map<string, NotificationTarget | "gone">();
+    for (const n of items) {
+      const title = n.subjectId ? tasks.get(n.subjectId) : undefined;
+      targets.set(
+        n.id,
+        title === undefined ? "gone" : { kind: "task", id: n.subjectId as string, topicId: null, title },
+      );
+    }
+    return targets;
+  },
+};

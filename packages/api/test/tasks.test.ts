@@ -1,0 +1,205 @@
+import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { taskJobs } from "../src/modules/tasks/service";
+import { waitFor } from "./helpers";
+
+let server: TestServer;
+let me: TestUser;
+let colleague: TestUser;
+let stranger: TestUser;
+const HOUR = 3600_000;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  me = await signUpAdmin(server, { firstName: "Tala", lastName: "Tasks" });
+  colleague = await addMember(server, me);
+  stranger = await signUpAdmin(server);
+  await me.client.users.updateMe.mutate({ timezone: "Asia/Riyadh" });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const runReminders = () => taskJobs.find((j) => j.name === "tasks.reminders")?.run(server.deps, {});
+
+describe("tasks", () => {
+  it("creates, reads, updates, toggles and deletes one's own tasks", async () => {
+    const due = new Date(Date.now() + 3 * 24 * HOUR);
+    const task = await me.client.tasks.create.mutate({
+      title: "  Order spare bearings  ",
+      description: "For the extruder gearbox\\nSKF 6205",
+      dueAt: due,
+      priority: "high",
+      tags: ["maintenance", "maintenance"],
+    });
+    expect(task).toMatchObject({
+      title: "Order spare bearings",
+      priority: "high",
+      tags: ["maintenance"],
+      completed: false,
+      overdue: false,
+      dueToday: false,
+      link: null,
+      remindAt: expect.any(Date),
+    });
+    // The default reminder: 9:00 on the due day in the owner's time zone (Riyadh is UTC+3).
+    expect(task.remindAt?.getUTCHours()).toBe(6);
+    const updated = await me.client.tasks.update.mutate({ id: task.id, priority: "low", description: null });
+    expect(updated).toMatchObject({ priority: "low", description: null, title: "Order spare bearings" });
+    const done = await me.client.tasks.toggle.mutate({ id: task.id });
+    expect(done).toMatchObject({ completed: true, completedAt: expect.any(Date) });
+    expect((await me.client.tasks.toggle.mutate({ id: task.id })).completed).toBe(false);
+    await me.client.tasks.delete.mutate({ id: task.id });
+    expect(await failure(me.client.tasks.get.query({ id: task.id }))).toMatchObject({ appCode: "NOT_FOUND" });
+  });
+
+  it("another person's task answers NOT_FOUND everywhere", async () => {
+    const task = await me.client.tasks.create.mutate({ title: "Private audit prep" });
+    const calls = [
+      () => colleague.client.tasks.get.query({ id: task.id }),
+      () => colleague.client.tasks.update.mutate({ id: task.id, title: "Hijacked" }),
+      () => colleague.client.tasks.toggle.mutate({ id: task.id }),
+      () => colleague.client.tasks.delete.mutate({ id: task.id }),
+      () => stranger.client.tasks.get.query({ id: task.id }),
+    ];
+    for (const call of calls) expect(await failure(call())).toMatchObject({ appCode: "NOT_FOUND" });
+    expect((await colleague.client.tasks.list.query({})).items.map((t) => t.id)).not.toContain(task.id);
+    expect((await me.client.tasks.get.query({ id: task.id })).title).toBe("Private audit prep");
+  });
+
+  it("refuses bad input with the field", async () => {
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => me.client.tasks.create.mutate({ title: "" }), "title"],
+      [() => me.client.tasks.create.mutate({ title: "x".repeat(201) }), "title"],
+      [() => me.client.tasks.create.mutate({ title: "bell\u0007" }), "title"],
+      [() => me.client.tasks.create.mutate({ title: "ok", priority: "urgent" as "high" }), "priority"],
+      [() => me.client.tasks.create.mutate({ title: "ok", dueAt: "2026-13-45" as never }), "dueAt"],
+      [
+        () => me.client.tasks.create.mutate({ title: "ok", link: { kind: "topic", id: crypto.randomUUID() } }),
+        "link.id",
+      ],
+    ];
+    for (const [call, field] of cases) expect((await failure(call())).fields).toContain(field);
+  });
+
+  it("filters, sorts (due, priority, title, created), pages and counts", async () => {
+    const fresh = await signUpAdmin(server);
+    await fresh.client.users.updateMe.mutate({ timezone: "UTC" });
+    const now = Date.now();
+    const make = (title: string, o: { due?: number; priority?: "low" | "medium" | "high"; tags?: string[] } = {}) =>
+      fresh.client.tasks.create.mutate({
+        title,
+        dueAt: o.due === undefined ? undefined : new Date(now + o.due),
+        priority: o.priority,
+        tags: o.tags,
+      });
+    const overdue = await make("Calibrate scale", { due: -2 * HOUR, priority: "high", tags: ["quality"] });
+    const later = await make("Annual fire drill", { due: 10 * 24 * HOUR, priority: "low" });
+    const someday = await make("Read the new ISO draft");
+    const done = await make("Bolt torque check", { due: -48 * HOUR, tags: ["quality"] });
+    await fresh.client.tasks.toggle.mutate({ id: done.id });
+
+    const ids = async (input: Parameters<typeof fresh.client.tasks.list.query>[0]) =>
+      (await fresh.client.tasks.list.query(input)).items.map((t) => t.id);
+    expect(await ids({})).toEqual([done.id, someday.id, later.id, overdue.id]);
+    expect(await ids({ overdue: true })).toEqual([overdue.id]);
+    expect(await ids({ completed: false, sort: "due", order: "asc" })).toEqual([overdue.id, later.id, someday.id]);
+    expect(await ids({ sort: "priority", order: "desc", completed: false })).toEqual([
+      overdue.id,
+      someday.id,
+      later.id,
+    ]);
+    expect(await ids({ sort: "title", order: "asc" })).toEqual([later.id, done.id, overdue.id, someday.id]);
+    expect(await ids({ tag: "quality" })).toEqual([done.id, overdue.id]);
+    expect(await ids({ q: "torque" })).toEqual([done.id]);
+    expect(await ids({ dueBefore: new Date(now), completed: false })).toEqual([overdue.id]);
+    const page1 = await fresh.client.tasks.list.query({ sort: "due", order: "asc", limit: 2, withTotal: true });
+    const page2 = await fresh.client.tasks.list.query({
+      sort: "due",
+      order: "asc",
+      limit: 2,
+      cursor: page1.nextCursor,
+    });
+    expect(page1.total).toBe(4);
+    expect([...page1.items, ...page2.items].map((t) => t.id)).toEqual([done.id, overdue.id, later.id, someday.id]);
+    expect(page2.nextCursor).toBeNull();
+  });
+
+  it("'today' follows the owner's time zone", async () => {
+    const user = await signUpAdmin(server);
+    await user.client.users.updateMe.mutate({ timezone: "Pacific/Kiritimati" }); // UTC+14
+    const localNoon = new Date();
+    localNoon.setUTCHours(12 - 14, 0, 0, 0); // 12:00 in Kiritimati, today or tomorrow there
+    const local = new Intl.DateTimeFormat("en-CA", { timeZone: "Pacific/Kiritimati" }).format(new Date());
+    const dueLocalToday = new Date(`${local}T12:00:00+14:00`);
+    const task = await user.client.tasks.create.mutate({ title: "Kiritimati check", dueAt: dueLocalToday });
+    expect(task.dueToday).toBe(true);
+    expect((await user.client.tasks.list.query({ dueToday: true })).items.map((t) => t.id)).toEqual([task.id]);
+  });
+
+  it("links show their target while visible, and 'gone' once not", async () => {
+    const [category] = await me.client.forums.listCategories.query();
+    const topic = await me.client.forums.createTopic.mutate({
+      title: "Line 2 vibration",
+      body: "<p>Where from?</p>",
+      categoryId: category?.id as string,
+      visibility: "organization",
+    });
+    const task = await me.client.tasks.create.mutate({
+      title: "Answer the vibration topic",
+      link: { kind: "topic", id: topic.id },
+    });
+    expect(task.link).toEqual({ kind: "topic", id: topic.id, title: "Line 2 vibration", gone: false });
+    // Someone outside the organization cannot link to it.
+    expect(
+      (await failure(stranger.client.tasks.create.mutate({ title: "Peek", link: { kind: "topic", id: topic.id } })))
+        .fields,
+    ).toEqual(["link.id"]);
+    await me.client.forums.deleteTopic.mutate({ id: topic.id });
+    expect((await me.client.tasks.get.query({ id: task.id })).link).toMatchObject({ gone: true, title: "" });
+    const person = await me.client.tasks.create.mutate({
+      title: "Call Max",
+      link: { kind: "conversation", id: colleague.userId },
+    });
+    expect(person.link?.title).toBe("Max Member");
+  });
+
+  it("due reminders fire once, as a notification", async () => {
+    const user = await signUpAdmin(server);
+    const task = await user.client.tasks.create.mutate({
+      title: "Renew the boiler permit",
+      dueAt: new Date(Date.now() + HOUR),
+      remindAt: new Date(Date.now() - 1_000),
+    });
+    await runReminders();
+    await runReminders();
+    const items = await waitFor(async () => {
+      const { items } = await user.client.notifications.list.query({ type: "task.due" });
+      return items.length > 0 && items;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await user.client.notifications.list.query({ type: "task.due" })).items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      text: "Reminder: “Renew the boiler permit” is due",
+      target: { kind: "task", id: task.id },
+    });
+    // A new reminder time reminds again, once.
+    await user.client.tasks.update.mutate({ id: task.id, remindAt: new Date(Date.now() - 500) });
+    await runReminders();
+    await waitFor(async () => (await user.client.notifications.list.query({ type: "task.due" })).items.length === 2);
+    // A completed task does not remind.
+    const finished = await user.client.tasks.create.mutate({
+      title: "Done already",
+      remindAt: new Date(Date.now() - 1_000),
+    });
+    await user.client.tasks.toggle.mutate({ id: finished.id });
+    await runReminders();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await user.client.notifications.list.query({ type: "task.due" })).items).toHaveLength(2);
+  });
+
+  it("API keys cannot reach tasks", async () => {
+    const { key } = await me.client.apiKeys.create.mutate({ name: "bot", role: "admin" });
+    expect(await failure(server.client({ token: key }).tasks.list.query({}))).toMatchObject({ appCode: "FORBIDDEN" });
+  });
+});
