@@ -509,6 +509,50 @@ async function seedUseCases(people: Map<Person, Member>): Promise<void> {
   console.log(`  use cases: ${created} created, ${useCases.length - created} already there`);
 }
 
+// ---------------------------------------------------------------- tasks
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** A few tasks per person: due soon, overdue, done, and one linked to their use case or a conversation. */
+const tasksOf = (person: Person): RouterInputs["tasks"]["create"][] => [
+  {
+    title: "Review this week's downtime report",
+    dueAt: new Date(Date.now() + DAY),
+    priority: "high",
+    tags: ["maintenance"],
+  },
+  {
+    title: "Send the supplier audit checklist",
+    dueAt: new Date(Date.now() - DAY),
+    priority: "medium",
+    tags: ["quality"],
+  },
+  {
+    title:
+      person === "khalid" || person === "sara" ? "Approve the training budget" : "Book the forklift refresher course",
+    priority: "low",
+  },
+  {
+    title: "مراجعة خطة الصيانة الوقائية",
+    dueAt: new Date(Date.now() + 7 * DAY),
+    priority: "medium",
+    tags: ["maintenance"],
+  },
+];
+
+/** Idempotent: a person who has tasks already is left alone. */
+async function seedTasks(people: Map<Person, Member>): Promise<void> {
+  let created = 0;
+  for (const [person, member] of people) {
+    if ((await member.client.tasks.list.query({ limit: 1 })).items.length) continue;
+    for (const task of tasksOf(person)) await member.client.tasks.create.mutate(task);
+    const [first] = (await member.client.tasks.list.query({ sort: "created", order: "asc", limit: 1 })).items;
+    if (first) await member.client.tasks.toggle.mutate({ id: first.id });
+    created++;
+  }
+  console.log(`  tasks: for ${created} people, ${people.size - created} had some already`);
+}
+
 async function seedContent(): Promise<void> {
   const anonymous = createClient({ url });
   const people = new Map<Person, Member>();
@@ -520,6 +564,7 @@ async function seedContent(): Promise<void> {
     await seedForums(people);
     await seedMessages(people);
     await seedUseCases(people);
+    await seedTasks(people);
   } finally {
     // The seed's own sessions go again.
     for (const { client } of people.values()) await client.auth.signOut.mutate().catch(() => {});
