@@ -13,6 +13,7 @@ import { type AppDeps, closeDeps, createDeps, loadConfig } from "@p2p/api";
 import WebSocket from "ws";
 import {
   appendResults,
+  benchMembers,
   call,
   commit,
   cpuSeconds,
@@ -20,7 +21,6 @@ import {
   Latencies,
   met,
   ms,
-  openSessions,
   rssMiB,
   runMain,
   servicesEnv,
@@ -65,28 +65,10 @@ async function fixture(url: string, deps: AppDeps): Promise<User[]> {
   const me = await call(url, adminToken, "query", "auth.me");
   if (!me.ok) throw new Error(`auth.me: ${me.error}`);
   const { user, organization } = me.data as { user: { id: string }; organization: { id: string } };
-  const run = Date.now();
-  const members = Array.from({ length: USERS - 1 }, (_, i) => ({
-    id: randomUUID(),
-    organizationId: organization.id,
-    email: `bench.dm.${run}.${i}@example.com`,
-    emailVerifiedAt: new Date(),
-    firstName: "Dm",
-    lastName: `User ${i}`,
-    role: "member" as const,
-  }));
-  for (let i = 0; i < members.length; i += 500)
-    await deps.db
-      .insertInto("users")
-      .values(members.slice(i, i + 500))
-      .execute();
-  const tokens = await openSessions(
-    deps,
-    members.map((m) => m.id),
-  );
+  const members = await benchMembers(deps, [organization.id], USERS - 1, "Dm");
   return [
     { userId: user.id, token: adminToken, online: false },
-    ...members.map((m, i) => ({ userId: m.id, token: tokens[i] as string, online: false })),
+    ...members.map((m) => ({ userId: m.userId, token: m.token, online: false })),
   ];
 }
 

@@ -4,10 +4,12 @@
  * tRPC-over-fetch caller, and per-operation latency figures.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { appendFileSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import type { AppDeps } from "@p2p/api";
+import superjson from "superjson";
 
 export const root = new URL("..", import.meta.url).pathname;
 export const benchDir = new URL(".", import.meta.url).pathname;
@@ -117,6 +119,33 @@ export async function openSessions(deps: AppDeps, userIds: string[]): Promise<st
   return tokens;
 }
 
+/**
+ * `count` members spread over `orgIds`, inserted in bulk (signing a thousand people up through the
+ * API would measure argon2), each signed in (`openSessions`).
+ */
+export async function benchMembers(deps: AppDeps, orgIds: readonly string[], count: number, label: string) {
+  const run = Date.now();
+  const members = Array.from({ length: count }, (_, i) => ({
+    id: randomUUID(),
+    organizationId: orgIds[i % orgIds.length] as string,
+    email: `bench.${label.toLowerCase()}.${run}.${i}@example.com`,
+    emailVerifiedAt: new Date(),
+    firstName: label,
+    lastName: `User ${i}`,
+    role: "member" as const,
+  }));
+  for (let i = 0; i < members.length; i += 500)
+    await deps.db
+      .insertInto("users")
+      .values(members.slice(i, i + 500))
+      .execute();
+  const tokens = await openSessions(
+    deps,
+    members.map((m) => m.id),
+  );
+  return members.map((m, i) => ({ userId: m.id, orgId: m.organizationId, token: tokens[i] as string }));
+}
+
 /** `task(0 … count-1)`, `concurrency` at a time. */
 export async function inParallel(
   count: number,
@@ -146,7 +175,7 @@ export type CallResult = { ok: true; data: unknown } | { ok: false; error: strin
 
 /**
  * One tRPC call over HTTP as the typed client sends it without batching (GET for queries, POST
- * for mutations, superjson's `{ json }` envelope), on fetch's keep-alive pool: a thousand users
+ * for mutations, superjson's envelope), on fetch's keep-alive pool: a thousand users
  * cost the generator a few connections, not a client each.
  */
 export async function call(
@@ -156,7 +185,8 @@ export async function call(
   path: string,
   input?: unknown,
 ): Promise<CallResult> {
-  const envelope = input === undefined ? undefined : JSON.stringify({ json: input });
+  // superjson's envelope: `{ json }`, with `meta` when the input holds dates (as the client sends it).
+  const envelope = input === undefined ? undefined : JSON.stringify(superjson.serialize(input));
   const target =
     kind === "query" && envelope ? `${url}/trpc/${path}?input=${encodeURIComponent(envelope)}` : `${url}/trpc/${path}`;
   try {
@@ -175,6 +205,41 @@ export async function call(
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
+}
+
+/**
+ * `clients` closed loops (client k with token k, no think time: its next request as soon as the
+ * previous one answered) cycling through `inputs` of the query `path` for `seconds`, latencies and
+ * errors recorded under `name`; answers how many requests completed.
+ */
+export async function closedLoop(opts: {
+  url: string;
+  tokens: string[];
+  clients: number;
+  name: string;
+  path: string;
+  inputs: unknown[];
+  seconds: number;
+  into: Latencies;
+}): Promise<number> {
+  const until = Date.now() + opts.seconds * 1000;
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: opts.clients }, async (_, k) => {
+      const token = opts.tokens[k % opts.tokens.length] as string;
+      while (Date.now() < until) {
+        const input = opts.inputs[next++ % opts.inputs.length];
+        const t0 = performance.now();
+        const r = await call(opts.url, token, "query", opts.path, input);
+        const took = performance.now() - t0;
+        done++;
+        if (r.ok) opts.into.record(opts.name, took);
+        else opts.into.fail(opts.name, r.error);
+      }
+    }),
+  );
+  return done;
 }
 
 export const percentile = (sorted: number[], p: number) =>
@@ -270,4 +335,90 @@ export function commit(): string {
   } catch {
     return "?";
   }
+}
+
+/**
+ * The server's environment for a benchmark on its own data: PostgreSQL's database and Mongo's
+ * `dbName`, Redis keys under `<name>:`, local files in .local/<name>-files, and every request
+ * limit out of reach (the clients send without think time from one IP).
+ */
+export function benchServerEnv(name: string, dbName: string): Record<string, string> {
+  return {
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+    MONGO_DB: dbName,
+    REDIS_PREFIX: `${name}:`,
+    STORAGE_DRIVER: "local",
+    STORAGE_DIR: join(root, ".local", `${name}-files`),
+    RATE_LIMIT_PER_IP_PER_SECOND: "1000000000",
+    RATE_LIMIT_PER_IP_PER_MINUTE: "1000000000",
+    RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000000000",
+    RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000000",
+  };
+}
+
+export interface LoadScenario {
+  name: string;
+  /** The query's path. */
+  path: string;
+  /** The inputs the clients cycle through. */
+  inputs: unknown[];
+  note?: string;
+}
+
+/**
+ * Each scenario in turn: `clients` closed loops for 1 s (warm-up, not recorded), then for
+ * `seconds` (recorded); logs a line a scenario. Answers the latencies and each scenario's req/s.
+ */
+export async function measureScenarios(opts: {
+  url: string;
+  tokens: string[];
+  clients: number;
+  seconds: number;
+  scenarios: LoadScenario[];
+}): Promise<{ latencies: Latencies; rps: Map<string, number> }> {
+  const latencies = new Latencies();
+  const rps = new Map<string, number>();
+  for (const s of opts.scenarios) {
+    const loop = { url: opts.url, tokens: opts.tokens, clients: opts.clients, name: s.name, path: s.path };
+    await closedLoop({ ...loop, inputs: s.inputs, seconds: 1, into: new Latencies() });
+    const t0 = Date.now();
+    const count = await closedLoop({ ...loop, inputs: s.inputs, seconds: opts.seconds, into: latencies });
+    rps.set(s.name, count / ((Date.now() - t0) / 1000));
+    const f = latencies.figures(s.name);
+    console.log(
+      `${s.name}: ${rps.get(s.name)?.toFixed(0)} req/s, p50 ${ms(f.p50)} p95 ${ms(f.p95)} p99 ${ms(f.p99)} ms, ${f.errors} errors`,
+    );
+  }
+  return { latencies, rps };
+}
+
+/**
+ * The results table of measured scenarios (req/s, p50, p95, p99, errors, whether p95 is under
+ * `targetMs` with no errors) and the closing line (how many met, which missed, the load average).
+ */
+export function scenarioTable(
+  scenarios: LoadScenario[],
+  { latencies, rps }: { latencies: Latencies; rps: Map<string, number> },
+  targetMs: number,
+): string[] {
+  const meets = (name: string) => {
+    const f = latencies.figures(name);
+    return f.p95 < targetMs && f.errors === 0;
+  };
+  const rows = scenarios.map((s) => {
+    const f = latencies.figures(s.name);
+    const errors = `${f.errors}${f.firstError ? ` (${f.firstError.replace(/\|/g, "/").slice(0, 100)})` : ""}`;
+    return `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${(rps.get(s.name) ?? 0).toFixed(0)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${errors} | ${met(meets(s.name))} |`;
+  });
+  const missed = scenarios.filter((s) => !meets(s.name));
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  return [
+    `| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | p95 < ${targetMs} ms |`,
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    `${scenarios.length - missed.length} of ${scenarios.length} scenarios meet p95 < ${targetMs} ms with no errors${missed.length ? `; missed: ${missed.map((s) => s.name).join("; ")}` : ""}. Load average at the end: ${load} (${cpus().length} cores, shared by the server, the stores and the clients).`,
+  ];
 }

@@ -18,7 +18,6 @@
  * settings), BENCH_PROFILE=1 (V8 profile of the server over the measured window, summarized),
  * BENCH_NO_APPEND.
  */
-import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -29,6 +28,7 @@ import WebSocket from "ws";
 import { Corpus, prng } from "./corpus";
 import {
   appendResults,
+  benchMembers,
   type CallResult,
   call,
   commit,
@@ -37,7 +37,6 @@ import {
   Latencies,
   met,
   ms,
-  openSessions,
   root,
   rssMiB,
   runMain,
@@ -116,29 +115,15 @@ async function fixture(url: string, deps: AppDeps) {
     }),
   );
   // The other users: members spread over the organizations, inserted in bulk.
-  const run = Date.now();
-  const members = Array.from({ length: USERS - ORGS }, (_, i) => ({
-    id: randomUUID(),
-    organizationId: (adminIds[i % ORGS] as { orgId: string }).orgId,
-    email: `bench.load.${run}.${i}@example.com`,
-    emailVerifiedAt: new Date(),
-    firstName: "Load",
-    lastName: `User ${i}`,
-    role: "member" as const,
-  }));
-  for (let i = 0; i < members.length; i += 500) {
-    await deps.db
-      .insertInto("users")
-      .values(members.slice(i, i + 500))
-      .execute();
-  }
-  const tokens = await openSessions(
+  const members = await benchMembers(
     deps,
-    members.map((m) => m.id),
+    adminIds.map((a) => a.orgId),
+    USERS - ORGS,
+    "Load",
   );
   const users: User[] = [
     ...adminIds.map((a) => ({ userId: a.userId, orgId: a.orgId, token: a.token })),
-    ...members.map((m, i) => ({ userId: m.id, orgId: m.organizationId, token: tokens[i] as string })),
+    ...members,
   ].map((u, index) => ({ ...u, index, topics: [], seenPosts: [], subscribed: false }));
 
   // Topics (a fifth organization-only) and replies, through the API, by users of every organization.

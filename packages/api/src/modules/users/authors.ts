@@ -36,21 +36,22 @@ export async function loadAuthors(db: Db, ids: Iterable<string>): Promise<Map<st
  * The same shape as `loadAuthors` gives (null for no such user, where loadAuthors has no entry).
  */
 export function authorColumn(db: Db, userId: Expression<string>): RawBuilder<Author> {
-  return jsonObjectFrom(
-    db
-      .selectFrom("users as u")
-      .innerJoin("organizations as o", "o.id", "u.organizationId")
-      .select((eb) => [
-        "u.id",
-        "u.firstName",
-        "u.lastName",
-        "u.title",
-        "u.avatarFileId",
-        jsonBuildObject({ id: eb.ref("o.id"), name: eb.ref("o.name") }).as("organization"),
-      ])
-      .where("u.id", "=", userId),
-  ) as RawBuilder<Author>;
+  return jsonObjectFrom(peopleWithOrganization(db).where("u.id", "=", userId)) as RawBuilder<Author>;
 }
+
+/** People (`u`) joined with their organization (`o`), selecting an `Author`'s fields. */
+export const peopleWithOrganization = (db: Db) =>
+  db
+    .selectFrom("users as u")
+    .innerJoin("organizations as o", "o.id", "u.organizationId")
+    .select((eb) => [
+      "u.id",
+      "u.firstName",
+      "u.lastName",
+      "u.title",
+      "u.avatarFileId",
+      jsonBuildObject({ id: eb.ref("o.id"), name: eb.ref("o.name") }).as("organization"),
+    ]);
 
 /**
  * For another module's list of people (contacts, conversations): whether the user in `userId` (a

@@ -1,11 +1,11 @@
 import type { Role, UserStatus } from "@p2p/schemas";
 import { type Insertable, sql, type Updateable } from "kysely";
-import { jsonBuildObject } from "kysely/helpers/postgres";
 import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
 import type { UsersTable } from "../../infra/postgres/schema";
 import { containsPattern } from "../../lib/pagination";
+import { peopleWithOrganization } from "./authors";
 
 /** A user with their organization's name, for profiles. */
 export const findUserWithOrg = (db: Db, userId: string) =>
@@ -267,17 +267,7 @@ export async function avatarsAmong(db: Db, files: readonly { id: string; ownerId
  */
 export function searchPeople(db: Db, q: string, after: [string, string, string] | null, limit: number) {
   const pattern = containsPattern(q);
-  let query = db
-    .selectFrom("users as u")
-    .innerJoin("organizations as o", "o.id", "u.organizationId")
-    .select((eb) => [
-      "u.id",
-      "u.firstName",
-      "u.lastName",
-      "u.title",
-      "u.avatarFileId",
-      jsonBuildObject({ id: eb.ref("o.id"), name: eb.ref("o.name") }).as("organization"),
-    ])
+  let query = peopleWithOrganization(db)
     .where("u.status", "=", "active")
     .where((eb) =>
       eb.or([
