@@ -8,8 +8,9 @@
 import { randomUUID } from "node:crypto";
 import { createDb, migrateToLatest } from "@p2p/api";
 import { type Insertable, sql } from "kysely";
-import { MongoClient } from "mongodb";
+import { type Collection, MongoClient } from "mongodb";
 import { Corpus, prng } from "./corpus";
+import { servicesEnv } from "./harness";
 
 type Db = ReturnType<typeof createDb>;
 type TopicInsert = Insertable<import("@p2p/api").Database["forumTopics"]>;
@@ -32,12 +33,39 @@ export async function ensureDatabase(url: string, name: string): Promise<string>
   return target.toString();
 }
 
-export async function isSeeded(db: Db): Promise<boolean> {
+/** Whether the seed `version` is complete in this database (a marker row, written last). */
+export async function isSeeded(db: Db, version: string = SEED.version): Promise<boolean> {
   await sql`create table if not exists bench_seed (version text primary key, seeded_at timestamptz not null default now(), seconds real)`.execute(
     db,
   );
-  const row = await sql`select 1 from bench_seed where version = ${SEED.version}`.execute(db);
+  const row = await sql`select 1 from bench_seed where version = ${version}`.execute(db);
   return row.rows.length > 0;
+}
+
+/** Marks the seed `version` complete, `started` (Date.now()) being when it began; logs its time. */
+export async function markSeeded(db: Db, version: string, started: number): Promise<void> {
+  const seconds = (Date.now() - started) / 1000;
+  await sql`insert into bench_seed (version, seconds) values (${version}, ${seconds})
+    on conflict (version) do update set seconds = excluded.seconds, seeded_at = now()`.execute(db);
+  console.log(`  seeded in ${seconds.toFixed(0)} s`);
+}
+
+/**
+ * `fill()` with the secondary indexes of `tables` dropped, then those indexes rebuilt once (their
+ * definitions read back from the catalog, so they stay the migrations') and the tables analyzed.
+ */
+export async function withoutIndexes(db: Db, tables: string[], fill: () => Promise<void>): Promise<void> {
+  const indexes = await sql<{ name: string; def: string }>`
+    select indexname as name, indexdef as def from pg_indexes
+    where tablename = any(${tables}::text[]) and indexname not like '%_pkey'`.execute(db);
+  for (const { name } of indexes.rows) await sql`drop index ${sql.id(name)}`.execute(db);
+  await fill();
+  console.log(`  rebuilding the indexes of ${tables.join(", ")}`);
+  await db.connection().execute(async (conn) => {
+    await sql`set maintenance_work_mem = '512MB'`.execute(conn);
+    for (const { def } of indexes.rows) await sql.raw(def).execute(conn);
+  });
+  for (const table of tables) await sql`vacuum analyze ${sql.id(table)}`.execute(db);
 }
 
 /** Empties the forum (an interrupted seed leaves partial data) and seeds it; logs progress. */
@@ -90,13 +118,33 @@ export async function seedForum(db: Db, mongoUrl: string, mongoDb: string): Prom
     missing -= step;
   }
 
-  // Secondary indexes are dropped for the load and rebuilt once (their definitions read back
-  // from the catalog, so they stay the migrations').
-  const indexes = await sql<{ name: string; def: string }>`
-    select indexname as name, indexdef as def from pg_indexes
-    where tablename in ('forum_topics', 'forum_search') and indexname not like '%_pkey'`.execute(db);
-  for (const { name } of indexes.rows) await sql`drop index ${sql.id(name)}`.execute(db);
+  // Secondary indexes are dropped for the load and rebuilt once.
+  await withoutIndexes(db, ["forum_topics", "forum_search"], () =>
+    fillForum(db, posts, { corpus, users, categories, tags, replies, started }),
+  );
+  await mongo.close();
+  await markSeeded(db, SEED.version, started);
+}
 
+async function fillForum(
+  db: Db,
+  posts: Collection,
+  {
+    corpus,
+    users,
+    categories,
+    tags,
+    replies,
+    started,
+  }: {
+    corpus: Corpus;
+    users: { id: string; organizationId: string }[];
+    categories: string[];
+    tags: string[];
+    replies: number[];
+    started: number;
+  },
+): Promise<void> {
   const span = 2 * 365 * 24 * 3600 * 1000;
   const since = Date.now() - span - 30 * 24 * 3600 * 1000;
   for (let start = 0; start < SEED.topics; start += CHUNK) {
@@ -191,15 +239,29 @@ export async function seedForum(db: Db, mongoUrl: string, mongoDb: string): Prom
     if ((start / CHUNK) % 10 === 9)
       console.log(`  seeded ${start + CHUNK} topics (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  console.log("  rebuilding the forum indexes");
-  await db.connection().execute(async (conn) => {
-    await sql`set maintenance_work_mem = '512MB'`.execute(conn);
-    for (const { def } of indexes.rows) await sql.raw(def).execute(conn);
-  });
-  await sql`vacuum analyze forum_topics`.execute(db);
-  await sql`vacuum analyze forum_search`.execute(db);
-  await mongo.close();
-  const seconds = (Date.now() - started) / 1000;
-  await sql`insert into bench_seed (version, seconds) values (${SEED.version}, ${seconds})`.execute(db);
-  console.log(`  seeded in ${seconds.toFixed(0)} s`);
+}
+
+/**
+ * A benchmark's main on its own data: the stores of services instance `instance` ("" = the shared
+ * services), PostgreSQL's and Mongo's database `dbName` (created when missing), seeded by `seed`
+ * unless `version` is complete there (or BENCH_RESEED is set), then `run` unless the command line
+ * says `--seed-only`.
+ */
+export async function withSeededDb(
+  opts: { instance: string; dbName: string; version: string; what: string; seed: (db: Db) => Promise<void> },
+  run: (db: Db) => Promise<void>,
+): Promise<void> {
+  servicesEnv(opts.instance || undefined);
+  process.env.DATABASE_URL = await ensureDatabase(process.env.DATABASE_URL as string, opts.dbName);
+  process.env.MONGO_DB = opts.dbName;
+  const db = createDb({ url: process.env.DATABASE_URL, poolSize: 3 });
+  try {
+    if (process.env.BENCH_RESEED || !(await isSeeded(db, opts.version))) {
+      console.log(`seeding ${opts.what} (once; later runs reuse them)`);
+      await opts.seed(db);
+    } else console.log(`reusing the seeded ${opts.what} (${opts.version}) in ${opts.dbName}`);
+    if (!process.argv.includes("--seed-only")) await run(db);
+  } finally {
+    await db.destroy();
+  }
 }

@@ -27,6 +27,7 @@ import { RARE_WORDS, VOCABULARY } from "./corpus";
 import {
   appendResults,
   call,
+  closedLoop,
   commit,
   Latencies,
   met,
@@ -206,27 +207,9 @@ async function run(db: ReturnType<typeof createDb>): Promise<void> {
   }
 }
 
-/** `clients` closed loops over the scenario's inputs for `seconds`; answers how many requests completed. */
-async function load(url: string, tokens: string[], s: Scenario, seconds: number, into: Latencies): Promise<number> {
-  const until = Date.now() + seconds * 1000;
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, k) => {
-      const token = tokens[k % tokens.length] as string;
-      while (Date.now() < until) {
-        const input = s.inputs[next++ % s.inputs.length];
-        const t0 = performance.now();
-        const r = await call(url, token, "query", s.path, input);
-        const took = performance.now() - t0;
-        done++;
-        if (r.ok) into.record(s.name, took);
-        else into.fail(s.name, r.error);
-      }
-    }),
-  );
-  return done;
-}
+/** `CLIENTS` closed loops over the scenario's inputs for `seconds`; answers how many requests completed. */
+const load = (url: string, tokens: string[], s: Scenario, seconds: number, into: Latencies) =>
+  closedLoop({ url, tokens, clients: CLIENTS, name: s.name, path: s.path, inputs: s.inputs, seconds, into });
 
 /** The scenarios, with inputs taken from the seeded data (and, for later pages, from the API's own cursors). */
 async function scenariosFor(db: ReturnType<typeof createDb>, url: string, token: string): Promise<Scenario[]> {
