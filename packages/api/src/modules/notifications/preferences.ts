@@ -1,7 +1,7 @@
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import type { EmailFrequency, NotificationType } from "@p2p/schemas";
 import type { AppDeps, Db, NotificationKind } from "../../deps";
 import { appError } from "../../lib/errors";
+import { signerFor } from "../../lib/signing";
 import { findUser } from "../users/repo";
 import * as repo from "./repo";
 
@@ -85,15 +85,11 @@ export async function updatePreferences(
  * server's secret (TOTP_ENCRYPTION_KEY, through HKDF for this purpose only). It needs no sign-in and
  * only ever turns that one type's email off.
  */
-const signingKey = (deps: AppDeps) =>
-  Buffer.from(hkdfSync("sha256", deps.config.auth.totpEncryptionKey, "", "p2p unsubscribe links", 32));
-
-const signature = (deps: AppDeps, payload: string) =>
-  createHmac("sha256", signingKey(deps)).update(payload).digest("base64url");
+const signer = (deps: AppDeps) => signerFor(deps.config.auth.totpEncryptionKey, "p2p unsubscribe links");
 
 export function unsubscribeToken(deps: AppDeps, userId: string, type: string): string {
   const payload = `${userId}.${type}`;
-  return `${payload}.${signature(deps, payload)}`;
+  return `${payload}.${signer(deps).sign(payload)}`;
 }
 
 export function unsubscribeUrl(deps: AppDeps, userId: string, type: string): string {
@@ -106,10 +102,8 @@ export async function unsubscribe(deps: AppDeps, token: string) {
   const first = token.indexOf(".");
   const last = token.lastIndexOf(".");
   const [userId, type, sig] = [token.slice(0, first), token.slice(first + 1, last), token.slice(last + 1)];
-  const expected = Buffer.from(signature(deps, `${userId}.${type}`));
-  const given = Buffer.from(sig);
   const kind = deps.notificationKinds.find((k) => k.type === type);
-  if (!kind || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!kind || !signer(deps).verify(`${userId}.${type}`, sig)) {
     throw appError("INVALID_TOKEN", "This unsubscribe link is not valid");
   }
   const current = (await effectivePreferences(deps, deps.db, [userId])).get(userId)?.get(type) as Preference;
