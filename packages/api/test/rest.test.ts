@@ -586,10 +586,6 @@ describe("transport errors", () => {
       body: { code: "NOT_FOUND", appCode: "NOT_FOUND" },
     });
     expect(await api("PUT", "/users/me")).toMatchObject({ status: 404, body: { appCode: "NOT_FOUND" } });
-    // Not built yet: dashboard, global search.
-    for (const path of ["/dashboard/stats", "/search"]) {
-      expect((await api("GET", path)).status).toBe(404);
-    }
   });
 
   it("REST requests leave the procedures' schemas alone: tRPC still refuses a string for a boolean", async () => {

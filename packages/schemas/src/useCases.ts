@@ -81,7 +81,8 @@ export const ModerateUseCaseInput = z.object({
   reason: text(500).min(1, "Required"),
 });
 
-export const UseCaseSort = z.enum(["newest", "mostViewed", "nearest"]);
+/** `trending`: the dashboard's 7-day trending score (docs/decisions.md, "Trending"). */
+export const UseCaseSort = z.enum(["newest", "mostViewed", "nearest", "trending"]);
 export const ListUseCasesInput = PageInput.extend({
   industry: Industry.optional(),
   /** Use cases with any of these technologies (case does not matter). */
@@ -101,15 +102,15 @@ export const ListUseCasesInput = PageInput.extend({
   status: UseCaseStatus.optional(),
   sort: UseCaseSort.default("newest"),
 })
-  .refine(
-    (v) =>
-      [v.lat, v.lng, v.radiusKm].every((x) => x === undefined) ||
-      [v.lat, v.lng, v.radiusKm].every((x) => x !== undefined),
-    {
-      path: ["radiusKm"],
-      message: "Give lat, lng and radiusKm together",
-    },
-  )
+  .superRefine((v, ctx) => {
+    const given = [v.lat, v.lng, v.radiusKm].filter((x) => x !== undefined).length;
+    // Named on each of the three, so whichever one the client sent (or forgot) is marked.
+    if (given !== 0 && given !== 3) {
+      for (const path of ["lat", "lng", "radiusKm"]) {
+        ctx.addIssue({ code: "custom", path: [path], message: "Give lat, lng and radiusKm together" });
+      }
+    }
+  })
   .refine((v) => v.sort !== "nearest" || v.radiusKm !== undefined, {
     path: ["lat"],
     message: "Required to sort by distance",

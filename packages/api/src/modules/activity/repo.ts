@@ -20,9 +20,46 @@ export const activityIndexes: MongoIndexes = {
     { key: { createdAt: -1 } },
     { key: { organizationId: 1, createdAt: -1 } },
     { key: { actorId: 1, createdAt: -1 } },
+    // The dashboard's feeds page by id (time-ordered v7) within one actor, organization or visibility.
+    { key: { actorId: 1, _id: -1 } },
+    { key: { organizationId: 1, _id: -1 } },
+    { key: { visibility: 1, _id: -1 } },
+    { key: { type: 1, createdAt: -1 } },
   ],
 };
 
-export async function recordActivity(mongo: Mongo, event: Omit<ActivityEvent, "_id" | "createdAt">): Promise<void> {
-  await mongo.db.collection<ActivityEvent>(ACTIVITY).insertOne({ _id: uuidv7(), createdAt: new Date(), ...event });
+const activityOf = (mongo: Mongo) => mongo.db.collection<ActivityEvent>(ACTIVITY);
+
+/** Stores one event; answers it as stored. */
+export async function recordActivity(
+  mongo: Mongo,
+  event: Omit<ActivityEvent, "_id" | "createdAt">,
+): Promise<ActivityEvent> {
+  const stored = { _id: uuidv7(), createdAt: new Date(), ...event };
+  await activityOf(mongo).insertOne(stored);
+  return stored;
 }
+
+/**
+ * Events of one actor, organization or visibility, of these types, newest first, before the id
+ * `before` (a keyset: ids are time-ordered), at most `limit`.
+ */
+export function listActivity(
+  mongo: Mongo,
+  filter: { actorId?: string; organizationId?: string; visibility?: "platform" },
+  types: readonly string[],
+  before: string | null,
+  limit: number,
+) {
+  return activityOf(mongo)
+    .find({ ...filter, type: { $in: [...types] }, ...(before ? { _id: { $lt: before } } : {}) })
+    .sort({ _id: -1 })
+    .limit(limit)
+    .toArray();
+}
+
+/** Events of one type since `since` (the trending job's best answers): subject, data and time only. */
+export const activitySince = (mongo: Mongo, type: string, since: Date) =>
+  activityOf(mongo)
+    .find({ type, createdAt: { $gte: since } }, { projection: { _id: 0, subjectId: 1, data: 1, createdAt: 1 } })
+    .toArray();

@@ -20,6 +20,7 @@ import { consume } from "../../infra/ratelimit";
 import { appError, fieldError } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
+import { dashboardChanged } from "../dashboard/invalidate";
 import { insertOrganization } from "../organizations/repo";
 import { findUserByEmail, insertUser } from "../users/repo";
 import * as repo from "./repo";
@@ -125,5 +126,6 @@ export async function completeSignUp(deps: AppDeps, input: z.infer<typeof Comple
     if (isUniqueViolation(err)) throw appError("EMAIL_TAKEN", "An account with this email already exists; sign in");
     throw err;
   }
+  await dashboardChanged(deps, { orgs: [organizationId], platform: true });
   return startSession(deps, userId, false, meta, input.tokenType);
 }

@@ -1,6 +1,6 @@
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
-import { recordActivity } from "../activity/repo";
+import { recordAndAnnounce } from "../dashboard/live";
 import { type NewNotification, notify } from "../notifications/create";
 import { activeUserIds } from "../users/repo";
 import type { TopicRow } from "./repo";
@@ -8,22 +8,31 @@ import type { CleanRichText } from "./rich-text";
 
 /** What a forum write causes besides itself: an activity event, notifications. */
 
-/** Every forum write lands in the activity feed, visible to whoever may see the topic. */
+/**
+ * Every forum write lands in the activity feed, visible to whoever may see the topic; the
+ * dashboard's counts it changes are invalidated for the actor, the topic's author and organization,
+ * and `affected` people (a post's author when someone else deleted it or chose it as best answer).
+ */
 export const track = (
   deps: AppDeps,
   caller: Principal,
-  topic: Pick<TopicRow, "id" | "title" | "visibility">,
+  topic: Pick<TopicRow, "id" | "title" | "visibility"> & Partial<Pick<TopicRow, "authorId" | "organizationId">>,
   type: string,
   data: Record<string, unknown> = {},
+  affected: { users?: (string | null | undefined)[]; orgs?: (string | null | undefined)[] } = {},
 ) =>
-  recordActivity(deps.mongo, {
-    type: `forum.${type}`,
-    actorId: caller.userId,
-    organizationId: caller.organizationId,
-    visibility: topic.visibility,
-    subjectId: topic.id,
-    data: { title: topic.title, ...data },
-  });
+  recordAndAnnounce(
+    deps,
+    {
+      type: `forum.${type}`,
+      actorId: caller.userId,
+      organizationId: caller.organizationId,
+      visibility: topic.visibility,
+      subjectId: topic.id,
+      data: { title: topic.title, ...data },
+    },
+    { users: [topic.authorId, ...(affected.users ?? [])], orgs: [topic.organizationId, ...(affected.orgs ?? [])] },
+  );
 
 /** Notifications only for active people who can see the topic; the topic is their subject. */
 export async function notifyReaders(

@@ -33,6 +33,8 @@ export const postIndexes: MongoIndexes = {
     { key: { rootId: 1, createdAt: 1 } },
     { key: { pending: 1, createdAt: 1 } },
     { key: { organizationId: 1, createdAt: -1 } },
+    // A person's posts by time (dashboard stats: my replies and best answers).
+    { key: { authorId: 1, createdAt: -1 } },
     // Multikey: which posts hold a file, for the download rule (access.ts, visibleAttachments).
     { key: { attachmentIds: 1 } },
   ],
@@ -120,5 +122,20 @@ export const postsHoldingFiles = (mongo: Mongo, fileIds: string[]) =>
         .toArray()
     : Promise.resolve([]);
 
-export const countLivePosts = (mongo: Mongo, orgId: string) =>
-  postsOf(mongo).countDocuments({ organizationId: orgId, pending: false, deletedAt: null });
+/** An organization's released, live posts (created since `since`, when given). */
+export const countLivePosts = (mongo: Mongo, orgId: string, since?: Date | null) =>
+  postsOf(mongo).countDocuments({
+    organizationId: orgId,
+    pending: false,
+    deletedAt: null,
+    ...(since ? { createdAt: { $gte: since } } : {}),
+  });
+
+/** A person's released, live posts created since `since` (all with null): their ids and topics only. */
+export const livePostsBy = (mongo: Mongo, authorId: string, since: Date | null) =>
+  postsOf(mongo)
+    .find(
+      { authorId, pending: false, deletedAt: null, ...(since ? { createdAt: { $gte: since } } : {}) },
+      { projection: { _id: 1, topicId: 1 } },
+    )
+    .toArray();

@@ -127,7 +127,14 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
   await Promise.all([
     topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.deleted", postId: post._id }),
-    track(deps, caller, topic, "post.deleted", { postId: post._id }),
+    track(
+      deps,
+      caller,
+      topic,
+      "post.deleted",
+      { postId: post._id },
+      { users: [post.authorId], orgs: [post.organizationId] },
+    ),
   ]);
   if (topic.bestPostId === post._id)
     await publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: null });
@@ -162,6 +169,10 @@ export async function markBestAnswer(
   if (!canMarkBestAnswer(topic, caller))
     throw appError("FORBIDDEN", "Only the topic's author can choose the best answer");
   let answerAuthor: string | null = null;
+  const previousAuthor =
+    topic.bestPostId && topic.bestPostId !== input.postId
+      ? ((await findPostDoc(deps.mongo, topic.bestPostId, topic.id))?.authorId ?? null)
+      : null;
   if (input.postId) {
     const post = await findPostDoc(deps.mongo, input.postId, topic.id);
     if (!post || post.deletedAt) throw fieldError("postId", "No such post in this topic");
@@ -184,7 +195,15 @@ export async function markBestAnswer(
   await Promise.all([
     topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId }),
-    track(deps, caller, topic, "bestAnswer.changed", { postId: input.postId }),
+    // The new best answer's author gains one, the previous one's loses one (their dashboard counts).
+    track(
+      deps,
+      caller,
+      topic,
+      "bestAnswer.changed",
+      { postId: input.postId },
+      { users: [answerAuthor, previousAuthor] },
+    ),
   ]);
   return { topicId: topic.id, bestPostId: input.postId, answered: input.postId !== null };
 }

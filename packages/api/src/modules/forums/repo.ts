@@ -160,15 +160,98 @@ export function listTopicsQuery(
   return orderAndContinue(query, input.sort, cursor).limit(input.limit + 1);
 }
 
-export async function countLiveTopics(db: Db, orgId: string): Promise<number> {
-  const row = await db
-    .selectFrom("forumTopics")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("organizationId", "=", orgId)
-    .where("deletedAt", "is", null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export async function countLiveTopics(db: Db, orgId: string, since?: Date | null): Promise<number> {
+  return countTopicsWhere(db, { organizationId: orgId }, since ?? null);
 }
+
+/**
+ * Live topics created since `since` (all with null) by one author, of one organization, or (with
+ * `platform`) every topic visible platform-wide. The author and organization filters use their indexes.
+ */
+export async function countTopicsWhere(
+  db: Db,
+  filter: { authorId?: string; organizationId?: string; platform?: boolean },
+  since: Date | null,
+): Promise<number> {
+  let query = db.selectFrom("forumTopics").select(sql<number>`count(*)::int`.as("n")).where("deletedAt", "is", null);
+  if (filter.authorId) query = query.where("authorId", "=", filter.authorId);
+  if (filter.organizationId) query = query.where("organizationId", "=", filter.organizationId);
+  if (filter.platform) query = query.where("visibility", "=", "platform");
+  if (since) query = query.where("createdAt", ">=", since);
+  return (await query.executeTakeFirstOrThrow()).n;
+}
+
+/**
+ * Of these posts (with their topics), how many are their topic's first post, and how many are the
+ * best answer of a live topic: by primary key, one round trip.
+ */
+export async function firstAndBestAmong(db: Db, posts: readonly { id: string; topicId: string }[]) {
+  if (!posts.length) return { first: 0, best: 0 };
+  const row = await sql<{ first: number; best: number }>`
+    select count(*) filter (where t.first_post_id = p.id)::int as first,
+           count(*) filter (where t.best_post_id = p.id and t.deleted_at is null)::int as best
+    from unnest(${posts.map((p) => p.id)}::uuid[], ${posts.map((p) => p.topicId)}::uuid[]) as p(id, topic_id)
+    join forum_topics t on t.id = p.topic_id`.execute(db);
+  return row.rows[0] ?? { first: 0, best: 0 };
+}
+
+/** A topic's trending signals within a window: counts, and the same weighted by age (see `topicSignals`). */
+export interface TopicSignals {
+  topicId: string;
+  organizationId: string;
+  visibility: "platform" | "organization";
+  categoryId: string;
+  bestPostId: string | null;
+  views: number;
+  replies: number;
+  likes: number;
+  viewWeight: number;
+  replyWeight: number;
+  likeWeight: number;
+}
+
+/**
+ * Per live topic with any view, reply or like since `since`: how many, and each summed with the
+ * weight 2^(-age / halfLife) (a view counts from the middle of its day). For the dashboard's
+ * trending job; views are one per viewer per day (forum_topic_views), replies are posts other than
+ * the first (forum_search rows), likes are current likes.
+ */
+export async function topicSignals(db: Db, since: Date, halfLifeMs: number): Promise<TopicSignals[]> {
+  const halfLife = halfLifeMs / 1000;
+  const weight = (at: ReturnType<typeof sql>) => sql`sum(power(2, -extract(epoch from (now() - ${at})) / ${halfLife}))`;
+  const result = await sql<TopicSignals>`
+    with v as (
+      select topic_id, count(*)::int as n,
+             ${weight(sql`least(now(), day::timestamptz + interval '12 hours')`)}::float8 as w
+      from forum_topic_views where day >= ${since}::date group by topic_id
+    ), r as (
+      select s.topic_id, count(*)::int as n, ${weight(sql`s.created_at`)}::float8 as w
+      from forum_search s join forum_topics t on t.id = s.topic_id
+      where s.created_at >= ${since} and s.post_id <> t.first_post_id group by s.topic_id
+    ), l as (
+      select topic_id, count(*)::int as n, ${weight(sql`created_at`)}::float8 as w
+      from forum_post_likes where created_at >= ${since} group by topic_id
+    ), ids as (select topic_id from v union select topic_id from r union select topic_id from l)
+    select t.id as "topicId", t.organization_id as "organizationId", t.visibility,
+           t.category_id as "categoryId", t.best_post_id as "bestPostId",
+           coalesce(v.n, 0) as views, coalesce(r.n, 0) as replies, coalesce(l.n, 0) as likes,
+           coalesce(v.w, 0) as "viewWeight", coalesce(r.w, 0) as "replyWeight", coalesce(l.w, 0) as "likeWeight"
+    from ids join forum_topics t on t.id = ids.topic_id and t.deleted_at is null
+    left join v on v.topic_id = ids.topic_id left join r on r.topic_id = ids.topic_id
+    left join l on l.topic_id = ids.topic_id`.execute(db);
+  return result.rows;
+}
+
+/** Live topics by id with their visibility, organization, category and best answer (trending's answered topics). */
+export const topicFacts = (db: Db, ids: readonly string[]) =>
+  ids.length
+    ? db
+        .selectFrom("forumTopics")
+        .select(["id", "organizationId", "visibility", "categoryId", "bestPostId"])
+        .where("id", "in", ids)
+        .where("deletedAt", "is", null)
+        .execute()
+    : Promise.resolve([]);
 
 /** Categories with the number of live topics the organization may see in each. */
 export async function listCategories(db: Db, orgId: string) {

@@ -13,6 +13,7 @@ import { appError, notFound } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { assertPasswordAllowed, startSession } from "../auth/service";
+import { dashboardChanged } from "../dashboard/invalidate";
 import { notify } from "../notifications/create";
 import { findOrganization } from "../organizations/repo";
 import { findUser, findUserByEmail, insertUser } from "../users/repo";
@@ -192,5 +193,6 @@ export async function acceptInvitation(deps: AppDeps, input: z.infer<typeof Acce
     if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
+  await dashboardChanged(deps, { orgs: [pending.organizationId], platform: true });
   return startSession(deps, userId, false, meta, input.tokenType);
 }

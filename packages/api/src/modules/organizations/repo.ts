@@ -58,3 +58,9 @@ export async function logosAmong(
     .execute();
   return new Set(rows.flatMap((r) => (r.logoFileId ? [r.logoFileId] : [])));
 }
+
+/** Every organization on the platform (the dashboard's platform block). */
+export async function countOrganizations(db: Db): Promise<number> {
+  const row = await db.selectFrom("organizations").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+  return row.n;
+}

@@ -5,6 +5,7 @@ import type { Principal } from "../../infra/auth/authenticator";
 import { unavailableStore } from "../../infra/store-errors";
 import { notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
+import { recordDailyViews } from "../dashboard/repo";
 import type { ModuleJob } from "../jobs";
 import { canEdit, mayRead, readerOf } from "./access";
 import { contentAt, docsOf } from "./docs";
@@ -50,7 +51,9 @@ export async function listUseCases(deps: AppDeps, caller: Principal, input: z.ou
         ? [r.distanceKm, r.id]
         : input.sort === "mostViewed"
           ? [r.viewCount, r.id]
-          : [(r[time] as Date).toISOString(), r.id],
+          : input.sort === "trending"
+            ? [(r as { trendingScore?: number }).trendingScore ?? 0, r.id]
+            : [(r[time] as Date).toISOString(), r.id],
     toSummary,
   );
 }
@@ -151,6 +154,10 @@ async function flushViews(deps: AppDeps): Promise<void> {
     for (const [id, n] of counts) await deps.redis.command.hincrby(`${deps.redis.prefix}${VIEWS_KEY}`, id, n);
     throw err;
   }
+  // The same views by day, for the dashboard's trending score; a lost batch only lowers a score.
+  await recordDailyViews(deps.db, "useCases", counts).catch((err) =>
+    deps.logger.warn({ err: String(err) }, "use-case views not recorded for trending"),
+  );
 }
 
 export const viewJobs: ModuleJob[] = [{ name: "useCases.flushViews", everyMs: 5_000, run: flushViews }];

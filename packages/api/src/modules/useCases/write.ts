@@ -5,10 +5,12 @@ import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, DomainError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
+import { recordAndAnnounce } from "../dashboard/live";
 import type { ModuleJob } from "../jobs";
 import { notify } from "../notifications/create";
 import { canEdit, mayRead } from "./access";
 import { contentAt, docsOf, EMPTY_CONTENT, type UseCaseContent } from "./docs";
+import type { UseCaseRow } from "./repo";
 import * as repo from "./repo";
 
 type Fields = z.output<typeof CreateUseCaseDraftInput>;
@@ -22,6 +24,30 @@ async function lockForEdit(trx: Db, caller: Principal, id: string) {
   await repo.lockRow(trx, id);
   return row;
 }
+
+/**
+ * After a committed change: an activity event (the feed shows publications and edits of published
+ * ones, visible to everyone; the rest only counts) that also refreshes the dashboard's counts of
+ * the owner, their organization and the platform.
+ */
+const announce = (
+  deps: AppDeps,
+  caller: Principal,
+  row: { id: string; title: string; ownerId: string; organizationId: string },
+  type: "published" | "updated" | "unpublished" | "deleted" | "restored" | "archived",
+) =>
+  recordAndAnnounce(
+    deps,
+    {
+      type: `useCase.${type}`,
+      actorId: caller.userId,
+      organizationId: row.organizationId,
+      visibility: type === "published" || type === "updated" ? "platform" : "organization",
+      subjectId: row.id,
+      data: { title: row.title },
+    },
+    { users: [row.ownerId] },
+  );
 
 /** What a published use case must have; every missing or invalid field at once. */
 function completeness(
@@ -144,8 +170,10 @@ export async function createDraft(deps: AppDeps, caller: Principal, input: Field
 export async function updateDraft(deps: AppDeps, caller: Principal, input: z.output<typeof UpdateUseCaseDraftInput>) {
   const { id, ...fields } = input;
   let release: (() => Promise<unknown>) | null = null;
+  let published: UseCaseRow | null = null;
   await deps.db.transaction().execute(async (trx) => {
     const row = await lockForEdit(trx, caller, id);
+    if (row.status === "published") published = { ...row, title: fields.title ?? row.title };
     const doc = await docsOf(deps.mongo).findOne({ _id: id });
     const content = mergeContent(contentAt(doc, row.contentRev), fields);
     const changes = rowChanges(fields);
@@ -160,50 +188,60 @@ export async function updateDraft(deps: AppDeps, caller: Principal, input: z.out
     });
   });
   await (release as (() => Promise<unknown>) | null)?.();
+  const changedPublished = published as UseCaseRow | null;
+  if (changedPublished) await announce(deps, caller, changedPublished, "updated");
   return id;
 }
 
 export async function publish(deps: AppDeps, caller: Principal, id: string) {
-  await deps.db.transaction().execute(async (trx) => {
+  const row = await deps.db.transaction().execute(async (trx) => {
     const row = await lockForEdit(trx, caller, id);
     if (row.status === "archived")
       throw appError("FORBIDDEN", "A moderator archived this use case; it cannot be published");
     const doc = await docsOf(deps.mongo).findOne({ _id: id });
     assertComplete(row, contentAt(doc, row.contentRev));
     if (row.status !== "published") await repo.updateRow(trx, id, { status: "published", publishedAt: new Date() });
+    return row;
   });
+  if (row.status !== "published") await announce(deps, caller, row, "published");
   return id;
 }
 
 export async function unpublish(deps: AppDeps, caller: Principal, id: string) {
-  await deps.db.transaction().execute(async (trx) => {
+  const row = await deps.db.transaction().execute(async (trx) => {
     const row = await lockForEdit(trx, caller, id);
     if (row.status === "archived") throw appError("FORBIDDEN", "A moderator archived this use case");
     await repo.updateRow(trx, id, { status: "draft" });
+    return row;
   });
+  await announce(deps, caller, row, "unpublished");
   return id;
 }
 
 /** Soft delete: gone from every list and read; the owner or their admin may restore it within 30 days. */
 export async function remove(deps: AppDeps, caller: Principal, id: string) {
-  await deps.db.transaction().execute(async (trx) => {
-    await lockForEdit(trx, caller, id);
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const row = await lockForEdit(trx, caller, id);
     await repo.updateRow(trx, id, { deletedAt: new Date() });
+    return row;
   });
+  await announce(deps, caller, row, "deleted");
   return { ok: true as const };
 }
 
 export const RESTORE_DAYS = 30;
 
 export async function restore(deps: AppDeps, caller: Principal, id: string) {
-  await deps.db.transaction().execute(async (trx) => {
+  const row = await deps.db.transaction().execute(async (trx) => {
     const row = await repo.findRow(trx, id);
     if (!row?.deletedAt || !canEdit(row, caller)) throw notFound("Deleted use case");
     if (Date.now() - row.deletedAt.getTime() > RESTORE_DAYS * 86_400_000) {
       throw appError("FORBIDDEN", `A use case can be restored only within ${RESTORE_DAYS} days of deleting it`);
     }
     await repo.updateRow(trx, id, { deletedAt: null });
+    return row;
   });
+  await announce(deps, caller, row, "restored");
   return id;
 }
 
@@ -214,7 +252,7 @@ export async function moderate(
   input: { id: string; action: "archive" | "restore"; reason: string },
 ) {
   if (!caller.isModerator) throw appError("FORBIDDEN", "Only platform moderators can moderate use cases");
-  await deps.db.transaction().execute(async (trx) => {
+  const row = await deps.db.transaction().execute(async (trx) => {
     const row = await repo.findRow(trx, input.id);
     if (!row || row.deletedAt || row.status === "draft") throw notFound("Use case");
     await repo.lockRow(trx, input.id);
@@ -241,7 +279,9 @@ export async function moderate(
         data: { action: input.action === "archive" ? "archived" : "restored", reason: input.reason, title: row.title },
       },
     ]);
+    return row;
   });
+  await announce(deps, caller, row, input.action === "archive" ? "archived" : "restored");
   return input.id;
 }
 

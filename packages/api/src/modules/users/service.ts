@@ -17,6 +17,7 @@ import { recordAudit } from "../audit/repo";
 import { countPasswordAttempt, rateLimited } from "../auth/attempts";
 import { voidAuthTokens } from "../auth/repo";
 import { assertPasswordAllowed } from "../auth/service";
+import { dashboardChanged } from "../dashboard/invalidate";
 import { assertOwnImage } from "../files/service";
 import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
@@ -153,5 +154,6 @@ export async function updateMember(
   if (revokedKeyIds.length) await deps.events.broadcast(authInvalidation, "all", { apiKeyIds: revokedKeyIds });
   // Every node drops its cached principal, so the new role or status applies to the very next request.
   if (after.role !== before.role || after.status !== before.status) await invalidateUsers(deps.events, [after.id]);
+  if (after.status !== before.status) await dashboardChanged(deps, { orgs: [orgId], platform: true });
   return toListItem(after, await findOrganization(deps.db, orgId));
 }
