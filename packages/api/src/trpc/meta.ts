@@ -5,7 +5,7 @@
  * one trpc-to-openapi reads (`OpenApiMeta`), written out here so that the router's type, which
  * clients import, refers to nothing outside @trpc/server.
  */
-export type Access = "public" | "authed" | "session" | "org" | "admin";
+export type Access = "public" | "authed" | "session" | "org" | "admin" | "moderator";
 export type RestMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export type Meta = {

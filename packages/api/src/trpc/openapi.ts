@@ -36,6 +36,7 @@ const who: Record<Access, string> = {
   session: "Signed in with a session (not an API key).",
   org: "A member of an organization, acting in it.",
   admin: "An admin of the caller's organization.",
+  moderator: "A platform moderator.",
 };
 
 const DESCRIPTION = `The REST face of the P2P Sandbox API: the same procedures, rules and errors as the tRPC API at /trpc.

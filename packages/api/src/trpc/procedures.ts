@@ -47,3 +47,9 @@ export const adminProcedure = orgProcedure.meta({ access: "admin" }).use(({ ctx,
   if (ctx.principal.role !== "admin") throw appError("FORBIDDEN", "Only an organization admin can do this");
   return next();
 });
+
+/** A platform moderator (a flag only the CLI grants; API keys never carry it). */
+export const moderatorProcedure = authedProcedure.meta({ access: "moderator" }).use(({ ctx, next }) => {
+  if (!ctx.principal.isModerator) throw appError("FORBIDDEN", "Only platform moderators can do this");
+  return next();
+});

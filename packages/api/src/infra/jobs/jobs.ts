@@ -17,6 +17,23 @@ export interface JobOptions {
   delayMs?: number;
 }
 
+/** The states a job can be listed and counted in (BullMQ's names). */
+export const jobStates = ["waiting", "active", "delayed", "prioritized", "completed", "failed"] as const;
+export type JobStateName = (typeof jobStates)[number];
+
+/** What monitoring may know of a job: never its data, which can hold anything the enqueuer put there. */
+export interface JobInfo {
+  id: string;
+  queue: string;
+  name: string;
+  attemptsMade: number;
+  maxAttempts: number;
+  failedReason: string | null;
+  createdAt: Date;
+  processedAt: Date | null;
+  finishedAt: Date | null;
+}
+
 export interface JobsOptions {
   redisUrl: string;
   prefix: string;
@@ -146,6 +163,49 @@ export class Jobs implements QueueCounts {
   /** Jobs waiting, running, delayed and failed in the queue (every node's), for the metrics. */
   async counts(): Promise<Record<string, number>> {
     return this.queue.getJobCounts("waiting", "active", "delayed", "failed");
+  }
+
+  /** The queues this process knows (one today: every module's jobs share it). */
+  queueNames(): string[] {
+    return [this.queue.name];
+  }
+
+  /** How many jobs of the queue are in each state. */
+  async stateCounts(): Promise<Record<JobStateName, number>> {
+    const counts = await this.queue.getJobCounts(...jobStates);
+    return Object.fromEntries(jobStates.map((s) => [s, counts[s] ?? 0])) as Record<JobStateName, number>;
+  }
+
+  /** Jobs in `state`, newest first, from position `start` (BullMQ's own order within the state). */
+  async listJobs(state: JobStateName, start: number, count: number): Promise<JobInfo[]> {
+    const jobs = await this.queue.getJobs([state], start, start + count - 1, false);
+    return jobs.filter((job): job is Job => Boolean(job?.id)).map((job) => this.infoOf(job));
+  }
+
+  /**
+   * Moves a failed job back to waiting with its attempts counted from zero again. "missing": no
+   * such job; "notFailed": it is not in the failed state (waiting, running, done).
+   */
+  async retryFailed(id: string): Promise<"retried" | "missing" | "notFailed"> {
+    const job = await this.queue.getJob(id);
+    if (!job) return "missing";
+    if ((await job.getState()) !== "failed") return "notFailed";
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return "retried";
+  }
+
+  private infoOf(job: Job): JobInfo {
+    return {
+      id: job.id as string,
+      queue: this.queue.name,
+      name: job.name,
+      attemptsMade: job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+      failedReason: job.failedReason || null,
+      createdAt: new Date(job.timestamp),
+      processedAt: job.processedOn ? new Date(job.processedOn) : null,
+      finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+    };
   }
 
   connected(): boolean {

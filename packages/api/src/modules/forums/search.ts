@@ -35,22 +35,28 @@ type SearchInput = z.infer<typeof ForumSearchInput>;
 /** How many of the most recent matching posts are ranked: bounds the cost of very common words. */
 export const MAX_CANDIDATES = 1_000;
 
-/**
- * The search query: one hit per topic (its best-ranked post), only live topics the organization may
- * see, ordered by relevance or by the hit's time, with a snippet of the hit. Exported so its plan
- * can be checked.
- */
-export function searchQuery(
-  db: Db,
-  orgId: string,
-  input: Omit<SearchInput, "cursor">,
-  page: { offset: number; after: { createdAt: Date; postId: string } | null },
-) {
+/** The query text as a tsquery, in one language by its script. */
+function parse(q: string) {
   // One language per query, by its script: the documents carry both stemmings, but OR-ing both
   // query parsings made stop words of one language (e.g. "the", "how to") match nearly everything
   // through the other's dictionary, which has no such stop words.
-  const config = sql.lit(ARABIC.test(input.q) ? "arabic" : "english");
-  const query = sql`websearch_to_tsquery(${config}::regconfig, ${input.q})`;
+  const config = sql.lit(ARABIC.test(q) ? "arabic" : "english");
+  return { config, query: sql`websearch_to_tsquery(${config}::regconfig, ${q})` };
+}
+
+type HitFilter = Pick<SearchInput, "q" | "categoryId" | "answered" | "sort" | "limit">;
+
+/**
+ * The ranked hits, one per topic (its best-ranked post), of live topics the organization may see,
+ * ordered by relevance or by the hit's time: topicId, postId, createdAt, rank. No text yet.
+ */
+function rankedHits(
+  db: Db,
+  orgId: string,
+  input: HitFilter,
+  page: { offset: number; after: { createdAt: Date; postId: string } | null },
+) {
+  const { query } = parse(input.q);
   const relevance = input.sort === "relevance";
   // Ranking reads every candidate's document, so it is bounded: the candidates are the most recent
   // matching posts of visible topics, found by walking the recency index (common words) or the GIN
@@ -86,8 +92,7 @@ export function searchQuery(
     .orderBy("m.createdAt");
 
   const after = page.after;
-  // The page is chosen first; only its rows are joined back for the body and their snippets.
-  const hits = db
+  return db
     .selectFrom(best.as("hit"))
     .selectAll("hit")
     .$if(after !== null, (q) =>
@@ -97,26 +102,88 @@ export function searchQuery(
     .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"))
     .offset(page.offset)
     .limit(input.limit + 1);
-  return db
-    .selectFrom(hits.as("hit"))
-    .innerJoin("forumSearch as s", "s.postId", "hit.postId")
-    .select([
-      "hit.topicId",
-      "hit.postId",
-      "hit.createdAt",
-      "hit.rank",
-      // The parser would take "<…>" in the text for markup and drop it: angle brackets travel as
-      // control characters instead (and stray control characters go), toSnippet turns them back.
-      // A hit only in the title is shown in the title rather than as an unmarked start of the body.
-      sql<string>`ts_headline(${config}::regconfig,
+}
+
+/**
+ * A snippet of the search row `s` around the query's hits, as control-character markup for
+ * toSnippet. The parser would take "<…>" in the text for markup and drop it: angle brackets travel
+ * as control characters instead (and stray control characters go), toSnippet turns them back. A
+ * hit only in the title is shown in the title rather than as an unmarked start of the body.
+ */
+function headline(q: string) {
+  const { config, query } = parse(q);
+  return sql<string>`ts_headline(${config}::regconfig,
         translate(case when to_tsvector(${config}::regconfig, s.body) @@ ${query} then s.body else s.title end,
           ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}),
-        ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`.as(
-        "snippet",
-      ),
-    ])
+        ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`;
+}
+
+/** The topic's whole (current) title `t.title` with every hit marked (the same markup). */
+function markedTitle(q: string) {
+  const { config, query } = parse(q);
+  return sql<string>`ts_headline(${config}::regconfig,
+        translate(t.title, ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}),
+        ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, HighlightAll=true`})`;
+}
+
+/**
+ * The search query: one hit per topic (its best-ranked post), only live topics the organization may
+ * see, ordered by relevance or by the hit's time, with a snippet of the hit. Exported so its plan
+ * can be checked.
+ */
+export function searchQuery(
+  db: Db,
+  orgId: string,
+  input: Omit<SearchInput, "cursor">,
+  page: { offset: number; after: { createdAt: Date; postId: string } | null },
+) {
+  const relevance = input.sort === "relevance";
+  // The page is chosen first; only its rows are joined back for the body and their snippets.
+  return db
+    .selectFrom(rankedHits(db, orgId, input, page).as("hit"))
+    .innerJoin("forumSearch as s", "s.postId", "hit.postId")
+    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank", headline(input.q).as("snippet")])
     .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
     .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"));
+}
+
+/**
+ * The best `limit` forum hits for the organization, by relevance, without text (global search
+ * ranks them with other kinds of results first): each topic's best post, and whether that post
+ * opens the topic (the question, which carries the title) or is a reply. Exported for its plan.
+ */
+export function bestHitsQuery(db: Db, orgId: string, q: string, limit: number) {
+  // rankedHits fetches one past its limit (a page's "is there more").
+  const hits = rankedHits(db, orgId, { q, sort: "relevance", limit: limit - 1 }, { offset: 0, after: null });
+  return db
+    .selectFrom(hits.as("hit"))
+    .innerJoin("forumTopics as t", "t.id", "hit.topicId")
+    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank"])
+    .select(sql<boolean>`t.first_post_id = hit.post_id`.as("opening"))
+    .orderBy("hit.rank", "desc")
+    .orderBy("hit.postId");
+}
+
+export const bestForumHits = (deps: AppDeps, caller: Principal, q: string, limit: number) =>
+  bestHitsQuery(deps.db, caller.organizationId, q, limit).execute();
+
+/**
+ * Title and snippet of these posts' search rows for `q`: escaped text with `<mark>` around the
+ * hits (only for hits the caller was given by bestForumHits).
+ */
+export async function forumHitTexts(
+  deps: AppDeps,
+  q: string,
+  postIds: readonly string[],
+): Promise<Map<string, { title: string; snippet: string }>> {
+  if (!postIds.length) return new Map();
+  const rows = await deps.db
+    .selectFrom("forumSearch as s")
+    .innerJoin("forumTopics as t", "t.id", "s.topicId")
+    .select(["s.postId", markedTitle(q).as("title"), headline(q).as("snippet")])
+    .where("s.postId", "in", postIds)
+    .execute();
+  return new Map(rows.map((r) => [r.postId, { title: toSnippet(r.title), snippet: toSnippet(r.snippet) }]));
 }
 
 /**
