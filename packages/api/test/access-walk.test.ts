@@ -106,6 +106,31 @@ const expected: Record<string, string> = {
   "presence.get": "U ✓ ✓ F F ✓ ✓",
   "presence.update": "U ✓ ✓ F F ✓ ✓",
 
+  "useCases.createDraft": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "useCases.updateDraft": "U ✓ N ✓ N N N",
+  "useCases.publish": "U ✓ N ✓ N N N",
+  "useCases.unpublish": "U ✓ F ✓ F F F",
+  "useCases.delete": "U ✓ F ✓ F F F",
+  "useCases.restore": "U ✓ N ✓ N N N",
+  "useCases.moderate": "U F F F F F F",
+  "useCases.list": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "useCases.get": "U ✓ N ✓ N N N",
+  "useCases.getPublic": "✓ ✓ ✓ ✓ ✓ ✓ ✓",
+  "useCases.addMedia": "U ✓ N ✓ N N N",
+  "useCases.removeMedia": "U ✓ N ✓ N N N",
+  "useCases.reorderMedia": "U ✓ N ✓ N N N",
+  "useCases.exportPdf": "U ✓ N ✓ N N N",
+  "useCases.exportSpreadsheet": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "useCases.exportOrganization": "U ✓ F ✓ F ✓ F",
+  "useCases.exportStatus": "U ✓ N N N N N",
+
+  "tasks.create": "U ✓ ✓ F F ✓ ✓",
+  "tasks.get": "U ✓ N F F N N",
+  "tasks.update": "U ✓ N F F N N",
+  "tasks.toggle": "U ✓ N F F N N",
+  "tasks.delete": "U ✓ N F F N N",
+  "tasks.list": "U ✓ ✓ F F ✓ ✓",
+
   "notifications.list": "U ✓ ✓ F F ✓ ✓",
   "notifications.unreadCount": "U ✓ ✓ F F ✓ ✓",
   "notifications.markRead": "U ✓ ✓ F F ✓ ✓",
@@ -113,6 +138,17 @@ const expected: Record<string, string> = {
   "notifications.preferences.get": "U ✓ ✓ F F ✓ ✓",
   "notifications.preferences.update": "U ✓ ✓ F F ✓ ✓",
   "notifications.unsubscribe": "✓ ✓ ✓ ✓ ✓ ✓ ✓",
+
+  "locations.searchCities": "U ✓ ✓ ✓ ✓ ✓ ✓",
+
+  "search.global": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "jobs.list": "U F F F F F F",
+  "jobs.retry": "U F F F F F F",
+
+  "dashboard.stats": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "dashboard.activity": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "dashboard.onActivity": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "dashboard.trending": "U ✓ ✓ ✓ ✓ ✓ ✓",
 
   "users.me": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "users.updateMe": "U ✓ ✓ F F ✓ ✓",
@@ -156,6 +192,11 @@ const controls: Record<string, (w: World) => string> = {
   "invitations.list": (w) => w.a.invitationEmail,
   "messages.history": (w) => w.markers.message,
   "notifications.list": (w) => w.markers.topicTitle,
+  "dashboard.activity": (w) => w.markers.topicTitle,
+  "useCases.get": (w) => w.markers.useCase,
+  "tasks.get": (w) => w.markers.task,
+  "tasks.list": (w) => w.markers.task,
+  "search.global": (w) => w.markers.topicTitle,
   "messages.listConversations": (w) => w.markers.message,
 };
 

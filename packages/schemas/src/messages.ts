@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
+import { ExportProgressEvent } from "./exports.js";
 import { Attachment, Author } from "./forums.js";
+import { MediaAsset } from "./media.js";
 import { Notification } from "./notifications.js";
 
 // ---------------------------------------------------------------- people
@@ -165,6 +167,10 @@ export const MyEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("notification.new"), notification: Notification, unread: z.number().int() }),
   /** The unread count changed (read on another device, or marked read). */
   z.object({ type: z.literal("notification.count"), unread: z.number().int() }),
+  /** One of your uploads finished processing (`ready`) or could not be processed (`failed`). */
+  z.object({ type: z.literal("media.status"), asset: MediaAsset }),
+  /** One of your exports moved on (`useCases.exportPdf`…): progress, then a download link or the reason it failed. */
+  ExportProgressEvent,
   ResyncEvent,
 ]);
 export type MyEvent = z.infer<typeof MyEvent>;

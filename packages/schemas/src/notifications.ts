@@ -14,12 +14,13 @@ export const NotificationType = z.enum([
   "message.direct",
   "invitation.accepted",
   "useCase.moderation",
+  "task.due",
 ]);
 export type NotificationType = z.infer<typeof NotificationType>;
 
 /** Where a notification leads, as the reader may see it now. */
 export const NotificationTarget = z.object({
-  kind: z.enum(["topic", "post", "conversation", "invitation", "useCase"]),
+  kind: z.enum(["topic", "post", "conversation", "invitation", "useCase", "task"]),
   id: Id,
   /** The topic of a post. */
   topicId: Id.nullable(),

@@ -14,6 +14,7 @@ import type { PresenceScope } from "../infra/presence/presence";
 import { activityIndexes } from "./activity/repo";
 import { findActiveKey, markUsed } from "./apiKeys/repo";
 import { authJobs } from "./auth/jobs";
+import { dashboardJobs } from "./dashboard/trending";
 import { visibleAttachments } from "./forums/access";
 import { topicPresence } from "./forums/live";
 import { forumNotificationKinds } from "./forums/notification-kinds";
@@ -27,6 +28,7 @@ import { filesInMessagesOf } from "./messages/repo";
 import { notificationJobs } from "./notifications/delivery";
 import { logosAmong } from "./organizations/repo";
 import { userPresence } from "./presence/service";
+import { taskDueKind, taskJobs } from "./tasks/service";
 import { useCaseDocIndexes } from "./useCases/docs";
 import { exportJobs } from "./useCases/exports";
 import { visibleMediaFiles } from "./useCases/media";
@@ -52,6 +54,8 @@ export const moduleJobs: ModuleJob[] = [
   ...viewJobs,
   ...mediaJobs,
   ...exportJobs,
+  ...dashboardJobs,
+  ...taskJobs,
 ];
 
 /** Kinds of notification (what they say, where they lead, their default settings), by the module causing them. */
@@ -60,6 +64,7 @@ export const notificationKinds: NotificationKind[] = [
   directMessageKind,
   invitationAccepted,
   ...useCaseNotificationKinds,
+  taskDueKind,
 ];
 
 /**

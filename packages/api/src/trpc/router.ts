@@ -2,14 +2,20 @@ import { apiKeysRouter } from "../modules/apiKeys/router";
 import { auditRouter } from "../modules/audit/router";
 import { authRouter } from "../modules/auth/router";
 import { contactsRouter } from "../modules/contacts/router";
+import { dashboardRouter } from "../modules/dashboard/router";
 import { filesRouter } from "../modules/files/router";
 import { forumsRouter } from "../modules/forums/router";
 import { invitationsRouter } from "../modules/invitations/router";
+import { locationsRouter } from "../modules/locations/router";
 import { meRouter, messagesRouter } from "../modules/messages/router";
 import { notificationsRouter } from "../modules/notifications/router";
+import { jobsRouter } from "../modules/ops/router";
 import { organizationsRouter } from "../modules/organizations/router";
 import { presenceRouter } from "../modules/presence/router";
+import { searchRouter } from "../modules/search/router";
 import { systemRouter } from "../modules/system/router";
+import { tasksRouter } from "../modules/tasks/router";
+import { useCasesRouter } from "../modules/useCases/router";
 import { usersRouter } from "../modules/users/router";
 import { router } from "./init";
 
@@ -18,6 +24,8 @@ export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
   forums: forumsRouter,
+  useCases: useCasesRouter,
+  tasks: tasksRouter,
   organizations: organizationsRouter,
   users: usersRouter,
   invitations: invitationsRouter,
@@ -29,6 +37,10 @@ export const appRouter = router({
   presence: presenceRouter,
   me: meRouter,
   notifications: notificationsRouter,
+  locations: locationsRouter,
+  dashboard: dashboardRouter,
+  search: searchRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -304,7 +304,7 @@ describe("reading", () => {
     const p2 = await owner.client.useCases.list.query({ tags: [tag], limit: 2, cursor: p1.nextCursor });
     expect([...p1.items, ...p2.items].map((u) => u.id)).toEqual([c.id, b.id, a.id]);
     expect((await failure(owner.client.useCases.list.query({ sort: "nearest" }))).fields).toEqual(["lat"]);
-    expect((await failure(owner.client.useCases.list.query({ lat: 24 }))).fields).toEqual(["radiusKm"]);
+    expect((await failure(owner.client.useCases.list.query({ lat: 24 }))).fields).toEqual(["lat", "lng", "radiusKm"]);
   });
 
   it("related use cases: same industry, shared technologies, nearby; never drafts", async () => {

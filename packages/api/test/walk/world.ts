@@ -96,6 +96,8 @@ export async function buildWorld(server: TestServer) {
     reply: `${tag}reply`,
     file: `${tag}file`,
     message: `${tag}message`,
+    useCase: `${tag}usecase`,
+    task: `${tag}task`,
   };
   const [adminA, adminB] = await Promise.all([signUpAdmin(server), signUpAdmin(server)]);
   const [memberA, integrator, resetTarget, memberB] = await Promise.all([
@@ -131,6 +133,12 @@ export async function buildWorld(server: TestServer) {
     body: `Between us: ${markers.message}`,
     clientMessageId: `${tag}-dm`,
   });
+  // A's admin's use cases: a complete draft (private to A's admin and A's admins) and a published one.
+  const useCaseDraft = await adminA.client.useCases.createDraft.mutate(
+    completeUseCase(`Draft ${markers.useCase} line`),
+  );
+  const useCasePublished = await publishedUseCase(adminA, "Published walk use case");
+  const task = await adminA.client.tasks.create.mutate({ title: `Task ${markers.task}`, priority: "high" });
   // The reply made a notification for A's admin (the topic's author).
   const notification = await server.deps.db
     .selectFrom("notifications")
@@ -160,6 +168,10 @@ export async function buildWorld(server: TestServer) {
       messageId: message.id,
       /** A's admin's notification of the member's reply. */
       notificationId: notification.id,
+      useCaseDraftId: useCaseDraft.id,
+      /** A's admin's own task (private to them). */
+      taskId: task.id,
+      useCasePublishedId: useCasePublished.id,
     },
     b: { admin: adminB, member: memberB },
     /** What only organization A may read: an answer to anyone else must contain none of these. */
@@ -169,6 +181,8 @@ export async function buildWorld(server: TestServer) {
       markers.reply,
       markers.file,
       markers.message,
+      markers.useCase,
+      markers.task,
       adminA.email,
       memberA.email,
       integrator.email,
@@ -188,6 +202,17 @@ export interface Caller {
 type InputBuilder = (w: World, caller: Caller) => unknown;
 const none: InputBuilder = () => undefined;
 
+const adminExports = new WeakMap<World, Promise<string>>();
+/** One export started by A's admin, made once per world (exports a user runs at once are limited). */
+function adminExportOf(w: World): Promise<string> {
+  let started = adminExports.get(w);
+  if (!started) {
+    started = w.a.admin.client.useCases.exportPdf.mutate({ id: w.a.useCasePublishedId }).then((r) => r.exportId);
+    adminExports.set(w, started);
+  }
+  return started;
+}
+
 const signUpInput = () => ({
   email: uniqueEmail("walk-signup"),
   password: TEST_PASSWORD,
@@ -195,6 +220,30 @@ const signUpInput = () => ({
   lastName: "Signup",
   organization: { name: "Walk Fabrication", industry: "manufacturing", size: "1-10", country: "SA", city: "Jubail" },
 });
+
+const completeUseCase = (title: string) => ({
+  title,
+  summary: "Vision inspection caught defects early.",
+  industry: "manufacturing" as const,
+  technologies: ["Machine vision"],
+  problem: "Scratches reached customers.",
+  solution: "Cameras on the line with a trained model.",
+  outcomes: { costSavingsPercent: 12 },
+  location: { city: "Riyadh", country: "SA", lat: 24.71, lng: 46.68 },
+});
+
+const walkVendor = {
+  name: "Walk Vendor",
+  website: "https://vendor.example",
+  contactName: "Vee",
+  email: "vee@vendor.example",
+  phone: "+966 11 555 0199",
+};
+
+async function publishedUseCase(user: TestUser, title: string) {
+  const draft = await user.client.useCases.createDraft.mutate(completeUseCase(title));
+  return user.client.useCases.publish.mutate({ id: draft.id });
+}
 
 let clientIds = 0;
 const freshClientId = () => `walk-${Date.now().toString(36)}-${++clientIds}`;
@@ -350,6 +399,60 @@ export const inputs: Record<string, InputBuilder> = {
   "contacts.listBlocked": () => ({}),
   "presence.get": (w) => ({ userIds: [w.a.admin.userId, w.a.member.userId] }),
   "presence.update": () => ({ away: false }),
+
+  "locations.searchCities": () => ({ q: "riy", country: "SA", limit: 5 }),
+
+  // Every optional block present, so a variant of one nested field changes only that field.
+  "useCases.createDraft": () => ({ ...completeUseCase("Walk draft use case"), vendor: walkVendor }),
+  "useCases.updateDraft": (w) => ({
+    id: w.a.useCaseDraftId,
+    ...completeUseCase("Walk draft, updated"),
+    vendor: walkVendor,
+  }),
+  "useCases.publish": async (w) => ({
+    id: (await w.a.admin.client.useCases.createDraft.mutate(completeUseCase("Walk publish target"))).id,
+  }),
+  "useCases.unpublish": async (w) => ({ id: (await publishedUseCase(w.a.admin, "Walk unpublish target")).id }),
+  "useCases.delete": async (w) => ({ id: (await publishedUseCase(w.a.admin, "Walk delete target")).id }),
+  "useCases.restore": async (w) => {
+    const { id } = await publishedUseCase(w.a.admin, "Walk restore target");
+    await w.a.admin.client.useCases.delete.mutate({ id });
+    return { id };
+  },
+  "useCases.moderate": (w) => ({ id: w.a.useCasePublishedId, action: "restore", reason: "Walk check" }),
+  "useCases.list": () => ({ lat: 24.71, lng: 46.68, radiusKm: 500 }),
+  "useCases.get": (w) => ({ id: w.a.useCaseDraftId }),
+  "useCases.getPublic": (w) => ({ id: w.a.useCasePublishedId }),
+  "useCases.addMedia": (w) => ({ id: w.a.useCaseDraftId, fileId: w.a.imageId, caption: "The line" }),
+  "useCases.removeMedia": (w) => ({ id: w.a.useCaseDraftId, fileId: w.a.imageId }),
+  "useCases.reorderMedia": async (w) => {
+    const { media } = await w.a.admin.client.useCases.get.query({ id: w.a.useCaseDraftId });
+    return { id: w.a.useCaseDraftId, fileIds: media.map((m) => m.fileId) };
+  },
+  "useCases.exportPdf": (w) => ({ id: w.a.useCaseDraftId }),
+  "useCases.exportSpreadsheet": () => ({ industry: "manufacturing", lat: 24.71, lng: 46.68, radiusKm: 500 }),
+  "useCases.exportOrganization": none,
+  // An export of A's admin (one per world): only they may follow it.
+  "useCases.exportStatus": async (w) => ({ exportId: await adminExportOf(w) }),
+
+  "tasks.create": (w) => ({ title: "Walk task", link: { kind: "conversation", id: w.a.member.userId } }),
+  "tasks.get": (w) => ({ id: w.a.taskId }),
+  "tasks.update": (w) => ({ id: w.a.taskId, priority: "high", link: { kind: "conversation", id: w.a.member.userId } }),
+  "tasks.toggle": (w) => ({ id: w.a.taskId }),
+  "tasks.delete": async (w) => ({
+    id: (await w.a.admin.client.tasks.create.mutate({ title: "Walk task to delete" })).id,
+  }),
+  "tasks.list": () => ({}),
+
+  "dashboard.stats": () => ({ range: "7d" }),
+  "dashboard.activity": () => ({ scope: "organization" }),
+  "dashboard.onActivity": () => ({ scope: "organization" }),
+  "dashboard.trending": () => ({ kind: "topics", window: "7d" }),
+
+  // A's organization-only topic, A's admin's draft use case and task: only A (and the task's owner) find them.
+  "search.global": (w) => ({ q: `${w.markers.topicTitle} or ${w.markers.useCase} or ${w.markers.task}` }),
+  "jobs.list": () => ({}),
+  "jobs.retry": () => ({ id: "walk-no-such-job" }),
 
   "notifications.list": () => ({}),
   "notifications.unreadCount": none,

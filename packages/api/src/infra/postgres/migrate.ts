@@ -6,6 +6,11 @@ import * as m0003 from "./migrations/0003_forums";
 import * as m0004 from "./migrations/0004_signup_requests";
 import * as m0005 from "./migrations/0005_messages";
 import * as m0006 from "./migrations/0006_notifications";
+import * as m0007 from "./migrations/0007_use_cases";
+import * as m0008 from "./migrations/0008_cities";
+import * as m0009 from "./migrations/0009_media";
+import * as m0011 from "./migrations/0011_dashboard";
+import * as m0012 from "./migrations/0012_tasks";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +20,11 @@ const migrations: Record<string, Migration> = {
   "0004_signup_requests": m0004,
   "0005_messages": m0005,
   "0006_notifications": m0006,
+  "0007_use_cases": m0007,
+  "0008_cities": m0008,
+  "0009_media": m0009,
+  "0011_dashboard": m0011,
+  "0012_tasks": m0012,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

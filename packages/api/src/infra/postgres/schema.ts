@@ -30,8 +30,11 @@ export interface Database {
   presenceSettings: PresenceSettingsTable;
   mediaAssets: MediaAssetsTable;
   useCases: UseCasesTable;
+  tasks: TasksTable;
   cities: CitiesTable;
   cityNames: CityNamesTable;
+  dashboardTrending: DashboardTrendingTable;
+  dashboardDailyViews: DashboardDailyViewsTable;
 }
 
 /** Set by the database on insert, never updated. */
@@ -393,4 +396,47 @@ export interface CityNamesTable {
   key: string;
   country: string;
   population: number;
+}
+
+export interface TasksTable {
+  id: string;
+  ownerId: string;
+  title: string;
+  description: string | null;
+  dueAt: Date | null;
+  priority: number;
+  tags: Defaulted<string[]>;
+  linkKind: "topic" | "useCase" | "conversation" | null;
+  linkId: string | null;
+  remindAt: Date | null;
+  remindedAt: Date | null;
+  completedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  document: ColumnType<string, never, never>;
+}
+
+/** A trending score the dashboard's job computed (modules/dashboard). */
+export interface DashboardTrendingTable {
+  kind: "topics" | "useCases";
+  window: "24h" | "7d" | "30d";
+  subjectId: string;
+  organizationId: string;
+  visibility: "platform" | "organization";
+  categoryId: string | null;
+  industry: string | null;
+  score: number;
+  views: Defaulted<number>;
+  replies: Defaulted<number>;
+  likes: Defaulted<number>;
+  bestAnswers: Defaulted<number>;
+  computedAt: Date;
+}
+
+/** Counted views per subject and day (modules/dashboard). */
+export interface DashboardDailyViewsTable {
+  kind: string;
+  subjectId: string;
+  day: string;
+  views: number;
 }

@@ -30,7 +30,8 @@ const columns = [
   "updatedAt",
 ] as const;
 
-export const insertTask = (db: Db, task: InsertObject<Database, "tasks">) => db.insertInto("tasks").values(task).execute();
+export const insertTask = (db: Db, task: InsertObject<Database, "tasks">) =>
+  db.insertInto("tasks").values(task).execute();
 
 /** The owner's task, or undefined (someone else's is as absent as a missing one). */
 export const findTask = (db: Db, ownerId: string, id: string, tz: string) =>

@@ -132,7 +132,7 @@ const searchText = (c: UseCaseContent, technologies: readonly string[]) =>
  * a crash leaves a pending revision that the repair job releases (the row names it) or drops.
  * Writes to one use case are serialized by the row lock taken before step 1.
  */
-async function writeContent(deps: AppDeps, trx: Db, id: string, content: UseCaseContent) {
+async function writeContent(deps: AppDeps, id: string, content: UseCaseContent) {
   const rev = uuidv7();
   await docsOf(deps.mongo).updateOne({ _id: id }, { $set: { pending: { rev, content, at: new Date() } } });
   return {
@@ -178,7 +178,7 @@ export async function updateDraft(deps: AppDeps, caller: Principal, input: z.out
     const content = mergeContent(contentAt(doc, row.contentRev), fields);
     const changes = rowChanges(fields);
     if (row.status === "published") assertComplete({ ...row, ...changes }, content);
-    const written = await writeContent(deps, trx, id, content);
+    const written = await writeContent(deps, id, content);
     release = written.release;
     const technologies = fields.technologies ?? row.technologies;
     await repo.updateRow(trx, id, {

@@ -269,11 +269,22 @@ export function searchPeople(db: Db, q: string, after: [string, string, string] 
   const pattern = containsPattern(q);
   let query = peopleWithOrganization(db)
     .where("u.status", "=", "active")
-    .where((eb) =>
-      eb.or([
-        eb(sql`lower(u.first_name || ' ' || u.last_name || ' ' || coalesce(u.title, ''))`, "like", pattern),
-        eb(sql`lower(o.name)`, "like", pattern),
-      ]),
+    // Two indexed lookups (the person's name or title; their organization's name), joined by a
+    // UNION: one OR across the join could use neither index.
+    .where("u.id", "in", (eb) =>
+      eb
+        .selectFrom("users as a")
+        .select("a.id")
+        .where(sql`lower(a.first_name || ' ' || a.last_name || ' ' || coalesce(a.title, ''))`, "like", pattern)
+        .where("a.status", "=", "active")
+        .union(
+          eb
+            .selectFrom("users as b")
+            .select("b.id")
+            .where("b.organizationId", "in", (inner) =>
+              inner.selectFrom("organizations as o2").select("o2.id").where(sql`lower(o2.name)`, "like", pattern),
+            ),
+        ),
     )
     .orderBy("u.lastName")
     .orderBy("u.firstName")
