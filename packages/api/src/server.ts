@@ -78,6 +78,10 @@ export async function startServer(
   });
 
   server.on("clientError", answerClientError);
+  // Idle keep-alive connections stay open longer than a client or load balancer keeps them (Node's
+  // 5 s default made clients reuse a socket the server was closing: ECONNRESET on a slow machine).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.maxBodyBytes });
   server.on("upgrade", (req, socket, head) => {

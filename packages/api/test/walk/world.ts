@@ -406,7 +406,7 @@ export const inputs: Record<string, InputBuilder> = {
   "useCases.createDraft": () => ({ ...completeUseCase("Walk draft use case"), vendor: walkVendor }),
   "useCases.updateDraft": (w) => ({
     id: w.a.useCaseDraftId,
-    ...completeUseCase("Walk draft, updated"),
+    ...completeUseCase(`Draft ${w.markers.useCase} line`),
     vendor: walkVendor,
   }),
   "useCases.publish": async (w) => ({
@@ -435,9 +435,14 @@ export const inputs: Record<string, InputBuilder> = {
   // An export of A's admin (one per world): only they may follow it.
   "useCases.exportStatus": async (w) => ({ exportId: await adminExportOf(w) }),
 
-  "tasks.create": (w) => ({ title: "Walk task", link: { kind: "conversation", id: w.a.member.userId } }),
+  // Linked to someone who is none of the callers (a conversation with oneself is no link).
+  "tasks.create": (w) => ({ title: "Walk task", link: { kind: "conversation", id: w.a.resetTarget.userId } }),
   "tasks.get": (w) => ({ id: w.a.taskId }),
-  "tasks.update": (w) => ({ id: w.a.taskId, priority: "high", link: { kind: "conversation", id: w.a.member.userId } }),
+  "tasks.update": (w) => ({
+    id: w.a.taskId,
+    priority: "high",
+    link: { kind: "conversation", id: w.a.resetTarget.userId },
+  }),
   "tasks.toggle": (w) => ({ id: w.a.taskId }),
   "tasks.delete": async (w) => ({
     id: (await w.a.admin.client.tasks.create.mutate({ title: "Walk task to delete" })).id,
