@@ -53,6 +53,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     ["org", "organization_id, status, updated_at desc, id desc", live],
     ["owner", "owner_id, status, updated_at desc, id desc", live],
     ["city", "lower(city), published_at desc, id desc", `status = 'published' and ${live}`],
+    ["city_viewed", "lower(city), view_count desc, id desc", `status = 'published' and ${live}`],
     ["archived", "updated_at desc, id desc", `status = 'archived' and ${live}`],
     ["deleted", "deleted_at", "deleted_at is not null"],
   ] as const) {
