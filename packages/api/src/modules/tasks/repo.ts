@@ -95,7 +95,9 @@ function filtered(db: Db, ownerId: string, f: TaskFilter, tz: string) {
     query = query.where(f.dueToday ? due : sql<SqlBool>`not coalesce(${due}, false)`);
   }
   if (f.priority) query = query.where("priority", "=", f.priority);
-  if (f.tag) query = query.where("tags", "@>", sql<string[]>`${[f.tag]}::text[]`);
+  // Checked on the owner's rows (every query starts from the owner's index): a GIN index over all
+  // users' tags made the planner read a common tag's rows of everyone (a count: 112 ms at 1M).
+  if (f.tag) query = query.where(sql<SqlBool>`${f.tag} = any(tags)`);
   if (f.q) {
     query = query.where(
       sql<SqlBool>`(document @@ websearch_to_tsquery('english', ${f.q}) or document @@ websearch_to_tsquery('arabic', ${f.q}))`,

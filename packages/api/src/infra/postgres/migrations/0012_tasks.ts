@@ -42,8 +42,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Due-day and due-range filters whatever the state (dueToday, dueBefore/dueAfter): the due sort's
   // index is on coalesce(due_at, …), which a range on due_at cannot use.
   await sql`create index tasks_owner_due on tasks (owner_id, due_at)`.execute(db);
-  await sql`create index tasks_tags on tasks using gin (tags)`.execute(db);
   await sql`create index tasks_document on tasks using gin (document)`.execute(db);
+  await sql`alter table tasks alter column document set statistics 1000`.execute(db);
   await sql`create index tasks_reminders on tasks (remind_at) where reminded_at is null and completed_at is null`.execute(
     db,
   );
