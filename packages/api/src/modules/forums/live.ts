@@ -4,7 +4,7 @@ import type { Principal } from "../../infra/auth/authenticator";
 import { defineChannel } from "../../infra/events/bus";
 import { streamChannel } from "../../infra/events/stream";
 import type { PresenceScope } from "../../infra/presence/presence";
-import { unavailableStore } from "../../infra/store-errors";
+import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { wrapIterator } from "../../lib/iterators";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
@@ -18,34 +18,19 @@ export const publishTopicEvent = (deps: AppDeps, topicId: string, event: TopicEv
 
 // ---------------------------------------------------------------- typing
 
-const TYPING_THROTTLE_S = 3;
-
-const typingKey = (deps: AppDeps, topicId: string, userId: string) => `${deps.redis.prefix}typing:${topicId}:${userId}`;
-
 /** Throttled per user and topic: at most one "typing" broadcast every few seconds. */
 export async function setTyping(deps: AppDeps, caller: Principal, topicId: string) {
   await findVisibleTopic(deps.db, caller, topicId);
-  const first = await deps.redis.command.set(
-    typingKey(deps, topicId, caller.userId),
-    "1",
-    "EX",
-    TYPING_THROTTLE_S,
-    "NX",
-  );
-  if (first) await broadcastTyping(deps, topicId, caller.userId, true);
+  if (await typingStarted(deps.redis, "topic", `${topicId}:${caller.userId}`)) {
+    await broadcastTyping(deps, topicId, caller.userId, true);
+  }
   return { ok: true as const };
 }
 
-/**
- * Posting ends "typing" at once instead of letting clients time it out. Best effort: with Redis
- * down the post is written all the same, and clients time the indicator out.
- */
+/** Posting ends "typing" at once instead of letting clients time it out. */
 export async function stopTyping(deps: AppDeps, topicId: string, userId: string) {
-  const deleted = await deps.redis.command.del(typingKey(deps, topicId, userId)).catch((err) => {
-    if (unavailableStore(err)) return 0;
-    throw err;
-  });
-  if (deleted) await broadcastTyping(deps, topicId, userId, false);
+  if (await typingEnded(deps.redis, "topic", `${topicId}:${userId}`))
+    await broadcastTyping(deps, topicId, userId, false);
 }
 
 async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, active: boolean) {

@@ -3,7 +3,7 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import type { BusEvent, Resync } from "../../infra/events/bus";
 import { streamChannel } from "../../infra/events/stream";
-import { unavailableStore } from "../../infra/store-errors";
+import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { wrapIterator } from "../../lib/iterators";
 import { blockedEitherWay } from "../contacts/repo";
 import { connect } from "../presence/service";
@@ -12,10 +12,6 @@ import { personalChannel, signalToUser } from "./channel";
 import { confirmDelivery } from "./receipts";
 
 // ---------------------------------------------------------------- typing
-
-const TYPING_THROTTLE_S = 3;
-
-const typingKey = (deps: AppDeps, from: string, to: string) => `${deps.redis.prefix}dm-typing:${from}:${to}`;
 
 /**
  * Tells `userId` the caller is typing to them: at most one signal every few seconds; clients end
@@ -28,24 +24,16 @@ export async function setTyping(deps: AppDeps, caller: Principal, userId: string
     blockedEitherWay(deps.db, caller.userId, [userId]),
   ]);
   if (userId === caller.userId || !active.has(userId) || blocked.size) return { ok: true as const };
-  const first = await deps.redis.command.set(
-    typingKey(deps, caller.userId, userId),
-    "1",
-    "EX",
-    TYPING_THROTTLE_S,
-    "NX",
-  );
-  if (first) await signalToUser(deps, userId, { type: "typing", userId: caller.userId, active: true });
+  if (await typingStarted(deps.redis, "dm", `${caller.userId}:${userId}`))
+    await signalToUser(deps, userId, { type: "typing", userId: caller.userId, active: true });
   return { ok: true as const };
 }
 
-/** Sending ends "typing" at once. Best effort: with Redis down, clients time the indicator out. */
+/** Sending ends "typing" at once. */
 export async function stopTyping(deps: AppDeps, from: string, to: string) {
-  const deleted = await deps.redis.command.del(typingKey(deps, from, to)).catch((err) => {
-    if (unavailableStore(err)) return 0;
-    throw err;
-  });
-  if (deleted) await signalToUser(deps, to, { type: "typing", userId: from, active: false });
+  if (await typingEnded(deps.redis, "dm", `${from}:${to}`)) {
+    await signalToUser(deps, to, { type: "typing", userId: from, active: false });
+  }
 }
 
 // ---------------------------------------------------------------- the personal stream

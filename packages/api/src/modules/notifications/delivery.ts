@@ -29,9 +29,12 @@ type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
 async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   if (!rows.length) return;
   const userIds = [...new Set(rows.map((r) => r.userId))];
-  const [people, prefs] = await Promise.all([
+  // What every recipient needs, in one query each (not one per recipient).
+  const [people, prefs, unreadByUser, quietByUser] = await Promise.all([
     mailProfiles(deps.db, userIds),
     effectivePreferences(deps, deps.db, userIds),
+    repo.unreadCounts(deps.db, userIds),
+    repo.settingsOfMany(deps.db, userIds),
   ]);
   await Promise.all(
     people.map(async (person) => {
@@ -42,13 +45,12 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
         mine.filter((r) => r.inApp),
       );
       if (shown.length) {
-        const unread = await repo.unreadCount(deps.db, person.id);
+        const unread = unreadByUser.get(person.id) ?? 0;
         for (const notification of shown) {
           await publishToUser(deps, person.id, { type: "notification.new", notification, unread });
         }
       }
-      const settings = await repo.settingsOf(deps.db, person.id);
-      const delayMs = quietDelayMs(new Date(), person.timezone, settings ?? null);
+      const delayMs = quietDelayMs(new Date(), person.timezone, quietByUser.get(person.id) ?? null);
       for (const row of mine) {
         if (prefs.get(person.id)?.get(row.type)?.email !== "immediately") continue;
         await deps.jobs.enqueue(EMAIL_JOB, { id: row.id }, { jobId: `notify-email-${row.id}`, delayMs });

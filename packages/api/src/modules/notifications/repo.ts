@@ -41,6 +41,22 @@ export async function unreadCount(db: Db, userId: string): Promise<number> {
   return row.n;
 }
 
+/** Unread in-app notifications of many users in one query (users without any: 0). */
+export async function unreadCounts(db: Db, userIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = userIds.length
+    ? await db
+        .selectFrom("notifications")
+        .select(["userId", sql<number>`count(*)::int`.as("n")])
+        .where("userId", "in", userIds)
+        .where("inApp", "=", true)
+        .where("readAt", "is", null)
+        .groupBy("userId")
+        .execute()
+    : [];
+  const counts = new Map(rows.map((r) => [r.userId, r.n]));
+  return new Map(userIds.map((id) => [id, counts.get(id) ?? 0]));
+}
+
 /** Marks the user's own notifications read; how many changed. */
 export async function markRead(db: Db, userId: string, filter: { ids?: readonly string[]; before?: Date }) {
   let query = db
@@ -166,6 +182,18 @@ export const settingsOf = (db: Db, userId: string) =>
     .select(["quietStart", "quietEnd", "lastDigestAt"])
     .where("userId", "=", userId)
     .executeTakeFirst();
+
+/** Quiet hours of many users in one query. */
+export async function settingsOfMany(db: Db, userIds: readonly string[]) {
+  const rows = userIds.length
+    ? await db
+        .selectFrom("notificationSettings")
+        .select(["userId", "quietStart", "quietEnd"])
+        .where("userId", "in", userIds)
+        .execute()
+    : [];
+  return new Map(rows.map(({ userId, ...quiet }) => [userId, quiet]));
+}
 
 export const saveSettings = (
   db: Db,

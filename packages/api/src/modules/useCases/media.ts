@@ -78,20 +78,25 @@ export async function addMedia(
       { $push: { media: { fileId: input.fileId, caption: input.caption } } },
     );
     if (!added.modifiedCount && !(await listOf(deps, input.id)).some((m) => m.fileId === input.fileId)) {
+      // A parallel add took the last place: nothing of this one stays behind.
+      await discardIfUnused(deps, input.fileId);
       throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
     }
   }
   return mediaList(deps, await listOf(deps, input.id));
 }
 
+/** A file no use case shows any more: its processed copies go (the upload stays its owner's to delete). */
+async function discardIfUnused(deps: AppDeps, fileId: string) {
+  if (await docsOf(deps.mongo).countDocuments({ "media.fileId": fileId }, { limit: 1 })) return;
+  const { removeBytes } = await discardMedia(deps, deps.db, [fileId]);
+  await removeBytes();
+}
+
 export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
   await editable(deps, caller, input.id);
   await changeList(deps, input.id, (list) => list.filter((m) => m.fileId !== input.fileId));
-  // Used by no use case any more: its processed copies go (the upload stays its owner's to delete).
-  if (!(await docsOf(deps.mongo).countDocuments({ "media.fileId": input.fileId }, { limit: 1 }))) {
-    const { removeBytes } = await discardMedia(deps, deps.db, [input.fileId]);
-    await removeBytes();
-  }
+  await discardIfUnused(deps, input.fileId);
   return mediaList(deps, await listOf(deps, input.id));
 }
 
