@@ -77,14 +77,28 @@ describe("event bus across nodes", () => {
   });
 });
 
+describe("a new subscriber", () => {
+  it("gets an event published while its stream was starting, and none from before", async () => {
+    const { events } = nodeA.deps;
+    await events.publish(probeChannel, "starting", { n: 0 });
+    const stream = streamChannel(events, probeChannel, "starting");
+    const first = stream.next();
+    await events.publish(probeChannel, "starting", { n: 1 });
+    await events.publish(probeChannel, "starting", { n: 2 });
+    const received = [(await first).value?.data.n, (await stream.next()).value?.data.n];
+    await stream.return(undefined);
+    expect(received).toEqual([1, 2]);
+  });
+});
+
 describe("slow subscribers", () => {
   it("catch up from the backlog instead of queueing without bound, losing nothing", async () => {
     const { events } = nodeB.deps;
     const stream = streamChannel(events, probeChannel, "slow", { maxQueued: 10 });
-    const first = stream.next(); // attaches the listener
-    await events.whenSubscribed(probeChannel, "slow");
-    for (let n = 1; n <= 50; n++) await events.publish(probeChannel, "slow", { n });
-    const received = [(await first).value?.data.n];
+    const first = stream.next(); // starts the stream
+    await events.publish(probeChannel, "slow", { n: 1 });
+    const received = [(await first).value?.data.n]; // it is listening now
+    for (let n = 2; n <= 50; n++) await events.publish(probeChannel, "slow", { n });
     while (received.length < 50) received.push((await stream.next()).value?.data.n);
     await stream.return(undefined);
     expect(received).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

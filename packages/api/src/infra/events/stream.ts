@@ -153,24 +153,27 @@ class ChannelStream<T>
       this.end();
       return;
     }
-    this.bus.subscribe(this.channel, this.key, this);
     signal?.addEventListener("abort", this);
-    this.startHooks();
     this.busy = true;
+    // `open` asks for the newest id before the hooks run, so whatever a hook makes visible (presence
+    // says the caller is online) happens after the point this stream starts from.
     this.work(this.open());
+    this.startHooks();
   }
 
-  /** Waits for Redis to confirm the listener, then replays what the client missed. */
+  /**
+   * Fixes where the stream starts (a new subscriber: after the newest backlog event as of now), then
+   * listens, waits for Redis to confirm the listener, and replays what the backlog got in between.
+   * Reading the start before listening is what loses nothing: an event is either before the start,
+   * in the replay, or live; one both replayed and live is passed on once.
+   */
   private async open(): Promise<void> {
+    const from = this.opts.lastEventId ?? (await this.bus.latestId(this.channel, this.key)) ?? EPHEMERAL_EVENT_ID;
+    if (this.ended) return;
+    this.bus.subscribe(this.channel, this.key, this);
     await this.bus.whenSubscribed(this.channel, this.key);
-    const { lastEventId } = this.opts;
-    // A new subscriber starts after the newest backlog event; a resuming one replays what it missed.
-    if (!lastEventId) {
-      this.last = await this.bus.latestId(this.channel, this.key);
-      return;
-    }
-    const missed = await this.replay(lastEventId);
-    this.last = lastEventId;
+    const missed = await this.replay(from);
+    if (from !== EPHEMERAL_EVENT_ID) this.last = from;
     this.queue = this.queue ? [...missed, ...this.queue] : missed;
   }
 
