@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts", "apps/*/test/**/*.test.tsx"],
     globalSetup: ["packages/testkit/src/global-setup.ts"],
     // Every file owns its stores, so files run in parallel; tests inside a file run in order.
     pool: "forks",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the server on http://localhost:3000 with migrated databases and demo data, on a fresh machine:
+# Runs the server and the web app on http://localhost:3000 with migrated databases and demo data, on a fresh machine:
 # installs tools and packages, starts the local services, starts the server (which migrates at
 # start), seeds demo data through the public API once the server is ready, then stays in the
 # foreground until Ctrl-C.
@@ -17,9 +17,16 @@ DEV_OUTBOX=${DEV_OUTBOX:-true}
 PORT=${PORT:-3000}
 set +a
 
+# The web app: built once, then rebuilt on every change (vite build --watch); the API serves it.
+WEB_DIST_DIR="$PWD/apps/web/dist"
+export WEB_DIST_DIR
+pnpm --filter @p2p/web build >/dev/null
+pnpm --filter @p2p/web watch >/dev/null 2>&1 &
+web=$!
+
 pnpm --filter @p2p/server start &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT INT TERM
+trap 'kill $server $web 2>/dev/null; wait $server $web 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then break; fi

@@ -8,6 +8,8 @@
 #   haproxy   checks deploy/haproxy.cfg (`haproxy -c`): Debian's package and the libraries it needs,
 #             downloaded with apt and unpacked under .local/tools/haproxy (not installed: no service
 #             is set up or started); .local/tools/bin/haproxy runs it
+#   chromium  Debian's Chromium (and DejaVu fonts, which have Arabic) for the web app's browser
+#             tests (apps/web/test/e2e), driven by playwright-core; no browser download at run time
 #
 # Best effort and idempotent: what cannot be installed here (no pip, no apt, not root) is reported
 # and skipped, and the test that needs it is skipped with the reason. Prints nothing when all is there.
@@ -67,6 +69,17 @@ if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null || ! co
       || log "could not install poppler-utils: the export tests will fail to read PDFs"
   else
     log "not root or no apt: poppler-utils not installed, the export tests will fail to read PDFs"
+  fi
+fi
+if ! command -v chromium >/dev/null; then
+  if (( EUID == 0 )) && command -v apt-get >/dev/null; then
+    log "installing chromium (apt-get)"
+    apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 "$@" >/dev/null 2>&1; }
+    apt_get install -y --no-install-recommends chromium fonts-dejavu-core \
+      || { apt_get update && apt_get install -y --no-install-recommends chromium fonts-dejavu-core; } \
+      || log "could not install chromium: the browser tests will fail"
+  else
+    log "not root or no apt: chromium not installed, the browser tests will fail"
   fi
 fi
 exit 0

@@ -20,6 +20,8 @@ checks_failed=0  # lint and typecheck count as one failed test each in the closi
 echo "== lint + format (biome)"; pnpm exec biome ci . || { status=1; checks_failed=$((checks_failed + 1)); }
 echo "== import cycles (packages/api/src)"; pnpm -s check:cycles || { status=1; checks_failed=$((checks_failed + 1)); }
 echo "== typecheck"; pnpm exec turbo run typecheck --output-logs=errors-only || { status=1; checks_failed=$((checks_failed + 1)); }
+# The web app's build, which fails past the first page's JavaScript budget; the browser tests serve it.
+echo "== web app build (bundle budget)"; pnpm --filter @p2p/web build || { status=1; checks_failed=$((checks_failed + 1)); }
 
 mkdir -p .local
 results=.local/test-results.json

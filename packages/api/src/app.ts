@@ -13,6 +13,7 @@ import type { AppEnv } from "./infra/http/env";
 import { httpError, limitBody } from "./infra/http/errors";
 import { responseHeaders } from "./infra/http/headers";
 import { rateLimit } from "./infra/http/rate-limit";
+import { serveWebApp } from "./infra/http/web-app";
 import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
 import { httpStatusOf, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "./lib/errors";
 import { fileRoutes } from "./modules/files/routes";
@@ -213,6 +214,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route("/exports", exportRoutes(deps));
   // SuperTokens' own routes (sign-out, email verification status) when it keeps the sessions.
   if (deps.identity.name === "supertokens") app.route("/auth", superTokensRoutes());
+  if (config.web.distDir) serveWebApp(app, config.web.distDir, new URL(config.publicUrl).origin);
 
   app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
   app.onError((err, c) => {

@@ -66,6 +66,8 @@ const EnvSchema = z
     JOBS_WORKER: bool.default(true),
     // The development inbox (GET /dev/outbox): only where asked for, never in production.
     DEV_OUTBOX: bool.default(false),
+    // The built web app (apps/web/dist) this server also serves; unset: the API alone.
+    WEB_DIST_DIR: z.string().min(1).optional(),
 
     MAX_BODY_BYTES: bytes.default(1024 * 1024),
     MAX_UPLOAD_BYTES: bytes.default(10 * 1024 * 1024),
@@ -170,6 +172,7 @@ export interface Config {
   media: { ffmpegPath: string; ffprobePath: string };
   /** Serve GET /dev/outbox (mail the server would have sent), for development and tests. */
   devOutbox: boolean;
+  web: { distDir?: string };
   limits: {
     maxBodyBytes: number;
     maxUploadBytes: number;
@@ -260,6 +263,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs: { runWorker: e.JOBS_WORKER },
     media: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH },
     devOutbox: e.DEV_OUTBOX,
+    web: { distDir: e.WEB_DIST_DIR },
     limits: {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,

@@ -2,6 +2,7 @@ import type { AppRouter } from "@p2p/contracts";
 import {
   createTRPCClient,
   createWSClient,
+  httpBatchLink,
   httpBatchStreamLink,
   splitLink,
   type TRPCClient,
@@ -40,9 +41,14 @@ export interface ClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+/** The WebSocket as a client sees it: `connecting` after a drop until it is back (`pending`). */
+export type ConnectionState = "idle" | "connecting" | "pending";
+
 export type P2PClient = TRPCClient<AppRouter> & {
   /** Closes the WebSocket (if any). */
   close(): void;
+  /** Calls `listener` with the WebSocket's state now and at each change; returns the way to stop. */
+  onConnectionState(listener: (state: ConnectionState) => void): () => void;
 };
 
 /**
@@ -61,15 +67,24 @@ export function createClient(options: ClientOptions): P2PClient {
     };
   };
 
-  const http = httpBatchStreamLink<AppRouter>({
+  const httpOptions = {
     url: `${base}/trpc`,
     transformer: superjson,
     maxItems: options.maxBatchItems ?? 20,
     headers: authHeaders,
     fetch: options.fetch,
+  };
+  // Queries stream (each answer as soon as it is ready); mutations do not, because a streamed
+  // response has sent its headers before the procedure ran, and sign-in and sign-out answer with
+  // Set-Cookie.
+  const http = splitLink<AppRouter>({
+    condition: (op) => op.type === "mutation",
+    true: httpBatchLink<AppRouter>(httpOptions),
+    false: httpBatchStreamLink<AppRouter>(httpOptions),
   });
 
   let closeSocket = () => {};
+  let onConnectionState: P2PClient["onConnectionState"] = () => () => {};
   let link = http;
   if (options.ws) {
     const wsClient = createWSClient({
@@ -84,6 +99,10 @@ export function createClient(options: ClientOptions): P2PClient {
       lazy: { enabled: true, closeMs: 30_000 },
     });
     closeSocket = () => void wsClient.close();
+    onConnectionState = (listener) => {
+      const sub = wsClient.connectionState.subscribe({ next: (s) => listener(s.state) });
+      return () => sub.unsubscribe();
+    };
     link = splitLink({
       condition: (op) => op.type === "subscription" || options.ws?.allCalls === true,
       true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
@@ -94,6 +113,11 @@ export function createClient(options: ClientOptions): P2PClient {
   const client = createTRPCClient<AppRouter>({ links: [link] });
   // The tRPC client is a proxy in which every property is a router path, so `close` is answered here.
   return new Proxy(client, {
-    get: (target, prop, receiver) => (prop === "close" ? closeSocket : Reflect.get(target, prop, receiver)),
+    get: (target, prop, receiver) =>
+      prop === "close"
+        ? closeSocket
+        : prop === "onConnectionState"
+          ? onConnectionState
+          : Reflect.get(target, prop, receiver),
   }) as P2PClient;
 }

@@ -1,0 +1,82 @@
+import { type ComponentType, lazy, type ReactNode, Suspense } from "react";
+import { Route, Switch } from "wouter";
+import { useT } from "../i18n";
+import { Loading } from "../ui/states";
+import { MyEventsProvider } from "./events";
+import { Layout, PublicLayout } from "./Layout";
+import { RequireSession } from "./session";
+
+/** Each page is its own chunk, loaded when first visited: the first page stays small. */
+const page = (load: () => Promise<{ default: ComponentType }>) => lazy(load);
+
+const publicPages: [string, ComponentType][] = [
+  ["/sign-in", page(() => import("../features/auth/SignInPage"))],
+  ["/sign-up", page(() => import("../features/auth/SignUpPage"))],
+  ["/complete-sign-up", page(() => import("../features/auth/CompleteSignUpPage"))],
+  ["/verify-email", page(() => import("../features/auth/VerifyEmailPage"))],
+  ["/forgot-password", page(() => import("../features/auth/ForgotPasswordPage"))],
+  ["/reset-password", page(() => import("../features/auth/ResetPasswordPage"))],
+  ["/accept-invite", page(() => import("../features/auth/AcceptInvitePage"))],
+];
+
+const signedInPages: [string, ComponentType][] = [
+  ["/", page(() => import("../features/dashboard/DashboardPage"))],
+  ["/forums", page(() => import("../features/forums/ForumsPage"))],
+  ["/forums/new", page(() => import("../features/forums/NewTopicPage"))],
+  ["/forums/search", page(() => import("../features/forums/SearchPage"))],
+  ["/forums/topics/:id", page(() => import("../features/forums/TopicPage"))],
+  ["/messages/:userId?", page(() => import("../features/messages/MessagesPage"))],
+  ["/notifications", page(() => import("../features/notifications/NotificationsPage"))],
+  ["/notifications/settings", page(() => import("../features/notifications/PreferencesPage"))],
+  ["/use-cases", page(() => import("../features/useCases/BrowsePage"))],
+  ["/use-cases/new", page(() => import("../features/useCases/SubmitPage"))],
+  ["/use-cases/:id/edit", page(() => import("../features/useCases/SubmitPage"))],
+  ["/use-cases/:id", page(() => import("../features/useCases/DetailPage"))],
+  ["/tasks", page(() => import("../features/tasks/TasksPage"))],
+  ["/organization/:tab?", page(() => import("../features/organization/OrganizationPage"))],
+  ["/account/:tab?", page(() => import("../features/account/AccountPage"))],
+];
+
+function NotFound() {
+  const t = useT();
+  return (
+    <section>
+      <h1>{t("notFound.title")}</h1>
+      <p>{t("error.NOT_FOUND")}</p>
+    </section>
+  );
+}
+
+const Lazy = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
+
+export function Routes() {
+  return (
+    <Switch>
+      {publicPages.map(([path, Page]) => (
+        <Route key={path} path={path}>
+          <PublicLayout>
+            <Lazy>
+              <Page />
+            </Lazy>
+          </PublicLayout>
+        </Route>
+      ))}
+      <Route>
+        <RequireSession>
+          <MyEventsProvider>
+            <Layout>
+              <Lazy>
+                <Switch>
+                  {signedInPages.map(([path, Page]) => (
+                    <Route key={path} path={path} component={Page} />
+                  ))}
+                  <Route component={NotFound} />
+                </Switch>
+              </Lazy>
+            </Layout>
+          </MyEventsProvider>
+        </RequireSession>
+      </Route>
+    </Switch>
+  );
+}

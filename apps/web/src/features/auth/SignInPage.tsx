@@ -1,0 +1,84 @@
+import { SignInInput } from "@p2p/schemas";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useLocation, useSearchParams } from "wouter";
+import { useTRPC } from "../../api";
+import { useT } from "../../i18n";
+import { errorInfo } from "../../ui/errors";
+import { Field, FormError, useZodForm } from "../../ui/form";
+
+/** Where to go after signing in: only a path of this app, never another site. */
+export function safeNext(next: string | null): string {
+  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export default function SignInPage() {
+  const t = useT();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [, navigate] = useLocation();
+  const [params] = useSearchParams();
+  const [secondStep, setSecondStep] = useState<"totp" | "recovery" | null>(null);
+  const signIn = useMutation(trpc.auth.signIn.mutationOptions());
+  const form = useZodForm({
+    schema: SignInInput,
+    initial: { email: "", password: "" },
+    feature: "auth",
+    onSubmit: async (input) => {
+      try {
+        const session = await signIn.mutateAsync({ ...input, tokenType: "cookie" });
+        queryClient.setQueryData(trpc.auth.me.queryKey(), session);
+        navigate(safeNext(params.get("next")), { replace: true });
+      } catch (error) {
+        if (errorInfo(error).appCode === "TOTP_REQUIRED" && !secondStep) {
+          setSecondStep("totp");
+          return;
+        }
+        throw error;
+      }
+    },
+  });
+  return (
+    <section className="card">
+      <h1>{secondStep ? t("auth.signIn.totpTitle") : t("auth.signIn.title")}</h1>
+      <form onSubmit={form.submit} noValidate>
+        <FormError message={form.formError} />
+        {!secondStep && (
+          <>
+            <Field label={t("auth.field.email")} type="email" autoComplete="username" {...form.field("email")} />
+            <Field
+              label={t("auth.field.password")}
+              type="password"
+              autoComplete="current-password"
+              {...form.field("password")}
+            />
+          </>
+        )}
+        {secondStep === "totp" && (
+          <>
+            <p>{t("auth.signIn.totpHelp")}</p>
+            <Field
+              label={t("auth.field.totpCode")}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              {...form.field("totpCode")}
+            />
+            <button type="button" className="link" onClick={() => setSecondStep("recovery")}>
+              {t("auth.signIn.useRecovery")}
+            </button>
+          </>
+        )}
+        {secondStep === "recovery" && <Field label={t("auth.field.recoveryCode")} {...form.field("recoveryCode")} />}
+        <button type="submit" className="primary" disabled={form.submitting}>
+          {t("auth.signIn.submit")}
+        </button>
+      </form>
+      <p>
+        <Link href="/forgot-password">{t("auth.signIn.forgot")}</Link>
+      </p>
+      <p>
+        <Link href="/sign-up">{t("auth.signIn.noAccount")}</Link>
+      </p>
+    </section>
+  );
+}

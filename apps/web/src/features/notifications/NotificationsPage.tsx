@@ -1,0 +1,4 @@
+// Built in issue #16 (page in progress).
+export default function NotificationsPage() {
+  return null;
+}

@@ -1,0 +1,98 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { signUpAdmin, type TestServer, type TestUser } from "@p2p/testkit";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
+
+let server: TestServer;
+let browser: Browser;
+let ada: TestUser;
+
+beforeAll(async () => {
+  server = await startWebServer();
+  browser = await launchBrowser();
+  ada = await signUpAdmin(server, { firstName: "Ada", lastName: "Lovelace" });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("the server serves the web app", () => {
+  it("answers a page address with index.html, never cached, under a strict Content-Security-Policy", async () => {
+    const res = await fetch(`${server.url}/forums/topics/abc`, { headers: { accept: "text/html" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(await res.text()).toContain('<div id="root">');
+  });
+
+  it("caches hashed assets for a year, and keeps API paths the API's", async () => {
+    const asset = readdirSync(join(import.meta.dirname, "../../dist/assets")).find((f) => f.endsWith(".js"));
+    const res = await fetch(`${server.url}/assets/${asset}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toContain("immutable");
+    expect(res.headers.get("content-type")).toContain("javascript");
+    const api = await fetch(`${server.url}/api/v1/nothing-here`, { headers: { accept: "text/html" } });
+    expect(api.status).toBe(404);
+    expect(await api.text()).not.toContain('<div id="root">');
+    const json = await fetch(`${server.url}/forums`, { headers: { accept: "application/json" } });
+    expect(json.status).toBe(404);
+  });
+});
+
+describe("signing in", () => {
+  it("shows a wrong password on the form, then signs in and lands where the user was going", async () => {
+    const { page, problems, context } = await openPage(browser, server.url, {
+      expected: [/401/, /status of 401/],
+    });
+    await page.goto("/sign-in?next=/tasks");
+    await expect.poll(() => accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "sign-in");
+    await page.getByLabel("Email").fill(ada.email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Email or password is wrong");
+    await page.getByLabel("Password").fill(ada.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/tasks");
+    await expect.poll(() => page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
+    // The session is an HttpOnly cookie: no script on the page can read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain("p2p_session");
+    expect((await context.cookies()).find((c) => c.name === "p2p_session")?.httpOnly).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("sends a visitor without a session to sign-in, and validates in the page before sending", async () => {
+    const { page, problems, context } = await openPage(browser, server.url, { expected: [/401/] });
+    await page.goto("/forums");
+    await page.waitForURL("**/sign-in?next=%2Fforums");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Please correct the highlighted fields");
+    expect(await page.getByLabel("Email").getAttribute("aria-invalid")).toBe("true");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("languages", () => {
+  it("switches to Arabic: right-to-left, translated, and remembered", async () => {
+    const { page, problems, context } = await openPage(browser, server.url);
+    await page.goto("/sign-in");
+    await page.getByLabel("Language").selectOption("ar");
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe("rtl");
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("ar");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("تسجيل الدخول");
+    await page.reload();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("تسجيل الدخول");
+    await screenshot(page, "sign-in-ar");
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
