@@ -8,13 +8,14 @@ import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const distDir = join(webDir, "dist");
+/** The built app under test: apps/web/dist, or another build's folder (e.g. one per checkout or per developer). */
+const distDir = process.env.WEB_DIST_DIR ?? join(webDir, "dist");
 const screenshotDir = join(repoRoot, ".local", "screenshots");
 
 /** The built app (scripts/test.sh builds it first; built here when a test runs alone). */
 function ensureBuilt(): void {
   if (existsSync(join(distDir, "index.html"))) return;
-  execFileSync("pnpm", ["exec", "vite", "build"], { cwd: webDir, stdio: "inherit" });
+  execFileSync("pnpm", ["exec", "vite", "build", "--outDir", distDir], { cwd: webDir, stdio: "inherit" });
 }
 
 async function freePort(): Promise<number> {

@@ -32,7 +32,7 @@ describe("the server serves the web app", () => {
   });
 
   it("caches hashed assets for a year, and keeps API paths the API's", async () => {
-    const asset = readdirSync(join(import.meta.dirname, "../../dist/assets")).find((f) => f.endsWith(".js"));
+    const asset = readdirSync(join(server.deps.config.web.distDir ?? "", "assets")).find((f) => f.endsWith(".js"));
     const res = await fetch(`${server.url}/assets/${asset}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toContain("immutable");
