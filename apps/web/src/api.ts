@@ -15,13 +15,16 @@ function readCookie(name: string): string | undefined {
  * The typed client of the page: the session cookie travels by itself (same origin, over HTTP and
  * the WebSocket's upgrade); writes echo the anti-CSRF token. No token is ever in page script.
  */
+/** The anti-CSRF header every write of a cookie session sends (tRPC mutations and plain HTTP uploads). */
+export function csrfHeaders(): Record<string, string> {
+  const csrf = readCookie(CSRF_COOKIE);
+  return csrf ? { "x-csrf-token": csrf } : {};
+}
+
 export function createBrowserClient(origin = window.location.origin): P2PClient {
   return createClient({
     url: origin,
-    headers: () => {
-      const csrf = readCookie(CSRF_COOKIE);
-      return csrf ? { "x-csrf-token": csrf } : ({} as Record<string, string>);
-    },
+    headers: csrfHeaders,
     ws: { retryDelayMs: (attempt) => Math.min(500 * 2 ** attempt, 10_000) },
   });
 }
