@@ -73,8 +73,8 @@ describe("apps/server/Dockerfile", () => {
   const runtime = stages.at(-1);
   const has = (stage: typeof runtime, re: RegExp) => stage?.instructions.some((i) => re.test(i)) ?? false;
 
-  it("builds in one stage and runs from a slim Node 24 image in another", () => {
-    expect(stages.map((s) => s.name)).toEqual(["build", "runtime"]);
+  it("builds the server and the web app in stages of their own and runs from a slim Node 24 image", () => {
+    expect(stages.map((s) => s.name)).toEqual(["build", "web", "runtime"]);
     for (const stage of stages) expect(stage.from).toBe("node:24-bookworm-slim");
     // The build installs the server's production dependencies only, from the lockfile.
     const build = stages[0];
@@ -82,6 +82,11 @@ describe("apps/server/Dockerfile", () => {
     expect(has(build, /pnpm install .*--prod/)).toBe(true);
     expect(has(build, /pnpm install .*--filter "@p2p\/server\.\.\."/)).toBe(true);
     // The pnpm it installs is the workspace's.
+    // The web app is built (with its devDependencies) and only its static files reach the runtime.
+    const web = stages[1];
+    expect(has(web, /pnpm --filter @p2p\/web build/)).toBe(true);
+    expect(has(runtime, /^COPY --from=web \/app\/apps\/web\/dist /)).toBe(true);
+    expect(has(runtime, /^ENV .*WEB_DIST_DIR=/)).toBe(true);
     const pnpm = JSON.parse(read("package.json")).packageManager.replace(/^pnpm@/, "");
     expect(dockerfile).toContain(`ARG PNPM_VERSION=${pnpm}`);
   });
