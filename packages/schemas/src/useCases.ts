@@ -138,6 +138,8 @@ export const UseCaseSummary = z.object({
   viewCount: z.number().int(),
   publishedAt: z.date().nullable(),
   updatedAt: z.date(),
+  /** The first photo or video (its thumbnails or poster), for a list's card; null without media. */
+  cover: MediaAsset.nullable(),
 });
 export type UseCaseSummary = z.infer<typeof UseCaseSummary>;
 export const UseCaseList = page(UseCaseSummary);

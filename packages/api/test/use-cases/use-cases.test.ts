@@ -394,6 +394,9 @@ describe("media", () => {
       });
       await owner.client.useCases.publish.mutate({ id: draft.id });
       expect((await download(other, variant)).status).toBe(200);
+      // Lists carry each use case's first photo, for its card.
+      const { items } = await other.client.useCases.list.query({ q: "press line" });
+      expect(items.find((i) => i.id === draft.id)?.cover).toMatchObject({ fileId: first, thumb320FileId: variant });
     } finally {
       sub.unsubscribe();
     }

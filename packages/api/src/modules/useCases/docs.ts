@@ -43,9 +43,9 @@ export function contentAt(doc: UseCaseDoc | null | undefined, rev: string): UseC
   return doc?.content ?? EMPTY_CONTENT;
 }
 
-export const findDocs = (mongo: Mongo, ids: readonly string[]) =>
+export const findDocs = (mongo: Mongo, ids: readonly string[], projection?: Partial<Record<keyof UseCaseDoc, 1>>) =>
   ids.length
     ? docsOf(mongo)
-        .find({ _id: { $in: [...ids] } })
+        .find({ _id: { $in: [...ids] } }, projection ? { projection } : {})
         .toArray()
     : Promise.resolve([]);

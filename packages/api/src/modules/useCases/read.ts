@@ -1,4 +1,4 @@
-import type { ListUseCasesInput, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
+import type { ListUseCasesInput, MediaAsset, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
@@ -9,10 +9,10 @@ import { recordDailyViews } from "../dashboard/repo";
 import type { ModuleJob } from "../jobs";
 import { canEdit, mayRead, readerOf } from "./access";
 import { contentAt, docsOf } from "./docs";
-import { mediaList } from "./media";
+import { coversOf, mediaList } from "./media";
 import * as repo from "./repo";
 
-const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }): UseCaseSummary => ({
+const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }, cover: MediaAsset | null): UseCaseSummary => ({
   id: row.id,
   status: row.status,
   title: row.title,
@@ -29,6 +29,7 @@ const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }): UseCas
   viewCount: row.viewCount,
   publishedAt: row.publishedAt,
   updatedAt: row.updatedAt,
+  cover,
 });
 
 const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
@@ -42,6 +43,10 @@ export async function listUseCases(deps: AppDeps, caller: Principal, input: z.ou
     near: lat !== undefined && lng !== undefined && radiusKm !== undefined ? { lat, lng, radiusKm } : undefined,
   };
   const rows = await repo.listQuery(deps.db, readerOf(caller), filter, cursor, input.limit).execute();
+  const covers = await coversOf(
+    deps,
+    rows.slice(0, input.limit).map((r) => r.id),
+  );
   const time = (input.status ?? "published") === "published" ? "publishedAt" : "updatedAt";
   return toPage(
     rows,
@@ -54,7 +59,7 @@ export async function listUseCases(deps: AppDeps, caller: Principal, input: z.ou
           : input.sort === "trending"
             ? [(r as { trendingScore?: number }).trendingScore ?? 0, r.id]
             : [(r[time] as Date).toISOString(), r.id],
-    toSummary,
+    (r) => toSummary(r, covers.get(r.id) ?? null),
   );
 }
 
@@ -75,8 +80,15 @@ export async function getUseCase(
   const content = contentAt(doc, row.contentRev);
   const showContact = caller.emailVerified;
   const vendor = content.vendor;
+  const [media, relatedCovers] = await Promise.all([
+    mediaList(deps, doc?.media ?? []),
+    coversOf(
+      deps,
+      related.map((r) => r.id),
+    ),
+  ]);
   return {
-    ...toSummary({ ...row, distanceKm: null }),
+    ...toSummary({ ...row, distanceKm: null }, media[0] ?? null),
     problem: content.problem,
     solution: content.solution,
     outcomes: content.outcomes,
@@ -88,10 +100,10 @@ export async function getUseCase(
       phone: showContact ? vendor.phone : null,
     },
     vendorContactHidden: !!vendor && !showContact,
-    media: await mediaList(deps, doc?.media ?? []),
+    media,
     archivedReason: row.archivedReason,
     deletedAt: row.deletedAt,
-    related: related.map(toSummary),
+    related: related.map((r) => toSummary(r, relatedCovers.get(r.id) ?? null)),
     can: { edit: canEdit(row, caller), delete: canEdit(row, caller), moderate: caller.isModerator },
   };
 }
