@@ -140,6 +140,8 @@ export const UseCaseSummary = z.object({
   updatedAt: z.date(),
   /** The first photo or video (its thumbnails or poster), for a list's card; null without media. */
   cover: MediaAsset.nullable(),
+  /** The measured results, the card's headline figures. */
+  outcomes: Outcomes.nullable(),
 });
 export type UseCaseSummary = z.infer<typeof UseCaseSummary>;
 export const UseCaseList = page(UseCaseSummary);
@@ -147,7 +149,6 @@ export const UseCaseList = page(UseCaseSummary);
 export const UseCaseDetail = UseCaseSummary.extend({
   problem: z.string(),
   solution: z.string(),
-  outcomes: Outcomes.nullable(),
   /** Contact details only for signed-in people with a verified email; the name always. */
   vendor: VendorInfo.nullable(),
   vendorContactHidden: z.boolean(),

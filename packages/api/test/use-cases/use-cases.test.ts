@@ -394,9 +394,12 @@ describe("media", () => {
       });
       await owner.client.useCases.publish.mutate({ id: draft.id });
       expect((await download(other, variant)).status).toBe(200);
-      // Lists carry each use case's first photo, for its card.
+      // Lists carry what a card shows: the first photo and the measured outcomes.
       const { items } = await other.client.useCases.list.query({ q: "press line" });
-      expect(items.find((i) => i.id === draft.id)?.cover).toMatchObject({ fileId: first, thumb320FileId: variant });
+      expect(items.find((i) => i.id === draft.id)).toMatchObject({
+        cover: { fileId: first, thumb320FileId: variant },
+        outcomes: { costSavingsPercent: 18, roiMonths: 9 },
+      });
     } finally {
       sub.unsubscribe();
     }

@@ -43,9 +43,20 @@ export function contentAt(doc: UseCaseDoc | null | undefined, rev: string): UseC
   return doc?.content ?? EMPTY_CONTENT;
 }
 
-export const findDocs = (mongo: Mongo, ids: readonly string[], projection?: Partial<Record<keyof UseCaseDoc, 1>>) =>
+export const findDocs = (mongo: Mongo, ids: readonly string[]) =>
   ids.length
     ? docsOf(mongo)
-        .find({ _id: { $in: [...ids] } }, projection ? { projection } : {})
+        .find({ _id: { $in: [...ids] } })
+        .toArray()
+    : Promise.resolve([]);
+
+/** What a list's cards show of each document: its media and each revision's outcomes, not the long texts. */
+export const findCardDocs = (mongo: Mongo, ids: readonly string[]) =>
+  ids.length
+    ? docsOf(mongo)
+        .find(
+          { _id: { $in: [...ids] } },
+          { projection: { media: 1, rev: 1, "content.outcomes": 1, "pending.rev": 1, "pending.content.outcomes": 1 } },
+        )
         .toArray()
     : Promise.resolve([]);

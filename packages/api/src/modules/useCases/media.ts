@@ -1,4 +1,4 @@
-import type { MediaAsset, UseCaseMedia } from "@p2p/schemas";
+import type { UseCaseMedia } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, fieldError, notFound } from "../../lib/errors";
@@ -6,7 +6,7 @@ import { countOwned } from "../files/repo";
 import { assertOwnFiles } from "../files/service";
 import { derivedSources, discardMedia, mediaOf, requestProcessing } from "../media/service";
 import { canEdit, mayRead } from "./access";
-import { docsOf, findDocs, type MediaItem } from "./docs";
+import { docsOf, type MediaItem } from "./docs";
 import * as repo from "./repo";
 
 /**
@@ -26,23 +26,6 @@ export async function mediaList(deps: AppDeps, items: readonly MediaItem[]): Pro
     const asset = assets.get(item.fileId);
     return asset ? [{ ...asset, caption: item.caption }] : [];
   });
-}
-
-/** Each use case's first photo or video (its card's thumbnail): one MongoDB and one PostgreSQL read for a page. */
-export async function coversOf(deps: AppDeps, ids: readonly string[]): Promise<Map<string, MediaAsset>> {
-  const firsts = (await findDocs(deps.mongo, ids, { _id: 1, media: 1 })).flatMap((d) =>
-    d.media[0] ? [[d._id, d.media[0].fileId] as const] : [],
-  );
-  const assets = await mediaOf(
-    deps.db,
-    firsts.map(([, fileId]) => fileId),
-  );
-  const covers = new Map<string, MediaAsset>();
-  for (const [id, fileId] of firsts) {
-    const asset = assets.get(fileId);
-    if (asset) covers.set(id, asset);
-  }
-  return covers;
 }
 
 async function editable(deps: AppDeps, caller: Principal, id: string) {

@@ -1,4 +1,4 @@
-import type { ListUseCasesInput, MediaAsset, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
+import type { ListUseCasesInput, MediaAsset, Outcomes, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
@@ -7,12 +7,19 @@ import { notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { recordDailyViews } from "../dashboard/repo";
 import type { ModuleJob } from "../jobs";
+import { mediaOf } from "../media/service";
 import { canEdit, mayRead, readerOf } from "./access";
-import { contentAt, docsOf } from "./docs";
-import { coversOf, mediaList } from "./media";
+import { contentAt, docsOf, findCardDocs } from "./docs";
+import { mediaList } from "./media";
 import * as repo from "./repo";
 
-const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }, cover: MediaAsset | null): UseCaseSummary => ({
+/** What a card shows besides its row: the first photo or video, and the measured outcomes. */
+interface CardFacts {
+  cover: MediaAsset | null;
+  outcomes: Outcomes | null;
+}
+
+const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }, card: CardFacts): UseCaseSummary => ({
   id: row.id,
   status: row.status,
   title: row.title,
@@ -29,8 +36,36 @@ const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }, cover: 
   viewCount: row.viewCount,
   publishedAt: row.publishedAt,
   updatedAt: row.updatedAt,
-  cover,
+  ...card,
 });
+
+/** The card facts of a page of rows: one MongoDB read (media and outcomes only) and one PostgreSQL read. */
+async function cardFacts(
+  deps: AppDeps,
+  rows: readonly { id: string; contentRev: string }[],
+): Promise<(row: { id: string }) => CardFacts> {
+  const docs = new Map(
+    (
+      await findCardDocs(
+        deps.mongo,
+        rows.map((r) => r.id),
+      )
+    ).map((d) => [d._id, d]),
+  );
+  const covers = await mediaOf(
+    deps.db,
+    [...docs.values()].flatMap((d) => d.media[0]?.fileId ?? []),
+  );
+  const revs = new Map(rows.map((r) => [r.id, r.contentRev]));
+  return ({ id }) => {
+    const doc = docs.get(id);
+    const first = doc?.media[0];
+    return {
+      cover: (first && covers.get(first.fileId)) ?? null,
+      outcomes: contentAt(doc, revs.get(id) ?? "").outcomes,
+    };
+  };
+}
 
 const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
 
@@ -43,10 +78,7 @@ export async function listUseCases(deps: AppDeps, caller: Principal, input: z.ou
     near: lat !== undefined && lng !== undefined && radiusKm !== undefined ? { lat, lng, radiusKm } : undefined,
   };
   const rows = await repo.listQuery(deps.db, readerOf(caller), filter, cursor, input.limit).execute();
-  const covers = await coversOf(
-    deps,
-    rows.slice(0, input.limit).map((r) => r.id),
-  );
+  const card = await cardFacts(deps, rows.slice(0, input.limit));
   const time = (input.status ?? "published") === "published" ? "publishedAt" : "updatedAt";
   return toPage(
     rows,
@@ -59,7 +91,7 @@ export async function listUseCases(deps: AppDeps, caller: Principal, input: z.ou
           : input.sort === "trending"
             ? [(r as { trendingScore?: number }).trendingScore ?? 0, r.id]
             : [(r[time] as Date).toISOString(), r.id],
-    (r) => toSummary(r, covers.get(r.id) ?? null),
+    (r) => toSummary(r, card(r)),
   );
 }
 
@@ -80,18 +112,11 @@ export async function getUseCase(
   const content = contentAt(doc, row.contentRev);
   const showContact = caller.emailVerified;
   const vendor = content.vendor;
-  const [media, relatedCovers] = await Promise.all([
-    mediaList(deps, doc?.media ?? []),
-    coversOf(
-      deps,
-      related.map((r) => r.id),
-    ),
-  ]);
+  const [media, relatedCard] = await Promise.all([mediaList(deps, doc?.media ?? []), cardFacts(deps, related)]);
   return {
-    ...toSummary({ ...row, distanceKm: null }, media[0] ?? null),
+    ...toSummary({ ...row, distanceKm: null }, { cover: media[0] ?? null, outcomes: content.outcomes }),
     problem: content.problem,
     solution: content.solution,
-    outcomes: content.outcomes,
     vendor: vendor && {
       name: vendor.name,
       website: vendor.website,
@@ -103,7 +128,7 @@ export async function getUseCase(
     media,
     archivedReason: row.archivedReason,
     deletedAt: row.deletedAt,
-    related: related.map((r) => toSummary(r, relatedCovers.get(r.id) ?? null)),
+    related: related.map((r) => toSummary(r, relatedCard(r))),
     can: { edit: canEdit(row, caller), delete: canEdit(row, caller), moderate: caller.isModerator },
   };
 }

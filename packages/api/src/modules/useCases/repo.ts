@@ -30,6 +30,7 @@ const summaryColumns = [
   "uc.updatedAt",
   "uc.organizationId",
   "uc.ownerId",
+  "uc.contentRev",
 ] as const;
 
 /** Summary rows with their owner (and the owner's organization) as one JSON column. */
@@ -44,7 +45,7 @@ export type SummaryRow = Awaited<ReturnType<ReturnType<typeof selectSummaries>["
 /** The row with everything a detail view needs (deleted ones too: restore finds them). */
 export const findRow = (db: Db, id: string) =>
   selectSummaries(db)
-    .select(["uc.contentRev", "uc.archivedReason", "uc.deletedAt", "uc.createdAt"])
+    .select(["uc.archivedReason", "uc.deletedAt", "uc.createdAt"])
     .where("uc.id", "=", id)
     .executeTakeFirst();
 export type UseCaseRow = NonNullable<Awaited<ReturnType<typeof findRow>>>;
