@@ -66,6 +66,7 @@ const expected: Record<string, string> = {
   "forums.pinTopic": "U ✓ F ✓ F N N",
   "forums.lockTopic": "U ✓ F ✓ F N N",
   "forums.listPosts": "U ✓ ✓ ✓ ✓ N N",
+  "forums.getPost": "U ✓ ✓ ✓ ✓ N N",
   "forums.createPost": "U ✓ ✓ ✓ ✓ N N",
   "forums.updatePost": "U F ✓ F F N N",
   "forums.deletePost": "U ✓ ✓ ✓ F N N",
@@ -81,6 +82,7 @@ const expected: Record<string, string> = {
   "organizations.setLogo": "U ✓ F ✓ F N F",
   "organizations.directory": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "organizations.stats": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "organizations.members": "U ✓ ✓ ✓ ✓ ✓ ✓",
 
   "users.search": "U ✓ ✓ ✓ ✓ ✓ ✓",
 
@@ -186,9 +188,11 @@ const controls: Record<string, (w: World) => string> = {
   "forums.search": (w) => w.markers.topicTitle,
   "forums.getTopic": (w) => w.markers.topicBody,
   "forums.listPosts": (w) => w.markers.reply,
+  "forums.getPost": (w) => w.markers.reply,
   "files.get": (w) => w.markers.file,
   "users.get": (w) => w.a.member.email,
   "users.list": (w) => w.a.member.email,
+  "organizations.members": (w) => w.a.member.email,
   "invitations.list": (w) => w.a.invitationEmail,
   "messages.history": (w) => w.markers.message,
   "notifications.list": (w) => w.markers.topicTitle,

@@ -348,6 +348,7 @@ export const inputs: Record<string, InputBuilder> = {
   // Unlocking: a locked topic would refuse every later reply.
   "forums.lockTopic": (w) => ({ id: w.a.topicId, locked: false }),
   "forums.listPosts": (w) => ({ topicId: w.a.topicId }),
+  "forums.getPost": (w) => ({ postId: w.a.replyId }),
   "forums.createPost": (w) => ({ topicId: w.a.topicId, body: "<p>walk reply</p>" }),
   "forums.updatePost": (w) => ({ id: w.a.replyId, body: `<p>Agreed, ${w.markers.reply}</p>` }),
   "forums.deletePost": async (w) => ({
@@ -366,6 +367,7 @@ export const inputs: Record<string, InputBuilder> = {
   "organizations.setLogo": (w) => ({ fileId: w.a.imageId }),
   "organizations.directory": () => ({}),
   "organizations.stats": none,
+  "organizations.members": () => ({}),
 
   "users.search": () => ({ q: "Member" }),
 

@@ -62,6 +62,18 @@ export async function listPosts(deps: AppDeps, caller: Principal, input: z.infer
   return listPostsOf(deps, caller, topic, input);
 }
 
+/**
+ * One post or reply by id, for a deep link (`/forums/topics/<topicId>#post-<postId>`) to a post that
+ * is not on the loaded page: read exactly like its topic, and a deleted one is NOT_FOUND. Its
+ * `replies` are left empty: the thread under it comes with listPosts.
+ */
+export async function getPost(deps: AppDeps, caller: Principal, postId: string): Promise<Post> {
+  const { post, topic } = await findVisiblePost(deps, caller, postId);
+  if (post.deletedAt) throw notFound("Post");
+  const [dto] = await toPosts(deps, [post], { viewerId: caller.userId, bestPostId: topic.bestPostId });
+  return dto as Post;
+}
+
 async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null): Promise<Post> {
   const [post] = await toPosts(deps, [doc], { viewerId: null, bestPostId });
   return post as Post;

@@ -79,6 +79,11 @@ export const forumsRouter = router({
     .input(ListPostsInput)
     .output(PostPage)
     .query(({ ctx, input }) => posts.listPosts(ctx.deps, ctx.principal, input)),
+  getPost: orgProcedure
+    .meta(rest("GET", "/forums/posts/{postId}", "One post or reply (a deep link), with its topicId"))
+    .input(PostIdInput)
+    .output(Post)
+    .query(({ ctx, input }) => posts.getPost(ctx.deps, ctx.principal, input.postId)),
   createPost: orgProcedure
     .meta(rest("POST", "/forums/topics/{topicId}/posts", "Post to a topic, or reply to a post (parentId)"))
     .input(CreatePostInput)
