@@ -149,6 +149,77 @@ describe("organizations.directory", () => {
   });
 });
 
+describe("organizations.members", () => {
+  it("shows every member their active colleagues by last name, one page at a time, with work email but no phone", async () => {
+    const owner = await signUpAdmin(server, { firstName: "Zara", lastName: "Zamil" });
+    const colleague = await addMember(server, owner);
+    const gone = await addMember(server, owner);
+    await owner.client.users.deactivate.mutate({ id: gone.userId });
+    await owner.client.users.update.mutate({ id: colleague.userId, role: "admin" });
+    await colleague.client.users.updateMe.mutate({
+      lastName: "Aziz",
+      title: "Maintenance lead",
+      phone: "+966 55 123 4567",
+    });
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await colleague.client.organizations.members.query({ limit: 1, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items.map((m) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([colleague.userId, owner.userId]);
+
+    const { items } = await colleague.client.organizations.members.query({});
+    expect(items[0]).toEqual({
+      id: colleague.userId,
+      firstName: "Max",
+      lastName: "Aziz",
+      title: "Maintenance lead",
+      role: "admin",
+      avatarFileId: null,
+      email: colleague.email,
+      lastActiveAt: expect.any(Date),
+    });
+    expect(JSON.stringify(items)).not.toContain("123 4567");
+  });
+
+  it("searches names, and hides the last-active time of a colleague who hides their presence", async () => {
+    const owner = await signUpAdmin(server, { firstName: "Hana", lastName: "Haddad" });
+    const shy = await addMember(server, owner);
+    await shy.client.presence.update.mutate({ hidden: true });
+    const names = async (q: string) =>
+      (await owner.client.organizations.members.query({ q })).items.map((m) => `${m.firstName} ${m.lastName}`);
+    expect(await names("hana")).toEqual(["Hana Haddad"]);
+    expect(await names("MAX mem")).toEqual(["Max Member"]);
+    expect(await names("nobody here")).toEqual([]);
+    const seenBy = async (viewer: TestUser) =>
+      (await viewer.client.organizations.members.query({})).items.find((m) => m.id === shy.userId)?.lastActiveAt;
+    expect(await seenBy(owner)).toBeNull();
+    expect(await seenBy(shy)).toBeInstanceOf(Date);
+  });
+
+  it("never shows another organization's people", async () => {
+    const ids = (await otherAdmin.client.organizations.members.query({ limit: 100 })).items.map((m) => m.id);
+    expect(ids).toEqual([otherAdmin.userId]);
+    const search = await otherAdmin.client.organizations.members.query({ q: admin.email });
+    expect(search.items).toEqual([]);
+  });
+
+  it("answers an API key of the organization, and refuses anonymous callers and forged cursors", async () => {
+    const { key } = await admin.client.apiKeys.create.mutate({ name: "directory sync", role: "member" });
+    const ids = (await server.client({ token: key }).organizations.members.query({ limit: 100 })).items.map(
+      (m) => m.id,
+    );
+    expect(ids).toEqual(expect.arrayContaining([admin.userId, member.userId]));
+    expect((await failure(server.client().organizations.members.query({}))).code).toBe("UNAUTHORIZED");
+    const err = await failure(member.client.organizations.members.query({ cursor: "%%%" }));
+    expect(err.fields).toEqual(["cursor"]);
+  });
+});
+
 describe("organizations.stats", () => {
   it("counts active members, recent activity, forum content and stored bytes of the caller's organization only", async () => {
     const owner = await signUpAdmin(server);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id, limits, multilineText, PageInput, page, requiredText, text } from "./common.js";
+import { Role } from "./users.js";
 
 export const Industry = z.enum([
   "manufacturing",
@@ -70,3 +71,24 @@ export const DirectoryInput = PageInput.extend({
   city: text(100).optional(),
 });
 export const Directory = page(OrganizationPublic);
+
+/** `organizations.members`: the caller's active colleagues, by last name; `q` matches names and emails. */
+export const MembersInput = PageInput.extend({ q: text(100).optional() });
+
+/**
+ * A colleague as every member of the same organization sees them: a workplace directory (name,
+ * title, role, picture, work email). Phone and bio stay on the profile (`users.get`); `lastActiveAt`
+ * is null when the colleague hides their presence.
+ */
+export const OrganizationMember = z.object({
+  id: Id,
+  firstName: z.string(),
+  lastName: z.string(),
+  title: z.string().nullable(),
+  role: Role,
+  avatarFileId: Id.nullable(),
+  email: z.string(),
+  lastActiveAt: z.date().nullable(),
+});
+export type OrganizationMember = z.infer<typeof OrganizationMember>;
+export const MemberList = page(OrganizationMember);

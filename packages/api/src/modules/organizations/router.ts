@@ -1,8 +1,17 @@
-import { Directory, DirectoryInput, Organization, OrganizationStats, UpdateOrganizationInput } from "@p2p/schemas";
+import {
+  Directory,
+  DirectoryInput,
+  MemberList,
+  MembersInput,
+  Organization,
+  OrganizationStats,
+  UpdateOrganizationInput,
+} from "@p2p/schemas";
 import { router } from "../../trpc/init";
 import { rest } from "../../trpc/meta";
 import { adminProcedure, authedProcedure, orgProcedure } from "../../trpc/procedures";
 import { setLogoProcedure } from "../files/router";
+import { listColleagues } from "../users/service";
 import * as organizations from "./service";
 
 export const organizationsRouter = router({
@@ -22,6 +31,12 @@ export const organizationsRouter = router({
     .input(DirectoryInput)
     .output(Directory)
     .query(({ ctx, input }) => organizations.directory(ctx.deps.db, input)),
+  // The users module owns the rows and what a colleague may see of them.
+  members: orgProcedure
+    .meta(rest("GET", "/organizations/members", "Your organization's active members (every member may see them)"))
+    .input(MembersInput)
+    .output(MemberList)
+    .query(({ ctx, input }) => listColleagues(ctx.deps, ctx.principal, input)),
   stats: orgProcedure
     .meta(rest("GET", "/organizations/stats", "Your organization's statistics"))
     .output(OrganizationStats)

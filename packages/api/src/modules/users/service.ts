@@ -1,6 +1,8 @@
 import type {
   ChangePasswordInput,
   ListUsersInput,
+  MembersInput,
+  OrganizationMember,
   SearchUsersInput,
   UpdateMeInput,
   UpdateUserInput,
@@ -21,6 +23,7 @@ import { dashboardChanged } from "../dashboard/invalidate";
 import { assertOwnImage } from "../files/service";
 import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
+import { settingsOf } from "../presence/repo";
 import { withPresence } from "../presence/service";
 import { toListItem, toMe, toProfile } from "./dto";
 import * as repo from "./repo";
@@ -93,6 +96,36 @@ export async function listMembers(db: Db, orgId: string, input: z.infer<typeof L
     input.limit,
     (u) => [u.lastName, u.firstName, u.id],
     (u) => toListItem(u, org),
+  );
+}
+
+/**
+ * `organizations.members`: the caller's active colleagues, for every member (a workplace directory;
+ * emails are visible within the organization, as on `users.get`). A colleague who hides their
+ * presence shows no last-active time.
+ */
+export async function listColleagues(deps: AppDeps, caller: Principal, input: z.infer<typeof MembersInput>) {
+  const after = decodeCursor(input.cursor, MemberCursor);
+  const filter = { status: "active" as const, ...(input.q ? { q: input.q } : {}) };
+  const rows = await repo.listMembers(deps.db, caller.organizationId, filter, after, input.limit);
+  const presence = await settingsOf(
+    deps.db,
+    rows.map((u) => u.id),
+  );
+  return toPage(
+    rows,
+    input.limit,
+    (u) => [u.lastName, u.firstName, u.id],
+    (u): OrganizationMember => ({
+      id: u.id,
+      firstName: u.firstName,
+      lastName: u.lastName,
+      title: u.title,
+      role: u.role,
+      avatarFileId: u.avatarFileId,
+      email: u.email,
+      lastActiveAt: presence.get(u.id)?.hidden && u.id !== caller.userId ? null : u.lastActiveAt,
+    }),
   );
 }
 
