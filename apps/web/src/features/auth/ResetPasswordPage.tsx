@@ -1,4 +1,58 @@
-// Built in issue #16 (page in progress).
+import { ResetPasswordInput } from "@p2p/schemas";
+import { useMutation } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "wouter";
+import { useTRPC } from "../../api";
+import { useT } from "../../i18n";
+import { Field, FormError, useZodForm } from "../../ui/form";
+import { AuthCard, MissingToken, useLinkToken } from "./link";
+
+/** The emailed reset link: a new password; every session ends, so the next step is signing in. */
 export default function ResetPasswordPage() {
-  return null;
+  const t = useT();
+  const token = useLinkToken();
+  if (!token) return <MissingToken title={t("auth.reset.title")} />;
+  return <ResetPasswordForm token={token} />;
+}
+
+function ResetPasswordForm({ token }: { token: string }) {
+  const t = useT();
+  const trpc = useTRPC();
+  const [done, setDone] = useState(false);
+  const reset = useMutation(trpc.auth.resetPassword.mutationOptions());
+  const form = useZodForm({
+    schema: ResetPasswordInput.pick({ password: true }),
+    initial: { password: "" },
+    feature: "auth",
+    onSubmit: async ({ password }) => {
+      await reset.mutateAsync({ token, password });
+      setDone(true);
+    },
+  });
+  return (
+    <AuthCard title={t("auth.reset.title")}>
+      {done ? (
+        <>
+          <p role="status">{t("auth.reset.done")}</p>
+          <p>
+            <Link href="/sign-in">{t("auth.signIn.title")}</Link>
+          </p>
+        </>
+      ) : (
+        <form onSubmit={form.submit} noValidate>
+          <FormError message={form.formError} />
+          <Field
+            label={t("auth.field.newPassword")}
+            type="password"
+            autoComplete="new-password"
+            hint={t("auth.passwordHint")}
+            {...form.field("password")}
+          />
+          <button type="submit" className="primary" disabled={form.submitting}>
+            {t("auth.reset.submit")}
+          </button>
+        </form>
+      )}
+    </AuthCard>
+  );
 }

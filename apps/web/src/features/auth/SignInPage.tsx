@@ -1,11 +1,12 @@
 import { SignInInput } from "@p2p/schemas";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useLocation, useSearchParams } from "wouter";
+import { Link, useSearchParams } from "wouter";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { errorInfo } from "../../ui/errors";
 import { Field, FormError, useZodForm } from "../../ui/form";
+import { useEnterSession } from "./link";
 
 /** Where to go after signing in: only a path of this app, never another site. */
 export function safeNext(next: string | null): string {
@@ -15,8 +16,7 @@ export function safeNext(next: string | null): string {
 export default function SignInPage() {
   const t = useT();
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [, navigate] = useLocation();
+  const enter = useEnterSession();
   const [params] = useSearchParams();
   const [secondStep, setSecondStep] = useState<"totp" | "recovery" | null>(null);
   const signIn = useMutation(trpc.auth.signIn.mutationOptions());
@@ -26,12 +26,16 @@ export default function SignInPage() {
     feature: "auth",
     onSubmit: async (input) => {
       try {
-        const session = await signIn.mutateAsync({ ...input, tokenType: "cookie" });
-        queryClient.setQueryData(trpc.auth.me.queryKey(), session);
-        navigate(safeNext(params.get("next")), { replace: true });
+        enter(await signIn.mutateAsync({ ...input, tokenType: "cookie" }), safeNext(params.get("next")));
       } catch (error) {
-        if (errorInfo(error).appCode === "TOTP_REQUIRED" && !secondStep) {
+        const { appCode } = errorInfo(error);
+        if (appCode === "TOTP_REQUIRED" && !secondStep) {
           setSecondStep("totp");
+          return;
+        }
+        // The password was right a moment ago: at this step the server's "wrong credentials" means the code.
+        if (appCode === "INVALID_CREDENTIALS" && secondStep) {
+          form.setFormError(t("auth.signIn.codeWrong"));
           return;
         }
         throw error;
@@ -63,7 +67,14 @@ export default function SignInPage() {
               autoComplete="one-time-code"
               {...form.field("totpCode")}
             />
-            <button type="button" className="link" onClick={() => setSecondStep("recovery")}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                form.set("totpCode", "");
+                setSecondStep("recovery");
+              }}
+            >
               {t("auth.signIn.useRecovery")}
             </button>
           </>
