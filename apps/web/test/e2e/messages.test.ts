@@ -179,6 +179,13 @@ describe("direct messages", () => {
     await log.getByRole("button", { name: "Load older messages" }).click();
     await log.getByText("Reading 1", { exact: true }).waitFor();
     expect(await log.getByRole("button", { name: "Load older messages" }).count()).toBe(0);
+
+    // In Arabic the page mirrors (right to left) and says everything in Arabic.
+    await page.getByLabel("Language").selectOption("ar");
+    await page.getByRole("heading", { name: "الرسائل", level: 1 }).waitFor();
+    await page.getByRole("log", { name: "الرسائل مع Dave Driller" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "conversation-ar");
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -29,7 +29,8 @@ export default function MessagesPage() {
   const blockedList = useQuery(trpc.contacts.listBlocked.queryOptions({ limit: 100 }));
   const blocked = new Set(blockedList.data?.items.map((b) => b.id));
   const items = conversations.data?.pages.flatMap((p) => p.items) ?? [];
-  const openId = userId && Id.safeParse(userId).success ? userId : null;
+  // Nobody writes to themselves: their own id is no conversation.
+  const openId = userId && userId !== user.id && Id.safeParse(userId).success ? userId : null;
   const presence = usePresence([...items.map((c) => c.peer.id), ...(openId ? [openId] : [])]);
   return (
     <div className="messages-page">
