@@ -255,7 +255,10 @@ export function RichTextEditor({
             onFocus={() => setFocusIndex(i)}
             onClick={() => run(tool.id)}
           >
-            <span aria-hidden="true">{tool.glyph}</span>
+            {/* Glyphs like "1." read left to right in Arabic too. */}
+            <span aria-hidden="true" dir="ltr">
+              {tool.glyph}
+            </span>
             <span className="visually-hidden">{t(tool.label)}</span>
           </button>
         ))}

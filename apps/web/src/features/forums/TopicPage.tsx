@@ -59,7 +59,7 @@ function TopicView({ topic }: { topic: Topic }) {
       },
     ),
   );
-  const live = useTopicLive(topic.id, cache, { enabled: true, me: session.user.id });
+  const live = useTopicLive(topic.id, cache, session.user.id);
   const setTyping = useMutation(trpc.forums.setTyping.mutationOptions());
   const createPost = useMutation(trpc.forums.createPost.mutationOptions());
   const lastTyping = useRef(0);

@@ -2,7 +2,7 @@ import type { RouterOutputs } from "@p2p/client";
 import type { TopicEvent } from "@p2p/schemas";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useTRPC } from "../../api";
 import { authorName } from "./TopicItem";
 import { addPost, findPost, mapPosts, type Pages, type Post } from "./thread";
@@ -76,14 +76,12 @@ const TYPING_SHOWN_MS = 6_000;
  * drop: posts, edits, deletions, likes, best answer and topic changes go into the cache; typing,
  * viewers, a deleted topic and a sentence for screen readers come back as state.
  */
-export function useTopicLive(topicId: string, cache: ThreadCache, options: { enabled: boolean; me: string }) {
+export function useTopicLive(topicId: string, cache: ThreadCache, me: string) {
   const trpc = useTRPC();
   const [typing, setTyping] = useState<Record<string, { person: Person; until: number }>>({});
   const [viewers, setViewers] = useState<{ count: number; viewers: Person[] } | null>(null);
   const [deleted, setDeleted] = useState(false);
   const [announcement, setAnnouncement] = useState<{ author: string } | null>(null);
-  const me = useRef(options.me);
-  me.current = options.me;
 
   const stopTyping = (userId: string) =>
     setTyping((current) => {
@@ -96,7 +94,7 @@ export function useTopicLive(topicId: string, cache: ThreadCache, options: { ena
     switch (event.type) {
       case "post.created":
         stopTyping(event.post.author.id);
-        if (cache.receive(event.post) && event.post.author.id !== me.current)
+        if (cache.receive(event.post) && event.post.author.id !== me)
           setAnnouncement({ author: authorName(event.post.author) });
         return;
       case "post.updated":
@@ -124,7 +122,7 @@ export function useTopicLive(topicId: string, cache: ThreadCache, options: { ena
       case "topic.deleted":
         return setDeleted(true);
       case "typing":
-        if (event.user.id === me.current) return;
+        if (event.user.id === me) return;
         if (!event.active) return stopTyping(event.user.id);
         return setTyping((current) => ({
           ...current,
@@ -137,12 +135,7 @@ export function useTopicLive(topicId: string, cache: ThreadCache, options: { ena
     }
   };
 
-  useSubscription(
-    trpc.forums.onTopic.subscriptionOptions(
-      { topicId },
-      { enabled: options.enabled, onData: ({ data }) => onEvent(data) },
-    ),
-  );
+  useSubscription(trpc.forums.onTopic.subscriptionOptions({ topicId }, { onData: ({ data }) => onEvent(data) }));
 
   // "Typing…" ends by itself when no new signal came in time.
   useEffect(() => {
