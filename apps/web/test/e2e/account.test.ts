@@ -1,8 +1,11 @@
 import { lastMail, signUpAdmin, type TestServer, type TestUser, uniqueEmail } from "@p2p/testkit";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signInAs, totpCode } from "./flows";
 import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
+
+// Pages load lazily, on a machine busy with other test files: wait for what a user would wait a few seconds for.
+vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
 
 let server: TestServer;
 let browser: Browser;

@@ -1,0 +1,113 @@
+// @vitest-environment jsdom
+import { requiredText } from "@p2p/schemas";
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { TRPCClientError } from "@trpc/client";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { I18nProvider, type Locale } from "../src/i18n";
+import { Field, FormError, useZodForm } from "../src/ui/form";
+
+const Schema = z.object({ name: requiredText(20), email: z.email(), note: z.string().max(5).optional() });
+type Values = z.output<typeof Schema>;
+
+function Profile({ onSubmit }: { onSubmit(values: Values): Promise<unknown> }) {
+  const form = useZodForm({ schema: Schema, initial: { name: "", email: "", note: "" }, onSubmit });
+  return (
+    <form onSubmit={form.submit} noValidate>
+      <FormError message={form.formError} />
+      <Field label="Name" {...form.field("name")} />
+      <Field label="Email" {...form.field("email")} />
+      <Field label="Note" {...form.field("note")} />
+      <button type="submit">Save</button>
+    </form>
+  );
+}
+
+function renderForm(onSubmit: (values: Values) => Promise<unknown>, locale: Locale = "en") {
+  render(
+    <I18nProvider locale={locale}>
+      <Profile onSubmit={onSubmit} />
+    </I18nProvider>,
+  );
+}
+
+const input = (label: string) => screen.getByLabelText(label) as HTMLInputElement;
+const type = (label: string, value: string) => fireEvent.change(input(label), { target: { value } });
+const submit = () => act(async () => fireEvent.click(screen.getByRole("button", { name: "Save" })));
+/** The error text tied to an input (aria-describedby), as a screen reader reads it. */
+const errorOf = (label: string) =>
+  (input(label).getAttribute("aria-describedby") ?? "")
+    .split(" ")
+    .map((id) => document.getElementById(id)?.textContent)
+    .join(" ")
+    .trim();
+
+afterEach(cleanup);
+
+describe("useZodForm", () => {
+  it("checks with the schema in the page, in the page's language, and sends nothing while a field is wrong", async () => {
+    const onSubmit = vi.fn(async () => undefined);
+    renderForm(onSubmit, "ar");
+    type("Email", "not an address");
+    type("Note", "far too long");
+    await submit();
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByRole("alert").textContent).toBe("يرجى تصحيح الحقول المحددة.");
+    expect(input("Name").getAttribute("aria-invalid")).toBe("true");
+    expect(errorOf("Name")).toBe("مطلوب");
+    expect(errorOf("Email")).toBe("أدخل بريداً إلكترونياً صالحاً");
+    expect(errorOf("Note")).toBe("5 حرفاً على الأكثر");
+
+    // Fixing a field clears its error at once; the others stay until the next try.
+    type("Name", "Ada");
+    expect(input("Name").getAttribute("aria-invalid")).toBeNull();
+    expect(input("Email").getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("sends the parsed values, leaving emptied optional fields out", async () => {
+    const onSubmit = vi.fn(async () => undefined);
+    renderForm(onSubmit);
+    type("Name", "  Ada  ");
+    type("Email", "ada@example.com");
+    await submit();
+    expect(onSubmit).toHaveBeenCalledWith({ name: "Ada", email: "ada@example.com" });
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("puts the server's field issues on the same fields", async () => {
+    const refusal = TRPCClientError.from({
+      error: {
+        code: -32600,
+        message: "Invalid input",
+        data: {
+          code: "BAD_REQUEST",
+          httpStatus: 400,
+          appCode: "BAD_REQUEST",
+          issues: [{ path: "email", code: "custom", message: "This address is already invited" }],
+        },
+      },
+    });
+    const onSubmit = vi.fn(async () => Promise.reject(refusal));
+    renderForm(onSubmit);
+    type("Name", "Ada");
+    type("Email", "ada@example.com");
+    await submit();
+    expect(onSubmit).toHaveBeenCalledOnce();
+    expect(errorOf("Email")).toBe("This address is already invited");
+    expect(input("Name").getAttribute("aria-invalid")).toBeNull();
+    expect(screen.getByRole("alert").textContent).toBe("Please correct the highlighted fields.");
+  });
+
+  it("shows a refusal without fields as a sentence for the form", async () => {
+    const refusal = TRPCClientError.from({
+      error: { code: -32603, message: "down", data: { code: "INTERNAL_SERVER_ERROR", appCode: "STORE_UNAVAILABLE" } },
+    });
+    renderForm(async () => Promise.reject(refusal));
+    type("Name", "Ada");
+    type("Email", "ada@example.com");
+    await submit();
+    expect(screen.getByRole("alert").textContent).toBe(
+      "The service is briefly unavailable. Try again in a few seconds.",
+    );
+  });
+});
