@@ -26,10 +26,11 @@ export function useZodForm<S extends z.ZodType>({ schema, initial, onSubmit, fea
 
   const set = (name: string, value: unknown) => {
     setValues((v) => ({ ...v, [name]: value }));
+    // A changed input's errors go, its parts' too (`tags.2` when `tags` changes).
     setFieldErrors((e) => {
-      if (!(name in e)) return e;
-      const { [name]: _, ...rest } = e;
-      return rest;
+      const stale = (path: string) => path === name || path.startsWith(`${name}.`);
+      if (!Object.keys(e).some(stale)) return e;
+      return Object.fromEntries(Object.entries(e).filter(([path]) => !stale(path)));
     });
   };
 
@@ -69,7 +70,8 @@ export function useZodForm<S extends z.ZodType>({ schema, initial, onSubmit, fea
   const field = (name: string) => ({
     name,
     value: (values[name] as string | undefined) ?? "",
-    error: fieldErrors[name],
+    // An input holding a list or an object also shows its parts' errors (`tags.2`, `location.lat`).
+    error: fieldErrors[name] ?? Object.entries(fieldErrors).find(([path]) => path.startsWith(`${name}.`))?.[1],
     onChange: (value: string) => set(name, value),
   });
 

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInAs } from "./flows";
 import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
 
+/** Pages load lazily and lists refetch after writes: a few seconds on a busy machine. */
+const soon = { timeout: 10_000 };
+
 let server: TestServer;
 let browser: Browser;
 let samira: TestUser;
@@ -61,7 +64,7 @@ describe("submitting a use case", () => {
     // Step 1, checked in the page by the server's schema before anything is sent.
     await page.getByLabel("Title", { exact: true }).fill("Line");
     await next(page);
-    await expect.poll(() => page.getByText("At least 5 characters").isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("At least 5 characters").isVisible(), soon).toBe(true);
     expect(await page.getByLabel("Title", { exact: true }).getAttribute("aria-invalid")).toBe("true");
     const title = "Predictive maintenance on extruder line 3";
     await page.getByLabel("Title", { exact: true }).fill(title);
@@ -112,9 +115,11 @@ describe("submitting a use case", () => {
     // The published page, with its photo and figures; a PDF of it on request.
     await page.waitForURL(/\/use-cases\/[0-9a-f-]+$/);
     await page.getByRole("heading", { level: 1, name: title }).waitFor();
-    await expect.poll(() => page.getByText("18% cost savings").first().isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("18% cost savings").first().isVisible(), soon).toBe(true);
     const photo = page.getByRole("img", { name: `Photo 1 of ${title}` });
-    await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
+    await expect
+      .poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), soon)
+      .toBe(480);
     await page.getByRole("button", { name: "Export as PDF" }).click();
     await page.getByRole("link", { name: /^Download .+\.pdf$/ }).waitFor({ timeout: 30_000 });
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -125,7 +130,7 @@ describe("submitting a use case", () => {
     const card = page.getByRole("article").filter({ has: page.getByRole("heading", { name: title }) });
     await card.waitFor();
     await expect
-      .poll(() => card.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+      .poll(() => card.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), soon)
       .toBe(true);
     expect(await card.textContent()).toContain("Gulf Extrusion");
     expect(await card.textContent()).toContain("Paid back in 9 months");
@@ -142,7 +147,7 @@ describe("submitting a use case", () => {
     await page.getByRole("button", { name: /^Riyadh, Riyadh Region, SA$/ }).click();
     await page.getByLabel("Sort by", { exact: true }).selectOption("nearest");
     await page.getByRole("button", { name: "Search" }).click();
-    await expect.poll(() => card.textContent()).toMatch(/\d km away/);
+    await expect.poll(() => card.textContent(), soon).toMatch(/\d km away/);
 
     expect(problems).toEqual([]);
     await context.close();
@@ -164,13 +169,17 @@ describe("submitting a use case", () => {
       "Compressors ran all night to feed leaks.",
     );
     await page.getByRole("link", { name: "Basics" }).click();
-    await expect.poll(() => page.getByLabel("Title", { exact: true }).inputValue()).toBe("Compressed air leak survey");
+    await expect
+      .poll(() => page.getByLabel("Title", { exact: true }).inputValue(), soon)
+      .toBe("Compressed air leak survey");
 
     await page.goto("/use-cases/new");
     const drafts = page.getByRole("region", { name: "Your drafts" });
     await drafts.getByRole("link", { name: "Compressed air leak survey" }).click();
     await page.waitForURL(/\/edit$/);
-    await expect.poll(() => page.getByLabel("Title", { exact: true }).inputValue()).toBe("Compressed air leak survey");
+    await expect
+      .poll(() => page.getByLabel("Title", { exact: true }).inputValue(), soon)
+      .toBe("Compressed air leak survey");
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -5,8 +5,7 @@ import { Link, useLocation, useParams } from "wouter";
 import { useTRPC } from "../../api";
 import { useSession } from "../../app/session";
 import { useI18n } from "../../i18n";
-import { Dialog } from "../../ui/Dialog";
-import { errorText } from "../../ui/errors";
+import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { QueryState } from "../../ui/states";
 import { ExportButton } from "./ExportButton";
 import { UseCaseCard } from "./UseCaseCard";
@@ -116,35 +115,26 @@ function DeleteUseCase({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const [, navigate] = useLocation();
   const [open, setOpen] = useState(false);
-  const remove = useMutation(
-    trpc.useCases.delete.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries(trpc.useCases.list.pathFilter());
-        navigate("/use-cases", { replace: true });
-      },
-    }),
-  );
+  const remove = useMutation(trpc.useCases.delete.mutationOptions());
   return (
     <>
       <button type="button" className="danger" onClick={() => setOpen(true)}>
         {t("action.delete")}
       </button>
-      <Dialog open={open} title={t("useCases.delete.title")} onClose={() => setOpen(false)}>
-        <p>{t("useCases.delete.body")}</p>
-        {remove.error && (
-          <p role="alert" className="form-error">
-            {errorText(t, remove.error, "useCases")}
-          </p>
-        )}
-        <div className="row">
-          <button type="button" onClick={() => setOpen(false)}>
-            {t("action.cancel")}
-          </button>
-          <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate({ id })}>
-            {t("action.delete")}
-          </button>
-        </div>
-      </Dialog>
+      <ConfirmDialog
+        open={open}
+        title={t("useCases.delete.title")}
+        body={t("useCases.delete.body")}
+        confirmLabel={t("action.delete")}
+        danger
+        feature="useCases"
+        onClose={() => setOpen(false)}
+        onConfirm={async () => {
+          await remove.mutateAsync({ id });
+          await queryClient.invalidateQueries(trpc.useCases.list.pathFilter());
+          navigate("/use-cases", { replace: true });
+        }}
+      />
     </>
   );
 }

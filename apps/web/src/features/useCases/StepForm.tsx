@@ -25,12 +25,6 @@ export function useSaveDraft() {
   };
 }
 
-/** The error of a field or of anything inside it (`technologies.2`, `outcomes.metrics.0.label`). */
-export function errorAt(form: Pick<Form, "fieldErrors">, name: string): string | undefined {
-  const errors = form.fieldErrors;
-  return errors[name] ?? Object.entries(errors).find(([path]) => path.startsWith(`${name}.`))?.[1];
-}
-
 interface StepFormProps<S extends z.ZodType<DraftFields>> {
   useCase: UseCase | null;
   step: number;

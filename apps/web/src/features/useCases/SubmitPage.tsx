@@ -8,7 +8,7 @@ import { Field, SelectField } from "../../ui/form";
 import { Empty, QueryState } from "../../ui/states";
 import { CityPicker } from "./CityPicker";
 import { MediaManager } from "./MediaManager";
-import { errorAt, StepForm, type UseCase } from "./StepForm";
+import { StepForm, type UseCase } from "./StepForm";
 import { BasicsStep, LocationStep, type MetricRow, ResultsStep, STEPS, StoryStep, stepOf } from "./steps";
 import { UseCaseSections } from "./UseCaseSections";
 
@@ -105,14 +105,8 @@ function Basics({ useCase }: { useCase: UseCase | null }) {
             label={t("useCases.field.technologies")}
             hint={t("useCases.field.commaHint")}
             {...form.field("technologies")}
-            error={errorAt(form, "technologies")}
           />
-          <Field
-            label={t("useCases.field.tags")}
-            hint={t("useCases.field.commaHint")}
-            {...form.field("tags")}
-            error={errorAt(form, "tags")}
-          />
+          <Field label={t("useCases.field.tags")} hint={t("useCases.field.commaHint")} {...form.field("tags")} />
         </>
       )}
     </StepForm>
@@ -249,7 +243,7 @@ function Location({ useCase }: { useCase: UseCase }) {
           label={t("useCases.field.location")}
           value={(form.values.location as UseCaseLocation | null | undefined) ?? null}
           onChange={(city) => form.set("location", city)}
-          error={errorAt(form, "location")}
+          error={form.field("location").error}
         />
       )}
     </StepForm>
