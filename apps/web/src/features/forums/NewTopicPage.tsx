@@ -23,6 +23,8 @@ export default function NewTopicPage() {
   const categories = useQuery(trpc.forums.listCategories.queryOptions());
   const createTopic = useMutation(trpc.forums.createTopic.mutationOptions());
   const [tags, setTags] = useState("");
+  /** Edited since the last submit: a bad tag's error (at its index, "tags.1") no longer applies. */
+  const [tagsEdited, setTagsEdited] = useState(false);
   const form = useZodForm({
     schema: CreateTopicInput,
     initial: { title: "", categoryId: "", visibility: "organization", body: "", tags: [] },
@@ -44,7 +46,13 @@ export default function NewTopicPage() {
   return (
     <section className="card">
       <h1>{t("forums.new.title")}</h1>
-      <form onSubmit={form.submit} noValidate>
+      <form
+        onSubmit={(event) => {
+          setTagsEdited(false);
+          void form.submit(event);
+        }}
+        noValidate
+      >
         <FormError message={form.formError ?? (categories.error ? errorText(t, categories.error, "forums") : null)} />
         <Field label={t("forums.field.title")} {...form.field("title")} />
         <div className="row">
@@ -68,9 +76,10 @@ export default function NewTopicPage() {
           name="tags"
           value={tags}
           hint={t("forums.field.tagsHint")}
-          error={tagsError}
+          error={tagsEdited ? undefined : tagsError}
           onChange={(raw) => {
             setTags(raw);
+            setTagsEdited(true);
             form.set("tags", parseTags(raw));
           }}
         />
