@@ -96,6 +96,12 @@ describe("my account", () => {
     expect(await page.getByLabel("Time zone").inputValue()).toBe("Asia/Riyadh");
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, "account-profile");
+    // In Arabic the page mirrors (right to left) and says the same in Arabic.
+    await page.getByRole("banner").getByLabel("Language").selectOption("ar");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("حسابي");
+    expect(await page.evaluate(() => document.documentElement.dir)).toBe("rtl");
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "account-profile-ar");
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -132,6 +138,31 @@ describe("my account", () => {
     await page.waitForURL("**/sign-in");
     expect(problems).toEqual([]);
     await other.context.close();
+    await context.close();
+  });
+});
+
+describe("confirming an email address", () => {
+  it("mails the link again from the profile, and the link confirms the address", async () => {
+    const lin = await signUpAdmin(server, { firstName: "Lin", lastName: "Wei" });
+    // An account whose address is not confirmed (as one moved in from another sign-in provider).
+    await server.deps.db.updateTable("users").set({ emailVerifiedAt: null }).where("id", "=", lin.userId).execute();
+    const { page, problems, context } = await openPage(browser, server.url);
+    await signInAs(page, lin, "/account");
+    await page.getByText(`Your email address ${lin.email} is not confirmed yet.`).waitFor();
+    await page.getByRole("button", { name: "Send the confirmation email again" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("Sent.");
+
+    const { token } = await lastMail(server, lin.email, { subject: "Confirm your email address" });
+    await page.goto(`/verify-email?token=${token}`);
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Your email address is confirmed.");
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "auth-verify-email");
+    await page.getByRole("link", { name: "Continue" }).click();
+    await page.goto("/account");
+    await page.getByLabel("First name").waitFor();
+    expect(await page.getByText("is not confirmed yet").count()).toBe(0);
+    expect(problems).toEqual([]);
     await context.close();
   });
 });
