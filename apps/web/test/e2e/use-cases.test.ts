@@ -138,6 +138,11 @@ describe("submitting a use case", () => {
     await screenshot(page, "use-cases-browse");
 
     // Filters live in the address: a technology nobody used empties the list; near Riyadh finds it.
+    await page.getByLabel("Tag", { exact: true }).fill("Maintenance");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/tag=maintenance/);
+    await card.waitFor();
+    await page.getByLabel("Tag", { exact: true }).fill("");
     await page.getByLabel("Technology", { exact: true }).fill("Blockchain");
     await page.getByRole("button", { name: "Search" }).click();
     await page.getByText("No use cases match these filters.").waitFor();

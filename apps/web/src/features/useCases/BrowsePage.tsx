@@ -1,5 +1,5 @@
 import type { RouterInputs } from "@p2p/client";
-import { Industry, ListUseCasesInput, type UseCaseLocation, UseCaseSort } from "@p2p/schemas";
+import { Industry, ListUseCasesInput, Tag, type UseCaseLocation, UseCaseSort } from "@p2p/schemas";
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { Link, useSearchParams } from "wouter";
 import { z } from "zod";
@@ -25,6 +25,7 @@ function filtersFrom(params: URLSearchParams): Filters | null {
     q: text("q"),
     industry: text("industry"),
     technology: text("technology"),
+    tags: params.has("tag") ? [params.get("tag")] : undefined,
     status: text("status"),
     sort: text("sort"),
     lat: number("lat"),
@@ -40,6 +41,7 @@ function filtersFrom(params: URLSearchParams): Filters | null {
 const FilterForm = z.object({
   q: ListUseCasesInput.shape.q,
   technology: ListUseCasesInput.shape.technology,
+  tag: Tag.optional(),
   industry: ListUseCasesInput.shape.industry,
   status: ListUseCasesInput.shape.status,
   sort: ListUseCasesInput.shape.sort,
@@ -100,6 +102,7 @@ function FilterPanel({ params, onApply }: { params: URLSearchParams; onApply(nex
     initial: {
       q: params.get("q") ?? "",
       technology: params.get("technology") ?? "",
+      tag: params.get("tag") ?? "",
       industry: params.get("industry") ?? "",
       status: params.get("status") ?? "",
       sort: params.get("sort") ?? "newest",
@@ -108,7 +111,7 @@ function FilterPanel({ params, onApply }: { params: URLSearchParams; onApply(nex
     feature: "useCases",
     onSubmit: async (values) => {
       const next = new URLSearchParams();
-      for (const name of ["q", "technology", "industry", "status"] as const) {
+      for (const name of ["q", "technology", "tag", "industry", "status"] as const) {
         const value = values[name];
         if (value) next.set(name, value);
       }
@@ -140,6 +143,7 @@ function FilterPanel({ params, onApply }: { params: URLSearchParams; onApply(nex
             {...form.field("industry")}
           />
           <Field label={t("useCases.filter.technology")} {...form.field("technology")} />
+          <Field label={t("useCases.filter.tag")} {...form.field("tag")} />
         </div>
         <div className="row">
           <CityPicker label={t("useCases.filter.near")} value={city} onChange={(c) => form.set("near", c)} />

@@ -25,7 +25,15 @@ export default function SubmitPage() {
       <h1>{id ? t("useCases.submit.editTitle") : t("useCases.submit.newTitle")}</h1>
       {id ? (
         <QueryState query={existing} feature="useCases">
-          {(useCase) => <Wizard key={`${useCase.id}-${step}`} useCase={useCase} step={step} />}
+          {(useCase) =>
+            useCase.can.edit ? (
+              <Wizard key={`${useCase.id}-${step}`} useCase={useCase} step={step} />
+            ) : (
+              <p role="alert" className="notice error">
+                {t("error.FORBIDDEN")}
+              </p>
+            )
+          }
         </QueryState>
       ) : (
         <>
