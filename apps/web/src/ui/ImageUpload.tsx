@@ -1,7 +1,7 @@
 import { useId, useState } from "react";
 import { useT } from "../i18n";
 import { errorInfo, errorText, issueText } from "./errors";
-import { uploadFile } from "./upload";
+import { UploadError, uploadFile } from "./upload";
 
 /** The image types the server accepts for avatars and logos. */
 const IMAGE_TYPES = "image/png,image/jpeg,image/webp,image/gif";
@@ -45,6 +45,10 @@ export function ImageUpload({ fileId, alt, chooseLabel, removeLabel, onChange, f
 
   const upload = (file: File) =>
     run(async () => {
+      // Checked here too: another type would be stored, then refused as an image.
+      if (!IMAGE_TYPES.split(",").includes(file.type)) {
+        throw new UploadError(file.type, { appCode: "UNSUPPORTED_MEDIA_TYPE", httpStatus: 415 });
+      }
       setProgress(0);
       const stored = await uploadFile(file, { onProgress: setProgress });
       await onChange(stored.id);

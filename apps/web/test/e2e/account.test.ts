@@ -20,6 +20,11 @@ afterAll(async () => {
 });
 
 const NEW_PASSWORD = "a brand new passphrase 42";
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 /** Waits for the signed-in shell at the dashboard. */
 async function onDashboard(page: Page) {
@@ -81,6 +86,14 @@ describe("my account", () => {
   it("edits the profile: fields are checked in the page, saved, and kept", async () => {
     const { page, problems, context } = await openPage(browser, server.url);
     await signInAs(page, ada, "/account");
+    // A picture: not a text file, but an image, shown at once and removable.
+    const upload = page.getByLabel("Upload a new picture");
+    await upload.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe("Use a PNG, JPEG, WebP or GIF image.");
+    await upload.setInputFiles({ name: "me.png", mimeType: "image/png", buffer: PNG });
+    await page.getByRole("img", { name: "Your picture" }).waitFor();
+    await page.getByRole("button", { name: "Remove the picture" }).click();
+    await expect.poll(() => page.getByRole("img", { name: "Your picture" }).count()).toBe(0);
     const tabs = page.getByRole("navigation", { name: "Account sections" });
     expect(await tabs.getByRole("link", { name: "Profile" }).getAttribute("aria-current")).toBe("page");
     await page.getByLabel("Phone").fill("call me");
