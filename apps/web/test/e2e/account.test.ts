@@ -181,7 +181,7 @@ describe("confirming an email address", () => {
 });
 
 describe("two-step verification", () => {
-  it("is set up from the QR code's key, asked for at the next sign-in, and turned off with a recovery code", async () => {
+  it("is set up from the QR code's key, asked for at the next sign-in (or a recovery code), and turned off with another", async () => {
     const grace = await signUpAdmin(server, { firstName: "Grace", lastName: "Hopper" });
     const { page, problems, context } = await openPage(browser, server.url, { expected: [/401/, /400/] });
     await signInAs(page, grace, "/account/two-factor");
@@ -220,6 +220,16 @@ describe("two-step verification", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("That code is not valid");
     await page.getByLabel("Authentication code").fill(totpCode(secret));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await onDashboard(page);
+
+    // Without the phone: a recovery code instead, once.
+    await signOutThroughMenu(page);
+    await page.getByLabel("Email").fill(grace.email);
+    await page.getByLabel("Password").fill(grace.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+    await page.getByLabel("Recovery code").fill(codes[1] ?? "");
     await page.getByRole("button", { name: "Sign in" }).click();
     await onDashboard(page);
 
