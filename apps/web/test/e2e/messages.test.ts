@@ -38,157 +38,173 @@ async function signInLive(page: Page, user: TestUser, next: string): Promise<voi
 
 /** How long a live change may take to show (the machine may be busy). */
 const live = { timeout: 10_000 };
+/** Two browsers and several round trips: more than the default 30 s when other suites share the machine. */
+const SLOW = 90_000;
 
 const bellLabel = (page: Page) => page.getByRole("link", { name: /^Notifications:/ }).getAttribute("aria-label");
 
 describe("direct messages", () => {
-  it("A writes, B gets it live, A sees it delivered then read, a reaction shows on both sides", async () => {
-    const a = await openPage(browser, server.url);
-    const b = await openPage(browser, server.url);
-    await signInLive(b.page, bob, "/messages");
-    await signInLive(a.page, ada, `/messages/${bob.userId}`);
+  it(
+    "A writes, B gets it live, A sees it delivered then read, a reaction shows on both sides",
+    async () => {
+      const a = await openPage(browser, server.url);
+      const b = await openPage(browser, server.url);
+      await signInLive(b.page, bob, "/messages");
+      await signInLive(a.page, ada, `/messages/${bob.userId}`);
 
-    await a.page.getByRole("heading", { name: "Bob Builder" }).waitFor();
-    await a.page.getByText("No messages yet. Say hello!").waitFor();
-    await a.page.getByLabel("Message", { exact: true }).fill("Hello Bob, shall we compare chiller settings?");
-    await a.page.getByRole("button", { name: "Send" }).click();
+      await a.page.getByRole("heading", { name: "Bob Builder" }).waitFor();
+      await a.page.getByText("No messages yet. Say hello!").waitFor();
+      await a.page.getByLabel("Message", { exact: true }).fill("Hello Bob, shall we compare chiller settings?");
+      await a.page.getByRole("button", { name: "Send" }).click();
 
-    // B sees the new conversation come in, unread, without reloading.
-    const fromAda = b.page.getByRole("link", { name: /Ada Lovelace/ });
-    await expect.poll(() => fromAda.textContent(), live).toContain("Hello Bob, shall we compare chiller settings?");
-    expect(await fromAda.textContent()).toContain("1 unread message");
-    expect(await accessibilityViolations(b.page)).toEqual([]);
-    await screenshot(b.page, "messages");
+      // B sees the new conversation come in, unread, without reloading.
+      const fromAda = b.page.getByRole("link", { name: /Ada Lovelace/ });
+      await expect.poll(() => fromAda.textContent(), live).toContain("Hello Bob, shall we compare chiller settings?");
+      expect(await fromAda.textContent()).toContain("1 unread message");
+      expect(await accessibilityViolations(b.page)).toEqual([]);
+      await screenshot(b.page, "messages");
 
-    // B's app is open, so the message reached it: delivered. A's receipt says so live.
-    const aLog = a.page.getByRole("log", { name: "Messages with Bob Builder" });
-    await aLog.getByText("Delivered", { exact: true }).waitFor();
+      // B's app is open, so the message reached it: delivered. A's receipt says so live.
+      const aLog = a.page.getByRole("log", { name: "Messages with Bob Builder" });
+      await aLog.getByText("Delivered", { exact: true }).waitFor();
+      // Now that they have a conversation, each may see that the other is online.
+      await a.page.getByRole("heading", { name: "Bob Builder Online" }).waitFor();
 
-    // B opens the conversation: it is read, and A sees that too.
-    await fromAda.click();
-    const bLog = b.page.getByRole("log", { name: "Messages with Ada Lovelace" });
-    await bLog.getByText("Hello Bob, shall we compare chiller settings?").waitFor();
-    await aLog.getByText("Read", { exact: true }).waitFor();
-    await expect.poll(() => fromAda.textContent(), live).not.toContain("unread");
+      // B opens the conversation: it is read, and A sees that too.
+      await fromAda.click();
+      const bLog = b.page.getByRole("log", { name: "Messages with Ada Lovelace" });
+      await bLog.getByText("Hello Bob, shall we compare chiller settings?").waitFor();
+      await aLog.getByText("Read", { exact: true }).waitFor();
+      await expect.poll(() => fromAda.textContent(), live).not.toContain("unread");
 
-    // B is typing: A sees it; B answers and reacts with a thumbs-up to A's message.
-    await b.page.getByLabel("Message", { exact: true }).fill("Sure");
-    await a.page.getByText("Bob is typing…").waitFor();
-    await b.page.getByLabel("Message", { exact: true }).press("Enter");
-    await aLog.getByText("Sure", { exact: true }).waitFor();
-    await bLog.getByText("React", { exact: true }).first().click();
-    await bLog.getByRole("button", { name: "React with 👍" }).click();
-    const thumbs = { name: "👍: 1 reaction" };
-    await bLog.getByRole("button", thumbs).waitFor();
-    await aLog.getByRole("button", thumbs).waitFor();
-    expect(await bLog.getByRole("button", thumbs).getAttribute("aria-pressed")).toBe("true");
-    expect(await aLog.getByRole("button", thumbs).getAttribute("aria-pressed")).toBe("false");
+      // B is typing: A sees it; B answers and reacts with a thumbs-up to A's message.
+      await b.page.getByLabel("Message", { exact: true }).fill("Sure");
+      await a.page.getByText("Bob is typing…").waitFor();
+      await b.page.getByLabel("Message", { exact: true }).press("Enter");
+      await aLog.getByText("Sure", { exact: true }).waitFor();
+      await bLog.getByText("React", { exact: true }).first().click();
+      await bLog.getByRole("button", { name: "React with 👍" }).click();
+      const thumbs = { name: "👍: 1 reaction" };
+      await bLog.getByRole("button", thumbs).waitFor();
+      await aLog.getByRole("button", thumbs).waitFor();
+      expect(await bLog.getByRole("button", thumbs).getAttribute("aria-pressed")).toBe("true");
+      expect(await aLog.getByRole("button", thumbs).getAttribute("aria-pressed")).toBe("false");
 
-    expect(await accessibilityViolations(a.page)).toEqual([]);
-    await screenshot(a.page, "conversation");
-    expect(a.problems).toEqual([]);
-    expect(b.problems).toEqual([]);
-    await a.context.close();
-    await b.context.close();
-  });
+      expect(await accessibilityViolations(a.page)).toEqual([]);
+      await screenshot(a.page, "conversation");
+      expect(a.problems).toEqual([]);
+      expect(b.problems).toEqual([]);
+      await a.context.close();
+      await b.context.close();
+    },
+    SLOW,
+  );
 
-  it("starts a conversation from a search, sends a file with upload progress, edits and deletes it live", async () => {
-    const a = await openPage(browser, server.url);
-    const b = await openPage(browser, server.url);
-    const carol = await signUpAdmin(server, { firstName: "Carol", lastName: "Chemist" });
-    await signInLive(b.page, carol, "/messages");
-    await signInLive(a.page, ada, "/messages");
+  it(
+    "starts a conversation from a search, sends a file with upload progress, edits and deletes it live",
+    async () => {
+      const a = await openPage(browser, server.url);
+      const b = await openPage(browser, server.url);
+      const carol = await signUpAdmin(server, { firstName: "Carol", lastName: "Chemist" });
+      await signInLive(b.page, carol, "/messages");
+      await signInLive(a.page, ada, "/messages");
 
-    await a.page.getByRole("button", { name: "New message" }).click();
-    const dialog = a.page.getByRole("dialog", { name: "New message" });
-    await dialog.getByLabel("Search people").fill("C");
-    await dialog.getByRole("button", { name: "Search" }).click();
-    await dialog.getByText("At least 2 characters").waitFor();
-    await dialog.getByLabel("Search people").fill("Chemist");
-    await dialog.getByRole("button", { name: "Search" }).click();
-    await dialog.getByRole("link", { name: "Carol Chemist" }).click();
-    await a.page.waitForURL(`**/messages/${carol.userId}`);
-    await a.page.getByRole("heading", { name: "Carol Chemist" }).waitFor();
+      await a.page.getByRole("button", { name: "New message" }).click();
+      const dialog = a.page.getByRole("dialog", { name: "New message" });
+      await dialog.getByLabel("Search people").fill("C");
+      await dialog.getByRole("button", { name: "Search" }).click();
+      await dialog.getByText("At least 2 characters").waitFor();
+      await dialog.getByLabel("Search people").fill("Chemist");
+      await dialog.getByRole("button", { name: "Search" }).click();
+      await dialog.getByRole("link", { name: "Carol Chemist" }).click();
+      await a.page.waitForURL(`**/messages/${carol.userId}`);
+      await a.page.getByRole("heading", { name: "Carol Chemist" }).waitFor();
 
-    // A slow uplink, so the upload's progress bar is on screen for a while.
-    const cdp = await a.context.newCDPSession(a.page);
-    await cdp.send("Network.emulateNetworkConditions", {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 64 * 1024,
-    });
-    await a.page.getByLabel("Attach files").setInputFiles({
-      name: "notes.txt",
-      mimeType: "text/plain",
-      buffer: Buffer.alloc(160 * 1024, "chiller notes\n"),
-    });
-    await a.page.getByRole("progressbar", { name: "Uploading notes.txt" }).waitFor();
-    expect(await a.page.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
-    await a.page.getByRole("progressbar").waitFor({ state: "detached" });
-    await cdp.send("Network.emulateNetworkConditions", {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: -1,
-    });
-    await a.page.getByLabel("Message", { exact: true }).fill("Notes attached");
-    await a.page.getByRole("button", { name: "Send" }).click();
-
-    await b.page.getByRole("link", { name: /Ada Lovelace/ }).click();
-    const bLog = b.page.getByRole("log", { name: "Messages with Ada Lovelace" });
-    const file = bLog.getByRole("link", { name: "notes.txt" });
-    await file.waitFor();
-    // The recipient may download it (the session cookie of B's browser).
-    expect((await b.page.request.get((await file.getAttribute("href")) ?? "")).status()).toBe(200);
-
-    const aLog = a.page.getByRole("log", { name: "Messages with Carol Chemist" });
-    await aLog.getByRole("button", { name: "Edit" }).click();
-    await aLog.getByLabel("Edit message").fill("Notes attached (second version)");
-    await aLog.getByRole("button", { name: "Save" }).click();
-    await bLog.getByText("Notes attached (second version)").waitFor();
-    await bLog.getByText("edited").waitFor();
-
-    await aLog.getByRole("button", { name: "Delete" }).click();
-    await a.page
-      .getByRole("dialog", { name: "Delete this message?" })
-      .getByRole("button", { name: "Delete for everyone" })
-      .click();
-    await bLog.getByText("This message was deleted.").waitFor();
-    await aLog.getByText("This message was deleted.").waitFor();
-    expect(a.problems).toEqual([]);
-    expect(b.problems).toEqual([]);
-    await a.context.close();
-    await b.context.close();
-  });
-
-  it("shows the newest messages first and loads older ones on demand", async () => {
-    const dave = await signUpAdmin(server, { firstName: "Dave", lastName: "Driller" });
-    for (let i = 1; i <= 35; i++) {
-      await dave.client.messages.send.mutate({
-        recipientId: ada.userId,
-        body: `Reading ${i}`,
-        clientMessageId: crypto.randomUUID(),
+      // A slow uplink, so the upload's progress bar is on screen for a while.
+      const cdp = await a.context.newCDPSession(a.page);
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 64 * 1024,
       });
-    }
-    const { page, problems, context } = await openPage(browser, server.url);
-    await signInAs(page, ada, `/messages/${dave.userId}`);
-    const log = page.getByRole("log", { name: "Messages with Dave Driller" });
-    await log.getByText("Reading 35", { exact: true }).waitFor();
-    expect(await log.getByText("Reading 1", { exact: true }).count()).toBe(0);
-    await log.getByRole("button", { name: "Load older messages" }).click();
-    await log.getByText("Reading 1", { exact: true }).waitFor();
-    expect(await log.getByRole("button", { name: "Load older messages" }).count()).toBe(0);
+      await a.page.getByLabel("Attach files").setInputFiles({
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.alloc(160 * 1024, "chiller notes\n"),
+      });
+      await a.page.getByRole("progressbar", { name: "Uploading notes.txt" }).waitFor();
+      expect(await a.page.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
+      await a.page.getByRole("progressbar").waitFor({ state: "detached" });
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+      await a.page.getByLabel("Message", { exact: true }).fill("Notes attached");
+      await a.page.getByRole("button", { name: "Send" }).click();
 
-    // In Arabic the page mirrors (right to left) and says everything in Arabic.
-    await page.getByLabel("Language").selectOption("ar");
-    await page.getByRole("heading", { name: "الرسائل", level: 1 }).waitFor();
-    await page.getByRole("log", { name: "الرسائل مع Dave Driller" }).waitFor();
-    expect(await accessibilityViolations(page)).toEqual([]);
-    await screenshot(page, "conversation-ar");
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await b.page.getByRole("link", { name: /Ada Lovelace/ }).click();
+      const bLog = b.page.getByRole("log", { name: "Messages with Ada Lovelace" });
+      const file = bLog.getByRole("link", { name: "notes.txt" });
+      await file.waitFor();
+      // The recipient may download it (the session cookie of B's browser).
+      expect((await b.page.request.get((await file.getAttribute("href")) ?? "")).status()).toBe(200);
+
+      const aLog = a.page.getByRole("log", { name: "Messages with Carol Chemist" });
+      await aLog.getByRole("button", { name: "Edit" }).click();
+      await aLog.getByLabel("Edit message").fill("Notes attached (second version)");
+      await aLog.getByRole("button", { name: "Save" }).click();
+      await bLog.getByText("Notes attached (second version)").waitFor();
+      await bLog.getByText("edited").waitFor();
+
+      await aLog.getByRole("button", { name: "Delete" }).click();
+      await a.page
+        .getByRole("dialog", { name: "Delete this message?" })
+        .getByRole("button", { name: "Delete for everyone" })
+        .click();
+      await bLog.getByText("This message was deleted.").waitFor();
+      await aLog.getByText("This message was deleted.").waitFor();
+      expect(a.problems).toEqual([]);
+      expect(b.problems).toEqual([]);
+      await a.context.close();
+      await b.context.close();
+    },
+    SLOW,
+  );
+
+  it(
+    "shows the newest messages first and loads older ones on demand",
+    async () => {
+      const dave = await signUpAdmin(server, { firstName: "Dave", lastName: "Driller" });
+      for (let i = 1; i <= 35; i++) {
+        await dave.client.messages.send.mutate({
+          recipientId: ada.userId,
+          body: `Reading ${i}`,
+          clientMessageId: crypto.randomUUID(),
+        });
+      }
+      const { page, problems, context } = await openPage(browser, server.url);
+      await signInAs(page, ada, `/messages/${dave.userId}`);
+      const log = page.getByRole("log", { name: "Messages with Dave Driller" });
+      await log.getByText("Reading 35", { exact: true }).waitFor();
+      expect(await log.getByText("Reading 1", { exact: true }).count()).toBe(0);
+      await log.getByRole("button", { name: "Load older messages" }).click();
+      await log.getByText("Reading 1", { exact: true }).waitFor();
+      expect(await log.getByRole("button", { name: "Load older messages" }).count()).toBe(0);
+
+      // In Arabic the page mirrors (right to left) and says everything in Arabic.
+      await page.getByLabel("Language").selectOption("ar");
+      await page.getByRole("heading", { name: "الرسائل", level: 1 }).waitFor();
+      await page.getByRole("log", { name: "الرسائل مع Dave Driller" }).waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await screenshot(page, "conversation-ar");
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
 
   it("checks the composer's input, and blocks someone only after a confirmation", async () => {
     const { page, problems, context } = await openPage(browser, server.url);
@@ -216,40 +232,44 @@ describe("direct messages", () => {
 });
 
 describe("notifications", () => {
-  it("the bell counts a new notification live, the list links to it, and reading it counts down", async () => {
-    const { page, problems, context } = await openPage(browser, server.url);
-    const [category] = await bob.client.forums.listCategories.query();
-    const topic = await bob.client.forums.createTopic.mutate({
-      title: "Chiller trips on high pressure",
-      body: "<p>Any ideas?</p>",
-      categoryId: (category as { id: string }).id,
-      visibility: "platform",
-    });
-    await signInLive(page, bob, "/notifications");
-    await page.getByText("No notifications.").waitFor();
-    expect(await bellLabel(page)).toBe("Notifications: 0 unread");
+  it(
+    "the bell counts a new notification live, the list links to it, and reading it counts down",
+    async () => {
+      const { page, problems, context } = await openPage(browser, server.url);
+      const [category] = await bob.client.forums.listCategories.query();
+      const topic = await bob.client.forums.createTopic.mutate({
+        title: "Chiller trips on high pressure",
+        body: "<p>Any ideas?</p>",
+        categoryId: (category as { id: string }).id,
+        visibility: "platform",
+      });
+      await signInLive(page, bob, "/notifications");
+      await page.getByText("No notifications.").waitFor();
+      expect(await bellLabel(page)).toBe("Notifications: 0 unread");
 
-    await ada.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Check the condenser fans.</p>" });
-    await expect.poll(() => bellLabel(page), live).toBe("Notifications: 1 unread");
-    const item = page.getByRole("link", { name: "Ada Lovelace replied in “Chiller trips on high pressure”" });
-    await item.waitFor();
-    expect(await accessibilityViolations(page)).toEqual([]);
-    await screenshot(page, "notifications");
+      await ada.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Check the condenser fans.</p>" });
+      await expect.poll(() => bellLabel(page), live).toBe("Notifications: 1 unread");
+      const item = page.getByRole("link", { name: "Ada Lovelace replied in “Chiller trips on high pressure”" });
+      await item.waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await screenshot(page, "notifications");
 
-    await item.click();
-    await page.waitForURL(`**/forums/topics/${topic.id}#post-*`);
-    await expect.poll(() => bellLabel(page), live).toBe("Notifications: 0 unread");
+      await item.click();
+      await page.waitForURL(`**/forums/topics/${topic.id}#post-*`);
+      await expect.poll(() => bellLabel(page), live).toBe("Notifications: 0 unread");
 
-    await page.goBack();
-    await ada.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>And the refrigerant charge.</p>" });
-    await expect.poll(() => bellLabel(page), live).toBe("Notifications: 1 unread");
-    await expect.poll(() => page.getByText("Unread", { exact: true }).count(), live).toBe(1);
-    await page.getByRole("button", { name: "Mark all read" }).click();
-    await expect.poll(() => bellLabel(page), live).toBe("Notifications: 0 unread");
-    await expect.poll(() => page.getByText("Unread", { exact: true }).count(), live).toBe(0);
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await page.goBack();
+      await ada.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>And the refrigerant charge.</p>" });
+      await expect.poll(() => bellLabel(page), live).toBe("Notifications: 1 unread");
+      await expect.poll(() => page.getByText("Unread", { exact: true }).count(), live).toBe(1);
+      await page.getByRole("button", { name: "Mark all read" }).click();
+      await expect.poll(() => bellLabel(page), live).toBe("Notifications: 0 unread");
+      await expect.poll(() => page.getByText("Unread", { exact: true }).count(), live).toBe(0);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
 
   it("saves preferences: an email setting and quiet hours, with the fields checked first", async () => {
     const { page, problems, context } = await openPage(browser, server.url);
@@ -277,34 +297,38 @@ describe("notifications", () => {
 });
 
 describe("signing out in one tab", () => {
-  it("ends the live session in the other tab, which goes to sign-in and gets no more messages", async () => {
-    // The other tab asks who is signed in once its stream ends: that answer is a 401.
-    const { page, problems, context } = await openPage(browser, server.url, { expected: [/401/] });
-    await signInLive(page, ada, `/messages/${bob.userId}`);
-    const log = page.getByRole("log", { name: "Messages with Bob Builder" });
-    await bob.client.messages.send.mutate({
-      recipientId: ada.userId,
-      body: "Still there?",
-      clientMessageId: crypto.randomUUID(),
-    });
-    await log.getByText("Still there?").waitFor();
+  it(
+    "ends the live session in the other tab, which goes to sign-in and gets no more messages",
+    async () => {
+      // The other tab asks who is signed in once its stream ends: that answer is a 401.
+      const { page, problems, context } = await openPage(browser, server.url, { expected: [/401/] });
+      await signInLive(page, ada, `/messages/${bob.userId}`);
+      const log = page.getByRole("log", { name: "Messages with Bob Builder" });
+      await bob.client.messages.send.mutate({
+        recipientId: ada.userId,
+        body: "Still there?",
+        clientMessageId: crypto.randomUUID(),
+      });
+      await log.getByText("Still there?").waitFor();
 
-    const other = await context.newPage();
-    await other.goto("/");
-    await other.getByText("Ada Lovelace", { exact: true }).click();
-    await other.getByRole("button", { name: "Sign out" }).click();
-    await other.waitForURL("**/sign-in");
+      const other = await context.newPage();
+      await other.goto("/");
+      await other.getByText("Ada Lovelace", { exact: true }).click();
+      await other.getByRole("button", { name: "Sign out" }).click();
+      await other.waitForURL("**/sign-in");
 
-    await page.waitForURL(`**/sign-in?next=${encodeURIComponent(`/messages/${bob.userId}`)}`);
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
-    await bob.client.messages.send.mutate({
-      recipientId: ada.userId,
-      body: "Hello?",
-      clientMessageId: crypto.randomUUID(),
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await page.getByText("Hello?").count()).toBe(0);
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await page.waitForURL(`**/sign-in?next=${encodeURIComponent(`/messages/${bob.userId}`)}`);
+      await page.getByRole("heading", { name: "Sign in" }).waitFor();
+      await bob.client.messages.send.mutate({
+        recipientId: ada.userId,
+        body: "Hello?",
+        clientMessageId: crypto.randomUUID(),
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await page.getByText("Hello?").count()).toBe(0);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
 });

@@ -75,7 +75,7 @@ export function Composer({ peerId }: { peerId: string }) {
     try {
       const message = await send.mutateAsync(parsed.data);
       cache.put(peerId, message);
-      void cache.conversationsChanged();
+      void cache.conversationsChanged(peerId);
       clientMessageId.current = crypto.randomUUID();
       setBody("");
       setUploads([]);

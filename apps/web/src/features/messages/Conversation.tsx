@@ -27,7 +27,7 @@ export function Conversation({ peerId, myId, presence, blocked }: ConversationPr
   const headingId = useId();
   const peer = useQuery(trpc.users.get.queryOptions({ id: peerId }));
   return (
-    <section className="messages-conversation" aria-labelledby={headingId}>
+    <section className="card messages-conversation" aria-labelledby={headingId}>
       <QueryState query={peer} feature="messages">
         {(person) => {
           const name = `${person.firstName} ${person.lastName}`;
@@ -36,7 +36,7 @@ export function Conversation({ peerId, myId, presence, blocked }: ConversationPr
               <header className="messages-peer">
                 <div>
                   <h2 id={headingId}>
-                    <PresenceDot status={presence(peerId)} /> {name}
+                    {name} <PresenceDot status={presence(peerId)} />
                   </h2>
                   <p className="muted">{[person.title, person.organization.name].filter(Boolean).join(" · ")}</p>
                 </div>

@@ -40,7 +40,7 @@ export default function MessagesPage() {
         <BlockedPeople list={blockedList.data?.items ?? []} />
       </div>
       <div className="messages-layout">
-        <nav className="messages-side" aria-labelledby="messages-conversations">
+        <nav className="card messages-side" aria-labelledby="messages-conversations">
           <h2 id="messages-conversations">{t("messages.conversations")}</h2>
           <QueryState query={conversations} feature="messages">
             {() =>

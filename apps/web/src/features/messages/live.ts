@@ -25,11 +25,22 @@ function mapHistory(data: History | undefined, change: (m: Message) => Message |
   };
 }
 
-/** A message that is new to the conversation goes on top of the newest page; a known one is replaced. */
+const progress = { sent: 0, delivered: 1, read: 2 } as const;
+
+/**
+ * A message that is new to the conversation goes on top of the newest page; a known one is replaced,
+ * but its receipt never goes back: a send's answer may arrive after the live "delivered".
+ */
 function putMessage(data: History | undefined, message: Message): History | undefined {
   if (!data) return data;
   const known = data.pages.some((p) => p.items.some((m) => m.id === message.id));
-  if (known) return mapHistory(data, (m) => (m.id === message.id ? message : m));
+  if (known) {
+    return mapHistory(data, (m) => {
+      if (m.id !== message.id) return m;
+      if (progress[m.status] <= progress[message.status]) return message;
+      return { ...message, status: m.status, deliveredAt: m.deliveredAt, readAt: m.readAt };
+    });
+  }
   const [first, ...rest] = data.pages;
   if (!first) return data;
   return { ...data, pages: [{ ...first, items: [message, ...first.items] }, ...rest] };
@@ -73,8 +84,18 @@ export function useMessageCache() {
           ids.includes(m.id) && m.status === "sent" ? { ...m, status: "delivered", deliveredAt: at } : m,
         ),
       ),
-    /** The list's order, previews and unread counts come from the server: ask again. */
-    conversationsChanged: () => queryClient.invalidateQueries(trpc.messages.listConversations.pathFilter()),
+    /**
+     * The list's order, previews and unread counts come from the server: ask again. A first message
+     * with `peerId` also lets the two see each other's presence: ask for it again too.
+     */
+    conversationsChanged: (peerId?: string) => {
+      const lists = queryClient.getQueriesData<InfiniteData<RouterOutputs["messages"]["listConversations"]>>(
+        trpc.messages.listConversations.pathFilter(),
+      );
+      const known = lists.some(([, list]) => list?.pages.some((p) => p.items.some((c) => c.peer.id === peerId)));
+      if (peerId && !known) void queryClient.invalidateQueries(trpc.presence.get.pathFilter());
+      return queryClient.invalidateQueries(trpc.messages.listConversations.pathFilter());
+    },
   };
 }
 
@@ -90,7 +111,7 @@ export function useMessagesLive(myId: string) {
       case "message.new":
       case "message.updated":
         cache.put(peerOf(event.message), event.message);
-        void cache.conversationsChanged();
+        void cache.conversationsChanged(peerOf(event.message));
         break;
       case "message.hidden":
         cache.drop(event.messageId);
