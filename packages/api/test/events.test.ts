@@ -1,4 +1,4 @@
-import { type RunningServer, startServer, streamChannel } from "@p2p/api";
+import { defineChannel, type RunningServer, startServer, streamChannel } from "@p2p/api";
 import { startTestServer, type TestServer } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeClient, waitFor } from "./helpers";
@@ -74,6 +74,23 @@ describe("event bus across nodes", () => {
     expect(ns).toEqual([1, 2, 3, 4, 5]);
     expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
     sub.unsubscribe();
+  });
+});
+
+describe("event data across nodes", () => {
+  it("a Date published on one node is a Date on the other and in a replay", async () => {
+    const channel = defineChannel<{ at: Date; label: string }>("test.dates");
+    const at = new Date("2026-11-29T10:00:00.000Z");
+    const received: { at: Date; label: string }[] = [];
+    const stop = nodeB.deps.events.subscribe(channel, "k", (e) => received.push(e.data));
+    await nodeB.deps.events.whenSubscribed(channel, "k");
+    await nodeA.deps.events.publish(channel, "k", { at, label: "x" });
+    await waitFor(() => received.length === 1);
+    stop();
+    expect(received[0]?.at).toBeInstanceOf(Date);
+    expect(received[0]?.at.toISOString()).toBe(at.toISOString());
+    const { events } = await nodeB.deps.events.replay(channel, "k", "0-0");
+    expect(events.map((e) => e.data)).toEqual([{ at, label: "x" }]);
   });
 });
 

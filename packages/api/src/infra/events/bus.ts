@@ -3,6 +3,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { RedisClients } from "../redis/redis";
 import { StoreUnavailableError, unavailableStore, warnStoreUnavailable } from "../store-errors";
+import { decodeEvent, encodeEvent } from "./codec";
 
 /** A typed event channel family, e.g. `forum.topic`; events are published to one key in it (a topic id). */
 export interface Channel<T> {
@@ -157,7 +158,7 @@ export class EventBus {
    */
   async publish<T>(channel: Channel<T>, key: string, data: T): Promise<string | null> {
     const topic = this.topic(channel, key);
-    const payload = JSON.stringify(data);
+    const payload = encodeEvent(data);
     this.metrics?.eventPublished(channel.name, "publish");
     try {
       return await this.append(topic, payload, data);
@@ -166,7 +167,7 @@ export class EventBus {
       warnStoreUnavailable(this.logger, "redis", err, { topic, deferred: true });
       // Refused before sending (no connection): safe to send later. Anything else may have run.
       const neverSent = /enableOfflineQueue/.test(String(err));
-      this.defer({ topic, kind: "publish", payload: neverSent ? payload : JSON.stringify(RESYNC) });
+      this.defer({ topic, kind: "publish", payload: neverSent ? payload : encodeEvent(RESYNC) });
       return null;
     }
   }
@@ -190,7 +191,7 @@ export class EventBus {
       // Keep memory bounded: the oldest send is dropped and its key told to resync.
       const dropped = this.deferred.shift() as Deferred;
       if (dropped.kind === "publish" && !this.deferred.some((d) => d.topic === dropped.topic && d.kind === "publish"))
-        this.deferred.push({ topic: dropped.topic, kind: "publish", payload: JSON.stringify(RESYNC) });
+        this.deferred.push({ topic: dropped.topic, kind: "publish", payload: encodeEvent(RESYNC) });
     }
     this.deferred.push(item);
   }
@@ -202,7 +203,7 @@ export class EventBus {
     try {
       while (this.deferred.length) {
         const item = this.deferred[0] as Deferred;
-        if (item.kind === "publish") await this.append(item.topic, item.payload, JSON.parse(item.payload));
+        if (item.kind === "publish") await this.append(item.topic, item.payload, decodeEvent(item.payload));
         else await this.redis.command.publish(item.topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${item.payload}`);
         this.deferred.shift();
       }
@@ -219,7 +220,7 @@ export class EventBus {
    */
   async broadcast<T>(channel: Channel<T>, key: string, data: T): Promise<void> {
     const topic = this.topic(channel, key);
-    const payload = JSON.stringify(data);
+    const payload = encodeEvent(data);
     this.metrics?.eventPublished(channel.name, "broadcast");
     this.deliver(topic, { id: EPHEMERAL_EVENT_ID, data });
     try {
@@ -318,7 +319,7 @@ export class EventBus {
       | [1, [string, string[]][], number];
     if (reply[0] === 0) return { events: [], complete: lastEventId === EPHEMERAL_EVENT_ID, latestId: null };
     const [, entries, trimmed] = reply;
-    const events = entries.map(([id, fields]) => ({ id, data: JSON.parse(fields[1] ?? "null") as T }));
+    const events = entries.map(([id, fields]) => ({ id, data: decodeEvent<T>(fields[1]) }));
     const latestId = events.at(-1)?.id ?? null;
     if (lastEventId === EPHEMERAL_EVENT_ID) return { events, complete: trimmed === 0, latestId };
     const present = events[0]?.id === lastEventId;
@@ -328,7 +329,7 @@ export class EventBus {
   /** Backlog events after `lastEventId` (exclusive), oldest first. */
   async since<T>(channel: Channel<T>, key: string, lastEventId: string): Promise<BusEvent<T>[]> {
     const entries = await this.redis.command.xrange(this.topic(channel, key), `(${lastEventId}`, "+");
-    return entries.map(([id, fields]) => ({ id, data: JSON.parse(fields[1] ?? "null") as T }));
+    return entries.map(([id, fields]) => ({ id, data: decodeEvent<T>(fields[1]) }));
   }
 
   /** The newest backlog id of a channel key, or null when it has none. */
@@ -343,7 +344,7 @@ export class EventBus {
     const second = message.indexOf("|", first + 1);
     if (message.slice(0, first) === this.nodeId) return; // delivered in-process already
     const id = message.slice(first + 1, second);
-    this.deliver(topic, { id, data: JSON.parse(message.slice(second + 1)) });
+    this.deliver(topic, { id, data: decodeEvent(message.slice(second + 1)) });
     // A backlog event's id starts with the time Redis appended it ("ms-seq"); broadcasts have none.
     if (this.metrics && id !== EPHEMERAL_EVENT_ID) this.metrics.eventDelivered(Date.now() - Number.parseInt(id, 10));
   }
