@@ -8,6 +8,7 @@ import { useSession } from "../../app/session";
 import { useI18n, useT } from "../../i18n";
 import { Dialog } from "../../ui/Dialog";
 import { errorText } from "../../ui/errors";
+import { LoadMore } from "../../ui/LoadMore";
 import { Empty, QueryState } from "../../ui/states";
 import { Conversation } from "./Conversation";
 import { useMessagesLive } from "./live";
@@ -59,15 +60,7 @@ export default function MessagesPage() {
                       />
                     ))}
                   </ul>
-                  {conversations.hasNextPage && (
-                    <button
-                      type="button"
-                      disabled={conversations.isFetchingNextPage}
-                      onClick={() => conversations.fetchNextPage()}
-                    >
-                      {t("action.loadMore")}
-                    </button>
-                  )}
+                  <LoadMore query={conversations} feature="messages" />
                 </>
               )
             }

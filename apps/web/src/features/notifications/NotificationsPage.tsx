@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useMyEvents } from "../../app/events";
 import { type MessageKey, useI18n } from "../../i18n";
 import { errorText } from "../../ui/errors";
+import { LoadMore } from "../../ui/LoadMore";
 import { Empty, QueryState } from "../../ui/states";
 
 type Notification = RouterOutputs["notifications"]["list"]["items"][number];
@@ -92,11 +93,7 @@ export default function NotificationsPage() {
                   <NotificationItem key={n.id} notification={n} onRead={() => markRead.mutate({ ids: [n.id] })} />
                 ))}
               </ul>
-              {list.hasNextPage && (
-                <button type="button" disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
-                  {t("action.loadMore")}
-                </button>
-              )}
+              <LoadMore query={list} />
             </>
           )
         }
