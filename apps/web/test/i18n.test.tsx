@@ -41,10 +41,11 @@ describe("plural", () => {
     expect(plural("en", 1, { one: "{count} item", other: "{count} items" })).toBe("1 item");
   });
 
-  it("drives catalog messages: the unread count in both languages", () => {
-    expect(translate("en", "nav.unread", { count: 3 })).toBe("3 unread");
-    expect(translate("ar", "nav.unread", { count: 2 })).toBe("اثنان غير مقروءين");
-    expect(translate("ar", "nav.unread", { count: 5 })).toBe(`${ar(5)} غير مقروءة`);
+  it("drives catalog messages: a reply count in both languages", () => {
+    expect(translate("en", "forums.replyCount", { count: 1 })).toBe("1 reply");
+    expect(translate("en", "forums.replyCount", { count: 3 })).toBe("3 replies");
+    expect(translate("ar", "forums.replyCount", { count: 2 })).toBe("ردان");
+    expect(translate("ar", "forums.replyCount", { count: 5 })).toBe(`${ar(5)} ردود`);
   });
 });
 

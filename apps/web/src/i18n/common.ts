@@ -1,4 +1,4 @@
-import { defineMessages, plural } from "./define";
+import { defineMessages } from "./define";
 
 /** Words every page uses: the shell, buttons, errors, states. */
 export const common = defineMessages(
@@ -16,7 +16,7 @@ export const common = defineMessages(
     "nav.account": "My account",
     "nav.signOut": "Sign out",
     "nav.language": "Language",
-    "nav.unread": (p) => plural("en", Number(p.count), { other: "{count} unread" }),
+    "nav.unreadSuffix": "unread",
     "language.en": "English",
     "language.ar": "العربية",
     "action.save": "Save",
@@ -65,7 +65,6 @@ export const common = defineMessages(
     "industry.other": "Other",
     "field.choose": "Choose…",
     "notFound.title": "Page not found",
-    "count.items": (p) => plural("en", Number(p.count), { one: "{count} item", other: "{count} items" }),
   },
   {
     "app.name": "P2P Sandbox",
@@ -81,15 +80,7 @@ export const common = defineMessages(
     "nav.account": "حسابي",
     "nav.signOut": "تسجيل الخروج",
     "nav.language": "اللغة",
-    "nav.unread": (p) =>
-      plural("ar", Number(p.count), {
-        zero: "لا غير مقروء",
-        one: "غير مقروء واحد",
-        two: "اثنان غير مقروءين",
-        few: "{count} غير مقروءة",
-        many: "{count} غير مقروء",
-        other: "{count} غير مقروء",
-      }),
+    "nav.unreadSuffix": "غير مقروءة",
     "language.en": "English",
     "language.ar": "العربية",
     "action.save": "حفظ",
@@ -138,7 +129,5 @@ export const common = defineMessages(
     "industry.other": "أخرى",
     "field.choose": "اختر…",
     "notFound.title": "الصفحة غير موجودة",
-    "count.items": (p) =>
-      plural("ar", Number(p.count), { one: "عنصر واحد", two: "عنصران", few: "{count} عناصر", other: "{count} عنصر" }),
   },
 );
