@@ -2,6 +2,7 @@ import type { MyEvent } from "@p2p/schemas";
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext, useEffect, useRef } from "react";
 import { useTRPC, useTRPCClient } from "../api";
+import { errorInfo } from "../ui/errors";
 
 export type { MyEvent };
 
@@ -16,7 +17,8 @@ const EventsContext = createContext<Set<Listener> | null>(null);
  *
  * The server ends the stream when the caller's access changes (signed out in another tab, session
  * revoked, role changed): the session is asked again, so a signed-out page goes to sign-in at once
- * (RequireSession), and a still signed-in one opens the stream again from where it was.
+ * (RequireSession), and a still signed-in one opens the stream again from where it was, as it does
+ * after a refusal it may outlive (a store briefly down).
  */
 export function MyEventsProvider({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
@@ -27,12 +29,21 @@ export function MyEventsProvider({ children }: { children: ReactNode }) {
     let closed = false;
     let lastEventId: string | null = null;
     let subscription: { unsubscribe(): void } | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let attempts = 0;
     const recheckSession = () => void queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() });
+    // Ended or refused (a store briefly down): open again after a pause that grows, unless the
+    // session is gone (RequireSession then leaves the page).
+    const reopenLater = () => {
+      if (closed) return;
+      retry = setTimeout(open, Math.min(1_000 * 2 ** attempts++, 30_000));
+    };
     const open = () => {
       subscription = client.me.onEvents.subscribe(
         { lastEventId },
         {
           onData: ({ id, data }) => {
+            attempts = 0;
             lastEventId = id;
             if (data.type === "resync") {
               void queryClient.invalidateQueries();
@@ -41,17 +52,20 @@ export function MyEventsProvider({ children }: { children: ReactNode }) {
             for (const listener of listeners) listener(data);
           },
           onStopped: () => {
-            if (closed) return;
             recheckSession();
-            open();
+            reopenLater();
           },
-          onError: recheckSession,
+          onError: (error) => {
+            recheckSession();
+            if (errorInfo(error).appCode !== "UNAUTHORIZED") reopenLater();
+          },
         },
       );
     };
     open();
     return () => {
       closed = true;
+      clearTimeout(retry);
       subscription?.unsubscribe();
     };
   }, [client, queryClient, trpc, listeners]);
