@@ -45,6 +45,7 @@ export async function listPostsOf(
   const shown = tops.slice(0, page.limit);
   const replies = await repliesUnder(
     deps.mongo,
+    topic.id,
     shown.map((p) => p._id),
     MAX_REPLIES_PER_PAGE,
   );
