@@ -57,7 +57,6 @@ export function placeReply(parent: PostDoc): Pick<PostDoc, "parentId" | "treePar
 export const findPostDoc = (mongo: Mongo, id: string, topicId?: string) =>
   postsOf(mongo).findOne({ _id: id, pending: false, ...(topicId ? { topicId } : {}) });
 
-/** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
 /** Several posts by id, only whether they exist and were deleted. */
 export const findPostDocs = (mongo: Mongo, ids: readonly string[]) =>
   ids.length
@@ -66,6 +65,7 @@ export const findPostDocs = (mongo: Mongo, ids: readonly string[]) =>
         .toArray()
     : Promise.resolve([]);
 
+/** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
 export function topLevelPosts(
   mongo: Mongo,
   topicId: string,
