@@ -66,7 +66,9 @@ export function TaskItem({ task }: { task: Task }) {
       <input
         id={id}
         type="checkbox"
-        checked={task.completed}
+        // The mutation's own variables hold the new state from the click on: the cache update
+        // (onMutate) waits for in-flight list reads first, and a controlled box would flip back meanwhile.
+        checked={toggle.isPending && toggle.variables ? !!toggle.variables.completed : task.completed}
         onChange={(e) => toggle.mutate({ id: task.id, completed: e.target.checked })}
       />
       <div className="tasks-body">
