@@ -29,6 +29,10 @@ export function TaskItem({ task }: { task: Task }) {
   const id = useId();
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  // The box shows the click's state at once, in React state: the cache update (onMutate) waits for
+  // list reads in flight, and a controlled box would flip back meanwhile. The lists take over once
+  // the server answered (or the refusal put them back).
+  const [clicked, setClicked] = useState<boolean | null>(null);
   const lists = trpc.tasks.list.pathFilter();
   const toggle = useMutation(
     trpc.tasks.update.mutationOptions({
@@ -66,10 +70,11 @@ export function TaskItem({ task }: { task: Task }) {
       <input
         id={id}
         type="checkbox"
-        // The mutation's own variables hold the new state from the click on: the cache update
-        // (onMutate) waits for in-flight list reads first, and a controlled box would flip back meanwhile.
-        checked={toggle.isPending && toggle.variables ? !!toggle.variables.completed : task.completed}
-        onChange={(e) => toggle.mutate({ id: task.id, completed: e.target.checked })}
+        checked={clicked ?? task.completed}
+        onChange={(e) => {
+          setClicked(e.target.checked);
+          toggle.mutate({ id: task.id, completed: e.target.checked }, { onSettled: () => setClicked(null) });
+        }}
       />
       <div className="tasks-body">
         <label htmlFor={id} className="tasks-title">
