@@ -4,6 +4,7 @@ import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { Field, FormError, useZodForm } from "../../ui/form";
 import { AuthCard, MissingToken, useEnterSession, useLinkToken } from "./link";
+import { NewPasswordField } from "./NewPasswordField";
 
 /** The emailed invitation: a name and a password create the account in the inviting organization, signed in. */
 export default function AcceptInvitePage() {
@@ -33,13 +34,7 @@ function AcceptInviteForm({ token }: { token: string }) {
           <Field label={t("auth.field.firstName")} autoComplete="given-name" {...form.field("firstName")} />
           <Field label={t("auth.field.lastName")} autoComplete="family-name" {...form.field("lastName")} />
         </div>
-        <Field
-          label={t("auth.field.password")}
-          type="password"
-          autoComplete="new-password"
-          hint={t("auth.passwordHint")}
-          {...form.field("password")}
-        />
+        <NewPasswordField {...form.field("password")} />
         <button type="submit" className="primary" disabled={form.submitting}>
           {t("auth.invite.submit")}
         </button>

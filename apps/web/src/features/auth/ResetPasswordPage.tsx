@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { Field, FormError, useZodForm } from "../../ui/form";
 import { AuthCard, MissingToken, useLinkToken } from "./link";
+import { NewPasswordField } from "./NewPasswordField";
 
 /** The emailed reset link: a new password; every session ends, so the next step is signing in. */
 export default function ResetPasswordPage() {
@@ -41,13 +42,7 @@ function ResetPasswordForm({ token }: { token: string }) {
       ) : (
         <form onSubmit={form.submit} noValidate>
           <FormError message={form.formError} />
-          <Field
-            label={t("auth.field.newPassword")}
-            type="password"
-            autoComplete="new-password"
-            hint={t("auth.passwordHint")}
-            {...form.field("password")}
-          />
+          <NewPasswordField label="auth.field.newPassword" {...form.field("password")} />
           <button type="submit" className="primary" disabled={form.submitting}>
             {t("auth.reset.submit")}
           </button>

@@ -5,6 +5,7 @@ import { Link } from "wouter";
 import { useTRPC } from "../../api";
 import { type MessageKey, useT } from "../../i18n";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
+import { NewPasswordField } from "./NewPasswordField";
 
 export default function SignUpPage() {
   const t = useT();
@@ -67,13 +68,7 @@ export default function SignUpPage() {
           <Field label={t("auth.field.lastName")} autoComplete="family-name" {...form.field("lastName")} />
         </div>
         <Field label={t("auth.field.email")} type="email" autoComplete="email" {...form.field("email")} />
-        <Field
-          label={t("auth.field.password")}
-          type="password"
-          autoComplete="new-password"
-          hint={t("auth.passwordHint")}
-          {...form.field("password")}
-        />
+        <NewPasswordField {...form.field("password")} />
         <button type="submit" className="primary" disabled={form.submitting}>
           {t("auth.signUp.submit")}
         </button>
