@@ -5,6 +5,9 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
 
+/** Pages settle within seconds, also on a machine busy with other browser tests. */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
+
 let server: TestServer;
 let browser: Browser;
 let ada: TestUser;
@@ -51,16 +54,16 @@ describe("signing in", () => {
       expected: [/401/, /status of 401/],
     });
     await page.goto("/sign-in?next=/tasks");
-    await expect.poll(() => accessibilityViolations(page)).toEqual([]);
+    await eventually(() => accessibilityViolations(page)).toEqual([]);
     await screenshot(page, "sign-in");
     await page.getByLabel("Email").fill(ada.email);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Email or password is wrong");
+    await eventually(() => page.getByRole("alert").textContent()).toContain("Email or password is wrong");
     await page.getByLabel("Password").fill(ada.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL("**/tasks");
-    await expect.poll(() => page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
     // The session is an HttpOnly cookie: no script on the page can read it.
     expect(await page.evaluate(() => document.cookie)).not.toContain("p2p_session");
     expect((await context.cookies()).find((c) => c.name === "p2p_session")?.httpOnly).toBe(true);
@@ -73,7 +76,7 @@ describe("signing in", () => {
     await page.goto("/forums");
     await page.waitForURL("**/sign-in?next=%2Fforums");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Please correct the highlighted fields");
+    await eventually(() => page.getByRole("alert").textContent()).toContain("Please correct the highlighted fields");
     expect(await page.getByLabel("Email").getAttribute("aria-invalid")).toBe("true");
     expect(problems).toEqual([]);
     await context.close();
@@ -85,7 +88,7 @@ describe("languages", () => {
     const { page, problems, context } = await openPage(browser, server.url);
     await page.goto("/sign-in");
     await page.getByLabel("Language").selectOption("ar");
-    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe("rtl");
+    await eventually(() => page.evaluate(() => document.documentElement.dir)).toBe("rtl");
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("ar");
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("تسجيل الدخول");
     await page.reload();
