@@ -46,7 +46,7 @@ import {
   startServer,
 } from "./harness";
 import { ensureDatabase, isSeeded } from "./search-seed";
-import { ARABIC_WORDS, seedUseCases, seedUserEmail, UC_SEED } from "./use-cases-seed";
+import { ARABIC_WORDS, fillCards, seedUseCases, seedUserEmail, UC_SEED } from "./use-cases-seed";
 
 const INSTANCE = "bench-usecases";
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
@@ -84,6 +84,8 @@ async function main(): Promise<void> {
 async function run(db: Db): Promise<void> {
   const serverEnv = benchServerEnv("bench-global-search", DB_NAME);
   const server = await startServer({ port: PORT, env: serverEnv, log: "bench-global-search-server.log" });
+  // A database seeded before the cards' columns (the server migrated it as it started).
+  await fillCards(db);
   const config = loadConfig({ ...process.env, ...serverEnv, NODE_ENV: "development" });
   const deps = await createDeps(config);
   try {

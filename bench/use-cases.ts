@@ -35,6 +35,7 @@ import { withSeededDb } from "./search-seed";
 import {
   ARABIC_WORDS,
   CITIES,
+  fillCards,
   INDUSTRIES,
   RARE_TECHNOLOGY,
   seedUseCases,
@@ -72,6 +73,8 @@ const main = () =>
 async function run(db: Db): Promise<void> {
   const serverEnv = benchServerEnv("bench-usecases", DB_NAME);
   const server = await startServer({ port: PORT, env: serverEnv, log: "bench-usecases-server.log" });
+  // A database seeded before the cards' columns (the server migrated it as it started).
+  await fillCards(db);
   const config = loadConfig({ ...process.env, ...serverEnv, NODE_ENV: "development" });
   const deps = await createDeps(config);
   try {

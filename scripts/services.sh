@@ -76,6 +76,7 @@ print_env() {
   cat <<EOF
 DATABASE_URL=postgres://p2p:p2p@127.0.0.1:$PG_PORT/p2p
 MONGO_URL=mongodb://127.0.0.1:$FERRET_PORT/p2p
+FERRETDB_POSTGRES_URL=postgres://p2p:p2p@127.0.0.1:$PG_PORT/ferretdb
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 S3_REGION=$S3_REGION

@@ -8,6 +8,7 @@ import { Jobs } from "./infra/jobs/jobs";
 import { createLogger, type Logger } from "./infra/logger";
 import { Mailer } from "./infra/mail/mail";
 import { Metrics } from "./infra/metrics";
+import { ensureFerretDbEqualityIndexes } from "./infra/mongo/ferretdb-indexes";
 import { connectMongo, ensureMongoIndexes } from "./infra/mongo/mongo";
 import { createDb, type Db, poolOf } from "./infra/postgres/db";
 import { migrateToLatest } from "./infra/postgres/migrate";
@@ -45,7 +46,15 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     connectMongo({ ...config.mongo, logger, metrics }),
     createStorage(config.storage),
   ]);
-  if (options.migrate) await Promise.all([migrateToLatest(db), ensureMongoIndexes(mongo.db, mongoIndexes)]);
+  if (options.migrate) {
+    const { ferretDbPostgresUrl, dbName } = config.mongo;
+    await Promise.all([
+      migrateToLatest(db),
+      ensureMongoIndexes(mongo.db, mongoIndexes).then(async () => {
+        if (ferretDbPostgresUrl) await ensureFerretDbEqualityIndexes(ferretDbPostgresUrl, dbName, mongoIndexes);
+      }),
+    ]);
+  }
   const jobs = new Jobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, logger, metrics });
   const mail = new Mailer(db, jobs, config.mail);
   const events = new EventBus(redis, logger, { metrics });

@@ -41,6 +41,9 @@ const EnvSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     MONGO_URL: z.url({ protocol: /^mongodb(\+srv)?$/, error: "must be a mongodb:// URL" }),
     MONGO_DB: z.string().min(1).optional(),
+    // The PostgreSQL database FerretDB stores its data in, when MONGO_URL is FerretDB (here, not in
+    // production): lets startup add the indexes FerretDB's equality filters can use (infra/mongo).
+    FERRETDB_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }),
     REDIS_PREFIX: z.string().default("p2p:"),
 
@@ -146,7 +149,7 @@ export interface Config {
   /** Proxies whose X-Forwarded-For is believed (see infra/http/client-ip.ts). */
   trustedProxies: TrustedProxies;
   postgres: { url: string; poolSize: number };
-  mongo: { url: string; dbName: string };
+  mongo: { url: string; dbName: string; ferretDbPostgresUrl?: string };
   redis: { url: string; prefix: string };
   storage:
     | { driver: "local"; dir: string }
@@ -241,7 +244,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: e.CORS_ORIGINS,
     trustedProxies: e.TRUST_PROXY,
     postgres: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    mongo: { url: e.MONGO_URL, dbName: e.MONGO_DB ?? (new URL(e.MONGO_URL).pathname.slice(1) || "p2p") },
+    mongo: {
+      url: e.MONGO_URL,
+      dbName: e.MONGO_DB ?? (new URL(e.MONGO_URL).pathname.slice(1) || "p2p"),
+      ferretDbPostgresUrl: e.FERRETDB_POSTGRES_URL,
+    },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     storage:
       e.STORAGE_DRIVER === "s3"

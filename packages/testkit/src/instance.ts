@@ -85,6 +85,7 @@ export function serviceInstance(name: string): ServiceInstance {
     urls: {
       databaseUrl: need("DATABASE_URL"),
       mongoUrl: need("MONGO_URL"),
+      ...(env.FERRETDB_POSTGRES_URL ? { ferretDbPostgresUrl: env.FERRETDB_POSTGRES_URL } : {}),
       redisUrl: need("REDIS_URL"),
       s3: {
         endpoint: need("S3_ENDPOINT"),

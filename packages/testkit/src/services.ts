@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 export interface ServiceUrls {
   databaseUrl: string;
   mongoUrl: string;
+  /** FerretDB's own PostgreSQL database, when the Mongo server is FerretDB (the local scripts'). */
+  ferretDbPostgresUrl?: string;
   redisUrl: string;
   s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   source: "env" | "testcontainers" | "local-scripts";
@@ -29,6 +31,7 @@ function fromEnv(env: Record<string, string | undefined>, source: ServiceUrls["s
   return {
     databaseUrl: DATABASE_URL,
     mongoUrl: MONGO_URL,
+    ...(env.FERRETDB_POSTGRES_URL ? { ferretDbPostgresUrl: env.FERRETDB_POSTGRES_URL } : {}),
     redisUrl: REDIS_URL,
     s3: {
       endpoint: S3_ENDPOINT,

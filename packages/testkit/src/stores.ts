@@ -94,6 +94,7 @@ export async function createTestStores(
     RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000",
     MONGO_URL: services.mongoUrl,
     MONGO_DB: name,
+    ...(services.ferretDbPostgresUrl ? { FERRETDB_POSTGRES_URL: services.ferretDbPostgresUrl } : {}),
     REDIS_URL: services.redisUrl,
     REDIS_PREFIX: `${name}:`,
     STORAGE_DRIVER: "local",

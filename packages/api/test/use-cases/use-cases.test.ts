@@ -10,6 +10,7 @@ import {
 } from "@p2p/testkit";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useCaseWriteJobs } from "../../src/modules/useCases/write";
 import { waitFor } from "../helpers";
 
 let server: TestServer;
@@ -400,6 +401,21 @@ describe("media", () => {
         cover: { fileId: first, thumb320FileId: variant },
         outcomes: { costSavingsPercent: 18, roiMonths: 9 },
       });
+      // A use case from before cards were kept in PostgreSQL gets its card copied by the job.
+      await server.deps.db
+        .updateTable("useCases")
+        .set({ cardPending: true, outcomes: null, coverFileId: null })
+        .where("id", "=", draft.id)
+        .execute();
+      await server.deps.db.deleteFrom("useCaseMedia").where("useCaseId", "=", draft.id).execute();
+      expect((await download(other, variant)).status).toBe(404);
+      await useCaseWriteJobs.find((j) => j.name === "useCases.fillCards")?.run(server.deps, {});
+      const after = await other.client.useCases.list.query({ q: "press line" });
+      expect(after.items.find((i) => i.id === draft.id)).toMatchObject({
+        cover: { fileId: first },
+        outcomes: { costSavingsPercent: 18, roiMonths: 9 },
+      });
+      expect((await download(other, variant)).status).toBe(200);
     } finally {
       sub.unsubscribe();
     }

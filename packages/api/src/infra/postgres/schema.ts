@@ -1,3 +1,4 @@
+import type { Outcomes } from "@p2p/schemas";
 import type { ColumnType, Generated, JSONColumnType } from "kysely";
 
 /** Row types of every PostgreSQL table, in camelCase (the CamelCasePlugin maps snake_case columns). */
@@ -30,6 +31,7 @@ export interface Database {
   presenceSettings: PresenceSettingsTable;
   mediaAssets: MediaAssetsTable;
   useCases: UseCasesTable;
+  useCaseMedia: UseCaseMediaTable;
   tasks: TasksTable;
   cities: CitiesTable;
   cityNames: CityNamesTable;
@@ -359,6 +361,18 @@ export interface UseCasesTable {
   updatedAt: Defaulted<Date>;
   deletedAt: Date | null;
   document: ColumnType<string, never, never>;
+  /** The outcomes of the content revision the row names, for list cards. */
+  outcomes: ColumnType<Outcomes | null, string | null | undefined, string | null>;
+  /** The first photo or video, for list cards. */
+  coverFileId: string | null;
+  /** A row from before cards were kept here, its card not yet copied from MongoDB. */
+  cardPending: Defaulted<boolean>;
+}
+
+/** Which use cases show which uploads (mirrors each MongoDB document's media list). */
+export interface UseCaseMediaTable {
+  useCaseId: string;
+  fileId: string;
 }
 
 export interface MediaAssetsTable {

@@ -31,7 +31,7 @@ export interface UseCaseDoc {
 
 const COLLECTION = "use_case_docs";
 export const useCaseDocIndexes: MongoIndexes = {
-  [COLLECTION]: [{ key: { "pending.at": 1 } }, { key: { "media.fileId": 1 } }],
+  [COLLECTION]: [{ key: { "pending.at": 1 } }],
 };
 
 export const docsOf = (mongo: Mongo): Collection<UseCaseDoc> => mongo.db.collection<UseCaseDoc>(COLLECTION);
@@ -42,21 +42,3 @@ export function contentAt(doc: UseCaseDoc | null | undefined, rev: string): UseC
   if (doc?.pending?.rev === rev) return doc.pending.content;
   return doc?.content ?? EMPTY_CONTENT;
 }
-
-export const findDocs = (mongo: Mongo, ids: readonly string[]) =>
-  ids.length
-    ? docsOf(mongo)
-        .find({ _id: { $in: [...ids] } })
-        .toArray()
-    : Promise.resolve([]);
-
-/** What a list's cards show of each document: its media and each revision's outcomes, not the long texts. */
-export const findCardDocs = (mongo: Mongo, ids: readonly string[]) =>
-  ids.length
-    ? docsOf(mongo)
-        .find(
-          { _id: { $in: [...ids] } },
-          { projection: { media: 1, rev: 1, "content.outcomes": 1, "pending.rev": 1, "pending.content.outcomes": 1 } },
-        )
-        .toArray()
-    : Promise.resolve([]);

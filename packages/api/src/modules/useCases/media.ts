@@ -54,6 +54,22 @@ async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[])
   throw appError("CONFLICT", "The photos of this use case changed meanwhile; try again");
 }
 
+/**
+ * Copies the list's files to PostgreSQL (the card's cover, download rights), read under the row's
+ * lock: of two changes at once, the one that locks last reads the list after both. A crash just
+ * before leaves the previous copy until the next change (or the card job, for rows it marks).
+ */
+export async function syncMediaFiles(deps: AppDeps, id: string) {
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.lockRow(trx, id);
+    await repo.setMediaFiles(
+      trx,
+      id,
+      (await listOf(deps, id)).map((m) => m.fileId),
+    );
+  });
+}
+
 /** Attaches one of the caller's uploads; attaching the same file again only updates its caption. */
 export async function addMedia(
   deps: AppDeps,
@@ -83,12 +99,13 @@ export async function addMedia(
       throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
     }
   }
+  await syncMediaFiles(deps, input.id);
   return mediaList(deps, await listOf(deps, input.id));
 }
 
 /** A file no use case shows any more: its processed copies go (the upload stays its owner's to delete). */
 async function discardIfUnused(deps: AppDeps, fileId: string) {
-  if (await docsOf(deps.mongo).countDocuments({ "media.fileId": fileId }, { limit: 1 })) return;
+  if (await repo.isShown(deps.db, fileId)) return;
   const { removeBytes } = await discardMedia(deps, deps.db, [fileId]);
   await removeBytes();
 }
@@ -96,6 +113,7 @@ async function discardIfUnused(deps: AppDeps, fileId: string) {
 export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
   await editable(deps, caller, input.id);
   await changeList(deps, input.id, (list) => list.filter((m) => m.fileId !== input.fileId));
+  await syncMediaFiles(deps, input.id);
   await discardIfUnused(deps, input.fileId);
   return mediaList(deps, await listOf(deps, input.id));
 }
@@ -113,6 +131,7 @@ export async function reorderMedia(deps: AppDeps, caller: Principal, input: { id
     const byId = new Map(list.map((m) => [m.fileId, m]));
     return input.fileIds.flatMap((f) => byId.get(f) ?? []);
   });
+  await syncMediaFiles(deps, input.id);
   return mediaList(deps, await listOf(deps, input.id));
 }
 
@@ -127,22 +146,8 @@ export async function visibleMediaFiles(
 ): Promise<Set<string>> {
   const sources = await derivedSources(deps.db, fileIds);
   const wanted = [...new Set(fileIds.map((id) => sources.get(id) ?? id))];
-  const docs = await docsOf(deps.mongo)
-    .find({ "media.fileId": { $in: wanted } }, { projection: { _id: 1, media: 1 } })
-    .toArray();
-  const rows = new Map(
-    (
-      await repo.findRows(
-        deps.db,
-        docs.map((d) => d._id),
-      )
-    ).map((r) => [r.id, r]),
+  const visible = new Set(
+    (await repo.rowsShowing(deps.db, wanted)).filter((row) => mayRead(row, caller)).map((row) => row.fileId),
   );
-  const visible = new Set<string>();
-  for (const doc of docs) {
-    const row = rows.get(doc._id);
-    if (!row || !mayRead(row, caller)) continue;
-    for (const m of doc.media) visible.add(m.fileId);
-  }
   return new Set(fileIds.filter((id) => visible.has(sources.get(id) ?? id)));
 }

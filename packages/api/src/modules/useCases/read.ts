@@ -9,7 +9,7 @@ import { recordDailyViews } from "../dashboard/repo";
 import type { ModuleJob } from "../jobs";
 import { mediaOf } from "../media/service";
 import { canEdit, mayRead, readerOf } from "./access";
-import { contentAt, docsOf, findCardDocs } from "./docs";
+import { contentAt, docsOf } from "./docs";
 import { mediaList } from "./media";
 import * as repo from "./repo";
 
@@ -39,31 +39,19 @@ const toSummary = (row: repo.SummaryRow & { distanceKm: number | null }, card: C
   ...card,
 });
 
-/** The card facts of a page of rows: one MongoDB read (media and outcomes only) and one PostgreSQL read. */
+/** The card facts of a page of rows: their outcomes, and their covers in one PostgreSQL read. */
 async function cardFacts(
   deps: AppDeps,
-  rows: readonly { id: string; contentRev: string }[],
+  rows: readonly { id: string; outcomes: Outcomes | null; coverFileId: string | null }[],
 ): Promise<(row: { id: string }) => CardFacts> {
-  const docs = new Map(
-    (
-      await findCardDocs(
-        deps.mongo,
-        rows.map((r) => r.id),
-      )
-    ).map((d) => [d._id, d]),
-  );
   const covers = await mediaOf(
     deps.db,
-    [...docs.values()].flatMap((d) => d.media[0]?.fileId ?? []),
+    rows.flatMap((r) => r.coverFileId ?? []),
   );
-  const revs = new Map(rows.map((r) => [r.id, r.contentRev]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
   return ({ id }) => {
-    const doc = docs.get(id);
-    const first = doc?.media[0];
-    return {
-      cover: (first && covers.get(first.fileId)) ?? null,
-      outcomes: contentAt(doc, revs.get(id) ?? "").outcomes,
-    };
+    const row = byId.get(id);
+    return { cover: (row?.coverFileId && covers.get(row.coverFileId)) || null, outcomes: row?.outcomes ?? null };
   };
 }
 
@@ -77,7 +65,7 @@ export async function listUseCases(deps: AppDeps, caller: Principal, input: z.ou
     technologies: technology ? [...(technologies ?? []), technology] : technologies,
     near: lat !== undefined && lng !== undefined && radiusKm !== undefined ? { lat, lng, radiusKm } : undefined,
   };
-  const rows = await repo.listQuery(deps.db, readerOf(caller), filter, cursor, input.limit).execute();
+  const rows = await repo.listRows(deps.db, readerOf(caller), filter, cursor, input.limit);
   const card = await cardFacts(deps, rows.slice(0, input.limit));
   const time = (input.status ?? "published") === "published" ? "publishedAt" : "updatedAt";
   return toPage(

@@ -10,6 +10,7 @@ import type { ModuleJob } from "../jobs";
 import { notify } from "../notifications/create";
 import { canEdit, mayRead } from "./access";
 import { contentAt, docsOf, EMPTY_CONTENT, type UseCaseContent } from "./docs";
+import { syncMediaFiles } from "./media";
 import type { UseCaseRow } from "./repo";
 import * as repo from "./repo";
 
@@ -123,6 +124,9 @@ const searchText = (c: UseCaseContent, technologies: readonly string[]) =>
     ...(c.outcomes?.metrics.map((m) => m.label) ?? []),
   ].join("\n");
 
+/** The row's copy of the outcomes, for list cards. */
+const outcomesColumn = (c: UseCaseContent) => (c.outcomes ? JSON.stringify(c.outcomes) : null);
+
 /**
  * The two-phase write of a use case's content (PostgreSQL row + MongoDB document):
  * 1. the new content goes into the document as `pending` under a new revision;
@@ -160,6 +164,7 @@ export async function createDraft(deps: AppDeps, caller: Principal, input: Field
     status: "draft",
     contentRev: rev,
     searchText: searchText(content, input.technologies ?? []),
+    outcomes: outcomesColumn(content),
     ...rowChanges(input),
   });
   await docsOf(deps.mongo).updateOne({ _id: id, "pending.rev": rev }, { $set: { rev, content, pending: null } });
@@ -185,6 +190,7 @@ export async function updateDraft(deps: AppDeps, caller: Principal, input: z.out
       ...changes,
       contentRev: written.rev,
       searchText: searchText(content, technologies),
+      outcomes: outcomesColumn(content),
     });
   });
   await (release as (() => Promise<unknown>) | null)?.();
@@ -315,6 +321,18 @@ async function repairPending(deps: AppDeps): Promise<void> {
   }
 }
 
+/** Copies the card (outcomes, media files) of rows from before cards were kept in PostgreSQL. */
+async function fillCards(deps: AppDeps): Promise<void> {
+  const rows = await repo.cardPendingRows(deps.db, 200);
+  await Promise.all(
+    rows.map(async (row) => {
+      await syncMediaFiles(deps, row.id);
+      const doc = await docsOf(deps.mongo).findOne({ _id: row.id }, { projection: { content: 1, pending: 1, rev: 1 } });
+      await repo.fillCard(deps.db, row.id, row.contentRev, outcomesColumn(contentAt(doc, row.contentRev)));
+    }),
+  );
+}
+
 /** Deleted use cases past the restore window go for good, documents too. */
 async function purge(deps: AppDeps): Promise<void> {
   const gone = await repo.purgeDeleted(deps.db, RESTORE_DAYS);
@@ -324,4 +342,5 @@ async function purge(deps: AppDeps): Promise<void> {
 export const useCaseWriteJobs: ModuleJob[] = [
   { name: "useCases.repairPending", everyMs: 60_000, run: repairPending },
   { name: "useCases.purgeDeleted", everyMs: 24 * 3600_000, run: purge },
+  { name: "useCases.fillCards", everyMs: 60_000, run: fillCards },
 ];

@@ -1,0 +1,60 @@
+import { type AppDeps, closeDeps, createDeps, loadConfig } from "@p2p/api";
+import { createTestStores, type TestStores } from "@p2p/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+/**
+ * FerretDB v1 filters equality as `_jsonb->'field' @> value`, which its own btree indexes cannot
+ * serve: startup adds GIN indexes that can (infra/mongo/ferretdb-indexes.ts). Only where the Mongo
+ * server is FerretDB (the local scripts'); MongoDB uses its own indexes.
+ */
+const services = inject("services");
+const ferretDb = services.ferretDbPostgresUrl;
+
+let stores: TestStores;
+let deps: AppDeps;
+
+beforeAll(async () => {
+  if (!ferretDb) return;
+  stores = await createTestStores(services);
+  deps = await createDeps(loadConfig(stores.env), { migrate: true });
+});
+afterAll(async () => {
+  if (deps) await closeDeps(deps);
+  await stores?.drop();
+});
+
+/** FerretDB's own query plan (PostgreSQL's) for a find. */
+async function planOf(collection: string, filter: Record<string, unknown>) {
+  const explained = await deps.mongo.db.command({ explain: { find: collection, filter } });
+  return JSON.stringify(explained.queryPlanner);
+}
+
+describe.runIf(ferretDb)("FerretDB equality indexes", () => {
+  it("a use case's document and a topic's posts are found through an index, not a scan of the collection", async () => {
+    const docs = deps.mongo.db.collection<{ _id: string; n: number }>("use_case_docs");
+    await docs.insertMany(Array.from({ length: 3_000 }, (_, n) => ({ _id: `uc-${n}`, n, media: [] })));
+    const posts = deps.mongo.db.collection<{ _id: string; topicId: string }>("forum_posts");
+    await posts.insertMany(Array.from({ length: 3_000 }, (_, n) => ({ _id: `p-${n}`, topicId: `t-${n % 300}` })));
+    // Fresh statistics, as autovacuum would gather them.
+    const client = new pg.Client({ connectionString: ferretDb });
+    await client.connect();
+    try {
+      await client.query(`analyze`);
+    } finally {
+      await client.end();
+    }
+
+    expect(await docs.findOne({ _id: "uc-1234" })).toMatchObject({ n: 1234 });
+    expect(await planOf("use_case_docs", { _id: "uc-1234" })).toMatch(/Bitmap Index Scan|Index Scan/);
+    expect(await posts.countDocuments({ topicId: "t-7" })).toBe(10);
+    const plan = await planOf("forum_posts", { topicId: "t-7" });
+    expect(plan).toMatch(/_eq_topicId/);
+    expect(plan).not.toMatch(/Seq Scan/);
+  });
+
+  it("a second start finds the indexes in place", async () => {
+    const again = await createDeps(loadConfig(stores.env), { migrate: true });
+    await closeDeps(again);
+  });
+});
