@@ -15,7 +15,7 @@ import { servicesEnv } from "./harness";
 type Db = ReturnType<typeof createDb>;
 type TopicInsert = Insertable<import("@p2p/api").Database["forumTopics"]>;
 
-export const SEED = { version: "forum-100k-1m-v1", topics: 100_000, posts: 1_000_000, orgs: 20, usersPerOrg: 20 };
+export const SEED = { version: "forum-100k-1m-v2", topics: 100_000, posts: 1_000_000, orgs: 20, usersPerOrg: 20 };
 const CHUNK = 1_000;
 const MAX_DEPTH = 4;
 
@@ -149,12 +149,15 @@ async function fillForum(
   const since = Date.now() - span - 30 * 24 * 3600 * 1000;
   for (let start = 0; start < SEED.topics; start += CHUNK) {
     const topicRows: TopicInsert[] = [];
-    const search: { postId: string[]; topicId: string[]; title: string[]; body: string[]; createdAt: Date[] } = {
-      postId: [],
-      topicId: [],
-      title: [],
-      body: [],
-      createdAt: [],
+    const search = {
+      postId: [] as string[],
+      topicId: [] as string[],
+      title: [] as string[],
+      body: [] as string[],
+      createdAt: [] as Date[],
+      authorId: [] as string[],
+      organizationId: [] as string[],
+      opening: [] as boolean[],
     };
     const docs: Record<string, unknown>[] = [];
     for (let i = start; i < Math.min(SEED.topics, start + CHUNK); i++) {
@@ -186,6 +189,9 @@ async function fillForum(
         search.title.push(title);
         search.body.push(body);
         search.createdAt.push(new Date(at));
+        search.authorId.push(poster.id);
+        search.organizationId.push(poster.organizationId);
+        search.opening.push(k === 0);
         docs.push({
           _id: id,
           topicId,
@@ -227,10 +233,11 @@ async function fillForum(
     await db.insertInto("forumTopics").values(topicRows).execute();
     const half = Math.ceil(search.postId.length / 2);
     const insertSearch = (from: number, to: number) =>
-      sql`insert into forum_search (post_id, topic_id, title, body, created_at)
+      sql`insert into forum_search (post_id, topic_id, title, body, created_at, author_id, organization_id, opening)
         select * from unnest(${search.postId.slice(from, to)}::uuid[], ${search.topicId.slice(from, to)}::uuid[],
           ${search.title.slice(from, to)}::text[], ${search.body.slice(from, to)}::text[],
-          ${search.createdAt.slice(from, to)}::timestamptz[])`.execute(db);
+          ${search.createdAt.slice(from, to)}::timestamptz[], ${search.authorId.slice(from, to)}::uuid[],
+          ${search.organizationId.slice(from, to)}::uuid[], ${search.opening.slice(from, to)}::boolean[])`.execute(db);
     await Promise.all([
       insertSearch(0, half),
       insertSearch(half, search.postId.length),

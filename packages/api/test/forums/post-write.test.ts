@@ -1,5 +1,6 @@
 import { signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fillPostFacts } from "../../src/modules/forums/post-write";
 
 /**
  * The two-phase post write (Mongo pending → PostgreSQL commit → release) and its repair job: a
@@ -63,5 +64,37 @@ describe("forums.repairPendingPosts (a background job)", () => {
     expect(await posts().findOne({ _id: committed.id })).toMatchObject({ pending: false });
     expect(await posts().findOne({ _id: inFlight._id })).toMatchObject({ pending: true });
     expect(await visiblePostIds(topic.id)).not.toContain(inFlight._id);
+  });
+});
+
+describe("forums.fillPostFacts (a background job)", () => {
+  it("copies the author and organization of posts from before they were kept with the search row", async () => {
+    const topic = await member.client.forums.createTopic.mutate({
+      title: "Chiller trips on high head pressure",
+      categoryId,
+      body: "<p>Every afternoon.</p>",
+      visibility: "platform",
+    });
+    const reply = await member.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Clean the coils</p>" });
+    const facts = () =>
+      server.deps.db
+        .selectFrom("forumSearch")
+        .select(["postId", "authorId", "organizationId", "opening"])
+        .where("topicId", "=", topic.id)
+        .orderBy("opening", "desc")
+        .execute();
+    const written = await facts();
+    expect(written).toEqual([
+      { postId: expect.any(String), authorId: member.userId, organizationId: member.organizationId, opening: true },
+      { postId: reply.id, authorId: member.userId, organizationId: member.organizationId, opening: false },
+    ]);
+    // As migration 0014 leaves a reply from before it: no author yet.
+    await server.deps.db
+      .updateTable("forumSearch")
+      .set({ authorId: null, organizationId: null })
+      .where("postId", "=", reply.id)
+      .execute();
+    expect(await fillPostFacts(server.deps)).toBeGreaterThanOrEqual(1);
+    expect(await facts()).toEqual(written);
   });
 });

@@ -12,6 +12,7 @@ import * as m0009 from "./migrations/0009_media";
 import * as m0011 from "./migrations/0011_dashboard";
 import * as m0012 from "./migrations/0012_tasks";
 import * as m0013 from "./migrations/0013_use_case_cards";
+import * as m0014 from "./migrations/0014_forum_post_facts";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   "0011_dashboard": m0011,
   "0012_tasks": m0012,
   "0013_use_case_cards": m0013,
+  "0014_forum_post_facts": m0014,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

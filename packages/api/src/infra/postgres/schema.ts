@@ -253,6 +253,11 @@ export interface ForumSearchTable {
   body: string;
   createdAt: Date;
   document: ColumnType<string, never, never>;
+  /** The post's author and their organization (null until copied, for posts from before 0014). */
+  authorId: string | null;
+  organizationId: string | null;
+  /** The topic's first post. */
+  opening: Defaulted<boolean>;
 }
 
 export interface NotificationsTable {

@@ -1,7 +1,6 @@
 import type { NotificationTarget } from "@p2p/schemas";
 import type { NotificationKind } from "../../deps";
-import { findPostDocs } from "./post-docs";
-import { topicsSeenBy } from "./repo";
+import { committedPostIds, topicsSeenBy } from "./repo";
 
 /**
  * The forum's notifications (modules/index.ts): each points at a post or a topic, whose subject is
@@ -15,20 +14,19 @@ const topicOf = (n: { subjectId: string | null; data: Record<string, unknown> })
 const forumTargets: NotificationKind["targets"] = async (deps, viewer, items) => {
   const topicIds = [...new Set(items.flatMap((n) => topicOf(n) ?? []))];
   const postIds = [...new Set(items.flatMap((n) => (typeof n.data.postId === "string" ? [n.data.postId] : [])))];
-  const [topics, posts] = await Promise.all([
+  // A live post has a search row (deleting a post removes it): PostgreSQL answers by primary key.
+  const [topics, live] = await Promise.all([
     topicsSeenBy(deps.db, viewer.organizationId, topicIds),
-    findPostDocs(deps.mongo, postIds),
+    committedPostIds(deps.db, postIds),
   ]);
   const topicById = new Map(topics.map((t) => [t.id, t]));
-  const deletedPosts = new Set(posts.filter((p) => p.deletedAt).map((p) => p._id));
-  const found = new Set(posts.map((p) => p._id));
   const targets = new Map<string, NotificationTarget | "gone">();
   for (const n of items) {
     const id = topicOf(n);
     const topic = id ? topicById.get(id) : undefined;
     const postId = typeof n.data.postId === "string" ? n.data.postId : null;
     if (topic && !topic.visible) continue;
-    if (!topic || topic.deletedAt || (postId && (deletedPosts.has(postId) || !found.has(postId)))) {
+    if (!topic || topic.deletedAt || (postId && !live.has(postId))) {
       targets.set(n.id, "gone");
       continue;
     }

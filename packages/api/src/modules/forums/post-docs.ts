@@ -57,14 +57,6 @@ export function placeReply(parent: PostDoc): Pick<PostDoc, "parentId" | "treePar
 export const findPostDoc = (mongo: Mongo, id: string, topicId?: string) =>
   postsOf(mongo).findOne({ _id: id, pending: false, ...(topicId ? { topicId } : {}) });
 
-/** Several posts by id, only whether they exist and were deleted. */
-export const findPostDocs = (mongo: Mongo, ids: readonly string[]) =>
-  ids.length
-    ? postsOf(mongo)
-        .find({ _id: { $in: [...ids] } }, { projection: { _id: 1, deletedAt: 1 } })
-        .toArray()
-    : Promise.resolve([]);
-
 /** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
 export function topLevelPosts(
   mongo: Mongo,
@@ -127,21 +119,3 @@ export const postsHoldingFiles = (mongo: Mongo, fileIds: string[]) =>
         )
         .toArray()
     : Promise.resolve([]);
-
-/** An organization's released, live posts (created since `since`, when given). */
-export const countLivePosts = (mongo: Mongo, orgId: string, since?: Date | null) =>
-  postsOf(mongo).countDocuments({
-    organizationId: orgId,
-    pending: false,
-    deletedAt: null,
-    ...(since ? { createdAt: { $gte: since } } : {}),
-  });
-
-/** A person's released, live posts created since `since` (all with null): their ids and topics only. */
-export const livePostsBy = (mongo: Mongo, authorId: string, since: Date | null) =>
-  postsOf(mongo)
-    .find(
-      { authorId, pending: false, deletedAt: null, ...(since ? { createdAt: { $gte: since } } : {}) },
-      { projection: { _id: 1, topicId: 1 } },
-    )
-    .toArray();

@@ -2,8 +2,16 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import type { ModuleJob } from "../jobs";
-import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
-import { committedPostIds, insertSearchRow } from "./repo";
+import {
+  findPostDoc,
+  type PostDoc,
+  placeReply,
+  postsOf,
+  settlePending,
+  stalePendingPosts,
+  updatePostDoc,
+} from "./post-docs";
+import { committedPostIds, insertSearchRow, postsWithoutFacts, setPostFacts } from "./repo";
 import type { CleanRichText } from "./rich-text";
 
 /**
@@ -17,7 +25,15 @@ import type { CleanRichText } from "./rich-text";
 export async function writePost(
   deps: AppDeps,
   caller: Principal,
-  draft: { topicId: string; title: string; body: CleanRichText; attachmentIds: string[]; parent: PostDoc | null },
+  draft: {
+    topicId: string;
+    title: string;
+    body: CleanRichText;
+    attachmentIds: string[];
+    parent: PostDoc | null;
+    /** The topic's first post (a reply without a parent starts a thread of its own). */
+    opening: boolean;
+  },
   inTransaction: (trx: Db, post: PostDoc) => Promise<unknown>,
 ): Promise<PostDoc> {
   const id = uuidv7();
@@ -43,6 +59,9 @@ export async function writePost(
       title: draft.title,
       body: draft.body.text,
       createdAt: post.createdAt,
+      authorId: post.authorId,
+      organizationId: post.organizationId,
+      opening: draft.opening,
     });
   });
   await updatePostDoc(deps.mongo, id, { pending: false });
@@ -66,6 +85,29 @@ export async function repairPendingPosts(
   return { released: release.length, removed: remove.length };
 }
 
+/**
+ * Copies each post's author and organization onto its search row for rows from before they were
+ * kept there (migration 0014), a batch at a time for up to `budgetMs`. Answers how many it copied.
+ */
+export async function fillPostFacts(deps: AppDeps, budgetMs = 5_000): Promise<number> {
+  const until = Date.now() + budgetMs;
+  let filled = 0;
+  while (Date.now() < until) {
+    const rows = await postsWithoutFacts(deps.db, 200);
+    const docs = await Promise.all(rows.map((r) => findPostDoc(deps.mongo, r.postId)));
+    const found = docs.filter((doc) => doc !== null);
+    await Promise.all(
+      found.map((doc) =>
+        setPostFacts(deps.db, doc._id, { authorId: doc.authorId, organizationId: doc.organizationId }),
+      ),
+    );
+    filled += found.length;
+    if (found.length < 200) break;
+  }
+  return filled;
+}
+
 export const forumJobs: ModuleJob[] = [
   { name: "forums.repairPendingPosts", everyMs: 5 * 60_000, run: (deps) => repairPendingPosts(deps) },
+  { name: "forums.fillPostFacts", everyMs: 60_000, run: (deps) => fillPostFacts(deps) },
 ];

@@ -88,7 +88,14 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
   const parent = input.parentId ? await findPostDoc(deps.mongo, input.parentId, topic.id) : null;
   if (input.parentId && !parent) throw fieldError("parentId", "No such post in this topic");
 
-  const draft = { topicId: topic.id, title: topic.title, body, attachmentIds: input.attachmentIds, parent };
+  const draft = {
+    topicId: topic.id,
+    title: topic.title,
+    body,
+    attachmentIds: input.attachmentIds,
+    parent,
+    opening: false,
+  };
   const doc = await writePost(deps, caller, draft, async (trx, post) => {
     await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
     const data = { topicId: topic.id, postId: post._id };

@@ -181,19 +181,36 @@ export async function countTopicsWhere(
   return (await query.executeTakeFirstOrThrow()).n;
 }
 
-/**
- * Of these posts (with their topics), how many are their topic's first post, and how many are the
- * best answer of a live topic: by primary key, one round trip.
- */
-export async function firstAndBestAmong(db: Db, posts: readonly { id: string; topicId: string }[]) {
-  if (!posts.length) return { first: 0, best: 0 };
-  const row = await sql<{ first: number; best: number }>`
-    select count(*) filter (where t.first_post_id = p.id)::int as first,
-           count(*) filter (where t.best_post_id = p.id and t.deleted_at is null)::int as best
-    from unnest(${posts.map((p) => p.id)}::uuid[], ${posts.map((p) => p.topicId)}::uuid[]) as p(id, topic_id)
-    join forum_topics t on t.id = p.topic_id`.execute(db);
-  return row.rows[0] ?? { first: 0, best: 0 };
+const createdSince = (since: Date | null) => (since ? sql`and s.created_at >= ${since}` : sql``);
+
+/** Live posts (a search row each) by an organization's members created since `since` (all with null). */
+export async function countOrganizationPosts(db: Db, orgId: string, since: Date | null): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from forum_search s where s.organization_id = ${orgId} ${createdSince(since)}`.execute(
+    db,
+  );
+  return rows[0]?.n ?? 0;
 }
+
+/**
+ * A person's live posts created since `since` (all with null): replies (those that do not open a
+ * topic) and best answers (of live topics). On the author index, each post's topic by primary key.
+ */
+export async function countPersonPosts(db: Db, userId: string, since: Date | null) {
+  const { rows } = await sql<{ replies: number; bestAnswers: number }>`
+    select count(*) filter (where not s.opening)::int as replies,
+           count(*) filter (where t.best_post_id = s.post_id and t.deleted_at is null)::int as "bestAnswers"
+    from forum_search s join forum_topics t on t.id = s.topic_id
+    where s.author_id = ${userId} ${createdSince(since)}`.execute(db);
+  return rows[0] ?? { replies: 0, bestAnswers: 0 };
+}
+
+/** Search rows from before 0014, their author still to copy from MongoDB. */
+export const postsWithoutFacts = (db: Db, limit: number) =>
+  db.selectFrom("forumSearch").select("postId").where("authorId", "is", null).limit(limit).execute();
+
+export const setPostFacts = (db: Db, postId: string, facts: { authorId: string; organizationId: string }) =>
+  db.updateTable("forumSearch").set(facts).where("postId", "=", postId).execute();
 
 /** A topic's trending signals within a window: counts, and the same weighted by age (see `topicSignals`). */
 export interface TopicSignals {

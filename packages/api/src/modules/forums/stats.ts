@@ -1,6 +1,5 @@
 import type { AppDeps } from "../../deps";
-import { countLivePosts, livePostsBy } from "./post-docs";
-import { countLiveTopics, countTopicsWhere, firstAndBestAmong } from "./repo";
+import { countLiveTopics, countOrganizationPosts, countPersonPosts, countTopicsWhere } from "./repo";
 
 /** An organization's live forum topics and posts (created since `since`, when given), for its stats. */
 export async function forumCountsOf(
@@ -10,7 +9,7 @@ export async function forumCountsOf(
 ): Promise<{ topics: number; posts: number }> {
   const [topics, posts] = await Promise.all([
     countLiveTopics(deps.db, orgId, since),
-    countLivePosts(deps.mongo, orgId, since),
+    countOrganizationPosts(deps.db, orgId, since ?? null),
   ]);
   return { topics, posts };
 }
@@ -23,13 +22,9 @@ export async function forumCountsOf(
 export async function personForumCounts(deps: AppDeps, userId: string, since: Date | null) {
   const [topics, posts] = await Promise.all([
     countTopicsWhere(deps.db, { authorId: userId }, since),
-    livePostsBy(deps.mongo, userId, since),
+    countPersonPosts(deps.db, userId, since),
   ]);
-  const { first, best } = await firstAndBestAmong(
-    deps.db,
-    posts.map((p) => ({ id: p._id, topicId: p.topicId })),
-  );
-  return { topics, replies: posts.length - first, bestAnswers: best };
+  return { topics, ...posts };
 }
 
 /** Live topics visible platform-wide created since `since` (all with null). */

@@ -42,7 +42,7 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
   await writePost(
     deps,
     caller,
-    { topicId, title: input.title, body, attachmentIds: input.attachmentIds, parent: null },
+    { topicId, title: input.title, body, attachmentIds: input.attachmentIds, parent: null, opening: true },
     async (trx, post) => {
       await repo.insertTopic(trx, {
         id: topicId,
