@@ -90,3 +90,10 @@ describe("prepared queries", () => {
     await expect(spliced(db, "x")).rejects.toThrow(/every argument must be a plain query parameter/);
   });
 });
+
+describe("connection settings", () => {
+  it("never JIT-compiles a statement (short statements paid 80 ms of compiling for big cost estimates)", async () => {
+    const { rows } = await sql<{ jit: string }>`show jit`.execute(db);
+    expect(rows[0]?.jit).toBe("off");
+  });
+});

@@ -55,6 +55,7 @@ function rankedHits(
   orgId: string,
   input: HitFilter,
   page: { offset: number; after: { createdAt: Date; postId: string } | null },
+  candidateLimit = MAX_CANDIDATES,
 ) {
   const { query } = parse(input.q);
   const relevance = input.sort === "relevance";
@@ -81,7 +82,7 @@ function rankedHits(
     )
     .orderBy("s.createdAt", "desc")
     .orderBy("s.postId", "desc")
-    .limit(MAX_CANDIDATES);
+    .limit(candidateLimit);
   const best = db
     .selectFrom(candidates.as("m"))
     .select(["m.topicId", "m.postId", "m.createdAt", sql<number>`ts_rank_cd(m.document, ${query})`.as("rank")])
@@ -153,8 +154,15 @@ export function searchQuery(
  * opens the topic (the question, which carries the title) or is a reply. Exported for its plan.
  */
 export function bestHitsQuery(db: Db, orgId: string, q: string, limit: number) {
-  // rankedHits fetches one past its limit (a page's "is there more").
-  const hits = rankedHits(db, orgId, { q, sort: "relevance", limit: limit - 1 }, { offset: 0, after: null });
+  // rankedHits fetches one past its limit (a page's "is there more"). Three recent candidate posts
+  // per wanted topic: a common word's 1,000 most recent matching posts held ~680 topics.
+  const hits = rankedHits(
+    db,
+    orgId,
+    { q, sort: "relevance", limit: limit - 1 },
+    { offset: 0, after: null },
+    Math.min(MAX_CANDIDATES, 3 * limit),
+  );
   return db
     .selectFrom(hits.as("hit"))
     .innerJoin("forumTopics as t", "t.id", "hit.topicId")

@@ -15,7 +15,7 @@ import { listDirectory } from "../organizations/repo";
 import { searchTasks } from "../tasks/repo";
 import { readerOf } from "../useCases/access";
 import { listRows } from "../useCases/repo";
-import { searchPeople } from "../users/repo";
+import { somePeople } from "../users/repo";
 import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
 
 /**
@@ -86,7 +86,7 @@ const byWeight = <T extends { weight: number }>(items: T[]) =>
     .map((x) => x.item);
 
 async function people(deps: AppDeps, q: string, terms: string[]): Promise<Candidate[]> {
-  const rows = await searchPeople(deps.db, q, null, FETCH);
+  const rows = await somePeople(deps.db, q, FETCH);
   return byWeight(
     rows.map((p) => {
       const name = `${p.firstName} ${p.lastName}`;

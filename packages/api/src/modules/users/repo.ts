@@ -1,9 +1,9 @@
 import type { Role, UserStatus } from "@p2p/schemas";
-import { type Insertable, sql, type Updateable } from "kysely";
+import { type Insertable, type SelectQueryBuilder, sql, type Updateable } from "kysely";
 import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
-import type { UsersTable } from "../../infra/postgres/schema";
+import type { Database, UsersTable } from "../../infra/postgres/schema";
 import { containsPattern } from "../../lib/pagination";
 import { peopleWithOrganization } from "./authors";
 
@@ -265,33 +265,69 @@ export async function avatarsAmong(db: Db, files: readonly { id: string; ownerId
  * People search across organizations: active users whose name or title (the users_people_search
  * index) or organization name matches, by last name, first name, id. Never matches on email.
  */
-export function searchPeople(db: Db, q: string, after: [string, string, string] | null, limit: number) {
-  const pattern = containsPattern(q);
-  let query = peopleWithOrganization(db)
-    .where("u.status", "=", "active")
-    // Two indexed lookups (the person's name or title; their organization's name), joined by a
-    // UNION: one OR across the join could use neither index.
-    .where("u.id", "in", (eb) =>
-      eb
-        .selectFrom("users as a")
-        .select("a.id")
-        .where(sql`lower(a.first_name || ' ' || a.last_name || ' ' || coalesce(a.title, ''))`, "like", pattern)
-        .where("a.status", "=", "active")
-        .union(
-          eb
-            .selectFrom("users as b")
-            .select("b.id")
-            .where("b.organizationId", "in", (inner) =>
-              inner.selectFrom("organizations as o2").select("o2.id").where(sql`lower(o2.name)`, "like", pattern),
-            ),
+/**
+ * Active people whose name or title (the users_people_search index) or organization's name match
+ * `pattern`: two indexed lookups joined by a UNION ALL (one OR across the join could use neither
+ * index). Each side carries the sort key, so a page is chosen from the matches themselves. A person
+ * matching both ways comes twice: callers select by `id in (…)`.
+ */
+function peopleMatching(db: Db, pattern: string) {
+  return db
+    .selectFrom("users as a")
+    .select(["a.id", "a.lastName", "a.firstName"])
+    .where(sql`lower(a.first_name || ' ' || a.last_name || ' ' || coalesce(a.title, ''))`, "like", pattern)
+    .where("a.status", "=", "active")
+    .unionAll(
+      db
+        .selectFrom("users as b")
+        .select(["b.id", "b.lastName", "b.firstName"])
+        .where("b.status", "=", "active")
+        .where("b.organizationId", "in", (inner) =>
+          inner.selectFrom("organizations as o2").select("o2.id").where(sql`lower(o2.name)`, "like", pattern),
         ),
-    )
+    );
+}
+
+/** The people `ids` selects, with their organization, by last name, first name, id. */
+const byNameWithOrganization = (
+  db: Db,
+  ids: SelectQueryBuilder<Database & { m: { id: string } }, "m", { id: string }>,
+) =>
+  peopleWithOrganization(db)
+    .where("u.id", "in", ids)
     .orderBy("u.lastName")
     .orderBy("u.firstName")
     .orderBy("u.id")
+    .execute();
+
+/**
+ * People search across organizations, by last name, first name, id. Never matches on email. Only
+ * the page's rows are read with their organization (a common word in titles matched thousands).
+ */
+export function searchPeople(db: Db, q: string, after: [string, string, string] | null, limit: number) {
+  let page = db
+    .selectFrom(peopleMatching(db, containsPattern(q)).as("m"))
+    .select("m.id")
+    .orderBy("m.lastName")
+    .orderBy("m.firstName")
+    .orderBy("m.id")
     .limit(limit + 1);
-  if (after) query = query.where((eb) => eb(eb.refTuple("u.lastName", "u.firstName", "u.id"), ">", eb.tuple(...after)));
-  return query.execute();
+  if (after) page = page.where((eb) => eb(eb.refTuple("m.lastName", "m.firstName", "m.id"), ">", eb.tuple(...after)));
+  return byNameWithOrganization(db, page);
+}
+
+/**
+ * Up to `limit` people matching `q`, the first the indexes yield (name and title matches before
+ * organization ones), by name: the global search's share, which shows only its best few and counts
+ * "100+" beyond. It stops at `limit` instead of sorting every match (8,000 people with a common
+ * word in their title).
+ */
+export function somePeople(db: Db, q: string, limit: number) {
+  const first = db
+    .selectFrom(peopleMatching(db, containsPattern(q)).as("m"))
+    .select("m.id")
+    .limit(limit);
+  return byNameWithOrganization(db, first);
 }
 
 /** What mail to people needs: address, name, organization, time zone (active users only). */
