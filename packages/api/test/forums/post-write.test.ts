@@ -68,14 +68,31 @@ describe("forums.repairPendingPosts (a background job)", () => {
 });
 
 describe("forums.fillPostFacts (a background job)", () => {
-  it("copies the author and organization of posts from before they were kept with the search row", async () => {
+  it("copies the author, organization and attachments of posts from before PostgreSQL kept them", async () => {
     const topic = await member.client.forums.createTopic.mutate({
       title: "Chiller trips on high head pressure",
       categoryId,
       body: "<p>Every afternoon.</p>",
       visibility: "platform",
     });
-    const reply = await member.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Clean the coils</p>" });
+    const upload = await fetch(`${server.url}/files?name=coils.txt`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", authorization: `Bearer ${member.token}` },
+      body: "Clean both coils monthly.",
+    });
+    const file = (await upload.json()) as { id: string };
+    const reply = await member.client.forums.createPost.mutate({
+      topicId: topic.id,
+      body: "<p>Clean the coils</p>",
+      attachmentIds: [file.id],
+    });
+    const files = () =>
+      server.deps.db
+        .selectFrom("forumPostFiles")
+        .select(["postId", "fileId"])
+        .where("topicId", "=", topic.id)
+        .execute();
+    expect(await files()).toEqual([{ postId: reply.id, fileId: file.id }]);
     const facts = () =>
       server.deps.db
         .selectFrom("forumSearch")
@@ -88,13 +105,15 @@ describe("forums.fillPostFacts (a background job)", () => {
       { postId: expect.any(String), authorId: member.userId, organizationId: member.organizationId, opening: true },
       { postId: reply.id, authorId: member.userId, organizationId: member.organizationId, opening: false },
     ]);
-    // As migration 0014 leaves a reply from before it: no author yet.
+    // As migration 0014 leaves a reply from before it: no author, no attachments yet.
     await server.deps.db
       .updateTable("forumSearch")
-      .set({ authorId: null, organizationId: null })
+      .set({ authorId: null, organizationId: null, factsPending: true })
       .where("postId", "=", reply.id)
       .execute();
+    await server.deps.db.deleteFrom("forumPostFiles").where("postId", "=", reply.id).execute();
     expect(await fillPostFacts(server.deps)).toBeGreaterThanOrEqual(1);
     expect(await facts()).toEqual(written);
+    expect(await files()).toEqual([{ postId: reply.id, fileId: file.id }]);
   });
 });

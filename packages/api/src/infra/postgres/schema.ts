@@ -32,6 +32,7 @@ export interface Database {
   mediaAssets: MediaAssetsTable;
   useCases: UseCasesTable;
   useCaseMedia: UseCaseMediaTable;
+  forumPostFiles: ForumPostFilesTable;
   tasks: TasksTable;
   cities: CitiesTable;
   cityNames: CityNamesTable;
@@ -258,6 +259,15 @@ export interface ForumSearchTable {
   organizationId: string | null;
   /** The topic's first post. */
   opening: Defaulted<boolean>;
+  /** A post from before 0014: author, organization and attachments still to copy from MongoDB. */
+  factsPending: Defaulted<boolean>;
+}
+
+/** Which live posts hold which uploads (each post's attachments; go with its search row). */
+export interface ForumPostFilesTable {
+  postId: string;
+  fileId: string;
+  topicId: string;
 }
 
 export interface NotificationsTable {

@@ -1,8 +1,8 @@
 import type { Db, HeldFile, Mongo } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { notFound } from "../../lib/errors";
-import { findPostDoc, type PostDoc, postsHoldingFiles } from "./post-docs";
-import { findVisibleTopicRow, type TopicRow, visibleTopicIds } from "./repo";
+import { findPostDoc, type PostDoc } from "./post-docs";
+import { findVisibleTopicRow, type TopicRow, topicsHoldingFiles, visibleTopicIds } from "./repo";
 
 /**
  * Who may see and change what in the forums. A topic is visible platform-wide or only to its
@@ -35,15 +35,9 @@ export async function visibleAttachments(
   caller: Principal,
   files: readonly HeldFile[],
 ): Promise<Set<string>> {
-  const wanted = new Set(files.map((f) => f.id));
-  const posts = await postsHoldingFiles(deps.mongo, [...wanted]);
-  const topics = await visibleTopicIds(deps.db, caller.organizationId, [...new Set(posts.map((p) => p.topicId))]);
-  const visible = new Set<string>();
-  for (const post of posts) {
-    if (!topics.has(post.topicId)) continue;
-    for (const id of post.attachmentIds) if (wanted.has(id)) visible.add(id);
-  }
-  return visible;
+  const held = await topicsHoldingFiles(deps.db, [...new Set(files.map((f) => f.id))]);
+  const topics = await visibleTopicIds(deps.db, caller.organizationId, [...new Set(held.map((h) => h.topicId))]);
+  return new Set(held.filter((h) => topics.has(h.topicId)).map((h) => h.fileId));
 }
 
 /** The author, an admin of the author's organization, or a platform moderator. */

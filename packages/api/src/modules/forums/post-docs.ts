@@ -32,11 +32,6 @@ export const postIndexes: MongoIndexes = {
     { key: { topicId: 1, depth: 1, createdAt: 1, _id: 1 } },
     { key: { rootId: 1, createdAt: 1 } },
     { key: { pending: 1, createdAt: 1 } },
-    { key: { organizationId: 1, createdAt: -1 } },
-    // A person's posts by time (dashboard stats: my replies and best answers).
-    { key: { authorId: 1, createdAt: -1 } },
-    // Multikey: which posts hold a file, for the download rule (access.ts, visibleAttachments).
-    { key: { attachmentIds: 1 } },
   ],
 };
 
@@ -108,14 +103,3 @@ export async function settlePending(mongo: Mongo, settle: { release: string[]; r
     settle.remove.length && postsOf(mongo).deleteMany({ _id: { $in: settle.remove }, pending: true }),
   ]);
 }
-
-/** Released, live posts holding any of these files: their topic and attachments only. */
-export const postsHoldingFiles = (mongo: Mongo, fileIds: string[]) =>
-  fileIds.length
-    ? postsOf(mongo)
-        .find(
-          { attachmentIds: { $in: fileIds }, pending: false, deletedAt: null },
-          { projection: { _id: 0, topicId: 1, attachmentIds: 1 } },
-        )
-        .toArray()
-    : Promise.resolve([]);

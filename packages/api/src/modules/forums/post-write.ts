@@ -11,7 +11,7 @@ import {
   stalePendingPosts,
   updatePostDoc,
 } from "./post-docs";
-import { committedPostIds, insertSearchRow, postsWithoutFacts, setPostFacts } from "./repo";
+import { committedPostIds, insertPostFiles, insertSearchRow, postsWithoutFacts, setPostFacts } from "./repo";
 import type { CleanRichText } from "./rich-text";
 
 /**
@@ -63,6 +63,7 @@ export async function writePost(
       organizationId: post.organizationId,
       opening: draft.opening,
     });
+    await insertPostFiles(trx, id, draft.topicId, draft.attachmentIds);
   });
   await updatePostDoc(deps.mongo, id, { pending: false });
   return { ...post, pending: false };
@@ -86,8 +87,8 @@ export async function repairPendingPosts(
 }
 
 /**
- * Copies each post's author and organization onto its search row for rows from before they were
- * kept there (migration 0014), a batch at a time for up to `budgetMs`. Answers how many it copied.
+ * Copies each post's author, organization and attachments into PostgreSQL for posts from before
+ * they were kept there (migration 0014), a batch at a time for up to `budgetMs`. Answers how many.
  */
 export async function fillPostFacts(deps: AppDeps, budgetMs = 5_000): Promise<number> {
   const until = Date.now() + budgetMs;
@@ -96,11 +97,7 @@ export async function fillPostFacts(deps: AppDeps, budgetMs = 5_000): Promise<nu
     const rows = await postsWithoutFacts(deps.db, 200);
     const docs = await Promise.all(rows.map((r) => findPostDoc(deps.mongo, r.postId)));
     const found = docs.filter((doc) => doc !== null);
-    await Promise.all(
-      found.map((doc) =>
-        setPostFacts(deps.db, doc._id, { authorId: doc.authorId, organizationId: doc.organizationId }),
-      ),
-    );
+    await Promise.all(found.map((doc) => setPostFacts(deps.db, doc)));
     filled += found.length;
     if (found.length < 200) break;
   }

@@ -205,12 +205,38 @@ export async function countPersonPosts(db: Db, userId: string, since: Date | nul
   return rows[0] ?? { replies: 0, bestAnswers: 0 };
 }
 
-/** Search rows from before 0014, their author still to copy from MongoDB. */
+/** Search rows from before 0014, their author, organization and attachments still to copy from MongoDB. */
 export const postsWithoutFacts = (db: Db, limit: number) =>
-  db.selectFrom("forumSearch").select("postId").where("authorId", "is", null).limit(limit).execute();
+  db.selectFrom("forumSearch").select("postId").where("factsPending", "=", true).limit(limit).execute();
 
-export const setPostFacts = (db: Db, postId: string, facts: { authorId: string; organizationId: string }) =>
-  db.updateTable("forumSearch").set(facts).where("postId", "=", postId).execute();
+/** A post's facts from its MongoDB document (again after a crash half-way: both steps are idempotent). */
+export async function setPostFacts(
+  db: Db,
+  post: { _id: string; topicId: string; authorId: string; organizationId: string; attachmentIds: string[] },
+) {
+  await insertPostFiles(db, post._id, post.topicId, post.attachmentIds);
+  await db
+    .updateTable("forumSearch")
+    .set({ authorId: post.authorId, organizationId: post.organizationId, factsPending: false })
+    .where("postId", "=", post._id)
+    .execute();
+}
+
+/** A post's attachments (after its search row, in the same transaction when it is new). */
+export async function insertPostFiles(db: Db, postId: string, topicId: string, fileIds: readonly string[]) {
+  if (!fileIds.length) return;
+  await db
+    .insertInto("forumPostFiles")
+    .values(fileIds.map((fileId) => ({ postId, fileId, topicId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** The live posts' topics holding any of these files. */
+export const topicsHoldingFiles = (db: Db, fileIds: readonly string[]) =>
+  fileIds.length
+    ? db.selectFrom("forumPostFiles").select(["fileId", "topicId"]).where("fileId", "in", fileIds).execute()
+    : Promise.resolve([]);
 
 /** A topic's trending signals within a window: counts, and the same weighted by age (see `topicSignals`). */
 export interface TopicSignals {
