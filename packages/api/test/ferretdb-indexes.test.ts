@@ -36,11 +36,14 @@ describe.runIf(ferretDb)("FerretDB equality indexes", () => {
     await docs.insertMany(Array.from({ length: 3_000 }, (_, n) => ({ _id: `uc-${n}`, n, media: [] })));
     const posts = deps.mongo.db.collection<{ _id: string; topicId: string }>("forum_posts");
     await posts.insertMany(Array.from({ length: 3_000 }, (_, n) => ({ _id: `p-${n}`, topicId: `t-${n % 300}` })));
-    // Fresh statistics, as autovacuum would gather them.
+    // Fresh statistics of this database's tables, as autovacuum would gather them.
     const client = new pg.Client({ connectionString: ferretDb });
     await client.connect();
     try {
-      await client.query(`analyze`);
+      const { rows } = await client.query<{ table: string }>(
+        `select _jsonb->>'table' as table from "${stores.name}"._ferretdb_database_metadata`,
+      );
+      for (const { table } of rows) await client.query(`analyze "${stores.name}"."${table}"`);
     } finally {
       await client.end();
     }
