@@ -189,3 +189,18 @@ export async function signUpCast(server: TestServer) {
   await makeModerator(server, moderator);
   return { admin, member, colleague, outsider, moderator };
 }
+
+/** An upload through `/files` as `user` (what the web app does before attaching a file); fails unless 201. */
+export async function uploadFile(
+  server: TestServer,
+  user: TestUser,
+  file: { name: string; contentType: string; body: string | Uint8Array },
+): Promise<{ id: string; name: string; contentType: string; size: number }> {
+  const res = await fetch(`${server.url}/files?name=${encodeURIComponent(file.name)}`, {
+    method: "POST",
+    headers: { "content-type": file.contentType, authorization: `Bearer ${user.token}` },
+    body: file.body,
+  });
+  if (res.status !== 201) throw new Error(`upload of ${file.name} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { id: string; name: string; contentType: string; size: number };
+}

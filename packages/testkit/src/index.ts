@@ -11,6 +11,7 @@ export {
   TEST_PASSWORD,
   type TestUser,
   uniqueEmail,
+  uploadFile,
 } from "./fixtures";
 export {
   type InstanceService,

@@ -1,4 +1,4 @@
-import { signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { signUpCast, startTestServer, type TestServer, type TestUser, uploadFile } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fillPostFacts } from "../../src/modules/forums/post-write";
 
@@ -19,6 +19,8 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 const posts = () => server.deps.mongo.db.collection<{ _id: string; pending: boolean; createdAt: Date }>("forum_posts");
+const newTopic = (title: string, visibility: "platform" | "organization") =>
+  member.client.forums.createTopic.mutate({ title, categoryId, body: "<p>What now?</p>", visibility });
 const visiblePostIds = async (topicId: string) =>
   (await member.client.forums.listPosts.query({ topicId })).items.map((p) => p.id);
 
@@ -32,12 +34,7 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000) {
 
 describe("forums.repairPendingPosts (a background job)", () => {
   it("releases a committed post, removes an uncommitted one and leaves a fresh write alone", async () => {
-    const topic = await member.client.forums.createTopic.mutate({
-      title: "Hydraulic press leaks after a cold start",
-      categoryId,
-      body: "<p>Seals?</p>",
-      visibility: "organization",
-    });
+    const topic = await newTopic("Hydraulic press leaks after a cold start", "organization");
     const longAgo = new Date(Date.now() - 10 * 60_000);
 
     // Crashed after the PostgreSQL commit, before the release: the reply is counted but hidden.
@@ -69,18 +66,12 @@ describe("forums.repairPendingPosts (a background job)", () => {
 
 describe("forums.fillPostFacts (a background job)", () => {
   it("copies the author, organization and attachments of posts from before PostgreSQL kept them", async () => {
-    const topic = await member.client.forums.createTopic.mutate({
-      title: "Chiller trips on high head pressure",
-      categoryId,
-      body: "<p>Every afternoon.</p>",
-      visibility: "platform",
-    });
-    const upload = await fetch(`${server.url}/files?name=coils.txt`, {
-      method: "POST",
-      headers: { "content-type": "text/plain", authorization: `Bearer ${member.token}` },
+    const topic = await newTopic("Chiller trips on high head pressure", "platform");
+    const file = await uploadFile(server, member, {
+      name: "coils.txt",
+      contentType: "text/plain",
       body: "Clean both coils monthly.",
     });
-    const file = (await upload.json()) as { id: string };
     const reply = await member.client.forums.createPost.mutate({
       topicId: topic.id,
       body: "<p>Clean the coils</p>",

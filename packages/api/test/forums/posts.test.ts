@@ -1,5 +1,13 @@
 import type { RouterInputs, RouterOutputs } from "@p2p/client";
-import { countRows, failure, signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import {
+  countRows,
+  failure,
+  signUpCast,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  uploadFile,
+} from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -130,15 +138,8 @@ const anonymous = () => ({ client: server.client() }) as TestUser;
 const UNKNOWN_ID = "0190a4a0-0000-7000-8000-000000000000";
 
 /** Uploads a small text file over HTTP as `user`, the way the web app attaches files. */
-async function upload(user: TestUser, name = "torque-table.txt") {
-  const res = await fetch(`${server.url}/files?name=${encodeURIComponent(name)}`, {
-    method: "POST",
-    headers: { "content-type": "text/plain", authorization: `Bearer ${user.token}` },
-    body: "M8: 25 Nm\nM10: 49 Nm\n",
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; name: string; contentType: string; size: number };
-}
+const upload = (user: TestUser, name = "torque-table.txt") =>
+  uploadFile(server, user, { name, contentType: "text/plain", body: "M8: 25 Nm\nM10: 49 Nm\n" });
 
 // ---------------------------------------------------------------- listPosts
 

@@ -397,6 +397,22 @@ describe("contacts and people search", () => {
     expect((await mallory.client.users.search.query({ q: bob.email.slice(0, 12) })).items).toEqual([]);
   });
 
+  it("people search pages through everyone once, a person matching by title and organization too", async () => {
+    const admin = await signUpAdmin(server, { lastName: "Aardvark", organization: { name: "Quillwort Pumps" } });
+    const colleague = await addMember(server, admin);
+    // The admin matches "quillwort" twice over: by their title and by their organization's name.
+    await server.deps.db
+      .updateTable("users")
+      .set({ title: "Quillwort fitter" })
+      .where("id", "=", admin.userId)
+      .execute();
+    const page1 = await mallory.client.users.search.query({ q: "quillwort", limit: 1 });
+    expect(page1.items.map((p) => p.id)).toEqual([admin.userId]);
+    const page2 = await mallory.client.users.search.query({ q: "quillwort", limit: 1, cursor: page1.nextCursor });
+    expect(page2.items.map((p) => p.id)).toEqual([colleague.userId]);
+    expect(page2.nextCursor).toBeNull();
+  });
+
   it("API keys can't read or send messages", async () => {
     const { key } = await alice.client.apiKeys.create.mutate({ name: "bot", role: "admin" });
     const viaKey = server.client({ token: key });

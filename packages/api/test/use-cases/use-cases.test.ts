@@ -7,6 +7,7 @@ import {
   startTestServer,
   type TestServer,
   type TestUser,
+  uploadFile,
 } from "@p2p/testkit";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -338,15 +339,8 @@ describe("media", () => {
     sharp({ create: { width: 1200, height: 800, channels: 3, background: color } })
       .png()
       .toBuffer();
-  async function upload(user: TestUser, body: Buffer) {
-    const res = await fetch(`${server.url}/files?name=line.png`, {
-      method: "POST",
-      headers: { "content-type": "image/png", authorization: `Bearer ${user.token}` },
-      body: new Uint8Array(body),
-    });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const upload = async (user: TestUser, body: Buffer) =>
+    (await uploadFile(server, user, { name: "line.png", contentType: "image/png", body: new Uint8Array(body) })).id;
   const download = (user: TestUser, id: string) =>
     fetch(`${server.url}/files/${id}`, { headers: { authorization: `Bearer ${user.token}` } });
 

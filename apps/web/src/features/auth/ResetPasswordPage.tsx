@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Link } from "wouter";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
-import { Field, FormError, useZodForm } from "../../ui/form";
+import { FormError, useZodForm } from "../../ui/form";
 import { AuthCard, MissingToken, useLinkToken } from "./link";
 import { NewPasswordField } from "./NewPasswordField";
 

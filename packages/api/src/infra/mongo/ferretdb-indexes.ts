@@ -4,9 +4,6 @@ import type { MongoIndexes } from "./mongo";
 /** PostgreSQL's "already exists" (a parallel start created the same index first). */
 const ALREADY_EXISTS = new Set(["42P07", "23505"]);
 
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
 /**
  * FerretDB v1 (the MongoDB-wire server used here, on PostgreSQL) turns an equality filter into
  * `_jsonb->'field' @> value`, which its own indexes (btree on `_jsonb->'field'`) cannot serve: every
@@ -25,7 +22,7 @@ export async function ensureFerretDbEqualityIndexes(
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   try {
-    const schema = quoteIdent(database);
+    const schema = pg.escapeIdentifier(database);
     const { rows } = await client.query<{ collection: string; table: string }>(
       `select _jsonb->>'_id' as collection, _jsonb->>'table' as table from ${schema}._ferretdb_database_metadata`,
     );
@@ -37,10 +34,10 @@ export async function ensureFerretDbEqualityIndexes(
       for (const field of fields) {
         // Dotted paths reach into arrays here, which FerretDB does not push down.
         if (field.includes(".")) continue;
-        const name = quoteIdent(`${table}_eq_${field}`.slice(0, 63));
+        const name = pg.escapeIdentifier(`${table}_eq_${field}`.slice(0, 63));
         await client
           .query(
-            `create index if not exists ${name} on ${schema}.${quoteIdent(table)} using gin ((_jsonb -> ${quoteLiteral(field)}) jsonb_path_ops)`,
+            `create index if not exists ${name} on ${schema}.${pg.escapeIdentifier(table)} using gin ((_jsonb -> ${pg.escapeLiteral(field)}) jsonb_path_ops)`,
           )
           .catch((err: { code?: string }) => {
             if (!ALREADY_EXISTS.has(err.code ?? "")) throw err;

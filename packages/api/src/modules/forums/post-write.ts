@@ -1,16 +1,9 @@
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { drainBacklog } from "../../lib/backfill";
 import type { ModuleJob } from "../jobs";
-import {
-  findPostDoc,
-  type PostDoc,
-  placeReply,
-  postsOf,
-  settlePending,
-  stalePendingPosts,
-  updatePostDoc,
-} from "./post-docs";
+import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
 import { committedPostIds, insertPostFiles, insertSearchRow, postsWithoutFacts, setPostFacts } from "./repo";
 import type { CleanRichText } from "./rich-text";
 
@@ -86,23 +79,22 @@ export async function repairPendingPosts(
   return { released: release.length, removed: remove.length };
 }
 
+const FACTS_BATCH = 200;
+
 /**
  * Copies each post's author, organization and attachments into PostgreSQL for posts from before
- * they were kept there (migration 0014), a batch at a time for up to `budgetMs`. Answers how many.
+ * they were kept there (migration 0014). A search row means the post committed, so a document
+ * still marked pending counts too; a row without a document has nothing to copy and is let go, so
+ * it never holds the backlog up. One lookup by id per post: FerretDB scans for `$in`.
  */
-export async function fillPostFacts(deps: AppDeps, budgetMs = 5_000): Promise<number> {
-  const until = Date.now() + budgetMs;
-  let filled = 0;
-  while (Date.now() < until) {
-    const rows = await postsWithoutFacts(deps.db, 200);
-    const docs = await Promise.all(rows.map((r) => findPostDoc(deps.mongo, r.postId)));
-    const found = docs.filter((doc) => doc !== null);
-    await Promise.all(found.map((doc) => setPostFacts(deps.db, doc)));
-    filled += found.length;
-    if (found.length < 200) break;
-  }
-  return filled;
-}
+export const fillPostFacts = (deps: AppDeps) =>
+  drainBacklog(async () => {
+    const rows = await postsWithoutFacts(deps.db, FACTS_BATCH);
+    await Promise.all(
+      rows.map(async ({ postId }) => setPostFacts(deps.db, postId, await postsOf(deps.mongo).findOne({ _id: postId }))),
+    );
+    return rows.length;
+  }, FACTS_BATCH);
 
 export const forumJobs: ModuleJob[] = [
   { name: "forums.repairPendingPosts", everyMs: 5 * 60_000, run: (deps) => repairPendingPosts(deps) },

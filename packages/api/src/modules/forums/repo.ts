@@ -209,16 +209,20 @@ export async function countPersonPosts(db: Db, userId: string, since: Date | nul
 export const postsWithoutFacts = (db: Db, limit: number) =>
   db.selectFrom("forumSearch").select("postId").where("factsPending", "=", true).limit(limit).execute();
 
-/** A post's facts from its MongoDB document (again after a crash half-way: both steps are idempotent). */
+/**
+ * A post's facts from its MongoDB document (null: none to copy), and the row marked done. Again
+ * after a crash half-way: both steps are idempotent.
+ */
 export async function setPostFacts(
   db: Db,
-  post: { _id: string; topicId: string; authorId: string; organizationId: string; attachmentIds: string[] },
+  postId: string,
+  post: { topicId: string; authorId: string; organizationId: string; attachmentIds: string[] } | null,
 ) {
-  await insertPostFiles(db, post._id, post.topicId, post.attachmentIds);
+  if (post) await insertPostFiles(db, postId, post.topicId, post.attachmentIds);
   await db
     .updateTable("forumSearch")
-    .set({ authorId: post.authorId, organizationId: post.organizationId, factsPending: false })
-    .where("postId", "=", post._id)
+    .set({ authorId: post?.authorId ?? null, organizationId: post?.organizationId ?? null, factsPending: false })
+    .where("postId", "=", postId)
     .execute();
 }
 

@@ -58,15 +58,18 @@ async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[])
  * Copies the list's files to PostgreSQL (the card's cover, download rights), read under the row's
  * lock: of two changes at once, the one that locks last reads the list after both. A crash just
  * before leaves the previous copy until the next change (or the card job, for rows it marks).
+ * Answers the list it copied.
  */
-export async function syncMediaFiles(deps: AppDeps, id: string) {
-  await deps.db.transaction().execute(async (trx) => {
+export function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
+  return deps.db.transaction().execute(async (trx) => {
     await repo.lockRow(trx, id);
+    const list = await listOf(deps, id);
     await repo.setMediaFiles(
       trx,
       id,
-      (await listOf(deps, id)).map((m) => m.fileId),
+      list.map((m) => m.fileId),
     );
+    return list;
   });
 }
 
@@ -99,8 +102,7 @@ export async function addMedia(
       throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
     }
   }
-  await syncMediaFiles(deps, input.id);
-  return mediaList(deps, await listOf(deps, input.id));
+  return mediaList(deps, await syncMediaFiles(deps, input.id));
 }
 
 /** A file no use case shows any more: its processed copies go (the upload stays its owner's to delete). */
@@ -113,9 +115,9 @@ async function discardIfUnused(deps: AppDeps, fileId: string) {
 export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
   await editable(deps, caller, input.id);
   await changeList(deps, input.id, (list) => list.filter((m) => m.fileId !== input.fileId));
-  await syncMediaFiles(deps, input.id);
+  const list = await syncMediaFiles(deps, input.id);
   await discardIfUnused(deps, input.fileId);
-  return mediaList(deps, await listOf(deps, input.id));
+  return mediaList(deps, list);
 }
 
 /** The new order: exactly the attached files, each once. */
@@ -131,8 +133,7 @@ export async function reorderMedia(deps: AppDeps, caller: Principal, input: { id
     const byId = new Map(list.map((m) => [m.fileId, m]));
     return input.fileIds.flatMap((f) => byId.get(f) ?? []);
   });
-  await syncMediaFiles(deps, input.id);
-  return mediaList(deps, await listOf(deps, input.id));
+  return mediaList(deps, await syncMediaFiles(deps, input.id));
 }
 
 /**

@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { drainBacklog } from "../../lib/backfill";
 import { appError, DomainError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { recordAndAnnounce } from "../dashboard/live";
@@ -321,17 +322,27 @@ async function repairPending(deps: AppDeps): Promise<void> {
   }
 }
 
-/** Copies the card (outcomes, media files) of rows from before cards were kept in PostgreSQL. */
-async function fillCards(deps: AppDeps): Promise<void> {
-  const rows = await repo.cardPendingRows(deps.db, 200);
-  await Promise.all(
-    rows.map(async (row) => {
-      await syncMediaFiles(deps, row.id);
-      const doc = await docsOf(deps.mongo).findOne({ _id: row.id }, { projection: { content: 1, pending: 1, rev: 1 } });
-      await repo.fillCard(deps.db, row.id, row.contentRev, outcomesColumn(contentAt(doc, row.contentRev)));
-    }),
-  );
-}
+const CARDS_BATCH = 200;
+
+/**
+ * Copies the card (outcomes, media files) of rows from before cards were kept in PostgreSQL. A row
+ * whose content changed meanwhile stays marked, for the next batch.
+ */
+const fillCards = (deps: AppDeps) =>
+  drainBacklog(async () => {
+    const rows = await repo.cardPendingRows(deps.db, CARDS_BATCH);
+    await Promise.all(
+      rows.map(async (row) => {
+        await syncMediaFiles(deps, row.id);
+        const doc = await docsOf(deps.mongo).findOne(
+          { _id: row.id },
+          { projection: { content: 1, pending: 1, rev: 1 } },
+        );
+        await repo.fillCard(deps.db, row.id, row.contentRev, outcomesColumn(contentAt(doc, row.contentRev)));
+      }),
+    );
+    return rows.length;
+  }, CARDS_BATCH);
 
 /** Deleted use cases past the restore window go for good, documents too. */
 async function purge(deps: AppDeps): Promise<void> {

@@ -262,30 +262,26 @@ export async function avatarsAmong(db: Db, files: readonly { id: string; ownerId
 }
 
 /**
- * People search across organizations: active users whose name or title (the users_people_search
- * index) or organization name matches, by last name, first name, id. Never matches on email.
- */
-/**
  * Active people whose name or title (the users_people_search index) or organization's name match
- * `pattern`: two indexed lookups joined by a UNION ALL (one OR across the join could use neither
- * index). Each side carries the sort key, so a page is chosen from the matches themselves. A person
- * matching both ways comes twice: callers select by `id in (…)`.
+ * `pattern`: two indexed lookups joined by a UNION (one OR across the join could use neither
+ * index). Each side carries the sort key, so a page is chosen from the matches themselves.
+ * `firstOnly`: a UNION ALL, which can stop after the first rows it needs but lists a person who
+ * matches both ways twice.
  */
-function peopleMatching(db: Db, pattern: string) {
-  return db
+function peopleMatching(db: Db, pattern: string, firstOnly = false) {
+  const byName = db
     .selectFrom("users as a")
     .select(["a.id", "a.lastName", "a.firstName"])
     .where(sql`lower(a.first_name || ' ' || a.last_name || ' ' || coalesce(a.title, ''))`, "like", pattern)
-    .where("a.status", "=", "active")
-    .unionAll(
-      db
-        .selectFrom("users as b")
-        .select(["b.id", "b.lastName", "b.firstName"])
-        .where("b.status", "=", "active")
-        .where("b.organizationId", "in", (inner) =>
-          inner.selectFrom("organizations as o2").select("o2.id").where(sql`lower(o2.name)`, "like", pattern),
-        ),
+    .where("a.status", "=", "active");
+  const byOrganization = db
+    .selectFrom("users as b")
+    .select(["b.id", "b.lastName", "b.firstName"])
+    .where("b.status", "=", "active")
+    .where("b.organizationId", "in", (inner) =>
+      inner.selectFrom("organizations as o2").select("o2.id").where(sql`lower(o2.name)`, "like", pattern),
     );
+  return firstOnly ? byName.unionAll(byOrganization) : byName.union(byOrganization);
 }
 
 /** The people `ids` selects, with their organization, by last name, first name, id. */
@@ -323,8 +319,9 @@ export function searchPeople(db: Db, q: string, after: [string, string, string] 
  * word in their title).
  */
 export function somePeople(db: Db, q: string, limit: number) {
+  // A person listed twice only makes the page one shorter (selected by `id in`).
   const first = db
-    .selectFrom(peopleMatching(db, containsPattern(q)).as("m"))
+    .selectFrom(peopleMatching(db, containsPattern(q), true).as("m"))
     .select("m.id")
     .limit(limit);
   return byNameWithOrganization(db, first);
