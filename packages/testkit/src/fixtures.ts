@@ -194,7 +194,7 @@ export async function signUpCast(server: TestServer) {
 export async function uploadFile(
   server: TestServer,
   user: TestUser,
-  file: { name: string; contentType: string; body: string | Uint8Array },
+  file: { name: string; contentType: string; body: string | Uint8Array<ArrayBuffer> },
 ): Promise<{ id: string; name: string; contentType: string; size: number }> {
   const res = await fetch(`${server.url}/files?name=${encodeURIComponent(file.name)}`, {
     method: "POST",
