@@ -56,9 +56,10 @@ async function publishedUseCase(user: TestUser, title: string) {
   return draft.id;
 }
 
-const cacheCount = async (result: "hit" | "miss") => {
+const cacheCount = async (result: "hit" | "miss", block = '[^"]*') => {
   const metric = await server.deps.metrics.registry.getSingleMetricAsString("p2p_dashboard_cache_total");
-  return [...metric.matchAll(new RegExp(`result="${result}"[^\\n]*\\s(\\d+)`, "g"))].reduce(
+  const line = new RegExp(`block="${block}",result="${result}"[^\\n]*\\s(\\d+)`, "g");
+  return [...metric.matchAll(line)].reduce(
     (n, m) => n + Number(m[1]),
     0,
   );
@@ -146,6 +147,18 @@ describe("dashboard.stats", () => {
     for (let i = 0; i < 5; i++) await colleague.client.dashboard.stats.query({ range: "90d" });
     expect((await cacheCount("hit")) - hits).toBe(15);
     expect(await cacheCount("miss")).toBe(misses);
+  });
+
+  it("keeps the platform block cached through replies, which change no platform number", async () => {
+    const q = await topic(admin, "Chiller fouling");
+    await member.client.dashboard.stats.query({ range: "all" });
+    const platformHits = await cacheCount("hit", "platform");
+    const meMisses = await cacheCount("miss", "me");
+    await reply(member, q.id, "Clean the tubes twice a year.");
+    const after = await member.client.dashboard.stats.query({ range: "all" });
+    expect(await cacheCount("hit", "platform")).toBe(platformHits + 1);
+    expect(await cacheCount("miss", "me")).toBe(meMisses + 1);
+    expect(after.me.replies).toBeGreaterThan(0);
   });
 
   it("refuses a bad range and anonymous callers", async () => {

@@ -19,18 +19,23 @@ export const orgKey = (orgId: string) => `org:${orgId}`;
 
 const FEED_TYPES = new Set<string>(ActivityType.options);
 
-/** Activity types whose events change a stats count (what they change is invalidated). */
-const COUNTED = new Set([
-  "forum.topic.created",
-  "forum.topic.deleted",
-  "forum.post.created",
-  "forum.post.deleted",
-  "forum.bestAnswer.changed",
-  "useCase.published",
-  "useCase.unpublished",
-  "useCase.deleted",
-  "useCase.restored",
-  "useCase.archived",
+/**
+ * Activity types whose events change a stats count, and whether they change the platform block
+ * too: replies and best answers move people's and organizations' numbers, never the platform's
+ * (organizations, people, topics, use cases), so the one block every member reads is not dropped
+ * by every reply.
+ */
+const COUNTED = new Map<string, { platform: boolean }>([
+  ["forum.topic.created", { platform: true }],
+  ["forum.topic.deleted", { platform: true }],
+  ["forum.post.created", { platform: false }],
+  ["forum.post.deleted", { platform: false }],
+  ["forum.bestAnswer.changed", { platform: false }],
+  ["useCase.published", { platform: true }],
+  ["useCase.unpublished", { platform: true }],
+  ["useCase.deleted", { platform: true }],
+  ["useCase.restored", { platform: true }],
+  ["useCase.archived", { platform: true }],
 ]);
 
 /**
@@ -45,12 +50,13 @@ export async function recordAndAnnounce(
   affected: { users?: readonly (string | null | undefined)[]; orgs?: readonly (string | null | undefined)[] } = {},
 ): Promise<void> {
   const stored = await recordActivity(deps.mongo, event);
+  const counted = COUNTED.get(event.type);
   await Promise.all([
-    COUNTED.has(event.type)
+    counted
       ? dashboardChanged(deps, {
           users: [event.actorId, ...(affected.users ?? [])],
           orgs: [event.organizationId, ...(affected.orgs ?? [])],
-          platform: true,
+          platform: counted.platform,
         })
       : null,
     FEED_TYPES.has(event.type) ? publish(deps, stored) : null,
