@@ -59,10 +59,7 @@ async function publishedUseCase(user: TestUser, title: string) {
 const cacheCount = async (result: "hit" | "miss", block = '[^"]*') => {
   const metric = await server.deps.metrics.registry.getSingleMetricAsString("p2p_dashboard_cache_total");
   const line = new RegExp(`block="${block}",result="${result}"[^\\n]*\\s(\\d+)`, "g");
-  return [...metric.matchAll(line)].reduce(
-    (n, m) => n + Number(m[1]),
-    0,
-  );
+  return [...metric.matchAll(line)].reduce((n, m) => n + Number(m[1]), 0);
 };
 
 // ---------------------------------------------------------------- stats
