@@ -34,11 +34,9 @@ import {
   appendResults,
   benchServerEnv,
   call,
-  closedLoop,
   commit,
-  Latencies,
   type LoadScenario,
-  ms,
+  measureScenarios,
   openSessions,
   runMain,
   scenarioTable,
@@ -104,26 +102,14 @@ async function run(db: Db): Promise<void> {
     const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
     const chosen = scenarios.filter((s) => !only || only.test(s.name));
 
-    // As measureScenarios, with the scenario's own clients.
-    const latencies = new Latencies();
-    const rps = new Map<string, number>();
-    for (const s of chosen) {
-      const loop = {
-        url: server.url,
-        tokens: s.owner ? ownerTokens : tokens,
-        clients: CLIENTS,
-        name: s.name,
-        path: PATH,
-      };
-      await closedLoop({ ...loop, inputs: s.inputs, seconds: 1, into: new Latencies() });
-      const t0 = Date.now();
-      const count = await closedLoop({ ...loop, inputs: s.inputs, seconds: SECONDS, into: latencies });
-      rps.set(s.name, count / ((Date.now() - t0) / 1000));
-      const f = latencies.figures(s.name);
-      console.log(
-        `${s.name}: ${rps.get(s.name)?.toFixed(0)} req/s, p50 ${ms(f.p50)} p95 ${ms(f.p95)} p99 ${ms(f.p99)} ms, ${f.errors} errors`,
-      );
-    }
+    const figures = await measureScenarios({
+      url: server.url,
+      tokens,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      scenarios: chosen.map((s) => ({ ...s, path: PATH, ...(s.owner ? { tokens: ownerTokens } : {}) })),
+      serverPid: server.pid,
+    });
 
     const counts = await sql<{ users: number; orgs: number; topics: number; docs: number; ucs: number; tasks: number }>`
       select (select count(*) from users)::int users, (select count(*) from organizations)::int orgs,
@@ -136,7 +122,7 @@ async function run(db: Db): Promise<void> {
       "",
       `\`pnpm bench:global-search\` (bench/global-search.ts) at ${commit()} (+ working tree): \`search.global\` (20 results a page, every type unless filtered), over HTTP. Server: its own process, NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL}, every request limit raised out of reach, DATABASE_POOL_SIZE=${config.postgres.poolSize}; stores: services instance \`${INSTANCE}\`, databases ${DB_NAME}. Data: bench/use-cases-seed.ts (${UC_SEED.version}) plus bench/global-search-seed.ts (${GS_SEED.version}): people named from ${FIRST_NAMES.length} first and ${FAMILY_NAMES.length} family names (about ${Math.round(GS_SEED.people / (FIRST_NAMES.length * FAMILY_NAMES.length))} people a full name), a twelfth "${COMMON_WORD[0]?.toUpperCase()}${COMMON_WORD.slice(1)} engineer"; forum topics a fifth in Arabic and a fifth visible to their organization only, each with its opening post and one reply as search documents, "${COMMON_WORD}" in an eighth of the English titles, "${RARE_WORD}" in 0.1% of opening posts; ${n(c?.tasks)} tasks all of the first client's user. Each client is the admin of its own organization (the first owns the tasks) and sends its next request when the previous one answered (closed loop, no think time); latencies are per request, client side.`,
       "",
-      ...scenarioTable(chosen, { latencies, rps }, TARGET_P95),
+      ...scenarioTable(chosen, figures, TARGET_P95),
       "",
     ].join("\n");
     appendResults(text);

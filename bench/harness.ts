@@ -363,6 +363,8 @@ export interface LoadScenario {
   /** The inputs the clients cycle through. */
   inputs: unknown[];
   note?: string;
+  /** The clients' tokens for this scenario, when not measureScenarios' own. */
+  tokens?: string[];
 }
 
 /**
@@ -375,21 +377,39 @@ export async function measureScenarios(opts: {
   clients: number;
   seconds: number;
   scenarios: LoadScenario[];
-}): Promise<{ latencies: Latencies; rps: Map<string, number> }> {
+  /** The server's process: its CPU time per request is reported (steadier than req/s on a shared machine). */
+  serverPid?: number;
+}): Promise<ScenarioFigures> {
   const latencies = new Latencies();
   const rps = new Map<string, number>();
+  const cpu = new Map<string, { server: number; client: number }>();
   for (const s of opts.scenarios) {
-    const loop = { url: opts.url, tokens: opts.tokens, clients: opts.clients, name: s.name, path: s.path };
+    const loop = { url: opts.url, tokens: s.tokens ?? opts.tokens, clients: opts.clients, name: s.name, path: s.path };
     await closedLoop({ ...loop, inputs: s.inputs, seconds: 1, into: new Latencies() });
     const t0 = Date.now();
+    const server0 = opts.serverPid ? cpuSeconds(opts.serverPid) : 0;
+    const client0 = process.cpuUsage();
     const count = await closedLoop({ ...loop, inputs: s.inputs, seconds: opts.seconds, into: latencies });
     rps.set(s.name, count / ((Date.now() - t0) / 1000));
+    const client = process.cpuUsage(client0);
+    if (opts.serverPid && count)
+      cpu.set(s.name, {
+        server: ((cpuSeconds(opts.serverPid) - server0) * 1000) / count,
+        client: (client.user + client.system) / 1000 / count,
+      });
     const f = latencies.figures(s.name);
     console.log(
-      `${s.name}: ${rps.get(s.name)?.toFixed(0)} req/s, p50 ${ms(f.p50)} p95 ${ms(f.p95)} p99 ${ms(f.p99)} ms, ${f.errors} errors`,
+      `${s.name}: ${rps.get(s.name)?.toFixed(0)} req/s, p50 ${ms(f.p50)} p95 ${ms(f.p95)} p99 ${ms(f.p99)} ms, ${f.errors} errors${cpu.has(s.name) ? `, server CPU ${cpu.get(s.name)?.server.toFixed(2)} ms/req` : ""}`,
     );
   }
-  return { latencies, rps };
+  return { latencies, rps, cpu };
+}
+
+export interface ScenarioFigures {
+  latencies: Latencies;
+  rps: Map<string, number>;
+  /** CPU milliseconds per request of the server and of this load generator, when the server's pid was given. */
+  cpu?: Map<string, { server: number; client: number }>;
 }
 
 /**
@@ -398,9 +418,14 @@ export async function measureScenarios(opts: {
  */
 export function scenarioTable(
   scenarios: LoadScenario[],
-  { latencies, rps }: { latencies: Latencies; rps: Map<string, number> },
+  { latencies, rps, cpu }: ScenarioFigures,
   targetMs: number,
 ): string[] {
+  const withCpu = !!cpu?.size;
+  const cpuCells = (name: string) => {
+    const c = cpu?.get(name);
+    return withCpu ? ` ${c ? c.server.toFixed(2) : ""} | ${c ? c.client.toFixed(2) : ""} |` : "";
+  };
   const meets = (name: string) => {
     const f = latencies.figures(name);
     return f.p95 < targetMs && f.errors === 0;
@@ -408,15 +433,15 @@ export function scenarioTable(
   const rows = scenarios.map((s) => {
     const f = latencies.figures(s.name);
     const errors = `${f.errors}${f.firstError ? ` (${f.firstError.replace(/\|/g, "/").slice(0, 100)})` : ""}`;
-    return `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${(rps.get(s.name) ?? 0).toFixed(0)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${errors} | ${met(meets(s.name))} |`;
+    return `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${(rps.get(s.name) ?? 0).toFixed(0)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${errors} | ${met(meets(s.name))} |${cpuCells(s.name)}`;
   });
   const missed = scenarios.filter((s) => !meets(s.name));
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(" ");
   return [
-    `| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | p95 < ${targetMs} ms |`,
-    "|---|---|---|---|---|---|---|",
+    `| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | p95 < ${targetMs} ms |${withCpu ? " server CPU ms/req | client CPU ms/req |" : ""}`,
+    `|---|---|---|---|---|---|---|${withCpu ? "---|---|" : ""}`,
     ...rows,
     "",
     `${scenarios.length - missed.length} of ${scenarios.length} scenarios meet p95 < ${targetMs} ms with no errors${missed.length ? `; missed: ${missed.map((s) => s.name).join("; ")}` : ""}. Load average at the end: ${load} (${cpus().length} cores, shared by the server, the stores and the clients).`,

@@ -68,6 +68,7 @@ async function run(db: Db): Promise<void> {
       clients: CLIENTS,
       seconds: SECONDS,
       scenarios: chosen,
+      serverPid: server.pid,
     });
 
     const counts = await sql<{ all: string; mine: string; open: string }>`

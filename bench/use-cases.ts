@@ -15,8 +15,11 @@
  *
  * Env: BENCH_USE_CASES_INSTANCE (bench-usecases; "" = the shared services), BENCH_CLIENTS (20),
  * BENCH_SECONDS (5), BENCH_ONLY (a regular expression over scenario names), BENCH_PORT (4123),
- * BENCH_LOG_LEVEL (info), BENCH_RESEED=1, BENCH_NO_APPEND.
+ * BENCH_LOG_LEVEL (info), BENCH_RESEED=1, BENCH_NO_APPEND, BENCH_PROFILE=1 (the server's CPU profile over
+ * the chosen scenarios, summarized on the console; the file in .local/bench-profiles/).
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { closeDeps, type createDb, createDeps, loadConfig } from "@p2p/api";
 import { sql } from "kysely";
 import {
@@ -27,10 +30,13 @@ import {
   type LoadScenario,
   measureScenarios,
   openSessions,
+  root,
   runMain,
   scenarioTable,
+  sleep,
   startServer,
 } from "./harness";
+import { summarize, summaryMarkdown } from "./profile-summary";
 import { withSeededDb } from "./search-seed";
 import {
   ARABIC_WORDS,
@@ -72,7 +78,11 @@ const main = () =>
 
 async function run(db: Db): Promise<void> {
   const serverEnv = benchServerEnv("bench-usecases", DB_NAME);
-  const server = await startServer({ port: PORT, env: serverEnv, log: "bench-usecases-server.log" });
+  const profileDir = process.env.BENCH_PROFILE
+    ? join(root, ".local", "bench-profiles", `use-cases-${new Date().toISOString().replace(/[:.]/g, "-")}`)
+    : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const server = await startServer({ port: PORT, env: serverEnv, log: "bench-usecases-server.log", profileDir });
   // A database seeded before the cards' columns (the server migrated it as it started).
   await fillCards(db);
   const config = loadConfig({ ...process.env, ...serverEnv, NODE_ENV: "development" });
@@ -96,13 +106,22 @@ async function run(db: Db): Promise<void> {
     const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
     const chosen = scenarios.filter((s) => !only || only.test(s.name));
 
+    if (profileDir) process.kill(server.pid, "SIGUSR2");
     const figures = await measureScenarios({
       url: server.url,
       tokens,
       clients: CLIENTS,
       seconds: SECONDS,
       scenarios: chosen,
+      serverPid: server.pid,
     });
+    if (profileDir) {
+      process.kill(server.pid, "SIGUSR2");
+      await sleep(2_000);
+      console.log(
+        summaryMarkdown("server over all scenarios (self time)", summarize(join(profileDir, "1.cpuprofile"), 25)),
+      );
+    }
     const counts = await sql<{ all: string; published: string; drafts: string }>`
       select count(*) "all", count(*) filter (where status = 'published' and deleted_at is null) published,
         count(*) filter (where status = 'draft' and deleted_at is null) drafts from use_cases`.execute(db);
