@@ -309,6 +309,66 @@ describe("reading", () => {
     expect((await failure(owner.client.useCases.list.query({ lat: 24 }))).fields).toEqual(["lat", "lng", "radiusKm"]);
   });
 
+  it("lists are current on every node: a change made through one node shows in the next list on another", async () => {
+    const nodeB = await startTestServer({ stores: server.stores, runWorker: false });
+    try {
+      const boss = await signUpAdmin(server);
+      const author = await addMember(server, boss);
+      const onB = (user: TestUser) => nodeB.client({ token: user.token });
+      const org = { organizationId: boss.organizationId };
+      const published = async () => (await onB(other).useCases.list.query(org)).items;
+      const drafts = async (user: TestUser) => (await onB(user).useCases.list.query({ ...org, status: "draft" })).items;
+      // Cached on node B: the published page (everyone's) and each reader's drafts page.
+      expect(await published()).toEqual([]);
+      expect(await drafts(boss)).toEqual([]);
+      expect(await drafts(other)).toEqual([]);
+
+      const draft = await author.client.useCases.createDraft.mutate(complete());
+      expect((await drafts(boss)).map((u) => u.id)).toEqual([draft.id]);
+      expect((await drafts(author)).map((u) => u.id)).toEqual([draft.id]);
+      expect(await drafts(other)).toEqual([]); // another organization's admin: never its drafts
+
+      await author.client.useCases.publish.mutate({ id: draft.id });
+      expect((await published()).map((u) => u.id)).toEqual([draft.id]);
+      expect(await drafts(boss)).toEqual([]);
+      await author.client.useCases.updateDraft.mutate({ id: draft.id, title: "Extruder gearboxes, a year on" });
+      expect((await published())[0]).toMatchObject({ title: "Extruder gearboxes, a year on", cover: null });
+
+      // The cover: attached, then processed by the job (a finished file drops the pages too).
+      const body = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#336699" } })
+        .png()
+        .toBuffer();
+      const file = await uploadFile(server, author, {
+        name: "line.png",
+        contentType: "image/png",
+        body: new Uint8Array(body),
+      });
+      await author.client.useCases.addMedia.mutate({ id: draft.id, fileId: file.id, caption: "Line 3" });
+      expect((await published())[0]?.cover).toMatchObject({ fileId: file.id });
+      await waitFor(async () => (await published())[0]?.cover?.status === "ready", 9_000);
+
+      // Counted views (batched into PostgreSQL by a job), the author's profile as shown.
+      await other.client.useCases.get.query({ id: draft.id });
+      await waitFor(async () => (await published())[0]?.viewCount === 1, 9_000);
+      await author.client.users.updateMe.mutate({ title: "Reliability engineer" });
+      expect((await published())[0]?.owner).toMatchObject({ title: "Reliability engineer" });
+
+      await moderator.client.useCases.moderate.mutate({ id: draft.id, action: "archive", reason: "Check the figures" });
+      expect(await published()).toEqual([]);
+      await moderator.client.useCases.moderate.mutate({ id: draft.id, action: "restore", reason: "Figures checked" });
+      expect((await published()).map((u) => u.id)).toEqual([draft.id]);
+      await author.client.useCases.unpublish.mutate({ id: draft.id });
+      expect(await published()).toEqual([]);
+      expect((await drafts(boss)).map((u) => u.id)).toEqual([draft.id]);
+      await boss.client.useCases.delete.mutate({ id: draft.id });
+      expect(await drafts(boss)).toEqual([]);
+      await boss.client.useCases.restore.mutate({ id: draft.id });
+      expect((await drafts(boss)).map((u) => u.id)).toEqual([draft.id]);
+    } finally {
+      await nodeB.close();
+    }
+  });
+
   it("related use cases: same industry, shared technologies, nearby; never drafts", async () => {
     const base = await publishNew(owner, { technologies: ["Digital twin"], industry: "mining", location: JEDDAH });
     const sameTech = await publishNew(other, {

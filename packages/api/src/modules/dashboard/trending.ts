@@ -7,6 +7,7 @@ import type { DashboardTrendingTable } from "../../infra/postgres/schema";
 import { activitySince } from "../activity/repo";
 import { topicFacts, topicSignals, topicsSeenBy } from "../forums/repo";
 import type { ModuleJob } from "../jobs";
+import { useCaseListsChanged } from "../useCases/list-cache";
 import { findRows, publishedFacts } from "../useCases/repo";
 import { dailyViewSignals, pruneDailyViews, replaceTrending, type TrendingWindow, topTrending } from "./repo";
 
@@ -43,6 +44,8 @@ export async function recomputeTrending(deps: AppDeps): Promise<void> {
     await replaceTrending(deps.db, "useCases", window, await useCaseScores(deps, window, since, halfLife, computedAt));
   }
   await pruneDailyViews(deps.db, new Date(now - WINDOW_MS["30d"] - 24 * HOUR));
+  // The use-case list sorts by these scores ("trending").
+  await useCaseListsChanged(deps);
 }
 
 async function topicScores(deps: AppDeps, window: TrendingWindow, since: Date, halfLife: number, computedAt: Date) {

@@ -9,7 +9,7 @@ import { publishToUser } from "../messages/channel";
 import { type Processed, processImage, processVideo, UnprocessableMedia, type VariantName } from "./process";
 import type { MediaAssetRow } from "./repo";
 import * as repo from "./repo";
-import { MEDIA_LOCK, PROCESS_JOB, toMediaAsset } from "./service";
+import { MEDIA_LOCK, mediaFinished, PROCESS_JOB, toMediaAsset } from "./service";
 
 const SWEEP_JOB = "media.sweep";
 /** A pending asset untouched this long lost its job (Redis down when it was queued, retries used up): queue it again. */
@@ -86,11 +86,15 @@ async function processAsset(deps: AppDeps, data: unknown): Promise<void> {
   await announce(deps, toMediaAsset(finished), finished.ownerId);
 }
 
-/** The owner's devices learn the new status live; the state itself is stored, so a lost event loses nothing. */
+/**
+ * The owner's devices learn the new status live, and every node that caches pages showing media
+ * drops them; the state itself is stored, so a lost event loses nothing (cached pages expire).
+ */
 async function announce(deps: AppDeps, asset: MediaAsset, ownerId: string): Promise<void> {
-  await publishToUser(deps, ownerId, { type: "media.status", asset }).catch((err) =>
-    deps.logger.warn({ err, fileId: asset.fileId }, "could not publish a media status"),
-  );
+  await Promise.all([
+    publishToUser(deps, ownerId, { type: "media.status", asset }),
+    deps.events.broadcast(mediaFinished, "all", { fileId: asset.fileId }),
+  ]).catch((err) => deps.logger.warn({ err, fileId: asset.fileId }, "could not publish a media status"));
 }
 
 /** Pending assets whose job was lost are queued again; after a day they give up. */

@@ -2,6 +2,7 @@ import type { MediaAsset, MediaKind } from "@p2p/schemas";
 import { fileTypeFromBuffer } from "file-type";
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps, Db } from "../../deps";
+import { defineChannel } from "../../infra/events/bus";
 import { lockUntilCommit } from "../../infra/postgres/commit-lock";
 import { unavailableStore } from "../../infra/store-errors";
 import { fieldError } from "../../lib/errors";
@@ -15,10 +16,13 @@ import * as repo from "./repo";
  * `requestProcessing` when an upload becomes media, `mediaOf` to show it, `derivedSources` so the
  * holder of a source lets the same viewers download its variants, `discardMedia` when it is no
  * longer used. The work itself runs in a job (jobs.ts); its end is pushed to the owner's personal
- * stream as `media.status`.
+ * stream as `media.status`, and broadcast to every node as `mediaFinished` (pages that show media
+ * drop their cached copies).
  */
 
 export const PROCESS_JOB = "media.process";
+/** Broadcast to every node when a file's processing ended (ready or failed). */
+export const mediaFinished = defineChannel<{ fileId: string }>("media.finished");
 /** Namespace (int4) of the advisory lock a requesting transaction holds on the file id until it commits. */
 export const MEDIA_LOCK = 0x6d656469;
 

@@ -7,6 +7,7 @@ import { assertOwnFiles } from "../files/service";
 import { derivedSources, discardMedia, mediaOf, requestProcessing } from "../media/service";
 import { canEdit, mayRead } from "./access";
 import { docsOf, type MediaItem } from "./docs";
+import { useCaseListsChanged } from "./list-cache";
 import * as repo from "./repo";
 
 /**
@@ -58,10 +59,11 @@ async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[])
  * Copies the list's files to PostgreSQL (the card's cover, download rights), read under the row's
  * lock: of two changes at once, the one that locks last reads the list after both. A crash just
  * before leaves the previous copy until the next change (or the card job, for rows it marks).
- * Answers the list it copied.
+ * Cached list pages go once it committed (the first file is the card's cover). Answers the list it
+ * copied.
  */
-export function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
-  return deps.db.transaction().execute(async (trx) => {
+export async function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
+  const list = await deps.db.transaction().execute(async (trx) => {
     await repo.lockRow(trx, id);
     const list = await listOf(deps, id);
     await repo.setMediaFiles(
@@ -71,6 +73,8 @@ export function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> 
     );
     return list;
   });
+  await useCaseListsChanged(deps);
+  return list;
 }
 
 /** Attaches one of the caller's uploads; attaching the same file again only updates its caption. */

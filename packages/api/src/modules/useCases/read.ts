@@ -10,6 +10,7 @@ import type { ModuleJob } from "../jobs";
 import { mediaOf } from "../media/service";
 import { canEdit, mayRead, readerOf } from "./access";
 import { contentAt, docsOf } from "./docs";
+import { cachedUseCasePage, useCaseListsChanged } from "./list-cache";
 import { mediaList } from "./media";
 import * as repo from "./repo";
 
@@ -57,7 +58,11 @@ async function cardFacts(
 
 const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
 
-export async function listUseCases(deps: AppDeps, caller: Principal, input: z.output<typeof ListUseCasesInput>) {
+/** A page of use cases the caller may see (list-cache.ts keeps pages on the node). */
+export const listUseCases = (deps: AppDeps, caller: Principal, input: z.output<typeof ListUseCasesInput>) =>
+  cachedUseCasePage(deps, caller, input, () => readPage(deps, caller, input));
+
+async function readPage(deps: AppDeps, caller: Principal, input: z.output<typeof ListUseCasesInput>) {
   const cursor = decodeCursor(input.cursor, Cursor);
   const { lat, lng, radiusKm, technology, technologies, ...rest } = input;
   const filter: repo.ListFilter = {
@@ -179,6 +184,8 @@ async function flushViews(deps: AppDeps): Promise<void> {
     for (const [id, n] of counts) await deps.redis.command.hincrby(`${deps.redis.prefix}${VIEWS_KEY}`, id, n);
     throw err;
   }
+  // View counts show on the cards and order "most viewed".
+  if (counts.size) await useCaseListsChanged(deps);
   // The same views by day, for the dashboard's trending score; a lost batch only lowers a score.
   await recordDailyViews(deps.db, "useCases", counts).catch((err) =>
     deps.logger.warn({ err: String(err) }, "use-case views not recorded for trending"),

@@ -11,6 +11,7 @@ import type { ModuleJob } from "../jobs";
 import { notify } from "../notifications/create";
 import { canEdit, mayRead } from "./access";
 import { contentAt, docsOf, EMPTY_CONTENT, type UseCaseContent } from "./docs";
+import { useCaseListsChanged } from "./list-cache";
 import { syncMediaFiles } from "./media";
 import type { UseCaseRow } from "./repo";
 import * as repo from "./repo";
@@ -28,9 +29,9 @@ async function lockForEdit(trx: Db, caller: Principal, id: string) {
 }
 
 /**
- * After a committed change: an activity event (the feed shows publications and edits of published
- * ones, visible to everyone; the rest only counts) that also refreshes the dashboard's counts of
- * the owner, their organization and the platform.
+ * After a committed change: cached list pages go, and an activity event (the feed shows
+ * publications and edits of published ones, visible to everyone; the rest only counts) refreshes
+ * the dashboard's counts of the owner, their organization and the platform.
  */
 const announce = (
   deps: AppDeps,
@@ -38,18 +39,21 @@ const announce = (
   row: { id: string; title: string; ownerId: string; organizationId: string },
   type: "published" | "updated" | "unpublished" | "deleted" | "restored" | "archived",
 ) =>
-  recordAndAnnounce(
-    deps,
-    {
-      type: `useCase.${type}`,
-      actorId: caller.userId,
-      organizationId: row.organizationId,
-      visibility: type === "published" || type === "updated" ? "platform" : "organization",
-      subjectId: row.id,
-      data: { title: row.title },
-    },
-    { users: [row.ownerId] },
-  );
+  Promise.all([
+    useCaseListsChanged(deps),
+    recordAndAnnounce(
+      deps,
+      {
+        type: `useCase.${type}`,
+        actorId: caller.userId,
+        organizationId: row.organizationId,
+        visibility: type === "published" || type === "updated" ? "platform" : "organization",
+        subjectId: row.id,
+        data: { title: row.title },
+      },
+      { users: [row.ownerId] },
+    ),
+  ]);
 
 /** What a published use case must have; every missing or invalid field at once. */
 function completeness(
@@ -169,6 +173,7 @@ export async function createDraft(deps: AppDeps, caller: Principal, input: Field
     ...rowChanges(input),
   });
   await docsOf(deps.mongo).updateOne({ _id: id, "pending.rev": rev }, { $set: { rev, content, pending: null } });
+  await useCaseListsChanged(deps);
   return id;
 }
 
@@ -197,6 +202,7 @@ export async function updateDraft(deps: AppDeps, caller: Principal, input: z.out
   await (release as (() => Promise<unknown>) | null)?.();
   const changedPublished = published as UseCaseRow | null;
   if (changedPublished) await announce(deps, caller, changedPublished, "updated");
+  else await useCaseListsChanged(deps);
   return id;
 }
 
