@@ -4,6 +4,8 @@
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
+  /** Reads under way, by key: callers that miss at the same time share one read. */
+  private readonly loading = new Map<string, Promise<V>>();
   /** Bumped by every drop: a load that a drop overtook does not store what it read (maybe stale). */
   private generation = 0;
 
@@ -31,28 +33,42 @@ export class TtlCache<V> {
   /**
    * The cached value, or `read()`'s, stored unless a drop happened while it was read: a change
    * committed and broadcast during the read may not be in it, and must not be cached for the TTL.
+   * Callers that miss while a read of the key is under way share it, unless a drop came between
+   * (they start a read of their own, which sees the change).
    */
-  async load(key: string, read: () => Promise<V>): Promise<V> {
+  load(key: string, read: () => Promise<V>): Promise<V> {
     const cached = this.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return Promise.resolve(cached);
+    const underWay = this.loading.get(key);
+    if (underWay) return underWay;
     const generation = this.generation;
-    const value = await read();
-    if (generation === this.generation) this.set(key, value);
-    return value;
+    const reading = read()
+      .then((value) => {
+        if (generation === this.generation) this.set(key, value);
+        return value;
+      })
+      .finally(() => {
+        if (this.loading.get(key) === reading) this.loading.delete(key);
+      });
+    this.loading.set(key, reading);
+    return reading;
   }
 
   delete(key: string): void {
     this.generation++;
     this.entries.delete(key);
+    this.loading.delete(key);
   }
 
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.loading.clear();
   }
 
   deleteWhere(predicate: (value: V) => boolean): void {
     this.generation++;
     for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
+    this.loading.clear();
   }
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { TtlCache } from "../src/infra/auth/ttl-cache";
+
+/** A read that answers when told to, counting how often it was started. */
+function gate<V>() {
+  let started = 0;
+  const pending: ((v: V) => void)[] = [];
+  return {
+    read: () => {
+      started++;
+      return new Promise<V>((resolve) => pending.push(resolve));
+    },
+    answer: (v: V) => pending.shift()?.(v),
+    started: () => started,
+  };
+}
+
+describe("TtlCache.load", () => {
+  it("shares one read between callers that miss at the same time, then serves the stored value", async () => {
+    const cache = new TtlCache<string>(10_000);
+    const g = gate<string>();
+    const first = cache.load("k", g.read);
+    const second = cache.load("k", g.read);
+    expect(g.started()).toBe(1);
+    g.answer("page");
+    expect(await Promise.all([first, second])).toEqual(["page", "page"]);
+    expect(await cache.load("k", g.read)).toBe("page");
+    expect(g.started()).toBe(1);
+  });
+
+  it("after a drop, a caller does not join a read started before it, and that read is not stored", async () => {
+    const cache = new TtlCache<string>(10_000);
+    const g = gate<string>();
+    const before = cache.load("k", g.read);
+    cache.clear(); // a write committed while the first read ran
+    const after = cache.load("k", g.read);
+    expect(g.started()).toBe(2);
+    g.answer("stale");
+    g.answer("fresh");
+    expect(await before).toBe("stale");
+    expect(await after).toBe("fresh");
+    expect(cache.get("k")).toBe("fresh");
+  });
+
+  it("a failed read is shared by its callers and leaves nothing behind", async () => {
+    const cache = new TtlCache<string>(10_000);
+    let calls = 0;
+    const failing = () => {
+      calls++;
+      return Promise.reject(new Error("store away"));
+    };
+    const results = await Promise.allSettled([cache.load("k", failing), cache.load("k", failing)]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(calls).toBe(1);
+    expect(await cache.load("k", async () => "back")).toBe("back");
+  });
+});
