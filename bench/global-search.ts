@@ -16,7 +16,8 @@
  * `pnpm bench:global-search --seed-only` seeds (when needed) and stops: seeding can run outside the lock.
  *
  * Env: BENCH_CLIENTS (20), BENCH_SECONDS (5), BENCH_ONLY (a regular expression over scenario
- * names), BENCH_PORT (4125), BENCH_LOG_LEVEL (info), BENCH_RESEED=1 (this seed only), BENCH_NO_APPEND.
+ * names), BENCH_PORT (4125), BENCH_LOG_LEVEL (info), BENCH_RESEED=1 (this seed only), BENCH_NO_APPEND,
+ * BENCH_PROFILE=1 (the server's CPU profile over the measured scenarios, summarized on the console).
  */
 import { closeDeps, createDb, createDeps, loadConfig } from "@p2p/api";
 import { sql } from "kysely";
@@ -38,6 +39,7 @@ import {
   type LoadScenario,
   measureScenarios,
   openSessions,
+  profileDirFor,
   runMain,
   scenarioTable,
   servicesEnv,
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
 
 async function run(db: Db): Promise<void> {
   const serverEnv = benchServerEnv("bench-global-search", DB_NAME);
-  const server = await startServer({ port: PORT, env: serverEnv, log: "bench-global-search-server.log" });
+  const profileDir = profileDirFor("global-search");
+  const server = await startServer({ port: PORT, env: serverEnv, log: "bench-global-search-server.log", profileDir });
   // A database seeded before the cards' columns (the server migrated it as it started).
   await fillCards(db);
   const config = loadConfig({ ...process.env, ...serverEnv, NODE_ENV: "development" });
@@ -109,6 +112,7 @@ async function run(db: Db): Promise<void> {
       seconds: SECONDS,
       scenarios: chosen.map((s) => ({ ...s, path: PATH, ...(s.owner ? { tokens: ownerTokens } : {}) })),
       serverPid: server.pid,
+      profileDir,
     });
 
     const counts = await sql<{ users: number; orgs: number; topics: number; docs: number; ucs: number; tasks: number }>`

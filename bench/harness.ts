@@ -12,6 +12,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { AppDeps } from "@p2p/api";
 import superjson from "superjson";
 import { Agent, request } from "undici";
+import { summarize, summaryMarkdown } from "./profile-summary";
 
 export const root = new URL("..", import.meta.url).pathname;
 export const benchDir = new URL(".", import.meta.url).pathname;
@@ -388,6 +389,18 @@ export interface LoadScenario {
  * Each scenario in turn: `clients` closed loops for 1 s (warm-up, not recorded), then for
  * `seconds` (recorded); logs a line a scenario. Answers the latencies and each scenario's req/s.
  */
+/**
+ * With BENCH_PROFILE=1, where a benchmark's server writes its CPU profile (startServer's
+ * `profileDir`, and measureScenarios' `profileDir`: one profile over all measured scenarios,
+ * summarized on the console).
+ */
+export function profileDirFor(name: string): string | undefined {
+  if (!process.env.BENCH_PROFILE) return undefined;
+  const dir = join(root, ".local", "bench-profiles", `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export async function measureScenarios(opts: {
   url: string;
   tokens: string[];
@@ -396,7 +409,11 @@ export async function measureScenarios(opts: {
   scenarios: LoadScenario[];
   /** The server's process: its CPU time per request is reported (steadier than req/s on a shared machine). */
   serverPid?: number;
+  /** The server's profileDir (profileDirFor): profiled over the measured windows of every scenario. */
+  profileDir?: string;
 }): Promise<ScenarioFigures> {
+  const profiling = opts.profileDir && opts.serverPid;
+  if (profiling) process.kill(opts.serverPid as number, "SIGUSR2");
   const latencies = new Latencies();
   const rps = new Map<string, number>();
   const cpu = new Map<string, { server: number; client: number }>();
@@ -418,6 +435,12 @@ export async function measureScenarios(opts: {
     console.log(
       `${s.name}: ${rps.get(s.name)?.toFixed(0)} req/s, p50 ${ms(f.p50)} p95 ${ms(f.p95)} p99 ${ms(f.p99)} ms, ${f.errors} errors${cpu.has(s.name) ? `, server CPU ${cpu.get(s.name)?.server.toFixed(2)} ms/req` : ""}`,
     );
+  }
+  if (profiling) {
+    process.kill(opts.serverPid as number, "SIGUSR2");
+    await sleep(2_000);
+    const file = join(opts.profileDir as string, "1.cpuprofile");
+    console.log(summaryMarkdown("server over all scenarios (self time)", summarize(file, 25)), `\n(profile: ${file})`);
   }
   return { latencies, rps, cpu };
 }

@@ -1,25 +1,3 @@
-/**
- * `useCases.list` with filters at 100k use cases under 20 concurrent clients (issue 14's bench
- * row). Target: p95 < 100 ms for every scenario.
- *
- *   eval "$(bash scripts/bootstrap.sh)"; flock /tmp/bench.lock pnpm bench:use-cases
- *
- * Runs on its own services instance (SERVICES_INSTANCE=bench-usecases, started when down) and its
- * own PostgreSQL and Mongo databases (bench_usecases), so development data is untouched. Seeds
- * 100,000 use cases once (bench/use-cases-seed.ts; later runs reuse them), starts the production
- * server and measures each scenario for BENCH_SECONDS (5) after a 1 s warm-up: 20 clients, each
- * the admin of its own organization, sending its next request as soon as the previous answered,
- * over HTTP. Prints a table and appends it to bench/RESULTS.md.
- *
- * `pnpm bench:use-cases --seed-only` seeds (when needed) and stops: seeding can run outside the lock.
- *
- * Env: BENCH_USE_CASES_INSTANCE (bench-usecases; "" = the shared services), BENCH_CLIENTS (20),
- * BENCH_SECONDS (5), BENCH_ONLY (a regular expression over scenario names), BENCH_PORT (4123),
- * BENCH_LOG_LEVEL (info), BENCH_RESEED=1, BENCH_NO_APPEND, BENCH_PROFILE=1 (the server's CPU profile over
- * the chosen scenarios, summarized on the console; the file in .local/bench-profiles/).
- */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { closeDeps, type createDb, createDeps, loadConfig } from "@p2p/api";
 import { sql } from "kysely";
 import {
@@ -30,13 +8,11 @@ import {
   type LoadScenario,
   measureScenarios,
   openSessions,
-  root,
+  profileDirFor,
   runMain,
   scenarioTable,
-  sleep,
   startServer,
 } from "./harness";
-import { summarize, summaryMarkdown } from "./profile-summary";
 import { withSeededDb } from "./search-seed";
 import {
   ARABIC_WORDS,
@@ -78,10 +54,7 @@ const main = () =>
 
 async function run(db: Db): Promise<void> {
   const serverEnv = benchServerEnv("bench-usecases", DB_NAME);
-  const profileDir = process.env.BENCH_PROFILE
-    ? join(root, ".local", "bench-profiles", `use-cases-${new Date().toISOString().replace(/[:.]/g, "-")}`)
-    : undefined;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const profileDir = profileDirFor("use-cases");
   const server = await startServer({ port: PORT, env: serverEnv, log: "bench-usecases-server.log", profileDir });
   // A database seeded before the cards' columns (the server migrated it as it started).
   await fillCards(db);
@@ -106,7 +79,6 @@ async function run(db: Db): Promise<void> {
     const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
     const chosen = scenarios.filter((s) => !only || only.test(s.name));
 
-    if (profileDir) process.kill(server.pid, "SIGUSR2");
     const figures = await measureScenarios({
       url: server.url,
       tokens,
@@ -114,14 +86,8 @@ async function run(db: Db): Promise<void> {
       seconds: SECONDS,
       scenarios: chosen,
       serverPid: server.pid,
+      profileDir,
     });
-    if (profileDir) {
-      process.kill(server.pid, "SIGUSR2");
-      await sleep(2_000);
-      console.log(
-        summaryMarkdown("server over all scenarios (self time)", summarize(join(profileDir, "1.cpuprofile"), 25)),
-      );
-    }
     const counts = await sql<{ all: string; published: string; drafts: string }>`
       select count(*) "all", count(*) filter (where status = 'published' and deleted_at is null) published,
         count(*) filter (where status = 'draft' and deleted_at is null) drafts from use_cases`.execute(db);
