@@ -4,9 +4,9 @@ import { defineUserView, type Principal } from "../../infra/auth/authenticator";
 import { storageBytes } from "../files/repo";
 import { forumCountsOf, personForumCounts, platformTopicCount } from "../forums/stats";
 import { unreadTotalQuery } from "../messages/repo";
-import { unreadCount } from "../notifications/repo";
+import { unreadCountQuery } from "../notifications/repo";
 import { countOrganizations } from "../organizations/repo";
-import { taskCounts } from "../tasks/repo";
+import { taskCountsQuery } from "../tasks/repo";
 import { countPublishedWhere } from "../useCases/repo";
 import { countActiveUsers, memberCounts, timezoneOf } from "../users/repo";
 import { type BlockKey, type Cached, readBlocks, storeBlock } from "./cache";
@@ -53,14 +53,25 @@ export async function dashboardStats(deps: AppDeps, caller: Principal, range: St
   return { range, me: { ...mine, ...live }, organization, platform: everyone };
 }
 
+/** The counts read fresh on every call, in one statement (each an index-served count). */
 async function liveCounts(deps: AppDeps, caller: Principal) {
   const tz = await deps.authenticator.userView(timezoneView, caller, () => timezoneOf(deps.db, caller.userId));
-  const [messages, notifications, tasks] = await Promise.all([
-    unreadTotalQuery(deps.db, caller.userId).executeTakeFirstOrThrow(),
-    unreadCount(deps.db, caller.userId),
-    taskCounts(deps.db, caller.userId, tz),
-  ]);
-  return { unreadMessages: messages.n, unreadNotifications: notifications, tasks };
+  const row = await deps.db
+    .selectFrom([
+      unreadTotalQuery(deps.db, caller.userId).as("messages"),
+      unreadCountQuery(deps.db, caller.userId).as("notifications"),
+      taskCountsQuery(deps.db, caller.userId, tz).as("tasks"),
+    ])
+    .select([
+      "messages.n as unreadMessages",
+      "notifications.n as unreadNotifications",
+      "tasks.open",
+      "tasks.overdue",
+      "tasks.dueToday",
+    ])
+    .executeTakeFirstOrThrow();
+  const { unreadMessages, unreadNotifications, ...tasks } = row;
+  return { unreadMessages, unreadNotifications, tasks };
 }
 
 async function myBlock(deps: AppDeps, userId: string, since: Date | null): Promise<CachedMe> {

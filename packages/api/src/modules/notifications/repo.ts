@@ -30,15 +30,17 @@ export function listNotifications(
 }
 
 /** Unread in-app notifications (the notifications_unread index). */
-export async function unreadCount(db: Db, userId: string): Promise<number> {
-  const row = await db
+/** The person's unread in-app notifications, as a query (`n`) other reads can join. */
+export const unreadCountQuery = (db: Db, userId: string) =>
+  db
     .selectFrom("notifications")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("userId", "=", userId)
     .where("inApp", "=", true)
-    .where("readAt", "is", null)
-    .executeTakeFirstOrThrow();
-  return row.n;
+    .where("readAt", "is", null);
+
+export async function unreadCount(db: Db, userId: string): Promise<number> {
+  return (await unreadCountQuery(db, userId).executeTakeFirstOrThrow()).n;
 }
 
 /** Unread in-app notifications of many users in one query (users without any: 0). */

@@ -137,8 +137,8 @@ export async function countTasks(db: Db, ownerId: string, f: TaskFilter, tz: str
 }
 
 /** Open, overdue and due-today tasks of one person (for their dashboard). */
-export async function taskCounts(db: Db, userId: string, tz: string) {
-  return db
+export const taskCountsQuery = (db: Db, userId: string, tz: string) =>
+  db
     .selectFrom("tasks")
     .select([
       sql<number>`count(*)::int`.as("open"),
@@ -146,9 +146,7 @@ export async function taskCounts(db: Db, userId: string, tz: string) {
       sql<number>`(count(*) filter (where due_at >= ${today(tz)} and due_at < ${tomorrow(tz)}))::int`.as("dueToday"),
     ])
     .where("ownerId", "=", userId)
-    .where("completedAt", "is", null)
-    .executeTakeFirstOrThrow();
-}
+    .where("completedAt", "is", null);
 
 /** The owner's tasks matching a text query, best first (for global search). */
 export const searchTasks = (db: Db, ownerId: string, q: string, limit: number) =>
