@@ -14,7 +14,7 @@ import { bestForumHits, forumHitTexts } from "../forums/search";
 import { listDirectory } from "../organizations/repo";
 import { searchTasks } from "../tasks/repo";
 import { readerOf } from "../useCases/access";
-import { listRows } from "../useCases/repo";
+import { textMatches } from "../useCases/repo";
 import { somePeople } from "../users/repo";
 import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
 
@@ -138,8 +138,8 @@ async function forums(deps: AppDeps, caller: Principal, q: string): Promise<Cand
 async function useCases(deps: AppDeps, caller: Principal, q: string, terms: string[]): Promise<Candidate[]> {
   const reader = readerOf(caller);
   const [published, drafts] = await Promise.all([
-    listRows(deps.db, reader, { q, sort: "newest", status: "published" }, null, FETCH),
-    listRows(deps.db, reader, { q, sort: "newest", status: "draft" }, null, FETCH),
+    textMatches(deps.db, reader, q, "published", FETCH),
+    textMatches(deps.db, reader, q, "draft", FETCH),
   ]);
   const rows = [...published, ...drafts]
     .map((uc) => ({ uc, at: uc.status === "published" ? (uc.publishedAt ?? uc.updatedAt) : uc.updatedAt }))

@@ -165,6 +165,33 @@ const matches = (q: string) =>
   sql<SqlBool>`uc.document @@ (websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('arabic', ${q}))`;
 
 /**
+ * Which rows of `status` the reader may see, or null for all of them: published ones are everyone's;
+ * drafts and archived ones the reader's own or (as admin) their organization's, each side an index
+ * (owner, org); archived ones all for a moderator.
+ */
+function readableBy(reader: Reader, status: UseCaseStatus) {
+  if (status === "published" || (status === "archived" && reader.isModerator)) return null;
+  return sql<SqlBool>`(uc.owner_id = ${reader.userId}${reader.isAdmin ? sql` or uc.organization_id = ${reader.organizationId}` : sql``})`;
+}
+
+/**
+ * The newest use cases of `status` matching a text query that the reader may see, with only what
+ * a search result shows (global search ranks up to a hundred of them and renders a page).
+ */
+export function textMatches(db: Db, reader: Reader, q: string, status: "published" | "draft", limit: number) {
+  const time = status === "published" ? "uc.publishedAt" : "uc.updatedAt";
+  const readable = readableBy(reader, status);
+  let query = db
+    .selectFrom("useCases as uc")
+    .select(["uc.id", "uc.status", "uc.title", "uc.summary", "uc.publishedAt", "uc.updatedAt"])
+    .where("uc.deletedAt", "is", null)
+    .where("uc.status", "=", status)
+    .where(matches(q));
+  if (readable) query = query.where(readable);
+  return query.orderBy(time, "desc").orderBy("uc.id", "desc").limit(limit).execute();
+}
+
+/**
  * One page of use cases a reader may see, filtered and sorted, each filter served by an index
  * (technologies and tags by GIN, distance by the GiST earth index, text by the GIN document).
  * `cursor`: the sort key of the last row ([time or count or distance, id]).
@@ -185,16 +212,8 @@ export function listQuery(
     .where("uc.deletedAt", "is", null)
     .where("uc.status", "=", status)
     .limit(limit + 1);
-  // Published ones are everyone's; drafts and archived ones the reader's own or (as admin) their
-  // organization's, each side an index (owner, org); archived ones all for a moderator.
-  if (status !== "published" && !(status === "archived" && reader.isModerator)) {
-    query = query.where((eb) =>
-      eb.or([
-        eb("uc.ownerId", "=", reader.userId),
-        ...(reader.isAdmin ? [eb("uc.organizationId", "=", reader.organizationId)] : []),
-      ]),
-    );
-  }
+  const readable = readableBy(reader, status);
+  if (readable) query = query.where(readable);
   if (f.industry) query = query.where("uc.industry", "=", f.industry);
   if (f.technologies?.length) {
     query = query.where(
