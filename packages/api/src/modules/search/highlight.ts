@@ -19,8 +19,16 @@ export function termsOf(q: string): string[] {
   return [...new Set(stems)].sort((a, b) => b.length - a.length);
 }
 
-const regexOf = (terms: readonly string[]) =>
-  terms.length ? new RegExp(terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "giu") : null;
+/** One expression per list of terms (a search's terms mark every result of its page). */
+const compiled = new WeakMap<readonly string[], RegExp | null>();
+function regexOf(terms: readonly string[]): RegExp | null {
+  let re = compiled.get(terms);
+  if (re === undefined) {
+    re = terms.length ? new RegExp(terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "giu") : null;
+    compiled.set(terms, re);
+  }
+  return re;
+}
 
 /** Where the terms occur in `text`, merged, in order. */
 function matchesIn(text: string, terms: readonly string[]): [number, number][] {
@@ -37,9 +45,11 @@ function matchesIn(text: string, terms: readonly string[]): [number, number][] {
   return out;
 }
 
-/** Whether any of the terms occurs in `text` (case-insensitively). */
-export const containsAny = (text: string | null | undefined, terms: readonly string[]) =>
-  !!text && matchesIn(text, terms).length > 0;
+/** Whether any of the terms occurs in `text` (case-insensitively). `search` ignores the shared expression's lastIndex. */
+export function containsAny(text: string | null | undefined, terms: readonly string[]): boolean {
+  const re = regexOf(terms);
+  return !!text && !!re && text.search(re) !== -1;
+}
 
 /**
  * `text` as HTML: escaped, the terms marked. With `maxChars`, a window of about that many
