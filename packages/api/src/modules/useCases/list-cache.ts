@@ -18,9 +18,10 @@ export interface UseCasePage {
   nextCursor: string | null;
 }
 
+/** A page of 20 cards is ~20 KB of JSON (several times that as objects): 500 bound a node's share. */
 const useCasePages = definePageCache<UseCasePage>("useCases.lists", {
   ttlMs: 10_000,
-  maxPages: 2_000,
+  maxPages: 500,
   alsoDropOn: [mediaFinished],
 });
 
