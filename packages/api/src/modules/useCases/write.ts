@@ -347,6 +347,7 @@ const fillCards = (deps: AppDeps) =>
         await repo.fillCard(deps.db, row.id, row.contentRev, outcomesColumn(contentAt(doc, row.contentRev)));
       }),
     );
+    if (rows.length) await useCaseListsChanged(deps);
     return rows.length;
   }, CARDS_BATCH);
 
