@@ -117,6 +117,14 @@ describe("dashboard.stats", () => {
     await admin.client.forums.deletePost.mutate({ postId: first.id });
     expect((await member.client.dashboard.stats.query({ range: "all" })).me.replies).toBe(memberAfter.me.replies - 1);
 
+    // Deleting the topic takes its posts out of every count: the colleague's reply, the question.
+    const orgBefore = (await admin.client.dashboard.stats.query({ range: "all" })).organization;
+    await admin.client.forums.deleteTopic.mutate({ id: q.id });
+    const afterTopic = await colleague.client.dashboard.stats.query({ range: "all" });
+    expect(afterTopic.me.replies).toBe(colleagueAfter.me.replies - 1);
+    expect(afterTopic.me.bestAnswers).toBe(colleagueAfter.me.bestAnswers - 1);
+    expect(afterTopic.organization).toMatchObject({ topics: orgBefore.topics - 1, posts: orgBefore.posts - 2 });
+
     const id = await publishedUseCase(admin, "Admin's case");
     const published = await admin.client.dashboard.stats.query({ range: "7d" });
     await admin.client.useCases.unpublish.mutate({ id });

@@ -395,6 +395,19 @@ export async function recordReply(db: Db, topicId: string, reply: { at: Date; po
 }
 
 /**
+ * A deleted topic's posts are no longer live: their search rows go (their download rows with
+ * them). Answers their authors and organizations, whose counts changed.
+ */
+export async function removeTopicPosts(trx: Db, topicId: string) {
+  const rows = await trx
+    .deleteFrom("forumSearch")
+    .where("topicId", "=", topicId)
+    .returning(["authorId", "organizationId"])
+    .execute();
+  return { users: rows.map((r) => r.authorId), orgs: rows.map((r) => r.organizationId) };
+}
+
+/**
  * A deleted reply leaves the counts, search and (if it was one) the best answer; its likes go with
  * it (a tombstone carries none). Run inside the caller's transaction.
  */

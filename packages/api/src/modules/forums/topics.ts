@@ -164,14 +164,16 @@ export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) 
   const topic = await findVisibleTopic(deps.db, caller, id);
   if (!canEditTopic(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
-  await deps.db.transaction().execute(async (trx) => {
+  const posters = await deps.db.transaction().execute(async (trx) => {
     await repo.updateTopic(trx, id, { deletedAt: new Date() });
     await notifyModeration(deps, trx, caller, topic, "deleted");
+    return repo.removeTopicPosts(trx, id);
   });
   await Promise.all([
     topicListsChanged(deps),
     publishTopicEvent(deps, id, { type: "topic.deleted" }),
-    track(deps, caller, topic, "topic.deleted"),
+    // Everyone who posted in it counts one post less.
+    track(deps, caller, topic, "topic.deleted", {}, posters),
   ]);
   return { ok: true as const };
 }
