@@ -59,11 +59,10 @@ async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[])
  * Copies the list's files to PostgreSQL (the card's cover, download rights), read under the row's
  * lock: of two changes at once, the one that locks last reads the list after both. A crash just
  * before leaves the previous copy until the next change (or the card job, for rows it marks).
- * Cached list pages go once it committed (the first file is the card's cover). Answers the list it
- * copied.
+ * Answers the list it copied. Cached list pages are the caller's to drop (syncMediaFiles).
  */
-export async function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
-  const list = await deps.db.transaction().execute(async (trx) => {
+export function copyMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
+  return deps.db.transaction().execute(async (trx) => {
     await repo.lockRow(trx, id);
     const list = await listOf(deps, id);
     await repo.setMediaFiles(
@@ -73,6 +72,11 @@ export async function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaIt
     );
     return list;
   });
+}
+
+/** copyMediaFiles after a change to one use case's media; its list pages go (the first file is the card's cover). */
+async function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
+  const list = await copyMediaFiles(deps, id);
   await useCaseListsChanged(deps);
   return list;
 }

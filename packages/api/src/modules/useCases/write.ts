@@ -12,7 +12,7 @@ import { notify } from "../notifications/create";
 import { canEdit, mayRead } from "./access";
 import { contentAt, docsOf, EMPTY_CONTENT, type UseCaseContent } from "./docs";
 import { useCaseListsChanged } from "./list-cache";
-import { syncMediaFiles } from "./media";
+import { copyMediaFiles } from "./media";
 import type { UseCaseRow } from "./repo";
 import * as repo from "./repo";
 
@@ -339,7 +339,7 @@ const fillCards = (deps: AppDeps) =>
     const rows = await repo.cardPendingRows(deps.db, CARDS_BATCH);
     await Promise.all(
       rows.map(async (row) => {
-        await syncMediaFiles(deps, row.id);
+        await copyMediaFiles(deps, row.id);
         const doc = await docsOf(deps.mongo).findOne(
           { _id: row.id },
           { projection: { content: 1, pending: 1, rev: 1 } },
@@ -347,6 +347,7 @@ const fillCards = (deps: AppDeps) =>
         await repo.fillCard(deps.db, row.id, row.contentRev, outcomesColumn(contentAt(doc, row.contentRev)));
       }),
     );
+    // Once per batch, not per row.
     if (rows.length) await useCaseListsChanged(deps);
     return rows.length;
   }, CARDS_BATCH);
