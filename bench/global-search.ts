@@ -136,6 +136,12 @@ async function run(db: Db): Promise<void> {
   }
 }
 
+/** Every upper/lower-case spelling of `word` (2^length): the same search, a different text each time. */
+const casings = (word: string): string[] =>
+  Array.from({ length: 2 ** word.length }, (_, mask) =>
+    [...word].map((ch, i) => ((mask >> i) & 1 ? ch.toUpperCase() : ch)).join(""),
+  );
+
 type Page = { items: unknown[]; counts: { type: string; count: number; more: boolean }[]; nextCursor: string | null };
 
 /** The scenarios; notes say how much each finds (the first page's counts per type, as the first client sees them). */
@@ -160,6 +166,11 @@ async function scenariosFor(url: string, token: string): Promise<Scenario[]> {
   if (!page1.nextCursor) throw new Error(`"${COMMON_WORD}" has no second page`);
   const list: Omit<Scenario, "path">[] = [
     { name: `common word "${COMMON_WORD}"`, inputs: [common], note: await found(common) },
+    {
+      name: `common word, never cached (each search a new casing of "${COMMON_WORD}")`,
+      inputs: casings(COMMON_WORD).map((q) => ({ q })),
+      note: `${casings(COMMON_WORD).length.toLocaleString("en")} casings: the server caches candidates by the exact text`,
+    },
     { name: `rare word "${RARE_WORD}"`, inputs: [{ q: RARE_WORD }], note: await found({ q: RARE_WORD }) },
     {
       name: "Arabic word",

@@ -228,7 +228,8 @@ export async function call(
 /**
  * `clients` closed loops (client k with token k, no think time: its next request as soon as the
  * previous one answered) cycling through `inputs` of the query `path` for `seconds`, latencies and
- * errors recorded under `name`; answers how many requests completed.
+ * errors recorded under `name`; answers how many requests completed. `position`: where in `inputs`
+ * to go on (a warm-up and its measured run share one, so the run does not repeat the warm-up's inputs).
  */
 export async function closedLoop(opts: {
   url: string;
@@ -239,15 +240,16 @@ export async function closedLoop(opts: {
   inputs: unknown[];
   seconds: number;
   into: Latencies;
+  position?: { next: number };
 }): Promise<number> {
   const until = Date.now() + opts.seconds * 1000;
-  let next = 0;
+  const position = opts.position ?? { next: 0 };
   let done = 0;
   await Promise.all(
     Array.from({ length: opts.clients }, async (_, k) => {
       const token = opts.tokens[k % opts.tokens.length] as string;
       while (Date.now() < until) {
-        const input = opts.inputs[next++ % opts.inputs.length];
+        const input = opts.inputs[position.next++ % opts.inputs.length];
         const t0 = performance.now();
         const r = await call(opts.url, token, "query", opts.path, input);
         const took = performance.now() - t0;
@@ -418,7 +420,14 @@ export async function measureScenarios(opts: {
   const rps = new Map<string, number>();
   const cpu = new Map<string, { server: number; client: number }>();
   for (const s of opts.scenarios) {
-    const loop = { url: opts.url, tokens: s.tokens ?? opts.tokens, clients: opts.clients, name: s.name, path: s.path };
+    const loop = {
+      url: opts.url,
+      tokens: s.tokens ?? opts.tokens,
+      clients: opts.clients,
+      name: s.name,
+      path: s.path,
+      position: { next: 0 },
+    };
     await closedLoop({ ...loop, inputs: s.inputs, seconds: 1, into: new Latencies() });
     const t0 = Date.now();
     const server0 = opts.serverPid ? cpuSeconds(opts.serverPid) : 0;

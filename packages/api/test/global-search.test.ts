@@ -4,7 +4,16 @@
  * Arabic, and nothing the caller may not see.
  */
 import type { GlobalSearchResult } from "@p2p/schemas";
-import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import {
+  addMember,
+  failure,
+  lastMail,
+  signUpAdmin,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+  type TestUser,
+} from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type Result = GlobalSearchResult;
@@ -207,6 +216,57 @@ describe("search.global", () => {
     expect(pages).toBe(Math.ceil(whole.items.length / 2));
     expect(idsOf({ items })).toEqual(idsOf(whole));
     expect(new Set(idsOf({ items })).size).toBe(items.length);
+  });
+
+  it("is current on every node: a change made through one node shows in the next search on another", async () => {
+    const nodeB = await startTestServer({ stores: server.stores, runWorker: false });
+    try {
+      const found = async (user: TestUser, q: string) =>
+        idsOf(await nodeB.client({ token: user.token }).search.global.query({ q }));
+      // Node B caches each type's candidates for these words, all empty so far.
+      const words = ["quokkaflux", "wombatgear", "numbatseal", "bilbyvalve", "dingoframe"];
+      for (const q of words) expect(await found(adminA, q)).toEqual([]);
+      for (const q of words) expect(await found(adminB, q)).toEqual([]);
+
+      // Forums: a new topic, an edited reply, a deleted topic.
+      const created = await topic(memberA, "Quokkaflux bearings run hot", "Since the new grease.");
+      expect(await found(adminB, "quokkaflux")).toEqual([`topics:${created.id}`]);
+      const reply = await memberA.client.forums.createPost.mutate({ topicId: created.id, body: "<p>Regrease.</p>" });
+      await memberA.client.forums.updatePost.mutate({ id: reply.id, body: "<p>Regrease the wombatgear.</p>" });
+      expect(await found(adminB, "wombatgear")).toEqual([`posts:${reply.id}`]);
+      await memberA.client.forums.deleteTopic.mutate({ id: created.id });
+      expect(await found(adminB, "quokkaflux")).toEqual([]);
+      expect(await found(adminA, "wombatgear")).toEqual([]);
+
+      // People and organizations: a profile, an organization's name, a person who just joined.
+      await memberB.client.users.updateMe.mutate({ title: "Numbatseal specialist" });
+      await adminB.client.organizations.update.mutate({ name: "Numbatseal Works" });
+      expect(new Set(await found(adminA, "numbatseal"))).toEqual(
+        new Set([`people:${memberB.userId}`, `organizations:${adminB.organizationId}`, `people:${adminB.userId}`]),
+      );
+      const email = `dingo-${Date.now()}@example.com`;
+      await adminA.client.invitations.create.mutate({ email, role: "member" });
+      const { token } = await lastMail(server, email);
+      await server.client().invitations.accept.mutate({
+        token: token as string,
+        password: TEST_PASSWORD,
+        firstName: "Dingoframe",
+        lastName: "Newcomer",
+        tokenType: "bearer",
+      });
+      expect(await found(adminB, "dingoframe")).toHaveLength(1);
+
+      // Use cases: a draft only for its organization, then published for everyone.
+      const draft = await adminB.client.useCases.createDraft.mutate(useCase("Bilbyvalve retrofit", "Valves."));
+      expect(await found(adminB, "bilbyvalve")).toEqual([`useCases:${draft.id}`]);
+      expect(await found(adminA, "bilbyvalve")).toEqual([]);
+      await adminB.client.useCases.publish.mutate({ id: draft.id });
+      expect(await found(adminA, "bilbyvalve")).toEqual([`useCases:${draft.id}`]);
+      await adminB.client.useCases.delete.mutate({ id: draft.id });
+      expect(await found(adminA, "bilbyvalve")).toEqual([]);
+    } finally {
+      await nodeB.close();
+    }
   });
 
   it("over REST: GET /api/v1/search", async () => {

@@ -37,6 +37,8 @@ export function definePageCache<T>(
   }
 
   return {
+    /** What `changed` broadcasts: other caches built on the same data drop with these pages (alsoDropOn). */
+    channel: changedChannel,
     /** The page `read` answers for `key`, from this node's cache when it has it. */
     load: (deps: AppDeps, key: string, read: () => Promise<T>): Promise<T> => pagesOf(deps.events).load(key, read),
     /** After a committed write that changes what a page shows: every node drops its pages. */

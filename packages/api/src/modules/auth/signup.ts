@@ -13,6 +13,7 @@ import type { CompleteSignUpInput, SignUpInput } from "@p2p/schemas";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
+import { invalidateProfiles } from "../../infra/auth/authenticator";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import { PasswordHasher } from "../../infra/auth/password";
 import { isUniqueViolation } from "../../infra/postgres/errors";
@@ -126,6 +127,10 @@ export async function completeSignUp(deps: AppDeps, input: z.infer<typeof Comple
     if (isUniqueViolation(err)) throw appError("EMAIL_TAKEN", "An account with this email already exists; sign in");
     throw err;
   }
-  await dashboardChanged(deps, { orgs: [organizationId], platform: true });
+  // A new person and organization: every node drops what shows or searches people and organizations.
+  await Promise.all([
+    dashboardChanged(deps, { orgs: [organizationId], platform: true }),
+    invalidateProfiles(deps.events, [userId]),
+  ]);
   return startSession(deps, userId, false, meta, input.tokenType);
 }

@@ -129,6 +129,8 @@ export async function updatePost(deps: AppDeps, caller: Principal, input: { id: 
   await updatePostDoc(deps.mongo, post._id, { bodyHtml: body.html, editedAt });
   const dto = await postDto(deps, { ...post, bodyHtml: body.html, editedAt }, topic.bestPostId);
   await Promise.all([
+    // No summary shows a reply's text, but search does (topicListsChannel).
+    topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.updated", post: dto }),
     track(deps, caller, topic, "post.updated", { postId: post._id }),
   ]);

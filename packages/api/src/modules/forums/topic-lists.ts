@@ -6,8 +6,8 @@ import { definePageCache } from "../../infra/events/page-cache";
  * Topic list pages, cached on each node (infra/events/page-cache.ts). A page depends only on the
  * viewer's organization (which topics it may see) and the input: a summary carries nothing per
  * viewer. Every write that changes what a summary shows (a topic created, edited, deleted, pinned
- * or locked; a reply, a deleted reply, a like, a best answer, a counted view) calls
- * `topicListsChanged` once committed.
+ * or locked; a reply, a deleted reply, a like, a best answer, a counted view), and each edited
+ * reply (which global search ranks), calls `topicListsChanged` once committed.
  */
 export interface TopicPage {
   items: TopicSummary[];
@@ -27,3 +27,6 @@ export const cachedTopicPage = (
 
 /** After a committed write that changes what a topic list shows: every node drops its pages. */
 export const topicListsChanged = topicPages.changed;
+
+/** Heard on every node after each such write (global search drops its forum hits with it). */
+export const topicListsChannel = topicPages.channel;

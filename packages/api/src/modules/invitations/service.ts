@@ -3,7 +3,7 @@ import type { Selectable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
-import type { Principal } from "../../infra/auth/authenticator";
+import { invalidateProfiles, type Principal } from "../../infra/auth/authenticator";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import type { Db } from "../../infra/postgres/db";
 import { isUniqueViolation } from "../../infra/postgres/errors";
@@ -193,6 +193,10 @@ export async function acceptInvitation(deps: AppDeps, input: z.infer<typeof Acce
     if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
-  await dashboardChanged(deps, { orgs: [pending.organizationId], platform: true });
+  // A new person: every node drops what shows or searches people.
+  await Promise.all([
+    dashboardChanged(deps, { orgs: [pending.organizationId], platform: true }),
+    invalidateProfiles(deps.events, [userId]),
+  ]);
   return startSession(deps, userId, false, meta, input.tokenType);
 }

@@ -9,11 +9,14 @@ import {
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { definePageCache } from "../../infra/events/page-cache";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { bestForumHits, forumHitTexts } from "../forums/search";
+import { topicListsChannel } from "../forums/topic-lists";
 import { listDirectory } from "../organizations/repo";
 import { searchTasks } from "../tasks/repo";
 import { readerOf } from "../useCases/access";
+import { useCaseListsChannel } from "../useCases/list-cache";
 import { textMatches } from "../useCases/repo";
 import { somePeople } from "../users/repo";
 import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
@@ -34,11 +37,27 @@ import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
  * organization's name) ranks below strong ones. The merged list is paged by offset within that
  * bounded window (at most SEARCH_WINDOW of each type), and each type's count is exact up to
  * SEARCH_WINDOW ("100+" past it). Text (snippets) is built for the returned page only.
+ *
+ * Each type's candidates are cached on the node for the same query (infra/events/page-cache.ts),
+ * keyed by what decides what the caller may see: people, organizations and published use cases
+ * are the same for every member; forum hits differ per organization; drafts per reader. They are
+ * dropped on every node with the pages of the same data (a topic, reply or use case changed; a
+ * profile, person or organization changed), so a search right after a write finds it, and the
+ * second page of a search is paged over the same window as the first. Tasks are always read.
  */
 
 const WINDOW = SEARCH_WINDOW;
 const FETCH = WINDOW + 1;
 const SNIPPET_CHARS = 200;
+
+/** A cached list is ~100 small candidates: a few thousand queries bound a node's share. */
+const CACHE = { ttlMs: 10_000, maxPages: 2_000 };
+const directoryCandidates = definePageCache<Candidate[]>("search.directory", CACHE);
+const forumCandidates = definePageCache<Candidate[]>("search.forums", { ...CACHE, alsoDropOn: [topicListsChannel] });
+const useCaseRows = definePageCache<Awaited<ReturnType<typeof textMatches>>>("search.useCases", {
+  ...CACHE,
+  alsoDropOn: [useCaseListsChannel],
+});
 
 /** An offset into the merged window. */
 const OffsetCursor = z.tuple([
@@ -85,7 +104,10 @@ const byWeight = <T extends { weight: number }>(items: T[]) =>
     .sort((a, b) => b.item.weight - a.item.weight || a.i - b.i)
     .map((x) => x.item);
 
-async function people(deps: AppDeps, q: string, terms: string[]): Promise<Candidate[]> {
+const people = (deps: AppDeps, q: string, terms: string[]) =>
+  directoryCandidates.load(deps, `people|${q}`, () => readPeople(deps, q, terms));
+
+async function readPeople(deps: AppDeps, q: string, terms: string[]): Promise<Candidate[]> {
   const rows = await somePeople(deps.db, q, FETCH);
   return byWeight(
     rows.map((p) => {
@@ -103,7 +125,10 @@ async function people(deps: AppDeps, q: string, terms: string[]): Promise<Candid
   );
 }
 
-async function organizations(deps: AppDeps, q: string, terms: string[]): Promise<Candidate[]> {
+const organizations = (deps: AppDeps, q: string, terms: string[]) =>
+  directoryCandidates.load(deps, `organizations|${q}`, () => readOrganizations(deps, q, terms));
+
+async function readOrganizations(deps: AppDeps, q: string, terms: string[]): Promise<Candidate[]> {
   const rows = await listDirectory(deps.db, { q }, null, FETCH);
   return byWeight(
     rows.map((o) => ({
@@ -121,7 +146,10 @@ async function organizations(deps: AppDeps, q: string, terms: string[]): Promise
 }
 
 /** Forum hits: a topic whose best match opens it (title or question) is a topic, else its reply is a post. */
-async function forums(deps: AppDeps, caller: Principal, q: string): Promise<Candidate[]> {
+const forums = (deps: AppDeps, caller: Principal, q: string) =>
+  forumCandidates.load(deps, `${caller.organizationId}|${q}`, () => readForums(deps, caller, q));
+
+async function readForums(deps: AppDeps, caller: Principal, q: string): Promise<Candidate[]> {
   const hits = await bestForumHits(deps, caller, q, FETCH);
   const best = Math.max(...hits.map((h) => h.rank), Number.EPSILON);
   return hits.map((h) => ({
@@ -138,8 +166,8 @@ async function forums(deps: AppDeps, caller: Principal, q: string): Promise<Cand
 async function useCases(deps: AppDeps, caller: Principal, q: string, terms: string[]): Promise<Candidate[]> {
   const reader = readerOf(caller);
   const [published, drafts] = await Promise.all([
-    textMatches(deps.db, reader, q, "published", FETCH),
-    textMatches(deps.db, reader, q, "draft", FETCH),
+    useCaseRows.load(deps, `published|${q}`, () => textMatches(deps.db, reader, q, "published", FETCH)),
+    useCaseRows.load(deps, `${JSON.stringify(reader)}|${q}`, () => textMatches(deps.db, reader, q, "draft", FETCH)),
   ]);
   const rows = [...published, ...drafts]
     .map((uc) => ({ uc, at: uc.status === "published" ? (uc.publishedAt ?? uc.updatedAt) : uc.updatedAt }))

@@ -37,3 +37,6 @@ export function cachedUseCasePage(
 
 /** After a committed change to what a use-case list shows: every node drops its pages. */
 export const useCaseListsChanged = useCasePages.changed;
+
+/** Heard on every node after each such change (global search drops its use-case hits with it). */
+export const useCaseListsChannel = useCasePages.channel;
