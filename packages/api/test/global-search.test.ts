@@ -231,6 +231,9 @@ describe("search.global", () => {
       // Forums: a new topic, an edited reply, a deleted topic.
       const created = await topic(memberA, "Quokkaflux bearings run hot", "Since the new grease.");
       expect(await found(adminB, "quokkaflux")).toEqual([`topics:${created.id}`]);
+      await memberA.client.forums.updateTopic.mutate({ id: created.id, title: "Quokkaflux bearings run cool" });
+      const renamed = await nodeB.client({ token: adminB.token }).search.global.query({ q: "quokkaflux" });
+      expect(renamed.items[0]?.title).toBe("<mark>Quokkaflux</mark> bearings run cool");
       const reply = await memberA.client.forums.createPost.mutate({ topicId: created.id, body: "<p>Regrease.</p>" });
       await memberA.client.forums.updatePost.mutate({ id: reply.id, body: "<p>Regrease the wombatgear.</p>" });
       expect(await found(adminB, "wombatgear")).toEqual([`posts:${reply.id}`]);

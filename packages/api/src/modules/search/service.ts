@@ -43,7 +43,8 @@ import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
  * are the same for every member; forum hits differ per organization; drafts per reader. They are
  * dropped on every node with the pages of the same data (a topic, reply or use case changed; a
  * profile, person or organization changed), so a search right after a write finds it, and the
- * second page of a search is paged over the same window as the first. Tasks are always read.
+ * second page of a search is paged over the same window as the first; so are a page's forum texts.
+ * Tasks are always read.
  */
 
 const WINDOW = SEARCH_WINDOW;
@@ -54,6 +55,11 @@ const SNIPPET_CHARS = 200;
 const CACHE = { ttlMs: 10_000, maxPages: 2_000 };
 const directoryCandidates = definePageCache<Candidate[]>("search.directory", CACHE);
 const forumCandidates = definePageCache<Candidate[]>("search.forums", { ...CACHE, alsoDropOn: [topicListsChannel] });
+/** A page's forum titles and snippets (marked for the text, the same for every reader given those hits). */
+const forumTexts = definePageCache<Awaited<ReturnType<typeof forumHitTexts>>>("search.forumTexts", {
+  ...CACHE,
+  alsoDropOn: [topicListsChannel],
+});
 const useCaseRows = definePageCache<Awaited<ReturnType<typeof textMatches>>>("search.useCases", {
   ...CACHE,
   alsoDropOn: [useCaseListsChannel],
@@ -257,14 +263,11 @@ export async function globalSearch(
 
   const merged = merge(lists);
   const page = merged.slice(offset, offset + input.limit);
-  const forumTexts = await forumHitTexts(
-    deps,
-    q,
-    page.flatMap((h) => (h.postId ? [h.postId] : [])),
-  );
+  const postIds = page.flatMap((h) => (h.postId ? [h.postId] : []));
+  const texts = await forumTexts.load(deps, `${q}|${postIds.join()}`, () => forumHitTexts(deps, q, postIds));
   const empty = { title: "", snippet: "" };
   const items: SearchHit[] = page.map((h) => {
-    const text = h.postId ? (forumTexts.get(h.postId) ?? empty) : (h.render?.() ?? empty);
+    const text = h.postId ? (texts.get(h.postId) ?? empty) : (h.render?.() ?? empty);
     return { type: h.type, id: h.id, topicId: h.topicId, at: h.at, score: h.score, ...text };
   });
   return {
