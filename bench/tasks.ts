@@ -16,7 +16,8 @@
  *
  * Env: BENCH_TASKS_INSTANCE (bench-search; "" = the shared services), BENCH_CLIENTS (20),
  * BENCH_SECONDS (5), BENCH_ONLY (a regular expression over scenario names), BENCH_PORT (4125),
- * BENCH_LOG_LEVEL (info), BENCH_RESEED=1, BENCH_NO_APPEND.
+ * BENCH_LOG_LEVEL (info), BENCH_RESEED=1, BENCH_NO_APPEND, BENCH_PROFILE=1 (the server's CPU profile over
+ * the measured scenarios, summarized on the console).
  */
 import { closeDeps, type createDb, createDeps, loadConfig } from "@p2p/api";
 import { sql } from "kysely";
@@ -29,6 +30,7 @@ import {
   type LoadScenario,
   measureScenarios,
   openSessions,
+  profileDirFor,
   runMain,
   scenarioTable,
   startServer,
@@ -48,7 +50,8 @@ type Db = ReturnType<typeof createDb>;
 
 async function run(db: Db): Promise<void> {
   const serverEnv = benchServerEnv("bench-tasks", DB_NAME);
-  const server = await startServer({ port: PORT, env: serverEnv, log: "bench-tasks-server.log" });
+  const profileDir = profileDirFor("tasks");
+  const server = await startServer({ port: PORT, env: serverEnv, log: "bench-tasks-server.log", profileDir });
   const config = loadConfig({ ...process.env, ...serverEnv, NODE_ENV: "development" });
   const deps = await createDeps(config);
   try {
@@ -69,6 +72,7 @@ async function run(db: Db): Promise<void> {
       seconds: SECONDS,
       scenarios: chosen,
       serverPid: server.pid,
+      profileDir,
     });
 
     const counts = await sql<{ all: string; mine: string; open: string }>`

@@ -14,6 +14,7 @@ import * as m0012 from "./migrations/0012_tasks";
 import * as m0013 from "./migrations/0013_use_case_cards";
 import * as m0014 from "./migrations/0014_forum_post_facts";
 import * as m0015 from "./migrations/0015_deleted_topics_posts";
+import * as m0016 from "./migrations/0016_task_search_index";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   "0013_use_case_cards": m0013,
   "0014_forum_post_facts": m0014,
   "0015_deleted_topics_posts": m0015,
+  "0016_task_search_index": m0016,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

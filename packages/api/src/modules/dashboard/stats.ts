@@ -1,6 +1,6 @@
 import type { DashboardStats, StatsRange } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
-import { defineUserView, type Principal } from "../../infra/auth/authenticator";
+import type { Principal } from "../../infra/auth/authenticator";
 import { storageBytes } from "../files/repo";
 import { forumCountsOf, personForumCounts, platformTopicCount } from "../forums/stats";
 import { unreadTotalQuery } from "../messages/repo";
@@ -8,7 +8,8 @@ import { unreadCountQuery } from "../notifications/repo";
 import { countOrganizations } from "../organizations/repo";
 import { taskCountsQuery } from "../tasks/repo";
 import { countPublishedWhere } from "../useCases/repo";
-import { countActiveUsers, memberCounts, timezoneOf } from "../users/repo";
+import { countActiveUsers, memberCounts } from "../users/repo";
+import { timezoneFor } from "../users/timezone";
 import { type BlockKey, type Cached, readBlocks, storeBlock } from "./cache";
 
 type Me = DashboardStats["me"];
@@ -19,8 +20,6 @@ type Platform = DashboardStats["platform"];
 const DAY_MS = 86_400_000;
 const RANGE_DAYS: Record<Exclude<StatsRange, "all">, number> = { "7d": 7, "30d": 30, "90d": 90 };
 const sinceOf = (range: StatsRange) => (range === "all" ? null : new Date(Date.now() - RANGE_DAYS[range] * DAY_MS));
-
-const timezoneView = defineUserView<string>("dashboard.timezone");
 
 /**
  * The caller's dashboard numbers. The three blocks (me, organization, platform) come from the
@@ -55,7 +54,7 @@ export async function dashboardStats(deps: AppDeps, caller: Principal, range: St
 
 /** The counts read fresh on every call, in one statement (each an index-served count). */
 async function liveCounts(deps: AppDeps, caller: Principal) {
-  const tz = await deps.authenticator.userView(timezoneView, caller, () => timezoneOf(deps.db, caller.userId));
+  const tz = await timezoneFor(deps, caller);
   const row = await deps.db
     .selectFrom([
       unreadTotalQuery(deps.db, caller.userId).as("messages"),

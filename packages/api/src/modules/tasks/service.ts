@@ -11,7 +11,7 @@ import { notify } from "../notifications/create";
 import { mayRead } from "../useCases/access";
 import { findRows as findUseCases } from "../useCases/repo";
 import { loadAuthors } from "../users/authors";
-import { timezoneOf } from "../users/repo";
+import { timezoneFor } from "../users/timezone";
 import * as repo from "./repo";
 
 /**
@@ -74,7 +74,7 @@ async function toTasks(deps: AppDeps, caller: Principal, rows: readonly repo.Tas
 }
 
 async function taskOf(deps: AppDeps, caller: Principal, id: string, tz?: string) {
-  const row = await repo.findTask(deps.db, caller.userId, id, tz ?? (await timezoneOf(deps.db, caller.userId)));
+  const row = await repo.findTask(deps.db, caller.userId, id, tz ?? (await timezoneFor(deps, caller)));
   if (!row) throw notFound("Task");
   return row;
 }
@@ -90,7 +90,7 @@ const reminder = (remindAt: Date | null | undefined, dueAt: Date | null | undefi
 
 export async function createTask(deps: AppDeps, caller: Principal, input: z.output<typeof CreateTaskInput>) {
   await assertLinkVisible(deps, caller, input.link);
-  const tz = await timezoneOf(deps.db, caller.userId);
+  const tz = await timezoneFor(deps, caller);
   const id = uuidv7();
   const now = new Date();
   await repo.insertTask(deps.db, {
@@ -111,7 +111,7 @@ export async function createTask(deps: AppDeps, caller: Principal, input: z.outp
 }
 
 export async function updateTask(deps: AppDeps, caller: Principal, input: z.output<typeof UpdateTaskInput>) {
-  const tz = await timezoneOf(deps.db, caller.userId);
+  const tz = await timezoneFor(deps, caller);
   const current = await taskOf(deps, caller, input.id, tz);
   if (input.link !== undefined) await assertLinkVisible(deps, caller, input.link);
   const dueChanged = input.dueAt !== undefined || input.remindAt !== undefined;
@@ -149,7 +149,7 @@ export async function deleteTask(deps: AppDeps, caller: Principal, id: string) {
 const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
 
 export async function listTasks(deps: AppDeps, caller: Principal, input: z.output<typeof ListTasksInput>) {
-  const tz = await timezoneOf(deps.db, caller.userId);
+  const tz = await timezoneFor(deps, caller);
   const filter = { ...input, priority: input.priority ? PRIORITY[input.priority] : undefined };
   const [rows, total] = await Promise.all([
     repo.listTasks(deps.db, caller.userId, filter, tz, decodeCursor(input.cursor, Cursor), input.limit),
