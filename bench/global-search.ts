@@ -8,7 +8,7 @@
  * (bench_usecases: 100,000 use cases in 50 organizations of 10 users, seeded by
  * bench/use-cases-seed.ts when missing), to which bench/global-search-seed.ts adds once people up
  * to 100,000, 100,000 forum topics (200,000 search documents) and 10,000 tasks of one user. Starts
- * the production server and measures each scenario for BENCH_SECONDS (5) after a 1 s warm-up: 20
+ * the production server and measures each scenario for BENCH_SECONDS (5) after a 1 s warm-up (3 s before the first): 20
  * clients, each the admin of its own organization (the first owns the 10,000 tasks), sending its
  * next request as soon as the previous answered, over HTTP. Prints a table and appends it to
  * bench/RESULTS.md.
@@ -44,6 +44,7 @@ import {
   scenarioTable,
   servicesEnv,
   startServer,
+  WARMUP_NOTE,
 } from "./harness";
 import { ensureDatabase, isSeeded } from "./search-seed";
 import { ARABIC_WORDS, fillCards, seedUseCases, seedUserEmail, UC_SEED } from "./use-cases-seed";
@@ -122,7 +123,7 @@ async function run(db: Db): Promise<void> {
     const c = counts.rows[0];
     const n = (v: number | undefined) => (v ?? 0).toLocaleString("en");
     const text = [
-      `\n### global search, ${new Date().toISOString().slice(0, 16)}, ${n(c?.users)} people, ${n(c?.orgs)} organizations, ${n(c?.topics)} forum topics (${n(c?.docs)} search documents), ${n(c?.ucs)} use cases, ${n(c?.tasks)} tasks; ${CLIENTS} concurrent clients, ${SECONDS} s per scenario (after 1 s warm-up)`,
+      `\n### global search, ${new Date().toISOString().slice(0, 16)}, ${n(c?.users)} people, ${n(c?.orgs)} organizations, ${n(c?.topics)} forum topics (${n(c?.docs)} search documents), ${n(c?.ucs)} use cases, ${n(c?.tasks)} tasks; ${CLIENTS} concurrent clients, ${SECONDS} s per scenario (${WARMUP_NOTE})`,
       "",
       `\`pnpm bench:global-search\` (bench/global-search.ts) at ${commit()} (+ working tree): \`search.global\` (20 results a page, every type unless filtered), over HTTP. Server: its own process, NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL}, every request limit raised out of reach, DATABASE_POOL_SIZE=${config.postgres.poolSize}; stores: services instance \`${INSTANCE}\`, databases ${DB_NAME}. Data: bench/use-cases-seed.ts (${UC_SEED.version}) plus bench/global-search-seed.ts (${GS_SEED.version}): people named from ${FIRST_NAMES.length} first and ${FAMILY_NAMES.length} family names (about ${Math.round(GS_SEED.people / (FIRST_NAMES.length * FAMILY_NAMES.length))} people a full name), a twelfth "${COMMON_WORD[0]?.toUpperCase()}${COMMON_WORD.slice(1)} engineer"; forum topics a fifth in Arabic and a fifth visible to their organization only, each with its opening post and one reply as search documents, "${COMMON_WORD}" in an eighth of the English titles, "${RARE_WORD}" in 0.1% of opening posts; ${n(c?.tasks)} tasks all of the first client's user. Each client is the admin of its own organization (the first owns the tasks) and sends its next request when the previous one answered (closed loop, no think time); latencies are per request, client side.`,
       "",

@@ -403,6 +403,11 @@ export function profileDirFor(name: string): string | undefined {
   return dir;
 }
 
+/** The server was just started: JIT, pools and PostgreSQL's caches warm up under the first scenario's load first. */
+const FIRST_WARMUP_SECONDS = 3;
+/** How measureScenarios warms up, for the tables' headings. */
+export const WARMUP_NOTE = `after 1 s warm-up, ${FIRST_WARMUP_SECONDS} s before the first`;
+
 export async function measureScenarios(opts: {
   url: string;
   tokens: string[];
@@ -419,7 +424,7 @@ export async function measureScenarios(opts: {
   const latencies = new Latencies();
   const rps = new Map<string, number>();
   const cpu = new Map<string, { server: number; client: number }>();
-  for (const s of opts.scenarios) {
+  for (const [i, s] of opts.scenarios.entries()) {
     const loop = {
       url: opts.url,
       tokens: s.tokens ?? opts.tokens,
@@ -428,7 +433,7 @@ export async function measureScenarios(opts: {
       path: s.path,
       position: { next: 0 },
     };
-    await closedLoop({ ...loop, inputs: s.inputs, seconds: 1, into: new Latencies() });
+    await closedLoop({ ...loop, inputs: s.inputs, seconds: i === 0 ? FIRST_WARMUP_SECONDS : 1, into: new Latencies() });
     const t0 = Date.now();
     const server0 = opts.serverPid ? cpuSeconds(opts.serverPid) : 0;
     const client0 = process.cpuUsage();

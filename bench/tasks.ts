@@ -8,7 +8,7 @@
  * started when down) and its own PostgreSQL and Mongo databases (bench_tasks), so development
  * data is untouched. Seeds 1,000,000 tasks over 500 users once (bench/tasks-seed.ts; later runs
  * reuse them), starts the production server and measures each scenario for BENCH_SECONDS (5)
- * after a 1 s warm-up: 20 clients, each a session of the heavy user (10,000 tasks), sending its
+ * after a 1 s warm-up (3 s before the first): 20 clients, each a session of the heavy user (10,000 tasks), sending its
  * next request as soon as the previous answered, over HTTP. Prints a table and appends it to
  * bench/RESULTS.md.
  *
@@ -34,6 +34,7 @@ import {
   runMain,
   scenarioTable,
   startServer,
+  WARMUP_NOTE,
 } from "./harness";
 import { withSeededDb } from "./search-seed";
 import { RARE_TASK_TAG, RARE_TASK_WORD, seedTasks, TASK_SEED, TASK_TAGS } from "./tasks-seed";
@@ -82,7 +83,7 @@ async function run(db: Db): Promise<void> {
     const n = (v: string | undefined) => Number(v).toLocaleString("en");
     appendResults(
       [
-        `\n### tasks list, ${new Date().toISOString().slice(0, 16)}, ${n(c?.all)} tasks (${n(c?.mine)} the user's, ${n(c?.open)} open), ${CLIENTS} concurrent clients, ${SECONDS} s per scenario (after 1 s warm-up)`,
+        `\n### tasks list, ${new Date().toISOString().slice(0, 16)}, ${n(c?.all)} tasks (${n(c?.mine)} the user's, ${n(c?.open)} open), ${CLIENTS} concurrent clients, ${SECONDS} s per scenario (${WARMUP_NOTE})`,
         "",
         `\`pnpm bench:tasks\` (bench/tasks.ts) at ${commit()} (+ working tree): \`${PATH}\`, 20 items a page, over HTTP. Server: its own process, NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL}, every request limit raised out of reach, DATABASE_POOL_SIZE=${config.postgres.poolSize}; stores: services instance \`${INSTANCE || "(shared)"}\`, databases ${DB_NAME}. Data (bench/tasks-seed.ts, ${TASK_SEED.version}): ${n(String(TASK_SEED.tasks))} tasks over ${TASK_SEED.users} users, one holding ${n(String(TASK_SEED.heavyTasks))} (time zone ${TASK_SEED.heavyTimezone}); due ±90 days around now for 75% (none for the rest), ~40% completed, priority low/medium/high 40/40/20%, 0–3 of ${TASK_TAGS.length} tags with Zipf frequencies, titles of 3–6 and descriptions (70%) of 8–20 words with Zipf frequencies. Every client is a session of that user and sends its next request when the previous one answered (closed loop, no think time); latencies are per request, client side.`,
         "",

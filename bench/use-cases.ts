@@ -12,6 +12,7 @@ import {
   runMain,
   scenarioTable,
   startServer,
+  WARMUP_NOTE,
 } from "./harness";
 import { withSeededDb } from "./search-seed";
 import {
@@ -94,7 +95,7 @@ async function run(db: Db): Promise<void> {
     const c = counts.rows[0];
     const n = (v: string | undefined) => Number(v).toLocaleString("en");
     const text = [
-      `\n### use cases list, ${new Date().toISOString().slice(0, 16)}, ${n(c?.all)} use cases (${n(c?.published)} published, ${n(c?.drafts)} drafts), ${CLIENTS} concurrent clients, ${SECONDS} s per scenario (after 1 s warm-up)`,
+      `\n### use cases list, ${new Date().toISOString().slice(0, 16)}, ${n(c?.all)} use cases (${n(c?.published)} published, ${n(c?.drafts)} drafts), ${CLIENTS} concurrent clients, ${SECONDS} s per scenario (${WARMUP_NOTE})`,
       "",
       `\`pnpm bench:use-cases\` (bench/use-cases.ts) at ${commit()} (+ working tree): \`useCases.list\`, 20 items a page, over HTTP. Server: its own process, NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL}, every request limit raised out of reach, DATABASE_POOL_SIZE=${config.postgres.poolSize}; stores: services instance \`${INSTANCE || "(shared)"}\`, databases ${DB_NAME}. Data (bench/use-cases-seed.ts, ${UC_SEED.version}): ${UC_SEED.orgs} organizations of ${UC_SEED.usersPerOrg} users; 90% published, 9% drafts, 1% archived, 0.5% deleted; ${INDUSTRIES.length} industries, ${TECHNOLOGIES.length} technologies (1–5 each) and ${TAGS.length} tags (1–4 each) with Zipf frequencies; ${CITIES.length} Gulf cities weighted by rank, points scattered ~10 km around them (5% without a place); heavy-tailed view counts; a fifth in Arabic. Each client is the admin of its own organization and sends its next request when the previous one answered (closed loop, no think time); latencies are per request, client side.`,
       "",
