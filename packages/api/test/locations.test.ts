@@ -1,11 +1,11 @@
 /**
- * locations.searchCities over the real gazetteer (GeoNames cities, filled by migration 0008): prefixes in English and Arabic, typos, the country filter, ranking, refusals,
- * and the query plans of its three searches.
+ * locations.searchCities over the real gazetteer (GeoNames cities, filled by migration 0008): prefixes in English and Arabic, typos, the country filter, ranking, refusals;
+ * and the in-memory search (locations/gazetteer.ts) against PostgreSQL and a brute force over every key.
  */
 import { failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prefixMatches, similarKeys } from "../src/modules/locations/repo";
-import { explainQuery, seqScansOf } from "./plans";
+import { prefixEdits, searchKey } from "../src/modules/locations/names";
 
 const RIYADH = 108410; // GeoNames id
 
@@ -61,10 +61,14 @@ describe("locations.searchCities", () => {
 
   it("filters by country and ranks equal matches by population", async () => {
     // Names (any spelling) that start with the query come first, largest first; then one typo away.
+    // What PostgreSQL finds by the same keys (the collation-C range of the key index), largest first.
     const prefixIds = async (country?: string) =>
-      (await prefixMatches(server.deps.db, "medina", { country, majorOnly: false, limit: 20 }).execute()).map(
-        (m) => m.cityId,
-      );
+      (
+        await sql<{ cityId: number }>`
+          select n.city_id from city_names n join cities c on c.id = n.city_id
+          where n.key >= 'medina' and n.key < ${"medina\u{10FFFF}"} ${country ? sql`and n.country = ${country}` : sql``}
+          group by n.city_id, c.population order by c.population desc, n.city_id limit 20`.execute(server.deps.db)
+      ).rows.map((m) => m.cityId);
     const sorted = (list: { population: number }[]) =>
       list.map((c) => c.population).join() ===
       list
@@ -133,29 +137,50 @@ describe("locations.searchCities", () => {
   });
 });
 
-describe("searchCities query plans (50k cities)", () => {
-  const plan = async (query: Parameters<typeof explainQuery>[1], index: string) => {
-    const p = await explainQuery(server.deps.db, query);
-    expect(seqScansOf(p, "city_names"), p.key).toBe(0);
-    expect(
-      p.nodes.some((n) => n["Index Name"] === index),
-      p.key,
-    ).toBe(true);
-    return p;
-  };
-
-  it("a prefix is a range of the key index; a short one reads the index of larger places", async () => {
-    await plan(prefixMatches(server.deps.db, "riy", { majorOnly: false, limit: 10 }), "city_names_pk");
-    await plan(prefixMatches(server.deps.db, "الري", { majorOnly: false, limit: 10 }), "city_names_pk");
-    await plan(prefixMatches(server.deps.db, "a", { majorOnly: true, limit: 10 }), "city_names_major");
-    await plan(
-      prefixMatches(server.deps.db, "s", { country: "SA", majorOnly: false, limit: 10 }),
-      "city_names_country",
-    );
-  });
-
-  it("typo candidates come from the trigram index", async () => {
-    await plan(similarKeys(server.deps.db, "riyahd", { limit: 100 }), "city_names_trgm");
-    await plan(similarKeys(server.deps.db, "riyahd", { country: "SA", limit: 100 }), "city_names_trgm");
-  });
+describe("the in-memory search", () => {
+  it("finds by typos exactly the cities a brute force over every key finds, ranked by edits then population", async () => {
+    const keys = (
+      await sql<{ key: string; cityId: number; population: number; country: string }>`
+        select n.key, n.city_id, c.population, c.country from city_names n join cities c on c.id = n.city_id`.execute(
+        server.deps.db,
+      )
+    ).rows;
+    const expected = (q: string, allowed: number, country?: string) => {
+      const edits = new Map<number, { edits: number; population: number }>();
+      for (const k of keys) {
+        if (country && k.country !== country) continue;
+        const e = prefixEdits(q, k.key);
+        const known = edits.get(k.cityId);
+        if (!known || e < known.edits) edits.set(k.cityId, { edits: e, population: k.population });
+      }
+      const prefixed = [...edits]
+        .filter(([, v]) => v.edits === 0)
+        .sort(([a, x], [b, y]) => y.population - x.population || a - b);
+      const typos = [...edits]
+        .filter(([, v]) => v.edits > 0 && v.edits <= allowed)
+        .sort(([a, x], [b, y]) => x.edits - y.edits || y.population - x.population || a - b);
+      return [...prefixed, ...typos].slice(0, 20).map(([id]) => id);
+    };
+    for (const [q, allowed, country] of [
+      ["riyahd", 1],
+      ["riaydh", 1], // two letters swapped
+      ["jdedah", 1],
+      ["jedah", 1],
+      ["medinq", 1],
+      ["dammma", 1],
+      ["khobar", 1],
+      ["الرياظ", 1],
+      ["جدةة", 1],
+      ["abu dhabu", 2],
+      ["mecca", 1, "SA"],
+      ["san franzisko", 2],
+      ["qqqqxxzz", 2],
+    ] as const) {
+      const { items } = await search({ q, limit: 20, ...(country ? { country } : {}) });
+      expect(
+        items.map((c) => c.id),
+        q,
+      ).toEqual(expected(searchKey(q), allowed, country));
+    }
+  }, 60_000);
 });

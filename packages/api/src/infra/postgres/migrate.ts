@@ -15,6 +15,7 @@ import * as m0013 from "./migrations/0013_use_case_cards";
 import * as m0014 from "./migrations/0014_forum_post_facts";
 import * as m0015 from "./migrations/0015_deleted_topics_posts";
 import * as m0016 from "./migrations/0016_task_search_index";
+import * as m0017 from "./migrations/0017_city_search_in_memory";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   "0014_forum_post_facts": m0014,
   "0015_deleted_topics_posts": m0015,
   "0016_task_search_index": m0016,
+  "0017_city_search_in_memory": m0017,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
