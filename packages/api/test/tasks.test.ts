@@ -125,6 +125,33 @@ describe("tasks", () => {
     expect(page2.nextCursor).toBeNull();
   });
 
+  it("counts are current on every node: a change through one node shows in the next count on another", async () => {
+    const nodeB = await startTestServer({ stores: server.stores, runWorker: false });
+    try {
+      const owner = await addMember(server, me);
+      const onB = nodeB.client({ token: owner.token });
+      const total = async (filter: { completed?: boolean; tag?: string } = {}) =>
+        (await onB.tasks.list.query({ ...filter, withTotal: true, limit: 1 })).total;
+      // Node B caches these counts.
+      expect([await total(), await total({ completed: false }), await total({ tag: "kiln" })]).toEqual([0, 0, 0]);
+
+      const task = await owner.client.tasks.create.mutate({ title: "Reline the kiln", tags: ["kiln"] });
+      await owner.client.tasks.create.mutate({ title: "Order refractory bricks" });
+      expect([await total(), await total({ completed: false }), await total({ tag: "kiln" })]).toEqual([2, 2, 1]);
+      await owner.client.tasks.toggle.mutate({ id: task.id });
+      expect([await total(), await total({ completed: false })]).toEqual([2, 1]);
+      await owner.client.tasks.update.mutate({ id: task.id, tags: [] });
+      expect(await total({ tag: "kiln" })).toBe(0);
+      await owner.client.tasks.delete.mutate({ id: task.id });
+      expect(await total()).toBe(1);
+      // Another person's change leaves this owner's counts alone, and theirs are their own.
+      await colleague.client.tasks.create.mutate({ title: "Not the owner's" });
+      expect(await total()).toBe(1);
+    } finally {
+      await nodeB.close();
+    }
+  });
+
   it("'today' follows the owner's time zone", async () => {
     const user = await signUpAdmin(server);
     await user.client.users.updateMe.mutate({ timezone: "Pacific/Kiritimati" }); // UTC+14

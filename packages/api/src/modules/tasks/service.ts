@@ -13,6 +13,7 @@ import { findRows as findUseCases } from "../useCases/repo";
 import { loadAuthors } from "../users/authors";
 import { timezoneFor } from "../users/timezone";
 import * as repo from "./repo";
+import { cachedTotal, tasksChanged } from "./totals";
 
 /**
  * Personal tasks: only their owner ever sees or changes one; anyone else's answers NOT_FOUND.
@@ -107,6 +108,7 @@ export async function createTask(deps: AppDeps, caller: Principal, input: z.outp
     createdAt: now,
     updatedAt: now,
   });
+  await tasksChanged(deps, caller.userId);
   return getTask(deps, caller, id);
 }
 
@@ -133,6 +135,7 @@ export async function updateTask(deps: AppDeps, caller: Principal, input: z.outp
       ? { completedAt: input.completed ? (current.completedAt ?? new Date()) : null }
       : {}),
   });
+  await tasksChanged(deps, caller.userId);
   return getTask(deps, caller, input.id);
 }
 
@@ -143,17 +146,34 @@ export async function toggleTask(deps: AppDeps, caller: Principal, id: string) {
 
 export async function deleteTask(deps: AppDeps, caller: Principal, id: string) {
   if (!(await repo.deleteTask(deps.db, caller.userId, id))) throw notFound("Task");
+  await tasksChanged(deps, caller.userId);
   return { ok: true as const };
 }
 
 const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
+
+/** What a count depends on: the filters, not the page or its order. */
+const countedBy = ({ completed, dueBefore, dueAfter, overdue, dueToday, priority, tag, q }: repo.TaskFilter) => ({
+  completed,
+  dueBefore,
+  dueAfter,
+  overdue,
+  dueToday,
+  priority,
+  tag,
+  q,
+});
 
 export async function listTasks(deps: AppDeps, caller: Principal, input: z.output<typeof ListTasksInput>) {
   const tz = await timezoneFor(deps, caller);
   const filter = { ...input, priority: input.priority ? PRIORITY[input.priority] : undefined };
   const [rows, total] = await Promise.all([
     repo.listTasks(deps.db, caller.userId, filter, tz, decodeCursor(input.cursor, Cursor), input.limit),
-    input.withTotal ? repo.countTasks(deps.db, caller.userId, filter, tz) : null,
+    input.withTotal
+      ? cachedTotal(deps, caller.userId, { ...countedBy(filter), tz }, () =>
+          repo.countTasks(deps.db, caller.userId, filter, tz),
+        )
+      : null,
   ]);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
