@@ -89,44 +89,62 @@ function callError(cause: unknown): TRPCError {
 }
 
 /**
- * Every procedure starts here, in one middleware (each tRPC middleware layer copies the call's
- * options and context, a measurable share of a small call):
+ * What a procedure builder (trpc/procedures.ts) checks of the caller before the call, and what it
+ * adds to the context: throws when the caller may not call (a DomainError), else answers the
+ * additions (e.g. the principal, no longer null).
+ */
+export type Admission<Extra extends object> = (
+  principal: Principal | null,
+  call: { ctx: Context; type: "query" | "mutation" | "subscription" },
+) => Extra;
+
+/**
+ * Every procedure starts here, in one middleware with its builder's admission (each tRPC
+ * middleware layer copies the call's options and context, a measurable share of a small call):
  * - Services throw transport-neutral DomainErrors: they become the TRPCError with the matching
  *   code, also when a subscription's stream throws once it runs.
  * - Every call sees the caller as they are now (a WebSocket asks again on each message), and a
  *   subscription ends when that changes. Subscription bodies stop on `ctx.signal`: it aborts when
  *   the client leaves or the caller's access changes.
+ * - The caller is admitted (or refused) by the builder's rule, on that principal.
  * - Every call is counted and timed (trpc/metrics.ts), with the error the caller gets.
  */
-const callSetup = t.middleware(async ({ ctx, path, type, next, signal }) => {
-  const started = performance.now();
-  let result: Awaited<ReturnType<typeof next<{ principal: Principal | null; signal: AbortSignal | undefined }>>>;
-  try {
-    if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
-    if (type !== "subscription") {
-      // An HTTP request's caller is the one authenticated as it arrived: no need to ask again.
-      const principal = ctx.transport === "http" ? ctx.principal : await ctx.currentPrincipal();
-      result = await next({ ctx: { principal, signal } });
-    } else {
-      result = await whileAccessHolds(ctx, signal, (principal, ended) => next({ ctx: { principal, signal: ended } }));
-    }
-  } catch (cause) {
-    const error = callError(cause);
-    recordCall(ctx, path, type, { ok: false, error }, started);
-    throw error;
-  }
-  if (!result.ok) {
-    const domain = domainErrorOf(result.error);
-    if (domain) {
-      const error = toTRPCError(domain);
+function callSetup<Extra extends object>(admit: Admission<Extra>) {
+  return t.middleware(async ({ ctx, path, type, next, signal }) => {
+    const started = performance.now();
+    const enter = (principal: Principal | null, callSignal: AbortSignal | undefined) =>
+      next({ ctx: { principal, signal: callSignal, ...admit(principal, { ctx, type }) } });
+    let result: Awaited<ReturnType<typeof enter>>;
+    try {
+      if (ctx.connection) await ctx.connection.limits.takeCall(ctx.connection);
+      if (type !== "subscription") {
+        // An HTTP request's caller is the one authenticated as it arrived: no need to ask again.
+        result = await enter(ctx.transport === "http" ? ctx.principal : await ctx.currentPrincipal(), signal);
+      } else {
+        result = await whileAccessHolds(ctx, signal, enter);
+      }
+    } catch (cause) {
+      const error = callError(cause);
       recordCall(ctx, path, type, { ok: false, error }, started);
       throw error;
     }
-  } else if (type === "subscription" && isAsyncIterable(result.data)) {
-    result = { ...result, data: mapStreamErrors(result.data) };
-  }
-  recordCall(ctx, path, type, result, started);
-  return result;
-});
+    if (!result.ok) {
+      const domain = domainErrorOf(result.error);
+      if (domain) {
+        const error = toTRPCError(domain);
+        recordCall(ctx, path, type, { ok: false, error }, started);
+        throw error;
+      }
+    } else if (type === "subscription" && isAsyncIterable(result.data)) {
+      result = { ...result, data: mapStreamErrors(result.data) };
+    }
+    recordCall(ctx, path, type, result, started);
+    return result;
+  });
+}
 
-export const baseProcedure = t.procedure.use(callSetup);
+/** A procedure builder admitting callers by `admit` (see callSetup). */
+export const admittingProcedure = <Extra extends object>(admit: Admission<Extra>) => t.procedure.use(callSetup(admit));
+
+/** Every caller admitted (trpc/procedures.ts builds on the same setup with its rules). */
+export const baseProcedure = admittingProcedure(() => ({}));

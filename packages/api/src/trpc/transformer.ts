@@ -19,7 +19,9 @@ export function sharedPayload<T>(data: T): T {
 /**
  * superjson.serialize, fast, for what answers are made of: plain objects, arrays, strings, finite
  * numbers, booleans, null and valid Dates, each object met once. Its output is exactly
- * superjson's (the same `json`, the same `meta.values` paths in the same order, `meta.v`); for
+ * superjson's as JSON text (the same `json`, the same `meta.values` paths in the same order,
+ * `meta.v`), but its `json` is the value itself, not a copy: JSON.stringify writes a Date with
+ * toJSON, i.e. toISOString, the string superjson puts there (answers are not changed after); for
  * anything else (undefined, NaN, -0, bigint, Map, Set, class instances, an object referenced
  * twice, which superjson records as a referential equality, …) it answers null and superjson
  * does the work. superjson walks every value with a copied path array, rules and identity maps:
@@ -86,37 +88,31 @@ function walk(value: unknown, state: WalkState): unknown {
   if (value instanceof Date) {
     if (Number.isNaN(value.valueOf())) return BAIL;
     state.annotations = ["Date"];
-    return value.toISOString();
+    return value; // JSON.stringify writes it as superjson does: toJSON is toISOString
   }
   let inner: Record<string, unknown> | undefined;
   if (Array.isArray(value)) {
     const length = value.length;
     // Holes or extra properties: superjson walks Object.entries, which differs from the indexes.
     if (Object.keys(value).length !== length) return BAIL;
-    const out: unknown[] = [];
     for (let i = 0; i < length; i++) {
-      const item = walk(value[i], state);
-      if (item === BAIL) return BAIL;
+      if (walk(value[i], state) === BAIL) return BAIL;
       if (state.annotations !== undefined) inner = annotate(inner, String(i), state.annotations);
-      out.push(item);
     }
     state.annotations = inner;
-    return out;
+    return value;
   }
   const proto = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || value === Object.prototype) return BAIL;
   const record = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     // superjson refuses these (prototype pollution): let it throw its own error.
     if (key === "__proto__" || key === "constructor" || key === "prototype") return BAIL;
-    const item = walk(record[key], state);
-    if (item === BAIL) return BAIL;
+    if (walk(record[key], state) === BAIL) return BAIL;
     if (state.annotations !== undefined) inner = annotate(inner, key, state.annotations);
-    out[key] = item;
   }
   state.annotations = inner;
-  return out;
+  return value;
 }
 
 /** superjson.serialize, through the fast path when the value allows it. */
