@@ -15,7 +15,7 @@ import {
 import { TRPCClientError } from "@trpc/client";
 import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./helpers";
+import { clearOfTotpPeriodEdge, waitFor } from "./helpers";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -272,6 +272,7 @@ describe("two-factor authentication", () => {
     expect(uri).toMatch(/^otpauth:\/\/totp\//);
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
     // Each code is accepted once, so the steps used here go forward: previous, current, next.
+    await clearOfTotpPeriodEdge();
     const codeAt = (steps: number) => totp.generate({ timestamp: Date.now() + steps * 30_000 });
 
     const wrong = await failure(

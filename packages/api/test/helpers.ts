@@ -34,3 +34,13 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Waits, when needed, until at least `marginMs` remain in the current 30 s TOTP period: a test that
+ * sends the codes of the previous, current and next periods must not cross into the next period
+ * half-way (the previous code would then be two periods old, and refused).
+ */
+export async function clearOfTotpPeriodEdge(marginMs = 8_000): Promise<void> {
+  const left = 30_000 - (Date.now() % 30_000);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

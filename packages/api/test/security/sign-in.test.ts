@@ -3,6 +3,7 @@ import { type P2PClient, TRPCClientError } from "@p2p/client";
 import { failure, lastMail, signUpAdmin, startTestServer, TEST_PASSWORD, type TestServer } from "@p2p/testkit";
 import * as OTPAuth from "otpauth";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { clearOfTotpPeriodEdge } from "../helpers";
 
 /**
  * Sign-in limits (docs/security.md, "Sign-in limits"): attempts count before the password is
@@ -164,6 +165,7 @@ async function withTotp() {
   const user = await signUpAdmin(server);
   const { secret } = await user.client.auth.totp.setup.mutate();
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+  await clearOfTotpPeriodEdge();
   const code = (steps: number) => totp.generate({ timestamp: Date.now() + steps * 30_000 });
   /** Codes the server refuses: not valid in the accepted window around now. */
   const wrongCodes = (n: number) =>
