@@ -24,6 +24,22 @@ afterAll(async () => {
   await stores?.drop();
 });
 
+/** The definitions of the PostgreSQL indexes on a collection's table. */
+async function indexesOf(collection: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: ferretDb });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ def: string }>(
+      `select i.indexdef as def from pg_indexes i join "${stores.name}"._ferretdb_database_metadata m
+         on m._jsonb->>'table' = i.tablename where i.schemaname = $1 and m._jsonb->>'_id' = $2`,
+      [stores.name, collection],
+    );
+    return rows.map((r) => r.def);
+  } finally {
+    await client.end();
+  }
+}
+
 /** FerretDB's own query plan (PostgreSQL's) for a find. */
 async function planOf(collection: string, filter: Record<string, unknown>) {
   const explained = await deps.mongo.db.command({ explain: { find: collection, filter } });
@@ -34,8 +50,12 @@ describe.runIf(ferretDb)("FerretDB equality indexes", () => {
   it("a use case's document and a topic's posts are found through an index, not a scan of the collection", async () => {
     const docs = deps.mongo.db.collection<{ _id: string; n: number }>("use_case_docs");
     await docs.insertMany(Array.from({ length: 3_000 }, (_, n) => ({ _id: `uc-${n}`, n, media: [] })));
-    const posts = deps.mongo.db.collection<{ _id: string; topicId: string }>("forum_posts");
-    await posts.insertMany(Array.from({ length: 3_000 }, (_, n) => ({ _id: `p-${n}`, topicId: `t-${n % 300}` })));
+    const posts = deps.mongo.db.collection<{ _id: string; topicId: string; depth: number; pending: boolean }>(
+      "forum_posts",
+    );
+    await posts.insertMany(
+      Array.from({ length: 3_000 }, (_, n) => ({ _id: `p-${n}`, topicId: `t-${n % 300}`, depth: 0, pending: n < 3 })),
+    );
     // Fresh statistics of this database's tables, as autovacuum would gather them.
     const client = new pg.Client({ connectionString: ferretDb });
     await client.connect();
@@ -54,6 +74,20 @@ describe.runIf(ferretDb)("FerretDB equality indexes", () => {
     const plan = await planOf("forum_posts", { topicId: "t-7" });
     expect(plan).toMatch(/_eq_topicId/);
     expect(plan).not.toMatch(/Seq Scan/);
+
+    // A topic's released posts: by the topic alone, never ANDed with every released post's entry of
+    // the flag; the few pending ones (the repair job) by the flag's partial index.
+    expect(await posts.countDocuments({ topicId: "t-7", depth: 0, pending: false })).toBe(10);
+    const released = await planOf("forum_posts", { topicId: "t-7", depth: 0, pending: false });
+    expect(released).toMatch(/_eq_topicId/);
+    expect(released).not.toMatch(/_eqp?_pending|BitmapAnd|Seq Scan/);
+    expect(await posts.countDocuments({ pending: true })).toBe(3);
+    expect(await indexesOf("forum_posts")).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/_eqp_pending .* WHERE \(\(_jsonb -> 'pending'::text\) @> 'true'::jsonb\)$/),
+      ]),
+    );
+    expect(await indexesOf("forum_posts")).not.toEqual(expect.arrayContaining([expect.stringMatching(/_eq_pending/)]));
   });
 
   it("a second start finds the indexes in place", async () => {

@@ -13,6 +13,11 @@ const ALREADY_EXISTS = new Set(["42P07", "23505"]);
  * field of every declared index. MongoDB itself (compose, production) needs none of this, and the
  * setting is unset there. FerretDB keeps a database's collections in the schema of that name and
  * lists their tables in `_ferretdb_database_metadata`.
+ *
+ * A declared partial index (`partialFilterExpression: { field: value }` on its first field) gets a
+ * partial GIN index of that value only: a GIN index of a flag such as `pending` over every row made
+ * PostgreSQL AND the whole flag's bitmap (a million entries) into every lookup that also names the
+ * flag (a topic's released posts: 128 ms instead of 0.3 ms at 1M posts).
  */
 export async function ensureFerretDbEqualityIndexes(
   postgresUrl: string,
@@ -30,18 +35,29 @@ export async function ensureFerretDbEqualityIndexes(
     for (const [collection, specs] of Object.entries(indexes)) {
       const table = tables.get(collection);
       if (!table) continue;
-      const fields = new Set(["_id", ...specs.map((spec) => Object.keys(spec.key)[0] as string)]);
-      for (const field of fields) {
+      // Each first field once, with the value its partial index is limited to (undefined: all rows).
+      const fields = new Map<string, unknown>([["_id", undefined]]);
+      for (const spec of specs) {
+        const field = Object.keys(spec.key)[0] as string;
+        if (!fields.has(field)) fields.set(field, (spec.partialFilterExpression as Record<string, unknown>)?.[field]);
+      }
+      const target = `${schema}.${pg.escapeIdentifier(table)}`;
+      for (const [field, only] of fields) {
         // Dotted paths reach into arrays here, which FerretDB does not push down.
         if (field.includes(".")) continue;
-        const name = pg.escapeIdentifier(`${table}_eq_${field}`.slice(0, 63));
-        await client
-          .query(
-            `create index if not exists ${name} on ${schema}.${pg.escapeIdentifier(table)} using gin ((_jsonb -> ${pg.escapeLiteral(field)}) jsonb_path_ops)`,
-          )
-          .catch((err: { code?: string }) => {
-            if (!ALREADY_EXISTS.has(err.code ?? "")) throw err;
-          });
+        const path = `(_jsonb -> ${pg.escapeLiteral(field)})`;
+        const whole = pg.escapeIdentifier(`${table}_eq_${field}`.slice(0, 63));
+        const partial = pg.escapeIdentifier(`${table}_eqp_${field}`.slice(0, 63));
+        const create =
+          only === undefined
+            ? `create index if not exists ${whole} on ${target} using gin (${path} jsonb_path_ops)`
+            : `create index if not exists ${partial} on ${target} using gin (${path} jsonb_path_ops)
+                 where ${path} @> ${pg.escapeLiteral(JSON.stringify(only))}::jsonb`;
+        await client.query(create).catch((err: { code?: string }) => {
+          if (!ALREADY_EXISTS.has(err.code ?? "")) throw err;
+        });
+        // Made whole by an earlier version.
+        if (only !== undefined) await client.query(`drop index if exists ${schema}.${whole}`);
       }
     }
   } finally {

@@ -45,7 +45,8 @@ const indexName = (spec: IndexDescription) =>
 /**
  * Creates the declared indexes that do not exist yet. Only the missing ones are sent: FerretDB v1
  * drops the connection when asked to create an index that already exists (MongoDB treats it as a
- * no-op), and asking for none at all is cheaper anyway.
+ * no-op), and asking for none at all is cheaper anyway. FerretDB v1 has no partial indexes: there
+ * they are created whole (and infra/mongo/ferretdb-indexes.ts gives PostgreSQL the partial one).
  */
 export async function ensureMongoIndexes(db: MongoDatabase, indexes: MongoIndexes): Promise<void> {
   await Promise.all(
@@ -60,7 +61,11 @@ export async function ensureMongoIndexes(db: MongoDatabase, indexes: MongoIndexe
         ).map((index) => index.name as string),
       );
       const missing = specs.filter((spec) => !existing.has(indexName(spec)));
-      if (missing.length) await collection.createIndexes(missing);
+      if (!missing.length) return;
+      await collection.createIndexes(missing).catch((err: Error) => {
+        if (!/partialFilterExpression.*not implemented/.test(err.message)) throw err;
+        return collection.createIndexes(missing.map(({ partialFilterExpression: _, ...whole }) => whole));
+      });
     }),
   );
 }

@@ -31,7 +31,9 @@ export const postIndexes: MongoIndexes = {
   [POSTS]: [
     { key: { topicId: 1, depth: 1, createdAt: 1, _id: 1 } },
     { key: { rootId: 1, createdAt: 1 } },
-    { key: { pending: 1, createdAt: 1 } },
+    // Only the few posts still pending are indexed: the repair job looks for them, everything else
+    // asks for released ones (pending: false), which an index of every post would not narrow.
+    { key: { pending: 1, createdAt: 1 }, partialFilterExpression: { pending: true } },
   ],
 };
 
