@@ -66,9 +66,9 @@ export class TtlCache<V> {
     this.loading.clear();
   }
 
-  deleteWhere(predicate: (value: V) => boolean): void {
+  deleteWhere(predicate: (value: V, key: string) => boolean): void {
     this.generation++;
-    for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (predicate(entry.value, key)) this.entries.delete(key);
     this.loading.clear();
   }
 }

@@ -4,12 +4,12 @@ import { allCities, allNameKeys } from "./repo";
 
 /**
  * The city gazetteer in memory: GeoNames' ~50,000 cities and their ~110,000 search keys (names.ts)
- * as one sorted array, read once per process from the tables migration 0008 fills (they change
- * only with a migration, i.e. a deploy). Autocomplete runs on every keystroke: here a prefix is a
- * binary search and typos a walk of the sorted keys as a trie, a fraction of a millisecond, where
- * PostgreSQL's trigram lookup cost 3–12 ms of a busy database per call (bench/RESULTS.md). About
- * 47 MB a node (17 MB of objects and strings, 30 MB of typed arrays for the trie: measured with gc()
- * before and after the load).
+ * as a trie over the sorted keys, read once per process from the tables migration 0008 fills (they
+ * change only with a migration, i.e. a deploy). Autocomplete runs on every keystroke: here a prefix
+ * is a walk down the trie and typos a walk of it that stops where no longer key can stay within
+ * the allowed edits, a fraction of a millisecond, where PostgreSQL's trigram lookup cost 3–12 ms
+ * of a busy database per call (bench/RESULTS.md). Memory: see docs/decisions.md (measured with
+ * gc() before and after the load).
  */
 export interface Gazetteer {
   /** Cities with a key that starts with `prefix`. */
@@ -20,9 +20,6 @@ export interface Gazetteer {
    */
   withTypos(query: string, allowed: number, country: string | undefined): Map<City, number>;
 }
-
-/** Greater than every UTF-16 code unit a key holds: [p, p + AFTER) is every key that starts with p. */
-const AFTER = "\uffff";
 
 /**
  * The sorted keys as a trie, in typed arrays: node n's character, first child, next sibling, and
@@ -84,28 +81,16 @@ function buildTrie(keys: readonly string[]): Trie {
   };
 }
 
-class SortedKeys implements Gazetteer {
+class TrieGazetteer implements Gazetteer {
   private readonly trie: Trie;
 
   constructor(
-    /** Sorted by UTF-16 code units (JavaScript's `<`). */
-    private readonly keys: string[],
+    /** Sorted by UTF-16 code units (JavaScript's `<`); only the trie is kept. */
+    keys: readonly string[],
     /** The city of each key. */
     private readonly cities: City[],
   ) {
     this.trie = buildTrie(keys);
-  }
-
-  /** The first index whose key is not below `s`. */
-  private lowerBound(s: string, from = 0): number {
-    let lo = from;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.keys[mid] as string) < s) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   private add(from: number, to: number, country: string | undefined, found: (city: City) => void) {
@@ -116,9 +101,14 @@ class SortedKeys implements Gazetteer {
   }
 
   prefixed(prefix: string, country: string | undefined): Set<City> {
+    const { char, firstChild, nextSibling, from, to } = this.trie;
     const found = new Set<City>();
-    const from = this.lowerBound(prefix);
-    this.add(from, this.lowerBound(prefix + AFTER, from), country, (city) => found.add(city));
+    let node = 0;
+    for (let d = 0; d < prefix.length && node >= 0; d++) {
+      const c = prefix.charCodeAt(d);
+      for (node = firstChild[node] as number; node >= 0 && char[node] !== c; node = nextSibling[node] as number);
+    }
+    if (node >= 0) this.add(from[node] as number, to[node] as number, country, (city) => found.add(city));
     return found;
   }
 
@@ -177,7 +167,7 @@ async function load(db: Db): Promise<Gazetteer> {
     return city ? [{ key: k.key, city }] : [];
   });
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.city.id - b.city.id));
-  return new SortedKeys(
+  return new TrieGazetteer(
     entries.map((e) => e.key),
     entries.map((e) => e.city),
   );

@@ -29,8 +29,7 @@ export function listNotifications(
   return query.execute();
 }
 
-/** Unread in-app notifications (the notifications_unread index). */
-/** The person's unread in-app notifications, as a query (`n`) other reads can join. */
+/** The person's unread in-app notifications (the notifications_unread index), as a query (`n`) other reads can join. */
 export const unreadCountQuery = (db: Db, userId: string) =>
   db
     .selectFrom("notifications")
@@ -39,6 +38,7 @@ export const unreadCountQuery = (db: Db, userId: string) =>
     .where("inApp", "=", true)
     .where("readAt", "is", null);
 
+/** The person's unread in-app notifications. */
 export async function unreadCount(db: Db, userId: string): Promise<number> {
   return (await unreadCountQuery(db, userId).executeTakeFirstOrThrow()).n;
 }
