@@ -1,6 +1,6 @@
 import { CSRF_HEADER, type Principal } from "../infra/auth/authenticator";
 import { appError } from "../lib/errors";
-import { type Admission, admittingProcedure } from "./init";
+import { type Admission, admittingProcedure, baseProcedure } from "./init";
 
 /**
  * Who may call a procedure is encoded here, once: a procedure picks the builder that states it
@@ -31,7 +31,7 @@ const signedIn: Admission<{ principal: Principal }> = (principal, { ctx, type })
 const member = (principal: Principal) => ({ principal, orgId: principal.organizationId, userId: principal.userId });
 
 /** Anyone, signed in or not. */
-export const publicProcedure = admittingProcedure(() => ({})).meta({ access: "public" });
+export const publicProcedure = baseProcedure.meta({ access: "public" });
 
 /** Any signed-in, active user. */
 export const authedProcedure = admittingProcedure(signedIn).meta({ access: "authed" });
