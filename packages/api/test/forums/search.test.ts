@@ -1,5 +1,6 @@
 import type { RouterInputs, RouterOutputs } from "@p2p/client";
 import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type Category = RouterOutputs["forums"]["listCategories"][number];
@@ -206,6 +207,22 @@ describe("forums.search", () => {
       expect(whole.items.map((h) => h.topic.id)).toEqual(ids);
       expect(whole.nextCursor).toBeNull();
     }
+  });
+
+  it("finds posts of every age, the newest first", async () => {
+    const ages = [1, 20, 100, 400, 1000];
+    const topics = [];
+    for (const days of ages) {
+      const topic = await topicOf(member, `Tribology notes from ${days} days ago`, "Lubricant film thickness.");
+      await sql`update forum_search set created_at = now() - make_interval(days => ${days}) where topic_id = ${topic.id}`.execute(
+        server.deps.db,
+      );
+      topics.push(topic.id);
+    }
+    const latest = await search(outsider, { q: "tribology", sort: "latest" });
+    expect(latest.items.map((h) => h.topic.id)).toEqual(topics);
+    const relevance = await search(outsider, { q: "tribology" });
+    expect(relevance.items.map((h) => h.topic.id).sort()).toEqual([...topics].sort());
   });
 
   it("does not find deleted topics or deleted posts", async () => {

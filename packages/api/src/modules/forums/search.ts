@@ -32,8 +32,14 @@ const LatestCursor = z.tuple([z.literal("l"), z.iso.datetime({ offset: true }), 
 
 type SearchInput = z.infer<typeof ForumSearchInput>;
 
-/** How many of the most recent matching posts are ranked: bounds the cost of very common words. */
-export const MAX_CANDIDATES = 1_000;
+/**
+ * How many of the most recent matching posts are ranked: bounds the cost of common words. Each
+ * candidate is a row read, a visibility lookup and a rank; at 1M posts, 1,000 made a search cost
+ * 15–40 ms of PostgreSQL's time and a word in 3.6% of posts fetch all its 36,000 matches (the
+ * planner's cheapest way to the 1,000 newest), where 300 are reached by walking the recency index
+ * (bench/RESULTS.md, 2026-11-29 night). 300 recent posts still hold ~200 topics of a common word.
+ */
+export const MAX_CANDIDATES = 300;
 
 /** The query text as a tsquery, in one language by its script. */
 function parse(q: string) {
@@ -154,8 +160,8 @@ export function searchQuery(
  * opens the topic (the question, which carries the title) or is a reply. Exported for its plan.
  */
 export function bestHitsQuery(db: Db, orgId: string, q: string, limit: number) {
-  // rankedHits fetches one past its limit (a page's "is there more"). Three recent candidate posts
-  // per wanted topic: a common word's 1,000 most recent matching posts held ~680 topics.
+  // rankedHits fetches one past its limit (a page's "is there more"). Up to three recent candidate
+  // posts per wanted topic (a common word's 1,000 most recent matching posts held ~680 topics).
   const hits = rankedHits(
     db,
     orgId,
