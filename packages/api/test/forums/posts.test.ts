@@ -217,6 +217,42 @@ describe("forums.listPosts", () => {
     expect(page2).toMatchObject({ items: [{ id: b.id }], nextCursor: null });
   });
 
+  it("is current on every node: a post written, edited or deleted through one node shows in the next read on another", async () => {
+    const nodeB = await startTestServer({ stores: server.stores, runWorker: false });
+    try {
+      const onB = nodeB.client({ token: colleague.token });
+      const topic = await newTopic(member);
+      const bodiesOnB = async () => {
+        const [page, whole] = await Promise.all([
+          onB.forums.listPosts.query({ topicId: topic.id }),
+          onB.forums.getTopic.query({ id: topic.id }),
+        ]);
+        expect(whole.posts.items).toEqual(page.items);
+        const bodies = (items: typeof page.items): string[] =>
+          items.flatMap((p) => [p.deleted ? "(deleted)" : (p.bodyHtml ?? ""), ...bodies(p.replies)]);
+        return bodies(page.items);
+      };
+      expect(await bodiesOnB()).toEqual(["<p>Question</p>"]); // now cached on node B
+
+      const reply = await post(admin, topic, null, { body: "<p>Check the sensor</p>" });
+      expect(await bodiesOnB()).toEqual(["<p>Question</p>", "<p>Check the sensor</p>"]);
+      const nested = await post(member, topic, reply, { body: "<p>Which one?</p>" });
+      expect(await bodiesOnB()).toEqual(["<p>Question</p>", "<p>Check the sensor</p>", "<p>Which one?</p>"]);
+      await admin.client.forums.updatePost.mutate({ id: reply.id, body: "<p>Check the proximity sensor</p>" });
+      expect(await bodiesOnB()).toEqual(["<p>Question</p>", "<p>Check the proximity sensor</p>", "<p>Which one?</p>"]);
+      await member.client.forums.deletePost.mutate({ postId: nested.id });
+      expect(await bodiesOnB()).toEqual(["<p>Question</p>", "<p>Check the proximity sensor</p>", "(deleted)"]);
+      // What depends on the reader stays the reader's: a like is theirs alone, on every node.
+      await colleague.client.forums.likePost.mutate({ postId: reply.id });
+      const liked = (await onB.forums.listPosts.query({ topicId: topic.id })).items[1];
+      expect(liked).toMatchObject({ id: reply.id, likeCount: 1, likedByMe: true });
+      const byAuthor = (await admin.client.forums.listPosts.query({ topicId: topic.id })).items[1];
+      expect(byAuthor).toMatchObject({ id: reply.id, likeCount: 1, likedByMe: false });
+    } finally {
+      await nodeB.close();
+    }
+  });
+
   it("answers NOT_FOUND to other organizations for an organization topic, and for unknown topics", async () => {
     const topic = await newTopic(member, "organization");
     expect(await codeOf(outsider.client.forums.listPosts.query({ topicId: topic.id }))).toBe("NOT_FOUND");

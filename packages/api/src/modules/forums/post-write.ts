@@ -4,6 +4,7 @@ import type { Principal } from "../../infra/auth/authenticator";
 import { drainBacklog } from "../../lib/backfill";
 import type { ModuleJob } from "../jobs";
 import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
+import { topicPostsChanged } from "./post-pages";
 import { committedPostIds, insertPostFiles, insertSearchRow, postsWithoutFacts, setPostFacts } from "./repo";
 import type { CleanRichText } from "./rich-text";
 
@@ -11,7 +12,7 @@ import type { CleanRichText } from "./rich-text";
  * The two-phase write every post goes through (a topic's first post too), and its repair:
  * 1. the document is inserted into MongoDB as `pending` (never shown);
  * 2. `inTransaction` and the post's search row commit together in PostgreSQL;
- * 3. the post is released.
+ * 3. the post is released (and the topic's cached pages dropped, forums/post-pages.ts).
  * A crash in between leaves only an invisible pending post; the repair job releases it when its
  * PostgreSQL half committed (the search row exists) and removes it otherwise.
  */
@@ -59,6 +60,7 @@ export async function writePost(
     await insertPostFiles(trx, id, draft.topicId, draft.attachmentIds);
   });
   await updatePostDoc(deps.mongo, id, { pending: false });
+  await topicPostsChanged(deps, draft.topicId);
   return { ...post, pending: false };
 }
 
@@ -76,6 +78,12 @@ export async function repairPendingPosts(
   const release = stale.filter((p) => committed.has(p._id)).map((p) => p._id);
   const remove = stale.filter((p) => !committed.has(p._id)).map((p) => p._id);
   await settlePending(deps.mongo, { release, remove });
+  const released = new Set(release);
+  await Promise.all(
+    [...new Set(stale.filter((p) => released.has(p._id)).map((p) => p.topicId))].map((topicId) =>
+      topicPostsChanged(deps, topicId),
+    ),
+  );
   return { released: release.length, removed: remove.length };
 }
 

@@ -9,6 +9,7 @@ import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVis
 import { notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
 import { findPostDoc, type PostDoc, repliesUnder, topLevelPosts, updatePostDoc } from "./post-docs";
+import { cachedPostPage, topicPostsChanged } from "./post-pages";
 import { writePost } from "./post-write";
 import { nest, toPosts } from "./posts-view";
 import type { TopicRow } from "./repo";
@@ -36,19 +37,17 @@ export async function listPostsOf(
   page: { limit: number; cursor?: string | null },
 ) {
   const cursor = decodeCursor(page.cursor, PostCursor);
-  const tops = await topLevelPosts(
-    deps.mongo,
-    topic.id,
-    cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null,
-    page.limit,
-  );
+  const { tops, replies } = await cachedPostPage(deps, topic.id, `${page.cursor ?? ""}|${page.limit}`, async () => {
+    const tops = await topLevelPosts(
+      deps.mongo,
+      topic.id,
+      cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null,
+      page.limit,
+    );
+    const roots = tops.slice(0, page.limit).map((p) => p._id);
+    return { tops, replies: await repliesUnder(deps.mongo, topic.id, roots, MAX_REPLIES_PER_PAGE) };
+  });
   const shown = tops.slice(0, page.limit);
-  const replies = await repliesUnder(
-    deps.mongo,
-    topic.id,
-    shown.map((p) => p._id),
-    MAX_REPLIES_PER_PAGE,
-  );
   const docs = [...shown, ...replies];
   const dtos = await toPosts(deps, docs, { viewerId: caller.userId, bestPostId: topic.bestPostId });
   const last = shown.at(-1);
@@ -131,6 +130,7 @@ export async function updatePost(deps: AppDeps, caller: Principal, input: { id: 
   await Promise.all([
     // No summary shows a reply's text, but search does (topicListsChannel).
     topicListsChanged(deps),
+    topicPostsChanged(deps, topic.id),
     publishTopicEvent(deps, topic.id, { type: "post.updated", post: dto }),
     track(deps, caller, topic, "post.updated", { postId: post._id }),
   ]);
@@ -148,6 +148,7 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
   await updatePostDoc(deps.mongo, post._id, { deletedAt: new Date(), bodyHtml: "" });
   await Promise.all([
     topicListsChanged(deps),
+    topicPostsChanged(deps, topic.id),
     publishTopicEvent(deps, topic.id, { type: "post.deleted", postId: post._id }),
     track(
       deps,
