@@ -7,7 +7,8 @@
  *   eval "$(bash scripts/bootstrap.sh)"; set -a; eval "$(bash scripts/services.sh env)"; set +a
  *   flock /tmp/bench.lock pnpm bench:load
  *
- * Starts the production server itself (its own process), seeds 10 organizations (their admins
+ * Starts the production server itself (its own process) on databases of its own, emptied first
+ * (PostgreSQL `bench_load`, MongoDB `bench_load`), seeds 10 organizations (their admins
  * signed up through the API), the other users written to PostgreSQL with sessions from the
  * server's own identity provider, and 200 topics with replies through the API; then ramps the users
  * up, warms up, measures, prints a table and appends it to bench/RESULTS.md.
@@ -45,6 +46,7 @@ import {
   startServer,
 } from "./harness";
 import { summarize, summaryMarkdown } from "./profile-summary";
+import { ensureDatabase } from "./search-seed";
 import { signUpBenchAdmin } from "./sign-up";
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
@@ -330,7 +332,8 @@ async function userLoop(user: User, ops: Op[], totalWeight: number): Promise<voi
 
 async function main(): Promise<void> {
   servicesEnv();
-  // The posts of earlier runs go: every run starts from the same fixture.
+  // The data of earlier runs goes: every run starts from the same fixture, in databases of its own.
+  process.env.DATABASE_URL = await ensureDatabase(process.env.DATABASE_URL as string, "bench_load", { fresh: true });
   const mongo = await MongoClient.connect(process.env.MONGO_URL as string);
   await mongo.db(serverEnv.MONGO_DB).dropDatabase();
   await mongo.close();

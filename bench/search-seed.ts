@@ -20,9 +20,10 @@ const CHUNK = 1_000;
 const MAX_DEPTH = 4;
 
 /** Creates the database `name` next to `url`'s when missing; answers its URL. */
-export async function ensureDatabase(url: string, name: string): Promise<string> {
+export async function ensureDatabase(url: string, name: string, opts: { fresh?: boolean } = {}): Promise<string> {
   const admin = createDb({ url, poolSize: 1 });
   try {
+    if (opts.fresh) await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
     const exists = await sql`select 1 from pg_database where datname = ${name}`.execute(admin);
     if (!exists.rows.length) await sql`create database ${sql.id(name)}`.execute(admin);
   } finally {
