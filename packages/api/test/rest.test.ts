@@ -276,6 +276,32 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
     expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(["limit"]);
   });
 
+  it("dates in JSON bodies are ISO 8601 strings, as the document says (POST and PATCH /tasks)", async () => {
+    const due = "2027-03-01T09:30:00.000Z";
+    const created = await api("POST", "/tasks", {
+      cookie,
+      csrf,
+      body: { title: "Service the compressor", dueAt: due },
+    });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ title: "Service the compressor", dueAt: due });
+    const remind = "2027-02-28T07:00:00.000Z";
+    const changed = await api("PATCH", `/tasks/${created.body.id}`, {
+      cookie,
+      csrf,
+      body: { dueAt: "2027-03-02T09:30:00Z", remindAt: remind },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ dueAt: "2027-03-02T09:30:00.000Z", remindAt: remind });
+    const listed = await api("GET", `/tasks?dueBefore=${encodeURIComponent("2027-03-03T00:00:00Z")}`, { cookie });
+    expect(listed.body.items.map((t: { id: string }) => t.id)).toContain(created.body.id);
+    for (const dueAt of ["next tuesday", 1_800_000_000_000, "+275760-09-13T00:00:00.000Z"]) {
+      const bad = await api("POST", "/tasks", { cookie, csrf, body: { title: "x", dueAt } });
+      expect(bad.status, String(dueAt)).toBe(400);
+      expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(["dueAt"]);
+    }
+  });
+
   it("GET and PATCH /organizations/current, GET /organizations/stats", async () => {
     const org = await api("GET", "/organizations/current", { cookie });
     expect(org).toMatchObject({ status: 200, body: { name: "Rest Fabrication" } });

@@ -74,12 +74,55 @@ describe("tasks", () => {
       [() => me.client.tasks.create.mutate({ title: "bell\u0007" }), "title"],
       [() => me.client.tasks.create.mutate({ title: "ok", priority: "urgent" as "high" }), "priority"],
       [() => me.client.tasks.create.mutate({ title: "ok", dueAt: "2026-13-45" as never }), "dueAt"],
+      // Dates no store or client can hold (JavaScript's last day; before the Common Era).
+      [() => me.client.tasks.create.mutate({ title: "ok", dueAt: new Date(8.64e15) }), "dueAt"],
+      [() => me.client.tasks.create.mutate({ title: "ok", dueAt: new Date(-8.64e15) }), "dueAt"],
+      [() => me.client.tasks.create.mutate({ title: "ok", remindAt: new Date("+010000-01-01T00:00:00Z") }), "remindAt"],
+      [() => me.client.tasks.list.query({ dueBefore: new Date(8.64e15) }), "dueBefore"],
       [
         () => me.client.tasks.create.mutate({ title: "ok", link: { kind: "topic", id: crypto.randomUUID() } }),
         "link.id",
       ],
     ];
     for (const [call, field] of cases) expect((await failure(call())).fields).toContain(field);
+    expect((await me.client.tasks.list.query({ q: "ok" })).items).toEqual([]); // nothing was written
+  });
+
+  it("pages every sort one task at a time, undated tasks included, and refuses forged cursors", async () => {
+    const fresh = await signUpAdmin(server);
+    const now = Date.now();
+    const made = [];
+    for (const [i, due] of [2, null, -1, null, 5].entries()) {
+      made.push(
+        await fresh.client.tasks.create.mutate({
+          title: `Step ${i}`,
+          dueAt: due === null ? null : new Date(now + due * HOUR),
+          priority: (["low", "medium", "high"] as const)[i % 3],
+        }),
+      );
+    }
+    for (const sort of ["created", "due", "priority", "title"] as const) {
+      for (const order of ["asc", "desc"] as const) {
+        const whole = (await fresh.client.tasks.list.query({ sort, order, limit: 10 })).items.map((t) => t.id);
+        const paged: string[] = [];
+        let cursor: string | null | undefined;
+        do {
+          const page = await fresh.client.tasks.list.query({ sort, order, limit: 1, cursor });
+          paged.push(...page.items.map((t) => t.id));
+          cursor = page.nextCursor;
+        } while (cursor && paged.length < 10);
+        expect(paged, `${sort} ${order}`).toEqual(whole);
+        expect(new Set(paged).size).toBe(made.length);
+      }
+    }
+    const forged = (key: unknown) => Buffer.from(JSON.stringify([key, crypto.randomUUID()])).toString("base64url");
+    for (const sort of ["created", "due", "priority", "title"] as const) {
+      for (const key of ["garbage", 1e9, null, { a: 1 }]) {
+        if (sort === "title" && key === "garbage") continue; // any text is a title
+        const error = await failure(fresh.client.tasks.list.query({ sort, cursor: forged(key) }));
+        expect(error, `${sort} ${JSON.stringify(key)}`).toMatchObject({ code: "BAD_REQUEST", fields: ["cursor"] });
+      }
+    }
   });
 
   it("filters, sorts (due, priority, title, created), pages and counts", async () => {

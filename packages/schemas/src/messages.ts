@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
+import { EventId, Id, Instant, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
 import { ExportProgressEvent } from "./exports.js";
 import { Attachment, Author } from "./forums.js";
 import { MediaAsset } from "./media.js";
@@ -117,8 +117,8 @@ export const ConversationList = page(Conversation);
 export const HistoryInput = PageInput.extend({
   userId: Id,
   /** Only messages sent before / after these times. */
-  before: z.date().optional(),
-  after: z.date().optional(),
+  before: Instant.optional(),
+  after: Instant.optional(),
 }).refine((v) => !v.before || !v.after || v.after < v.before, { path: ["after"], message: "Must be before `before`" });
 export const MessagePage = page(DirectMessage);
 

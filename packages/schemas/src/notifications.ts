@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, limits, PageInput, page, text } from "./common.js";
+import { Id, Instant, limits, PageInput, page, text } from "./common.js";
 import { Author } from "./forums.js";
 
 /**
@@ -52,7 +52,7 @@ export const UnreadNotifications = z.object({ unread: z.number().int() });
 export const MarkNotificationsReadInput = z.object({ ids: z.array(Id).min(1).max(limits.pageSize) });
 export const MarkAllNotificationsReadInput = z.object({
   /** Only those created before this time (e.g. what the open list showed). */
-  before: z.date().optional(),
+  before: Instant.optional(),
 });
 export const MarkedRead = z.object({ updated: z.number().int(), unread: z.number().int() });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, multilineText, PageInput, text } from "./common.js";
+import { Id, Instant, multilineText, PageInput, text } from "./common.js";
 import { Tag } from "./forums.js";
 
 export const TaskPriority = z.enum(["low", "medium", "high"]);
@@ -18,12 +18,12 @@ const TaskFields = z.object({
   title: text(200).min(1, "Required"),
   description: multilineText(5_000).nullable(),
   /** Any real instant; a past one makes the task overdue at once. */
-  dueAt: z.date().nullable(),
+  dueAt: Instant.nullable(),
   priority: TaskPriority,
   tags: z.array(Tag).max(10, "At most 10 tags"),
   link: TaskLinkInput.nullable(),
   /** When to be reminded; by default 9:00 in your time zone on the due day. Null: no reminder. */
-  remindAt: z.date().nullable(),
+  remindAt: Instant.nullable(),
 });
 
 export const CreateTaskInput = TaskFields.partial().extend({
@@ -57,8 +57,8 @@ export type Task = z.infer<typeof Task>;
 export const TaskSort = z.enum(["created", "due", "priority", "title"]);
 export const ListTasksInput = PageInput.extend({
   completed: z.boolean().optional(),
-  dueBefore: z.date().optional(),
-  dueAfter: z.date().optional(),
+  dueBefore: Instant.optional(),
+  dueAfter: Instant.optional(),
   overdue: z.boolean().optional(),
   dueToday: z.boolean().optional(),
   priority: TaskPriority.optional(),

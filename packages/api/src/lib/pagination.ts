@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { fieldError } from "./errors";
 
 /**
@@ -24,6 +24,22 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | null | undefi
 
 const holdsNul = (value: unknown): boolean =>
   typeof value === "string" ? value.includes("\u0000") : Array.isArray(value) && value.some(holdsNul);
+
+/**
+ * A cursor of a list sorted by a key then the row's id: `[key, id]`, the key's shape checked by
+ * `key` (one per sort: a forged key of the wrong type would reach SQL as a cast error, a 500).
+ */
+export const keyCursor = <K extends z.ZodType>(key: K) => z.tuple([key, z.uuid()]);
+
+/** Sort keys as cursors carry them. */
+export const cursorKeys = {
+  /** A point in time, as toISOString writes it. */
+  instant: z.iso.datetime({ offset: true }),
+  /** A count (views, likes). */
+  count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** A finite number (a distance, a score). */
+  number: z.number().finite(),
+};
 
 /** Repositories fetch `limit + 1` rows: the extra row only says whether there is a next page. */
 export function toPage<Row, Item>(

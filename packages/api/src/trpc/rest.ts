@@ -111,10 +111,41 @@ function fromString(value: string, schema: ZodLike): unknown {
   }
 }
 
-/** GET and DELETE input: the query string, read by the fields of the procedure's input schema. */
-function queryInput(url: URL, def: RestRoute["def"]): Record<string, unknown> {
+/** The fields of a procedure's input schema(s). */
+function inputShape(def: RestRoute["def"]): Record<string, ZodLike> {
   const shape: Record<string, ZodLike> = {};
   for (const input of def.inputs as unknown as ZodLike[]) Object.assign(shape, baseOf(input)._zod.def.shape ?? {});
+  return shape;
+}
+
+/**
+ * A JSON body value as its field expects it: JSON has no dates, so a string where the schema wants
+ * a date becomes one (ISO 8601, as the OpenAPI document says), in nested objects and lists too.
+ * Anything else is left for validation to judge.
+ */
+function fromJson(value: unknown, schema: ZodLike): unknown {
+  const base = baseOf(schema)._zod.def;
+  if (base.type === "date" && typeof value === "string") return fromString(value, schema);
+  if (base.type === "array" && Array.isArray(value) && base.element) {
+    const element = base.element;
+    return value.map((v) => fromJson(v, element));
+  }
+  if (base.type === "object" && base.shape && typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return objectFromJson(value as Record<string, unknown>, base.shape);
+  }
+  return value;
+}
+
+function objectFromJson(value: Record<string, unknown>, shape: Record<string, ZodLike>): Record<string, unknown> {
+  // A copy (own keys only, "__proto__" included as data); only the schema's own fields are converted.
+  const out = { ...value };
+  for (const [key, field] of Object.entries(shape)) if (Object.hasOwn(out, key)) out[key] = fromJson(out[key], field);
+  return out;
+}
+
+/** GET and DELETE input: the query string, read by the fields of the procedure's input schema. */
+function queryInput(url: URL, def: RestRoute["def"]): Record<string, unknown> {
+  const shape = inputShape(def);
   const input: Record<string, unknown> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
@@ -158,7 +189,7 @@ async function readInput(c: HonoContext<AppEnv>, route: RestRoute): Promise<unkn
   const rest =
     route.method === "GET" || route.method === "DELETE"
       ? queryInput(new URL(c.req.url), route.def)
-      : await bodyInput(c);
+      : objectFromJson(await bodyInput(c), inputShape(route.def));
   return { ...rest, ...fromPath };
 }
 

@@ -359,6 +359,24 @@ describe("blocking", () => {
       message: expect.stringMatching(/blocked/),
     });
     expect((await frank.client.messages.history.query({ userId: erin.userId })).items.map((x) => x.id)).toEqual([m.id]);
+    // Edits and reactions reach the other participant too: refused the same way, and nothing changes.
+    expect(
+      await failure(frank.client.messages.edit.mutate({ id: m.id, body: "edited after the block" })),
+    ).toMatchObject({
+      appCode: "NOT_FOUND",
+      message: unknown.message,
+    });
+    expect(await failure(frank.client.messages.react.mutate({ messageId: m.id, emoji: "❤️" }))).toMatchObject({
+      appCode: "NOT_FOUND",
+    });
+    expect(await failure(erin.client.messages.react.mutate({ messageId: m.id, emoji: "👍" }))).toMatchObject({
+      appCode: "FORBIDDEN",
+    });
+    expect((await erin.client.messages.history.query({ userId: frank.userId })).items).toMatchObject([
+      { id: m.id, body: "before the block", reactions: [] },
+    ]);
+    // Taking one's own words back stays possible.
+    await frank.client.messages.delete.mutate({ id: m.id, forEveryone: true });
     expect((await erin.client.contacts.listBlocked.query({})).items.map((b) => b.id)).toEqual([frank.userId]);
     await erin.client.contacts.unblock.mutate({ userId: frank.userId });
     await send(frank, erin, "after the unblock");

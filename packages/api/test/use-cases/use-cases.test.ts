@@ -307,6 +307,26 @@ describe("reading", () => {
     expect([...p1.items, ...p2.items].map((u) => u.id)).toEqual([c.id, b.id, a.id]);
     expect((await failure(owner.client.useCases.list.query({ sort: "nearest" }))).fields).toEqual(["lat"]);
     expect((await failure(owner.client.useCases.list.query({ lat: 24 }))).fields).toEqual(["lat", "lng", "radiusKm"]);
+    // Every sort pages one at a time, and a cursor forged for the wrong sort is a BAD_REQUEST.
+    const around = { lat: JEDDAH.lat, lng: JEDDAH.lng, radiusKm: 2000 };
+    const forged = (key: unknown) => Buffer.from(JSON.stringify([key, crypto.randomUUID()])).toString("base64url");
+    for (const sort of ["newest", "mostViewed", "nearest", "trending"] as const) {
+      const filter = { tags: [tag], sort, ...(sort === "nearest" ? around : {}) };
+      const whole = (await owner.client.useCases.list.query(filter)).items.map((u) => u.id);
+      const paged: string[] = [];
+      let cursor: string | null | undefined;
+      do {
+        const page = await owner.client.useCases.list.query({ ...filter, limit: 1, cursor });
+        paged.push(...page.items.map((u) => u.id));
+        cursor = page.nextCursor;
+      } while (cursor && paged.length < 10);
+      expect(paged, sort).toEqual(whole);
+      for (const key of ["garbage", sort === "newest" ? 5 : "2020-01-01T00:00:00.000Z", null, -1.5]) {
+        if (sort === "trending" && key === -1.5) continue; // a score may be any number
+        const error = await failure(owner.client.useCases.list.query({ ...filter, cursor: forged(key) }));
+        expect(error, `${sort} ${JSON.stringify(key)}`).toMatchObject({ code: "BAD_REQUEST", fields: ["cursor"] });
+      }
+    }
   });
 
   it("lists are current on every node: a change made through one node shows in the next list on another", async () => {

@@ -5,8 +5,13 @@ import { appError, notFound } from "../../lib/errors";
 import { publishToUser } from "./channel";
 import { toMessage } from "./dto";
 import { deleteForEveryone, editBody, findParticipantMessage, hideFor, type MessageRow, setReaction } from "./repo";
+import { assertNotBlocked } from "./send";
 
-/** Edits, deletes and reactions: by participants only; anyone else gets NOT_FOUND. */
+/**
+ * Edits, deletes and reactions: by participants only; anyone else gets NOT_FOUND. An edit or a
+ * reaction reaches the other participant, so a block between them refuses it as it refuses a new
+ * message; deleting one's own message stays possible.
+ */
 
 const EDIT_WINDOW = { ms: 15 * 60 * 1000, label: "15 minutes" };
 const DELETE_FOR_EVERYONE_WINDOW = { ms: 24 * 60 * 60 * 1000, label: "24 hours" };
@@ -46,6 +51,7 @@ export async function editMessage(deps: AppDeps, caller: Principal, input: { id:
   const message = await participantMessage(deps, caller, input.id);
   assertLive(message);
   assertSenderWithin(message, caller, EDIT_WINDOW, "edit");
+  await assertNotBlocked(deps, caller.userId, message.recipientId);
   const row = await editBody(deps.db, message.id, input.body);
   if (!row) throw appError("CONFLICT", "This message was deleted");
   return updated(deps, row);
@@ -73,6 +79,11 @@ export async function react(
 ) {
   const message = await participantMessage(deps, caller, input.messageId);
   assertLive(message);
+  await assertNotBlocked(
+    deps,
+    caller.userId,
+    message.senderId === caller.userId ? message.recipientId : message.senderId,
+  );
   const changed = await setReaction(deps.db, message.id, caller.userId, input.emoji, on);
   return changed ? updated(deps, message) : toMessage(deps.db, message);
 }

@@ -19,6 +19,19 @@ import { findByClientId, insertMessage, type MessageRow, touchConversation } fro
 export const cannotReceive = () => appError("NOT_FOUND", "This person can't receive messages");
 
 /**
+ * Refuses what would reach `otherId` from the caller (a message, an edit, a reaction) while either
+ * blocks the other: their block answers like an unknown person, the caller's own says so.
+ */
+export async function assertNotBlocked(deps: AppDeps, callerId: string, otherId: string): Promise<void> {
+  const [theyBlocked, iBlocked] = await Promise.all([
+    hasBlocked(deps.db, otherId, callerId),
+    hasBlocked(deps.db, callerId, otherId),
+  ]);
+  if (theyBlocked) throw cannotReceive();
+  if (iBlocked) throw appError("FORBIDDEN", "You blocked this person; unblock them to message them");
+}
+
+/**
  * Sends a direct message. Idempotent on (sender, clientMessageId): a retried send returns the same
  * message, also when two retries race (the unique key decides). The message and both participants'
  * conversation rows are one transaction; the live events follow the commit.
@@ -33,13 +46,11 @@ export async function sendMessage(
   const earlier = await findByClientId(deps.db, senderId, input.clientMessageId);
   if (earlier) return retried(deps, earlier, input);
 
-  const [active, theyBlocked, iBlocked] = await Promise.all([
+  const [active] = await Promise.all([
     activeUserIds(deps.db, [input.recipientId]),
-    hasBlocked(deps.db, input.recipientId, senderId),
-    hasBlocked(deps.db, senderId, input.recipientId),
+    assertNotBlocked(deps, senderId, input.recipientId),
   ]);
-  if (!active.has(input.recipientId) || theyBlocked) throw cannotReceive();
-  if (iBlocked) throw appError("FORBIDDEN", "You blocked this person; unblock them to send a message");
+  if (!active.has(input.recipientId)) throw cannotReceive();
   await assertOwnFiles(deps.db, senderId, input.attachmentIds);
   const limits = await Promise.all(deps.rateLimits.messagesPerUser.map((limiter) => consume(limiter, senderId)));
   const retryAfter = Math.max(...limits.filter((l) => l.rejected).map((l) => l.retryAfter));

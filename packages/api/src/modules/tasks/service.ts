@@ -1,10 +1,17 @@
-import type { CreateTaskInput, ListTasksInput, NotificationTarget, Task, UpdateTaskInput } from "@p2p/schemas";
+import {
+  type CreateTaskInput,
+  type ListTasksInput,
+  limits,
+  type NotificationTarget,
+  type Task,
+  type UpdateTaskInput,
+} from "@p2p/schemas";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import type { AppDeps, NotificationKind } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { fieldError, notFound } from "../../lib/errors";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { cursorKeys, decodeCursor, encodeCursor, keyCursor } from "../../lib/pagination";
 import { topicsSeenBy } from "../forums/repo";
 import type { ModuleJob } from "../jobs";
 import { notify } from "../notifications/create";
@@ -150,7 +157,13 @@ export async function deleteTask(deps: AppDeps, caller: Principal, id: string) {
   return { ok: true as const };
 }
 
-const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
+/** Each sort's cursor: undated tasks sort as PostgreSQL's 'infinity' (repo.ts, sortKeys). */
+const cursorBySort = {
+  created: keyCursor(cursorKeys.instant),
+  due: keyCursor(z.union([cursorKeys.instant, z.literal("infinity")])),
+  priority: keyCursor(z.number().int().min(PRIORITY.low).max(PRIORITY.high)),
+  title: keyCursor(z.string().max(limits.mediumText)),
+};
 
 /** What a count depends on: the filters, not the page or its order. */
 const countedBy = ({ completed, dueBefore, dueAfter, overdue, dueToday, priority, tag, q }: repo.TaskFilter) => ({
@@ -168,7 +181,14 @@ export async function listTasks(deps: AppDeps, caller: Principal, input: z.outpu
   const tz = await timezoneFor(deps, caller);
   const filter = { ...input, priority: input.priority ? PRIORITY[input.priority] : undefined };
   const [rows, total] = await Promise.all([
-    repo.listTasks(deps.db, caller.userId, filter, tz, decodeCursor(input.cursor, Cursor), input.limit),
+    repo.listTasks(
+      deps.db,
+      caller.userId,
+      filter,
+      tz,
+      decodeCursor(input.cursor, cursorBySort[input.sort]),
+      input.limit,
+    ),
     input.withTotal
       ? cachedTotal(deps, caller.userId, { ...countedBy(filter), tz }, () =>
           repo.countTasks(deps.db, caller.userId, filter, tz),
@@ -177,7 +197,9 @@ export async function listTasks(deps: AppDeps, caller: Principal, input: z.outpu
   ]);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
-  const key = (v: unknown) => (v instanceof Date ? v.toISOString() : (v as string | number));
+  // pg reads 'infinity' (an undated task's due key) as the number Infinity.
+  const key = (v: unknown) =>
+    v instanceof Date ? v.toISOString() : v === Infinity ? "infinity" : (v as string | number);
   return {
     items: await toTasks(deps, caller, page),
     nextCursor: rows.length > input.limit && last ? encodeCursor([key(last.sortKey), last.id]) : null,

@@ -1,10 +1,10 @@
 import type { ListUseCasesInput, MediaAsset, Outcomes, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
-import { z } from "zod";
+import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { unavailableStore } from "../../infra/store-errors";
 import { notFound } from "../../lib/errors";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { cursorKeys, decodeCursor, keyCursor, toPage } from "../../lib/pagination";
 import { recordDailyViews } from "../dashboard/repo";
 import type { ModuleJob } from "../jobs";
 import { mediaOf } from "../media/service";
@@ -56,14 +56,20 @@ async function cardFacts(
   };
 }
 
-const Cursor = z.tuple([z.union([z.string(), z.number()]), z.uuid()]);
+/** Each sort's cursor (its key as readPage writes it). */
+const cursorBySort = {
+  newest: keyCursor(cursorKeys.instant),
+  mostViewed: keyCursor(cursorKeys.count),
+  nearest: keyCursor(cursorKeys.number.min(0)),
+  trending: keyCursor(cursorKeys.number),
+};
 
 /** A page of use cases the caller may see (list-cache.ts keeps pages on the node). */
 export const listUseCases = (deps: AppDeps, caller: Principal, input: z.output<typeof ListUseCasesInput>) =>
   cachedUseCasePage(deps, caller, input, () => readPage(deps, caller, input));
 
 async function readPage(deps: AppDeps, caller: Principal, input: z.output<typeof ListUseCasesInput>) {
-  const cursor = decodeCursor(input.cursor, Cursor);
+  const cursor = decodeCursor(input.cursor, cursorBySort[input.sort]);
   const { lat, lng, radiusKm, technology, technologies, ...rest } = input;
   const filter: repo.ListFilter = {
     ...rest,
