@@ -1,7 +1,8 @@
 /**
  * HTTP throughput of the project's hot routes against two ceilings, side by side in one run
  * (issue 11). Starts, each in its own process: the server in production mode, a bare node:http
- * JSON server (bench/ceilings/bare-http.ts) and a minimal tRPC app (bench/ceilings/minimal-trpc.ts);
+ * JSON server (bench/ceilings/bare-http.ts; also with the API's response headers, a reference) and a
+ * minimal tRPC app (bench/ceilings/minimal-trpc.ts);
  * seeds a signed-in user and 20 topics through the API; load-tests every route with autocannon
  * (warm-up first), prints a table and appends it to bench/RESULTS.md.
  *
@@ -350,6 +351,12 @@ async function main(): Promise<void> {
     { name: "bare node:http JSON (ceiling)", process: "bare", url: `${urls.bare}/` },
     { name: "bare Hono JSON route (reference)", process: "minimal", url: `${urls.minimal}/json`, ceiling: "bare" },
     {
+      name: "bare node:http JSON with the API's response headers (reference)",
+      process: "bare",
+      url: `${urls.bare}/headers`,
+      ceiling: "bare",
+    },
+    {
       name: "GET /health (full middleware stack)",
       process: "server",
       url: "/health",
@@ -433,7 +440,7 @@ async function main(): Promise<void> {
 
   const result = new Map(routes.map((r) => [r, median(runs.get(r) ?? [])]));
   const ceilingRoute = (name: string) => result.get(routes.find((r) => r.name.startsWith(name)) as Route) as Measured;
-  const ceilingOf = { bare: ceilingRoute("bare node:http"), minimal: ceilingRoute("minimal tRPC") };
+  const ceilingOf = { bare: ceilingRoute("bare node:http JSON (ceiling)"), minimal: ceilingRoute("minimal tRPC") };
   const rows = routes.map((r) => {
     const m = result.get(r) as Measured;
     const ceiling = r.ceiling && ceilingOf[r.ceiling];
