@@ -275,7 +275,11 @@ describe("users.update, users.deactivate, users.reactivate", () => {
     expect((await failure(user.client.users.list.query({}))).code).toBe("FORBIDDEN");
     expect(await auditActions(user.userId)).toEqual([
       { action: "users.roleChanged", actorId: admin.userId, metadata: { from: "member", to: "admin" } },
-      { action: "users.roleChanged", actorId: admin.userId, metadata: { from: "admin", to: "member" } },
+      {
+        action: "users.roleChanged",
+        actorId: admin.userId,
+        metadata: { from: "admin", to: "member", revokedInvitations: [] },
+      },
     ]);
   });
 

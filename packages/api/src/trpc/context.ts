@@ -39,8 +39,10 @@ export type Context = {
   /** The WebSocket connection's budget; null over HTTP. */
   connection: Connection | null;
   /**
-   * The caller as they are now. An HTTP request is authenticated as it arrives; a WebSocket
-   * connection once, so every call over it asks again (from the cross-node-invalidated caches).
+   * The caller as they are now (from the cross-node-invalidated caches). A WebSocket connection is
+   * authenticated once, so every call over it asks again; an HTTP query or mutation uses the caller
+   * authenticated as it arrived, while a subscription over HTTP (server-sent events, as long as a
+   * WebSocket one) asks whenever its caller may have changed, and ends when they did.
    */
   currentPrincipal(): Promise<Principal | null>;
 };
@@ -59,9 +61,9 @@ function callLogger(this: Context): Logger {
   return this.deps.logger.child({ requestId: this.requestId, userId: this.principal?.userId });
 }
 
-/** HTTP: the caller was authenticated as the request arrived and does not change during it. */
-function requestPrincipal(this: Context): Promise<Principal | null> {
-  return Promise.resolve(this.principal);
+/** The context's caller as the caches know them now; an anonymous caller stays anonymous (shared, as `callLogger`). */
+function currentPrincipal(this: Context): Promise<Principal | null> {
+  return this.principal ? this.deps.authenticator.current(this.principal) : Promise.resolve(null);
 }
 
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
@@ -84,8 +86,6 @@ export async function createContext(input: ContextInput): Promise<Context> {
     logger: callLogger,
     principal,
     connection: input.connection ?? null,
-    // A WebSocket connection (one context for all its calls) asks the caches again on every call.
-    currentPrincipal:
-      input.transport === "ws" && principal ? () => input.deps.authenticator.current(principal) : requestPrincipal,
+    currentPrincipal,
   };
 }

@@ -555,6 +555,11 @@ describe("forums.deletePost", () => {
     expect(await codeOf(member.client.forums.likePost.mutate({ postId: parent.id }))).toBe("NOT_FOUND");
     expect(await colleague.client.forums.deletePost.mutate({ postId: parent.id })).toEqual({ ok: true });
     expect((await topicOf(member, topic)).replyCount).toBe(1);
+    // Nobody replies to a tombstone; the thread under it stays open.
+    const refused = await failure(post(member, topic, parent));
+    expect(refused).toMatchObject({ code: "BAD_REQUEST", fields: ["parentId"] });
+    expect((await topicOf(member, topic)).replyCount).toBe(1);
+    await post(member, topic, child);
   });
 
   it("lets an admin of the author's organization and a platform moderator delete", async () => {

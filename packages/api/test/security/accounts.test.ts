@@ -243,3 +243,27 @@ describe("deactivation", () => {
     expect(entry?.metadata).toMatchObject({ revokedApiKeys: [keyId], revokedInvitations: [invitation.id] });
   });
 });
+
+describe("demotion", () => {
+  it("revokes the open invitations the admin sent: a demoted admin cannot make admins through them", async () => {
+    const admin = await signUpAdmin(server);
+    const demoted = await addMember(server, admin, "admin");
+    const invited = uniqueEmail("second-address");
+    const invitation = await demoted.client.invitations.create.mutate({ email: invited, role: "admin" });
+    const { token } = await lastMail(server, invited);
+
+    await admin.client.users.update.mutate({ id: demoted.userId, role: "member" });
+
+    const accept = server.client().invitations.accept.mutate({
+      token: token as string,
+      password: TEST_PASSWORD,
+      firstName: "Second",
+      lastName: "Self",
+    });
+    expect((await failure(accept)).appCode).toBe("INVALID_TOKEN");
+    const status = (await admin.client.invitations.list.query()).items.find((i) => i.id === invitation.id)?.status;
+    expect(status).toBe("revoked");
+    const [entry] = (await admin.client.audit.list.query({ action: "users.roleChanged" })).items;
+    expect(entry?.metadata).toMatchObject({ from: "admin", to: "member", revokedInvitations: [invitation.id] });
+  });
+});

@@ -271,3 +271,88 @@ describe("WebSocket call rate", () => {
     socket.close();
   });
 });
+
+describe("a subscription over plain HTTP (server-sent events)", () => {
+  /** `forums.onTopic` as a server-sent-events stream: what it said so far, and whether it ended. */
+  async function sseTopic(token: string, topicId: string) {
+    const input = encodeURIComponent(JSON.stringify({ json: { topicId } }));
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/trpc/forums.onTopic?input=${input}`, {
+      headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const state = { text: "", ended: false };
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          state.text += decoder.decode(value, { stream: true });
+        }
+      } catch {}
+      state.ended = true;
+    })();
+    await waitFor(() => state.text.includes("event: connected"));
+    return { state, close: () => controller.abort() };
+  }
+
+  const losses: [string, (admin: TestUser, member: TestUser) => Promise<string>][] = [
+    [
+      "deactivated",
+      async (admin, member) => {
+        await admin.client.users.deactivate.mutate({ id: member.userId });
+        return member.token;
+      },
+    ],
+    [
+      "signed out",
+      async (_admin, member) => {
+        await member.client.auth.signOut.mutate();
+        return member.token;
+      },
+    ],
+  ];
+  for (const [name, lose] of losses) {
+    it(`ends at once when its caller is ${name}, and says nothing more`, async () => {
+      const admin = await signUpAdmin(server);
+      const member = await addMember(server, admin);
+      const topic = await admin.client.forums.createTopic.mutate({
+        title: "Tooling budget",
+        categoryId,
+        body: "<p>Internal only</p>",
+        visibility: "organization",
+      });
+      const sse = await sseTopic(member.token, topic.id);
+      await admin.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Seen while a member</p>" });
+      await waitFor(() => sse.state.text.includes("Seen while a member"));
+
+      await lose(admin, member);
+      await waitFor(() => sse.state.ended);
+      await admin.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Secret after the loss</p>" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sse.state.text).not.toContain("Secret after the loss");
+      sse.close();
+    });
+  }
+
+  it("ends for a revoked API key", async () => {
+    const admin = await signUpAdmin(server);
+    const { id, key } = await admin.client.apiKeys.create.mutate({ name: "Wallboard", role: "member" });
+    const topic = await admin.client.forums.createTopic.mutate({
+      title: "Line 3 status",
+      categoryId,
+      body: "<p>Internal only</p>",
+      visibility: "organization",
+    });
+    const sse = await sseTopic(key, topic.id);
+    await admin.client.apiKeys.revoke.mutate({ id });
+    await waitFor(() => sse.state.ended);
+    await admin.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>After the revocation</p>" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sse.state.text).not.toContain("After the revocation");
+    sse.close();
+  });
+});

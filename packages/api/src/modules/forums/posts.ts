@@ -86,6 +86,7 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
   const parent = input.parentId ? await findPostDoc(deps.mongo, input.parentId, topic.id) : null;
   if (input.parentId && !parent) throw fieldError("parentId", "No such post in this topic");
+  if (parent?.deletedAt) throw fieldError("parentId", "This post was deleted");
 
   const draft = {
     topicId: topic.id,

@@ -145,7 +145,8 @@ export async function searchPeople(deps: AppDeps, caller: Principal, input: z.in
  * An admin changes a member's role or status. The organization always keeps one active admin:
  * the check runs under row locks, so two admins demoting each other at once cannot both succeed.
  * Deactivation also revokes, for good, the API keys the user created and the invitations they sent
- * that are still open: reactivating the user does not bring them back.
+ * that are still open: reactivating the user does not bring them back. Demoting an admin revokes
+ * the invitations they sent that are still open.
  */
 export async function updateMember(
   deps: AppDeps,
@@ -166,7 +167,16 @@ export async function updateMember(
     const after = await repo.updateUser(trx, before.id, { role, status });
     const audit = { organizationId: orgId, actorId: admin.userId, targetType: "user", targetId: before.id, ip };
     if (role !== before.role) {
-      await recordAudit(trx, { ...audit, action: "users.roleChanged", metadata: { from: before.role, to: role } });
+      // Inviting is an admin's act (an admin invitation makes an admin): a demoted admin's open ones go.
+      const revoked =
+        before.role === "admin"
+          ? { revokedInvitations: (await revokeUnusedSentBy(trx, orgId, before.id)).map((i) => i.id) }
+          : {};
+      await recordAudit(trx, {
+        ...audit,
+        action: "users.roleChanged",
+        metadata: { from: before.role, to: role, ...revoked },
+      });
     }
     let revokedKeyIds: string[] = [];
     if (status === "active" && before.status !== "active") {
