@@ -21,7 +21,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type AppDeps, createDb } from "@p2p/api";
+import { type AppDeps, createDb, createLogger, EventBus } from "@p2p/api";
 import {
   adminUrl,
   type InstanceService,
@@ -33,6 +33,7 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeRedis, createRedis } from "../../src/infra/redis/redis";
 import { repairPendingPosts } from "../../src/modules/forums/post-write";
 import {
   type Call,
@@ -257,9 +258,13 @@ describe.skipIf(skipReason !== null)(
       const visibleBefore = await retry("listPosts", () => listAllPostIds(user.client, topicId));
       const db = createDb({ url: adminUrl(instance.urls.databaseUrl, DB), poolSize: 2 });
       const mongo = new MongoClient(instance.urls.mongoUrl, { serverSelectionTimeoutMS: 5_000 });
+      // The server's event bus: what the repair releases, the server's cached pages drop.
+      const logger = createLogger({ env: "test", logLevel: "silent" });
+      const redis = createRedis({ url: instance.urls.redisUrl, prefix: "faults:" }, logger);
       try {
         await mongo.connect();
-        const deps = { db, mongo: { client: mongo, db: mongo.db(DB) } } as unknown as AppDeps;
+        const events = new EventBus(redis, logger);
+        const deps = { db, mongo: { client: mongo, db: mongo.db(DB) }, events } as unknown as AppDeps;
         // The scheduled job with no grace period: nothing is in flight any more.
         const repaired = { released: 0, removed: 0 };
         for (;;) {
@@ -291,7 +296,7 @@ describe.skipIf(skipReason !== null)(
           replyCount: Number(topic.replyCount),
         };
       } finally {
-        await Promise.allSettled([db.destroy(), mongo.close()]);
+        await Promise.allSettled([db.destroy(), mongo.close(), closeRedis(redis)]);
       }
     }
 

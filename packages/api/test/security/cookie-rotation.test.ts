@@ -22,15 +22,24 @@ const sessionCookieOf = (res: Response) =>
     .find((c) => c.startsWith("p2p_session="))
     ?.split(";")[0];
 
-async function cookieSession() {
+const csrfCookieOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("p2p_csrf="))
+    ?.split(";")[0]
+    ?.slice("p2p_csrf=".length);
+
+async function signInWithCookie() {
   const admin = await signUpAdmin(nodeA);
   const res = await fetch(`${nodeA.url}/trpc/auth.signIn`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ json: { email: admin.email, password: admin.password } }),
   });
-  return sessionCookieOf(res) ?? "";
+  return { cookie: sessionCookieOf(res) ?? "", csrf: csrfCookieOf(res) ?? "" };
 }
+
+const cookieSession = async () => (await signInWithCookie()).cookie;
 
 const me = (node: TestServer, cookie: string) => fetch(`${node.url}/trpc/auth.me`, { headers: { cookie } });
 
@@ -68,5 +77,25 @@ describe("cookie rotation across nodes", () => {
     const hash = (cookie: string) => sha256(cookie.split(".")[1] as string);
     expect(row.previousSecretHash).toBe(hash(old));
     expect(row.secretHash).toBe(hash(winner));
+  });
+
+  it("a write on the request that rotates the cookie is taken with the anti-CSRF token the client holds", async () => {
+    const { cookie, csrf } = await signInWithCookie();
+    const update = (session: string, token: string, title: string) =>
+      fetch(`${nodeA.url}/trpc/users.updateMe`, {
+        method: "POST",
+        headers: { cookie: session, "x-csrf-token": token, "content-type": "application/json" },
+        body: JSON.stringify({ json: { title } }),
+      });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rotating = await update(cookie, csrf, "Shift lead");
+    expect(rotating.status).toBe(200);
+    const rotated = sessionCookieOf(rotating);
+    const newCsrf = csrfCookieOf(rotating);
+    expect(rotated).toBeDefined();
+    expect(newCsrf).not.toBe(csrf);
+    // From then on the new pair, as the browser now holds it; the old token no longer passes with it.
+    expect((await update(rotated as string, newCsrf as string, "Plant manager")).status).toBe(200);
+    expect((await update(rotated as string, csrf, "Intruder")).status).toBe(403);
   });
 });

@@ -220,10 +220,11 @@ export class Authenticator {
     // A rotated cookie can only reach the browser on an HTTP response, never over a WebSocket.
     const session = await this.identity.resolveSession(token, { rotate: via === "cookie" && transport === "http" });
     if (!session) return null;
-    const presented = session.rotated?.token ?? token;
+    // The anti-CSRF token the client holds is the presented cookie's, also on the request that
+    // rotates it (the new pair reaches the browser with this answer).
     const principal = await this.sessionPrincipal(session.userId, session.sessionId, {
       via,
-      csrfToken: via === "cookie" ? csrfTokenFor(presented) : null,
+      csrfToken: via === "cookie" ? csrfTokenFor(token) : null,
     });
     return principal && { principal, rotated: session.rotated, remember: session.remember };
   }
