@@ -287,6 +287,25 @@ describe("forums.onTopic", () => {
     w.unsubscribe();
   });
 
+  it("neither names nor counts a viewer who hides their presence", async () => {
+    const topic = await createTopic(admin, "Night shift handover notes");
+    const w = watch(admin.client, topic.id);
+    await w.ready(admin.userId);
+    await member2.client.presence.update.mutate({ hidden: true });
+    try {
+      const hidden = watch(member2.client, topic.id);
+      // The hidden viewer's arrival was published (they get the viewers too), without them.
+      await waitFor(() => hidden.of("presence").length > 0);
+      expect(viewerIds(hidden.of("presence").at(-1))).toEqual([admin.userId]);
+      expect(w.of("presence").at(-1)).toMatchObject({ count: 1 });
+      expect(viewerIds(w.of("presence").at(-1))).toEqual([admin.userId]);
+      hidden.unsubscribe();
+    } finally {
+      await member2.client.presence.update.mutate({ hidden: false });
+      w.unsubscribe();
+    }
+  });
+
   it("refuses a topic the caller may not see (NOT_FOUND) and sends them nothing", async () => {
     const internal = await createTopic(admin, "Internal: supplier price list", "organization");
     const insider = watch(admin.client, internal.id);

@@ -6,6 +6,7 @@ import { streamChannel } from "../../infra/events/stream";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { wrapIterator } from "../../lib/iterators";
+import { settingsOf } from "../presence/repo";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
 
@@ -44,17 +45,21 @@ async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, a
 
 /**
  * The viewers of a topic (infra/presence): joining and leaving only mark the topic changed; at most
- * once per interval one node broadcasts the count and the first viewers to every subscriber.
+ * once per interval one node broadcasts the count and the first viewers to every subscriber. A
+ * viewer who hides their presence (`presence.update({ hidden })`) is neither named nor counted
+ * (among the listed first viewers; past them the count is anonymous).
  */
 export const topicPresence: PresenceScope<AppDeps> = {
   name: "forum.topic",
   async publish(deps, topicId, { count, userIds }) {
-    const authors = await loadAuthors(deps.db, userIds);
-    const viewers = userIds.flatMap((id) => {
+    const [authors, settings] = await Promise.all([loadAuthors(deps.db, userIds), settingsOf(deps.db, userIds)]);
+    const shown = userIds.filter((id) => !settings.get(id)?.hidden);
+    const viewers = shown.flatMap((id) => {
       const a = authors.get(id);
       return a ? [{ id: a.id, firstName: a.firstName, lastName: a.lastName }] : [];
     });
-    await deps.events.broadcast(topicChannel, topicId, { type: "presence", count, viewers });
+    const hidden = userIds.length - shown.length;
+    await deps.events.broadcast(topicChannel, topicId, { type: "presence", count: count - hidden, viewers });
   },
 };
 
