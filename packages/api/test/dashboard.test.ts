@@ -5,7 +5,7 @@
  * trending order on constructed signals, bad input and access.
  */
 import type { ActivityStreamEvent } from "@p2p/schemas";
-import { failure, signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { failure, signUpAdmin, signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recomputeTrending } from "../src/modules/dashboard/trending";
@@ -230,6 +230,24 @@ describe("dashboard.activity", () => {
     });
     expect(second.items[0]?.createdAt.getTime()).toBeLessThanOrEqual(first.items[1]?.createdAt.getTime() ?? 0);
     expect(second.items.map((i) => i.id)).not.toContain(first.items[0]?.id);
+  });
+
+  it("reaches older events past a run of hidden ones (a deleted busy topic), one page at a time", async () => {
+    const writer = await signUpAdmin(server);
+    const kept = await topic(writer, "Kept: compressor maintenance log");
+    const busy = await topic(writer, "Deleted later: a long discussion");
+    for (let i = 0; i < 24; i++) await reply(writer, busy.id);
+    await writer.client.forums.deleteTopic.mutate({ id: busy.id });
+
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    let pages = 0;
+    do {
+      const page = await writer.client.dashboard.activity.query({ scope: "me", limit: 1, cursor });
+      seen.push(...page.items.map((i) => i.subject.id));
+      cursor = page.nextCursor;
+    } while (cursor && ++pages < 20);
+    expect(seen).toEqual([kept.id]);
   });
 
   it("refuses bad input", async () => {

@@ -2,7 +2,7 @@ import { type ActivityItem, ActivityType, type DashboardActivityInput } from "@p
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { decodeCursor, encodeCursor, toPage } from "../../lib/pagination";
 import { type ActivityEvent, listActivity } from "../activity/repo";
 import { topicsSeenBy } from "../forums/repo";
 import { findRows } from "../useCases/repo";
@@ -10,7 +10,7 @@ import { loadAuthors } from "../users/authors";
 import { toItem } from "./live";
 
 const Cursor = z.tuple([z.uuid()]);
-/** Raw events read per round: filtered ones make a page need more than one. */
+/** Reads of raw events per page (2 × the page each): hidden ones make a page need more than one. */
 const MAX_ROUNDS = 5;
 
 /**
@@ -32,7 +32,13 @@ export async function activityFeed(deps: AppDeps, caller: Principal, input: z.ou
   const shown: { event: ActivityEvent; title: string }[] = [];
   let before = cursor?.[0] ?? null;
   const batch = input.limit + 1;
-  for (let round = 0; round < MAX_ROUNDS && shown.length < batch; round++) {
+  /** Whether older events are left unread: the rounds ran out before the page filled. */
+  let more = false;
+  for (let round = 0; shown.length < batch; round++) {
+    if (round === MAX_ROUNDS) {
+      more = true;
+      break;
+    }
     const events = await listActivity(deps.mongo, filter, types, before, batch * 2);
     const titles = await visibleTitles(deps, caller, events);
     for (const event of events) {
@@ -44,12 +50,15 @@ export async function activityFeed(deps: AppDeps, caller: Principal, input: z.ou
     before = (events[events.length - 1] as ActivityEvent)._id;
   }
   const actors = await loadAuthors(deps.db, new Set(shown.map((s) => s.event.actorId)));
-  return toPage(
+  const page = toPage(
     shown,
     input.limit,
     (s) => [s.event._id],
     (s): ActivityItem => toItem(s.event, actors.get(s.event.actorId) ?? null, s.title),
   );
+  // Many hidden events in a row (a deleted busy topic): a short page, and a cursor past what was
+  // read, so the next page goes on reading instead of the feed seeming to end.
+  return more && before ? { ...page, nextCursor: encodeCursor([before]) } : page;
 }
 
 /** The current titles of the subjects the caller may see now; subjects absent from the map are hidden. */
