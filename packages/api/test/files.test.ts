@@ -1,27 +1,15 @@
-import { crc32, deflateSync } from "node:zlib";
-import { signInWithCookie, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import {
+  png as pngFile,
+  signInWithCookie,
+  signUpAdmin,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invalidateUsers } from "../src/infra/auth/authenticator";
 
-/** A real 1×1 RGBA PNG: signature, IHDR, one deflated scanline, IEND, each chunk with its CRC. */
-function tinyPng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-const png = tinyPng();
+const png = pngFile();
 const pdf = Buffer.from("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
 
 /** The tRPC app error code of a failed call ("ok" when it succeeded). */

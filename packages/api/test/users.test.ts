@@ -2,12 +2,14 @@ import {
   addMember,
   failure,
   lastMail,
+  png,
   signIn,
   signUpAdmin,
   startTestServer,
   TEST_PASSWORD,
   type TestServer,
   type TestUser,
+  uploadFile,
 } from "@p2p/testkit";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,22 +42,11 @@ const auditActions = async (targetId: string) =>
       .execute()
   ).map((a) => ({ action: a.action, actorId: a.actorId, metadata: a.metadata }));
 
-async function insertFile(owner: TestUser) {
-  const id = uuidv7();
-  await server.deps.db
-    .insertInto("files")
-    .values({
-      id,
-      organizationId: owner.organizationId,
-      ownerId: owner.userId,
-      name: "me.png",
-      contentType: "image/png",
-      size: 10,
-      sha256: "x",
-      storageKey: id,
-    })
-    .execute();
-  return id;
+/** A picture the user uploaded (`options`: png's, e.g. a bomb or a corrupt one). */
+async function insertFile(owner: TestUser, options?: Parameters<typeof png>[0]) {
+  return (
+    await uploadFile(server, owner, { name: "me.png", contentType: "image/png", body: new Uint8Array(png(options)) })
+  ).id;
 }
 
 describe("users.me and users.updateMe", () => {
@@ -90,13 +81,16 @@ describe("users.me and users.updateMe", () => {
     expect(await userRow(member.userId)).toEqual(before);
   });
 
-  it("refuses someone else's file as avatar", async () => {
+  it("refuses someone else's file, a decompression bomb and a corrupt image as avatar", async () => {
     const before = await userRow(member.userId);
-    for (const avatarFileId of [await insertFile(admin), uuidv7()]) {
+    const bomb = await insertFile(member, { width: 20_000, height: 20_000 });
+    const corrupt = await insertFile(member, { corrupt: true });
+    for (const avatarFileId of [await insertFile(admin), uuidv7(), bomb, corrupt]) {
       const err = await failure(member.client.users.updateMe.mutate({ title: "x", avatarFileId }));
       expect(err.code).toBe("BAD_REQUEST");
       expect(err.fields).toEqual(["avatarFileId"]);
     }
+    expect((await failure(member.client.users.updateMe.mutate({ avatarFileId: bomb }))).message).toMatch(/megapixels/);
     expect(await userRow(member.userId)).toEqual(before);
   });
 

@@ -13,6 +13,7 @@ export {
   uniqueEmail,
   uploadFile,
 } from "./fixtures";
+export { png } from "./images";
 export {
   type InstanceService,
   localInstanceSupport,

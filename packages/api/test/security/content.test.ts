@@ -1,5 +1,4 @@
-import { crc32, deflateSync } from "node:zlib";
-import { signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { png, signUpCast, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -25,24 +24,6 @@ beforeAll(async () => {
   categoryId = (await admin.client.forums.listCategories.query())[0]?.id ?? "";
 });
 afterAll(() => server?.close());
-
-/** A real 1×1 PNG, for logos and avatars. */
-function tinyPng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])),
-    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 async function upload(user: TestUser, body: string | Buffer = "M8: 25 Nm\n", type = "text/plain") {
   const res = await fetch(`${server.url}/files?name=${type === "text/plain" ? "notes.txt" : "pic.png"}`, {
@@ -132,8 +113,8 @@ describe("file downloads follow the content that holds them", () => {
   });
 
   it("serves an organization's logo and a user's avatar to everyone signed in", async () => {
-    const png = tinyPng();
-    const [logo, avatar] = await Promise.all([upload(admin, png, "image/png"), upload(member, png, "image/png")]);
+    const image = png();
+    const [logo, avatar] = await Promise.all([upload(admin, image, "image/png"), upload(member, image, "image/png")]);
     expect(await access(outsider, logo.id)).toBe("404 NOT_FOUND");
     expect(await access(outsider, avatar.id)).toBe("404 NOT_FOUND");
 

@@ -5,11 +5,11 @@
  * adding a procedure forces a decision.
  */
 
-import { crc32, deflateSync } from "node:zlib";
 import type { P2PClient } from "@p2p/client";
 import {
   addMember,
   lastMail,
+  png,
   signIn,
   signUpAdmin,
   TEST_PASSWORD,
@@ -54,23 +54,6 @@ export function procedureOf(client: P2PClient, path: string) {
   };
 }
 
-export function tinyPng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])),
-    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
 async function upload(server: TestServer, user: TestUser, name: string, type: string, body: Buffer | string) {
   const res = await fetch(`${server.url}/files?name=${encodeURIComponent(name)}`, {
     method: "POST",
@@ -113,7 +96,7 @@ export async function buildWorld(server: TestServer) {
   const invitationEmail = uniqueEmail("walk-pending");
   const invitation = await adminA.client.invitations.create.mutate({ email: invitationEmail, role: "member" });
   const fileId = await upload(server, adminA, `${markers.file}.txt`, "text/plain", "shift handover notes");
-  const imageId = await upload(server, adminA, "logo.png", "image/png", tinyPng());
+  const imageId = await upload(server, adminA, "logo.png", "image/png", png());
   const [category] = await adminA.client.forums.listCategories.query();
   if (!category) throw new Error("no forum category");
   const topic = await adminA.client.forums.createTopic.mutate({

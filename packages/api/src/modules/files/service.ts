@@ -16,6 +16,7 @@ import { invalidateOrganizations, type Principal } from "../../infra/auth/authen
 import type { Db } from "../../infra/postgres/db";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
+import { assertReadableImage, UnprocessableMedia } from "../media/process";
 import { toOrganization } from "../organizations/dto";
 import { updateOrganization } from "../organizations/repo";
 import { findVisibleFile, visibleFiles } from "./access";
@@ -222,18 +223,35 @@ export async function deleteFile(deps: AppDeps, principal: Principal, id: string
   return { ok: true };
 }
 
-function assertImage(file: FileRow, field: string): void {
+/**
+ * An image shown as it was uploaded (an avatar, a logo): of an image type, small enough, and
+ * readable whole (not corrupt, not a decompression bomb), since every viewer's browser decodes it.
+ */
+async function assertImage(deps: AppDeps, file: FileRow, field: string): Promise<void> {
   if (!isImageContentType(file.contentType)) throw fieldError(field, "Must be a PNG, JPEG, WebP or GIF image");
   if (file.size > fileLimits.imageBytes) {
     throw fieldError(field, `Must be at most ${fileLimits.imageBytes / 1024 / 1024} MiB`);
   }
+  const bytes = await readFileBytes(deps, file);
+  if (!bytes) throw fieldError(field, "The picture's upload is incomplete; upload it again");
+  try {
+    await assertReadableImage(bytes);
+  } catch (err) {
+    if (err instanceof UnprocessableMedia) throw fieldError(field, err.message);
+    throw err;
+  }
 }
 
 /** For users.updateMe: an avatar must be an image the user uploaded. */
-export async function assertOwnImage(db: Db, userId: string, fileId: string, field = "avatarFileId"): Promise<void> {
-  const file = await repo.findFile(db, fileId);
+export async function assertOwnImage(
+  deps: AppDeps,
+  userId: string,
+  fileId: string,
+  field = "avatarFileId",
+): Promise<void> {
+  const file = await repo.findFile(deps.db, fileId);
   if (!file || file.ownerId !== userId) throw fieldError(field, "Upload the picture first; no such file of yours");
-  assertImage(file, field);
+  await assertImage(deps, file, field);
 }
 
 /** organizations.setLogo: an image uploaded by someone in the admin's organization, or null to clear. */
@@ -254,7 +272,7 @@ export async function setOrganizationLogo(
       throw notFound("File");
     if (file.organizationId !== organizationId)
       throw fieldError("fileId", "Use an image uploaded in your organization");
-    assertImage(file, "fileId");
+    await assertImage(deps, file, "fileId");
   }
   const updated = await deps.db.transaction().execute(async (trx) => {
     const org = await updateOrganization(trx, organizationId, { logoFileId: fileId });

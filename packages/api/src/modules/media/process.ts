@@ -88,6 +88,19 @@ function imageProblem(err: unknown): string {
   return "The image could not be read (corrupt or unsupported)";
 }
 
+/**
+ * Throws UnprocessableMedia unless `bytes` decode as an image within the pixel limit: a small copy
+ * is made, which reads the whole image (a corrupt one fails, a decompression bomb stops at its
+ * header). For images shown as they were uploaded (avatars, logos).
+ */
+export async function assertReadableImage(bytes: Buffer): Promise<void> {
+  try {
+    await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).resize(16, 16, { fit: "inside" }).toBuffer();
+  } catch (err) {
+    throw new UnprocessableMedia(imageProblem(err));
+  }
+}
+
 /** An image (PNG, JPEG, WebP, GIF: the first frame of an animation). */
 export async function processImage(bytes: Buffer): Promise<Processed> {
   return { ...(await webpVariants(bytes, "display")), durationMs: null };

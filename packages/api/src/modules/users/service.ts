@@ -33,7 +33,7 @@ export async function getMe(db: Db, userId: string) {
 }
 
 export async function updateMe(deps: AppDeps, principal: Principal, input: z.infer<typeof UpdateMeInput>) {
-  if (input.avatarFileId) await assertOwnImage(deps.db, principal.userId, input.avatarFileId);
+  if (input.avatarFileId) await assertOwnImage(deps, principal.userId, input.avatarFileId);
   const user = await repo.updateUser(deps.db, principal.userId, input);
   await invalidateProfiles(deps.events, [user.id]);
   return toMe(user);
