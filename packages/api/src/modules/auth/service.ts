@@ -98,7 +98,7 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
   const user = await findUserByEmail(deps.db, input.email);
   const attempt = await countPasswordAttempt(deps, { email: input.email, userId: user?.id ?? null, ip: meta.ip });
 
-  const fail = async (reason: string) => {
+  const fail = async (reason: string, message = "Email or password is incorrect") => {
     const retryAfter = attempt.retryAfter;
     await recordAudit(deps.db, {
       organizationId: user?.organizationId ?? null,
@@ -109,7 +109,7 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
     });
     if (retryAfter) throw rateLimited("failed sign-ins", retryAfter);
     // The same answer whether or not the email is registered.
-    throw appError("INVALID_CREDENTIALS", "Email or password is incorrect");
+    throw appError("INVALID_CREDENTIALS", message);
   };
 
   const passwordOk = await deps.identity.verifyPassword(
@@ -127,7 +127,10 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
       await attempt.refund();
       throw appError("TOTP_REQUIRED", "Enter the code from your authenticator app");
     }
-    if (!(await verifySecondFactor(deps, user, input))) return fail("second factor");
+    // The password was right (TOTP_REQUIRED says as much already): name the code as what failed.
+    if (!(await verifySecondFactor(deps, user, input))) {
+      return fail("second factor", "The code is wrong or was already used; enter a new code or a recovery code");
+    }
   }
 
   await attempt.refund();
