@@ -606,12 +606,19 @@ describe("transport errors", () => {
     });
   });
 
-  it("an unknown endpoint or method: 404 in the same error body; subscriptions are not exposed", async () => {
+  it("an unknown endpoint: 404; a known one with another method: 405 with Allow; the same error body", async () => {
     expect(await api("GET", "/nothing/here")).toMatchObject({
       status: 404,
       body: { code: "NOT_FOUND", appCode: "NOT_FOUND" },
     });
-    expect(await api("PUT", "/users/me")).toMatchObject({ status: 404, body: { appCode: "NOT_FOUND" } });
+    const put = await api("PUT", "/users/me");
+    expect(put).toMatchObject({ status: 405, body: { code: "METHOD_NOT_SUPPORTED", appCode: "METHOD_NOT_ALLOWED" } });
+    expect(put.headers.get("allow")).toBe("GET, PATCH");
+    const remove = await api("DELETE", "/tasks");
+    expect(remove.status).toBe(405);
+    expect(remove.headers.get("allow")).toBe("GET, POST");
+    // A path with a parameter: the methods of that shape, whatever the parameter is called.
+    expect((await api("PUT", `/tasks/${crypto.randomUUID()}`)).headers.get("allow")).toBe("DELETE, GET, PATCH");
   });
 
   it("REST requests leave the procedures' schemas alone: tRPC still refuses a string for a boolean", async () => {

@@ -278,7 +278,8 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
     }),
   );
 
-  for (const route of restRoutes(router)) {
+  const routes = restRoutes(router);
+  for (const route of routes) {
     const honoPath = route.path.replace(/\{([^}]+)\}/g, ":$1");
     app.on(route.method, honoPath, async (c) => {
       const resHeaders = new Headers();
@@ -298,6 +299,23 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
       } catch (cause) {
         return errorResponse(c, cause, { route, input, ctx }, resHeaders);
       }
+    });
+  }
+  // A known path asked with another method: 405 with the methods it takes (literal paths first, as
+  // the routes are sorted, so /users/me is not answered for /users/{id}).
+  const methodsByShape = new Map<string, { path: string; methods: string[] }>();
+  for (const route of routes) {
+    const shape = route.path.replace(/\{[^}]+\}/g, "{}");
+    const entry = methodsByShape.get(shape) ?? { path: route.path.replace(/\{([^}]+)\}/g, ":$1"), methods: [] };
+    entry.methods.push(route.method);
+    methodsByShape.set(shape, entry);
+  }
+  for (const { path, methods } of methodsByShape.values()) {
+    const allow = [...methods].sort().join(", ");
+    app.all(path, (c) => {
+      const res = refuse(c, "METHOD_NOT_SUPPORTED", `${c.req.method} is not allowed here; use ${allow}`);
+      res.headers.set("allow", allow);
+      return res;
     });
   }
   app.all("*", (c) => refuse(c, "NOT_FOUND", `No such endpoint: ${c.req.method} ${c.req.path}`));
