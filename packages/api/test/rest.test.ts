@@ -121,6 +121,11 @@ describe("the OpenAPI document", () => {
       });
       expect(Boolean(op.security), route.procedure).toBe(route.meta.access !== "public");
     }
+    // One template per path: an operation whose parameter has another name there says what it takes.
+    const edit = doc.paths["/messages/{userId}"].patch as { parameters: { name: string; description?: string }[] };
+    expect(edit.parameters.find((p) => p.name === "userId")?.description).toMatch(
+      /^The id \(this operation's own name/,
+    );
     // Dates are ISO strings on REST.
     expect(doc.components.schemas.Me.properties.createdAt).toEqual({ type: "string", format: "date-time" });
     // The seeds' flat sign-up body.

@@ -52,7 +52,7 @@ type Operation = {
   tags?: string[];
   description?: string;
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string }[];
+  parameters?: { name: string; in: string; description?: string }[];
   responses: Record<string, unknown>;
 };
 
@@ -112,7 +112,10 @@ function markDates(schemas: unknown[]) {
   for (const schema of schemas) visit(schema);
 }
 
-/** Two templates that differ only in their parameters' names are one path: the first one's names win. */
+/**
+ * Two templates that differ only in their parameters' names are one path (OpenAPI allows no
+ * other): the first one's names win, and a renamed parameter says what the operation takes there.
+ */
 function mergeSamePaths(paths: Record<string, Record<string, Operation>>) {
   const canonical = new Map<string, string>();
   for (const path of Object.keys(paths)) {
@@ -127,7 +130,10 @@ function mergeSamePaths(paths: Record<string, Record<string, Operation>>) {
     for (const [method, op] of Object.entries(paths[path] ?? {})) {
       for (const p of op.parameters ?? []) {
         const i = p.in === "path" ? ours.indexOf(p.name) : -1;
-        if (i >= 0) p.name = names[i] as string;
+        if (i >= 0 && names[i] !== p.name) {
+          p.description = `The ${p.name} (this operation's own name for it).${p.description ? ` ${p.description}` : ""}`;
+          p.name = names[i] as string;
+        }
       }
       (paths[first] as Record<string, Operation>)[method] = op;
     }
