@@ -63,6 +63,11 @@ describe("organizations.update", () => {
     );
     expect(err.code).toBe("BAD_REQUEST");
     expect(err.fields).toEqual(["country", "name", "website"]);
+    // Well-formed but not a country; a web address with a space.
+    const unreal = await failure(
+      admin.client.organizations.update.mutate({ country: "XX", website: "https://example.com/a b" }),
+    );
+    expect(unreal.fields).toEqual(["country", "website"]);
     expect(await orgRow(admin.organizationId)).toEqual(before);
   });
 
@@ -126,6 +131,7 @@ describe("organizations.directory", () => {
       `Delta ${tag} Mining`,
       `Omega ${tag} Foods`,
     ]);
+    expect(await names({ q: tag, city: "riyadh" })).toEqual(await names({ q: tag, city: "Riyadh" }));
     expect(await names({ q: tag, industry: "mining" })).toEqual([`Delta ${tag} Mining`]);
     // LIKE wildcards in the query are plain characters.
     expect(await names({ q: `${tag} 100%` })).toEqual([`Gamma ${tag} 100% Steel`]);

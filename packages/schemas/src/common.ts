@@ -57,6 +57,21 @@ export type RestErrorBody = z.infer<typeof RestErrorBody>;
 export const Id = z.uuid();
 export type Id = z.infer<typeof Id>;
 
+const COUNTRY_MESSAGE = "Use the two-letter ISO country code, e.g. SA";
+const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+/** Two-letter codes CLDR names that are not ISO 3166-1 countries (unions, aliases, placeholders). */
+const NOT_COUNTRIES = new Set(["EU", "EZ", "QO", "UK", "UN", "XA", "XB", "ZZ"]);
+/** An ISO 3166-1 alpha-2 country code (SA): a region the runtime's CLDR data names. */
+export const CountryCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Z]{2}$/, COUNTRY_MESSAGE)
+  // Only a well-formed code is looked up (the regex above names the others; `of` throws on them).
+  .refine(
+    (code) => !/^[A-Z]{2}$/.test(code) || (!NOT_COUNTRIES.has(code) && regionNames.of(code) !== undefined),
+    COUNTRY_MESSAGE,
+  );
+
 const INSTANT_RANGE = "Must be a date in the years 1900 to 9999";
 /** A date a person gives (a due date, a "before" filter): years 1900 to 9999, which every store and client can hold. */
 export const Instant = z

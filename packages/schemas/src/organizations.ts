@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, limits, multilineText, PageInput, page, requiredText, text } from "./common.js";
+import { CountryCode, Id, limits, multilineText, PageInput, page, requiredText, text } from "./common.js";
 import { Role } from "./users.js";
 
 export const Industry = z.enum([
@@ -23,10 +23,7 @@ export const OrganizationInput = z.object({
   name: requiredText(120),
   industry: Industry,
   size: OrganizationSize,
-  country: z
-    .string()
-    .trim()
-    .regex(/^[A-Z]{2}$/, "Use the two-letter ISO country code, e.g. SA"),
+  country: CountryCode,
   city: requiredText(100),
 });
 
@@ -52,6 +49,7 @@ export const UpdateOrganizationInput = OrganizationInput.partial().extend({
   website: z
     .url({ protocol: /^https?$/ })
     .max(300)
+    .regex(/^\S+$/, "A web address has no spaces")
     .nullish(),
 });
 export const SetLogoInput = z.object({ fileId: Id.nullable() });

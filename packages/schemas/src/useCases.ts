@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, multilineText, PageInput, page, text } from "./common.js";
+import { CountryCode, Id, multilineText, PageInput, page, text } from "./common.js";
 import { Author, Tag } from "./forums.js";
 import { MediaAsset } from "./media.js";
 import { Industry } from "./organizations.js";
@@ -18,7 +18,13 @@ export const Outcomes = z.object({
   efficiencyGainPercent: Percent.nullable().default(null),
   roiMonths: z.number().int().min(0).max(600).nullable().default(null),
   metrics: z
-    .array(z.object({ label: text(80).min(1, "Required"), value: z.number().finite(), unit: text(20).default("") }))
+    .array(
+      z.object({
+        label: text(80).min(1, "Required"),
+        value: z.number().min(-1e12, "At least -10¹²").max(1e12, "At most 10¹²"),
+        unit: text(20).default(""),
+      }),
+    )
     .max(20, "At most 20 metrics")
     .default([]),
 });
@@ -47,10 +53,7 @@ export const VendorInfo = z.object({
 
 export const UseCaseLocation = z.object({
   city: text(100).min(1, "Required"),
-  country: z
-    .string()
-    .trim()
-    .regex(/^[A-Z]{2}$/, "Use the two-letter ISO country code, e.g. SA"),
+  country: CountryCode,
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
 });

@@ -133,8 +133,18 @@ describe("drafts and publishing", () => {
       ],
       [owner.client.useCases.createDraft.mutate({ technologies: Array(11).fill("PLC") }), "technologies"],
       [owner.client.useCases.createDraft.mutate({ summary: "bell\u0007" }), "summary"],
+      [owner.client.useCases.createDraft.mutate({ location: { ...RIYADH, country: "XX" } }), "location.country"],
+      [
+        owner.client.useCases.createDraft.mutate({
+          outcomes: { metrics: [{ label: "Scrap saved", value: 1e308, unit: "t" }] } as never,
+        }),
+        "outcomes.metrics.0.value",
+      ],
     ];
     for (const [call, field] of cases) expect((await failure(call)).fields).toContain(field);
+    // The same technology in another letter case is one technology (the first spelling kept).
+    const draft = await owner.client.useCases.createDraft.mutate({ technologies: ["PLC", "plc", "SCADA", "Plc"] });
+    expect(draft.technologies).toEqual(["PLC", "SCADA"]);
   });
 
   it("drafts are invisible to other organizations and plain colleagues; admins of the org see them", async () => {

@@ -35,7 +35,8 @@ export function listDirectory(db: Db, filter: DirectoryFilter, after: [string, s
   // lower(name) matches the trigram index organizations_name_trgm.
   if (filter.q) query = query.where(sql`lower(name)`, "ilike", containsPattern(filter.q));
   if (filter.industry) query = query.where("industry", "=", filter.industry);
-  if (filter.city) query = query.where("city", "=", filter.city);
+  // Any letter case, by the index organizations_city_lower.
+  if (filter.city) query = query.where(sql`lower(city)`, "=", filter.city.toLowerCase());
   if (after) query = query.where((eb) => eb(eb.refTuple("name", "id"), ">", eb.tuple(after[0], after[1])));
   return query.execute();
 }

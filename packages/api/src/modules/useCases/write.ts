@@ -97,9 +97,7 @@ function rowChanges(f: Fields) {
     ...(f.title !== undefined ? { title: f.title } : {}),
     ...(f.summary !== undefined ? { summary: f.summary } : {}),
     ...(f.industry !== undefined ? { industry: f.industry } : {}),
-    ...(f.technologies !== undefined
-      ? { technologies: f.technologies, technologyKeys: [...new Set(f.technologies.map((t) => t.toLowerCase()))] }
-      : {}),
+    ...(f.technologies !== undefined ? technologiesOf(f.technologies) : {}),
     ...(f.tags !== undefined ? { tags: [...new Set(f.tags)] } : {}),
     ...(f.location !== undefined
       ? {
@@ -120,6 +118,13 @@ const mergeContent = (current: UseCaseContent, f: Fields): UseCaseContent => ({
 });
 
 /** What text search reads besides title and summary. */
+/** Technologies once each, whatever their letter case (the first spelling kept), and their search keys. */
+function technologiesOf(names: readonly string[]) {
+  const byKey = new Map<string, string>();
+  for (const name of names) if (!byKey.has(name.toLowerCase())) byKey.set(name.toLowerCase(), name);
+  return { technologies: [...byKey.values()], technologyKeys: [...byKey.keys()] };
+}
+
 const searchText = (c: UseCaseContent, technologies: readonly string[]) =>
   [
     ...technologies,
