@@ -204,6 +204,9 @@ describe("drafts and publishing", () => {
     expect(await failure(other.client.useCases.get.query({ id: uc.id }))).toMatchObject({ appCode: "NOT_FOUND" });
     expect((await owner.client.useCases.get.query({ id: uc.id })).status).toBe("archived");
     expect(await failure(owner.client.useCases.publish.mutate({ id: uc.id }))).toMatchObject({ appCode: "FORBIDDEN" });
+    // Edited while archived, it stays complete: a restore publishes it as it is.
+    const emptied = await failure(owner.client.useCases.updateDraft.mutate({ id: uc.id, technologies: [] }));
+    expect(emptied).toMatchObject({ code: "BAD_REQUEST", fields: ["technologies"] });
     const [note] = await waitFor(async () => {
       const { items } = await owner.client.notifications.list.query({ type: "useCase.moderation" });
       return items.length > 0 && items;

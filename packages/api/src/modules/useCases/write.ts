@@ -182,7 +182,10 @@ export async function createDraft(deps: AppDeps, caller: Principal, input: Field
   return id;
 }
 
-/** Saves what is present. A published use case stays published, so each change is checked as at publish. */
+/**
+ * Saves what is present. A published use case stays published, so each change is checked as at
+ * publish; so is an archived one's (a moderator's restore publishes it again as it is).
+ */
 export async function updateDraft(deps: AppDeps, caller: Principal, input: z.output<typeof UpdateUseCaseDraftInput>) {
   const { id, ...fields } = input;
   let release: (() => Promise<unknown>) | null = null;
@@ -193,7 +196,7 @@ export async function updateDraft(deps: AppDeps, caller: Principal, input: z.out
     const doc = await docsOf(deps.mongo).findOne({ _id: id });
     const content = mergeContent(contentAt(doc, row.contentRev), fields);
     const changes = rowChanges(fields);
-    if (row.status === "published") assertComplete({ ...row, ...changes }, content);
+    if (row.status === "published" || row.status === "archived") assertComplete({ ...row, ...changes }, content);
     const written = await writeContent(deps, id, content);
     release = written.release;
     const technologies = fields.technologies ?? row.technologies;
