@@ -54,4 +54,22 @@ describe("TtlCache.load", () => {
     expect(calls).toBe(1);
     expect(await cache.load("k", async () => "back")).toBe("back");
   });
+
+  it("a drop of some keys forgets their entries and reads under way, and leaves the others", async () => {
+    const cache = new TtlCache<string>(10_000);
+    cache.set("a|1", "a page");
+    cache.set("b|1", "b page");
+    const ga = gate<string>();
+    const gb = gate<string>();
+    const readingA = cache.load("a|2", ga.read);
+    const readingB = cache.load("b|2", gb.read);
+    cache.deleteKeys((key) => key.startsWith("a|"));
+    expect(cache.get("a|1")).toBeUndefined();
+    expect(cache.get("b|1")).toBe("b page");
+    ga.answer("stale a");
+    gb.answer("b 2");
+    expect(await Promise.all([readingA, readingB])).toEqual(["stale a", "b 2"]);
+    expect(cache.get("a|2")).toBeUndefined(); // read before the drop: not kept
+    expect(cache.get("b|2")).toBe("b 2"); // another scope's read is still stored
+  });
 });

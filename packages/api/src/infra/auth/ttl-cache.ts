@@ -5,7 +5,7 @@
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
   /** Reads under way, by key: callers that miss at the same time share one read. */
-  private readonly loading = new Map<string, Promise<V>>();
+  private readonly loading = new Map<string, { reading: Promise<V>; dropped: boolean }>();
   /** Bumped by every drop: a load that a drop overtook does not store what it read (maybe stale). */
   private generation = 0;
 
@@ -40,18 +40,19 @@ export class TtlCache<V> {
     const cached = this.get(key);
     if (cached !== undefined) return Promise.resolve(cached);
     const underWay = this.loading.get(key);
-    if (underWay) return underWay;
+    if (underWay) return underWay.reading;
     const generation = this.generation;
-    const reading = read()
+    const load = { reading: undefined as unknown as Promise<V>, dropped: false };
+    load.reading = read()
       .then((value) => {
-        if (generation === this.generation) this.set(key, value);
+        if (generation === this.generation && !load.dropped) this.set(key, value);
         return value;
       })
       .finally(() => {
-        if (this.loading.get(key) === reading) this.loading.delete(key);
+        if (this.loading.get(key) === load) this.loading.delete(key);
       });
-    this.loading.set(key, reading);
-    return reading;
+    this.loading.set(key, load);
+    return load.reading;
   }
 
   delete(key: string): void {
@@ -66,9 +67,20 @@ export class TtlCache<V> {
     this.loading.clear();
   }
 
-  deleteWhere(predicate: (value: V, key: string) => boolean): void {
+  /** Drops the entries whose value matches; reads under way may hold such values too, so all of them. */
+  deleteWhere(predicate: (value: V) => boolean): void {
     this.generation++;
-    for (const [key, entry] of this.entries) if (predicate(entry.value, key)) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
     this.loading.clear();
+  }
+
+  /** Drops the entries, and the reads under way, of the keys that match; the others stay. */
+  deleteKeys(matches: (key: string) => boolean): void {
+    for (const key of this.entries.keys()) if (matches(key)) this.entries.delete(key);
+    for (const [key, load] of this.loading) {
+      if (!matches(key)) continue;
+      load.dropped = true;
+      this.loading.delete(key);
+    }
   }
 }

@@ -27,7 +27,7 @@ export function definePageCache<T>(
       const drop = () => cache.clear();
       events.subscribe(changedChannel, "all", ({ data }) => {
         if (data.scope === undefined) drop();
-        else cache.deleteWhere((_page, key) => key.startsWith(`${data.scope}|`));
+        else cache.deleteKeys((key) => key.startsWith(`${data.scope}|`));
       });
       for (const channel of opts.alsoDropOn ?? []) events.subscribe(channel, "all", drop);
       events.subscribe(authInvalidation, "all", ({ data }) => {

@@ -75,16 +75,11 @@ export async function repairPendingPosts(
     deps.db,
     stale.map((p) => p._id),
   );
-  const release = stale.filter((p) => committed.has(p._id)).map((p) => p._id);
+  const released = stale.filter((p) => committed.has(p._id));
   const remove = stale.filter((p) => !committed.has(p._id)).map((p) => p._id);
-  await settlePending(deps.mongo, { release, remove });
-  const released = new Set(release);
-  await Promise.all(
-    [...new Set(stale.filter((p) => released.has(p._id)).map((p) => p.topicId))].map((topicId) =>
-      topicPostsChanged(deps, topicId),
-    ),
-  );
-  return { released: release.length, removed: remove.length };
+  await settlePending(deps.mongo, { release: released.map((p) => p._id), remove });
+  await Promise.all([...new Set(released.map((p) => p.topicId))].map((topicId) => topicPostsChanged(deps, topicId)));
+  return { released: released.length, removed: remove.length };
 }
 
 const FACTS_BATCH = 200;
