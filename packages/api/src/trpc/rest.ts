@@ -144,8 +144,7 @@ function objectFromJson(value: Record<string, unknown>, shape: Record<string, Zo
 }
 
 /** GET and DELETE input: the query string, read by the fields of the procedure's input schema. */
-function queryInput(url: URL, def: RestRoute["def"]): Record<string, unknown> {
-  const shape = inputShape(def);
+function queryInput(url: URL, shape: Record<string, ZodLike>): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
@@ -183,13 +182,13 @@ async function bodyInput(c: HonoContext<AppEnv>): Promise<Record<string, unknown
   return body as Record<string, unknown>;
 }
 
-async function readInput(c: HonoContext<AppEnv>, route: RestRoute): Promise<unknown> {
+async function readInput(c: HonoContext<AppEnv>, route: RestRoute, shape: Record<string, ZodLike>): Promise<unknown> {
   if (route.def.inputs.length === 0) return undefined;
   const fromPath = c.req.param() as Record<string, string>;
   const rest =
     route.method === "GET" || route.method === "DELETE"
-      ? queryInput(new URL(c.req.url), route.def)
-      : objectFromJson(await bodyInput(c), inputShape(route.def));
+      ? queryInput(new URL(c.req.url), shape)
+      : objectFromJson(await bodyInput(c), shape);
   return { ...rest, ...fromPath };
 }
 
@@ -281,12 +280,13 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
   const routes = restRoutes(router);
   for (const route of routes) {
     const honoPath = route.path.replace(/\{([^}]+)\}/g, ":$1");
+    const shape = inputShape(route.def); // once per route, not per request
     app.on(route.method, honoPath, async (c) => {
       const resHeaders = new Headers();
       let input: unknown;
       let ctx: Context | undefined;
       try {
-        input = await readInput(c, route);
+        input = await readInput(c, route, shape);
         ctx = await createContext(c, resHeaders);
         const caller = createCaller(ctx, { signal: c.req.raw.signal }) as unknown as Record<string, unknown>;
         const call = route.procedure
