@@ -90,24 +90,31 @@ export const limits = {
 } as const;
 
 // Control characters (NUL above all) are refused: the stores reject some, and none belongs in text.
-const SINGLE_LINE = /^[^\p{Cc}]*$/u;
-const MULTI_LINE = /^[^\p{Cc}]*(?:[\t\n\r]+[^\p{Cc}]*)*$/u;
+// So are the characters that reorder what follows them (bidirectional embeddings, overrides and
+// isolates: "\u202Ebrah-lA" shows as "Al-harb"), and, in one-line text, line and paragraph separators.
+const SINGLE_LINE = /^[^\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]*$/u;
+const MULTI_LINE = /^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*(?:[\t\n\r]+[^\p{Cc}\u202A-\u202E\u2066-\u2069]*)*$/u;
 // A lone surrogate (half of a UTF-16 pair) is not text: PostgreSQL's jsonb refuses it (audit metadata,
 // sign-up requests) and other stores silently replace it.
 const WELL_FORMED = /^[^\p{Cs}]*$/u;
 const NOT_UNICODE = "Must be valid Unicode text";
+// Whitespace and invisible format characters (zero-width space, word joiner, BOM) at either end: a
+// value of only those would show as blank, so it counts as empty.
+const EDGES = /^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu;
+const trimmed = () => z.string().overwrite((value) => value.replace(EDGES, ""));
 
-/** Trimmed single-line text with a maximum length, without control characters. */
+/** Trimmed single-line text with a maximum length, without control or reordering characters. */
 export const text = (max: number = limits.shortText) =>
-  z.string().trim().max(max).regex(SINGLE_LINE, "Must not contain control characters").regex(WELL_FORMED, NOT_UNICODE);
-
-/** Trimmed text that may span lines (tab, newline, carriage return), without other control characters. */
-export const multilineText = (max: number = limits.mediumText) =>
-  z
-    .string()
-    .trim()
+  trimmed()
     .max(max)
-    .regex(MULTI_LINE, "Must not contain control characters other than tabs and newlines")
+    .regex(SINGLE_LINE, "Must not contain control, line-separator or text-direction characters")
+    .regex(WELL_FORMED, NOT_UNICODE);
+
+/** Trimmed text that may span lines (tab, newline, carriage return), without other control or reordering characters. */
+export const multilineText = (max: number = limits.mediumText) =>
+  trimmed()
+    .max(max)
+    .regex(MULTI_LINE, "Must not contain control or text-direction characters other than tabs and newlines")
     .regex(WELL_FORMED, NOT_UNICODE);
 export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
 

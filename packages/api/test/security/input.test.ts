@@ -16,7 +16,7 @@ afterAll(() => server?.close());
 
 const fieldsOf = async (call: Promise<unknown>) => {
   const { appCode, fields } = await failure(call);
-  return { appCode, fields };
+  return { appCode, fields: [...new Set(fields)] };
 };
 const refused = (...fields: string[]) => ({ appCode: "BAD_REQUEST", fields });
 
@@ -62,5 +62,55 @@ describe("control characters", () => {
     expect((await admin.client.users.updateMe.mutate({ bio: "Plant manager\nDammam\tshift A" })).bio).toBe(
       "Plant manager\nDammam\tshift A",
     );
+  });
+});
+
+describe("invisible and reordering characters", () => {
+  it.each(["\u200b\u200b\u200b\u200b\u200b\u200b", "\u2060", "\ufeff \u200b\u00a0"])(
+    "a name or title of only invisible characters counts as empty (%j)",
+    async (blank) => {
+      const topics = await countRows(server, "forumTopics");
+      expect(await fieldsOf(admin.client.users.updateMe.mutate({ firstName: blank }))).toEqual(refused("firstName"));
+      expect(await fieldsOf(admin.client.organizations.update.mutate({ name: blank }))).toEqual(refused("name"));
+      expect(await fieldsOf(admin.client.tasks.create.mutate({ title: blank }))).toEqual(refused("title"));
+      expect(
+        await fieldsOf(
+          admin.client.forums.createTopic.mutate({ title: blank, categoryId, body: "<p>Body</p>", visibility: "organization" }),
+        ),
+      ).toEqual(refused("title"));
+      expect(await countRows(server, "forumTopics")).toBe(topics);
+      expect((await admin.client.users.me.query()).firstName).toBe(admin.session.user.firstName);
+    },
+  );
+
+  it("invisible characters around a name are dropped, inside it kept (Arabic joiners)", async () => {
+    const me = await admin.client.users.updateMe.mutate({ lastName: "\u200bمی\u200cخواهم\u2060" });
+    expect(me.lastName).toBe("می\u200cخواهم");
+    await admin.client.users.updateMe.mutate({ lastName: admin.session.user.lastName });
+  });
+
+  it.each(["\u202e", "\u202b", "\u2066", "\u2069", "\u2028"])(
+    "a direction override, isolate or line separator inside one-line text is refused (%j)",
+    async (bad) => {
+      expect(await fieldsOf(admin.client.users.updateMe.mutate({ lastName: `Khalid ${bad}brah-lA` }))).toEqual(
+        refused("lastName"),
+      );
+      expect(
+        await fieldsOf(
+          admin.client.forums.createTopic.mutate({
+            title: `Valve ${bad}chatter`,
+            categoryId,
+            body: "<p>Body</p>",
+            visibility: "organization",
+          }),
+        ),
+      ).toEqual(refused("title"));
+      expect((await admin.client.users.me.query()).lastName).toBe(admin.session.user.lastName);
+    },
+  );
+
+  it("direction overrides are refused in multi-line text; a right-to-left mark is not", async () => {
+    expect(await fieldsOf(admin.client.users.updateMe.mutate({ bio: "Plant \u202emanager" }))).toEqual(refused("bio"));
+    expect((await admin.client.users.updateMe.mutate({ bio: "مدير\u200f المصنع" })).bio).toBe("مدير\u200f المصنع");
   });
 });
