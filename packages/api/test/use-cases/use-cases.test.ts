@@ -507,4 +507,30 @@ describe("media", () => {
       sub.unsubscribe();
     }
   });
+  it("photos added, removed and edited at once all land; a removed photo of a published use case is private again", async () => {
+    const draft = await owner.client.useCases.createDraft.mutate({ title: "Many photos of the paint shop" });
+    const colors = ["#110000", "#002200", "#000033", "#444400", "#005555", "#660066"];
+    const files = await Promise.all(colors.map(async (c) => upload(owner, await png(c))));
+    // Six photos picked at once, while the text is edited.
+    await Promise.all([
+      ...files.map((fileId, i) =>
+        owner.client.useCases.addMedia.mutate({ id: draft.id, fileId, caption: `Photo ${i}` }),
+      ),
+      owner.client.useCases.updateDraft.mutate({ id: draft.id, ...complete({ title: "Many photos of the paint shop" }) }),
+    ]);
+    const attached = await owner.client.useCases.get.query({ id: draft.id });
+    expect(new Set(attached.media.map((m) => m.fileId))).toEqual(new Set(files));
+    expect(attached.title).toBe("Many photos of the paint shop");
+    expect(attached.problem).toBe(complete().problem);
+    await owner.client.useCases.publish.mutate({ id: draft.id });
+    for (const id of files) expect((await download(other, id)).status).toBe(200);
+
+    // Four removed at once: each is gone, and nobody outside can download it any more.
+    const [keep1, keep2, ...removed] = files as [string, string, ...string[]];
+    await Promise.all(removed.map((fileId) => owner.client.useCases.removeMedia.mutate({ id: draft.id, fileId })));
+    const left = await other.client.useCases.get.query({ id: draft.id });
+    expect(new Set(left.media.map((m) => m.fileId))).toEqual(new Set([keep1, keep2]));
+    for (const id of removed) expect((await download(other, id)).status).toBe(404);
+    expect((await download(other, keep1)).status).toBe(200);
+  });
 });

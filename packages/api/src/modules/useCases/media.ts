@@ -40,31 +40,22 @@ async function editable(deps: AppDeps, caller: Principal, id: string) {
 const listOf = async (deps: AppDeps, id: string) => (await docsOf(deps.mongo).findOne({ _id: id }))?.media ?? [];
 
 /**
- * Rewrites the list from what it is now, only if nobody changed it meanwhile (compare and set, a
- * few tries): a whole-array write, as the MongoDB-wire server used here has no positional updates.
+ * Writes the list (when `change` is given) and copies its files to PostgreSQL (the card's cover,
+ * download rights), under the use case's PostgreSQL row lock, which every write of its document
+ * takes (content edits lock it too). The lock is what serializes changes: the MongoDB-wire server
+ * used here rewrites a whole document per update without locking it, so two updates at once, even
+ * a `$push` or a compare-and-set, could lose one. `change` may throw to refuse (nothing is
+ * written). A crash between the two writes leaves the previous copy until the next change (or the
+ * card job, for rows it marks). Answers the list.
  */
-async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[]) => MediaItem[]) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await listOf(deps, id);
-    const { matchedCount } = await docsOf(deps.mongo).updateOne(
-      { _id: id, media: current },
-      { $set: { media: change(current) } },
-    );
-    if (matchedCount) return;
-  }
-  throw appError("CONFLICT", "The photos of this use case changed meanwhile; try again");
-}
-
-/**
- * Copies the list's files to PostgreSQL (the card's cover, download rights), read under the row's
- * lock: of two changes at once, the one that locks last reads the list after both. A crash just
- * before leaves the previous copy until the next change (or the card job, for rows it marks).
- * Answers the list it copied. Cached list pages are the caller's to drop (syncMediaFiles).
- */
-export function copyMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
+function writeList(deps: AppDeps, id: string, change?: (list: MediaItem[]) => MediaItem[]): Promise<MediaItem[]> {
   return deps.db.transaction().execute(async (trx) => {
     await repo.lockRow(trx, id);
-    const list = await listOf(deps, id);
+    let list = await listOf(deps, id);
+    if (change) {
+      list = change(list);
+      await docsOf(deps.mongo).updateOne({ _id: id }, { $set: { media: list } });
+    }
     await repo.setMediaFiles(
       trx,
       id,
@@ -74,12 +65,17 @@ export function copyMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> 
   });
 }
 
-/** copyMediaFiles after a change to one use case's media; its list pages go (the first file is the card's cover). */
-async function syncMediaFiles(deps: AppDeps, id: string): Promise<MediaItem[]> {
-  const list = await copyMediaFiles(deps, id);
+/** Copies the list's files to PostgreSQL, for a row from before cards were kept there. */
+export const copyMediaFiles = (deps: AppDeps, id: string) => writeList(deps, id);
+
+/** One change of the list; cached list pages go (the first file is the card's cover). */
+async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[]) => MediaItem[]) {
+  const list = await writeList(deps, id, change);
   await useCaseListsChanged(deps);
-  return list;
+  return mediaList(deps, list);
 }
+
+const tooMany = () => fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
 
 /** Attaches one of the caller's uploads; attaching the same file again only updates its caption. */
 export async function addMedia(
@@ -92,25 +88,22 @@ export async function addMedia(
   const fileOwner = (await countOwned(deps.db, row.ownerId, [input.fileId])) > 0 ? row.ownerId : caller.userId;
   if (fileOwner === caller.userId) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
   const current = await listOf(deps, input.id);
-  if (current.some((m) => m.fileId === input.fileId)) {
-    await changeList(deps, input.id, (list) =>
-      list.map((m) => (m.fileId === input.fileId ? { ...m, caption: input.caption } : m)),
-    );
-  } else {
-    if (current.length >= MAX_MEDIA) throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
-    await requestProcessing(deps, deps.db, { fileId: input.fileId, ownerId: fileOwner });
-    // Only if still under the limit when it lands (two parallel adds cannot pass it).
-    const added = await docsOf(deps.mongo).updateOne(
-      { _id: input.id, "media.fileId": { $ne: input.fileId }, [`media.${MAX_MEDIA - 1}`]: { $exists: false } },
-      { $push: { media: { fileId: input.fileId, caption: input.caption } } },
-    );
-    if (!added.modifiedCount && !(await listOf(deps, input.id)).some((m) => m.fileId === input.fileId)) {
-      // A parallel add took the last place: nothing of this one stays behind.
-      await discardIfUnused(deps, input.fileId);
-      throw fieldError("fileId", `At most ${MAX_MEDIA} photos and videos`);
-    }
+  const isNew = !current.some((m) => m.fileId === input.fileId);
+  if (isNew && current.length >= MAX_MEDIA) throw tooMany();
+  if (isNew) await requestProcessing(deps, deps.db, { fileId: input.fileId, ownerId: fileOwner });
+  try {
+    return await changeList(deps, input.id, (list) => {
+      if (list.some((m) => m.fileId === input.fileId))
+        return list.map((m) => (m.fileId === input.fileId ? { ...m, caption: input.caption } : m));
+      // Checked again under the lock: parallel adds cannot pass the limit.
+      if (list.length >= MAX_MEDIA) throw tooMany();
+      return [...list, { fileId: input.fileId, caption: input.caption }];
+    });
+  } catch (err) {
+    // Refused (or failed): nothing of this attachment stays behind.
+    if (isNew) await discardIfUnused(deps, input.fileId);
+    throw err;
   }
-  return mediaList(deps, await syncMediaFiles(deps, input.id));
 }
 
 /** A file no use case shows any more: its processed copies go (the upload stays its owner's to delete). */
@@ -122,26 +115,23 @@ async function discardIfUnused(deps: AppDeps, fileId: string) {
 
 export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
   await editable(deps, caller, input.id);
-  await changeList(deps, input.id, (list) => list.filter((m) => m.fileId !== input.fileId));
-  const list = await syncMediaFiles(deps, input.id);
+  const list = await changeList(deps, input.id, (current) => current.filter((m) => m.fileId !== input.fileId));
   await discardIfUnused(deps, input.fileId);
-  return mediaList(deps, list);
+  return list;
 }
 
 /** The new order: exactly the attached files, each once. */
 export async function reorderMedia(deps: AppDeps, caller: Principal, input: { id: string; fileIds: string[] }) {
   await editable(deps, caller, input.id);
-  const current = await listOf(deps, input.id);
-  const same =
-    input.fileIds.length === current.length &&
-    new Set(input.fileIds).size === current.length &&
-    current.every((m) => input.fileIds.includes(m.fileId));
-  if (!same) throw fieldError("fileIds", "List every attached file exactly once");
-  await changeList(deps, input.id, (list) => {
-    const byId = new Map(list.map((m) => [m.fileId, m]));
+  return changeList(deps, input.id, (current) => {
+    const byId = new Map(current.map((m) => [m.fileId, m]));
+    const same =
+      input.fileIds.length === current.length &&
+      new Set(input.fileIds).size === current.length &&
+      input.fileIds.every((f) => byId.has(f));
+    if (!same) throw fieldError("fileIds", "List every attached file exactly once");
     return input.fileIds.flatMap((f) => byId.get(f) ?? []);
   });
-  return mediaList(deps, await syncMediaFiles(deps, input.id));
 }
 
 /**

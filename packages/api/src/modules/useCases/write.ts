@@ -152,9 +152,22 @@ async function writeContent(deps: AppDeps, id: string, content: UseCaseContent) 
   return {
     rev,
     release: () =>
-      docsOf(deps.mongo).updateOne({ _id: id, "pending.rev": rev }, { $set: { rev, content, pending: null } }),
+      underRowLock(deps, id, () =>
+        docsOf(deps.mongo).updateOne({ _id: id, "pending.rev": rev }, { $set: { rev, content, pending: null } }),
+      ),
   };
 }
+
+/**
+ * A write of the document outside an edit's transaction, under the row's lock all the same: every
+ * write of a use case's document holds it (media.ts), as the MongoDB-wire server used here rewrites
+ * whole documents without locking them, and two writes at once could lose one's fields.
+ */
+const underRowLock = (deps: AppDeps, id: string, write: () => Promise<unknown>) =>
+  deps.db.transaction().execute(async (trx) => {
+    await repo.lockRow(trx, id);
+    await write();
+  });
 
 export async function createDraft(deps: AppDeps, caller: Principal, input: Fields) {
   const id = uuidv7();
@@ -326,13 +339,18 @@ async function repairPending(deps: AppDeps): Promise<void> {
     if (!pending) continue;
     const rowRev = revs.get(doc._id);
     if (rowRev === undefined) await docsOf(deps.mongo).deleteOne({ _id: doc._id, "pending.rev": pending.rev });
-    else if (rowRev === pending.rev) {
-      await docsOf(deps.mongo).updateOne(
-        { _id: doc._id, "pending.rev": pending.rev },
-        { $set: { rev: pending.rev, content: pending.content, pending: null } },
+    else
+      await underRowLock(deps, doc._id, () =>
+        docsOf(deps.mongo).updateOne(
+          { _id: doc._id, "pending.rev": pending.rev },
+          {
+            $set:
+              rowRev === pending.rev
+                ? { rev: pending.rev, content: pending.content, pending: null }
+                : { pending: null },
+          },
+        ),
       );
-    } else
-      await docsOf(deps.mongo).updateOne({ _id: doc._id, "pending.rev": pending.rev }, { $set: { pending: null } });
   }
 }
 
