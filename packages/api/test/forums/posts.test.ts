@@ -562,6 +562,22 @@ describe("forums.deletePost", () => {
     await post(member, topic, child);
   });
 
+  it("an edit at the moment of a deletion never brings the post back", async () => {
+    const topic = await newTopic(member, "platform");
+    const replies = await Promise.all(Array.from({ length: 12 }, () => post(colleague, topic)));
+    const edits = await Promise.allSettled(
+      replies.flatMap((reply) => [
+        colleague.client.forums.updatePost.mutate({ id: reply.id, body: "<p>Edited at the last moment</p>" }),
+        admin.client.forums.deletePost.mutate({ postId: reply.id }),
+      ]),
+    );
+    // An edit lands before its deletion or is refused as too late; every post ends deleted.
+    for (const edit of edits.filter((_, i) => i % 2 === 0))
+      if (edit.status === "rejected") expect(await codeOf(Promise.reject(edit.reason))).toBe("CONFLICT");
+    const thread = await threadOf(outsider, topic);
+    expect(thread.slice(1).map((p) => [p.deleted, p.bodyHtml])).toEqual(replies.map(() => [true, null]));
+  });
+
   it("lets an admin of the author's organization and a platform moderator delete", async () => {
     const topic = await newTopic(member, "platform");
     const byColleague = await post(colleague, topic);

@@ -125,8 +125,14 @@ export async function updatePost(deps: AppDeps, caller: Principal, input: { id: 
   if (post.deletedAt) throw appError("CONFLICT", "This post was deleted");
   const body = cleanBody(input.body);
   const editedAt = new Date();
-  await repo.updateSearchRow(deps.db, post._id, { body: body.text });
-  await updatePostDoc(deps.mongo, post._id, { bodyHtml: body.html, editedAt });
+  // The document is written while the search row's lock is held, and only if the row is still there:
+  // FerretDB rewrites documents whole, so an edit written alongside a deletion could undo it.
+  const edited = await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.updateSearchRow(trx, post._id, { body: body.text }))) return false;
+    await updatePostDoc(deps.mongo, post._id, { bodyHtml: body.html, editedAt });
+    return true;
+  });
+  if (!edited) throw appError("CONFLICT", "This post was deleted");
   const dto = await postDto(deps, { ...post, bodyHtml: body.html, editedAt }, topic.bestPostId);
   await Promise.all([
     // No summary shows a reply's text, but search does (topicListsChannel).

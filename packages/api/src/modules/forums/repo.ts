@@ -478,8 +478,10 @@ export async function insertSearchRow(db: Db, row: Insertable<ForumSearchTable>)
   await db.insertInto("forumSearch").values(row).execute();
 }
 
-export async function updateSearchRow(db: Db, postId: string, changes: Updateable<ForumSearchTable>): Promise<void> {
-  await db.updateTable("forumSearch").set(changes).where("postId", "=", postId).execute();
+/** Answers whether the row was there (a deleted reply has none). */
+export async function updateSearchRow(db: Db, postId: string, changes: Updateable<ForumSearchTable>): Promise<boolean> {
+  const result = await db.updateTable("forumSearch").set(changes).where("postId", "=", postId).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Of `postIds`, those whose PostgreSQL half committed (they have a search row). */
