@@ -48,4 +48,14 @@ describe("migrations", () => {
     expect(again.error).toBeUndefined();
     expect(await tables()).toEqual(latest);
   });
+
+  it("every timestamp keeps milliseconds, as the Dates of keyset cursors do (new columns too)", async () => {
+    const { rows } = await sql<{ column: string; precision: number }>`
+      select c.table_name || '.' || c.column_name as column, c.datetime_precision as precision
+      from information_schema.columns c
+      join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+      where c.table_schema = 'public' and t.table_type = 'BASE TABLE' and c.data_type like 'timestamp%'`.execute(db);
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.filter((r) => r.precision !== 3)).toEqual([]);
+  });
 });

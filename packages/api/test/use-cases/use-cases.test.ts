@@ -419,6 +419,27 @@ describe("reading", () => {
     expect(related).not.toContain(base.id);
   });
 
+  it("drafts written in the same millisecond are paged without a gap", async () => {
+    const fresh = await signUpAdmin(server);
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => fresh.client.useCases.createDraft.mutate({ title: `Draft number ${i}` })),
+    );
+    const whole = (await fresh.client.useCases.list.query({ status: "draft", limit: 100 })).items.map((u) => u.id);
+    expect(new Set(whole)).toEqual(new Set(created.map((d) => d.id)));
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = await fresh.client.useCases.list.query({
+        status: "draft",
+        limit: 1,
+        cursor,
+      });
+      paged.push(...page.items.map((u) => u.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(whole);
+  });
+
   it("organizations.stats counts published use cases", async () => {
     const fresh = await signUpAdmin(server);
     await publishNew(fresh);
