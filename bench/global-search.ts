@@ -54,6 +54,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PORT = Number(process.env.BENCH_PORT ?? 4125);
 const TARGET_P95 = 100;
+/** Clients of the "never cached" row below saturation. */
+const FIRST_SEARCH_CLIENTS = 4;
 const DB_NAME = "bench_usecases";
 const PATH = "search.global";
 
@@ -171,6 +173,15 @@ async function scenariosFor(url: string, token: string): Promise<Scenario[]> {
       name: `common word, never cached (each search a new casing of "${COMMON_WORD}")`,
       inputs: casings(COMMON_WORD).map((q) => ({ q })),
       note: `${casings(COMMON_WORD).length.toLocaleString("en")} casings: the server caches candidates by the exact text`,
+    },
+    {
+      // The same misses below saturation: what one first search waits while others run.
+      name: `common word, never cached, ${FIRST_SEARCH_CLIENTS} clients`,
+      inputs: casings(COMMON_WORD)
+        .reverse()
+        .map((q) => ({ q })),
+      clients: FIRST_SEARCH_CLIENTS,
+      note: "as above, fewer clients at once (the casings in reverse order, so none was searched before)",
     },
     { name: `rare word "${RARE_WORD}"`, inputs: [{ q: RARE_WORD }], note: await found({ q: RARE_WORD }) },
     {

@@ -385,6 +385,8 @@ export interface LoadScenario {
   note?: string;
   /** The clients' tokens for this scenario, when not measureScenarios' own. */
   tokens?: string[];
+  /** How many closed loops, when not measureScenarios' own `clients`. */
+  clients?: number;
 }
 
 /**
@@ -428,7 +430,7 @@ export async function measureScenarios(opts: {
     const loop = {
       url: opts.url,
       tokens: s.tokens ?? opts.tokens,
-      clients: opts.clients,
+      clients: s.clients ?? opts.clients,
       name: s.name,
       path: s.path,
       position: { next: 0 },
