@@ -118,6 +118,14 @@ export const multilineText = (max: number = limits.mediumText) =>
     .regex(WELL_FORMED, NOT_UNICODE);
 export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
 
+/** Files attached to something: at most `max`, each once. */
+export const attachmentIds = (max: number) =>
+  z
+    .array(Id)
+    .max(max, `At most ${max} attachments`)
+    .refine((ids) => new Set(ids).size === ids.length, "Attach each file once")
+    .default([]);
+
 export const PageInput = z.object({
   cursor: z.string().max(limits.cursor).nullish(),
   limit: z.number().int().min(1).max(limits.pageSize).default(limits.defaultPageSize),

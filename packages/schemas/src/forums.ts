@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, requiredText } from "./common.js";
+import { attachmentIds, EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, requiredText } from "./common.js";
 
 export const TopicVisibility = z.enum(["platform", "organization"]);
 export type TopicVisibility = z.infer<typeof TopicVisibility>;
@@ -11,7 +11,7 @@ export const Tag = z
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}-]{0,29}$/u, "Tags are 1–30 letters, digits or dashes");
 /** Rich text as HTML; the server sanitizes it. */
 export const RichText = multilineText(limits.longText).min(1, "Required");
-const Attachments = z.array(Id).max(10, "At most 10 attachments").default([]);
+const Attachments = attachmentIds(10);
 
 export const ForumCategory = z.object({
   id: Id,

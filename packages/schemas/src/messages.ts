@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventId, Id, Instant, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
+import { attachmentIds, EventId, Id, Instant, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
 import { ExportProgressEvent } from "./exports.js";
 import { Attachment, Author } from "./forums.js";
 import { MediaAsset } from "./media.js";
@@ -56,15 +56,26 @@ export const ClientMessageId = z
   .min(8)
   .max(messageLimits.clientMessageId)
   .regex(/^[A-Za-z0-9_-]+$/, "Letters, digits, - and _ only");
-/** One emoji (a single grapheme, with skin tone or ZWJ sequences), not arbitrary text. */
+/** One emoji as Unicode recommends it (RGI: with skin tones, keycaps, flags and the ZWJ sequences it names). */
+const RGI_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
+const VARIATION_16 = /\uFE0F/g;
+/**
+ * The recommended form of an emoji written with or without its emoji-presentation selectors
+ * ("❤" and "❤️", "👍️" and "👍" are one reaction each), or the text as given when it is none.
+ */
+function canonicalEmoji(s: string): string {
+  const bare = s.replace(VARIATION_16, "");
+  const first = String.fromCodePoint(bare.codePointAt(0) ?? 0);
+  const candidates = [bare, s, `${first}\uFE0F${bare.slice(first.length)}`];
+  return candidates.find((c) => RGI_EMOJI.test(c)) ?? s;
+}
+/** One emoji, stored in its recommended form; not arbitrary text, nor emoji glued together. */
 export const Emoji = z
   .string()
   .min(1)
   .max(32)
-  .refine((s) => {
-    const graphemes = [...new Intl.Segmenter("en", { granularity: "grapheme" }).segment(s)];
-    return graphemes.length === 1 && /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(s);
-  }, "Must be a single emoji");
+  .overwrite(canonicalEmoji)
+  .refine((s) => RGI_EMOJI.test(s), "Must be a single emoji");
 
 export const MessageStatus = z.enum(["sent", "delivered", "read"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
@@ -96,7 +107,7 @@ export const SendMessageInput = z
   .object({
     recipientId: Id,
     body: MessageBody.default(""),
-    attachmentIds: z.array(Id).max(messageLimits.attachments).default([]),
+    attachmentIds: attachmentIds(messageLimits.attachments),
     clientMessageId: ClientMessageId,
   })
   .refine((m) => m.body.length > 0 || m.attachmentIds.length > 0, {
@@ -160,6 +171,13 @@ export const MyEvent = z.discriminatedUnion("type", [
     messageIds: z.array(Id),
     upToMessageId: Id.nullable(),
     at: z.date(),
+  }),
+  /** You read the conversation with `peerId` up to `upToMessageId` (on another device); `unread`: your unread messages now. */
+  z.object({
+    type: z.literal("conversation.read"),
+    peerId: Id,
+    upToMessageId: Id,
+    unread: z.number().int(),
   }),
   z.object({ type: z.literal("typing"), userId: Id, active: z.boolean() }),
   z.object({ type: z.literal("presence"), presence: Presence }),

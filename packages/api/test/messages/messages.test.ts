@@ -210,6 +210,13 @@ describe("messages.send, history and conversations", () => {
 });
 
 describe("attachments", () => {
+  it("a file is attached once", async () => {
+    const file = await upload(alice);
+    expect(await failure(send(alice, bob, "twice", { attachmentIds: [file.id, file.id] }))).toMatchObject({
+      fields: ["attachmentIds"],
+    });
+  });
+
   it("only the two participants download a message's attachment", async () => {
     const file = await upload(alice, "quote.txt");
     const sent = await send(alice, bob, "", { attachmentIds: [file.id] });
@@ -340,6 +347,35 @@ describe("edit, delete, react", () => {
       fields: ["emoji"],
     });
   });
+
+  it("reactions are single emoji in one form each, and a message takes a bounded number of kinds", async () => {
+    const m = await send(bob, alice, "New press arrived");
+    // Emoji glued together, or a symbol that is not one, are refused; keycaps, flags and skin tones are emoji.
+    for (const junk of ["👍\u200d👍\u200d👍", "©\u200d©", "ab", "👍👍"])
+      expect(await failure(alice.client.messages.react.mutate({ messageId: m.id, emoji: junk }))).toMatchObject({
+        fields: ["emoji"],
+      });
+    for (const emoji of ["1\ufe0f\u20e3", "🇸🇦", "👋🏽", "👨\u200d🔧"])
+      await alice.client.messages.react.mutate({ messageId: m.id, emoji });
+    // With or without the emoji-presentation selector, one reaction.
+    await alice.client.messages.react.mutate({ messageId: m.id, emoji: "❤" });
+    await bob.client.messages.react.mutate({ messageId: m.id, emoji: "❤\ufe0f" });
+    await bob.client.messages.react.mutate({ messageId: m.id, emoji: "👍\ufe0f" });
+    const shown = await alice.client.messages.react.mutate({ messageId: m.id, emoji: "👍" });
+    expect(shown.reactions.find((r) => r.emoji === "❤\ufe0f")?.userIds).toEqual([alice.userId, bob.userId]);
+    expect(shown.reactions.find((r) => r.emoji === "👍")?.userIds).toEqual([bob.userId, alice.userId]);
+    expect(shown.reactions).toHaveLength(6);
+
+    const full = await send(bob, alice, "React away");
+    const kinds = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔🤨😐😑😶🙄😏😣😥😮🤐😯😪😫🥱😴😌😛😜😝🤤😒😓😔😕🙃🤑😲🙁"];
+    expect(kinds).toHaveLength(50);
+    await Promise.all(kinds.map((emoji) => alice.client.messages.react.mutate({ messageId: full.id, emoji })));
+    expect(await failure(bob.client.messages.react.mutate({ messageId: full.id, emoji: "😖" }))).toMatchObject({
+      fields: ["emoji"],
+    });
+    // One already there can still be added by the other.
+    expect((await bob.client.messages.react.mutate({ messageId: full.id, emoji: "😀" })).reactions).toHaveLength(50);
+  });
 });
 
 describe("blocking", () => {
@@ -463,6 +499,26 @@ describe("me.onEvents", () => {
     await waitFor(() => onB.of("typing").some((e) => e.userId === gina.userId && e.active));
     await hank.client.messages.markRead.mutate({ userId: gina.userId, upToMessageId: m.id });
     await waitFor(() => senderWatch.of("message.status").some((e) => e.status === "read" && e.upToMessageId === m.id));
+    // The reader's other devices clear their badge.
+    await waitFor(() =>
+      onB.of("conversation.read").some((e) => e.peerId === gina.userId && e.upToMessageId === m.id && e.unread === 0),
+    );
+  });
+
+  it("changes to a message you deleted for yourself no longer reach your stream", async () => {
+    const kim = await signUpAdmin(server);
+    const lee = await signUpAdmin(server);
+    const m = await send(kim, lee, "Shift swap?");
+    await lee.client.messages.delete.mutate({ id: m.id });
+    const leeWatch = watch(lee.client);
+    const kimWatch = watch(kim.client);
+    await streaming(kim, lee);
+    await kim.client.messages.edit.mutate({ id: m.id, body: "Shift swap on Friday?" });
+    await kim.client.messages.react.mutate({ messageId: m.id, emoji: "🙏" });
+    await waitFor(() => kimWatch.of("message.updated").filter((e) => e.message.id === m.id).length === 2);
+    const marker = await send(kim, lee, "marker");
+    await waitFor(() => leeWatch.of("message.new").some((e) => e.message.id === marker.id));
+    expect(leeWatch.of("message.updated").filter((e) => e.message.id === m.id)).toEqual([]);
   });
 
   it("a client that reconnects with its last event id gets every missed event exactly once", async () => {

@@ -116,6 +116,54 @@ describe("sources", () => {
     expect(moderation[0]).toMatchObject({ target: null, text: expect.stringMatching(/deleted your topic “Which PLC/) });
   });
 
+  it("a burst of direct messages is one notification and one email; reading the conversation reads it", async () => {
+    const sender = await signUpAdmin(server, { firstName: "Burst", lastName: "Sender" });
+    const reader = await signUpAdmin(server);
+    const dm = (body: string) =>
+      sender.client.messages.send.mutate({ recipientId: reader.userId, body, clientMessageId: `n-${++seq}-abcdef` });
+    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => dm(`line ${i} stopped`)));
+    await notificationsOf(reader, 1, "message.direct");
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toHaveLength(1);
+    expect(await mailTo(reader, /Burst Sender sent you a message/)).toHaveLength(1);
+
+    // Reading the conversation reads its notification; the next message reminds again.
+    const newest = burst.reduce((a, b) => (a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id) ? a : b));
+    await reader.client.messages.markRead.mutate({ userId: sender.userId, upToMessageId: newest.id });
+    expect((await reader.client.notifications.unreadCount.query()).unread).toBe(0);
+    await dm("one more");
+    await waitFor(async () => (await reader.client.notifications.unreadCount.query()).unread === 1);
+    expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toHaveLength(2);
+  });
+
+  it("a direct message its recipient deleted for themselves is not unread and reminds nobody", async () => {
+    const sender = await signUpAdmin(server);
+    const reader = await signUpAdmin(server);
+    const dm = (body: string) =>
+      sender.client.messages.send.mutate({ recipientId: reader.userId, body, clientMessageId: `n-${++seq}-abcdef` });
+    const first = await dm("keep me");
+    const hidden = await dm("spam I delete");
+    await reader.client.messages.delete.mutate({ id: hidden.id });
+    expect((await reader.client.messages.unreadCount.query()).unread).toBe(1);
+    const [conversation] = (await reader.client.messages.listConversations.query({})).items;
+    expect(conversation?.unreadCount).toBe(1);
+    // Read up to the deleted one: everything before it is read.
+    await reader.client.messages.markRead.mutate({ userId: sender.userId, upToMessageId: hidden.id });
+    expect((await reader.client.messages.unreadCount.query()).unread).toBe(0);
+    const seen = (await sender.client.messages.history.query({ userId: reader.userId })).items;
+    expect(seen.find((m) => m.id === first.id)?.status).toBe("read");
+
+    const later = await signUpAdmin(server);
+    const only = await later.client.messages.send.mutate({
+      recipientId: reader.userId,
+      body: "deleted before the reminder",
+      clientMessageId: `n-${++seq}-abcdef`,
+    });
+    await reader.client.messages.delete.mutate({ id: only.id });
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toEqual([]);
+  });
+
   it("an accepted invitation notifies the inviter", async () => {
     const fresh = await addMember(server, other);
     const [n] = await notificationsOf(other, 1, "invitation.accepted");

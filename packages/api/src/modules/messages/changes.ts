@@ -1,10 +1,19 @@
 import type { DirectMessage } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
-import { appError, notFound } from "../../lib/errors";
+import { appError, fieldError, notFound } from "../../lib/errors";
 import { publishToUser } from "./channel";
 import { toMessage } from "./dto";
-import { deleteForEveryone, editBody, findParticipantMessage, hideFor, type MessageRow, setReaction } from "./repo";
+import {
+  deleteForEveryone,
+  editBody,
+  findParticipantMessage,
+  hiddenFor,
+  hideFor,
+  type MessageRow,
+  reactionEmoji,
+  setReaction,
+} from "./repo";
 import { assertNotBlocked } from "./send";
 
 /**
@@ -14,6 +23,8 @@ import { assertNotBlocked } from "./send";
  */
 
 const EDIT_WINDOW = { ms: 15 * 60 * 1000, label: "15 minutes" };
+/** Different emoji on one message (Mattermost's default limit): the message's size stays bounded. */
+export const MAX_REACTION_KINDS = 50;
 const DELETE_FOR_EVERYONE_WINDOW = { ms: 24 * 60 * 60 * 1000, label: "24 hours" };
 
 async function participantMessage(deps: AppDeps, caller: Principal, id: string): Promise<MessageRow> {
@@ -26,11 +37,11 @@ function assertSenderWithin(
   message: MessageRow,
   caller: Principal,
   window: { ms: number; label: string },
-  verb: "edit" | "delete for everyone",
+  action: "edit a message" | "delete a message for everyone",
 ) {
-  if (message.senderId !== caller.userId) throw appError("FORBIDDEN", `Only the sender can ${verb} a message`);
+  if (message.senderId !== caller.userId) throw appError("FORBIDDEN", `Only the sender can ${action}`);
   if (Date.now() - message.createdAt.getTime() > window.ms) {
-    throw appError("FORBIDDEN", `You can ${verb} a message only within ${window.label} of sending it`);
+    throw appError("FORBIDDEN", `You can ${action} only within ${window.label} of sending it`);
   }
 }
 
@@ -38,11 +49,14 @@ const assertLive = (message: MessageRow) => {
   if (message.deletedAt) throw appError("CONFLICT", "This message was deleted");
 };
 
-/** Tells both participants (all their devices) what the message looks like now. */
+/** Tells both participants (all their devices) what the message looks like now, but one who deleted it for themselves. */
 async function updated(deps: AppDeps, row: MessageRow): Promise<DirectMessage> {
-  const message = await toMessage(deps.db, row);
+  const participants = [row.senderId, row.recipientId];
+  const [message, hidden] = await Promise.all([toMessage(deps.db, row), hiddenFor(deps.db, row.id, participants)]);
   await Promise.all(
-    [row.senderId, row.recipientId].map((userId) => publishToUser(deps, userId, { type: "message.updated", message })),
+    participants
+      .filter((userId) => !hidden.has(userId))
+      .map((userId) => publishToUser(deps, userId, { type: "message.updated", message })),
   );
   return message;
 }
@@ -50,7 +64,7 @@ async function updated(deps: AppDeps, row: MessageRow): Promise<DirectMessage> {
 export async function editMessage(deps: AppDeps, caller: Principal, input: { id: string; body: string }) {
   const message = await participantMessage(deps, caller, input.id);
   assertLive(message);
-  assertSenderWithin(message, caller, EDIT_WINDOW, "edit");
+  assertSenderWithin(message, caller, EDIT_WINDOW, "edit a message");
   await assertNotBlocked(deps, caller.userId, message.recipientId);
   const row = await editBody(deps.db, message.id, input.body);
   if (!row) throw appError("CONFLICT", "This message was deleted");
@@ -65,7 +79,7 @@ export async function deleteMessage(deps: AppDeps, caller: Principal, input: { i
     await publishToUser(deps, caller.userId, { type: "message.hidden", messageId: message.id });
     return { ok: true as const };
   }
-  assertSenderWithin(message, caller, DELETE_FOR_EVERYONE_WINDOW, "delete for everyone");
+  assertSenderWithin(message, caller, DELETE_FOR_EVERYONE_WINDOW, "delete a message for everyone");
   if (!message.deletedAt) await updated(deps, await deleteForEveryone(deps.db, message.id));
   return { ok: true as const };
 }
@@ -84,6 +98,11 @@ export async function react(
     caller.userId,
     message.senderId === caller.userId ? message.recipientId : message.senderId,
   );
+  if (on) {
+    const { kinds, used } = await reactionEmoji(deps.db, message.id, input.emoji);
+    if (!used && kinds >= MAX_REACTION_KINDS)
+      throw fieldError("emoji", `A message takes at most ${MAX_REACTION_KINDS} different reactions`);
+  }
   const changed = await setReaction(deps.db, message.id, caller.userId, input.emoji, on);
   return changed ? updated(deps, message) : toMessage(deps.db, message);
 }

@@ -1,11 +1,13 @@
 import type { NotificationTarget } from "@p2p/schemas";
 import type { AppDeps, NotificationKind } from "../../deps";
+import { lockUntilCommit } from "../../infra/postgres/commit-lock";
 import { unavailableStore } from "../../infra/store-errors";
 import type { ModuleJob } from "../jobs";
 import { notify } from "../notifications/create";
+import { hasUnreadFrom } from "../notifications/repo";
 import { anyoneConnected } from "../presence/service";
 import { loadAuthors } from "../users/authors";
-import { findMessages, type MessageRow } from "./repo";
+import { findMessages, hiddenFor, type MessageRow } from "./repo";
 
 /**
  * A direct message becomes a notification (and so possibly an email) only when its recipient has
@@ -29,19 +31,27 @@ export async function remindLater(deps: AppDeps, message: Pick<MessageRow, "id">
     });
 }
 
+/** Namespace (int4) of the advisory lock on one conversation's reminders. */
+const REMINDER_LOCK = 0x646d7277;
+
+/**
+ * One reminder per conversation while it is unread: a burst of messages is one notification (and
+ * one email), and reading the conversation reads it (receipts.ts), so the next message reminds again.
+ */
 async function remind(deps: AppDeps, data: unknown): Promise<void> {
   const [message] = await findMessages(deps.db, [(data as { messageId: string }).messageId]);
   if (!message || message.readAt || message.deletedAt) return;
-  if (await anyoneConnected(deps, message.recipientId)) return;
-  await notify(deps, deps.db, [
-    {
-      userId: message.recipientId,
-      type: "message.direct",
-      actorId: message.senderId,
-      subjectId: message.id,
-      data: { senderId: message.senderId },
-    },
-  ]);
+  const { recipientId, senderId } = message;
+  if ((await hiddenFor(deps.db, message.id, [recipientId])).size) return;
+  if (await anyoneConnected(deps, recipientId)) return;
+  await deps.db.transaction().execute(async (trx) => {
+    // The reminders of a burst run at once: one of them writes.
+    await lockUntilCommit(trx, REMINDER_LOCK, `${recipientId}|${senderId}`);
+    if (await hasUnreadFrom(trx, recipientId, "message.direct", senderId)) return;
+    await notify(deps, trx, [
+      { userId: recipientId, type: "message.direct", actorId: senderId, subjectId: message.id, data: { senderId } },
+    ]);
+  });
 }
 
 export const messageJobs: ModuleJob[] = [{ name: REMINDER_JOB, run: remind }];

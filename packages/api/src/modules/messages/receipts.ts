@@ -4,7 +4,8 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, notFound } from "../../lib/errors";
 import { publishToUser } from "./channel";
-import { findParticipantMessage, markDelivered as markDeliveredRows, markReadUpTo } from "./repo";
+import { markRead as markNotificationsRead } from "../notifications/read";
+import { findParticipantMessage, markDelivered as markDeliveredRows, markReadUpTo, unreadTotalQuery } from "./repo";
 
 /**
  * Receipts: only the recipient moves a message's status, and only forward (sent → delivered → read).
@@ -42,23 +43,37 @@ export function confirmDelivery(deps: AppDeps, recipientId: string, messageId: s
   );
 }
 
-/** Everything from `userId` to the caller up to `upToMessageId` (a message of their conversation) is read. */
+/**
+ * Everything from `userId` to the caller up to `upToMessageId` (a message of their conversation,
+ * also one the caller deleted for themselves) is read. The sender sees it; the caller's other
+ * devices are told, and the conversation's "sent you a message" notifications are read with it.
+ */
 export async function markRead(deps: AppDeps, caller: Principal, input: { userId: string; upToMessageId: string }) {
-  const upTo = await findParticipantMessage(deps.db, caller.userId, input.upToMessageId);
+  const upTo = await findParticipantMessage(deps.db, caller.userId, input.upToMessageId, true);
   const peer = upTo && (upTo.senderId === caller.userId ? upTo.recipientId : upTo.senderId);
   if (!upTo || peer !== input.userId) throw notFound("Message");
   const rows = await markReadUpTo(deps.db, caller.userId, input.userId, upTo);
   const at = rows[0]?.readAt;
   if (at) {
-    await publishToUser(deps, input.userId, {
-      type: "message.status",
-      peerId: caller.userId,
-      status: "read",
-      messageIds: [],
-      upToMessageId: upTo.id,
-      at,
-    });
+    const { n: unread } = await unreadTotalQuery(deps.db, caller.userId).executeTakeFirstOrThrow();
+    await Promise.all([
+      publishToUser(deps, input.userId, {
+        type: "message.status",
+        peerId: caller.userId,
+        status: "read",
+        messageIds: [],
+        upToMessageId: upTo.id,
+        at,
+      }),
+      publishToUser(deps, caller.userId, {
+        type: "conversation.read",
+        peerId: input.userId,
+        upToMessageId: upTo.id,
+        unread,
+      }),
+    ]);
   }
+  await markNotificationsRead(deps, caller.userId, { from: { type: "message.direct", actorId: input.userId } });
   return { updated: rows.length };
 }
 

@@ -72,15 +72,26 @@ export const touchConversation = (db: Db, a: string, b: string, at: Date) =>
     )
     .execute();
 
-/** A message `userId` takes part in and has not deleted for themselves. */
-export const findParticipantMessage = (db: Db, userId: string, id: string) =>
+/** A message `userId` takes part in and has not deleted for themselves (or has, with `hiddenToo`). */
+export const findParticipantMessage = (db: Db, userId: string, id: string, hiddenToo = false) =>
   db
     .selectFrom("messages as m")
     .select(columns)
     .where("m.id", "=", id)
     .where((eb) => eb.or([eb("m.senderId", "=", userId), eb("m.recipientId", "=", userId)]))
-    .where(notHiddenFor(userId))
+    .$if(!hiddenToo, (q) => q.where(notHiddenFor(userId)))
     .executeTakeFirst();
+
+/** Which of `userIds` deleted this message for themselves (message_hidden_pk). */
+export async function hiddenFor(db: Db, messageId: string, userIds: readonly string[]): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom("messageHidden")
+    .select("userId")
+    .where("userId", "in", userIds)
+    .where("messageId", "=", messageId)
+    .execute();
+  return new Set(rows.map((r) => r.userId));
+}
 
 /** Delivered now, for the recipient's messages among `ids` not delivered yet. */
 export const markDelivered = (db: Db, recipientId: string, ids: readonly string[]) =>
@@ -133,6 +144,19 @@ export const hideFor = (db: Db, userId: string, messageId: string) =>
     .values({ userId, messageId })
     .onConflict((oc) => oc.doNothing())
     .execute();
+
+/** How many different emoji the message's reactions use, and whether `emoji` is among them. */
+export async function reactionEmoji(db: Db, messageId: string, emoji: string) {
+  const row = await db
+    .selectFrom("messageReactions")
+    .select([
+      sql<number>`count(distinct emoji)::int`.as("kinds"),
+      sql<boolean>`coalesce(bool_or(emoji = ${emoji}), false)`.as("used"),
+    ])
+    .where("messageId", "=", messageId)
+    .executeTakeFirstOrThrow();
+  return row;
+}
 
 /** Adds or removes one reaction; whether anything changed (a duplicate is a no-op). */
 export async function setReaction(db: Db, messageId: string, userId: string, emoji: string, on: boolean) {
@@ -222,6 +246,7 @@ export function conversationsQuery(
         .whereRef("m.senderId", "=", "c.peerId")
         .where("m.readAt", "is", null)
         .where("m.deletedAt", "is", null)
+        .where(notHiddenFor(userId))
         .as("unreadCount"),
       eb
         .selectFrom("messages as m")
@@ -254,14 +279,15 @@ export function conversationsQuery(
 export const findMessages = (db: Db, ids: readonly string[]) =>
   ids.length ? db.selectFrom("messages as m").select(columns).where("m.id", "in", ids).execute() : Promise.resolve([]);
 
-/** Unread messages to `userId` in all conversations (messages_unread). */
+/** Unread messages to `userId` in all conversations, but those they deleted for themselves (messages_unread). */
 export const unreadTotalQuery = (db: Db, userId: string) =>
   db
-    .selectFrom("messages")
+    .selectFrom("messages as m")
     .select(sql<number>`count(*)::int`.as("n"))
-    .where("recipientId", "=", userId)
-    .where("readAt", "is", null)
-    .where("deletedAt", "is", null);
+    .where("m.recipientId", "=", userId)
+    .where("m.readAt", "is", null)
+    .where("m.deletedAt", "is", null)
+    .where(notHiddenFor(userId));
 
 // ---------------------------------------------------------------- for other modules
 

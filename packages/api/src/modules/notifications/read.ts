@@ -79,7 +79,7 @@ export const unreadCount = async (deps: AppDeps, userId: string) => ({
 });
 
 /** Marks read and tells the user's other devices the new count. */
-export async function markRead(deps: AppDeps, userId: string, filter: { ids?: readonly string[]; before?: Date }) {
+export async function markRead(deps: AppDeps, userId: string, filter: repo.ReadFilter) {
   const updated = await repo.markRead(deps.db, userId, filter);
   const unread = await repo.unreadCount(deps.db, userId);
   if (updated) await publishToUser(deps, userId, { type: "notification.count", unread });

@@ -59,8 +59,15 @@ export async function unreadCounts(db: Db, userIds: readonly string[]): Promise<
   return new Map(userIds.map((id) => [id, counts.get(id) ?? 0]));
 }
 
+/** Which notifications to mark read: these, those before a time, those of one type from one actor. */
+export interface ReadFilter {
+  ids?: readonly string[];
+  before?: Date;
+  from?: { type: string; actorId: string };
+}
+
 /** Marks the user's own notifications read; how many changed. */
-export async function markRead(db: Db, userId: string, filter: { ids?: readonly string[]; before?: Date }) {
+export async function markRead(db: Db, userId: string, filter: ReadFilter) {
   let query = db
     .updateTable("notifications")
     .set({ readAt: sql`now()` })
@@ -68,8 +75,23 @@ export async function markRead(db: Db, userId: string, filter: { ids?: readonly 
     .where("readAt", "is", null);
   if (filter.ids) query = query.where("id", "in", filter.ids);
   if (filter.before) query = query.where("createdAt", "<", filter.before);
+  if (filter.from) query = query.where("type", "=", filter.from.type).where("actorId", "=", filter.from.actorId);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** Whether the user has an unread notification of `type` from `actorId`. */
+export async function hasUnreadFrom(db: Db, userId: string, type: string, actorId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("notifications")
+    .select("id")
+    .where("userId", "=", userId)
+    .where("readAt", "is", null)
+    .where("type", "=", type)
+    .where("actorId", "=", actorId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 // ---------------------------------------------------------------- delivery
