@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
-import type { HttpErrorBody } from "@p2p/schemas";
+import type { HttpErrorBody, RestErrorBody } from "@p2p/schemas";
 import type { AnyRouter } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
@@ -14,6 +14,7 @@ import { ConnectionLimits } from "./trpc/connection";
 import { createContext } from "./trpc/context";
 import { logCallError } from "./trpc/errors";
 import { recordFailedCall } from "./trpc/metrics";
+import { REST_BASE } from "./trpc/openapi";
 import { appRouter } from "./trpc/router";
 
 export interface RunningServer {
@@ -33,29 +34,38 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
+/** The path of the request line at the start of `raw` (what Node had read), when it is there. */
+const requestPath = (raw: Buffer | undefined) => /^[A-Z]+ (\/[^ ?\r\n]*)/.exec(raw?.toString("latin1", 0, 512) ?? "")?.[1];
+
 /**
  * Node answers a request it cannot parse itself, with an empty body. A request line or headers over
  * Node's limit (16 KiB: e.g. a query's input in a long URL) get the API's error body instead, so
- * the client learns what to change; other parse errors stay a plain 400.
+ * the client learns what to change (in the REST face's shape on its paths); other parse errors stay
+ * a plain 400.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-  const body: HttpErrorBody = {
-    error: tooLarge
-      ? {
-          code: "PAYLOAD_TOO_LARGE",
-          message: "The URL and headers are too large (over 16 KiB): send a large input as a POST body",
-        }
-      : { code: "BAD_REQUEST", message: "Malformed HTTP request" },
-  };
+  const requestId = randomUUID();
+  const rest = requestPath(err.rawPacket)?.startsWith(`${REST_BASE}/`);
+  const [code, message] = tooLarge
+    ? [
+        "PAYLOAD_TOO_LARGE" as const,
+        rest
+          ? "The URL and headers are too large (over 16 KiB): shorten the query"
+          : "The URL and headers are too large (over 16 KiB): send a large input as a POST body",
+      ]
+    : ["BAD_REQUEST" as const, "Malformed HTTP request"];
+  const body: HttpErrorBody | RestErrorBody = rest
+    ? { message, code, appCode: code, requestId }
+    : { error: { code, message, requestId } };
   const json = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${json}`,
   );
 }
 

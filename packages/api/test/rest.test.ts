@@ -594,6 +594,15 @@ describe("transport errors", () => {
     expect(res).toMatchObject({ status: 413, body: { appCode: "PAYLOAD_TOO_LARGE" } });
   });
 
+  it("a URL over the header limit: 431 in the REST error shape, with a request id", async () => {
+    const res = await api("GET", `/search?q=${"a".repeat(20_000)}`);
+    expect(res).toMatchObject({
+      status: 431,
+      body: { code: "PAYLOAD_TOO_LARGE", appCode: "PAYLOAD_TOO_LARGE", message: expect.stringContaining("shorten") },
+    });
+    expect(res.body.requestId).toBe(res.headers.get("x-request-id"));
+  });
+
   it("a body that is not JSON: 415; malformed JSON: 400 Malformed request", async () => {
     expect(
       await api("POST", "/auth/login", { raw: { text: "email=a", type: "application/x-www-form-urlencoded" } }),
