@@ -35,7 +35,8 @@ function headersOf(req: IncomingMessage): Headers {
 }
 
 /** The path of the request line at the start of `raw` (what Node had read), when it is there. */
-const requestPath = (raw: Buffer | undefined) => /^[A-Z]+ (\/[^ ?\r\n]*)/.exec(raw?.toString("latin1", 0, 512) ?? "")?.[1];
+const requestPath = (raw: Buffer | undefined) =>
+  /^[A-Z]+ (\/[^ ?\r\n]*)/.exec(raw?.toString("latin1", 0, 512) ?? "")?.[1];
 
 /**
  * Node answers a request it cannot parse itself, with an empty body. A request line or headers over

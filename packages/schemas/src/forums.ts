@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { attachmentIds, EventId, Id, limits, multilineText, PageInput, page, ResyncEvent, requiredText } from "./common.js";
+import {
+  attachmentIds,
+  EventId,
+  Id,
+  limits,
+  multilineText,
+  PageInput,
+  page,
+  ResyncEvent,
+  requiredText,
+} from "./common.js";
 
 export const TopicVisibility = z.enum(["platform", "organization"]);
 export type TopicVisibility = z.infer<typeof TopicVisibility>;

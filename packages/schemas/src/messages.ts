@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { attachmentIds, EventId, Id, Instant, limits, multilineText, PageInput, page, ResyncEvent, text } from "./common.js";
+import {
+  attachmentIds,
+  EventId,
+  Id,
+  Instant,
+  limits,
+  multilineText,
+  PageInput,
+  page,
+  ResyncEvent,
+  text,
+} from "./common.js";
 import { ExportProgressEvent } from "./exports.js";
 import { Attachment, Author } from "./forums.js";
 import { MediaAsset } from "./media.js";
@@ -57,6 +68,7 @@ export const ClientMessageId = z
   .max(messageLimits.clientMessageId)
   .regex(/^[A-Za-z0-9_-]+$/, "Letters, digits, - and _ only");
 /** One emoji as Unicode recommends it (RGI: with skin tones, keycaps, flags and the ZWJ sequences it names). */
+// biome-ignore lint/complexity/useRegexLiterals: the v flag (for \p{RGI_Emoji}) needs a newer compile target than ours.
 const RGI_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
 const VARIATION_16 = /\uFE0F/g;
 /**

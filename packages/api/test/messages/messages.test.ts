@@ -367,7 +367,9 @@ describe("edit, delete, react", () => {
     expect(shown.reactions).toHaveLength(6);
 
     const full = await send(bob, alice, "React away");
-    const kinds = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔🤨😐😑😶🙄😏😣😥😮🤐😯😪😫🥱😴😌😛😜😝🤤😒😓😔😕🙃🤑😲🙁"];
+    const kinds = [
+      ..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔🤨😐😑😶🙄😏😣😥😮🤐😯😪😫🥱😴😌😛😜😝🤤😒😓😔😕🙃🤑😲🙁",
+    ];
     expect(kinds).toHaveLength(50);
     await Promise.all(kinds.map((emoji) => alice.client.messages.react.mutate({ messageId: full.id, emoji })));
     expect(await failure(bob.client.messages.react.mutate({ messageId: full.id, emoji: "😖" }))).toMatchObject({

@@ -128,7 +128,9 @@ describe("sources", () => {
     expect(await mailTo(reader, /Burst Sender sent you a message/)).toHaveLength(1);
 
     // Reading the conversation reads its notification; the next message reminds again.
-    const newest = burst.reduce((a, b) => (a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id) ? a : b));
+    const newest = burst.reduce((a, b) =>
+      a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id) ? a : b,
+    );
     await reader.client.messages.markRead.mutate({ userId: sender.userId, upToMessageId: newest.id });
     expect((await reader.client.notifications.unreadCount.query()).unread).toBe(0);
     await dm("one more");

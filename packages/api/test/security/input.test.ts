@@ -19,6 +19,9 @@ const fieldsOf = async (call: Promise<unknown>) => {
   return { appCode, fields: [...new Set(fields)] };
 };
 const refused = (...fields: string[]) => ({ appCode: "BAD_REQUEST", fields });
+/** An organization-only topic titled `title`, by the admin. */
+const topicTitled = (title: string) =>
+  admin.client.forums.createTopic.mutate({ title, categoryId, body: "<p>Body</p>", visibility: "organization" });
 
 describe("control characters", () => {
   it.each(["\u0000", "\u0007", "\u001b[31m", "\u007f", "\u0085"])(
@@ -32,16 +35,7 @@ describe("control characters", () => {
       expect(await fieldsOf(admin.client.organizations.update.mutate({ city: `Dammam${bad}` }))).toEqual(
         refused("city"),
       );
-      expect(
-        await fieldsOf(
-          admin.client.forums.createTopic.mutate({
-            title: `Valve ${bad} chatter`,
-            categoryId,
-            body: "<p>Body</p>",
-            visibility: "organization",
-          }),
-        ),
-      ).toEqual(refused("title"));
+      expect(await fieldsOf(topicTitled(`Valve ${bad} chatter`))).toEqual(refused("title"));
       expect(await countRows(server, "forumTopics")).toBe(topics);
       expect((await admin.client.users.me.query()).firstName).toBe(admin.session.user.firstName);
     },
@@ -73,11 +67,7 @@ describe("invisible and reordering characters", () => {
       expect(await fieldsOf(admin.client.users.updateMe.mutate({ firstName: blank }))).toEqual(refused("firstName"));
       expect(await fieldsOf(admin.client.organizations.update.mutate({ name: blank }))).toEqual(refused("name"));
       expect(await fieldsOf(admin.client.tasks.create.mutate({ title: blank }))).toEqual(refused("title"));
-      expect(
-        await fieldsOf(
-          admin.client.forums.createTopic.mutate({ title: blank, categoryId, body: "<p>Body</p>", visibility: "organization" }),
-        ),
-      ).toEqual(refused("title"));
+      expect(await fieldsOf(topicTitled(blank))).toEqual(refused("title"));
       expect(await countRows(server, "forumTopics")).toBe(topics);
       expect((await admin.client.users.me.query()).firstName).toBe(admin.session.user.firstName);
     },
@@ -95,16 +85,7 @@ describe("invisible and reordering characters", () => {
       expect(await fieldsOf(admin.client.users.updateMe.mutate({ lastName: `Khalid ${bad}brah-lA` }))).toEqual(
         refused("lastName"),
       );
-      expect(
-        await fieldsOf(
-          admin.client.forums.createTopic.mutate({
-            title: `Valve ${bad}chatter`,
-            categoryId,
-            body: "<p>Body</p>",
-            visibility: "organization",
-          }),
-        ),
-      ).toEqual(refused("title"));
+      expect(await fieldsOf(topicTitled(`Valve ${bad}chatter`))).toEqual(refused("title"));
       expect((await admin.client.users.me.query()).lastName).toBe(admin.session.user.lastName);
     },
   );

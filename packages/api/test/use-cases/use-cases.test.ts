@@ -537,7 +537,10 @@ describe("media", () => {
       ...files.map((fileId, i) =>
         owner.client.useCases.addMedia.mutate({ id: draft.id, fileId, caption: `Photo ${i}` }),
       ),
-      owner.client.useCases.updateDraft.mutate({ id: draft.id, ...complete({ title: "Many photos of the paint shop" }) }),
+      owner.client.useCases.updateDraft.mutate({
+        id: draft.id,
+        ...complete({ title: "Many photos of the paint shop" }),
+      }),
     ]);
     const attached = await owner.client.useCases.get.query({ id: draft.id });
     expect(new Set(attached.media.map((m) => m.fileId))).toEqual(new Set(files));

@@ -3,8 +3,8 @@ import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, notFound } from "../../lib/errors";
-import { publishToUser } from "./channel";
 import { markRead as markNotificationsRead } from "../notifications/read";
+import { publishToUser } from "./channel";
 import { findParticipantMessage, markDelivered as markDeliveredRows, markReadUpTo, unreadTotalQuery } from "./repo";
 
 /**
