@@ -3,7 +3,7 @@ export { closeDeps, createDeps, startWorkers } from "./compose";
 export { type Config, ConfigError, loadConfig } from "./config";
 export type { AppDeps } from "./deps";
 export { invalidateUsers } from "./infra/auth/authenticator";
-export { type Channel, defineChannel, EventBus } from "./infra/events/bus";
+export { type Channel, compareEventIds, defineChannel, EventBus } from "./infra/events/bus";
 export { streamChannel } from "./infra/events/stream";
 export { Jobs } from "./infra/jobs/jobs";
 export { createLogger } from "./infra/logger";

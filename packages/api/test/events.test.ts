@@ -1,4 +1,4 @@
-import { defineChannel, type RunningServer, startServer, streamChannel } from "@p2p/api";
+import { compareEventIds, defineChannel, type RunningServer, startServer, streamChannel } from "@p2p/api";
 import { startTestServer, type TestServer } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeClient, waitFor } from "./helpers";
@@ -74,6 +74,35 @@ describe("event bus across nodes", () => {
     expect(ns).toEqual([1, 2, 3, 4, 5]);
     expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
     sub.unsubscribe();
+  });
+});
+
+describe("events published on two nodes at once", () => {
+  it("reach a subscriber on either node all, in the order of their ids", async () => {
+    const key = "two-writers";
+    const controller = new AbortController();
+    const streams = [nodeA, nodeB].map((node) =>
+      streamChannel(node.deps.events, probeChannel, key, { signal: controller.signal }),
+    );
+    const received: string[][] = [[], []];
+    const reading = streams.map(async (stream, i) => {
+      for await (const event of stream) (received[i] as string[]).push(event.id);
+    });
+    // Started: both have heard one event published after they began.
+    await waitFor(async () => {
+      await nodeA.deps.events.publish(probeChannel, key, { n: 0 });
+      return received.every((ids) => ids.length > 0);
+    });
+    const published = await Promise.all(
+      Array.from({ length: 300 }, (_, n) => (n % 2 ? nodeA : nodeB).deps.events.publish(probeChannel, key, { n })),
+    );
+    const ids = (published as string[]).sort(compareEventIds);
+    const wanted = new Set(ids);
+    const ours = (got: string[]) => got.filter((id) => wanted.has(id));
+    await waitFor(() => received.every((got) => ours(got).length >= ids.length), 10_000).catch(() => {});
+    controller.abort();
+    await Promise.all(reading);
+    for (const got of received) expect(ours(got)).toEqual(ids);
   });
 });
 

@@ -94,8 +94,8 @@ export interface EventBusOptions {
 }
 
 /**
- * In-process delivery plus Redis pub/sub between nodes, with a capped Redis Stream per channel key
- * as the backlog a reconnecting subscriber replays from.
+ * Redis pub/sub to every node (broadcasts also in process at once), with a capped Redis Stream per
+ * channel key as the backlog a reconnecting subscriber replays from.
  */
 export class EventBus {
   private readonly nodeId = randomUUID();
@@ -161,7 +161,7 @@ export class EventBus {
     const payload = encodeEvent(data);
     this.metrics?.eventPublished(channel.name, "publish");
     try {
-      return await this.append(topic, payload, data);
+      return await this.append(topic, payload);
     } catch (err) {
       if (!unavailableStore(err)) throw err;
       warnStoreUnavailable(this.logger, "redis", err, { topic, deferred: true });
@@ -172,8 +172,14 @@ export class EventBus {
     }
   }
 
-  private async append(topic: string, payload: string, data: unknown): Promise<string> {
-    const id = (await this.redis.command.eval(
+  /**
+   * Every node's listeners, this node's included, hear a backlog event through Redis pub/sub: Redis
+   * publishes in the order it appends, so events arrive in id order. Delivering its own events in
+   * process once the append answered let another node's newer event overtake one, and a stream,
+   * which passes each id on once and in order, dropped the older one as already seen.
+   */
+  private async append(topic: string, payload: string): Promise<string> {
+    return (await this.redis.command.eval(
       PUBLISH_SCRIPT,
       1,
       topic,
@@ -182,8 +188,6 @@ export class EventBus {
       this.backlogTtlMs,
       this.nodeId,
     )) as string;
-    this.deliver(topic, { id, data });
-    return id;
   }
 
   private defer(item: Deferred): void {
@@ -203,7 +207,7 @@ export class EventBus {
     try {
       while (this.deferred.length) {
         const item = this.deferred[0] as Deferred;
-        if (item.kind === "publish") await this.append(item.topic, item.payload, decodeEvent(item.payload));
+        if (item.kind === "publish") await this.append(item.topic, item.payload);
         else await this.redis.command.publish(item.topic, `${this.nodeId}|${EPHEMERAL_EVENT_ID}|${item.payload}`);
         this.deferred.shift();
       }
@@ -342,8 +346,9 @@ export class EventBus {
     if (!this.listeners.has(topic)) return;
     const first = message.indexOf("|");
     const second = message.indexOf("|", first + 1);
-    if (message.slice(0, first) === this.nodeId) return; // delivered in-process already
     const id = message.slice(first + 1, second);
+    // A broadcast of this node's own was delivered in process already; backlog events come only here.
+    if (id === EPHEMERAL_EVENT_ID && message.slice(0, first) === this.nodeId) return;
     this.deliver(topic, { id, data: decodeEvent(message.slice(second + 1)) });
     // A backlog event's id starts with the time Redis appended it ("ms-seq"); broadcasts have none.
     if (this.metrics && id !== EPHEMERAL_EVENT_ID) this.metrics.eventDelivered(Date.now() - Number.parseInt(id, 10));
