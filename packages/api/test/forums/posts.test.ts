@@ -562,6 +562,18 @@ describe("forums.deletePost", () => {
     await post(member, topic, child);
   });
 
+  it("deleting a reply twice at once (a double click) counts once", async () => {
+    const topic = await newTopic(member, "platform");
+    const [kept, doomed] = [await post(colleague, topic), await post(colleague, topic)];
+    await outsider.client.forums.likePost.mutate({ postId: kept.id });
+    await outsider.client.forums.likePost.mutate({ postId: doomed.id });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => colleague.client.forums.deletePost.mutate({ postId: doomed.id })),
+    );
+    expect(answers).toEqual(answers.map(() => ({ ok: true })));
+    expect(await topicOf(member, topic)).toMatchObject({ replyCount: 1, likeCount: 1 });
+  });
+
   it("an edit at the moment of a deletion never brings the post back", async () => {
     const topic = await newTopic(member, "platform");
     const replies = await Promise.all(Array.from({ length: 12 }, () => post(colleague, topic)));

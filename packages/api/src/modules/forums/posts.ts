@@ -151,7 +151,9 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this post");
   if (post._id === topic.firstPostId) throw appError("CONFLICT", "Delete the topic instead of its first post");
   if (post.deletedAt) return { ok: true as const };
-  await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic, post._id));
+  // Of two deletions at once, one removes the reply; the other changes nothing.
+  if (!(await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic, post._id))))
+    return { ok: true as const };
   await updatePostDoc(deps.mongo, post._id, { deletedAt: new Date(), bodyHtml: "" });
   await Promise.all([
     topicListsChanged(deps),

@@ -411,8 +411,14 @@ export async function removeTopicPosts(trx: Db, topicId: string) {
  * A deleted reply leaves the counts, search and (if it was one) the best answer; its likes go with
  * it (a tombstone carries none). Run inside the caller's transaction.
  */
-export async function removeReply(trx: Db, topic: { id: string; bestPostId: string | null }, postId: string) {
-  await trx.deleteFrom("forumSearch").where("postId", "=", postId).execute();
+/** Answers false when the reply was removed already (two deletions at once count once). */
+export async function removeReply(
+  trx: Db,
+  topic: { id: string; bestPostId: string | null },
+  postId: string,
+): Promise<boolean> {
+  const removed = await trx.deleteFrom("forumSearch").where("postId", "=", postId).executeTakeFirst();
+  if (!removed.numDeletedRows) return false;
   const unliked = await trx.deleteFrom("forumPostLikes").where("postId", "=", postId).executeTakeFirst();
   await trx
     .updateTable("forumTopics")
@@ -423,6 +429,7 @@ export async function removeReply(trx: Db, topic: { id: string; bestPostId: stri
     }))
     .where("id", "=", topic.id)
     .execute();
+  return true;
 }
 
 /**
