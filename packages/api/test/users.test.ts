@@ -81,6 +81,13 @@ describe("users.me and users.updateMe", () => {
     expect(await userRow(member.userId)).toEqual(before);
   });
 
+  it("takes a time zone by its name, spelled as the runtime does; not a bare UTC offset", async () => {
+    expect((await member.client.users.updateMe.mutate({ timezone: "asia/riyadh" })).timezone).toBe("Asia/Riyadh");
+    for (const offset of ["+03:00", "-05:00", "+0300"])
+      expect((await failure(member.client.users.updateMe.mutate({ timezone: offset }))).fields).toEqual(["timezone"]);
+    expect((await member.client.users.me.query()).timezone).toBe("Asia/Riyadh");
+  });
+
   it("refuses someone else's file, a decompression bomb and a corrupt image as avatar", async () => {
     const before = await userRow(member.userId);
     const bomb = await insertFile(member, { width: 20_000, height: 20_000 });

@@ -73,11 +73,10 @@ export const CountryCode = z
   );
 
 const INSTANT_RANGE = "Must be a date in the years 1900 to 9999";
+/** The dates every store and client can hold. */
+export const instantRange = { min: new Date("1900-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z") };
 /** A date a person gives (a due date, a "before" filter): years 1900 to 9999, which every store and client can hold. */
-export const Instant = z
-  .date()
-  .min(new Date("1900-01-01T00:00:00.000Z"), INSTANT_RANGE)
-  .max(new Date("9999-12-31T23:59:59.999Z"), INSTANT_RANGE);
+export const Instant = z.date().min(instantRange.min, INSTANT_RANGE).max(instantRange.max, INSTANT_RANGE);
 
 /** Limits shared by every schema: a client controls these sizes, so each one is bounded. */
 export const limits = {

@@ -18,17 +18,24 @@ export const Password = z
   .max(128, "Password must be at most 128 characters");
 export const PersonName = requiredText(100);
 export const Locale = z.enum(["en", "ar"]);
+/** An IANA zone's name as the runtime spells it ("asia/riyadh" → "Asia/Riyadh"), or null when it is none. */
+function zoneName(tz: string): string | null {
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+/**
+ * A time zone by its IANA name, stored as the runtime spells it. Not a bare UTC offset ("+03:00"):
+ * JavaScript reads it east of UTC and PostgreSQL, the POSIX way, west, so "today" would differ.
+ */
 export const Timezone = z
   .string()
   .max(64)
-  .refine((tz) => {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, "Unknown time zone");
+  .overwrite((tz) => zoneName(tz) ?? tz)
+  .refine((tz) => zoneName(tz) !== null, "Unknown time zone")
+  .refine((tz) => !/^[+-]/.test(tz), "Use the zone's name (e.g. Asia/Riyadh), not an offset");
 export const Phone = z
   .string()
   .trim()

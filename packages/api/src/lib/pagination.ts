@@ -1,3 +1,4 @@
+import { instantRange } from "@p2p/schemas";
 import { z } from "zod";
 import { fieldError } from "./errors";
 
@@ -33,8 +34,11 @@ export const keyCursor = <K extends z.ZodType>(key: K) => z.tuple([key, z.uuid()
 
 /** Sort keys as cursors carry them. */
 export const cursorKeys = {
-  /** A point in time, as toISOString writes it. */
-  instant: z.iso.datetime({ offset: true }),
+  /** A point in time, as toISOString writes it, within the years every store holds. */
+  instant: z.iso.datetime({ offset: true }).refine((value) => {
+    const at = Date.parse(value);
+    return at >= instantRange.min.getTime() && at <= instantRange.max.getTime();
+  }),
   /** A count (views, likes). */
   count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   /** A finite number (a distance, a score). */
