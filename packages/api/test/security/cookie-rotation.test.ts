@@ -79,6 +79,28 @@ describe("cookie rotation across nodes", () => {
     expect(row.secretHash).toBe(hash(winner));
   });
 
+  it("a session in use ends 90 days after sign-in all the same: rotation extends it no further", async () => {
+    const cookie = await cookieSession();
+    const sessionId = cookie.split("=")[1]?.split(".")[0] as string;
+    const inAnHour = new Date(Date.now() + 3_600_000);
+    await nodeA.deps.db
+      .updateTable("sessions")
+      .set({ createdAt: new Date(Date.now() - 100 * 86_400_000), expiresAt: inAnHour })
+      .where("id", "=", sessionId)
+      .execute();
+    await new Promise((r) => setTimeout(r, 1_000));
+    // Node B has not cached the session: it reads the changed row, and the request rotates it.
+    const res = await me(nodeB, cookie);
+    expect(res.status).toBe(200);
+    expect(sessionCookieOf(res)).toBeDefined();
+    const row = await nodeA.deps.db
+      .selectFrom("sessions")
+      .select("expiresAt")
+      .where("id", "=", sessionId)
+      .executeTakeFirstOrThrow();
+    expect(row.expiresAt.getTime()).toBe(inAnHour.getTime());
+  });
+
   it("a write on the request that rotates the cookie is taken with the anti-CSRF token the client holds", async () => {
     const { cookie, csrf } = await signInWithCookie();
     const update = (session: string, token: string, title: string) =>

@@ -23,6 +23,8 @@ interface CachedSession {
   lastUsedAt: number;
   rotatedAt: number;
   expiresAt: number;
+  /** When it must end whatever its use: created + MAX_LIFETIME_MS. */
+  endsBy: number;
 }
 
 const SLIDE_EVERY_MS = 5 * 60 * 1000;
@@ -94,16 +96,27 @@ export class BuiltinIdentityProvider implements IdentityProvider {
     if (cached) return cached;
     const row = await this.db
       .selectFrom("sessions")
-      .select(["userId", "secretHash", "previousSecretHash", "remember", "lastUsedAt", "rotatedAt", "expiresAt"])
+      .select([
+        "userId",
+        "secretHash",
+        "previousSecretHash",
+        "remember",
+        "lastUsedAt",
+        "rotatedAt",
+        "expiresAt",
+        "createdAt",
+      ])
       .where("id", "=", sessionId)
       .where("revokedAt", "is", null)
       .executeTakeFirst();
     if (!row) return null;
+    const { createdAt, ...rest } = row;
     const session = {
-      ...row,
+      ...rest,
       lastUsedAt: row.lastUsedAt.getTime(),
       rotatedAt: row.rotatedAt.getTime(),
       expiresAt: row.expiresAt.getTime(),
+      endsBy: createdAt.getTime() + MAX_LIFETIME_MS,
     };
     this.cache.set(sessionId, session);
     return session;
@@ -145,16 +158,20 @@ export class BuiltinIdentityProvider implements IdentityProvider {
     return session !== null && session.expiresAt > Date.now();
   }
 
+  /** The expiry a use at `now` gives: a TTL more, never past the session's maximum lifetime, never earlier. */
+  private extended(session: CachedSession, now: number): number {
+    return Math.max(session.expiresAt, Math.min(now + this.ttl(session.remember), session.endsBy));
+  }
+
   /** Sliding expiry, written at most every few minutes per session. */
   private async slide(sessionId: string, session: CachedSession): Promise<void> {
     const now = Date.now();
     session.lastUsedAt = now;
-    session.expiresAt = Math.max(session.expiresAt, now + this.ttl(session.remember));
+    session.expiresAt = this.extended(session, now);
     await this.db
       .updateTable("sessions")
       .set({ lastUsedAt: new Date(now), expiresAt: new Date(session.expiresAt) })
       .where("id", "=", sessionId)
-      .where("createdAt", ">", new Date(now - MAX_LIFETIME_MS))
       .execute();
   }
 
@@ -167,7 +184,7 @@ export class BuiltinIdentityProvider implements IdentityProvider {
   private async rotate(sessionId: string, session: CachedSession): Promise<IssuedSession | undefined> {
     const secret = randomToken();
     const now = Date.now();
-    const expiresAt = new Date(now + this.ttl(session.remember));
+    const expiresAt = new Date(this.extended(session, now));
     const won = await this.db
       .updateTable("sessions")
       .set({
