@@ -373,6 +373,7 @@ export function benchServerEnv(name: string, dbName: string): Record<string, str
     RATE_LIMIT_PER_IP_PER_MINUTE: "1000000000",
     RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000000000",
     RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000000",
+    SIGNUPS_PER_IP_PER_HOUR: "1000000000",
   };
 }
 

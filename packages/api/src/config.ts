@@ -58,6 +58,7 @@ const EnvSchema = z
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// URL" }).optional(),
     MAIL_FROM: z.string().default("P2P Sandbox <no-reply@p2p.local>"),
     MAIL_PER_SENDER_PER_HOUR: z.coerce.number().int().positive().default(50),
+    SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(200),
     MESSAGES_PER_10_SECONDS: z.coerce.number().int().positive().default(20),
     MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(1_000),
     MESSAGES_NOTIFY_AFTER_MS: z.coerce
@@ -161,8 +162,11 @@ export interface Config {
         accessKeyId: string;
         secretAccessKey: string;
       };
-  /** `perSenderPerHour`: mail one user may cause to be sent to others (invitations) per hour. */
-  mail: { smtpUrl?: string; from: string; perSenderPerHour: number };
+  /**
+   * `perSenderPerHour`: mail one user may cause to be sent to others (invitations) per hour;
+   * `signUpsPerIpPerHour`: sign-ups (each mails an address) one IP may ask for per hour.
+   */
+  mail: { smtpUrl?: string; from: string; perSenderPerHour: number; signUpsPerIpPerHour: number };
   /** Direct messages one user may send: a burst per 10 seconds, and a sustained rate per hour. */
   messages: {
     per10Seconds: number;
@@ -261,7 +265,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             secretAccessKey: e.S3_SECRET_ACCESS_KEY as string,
           }
         : { driver: "local", dir: e.STORAGE_DIR },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, perSenderPerHour: e.MAIL_PER_SENDER_PER_HOUR },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      perSenderPerHour: e.MAIL_PER_SENDER_PER_HOUR,
+      signUpsPerIpPerHour: e.SIGNUPS_PER_IP_PER_HOUR,
+    },
     messages: {
       per10Seconds: e.MESSAGES_PER_10_SECONDS,
       perHour: e.MESSAGES_PER_HOUR,

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { createTRPCClient, createWSClient, httpBatchStreamLink, httpLink, splitLink, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import type { ProbeRouter } from "./probe-router";
@@ -43,4 +44,35 @@ export async function waitFor<T>(
 export async function clearOfTotpPeriodEdge(marginMs = 8_000): Promise<void> {
   const left = 30_000 - (Date.now() % 30_000);
   if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/**
+ * A `fetch` whose connections leave from `localAddress` (127.0.0.2, 127.0.0.3…: all loopback on
+ * Linux), so the server, which trusts only the socket peer, sees a different client IP.
+ */
+export function fetchFrom(localAddress: string): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const body = init?.body == null ? undefined : String(init.body);
+    return new Promise<Response>((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: init?.method ?? "GET", headers: Object.fromEntries(new Headers(init?.headers)), localAddress },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              for (const v of [value ?? []].flat()) headers.append(name, v);
+            }
+            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }) as typeof fetch;
 }

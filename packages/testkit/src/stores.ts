@@ -92,6 +92,7 @@ export async function createTestStores(
     RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
     RATE_LIMIT_PER_PRINCIPAL_PER_SECOND: "1000000",
     RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: "1000000",
+    SIGNUPS_PER_IP_PER_HOUR: "1000000",
     MONGO_URL: services.mongoUrl,
     MONGO_DB: name,
     ...(services.ferretDbPostgresUrl ? { FERRETDB_POSTGRES_URL: services.ferretDbPostgresUrl } : {}),

@@ -32,6 +32,15 @@ export function createRateLimits(redis: RedisClients, config: Config) {
     knownDevices: knownDevices(redis, config.auth.knownDeviceTtlSec),
     /** Emails a caller can trigger (reset, verification, invitations) per address per hour. */
     emailsPerAddress: limiter("email", 5, 60 * 60),
+    /**
+     * Sign-up mail per address from everyone together: many IPs must join to hold an address's
+     * sign-ups up for an hour (each IP has 5 of `emailsPerAddress` for it).
+     */
+    signUpMailPerAddress: limiter("signup-address", 20, 60 * 60),
+    /** Sign-ups one IP asks for per hour. */
+    signUpsPerIp: limiter("signup-ip", config.mail.signUpsPerIpPerHour, 60 * 60),
+    /** Wrong passwords on one sign-up link before it is void. */
+    signUpPasswordFailures: limiter("signup-password", 5, 48 * 60 * 60),
     /** Mail one user causes to be sent to other addresses (invitations) per hour. */
     mailPerSender: limiter("mail-sender", config.mail.perSenderPerHour, 60 * 60),
     /** Direct messages per sender: a burst and a sustained rate (each must allow). */

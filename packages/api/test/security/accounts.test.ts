@@ -14,7 +14,7 @@ import {
 } from "@p2p/testkit";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../helpers";
+import { fetchFrom, waitFor } from "../helpers";
 
 /**
  * Security findings (issue 8) about accounts: sign-up, invitations and password reset must not tell
@@ -64,7 +64,13 @@ const signUpInput = (email: string) => ({
   password: "a long sign-up passphrase 7",
   firstName: "Mona",
   lastName: "Saad",
-  organization: { name: "Coastal Valves", industry: "manufacturing", size: "11-50", country: "SA", city: "Jubail" },
+  organization: {
+    name: "Coastal Valves",
+    industry: "manufacturing" as const,
+    size: "11-50" as const,
+    country: "SA",
+    city: "Jubail",
+  },
 });
 
 const mailCount = async (to: string) => (await server.deps.mail.outbox(to)).length;
@@ -162,6 +168,72 @@ describe("registered addresses stay secret", () => {
   });
 });
 
+describe("sign-up mail cannot be turned against people", () => {
+  const confirmations = async (to: string, count: number) =>
+    waitFor(async () => {
+      const mails = (await server.deps.mail.outbox(to, 50)).filter((m) => m.subject === "Confirm your email address");
+      return mails.length >= count && mails;
+    }, 10_000);
+  const tokenOf = (text: string) => text.match(/[?&]token=([A-Za-z0-9_.-]+)/)?.[1] as string;
+
+  it("a stranger's sign-ups from one place neither hold up the owner's own nor put their words in the mail", async () => {
+    const victim = uniqueEmail("victim");
+    const stranger = server.client({ fetch: fetchFrom("127.0.0.7") });
+    const lure = { ...signUpInput(victim), password: "the stranger's own passphrase 1" };
+    lure.organization = { ...lure.organization, name: "URGENT verify at evil.example now" };
+    for (let i = 0; i < 6; i++) await stranger.auth.signUp.mutate(lure);
+    await confirmations(victim, 5);
+    // The owner signs up from where they are: their link comes all the same.
+    await server.client().auth.signUp.mutate(signUpInput(victim));
+    const mails = await confirmations(victim, 6);
+    expect(mails).toHaveLength(6);
+    expect(mails.some((m) => /URGENT|evil\.example|Coastal Valves|Mona/.test(m.text))).toBe(false);
+    const outcomes = await Promise.all(
+      mails.map((m) =>
+        server
+          .client()
+          .auth.completeSignUp.mutate({
+            token: tokenOf(m.text),
+            password: "a long sign-up passphrase 7",
+            tokenType: "bearer",
+          })
+          .then(
+            (r) => r.user.email,
+            (e) => (e as { data?: { appCode?: string } }).data?.appCode,
+          ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === victim)).toHaveLength(1);
+  });
+
+  it("one IP asks for a bounded number of sign-ups an hour (SIGNUPS_PER_IP_PER_HOUR)", async () => {
+    const node = await startTestServer({ stores: server.stores, env: { SIGNUPS_PER_IP_PER_HOUR: "3" } });
+    try {
+      const spammer = node.client({ fetch: fetchFrom("127.0.0.8") });
+      for (let i = 0; i < 3; i++) await spammer.auth.signUp.mutate(signUpInput(uniqueEmail("spam")));
+      const refused = await failure(spammer.auth.signUp.mutate(signUpInput(uniqueEmail("spam"))));
+      expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", appCode: "RATE_LIMITED" });
+      // Anyone elsewhere still signs up.
+      const elsewhere = node.client({ fetch: fetchFrom("127.0.0.9") });
+      expect(await elsewhere.auth.signUp.mutate(signUpInput(uniqueEmail("elsewhere")))).toEqual({ ok: true });
+    } finally {
+      await node.close();
+    }
+  });
+
+  it("a sign-up link takes five wrong passwords, then is void", async () => {
+    const email = uniqueEmail("guessed");
+    await server.client().auth.signUp.mutate(signUpInput(email));
+    const [mail] = await confirmations(email, 1);
+    const complete = (password: string) =>
+      server.client().auth.completeSignUp.mutate({ token: tokenOf(mail?.text ?? ""), password, tokenType: "bearer" });
+    for (let i = 0; i < 4; i++)
+      expect((await failure(complete(`wrong guess number ${i}`))).fields).toEqual(["password"]);
+    expect((await failure(complete("wrong guess number 5"))).appCode).toBe("INVALID_TOKEN");
+    expect((await failure(complete("a long sign-up passphrase 7"))).appCode).toBe("INVALID_TOKEN");
+  });
+});
+
 describe("who may send invitation mail, and how much", () => {
   it("refuses an admin whose email is not verified (also through their API key), storing and sending nothing", async () => {
     const admin = await signUpAdmin(server);
@@ -194,6 +266,16 @@ describe("who may send invitation mail, and how much", () => {
     // Another sender has a budget of their own.
     const other = await signUpAdmin(server);
     await other.client.invitations.create.mutate({ email, role: "member" });
+  });
+
+  it("an organization that used up an address's invitations holds up no other organization's", async () => {
+    const [first, second] = [await signUpAdmin(server), await signUpAdmin(server)];
+    const email = uniqueEmail("sought-after");
+    await server.deps.rateLimits.emailsPerAddress.consume(`invite:${first.organizationId}:${email}`, 5);
+    const refused = await failure(first.client.invitations.create.mutate({ email, role: "member" }));
+    expect(refused.appCode).toBe("RATE_LIMITED");
+    await second.client.invitations.create.mutate({ email, role: "member" });
+    expect(await lastMail(server, email, { subject: /invit/i })).toBeTruthy();
   });
 });
 

@@ -1,4 +1,5 @@
 import { signUpAdmin, startTestServer, type TestServer } from "@p2p/testkit";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../../src/infra/auth/crypto";
 
@@ -83,11 +84,8 @@ describe("cookie rotation across nodes", () => {
     const cookie = await cookieSession();
     const sessionId = cookie.split("=")[1]?.split(".")[0] as string;
     const inAnHour = new Date(Date.now() + 3_600_000);
-    await nodeA.deps.db
-      .updateTable("sessions")
-      .set({ createdAt: new Date(Date.now() - 100 * 86_400_000), expiresAt: inAnHour })
-      .where("id", "=", sessionId)
-      .execute();
+    await sql`update sessions set created_at = now() - interval '100 days', expires_at = ${inAnHour}
+      where id = ${sessionId}`.execute(nodeA.deps.db);
     await new Promise((r) => setTimeout(r, 1_000));
     // Node B has not cached the session: it reads the changed row, and the request rotates it.
     const res = await me(nodeB, cookie);

@@ -1,9 +1,8 @@
-import http from "node:http";
 import { type P2PClient, TRPCClientError } from "@p2p/client";
 import { failure, lastMail, signUpAdmin, startTestServer, TEST_PASSWORD, type TestServer } from "@p2p/testkit";
 import * as OTPAuth from "otpauth";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { clearOfTotpPeriodEdge } from "../helpers";
+import { clearOfTotpPeriodEdge, fetchFrom } from "../helpers";
 
 /**
  * Sign-in limits (docs/security.md, "Sign-in limits"): attempts count before the password is
@@ -27,37 +26,6 @@ afterAll(async () => server?.close());
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/**
- * A `fetch` whose connections leave from `localAddress` (127.0.0.2, 127.0.0.3…: all loopback on
- * Linux), so the server, which trusts only the socket peer, sees a different client IP.
- */
-function fetchFrom(localAddress: string): typeof fetch {
-  return (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const body = init?.body == null ? undefined : String(init.body);
-    return new Promise<Response>((resolve, reject) => {
-      const req = http.request(
-        url,
-        { method: init?.method ?? "GET", headers: Object.fromEntries(new Headers(init?.headers)), localAddress },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", reject);
-          res.on("end", () => {
-            const headers = new Headers();
-            for (const [name, value] of Object.entries(res.headers)) {
-              for (const v of [value ?? []].flat()) headers.append(name, v);
-            }
-            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  }) as typeof fetch;
-}
 
 const from = (ip: string): P2PClient => server.client({ fetch: fetchFrom(ip) });
 

@@ -31,14 +31,14 @@ export const authRouter = router({
   signUp: publicProcedure
     .input(SignUpInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => signUp(ctx.deps, input)),
+    .mutation(({ ctx, input }) => signUp(ctx.deps, input, meta(ctx))),
   /** REST only: the same sign-up with the organization's fields flat, as the REST frontend sends it. */
   signUpFlat: publicProcedure
     .meta(rest("POST", "/auth/signup", "Sign up an organization and its admin; the emailed link completes it"))
     .input(SignUpFlatInput)
     .output(Ok)
     .mutation(({ ctx, input: { organizationName: name, industry, size, country, city, ...person } }) =>
-      signUp(ctx.deps, { ...person, organization: { name, industry, size, country, city } }),
+      signUp(ctx.deps, { ...person, organization: { name, industry, size, country, city } }, meta(ctx)),
     ),
   completeSignUp: publicProcedure
     .meta(

@@ -24,6 +24,7 @@ import { recordAudit } from "../audit/repo";
 import { dashboardChanged } from "../dashboard/invalidate";
 import { insertOrganization } from "../organizations/repo";
 import { findUserByEmail, insertUser } from "../users/repo";
+import { rateLimited } from "./attempts";
 import * as repo from "./repo";
 import { assertPasswordAllowed, startSession } from "./service";
 
@@ -33,8 +34,12 @@ const SIGNUP_TTL_MS = 48 * 60 * 60 * 1000;
 const hasher = (deps: AppDeps) => new PasswordHasher(deps.config.auth.passwordHash);
 const invalidLink = () => appError("INVALID_TOKEN", "This link is invalid or has expired");
 
-export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>) {
+export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>, meta: RequestMeta) {
   assertPasswordAllowed(input.password, input.email);
+  // Each sign-up mails an address: one IP asks for a bounded number (the same for any address).
+  const ip = meta.ip ?? "unknown";
+  const { rejected, retryAfter } = await consume(deps.rateLimits.signUpsPerIp, ip);
+  if (rejected) throw rateLimited("sign-ups from your network", retryAfter);
   const id = uuidv7();
   await repo.insertSignupRequest(deps.db, {
     id,
@@ -46,18 +51,24 @@ export async function signUp(deps: AppDeps, input: z.infer<typeof SignUpInput>) 
     organization: JSON.stringify(input.organization),
     expiresAt: new Date(Date.now() + SIGNUP_TTL_MS),
   });
-  await deps.jobs.enqueue(SIGNUP_MAIL_JOB, { id }, { jobId: `signup-${id}` });
+  await deps.jobs.enqueue(SIGNUP_MAIL_JOB, { id, ip }, { jobId: `signup-${id}` });
   return { ok: true as const };
 }
 
 /** The job: mails the link to a free address, or a notice to the owner of a taken one. */
 export async function sendSignUpMail(deps: AppDeps, data: unknown): Promise<void> {
-  const { id } = data as { id: string };
+  const { id, ip = "unknown" } = data as { id: string; ip?: string };
   const request = await repo.findSignupRequest(deps.db, id);
   // Gone, or mailed already (this is a retry).
   if (!request || request.tokenHash) return;
-  // Nobody can flood an inbox through sign-up: a few mails per address an hour, whoever asks.
-  if ((await consume(deps.rateLimits.emailsPerAddress, `signup:${request.email}`)).rejected) {
+  // Nobody can flood an inbox through sign-up: a few mails per address an hour from one IP, and a
+  // bound from everyone together; one IP's requests do not use up another's, so a stranger cannot
+  // hold up the owner's own sign-up from one place.
+  const budgets = [
+    consume(deps.rateLimits.emailsPerAddress, `signup:${request.email}:${ip}`),
+    consume(deps.rateLimits.signUpMailPerAddress, request.email),
+  ];
+  if ((await Promise.all(budgets)).some((b) => b.rejected)) {
     await repo.deleteSignupRequest(deps.db, id);
     return;
   }
@@ -83,7 +94,9 @@ export async function sendSignUpMail(deps: AppDeps, data: unknown): Promise<void
       {
         to,
         subject: "Confirm your email address",
-        text: `Welcome to P2P Sandbox.\n\nTo finish creating the account for ${request.organization.name}, open this link within 48 hours and enter the password you chose:\n${deps.config.publicUrl}/complete-sign-up?token=${token}\n\nIf you did not sign up, ignore this email: no account is created.\n`,
+        // Nothing the requester typed (names, the organization's): the mail goes to an address they
+        // need not own, so it carries only our own words.
+        text: `Welcome to P2P Sandbox.\n\nTo finish creating your account, open this link within 48 hours and enter the password you chose when you signed up:\n${deps.config.publicUrl}/complete-sign-up?token=${token}\n\nIf you did not sign up, ignore this email: no account is created.\n`,
       },
       trx,
     );
@@ -100,6 +113,11 @@ export async function completeSignUp(deps: AppDeps, input: z.infer<typeof Comple
   const request = await repo.findUsableSignupRequest(deps.db, tokenHash);
   if (!request) throw invalidLink();
   if (!(await hasher(deps).verify(request.passwordHash, input.password))) {
+    // The password is what makes a leaked link useless: a few guesses, then the link is void.
+    if ((await consume(deps.rateLimits.signUpPasswordFailures, request.id)).retryAfter > 0) {
+      await repo.deleteSignupRequest(deps.db, request.id);
+      throw appError("INVALID_TOKEN", "Too many wrong passwords: this link is void; sign up again");
+    }
     throw fieldError("password", "This is not the password you chose when you signed up");
   }
   const userId = uuidv7();

@@ -66,7 +66,11 @@ export async function createInvitation(
       retryAfter: sender.retryAfter,
     });
   }
-  const { rejected, retryAfter } = await consume(deps.rateLimits.emailsPerAddress, `invite:${input.email}`);
+  // Per inviting organization: one organization cannot hold up another's invitations to an address.
+  const { rejected, retryAfter } = await consume(
+    deps.rateLimits.emailsPerAddress,
+    `invite:${admin.organizationId}:${input.email}`,
+  );
   if (rejected) {
     throw appError("RATE_LIMITED", `Too many emails to this address. Try again in ${retryAfter} seconds.`, {
       retryAfter,
