@@ -268,6 +268,29 @@ describe("tasks", () => {
     expect((await user.client.notifications.list.query({ type: "task.due" })).items).toHaveLength(2);
   });
 
+  it("a new due date moves the reminder: the default follows it, a chosen time keeps its distance, none stays none", async () => {
+    const user = await signUpAdmin(server);
+    await user.client.users.updateMe.mutate({ timezone: "Asia/Riyadh" });
+    const day = 24 * HOUR;
+    const due = new Date(Date.UTC(2031, 2, 10, 12));
+    const later = new Date(due.getTime() + 3 * day);
+    const nine = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 6)); // 9:00 in Riyadh
+    const byDefault = await user.client.tasks.create.mutate({ title: "Default reminder", dueAt: due });
+    expect(byDefault.remindAt).toEqual(nine(due));
+    expect((await user.client.tasks.update.mutate({ id: byDefault.id, dueAt: later })).remindAt).toEqual(nine(later));
+    const chosen = await user.client.tasks.create.mutate({
+      title: "Two days ahead",
+      dueAt: due,
+      remindAt: new Date(due.getTime() - 2 * day),
+    });
+    const moved = await user.client.tasks.update.mutate({ id: chosen.id, dueAt: later });
+    expect(moved.remindAt).toEqual(new Date(later.getTime() - 2 * day));
+    const off = await user.client.tasks.create.mutate({ title: "No reminder", dueAt: due, remindAt: null });
+    expect((await user.client.tasks.update.mutate({ id: off.id, dueAt: later })).remindAt).toBeNull();
+    const undated = await user.client.tasks.create.mutate({ title: "Dated later" });
+    expect((await user.client.tasks.update.mutate({ id: undated.id, dueAt: later })).remindAt).toEqual(nine(later));
+  });
+
   it("API keys cannot reach tasks", async () => {
     const { key } = await me.client.apiKeys.create.mutate({ name: "bot", role: "admin" });
     expect(await failure(server.client({ token: key }).tasks.list.query({}))).toMatchObject({ appCode: "FORBIDDEN" });

@@ -59,8 +59,22 @@ export async function deleteTask(db: Db, ownerId: string, id: string): Promise<b
 }
 
 /** 9:00 on the due day in the owner's time zone: the default reminder. */
-export const defaultRemindAt = (dueAt: Date, tz: string) =>
-  sql<Date>`(date_trunc('day', ${dueAt}::timestamptz at time zone ${tz}) + interval '9 hours') at time zone ${tz}`;
+export const defaultRemindAt = (dueAt: Date, tz: string) => nineOnTheDay(sql`${dueAt}::timestamptz`, tz);
+
+const nineOnTheDay = (due: RawBuilder<unknown>, tz: string) =>
+  sql<Date>`(date_trunc('day', ${due} at time zone ${tz}) + interval '9 hours') at time zone ${tz}`;
+
+/**
+ * The reminder after the due date moves to `dueAt` (an update's SET: the columns hold the old
+ * values): the default one follows the due date, one set to no reminder stays off, and a chosen time
+ * moves with the due date (two days before stays two days before).
+ */
+export const movedReminder = (dueAt: Date | null, tz: string) => sql<Date | null>`case
+    when due_at is null then ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)}
+    when remind_at is null then null
+    when remind_at = ${nineOnTheDay(sql`due_at`, tz)} then ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)}
+    else remind_at + (${dueAt}::timestamptz - due_at)
+  end`;
 
 export interface TaskFilter {
   completed?: boolean;

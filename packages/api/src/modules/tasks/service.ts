@@ -131,10 +131,10 @@ export async function updateTask(deps: AppDeps, caller: Principal, input: z.outp
     ...(input.priority !== undefined ? { priority: PRIORITY[input.priority] } : {}),
     ...(input.tags !== undefined ? { tags: [...new Set(input.tags)] } : {}),
     ...(input.link !== undefined ? { linkKind: input.link?.kind ?? null, linkId: input.link?.id ?? null } : {}),
-    // A new due date or reminder time reminds again (once).
+    // A new due date or reminder time reminds again (once); a due date alone moves the reminder.
     ...(dueChanged
       ? {
-          remindAt: reminder(input.remindAt, input.dueAt !== undefined ? input.dueAt : current.dueAt, tz),
+          remindAt: input.remindAt !== undefined ? input.remindAt : repo.movedReminder(input.dueAt ?? null, tz),
           remindedAt: null,
         }
       : {}),
