@@ -151,6 +151,20 @@ describe("auth.signIn and sessions", () => {
     for (const c of [admin.client, again.client]) expect((await failure(c.auth.me.query())).code).toBe("UNAUTHORIZED");
   });
 
+  it("keeps at most 100 live sessions a user: a new one ends the least recently used, and the list shows them all", async () => {
+    const admin = await signUpAdmin(server);
+    const sessions = [];
+    for (let i = 0; i < 101; i++) sessions.push(await signIn(server, admin.email));
+    // The sign-up's own session and the first sign-in were used least recently: both ended.
+    for (const gone of [admin, sessions[0]])
+      expect((await failure(gone?.client.auth.me.query() as Promise<unknown>)).code).toBe("UNAUTHORIZED");
+    const newest = sessions.at(-1) as (typeof sessions)[number];
+    const { items } = await newest.client.auth.sessions.list.query();
+    expect(items).toHaveLength(100);
+    expect(items.filter((s) => s.current).map((s) => s.id)).toEqual([newest.token.split(".")[0]]);
+    await sessions[1]?.client.auth.me.query();
+  });
+
   it("rate-limits a brute-force run per account, with a retry-after and an audit entry", async () => {
     const admin = await signUpAdmin(server);
     for (let i = 0; i < 2; i++) {

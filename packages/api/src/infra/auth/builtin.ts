@@ -30,6 +30,8 @@ interface CachedSession {
 const SLIDE_EVERY_MS = 5 * 60 * 1000;
 const ROTATION_GRACE_MS = 2 * 60 * 1000;
 const MAX_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
+/** Live sessions a user keeps (each device, script and browser is one): all fit one list. */
+const MAX_SESSIONS = 100;
 
 /**
  * argon2id passwords and server-side sessions in PostgreSQL (secrets stored hashed). Resolved
@@ -88,7 +90,29 @@ export class BuiltinIdentityProvider implements IdentityProvider {
         expiresAt,
       })
       .execute();
+    await this.revokeBeyondCap(userId);
     return { sessionId, token: `${sessionId}.${secret}`, expiresAt };
+  }
+
+  /** A user keeps at most MAX_SESSIONS live sessions: a new one ends the least recently used beyond. */
+  private async revokeBeyondCap(userId: string): Promise<void> {
+    const revoked = await this.db
+      .updateTable("sessions")
+      .set({ revokedAt: new Date() })
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("sessions")
+          .select("id")
+          .where("userId", "=", userId)
+          .where("revokedAt", "is", null)
+          .where("expiresAt", ">", new Date())
+          .orderBy("lastUsedAt", "desc")
+          .orderBy("id", "desc")
+          .offset(MAX_SESSIONS),
+      )
+      .returning("id")
+      .execute();
+    if (revoked.length) await this.events.broadcast(authInvalidation, "all", { sessionIds: revoked.map((r) => r.id) });
   }
 
   private async load(sessionId: string): Promise<CachedSession | null> {
@@ -212,7 +236,7 @@ export class BuiltinIdentityProvider implements IdentityProvider {
       .where("revokedAt", "is", null)
       .where("expiresAt", ">", new Date())
       .orderBy("lastUsedAt", "desc")
-      .limit(100)
+      .limit(MAX_SESSIONS)
       .execute();
   }
 
