@@ -16,6 +16,8 @@ export interface IteratorHooks<T, U> {
   start?: () => () => void;
   /** Runs once when the stream ends (done, failed or returned), started or not. */
   end?: () => void;
+  /** Whether this value is the stream's last: it is passed on, then the stream ends. */
+  last?: (value: T) => boolean;
 }
 
 /** The method through which an iterator takes hooks into itself; it returns the iterator, retyped. */
@@ -51,12 +53,17 @@ export class HookChain {
     this.hooks = !current ? hooks : Array.isArray(current) ? [...current, hooks] : [current, hooks];
   }
 
+  /** A value a `last` hook named was passed on: the next pull ends the stream. */
+  protected closing = false;
+
   protected mapValue(value: unknown): unknown {
     const { hooks } = this;
     if (!hooks) return value;
-    if (!Array.isArray(hooks)) return hooks.map ? hooks.map(value) : value;
     let out = value;
-    for (const h of hooks) if (h.map) out = h.map(out);
+    for (const h of Array.isArray(hooks) ? hooks : [hooks]) {
+      if (h.last?.(out)) this.closing = true;
+      if (h.map) out = h.map(out);
+    }
     return out;
   }
 
@@ -111,6 +118,7 @@ class Wrapped<T, U> extends HookChain implements Fusable<U>, AsyncDisposable {
   }
 
   next(): Promise<IteratorResult<U>> {
+    if (this.closing) return this.return();
     const next = this.inner.next();
     if (!this.started) {
       this.started = true;

@@ -93,6 +93,7 @@ class ChannelStream<T>
 
   next(): Promise<IteratorResult<BusEvent<T | Resync>>> {
     if (!this.started) this.begin();
+    if (this.closing) this.end();
     if (this.ended) return Promise.resolve(DONE);
     const ready = this.poll();
     if (ready) return Promise.resolve(ready as IteratorResult<BusEvent<T | Resync>>);

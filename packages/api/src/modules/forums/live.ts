@@ -1,11 +1,11 @@
 import type { TopicEvent } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
-import { defineChannel } from "../../infra/events/bus";
+import { type BusEvent, defineChannel, RESYNC, type Resync } from "../../infra/events/bus";
 import { streamChannel } from "../../infra/events/stream";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { typingEnded, typingStarted } from "../../infra/presence/typing";
-import { wrapIterator } from "../../lib/iterators";
+import { type IteratorHooks, wrapIterator } from "../../lib/iterators";
 import { settingsOf } from "../presence/repo";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
@@ -82,9 +82,14 @@ export async function topicEvents(
   const { userId } = caller;
   const stream = streamChannel(deps.events, topicChannel, topicId, { lastEventId: input.lastEventId, signal });
   // Joins on the first pull, right after streamChannel attached its listener, so the presence
-  // naming this viewer reaches them too; leaves when the stream ends.
-  return wrapIterator(stream, new JoinOnStart(deps.presence, topicId, userId));
+  // naming this viewer reaches them too; leaves when the stream ends, at the latest once the topic
+  // is deleted (nothing more can come).
+  return wrapIterator(wrapIterator(stream, endsWithTopic), new JoinOnStart(deps.presence, topicId, userId));
 }
+
+const endsWithTopic: IteratorHooks<BusEvent<TopicEvent | Resync>, BusEvent<TopicEvent | Resync>> = {
+  last: (event) => event.data !== RESYNC && event.data.type === "topic.deleted",
+};
 
 /** The presence hook of one viewer: an object, not closures (a node holds thousands). */
 class JoinOnStart {
