@@ -821,3 +821,80 @@ describe("activity", () => {
     expect(new Set(events.map((e) => e.visibility))).toEqual(new Set(["organization"]));
   });
 });
+
+// ---------------------------------------------------------------- writes that meet
+
+describe("writes that meet on one topic", () => {
+  const settled = (calls: Promise<unknown>[]) => Promise.allSettled(calls);
+  const liveRowsOf = (topicId: string) =>
+    server.deps.db.selectFrom("forumSearch").select("postId").where("topicId", "=", topicId).execute();
+
+  it("a reply chosen as best answer while it is deleted never stays the best answer", async () => {
+    for (let round = 0; round < 4; round++) {
+      const topic = await newTopic(member, "platform");
+      const reply = await post(colleague, topic);
+      await settled([
+        member.client.forums.markBestAnswer.mutate({ topicId: topic.id, postId: reply.id }),
+        colleague.client.forums.deletePost.mutate({ postId: reply.id }),
+      ]);
+      expect(await topicOf(member, topic)).toMatchObject({ bestPostId: null, answered: false });
+    }
+  });
+
+  it("likes that meet a reply's deletion leave no like behind", async () => {
+    const topic = await newTopic(member, "platform");
+    const reply = await post(colleague, topic);
+    await settled([
+      colleague.client.forums.deletePost.mutate({ postId: reply.id }),
+      ...[admin, outsider, moderator].map((u) => u.client.forums.likePost.mutate({ postId: reply.id })),
+    ]);
+    expect(await topicOf(member, topic)).toMatchObject({ replyCount: 0, likeCount: 0 });
+    const likes = await server.deps.db
+      .selectFrom("forumPostLikes")
+      .select("userId")
+      .where("postId", "=", reply.id)
+      .execute();
+    expect(likes).toEqual([]);
+  });
+
+  it("replies that meet the topic's deletion are refused or go with it", async () => {
+    const topic = await newTopic(member, "platform");
+    const replies = await settled([
+      ...Array.from({ length: 6 }, () => post(colleague, topic)),
+      member.client.forums.deleteTopic.mutate({ id: topic.id }),
+    ]);
+    for (const r of replies.filter((x) => x.status === "rejected"))
+      expect(await codeOf(Promise.reject((r as PromiseRejectedResult).reason))).toBe("NOT_FOUND");
+    expect(await liveRowsOf(topic.id)).toEqual([]);
+  });
+
+  it("the same best answer, pin, lock or deletion asked five times at once tells the author once", async () => {
+    const title = `Moderated at once ${Date.now()}`;
+    const topic = await member.client.forums.createTopic.mutate({
+      title,
+      categoryId,
+      body: "<p>Question</p>",
+      visibility: "organization",
+    });
+    const reply = await post(colleague, topic);
+    const five = (call: () => Promise<unknown>) => Promise.all(Array.from({ length: 5 }, call));
+    await five(() => member.client.forums.markBestAnswer.mutate({ topicId: topic.id, postId: reply.id }));
+    await five(() => admin.client.forums.pinTopic.mutate({ id: topic.id, pinned: true }));
+    await five(() => admin.client.forums.lockTopic.mutate({ id: topic.id, locked: true }));
+    await five(() => admin.client.forums.deleteTopic.mutate({ id: topic.id }));
+    const rows = await server.deps.db
+      .selectFrom("notifications")
+      .select(["type", "userId", sql<string>`data->>'action'`.as("action")])
+      .where(sql<string>`data->>'topicId'`, "=", topic.id)
+      .execute();
+    const moderation = await server.deps.db
+      .selectFrom("notifications")
+      .select(sql<string>`data->>'action'`.as("action"))
+      .where("type", "=", "forum.moderation")
+      .where("userId", "=", member.userId)
+      .where(sql<string>`data->>'title'`, "=", title)
+      .execute();
+    expect(rows.filter((r) => r.type === "forum.bestAnswer")).toHaveLength(1);
+    expect(moderation.map((m) => m.action).sort()).toEqual(["deleted", "locked", "pinned"]);
+  });
+});

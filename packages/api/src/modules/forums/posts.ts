@@ -79,9 +79,11 @@ async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null): 
   return post as Post;
 }
 
+const lockedTopic = () => appError("FORBIDDEN", "This topic is locked; it takes no new posts");
+
 export async function createPost(deps: AppDeps, caller: Principal, input: z.infer<typeof CreatePostInput>) {
   const topic = await findVisibleTopic(deps.db, caller, input.topicId);
-  if (topic.locked) throw appError("FORBIDDEN", "This topic is locked; it takes no new posts");
+  if (topic.locked) throw lockedTopic();
   const body = cleanBody(input.body);
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
   const parent = input.parentId ? await findPostDoc(deps.mongo, input.parentId, topic.id) : null;
@@ -97,6 +99,11 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     opening: false,
   };
   const doc = await writePost(deps, caller, draft, async (trx, post) => {
+    // Checked again under the topic's lock: deleted, locked or the parent deleted meanwhile.
+    const live = await repo.lockLiveTopic(trx, topic.id);
+    if (!live) throw notFound("Topic");
+    if (live.locked) throw lockedTopic();
+    if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
     await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
     const data = { topicId: topic.id, postId: post._id };
     // The author of the post answered and the topic's author, each once.
@@ -152,8 +159,8 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
   if (post._id === topic.firstPostId) throw appError("CONFLICT", "Delete the topic instead of its first post");
   if (post.deletedAt) return { ok: true as const };
   // Of two deletions at once, one removes the reply; the other changes nothing.
-  if (!(await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic, post._id))))
-    return { ok: true as const };
+  const removed = await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic.id, post._id));
+  if (!removed) return { ok: true as const };
   await updatePostDoc(deps.mongo, post._id, { deletedAt: new Date(), bodyHtml: "" });
   await Promise.all([
     topicListsChanged(deps),
@@ -168,8 +175,7 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
       { users: [post.authorId], orgs: [post.organizationId] },
     ),
   ]);
-  if (topic.bestPostId === post._id)
-    await publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: null });
+  if (removed.wasBest) await publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: null });
   return { ok: true as const };
 }
 
@@ -181,6 +187,7 @@ export async function setLike(deps: AppDeps, caller: Principal, postId: string, 
   const likes = await deps.db
     .transaction()
     .execute((trx) => repo.setLike(trx, { postId, userId: caller.userId, topicId: topic.id }, like));
+  if (!likes) throw notFound("Post");
   if (likes.changed) {
     await Promise.all([
       topicListsChanged(deps),
@@ -201,17 +208,20 @@ export async function markBestAnswer(
   if (!canMarkBestAnswer(topic, caller))
     throw appError("FORBIDDEN", "Only the topic's author can choose the best answer");
   let answerAuthor: string | null = null;
-  const previousAuthor =
-    topic.bestPostId && topic.bestPostId !== input.postId
-      ? ((await findPostDoc(deps.mongo, topic.bestPostId, topic.id))?.authorId ?? null)
-      : null;
   if (input.postId) {
     const post = await findPostDoc(deps.mongo, input.postId, topic.id);
     if (!post || post.deletedAt) throw fieldError("postId", "No such post in this topic");
     if (post._id === topic.firstPostId) throw fieldError("postId", "The question cannot be its own answer");
     answerAuthor = post.authorId;
   }
-  await deps.db.transaction().execute(async (trx) => {
+  // Under the topic's lock: the current best answer, and the post still there (not deleted meanwhile).
+  const previous = await deps.db.transaction().execute(async (trx) => {
+    const live = await repo.lockLiveTopic(trx, topic.id);
+    if (!live) throw notFound("Topic");
+    // The same choice again (a double click) changes nothing and tells nobody.
+    if (live.bestPostId === input.postId) return undefined;
+    if (input.postId && !(await repo.isLivePost(trx, input.postId)))
+      throw fieldError("postId", "No such post in this topic");
     await repo.updateTopic(trx, topic.id, { bestPostId: input.postId, answered: input.postId !== null });
     if (answerAuthor) {
       await notifyReaders(deps, trx, topic, [
@@ -223,19 +233,23 @@ export async function markBestAnswer(
         },
       ]);
     }
+    return live.bestPostId;
   });
-  await Promise.all([
-    topicListsChanged(deps),
-    publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId }),
-    // The new best answer's author gains one, the previous one's loses one (their dashboard counts).
-    track(
-      deps,
-      caller,
-      topic,
-      "bestAnswer.changed",
-      { postId: input.postId },
-      { users: [answerAuthor, previousAuthor] },
-    ),
-  ]);
+  if (previous !== undefined) {
+    const previousAuthor = previous ? ((await findPostDoc(deps.mongo, previous, topic.id))?.authorId ?? null) : null;
+    await Promise.all([
+      topicListsChanged(deps),
+      publishTopicEvent(deps, topic.id, { type: "bestAnswer.changed", postId: input.postId }),
+      // The new best answer's author gains one, the previous one's loses one (their dashboard counts).
+      track(
+        deps,
+        caller,
+        topic,
+        "bestAnswer.changed",
+        { postId: input.postId },
+        { users: [answerAuthor, previousAuthor] },
+      ),
+    ]);
+  }
   return { topicId: topic.id, bestPostId: input.postId, answered: input.postId !== null };
 }

@@ -385,6 +385,27 @@ export async function countView(db: Db, topicId: string, viewerId: string): Prom
   return counted.rows[0]?.viewCount;
 }
 
+/**
+ * The topic's row, locked for the rest of the transaction: every write that changes what a topic
+ * holds (a reply, a like, a deletion, the best answer, a flag) takes it first, so two of them at
+ * once see each other's result (a like never lands on a reply deleted meanwhile, a reply never in
+ * a topic deleted meanwhile). Undefined when the topic is gone or deleted.
+ */
+export const lockLiveTopic = (trx: Db, id: string) =>
+  trx
+    .selectFrom("forumTopics")
+    .select(["id", "bestPostId", "pinned", "locked"])
+    .where("id", "=", id)
+    .where("deletedAt", "is", null)
+    .forUpdate()
+    .executeTakeFirst();
+
+/** Whether the post is live: its search row is there (a deleted reply has none). */
+export async function isLivePost(db: Db, postId: string): Promise<boolean> {
+  const row = await db.selectFrom("forumSearch").select("postId").where("postId", "=", postId).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** A new reply: the topic's counters and last activity move with it. */
 export async function recordReply(db: Db, topicId: string, reply: { at: Date; posterId: string }): Promise<void> {
   await db
@@ -411,14 +432,15 @@ export async function removeTopicPosts(trx: Db, topicId: string) {
  * A deleted reply leaves the counts, search and (if it was one) the best answer; its likes go with
  * it (a tombstone carries none). Run inside the caller's transaction.
  */
-/** Answers false when the reply was removed already (two deletions at once count once). */
-export async function removeReply(
-  trx: Db,
-  topic: { id: string; bestPostId: string | null },
-  postId: string,
-): Promise<boolean> {
+/**
+ * Answers null when the reply (or its topic) was removed already: two deletions at once count
+ * once. Takes the topic's lock first, so the best answer it clears is the current one.
+ */
+export async function removeReply(trx: Db, topicId: string, postId: string): Promise<{ wasBest: boolean } | null> {
+  const topic = await lockLiveTopic(trx, topicId);
+  if (!topic) return null;
   const removed = await trx.deleteFrom("forumSearch").where("postId", "=", postId).executeTakeFirst();
-  if (!removed.numDeletedRows) return false;
+  if (!removed.numDeletedRows) return null;
   const unliked = await trx.deleteFrom("forumPostLikes").where("postId", "=", postId).executeTakeFirst();
   await trx
     .updateTable("forumTopics")
@@ -429,14 +451,17 @@ export async function removeReply(
     }))
     .where("id", "=", topic.id)
     .execute();
-  return true;
+  return { wasBest: topic.bestPostId === postId };
 }
 
 /**
  * Likes or unlikes (one like per user per post: the primary key says so), keeping the topic's
- * like count in step. Run inside the caller's transaction; answers the post's like count.
+ * like count in step. Run inside the caller's transaction; answers the post's like count, or null
+ * when the post (or its topic) is gone.
  */
 export async function setLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
+  // Under the topic's lock a reply being deleted is either gone or not yet: no like outlives it.
+  if (!(await lockLiveTopic(trx, like.topicId)) || !(await isLivePost(trx, like.postId))) return null;
   const changed = liked
     ? await trx
         .insertInto("forumPostLikes")

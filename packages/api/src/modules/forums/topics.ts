@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
-import { appError, fieldError } from "../../lib/errors";
+import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
 import { loadAuthors } from "../users/authors";
@@ -165,10 +165,13 @@ export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) 
   if (!canEditTopic(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
   const posters = await deps.db.transaction().execute(async (trx) => {
+    // Deleted meanwhile (a double click): nothing more to do, nobody to tell again.
+    if (!(await repo.lockLiveTopic(trx, id))) return null;
     await repo.updateTopic(trx, id, { deletedAt: new Date() });
     await notifyModeration(deps, trx, caller, topic, "deleted");
     return repo.removeTopicPosts(trx, id);
   });
+  if (!posters) return { ok: true as const };
   await Promise.all([
     topicListsChanged(deps),
     publishTopicEvent(deps, id, { type: "topic.deleted" }),
@@ -188,9 +191,18 @@ export async function setTopicFlag(
   if (!canModerate(topic, caller))
     throw appError("FORBIDDEN", "Only a moderator (or your admin, for your organization's topics) can do this");
   const change = "pinned" in flag ? (flag.pinned ? "pinned" : "unpinned") : flag.locked ? "locked" : "unlocked";
-  await deps.db.transaction().execute(async (trx) => {
+  const now = await deps.db.transaction().execute(async (trx) => {
+    const live = await repo.lockLiveTopic(trx, id);
+    if (!live) throw notFound("Topic");
+    // Already so (a double click): nothing changes, nobody is told again.
+    if ("pinned" in flag ? live.pinned === flag.pinned : live.locked === flag.locked) return live;
     await repo.updateTopic(trx, id, flag);
     await notifyModeration(deps, trx, caller, topic, change);
+    return null;
   });
+  if (now) {
+    const [summary] = await summaries(deps, [{ ...topic, pinned: now.pinned, locked: now.locked }]);
+    return summary as TopicSummary;
+  }
   return announceTopicChange(deps, caller, { ...topic, ...flag }, `topic.${change}`);
 }
