@@ -223,6 +223,40 @@ describe("drafts and publishing", () => {
   });
 });
 
+describe("writes that meet on one use case", () => {
+  const feedItems = async (user: TestUser, id: string) =>
+    (await user.client.dashboard.activity.query({ scope: "me", limit: 100 })).items.filter((i) => i.subject.id === id);
+
+  it("the same publication asked five times at once is made, and shown in the feed, once", async () => {
+    const author = await signUpAdmin(server);
+    const draft = await author.client.useCases.createDraft.mutate(complete({ title: "Five clicks on publish" }));
+    await Promise.all(Array.from({ length: 5 }, () => author.client.useCases.publish.mutate({ id: draft.id })));
+    expect((await feedItems(author, draft.id)).map((i) => i.type)).toEqual(["useCase.published"]);
+    await Promise.all(Array.from({ length: 3 }, () => author.client.useCases.unpublish.mutate({ id: draft.id })));
+    expect((await author.client.useCases.get.query({ id: draft.id })).status).toBe("draft");
+  });
+
+  it("a publication or an edit meeting the deletion never brings the use case back", async () => {
+    const author = await signUpAdmin(server);
+    for (let round = 0; round < 3; round++) {
+      const draft = await author.client.useCases.createDraft.mutate(complete({ title: `Deleted at once ${round}` }));
+      const calls = await Promise.allSettled([
+        author.client.useCases.delete.mutate({ id: draft.id }),
+        author.client.useCases.publish.mutate({ id: draft.id }),
+        author.client.useCases.updateDraft.mutate({ id: draft.id, title: `Edited at once ${round}` }),
+      ]);
+      expect(calls[0].status).toBe("fulfilled");
+      expect((await failure(author.client.useCases.get.query({ id: draft.id }))).appCode).toBe("NOT_FOUND");
+      const row = await server.deps.db
+        .selectFrom("useCases")
+        .select(["deletedAt", "publishedAt"])
+        .where("id", "=", draft.id)
+        .executeTakeFirstOrThrow();
+      if (row.publishedAt) expect(row.publishedAt.getTime()).toBeLessThanOrEqual(row.deletedAt?.getTime() ?? 0);
+    }
+  });
+});
+
 describe("reading", () => {
   it("vendor contact only for verified users; anonymous callers get the public part only", async () => {
     const uc = await publishNew(owner);

@@ -20,11 +20,12 @@ type Fields = z.output<typeof CreateUseCaseDraftInput>;
 
 /** A live use case the caller may change, locked for the rest of the transaction; NOT_FOUND when they may not see it. */
 async function lockForEdit(trx: Db, caller: Principal, id: string) {
+  // Locked before it is read: what a write at the same moment did (a deletion, a publication) shows.
+  await repo.lockRow(trx, id);
   const row = await repo.findRow(trx, id);
   if (!row || !mayRead(row, caller)) throw notFound("Use case");
   if (!canEdit(row, caller))
     throw appError("FORBIDDEN", "Only its author or their organization's admin can change this use case");
-  await repo.lockRow(trx, id);
   return row;
 }
 
@@ -245,10 +246,11 @@ export async function unpublish(deps: AppDeps, caller: Principal, id: string) {
   const row = await deps.db.transaction().execute(async (trx) => {
     const row = await lockForEdit(trx, caller, id);
     if (row.status === "archived") throw appError("FORBIDDEN", "A moderator archived this use case");
-    await repo.updateRow(trx, id, { status: "draft" });
+    // A draft already (unpublished meanwhile, a double click): nothing changes, nothing is told.
+    if (row.status === "published") await repo.updateRow(trx, id, { status: "draft" });
     return row;
   });
-  await announce(deps, caller, row, "unpublished");
+  if (row.status === "published") await announce(deps, caller, row, "unpublished");
   return id;
 }
 
@@ -267,6 +269,7 @@ export const RESTORE_DAYS = 30;
 
 export async function restore(deps: AppDeps, caller: Principal, id: string) {
   const row = await deps.db.transaction().execute(async (trx) => {
+    await repo.lockRow(trx, id);
     const row = await repo.findRow(trx, id);
     if (!row?.deletedAt || !canEdit(row, caller)) throw notFound("Deleted use case");
     if (Date.now() - row.deletedAt.getTime() > RESTORE_DAYS * 86_400_000) {
@@ -287,10 +290,12 @@ export async function moderate(
 ) {
   if (!caller.isModerator) throw appError("FORBIDDEN", "Only platform moderators can moderate use cases");
   const row = await deps.db.transaction().execute(async (trx) => {
+    await repo.lockRow(trx, input.id);
     const row = await repo.findRow(trx, input.id);
     if (!row || row.deletedAt || row.status === "draft") throw notFound("Use case");
-    await repo.lockRow(trx, input.id);
     const status = input.action === "archive" ? "archived" : "published";
+    // So already (a double click): nothing is written, audited or told again.
+    if (row.status === status) return null;
     await repo.updateRow(trx, input.id, {
       status,
       archivedReason: input.action === "archive" ? input.reason : null,
@@ -315,7 +320,7 @@ export async function moderate(
     ]);
     return row;
   });
-  await announce(deps, caller, row, input.action === "archive" ? "archived" : "restored");
+  if (row) await announce(deps, caller, row, input.action === "archive" ? "archived" : "restored");
   return input.id;
 }
 
