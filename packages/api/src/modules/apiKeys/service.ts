@@ -5,6 +5,7 @@ import type { AppDeps } from "../../deps";
 import { API_KEY_PREFIX, type Principal } from "../../infra/auth/authenticator";
 import { randomToken, sha256 } from "../../infra/auth/crypto";
 import { authInvalidation } from "../../infra/auth/provider";
+import { lockUntilCommit } from "../../infra/postgres/commit-lock";
 import { appError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { toUserRef } from "../audit/service";
@@ -12,6 +13,9 @@ import { loadAuthors } from "../users/authors";
 import * as repo from "./repo";
 
 /** Creates a key and returns its token, the only time the secret exists outside the caller's hands. */
+/** Namespace (int4) of the advisory lock on one organization's key count. */
+const API_KEYS_LOCK = 0x61706b79;
+
 export async function createApiKey(
   deps: AppDeps,
   principal: Principal,
@@ -21,12 +25,14 @@ export async function createApiKey(
   // A leaked key must not be able to mint keys that outlive its own revocation.
   if (principal.via === "apiKey") throw appError("FORBIDDEN", "API keys cannot create API keys; sign in instead");
   const orgId = principal.organizationId;
-  if ((await repo.countActiveApiKeys(deps.db, orgId)) >= MAX_API_KEYS_PER_ORG) {
-    throw appError("CONFLICT", `An organization can hold at most ${MAX_API_KEYS_PER_ORG} active API keys`);
-  }
   const id = uuidv7();
   const secret = randomToken();
   const created = await deps.db.transaction().execute(async (trx) => {
+    // Counted under a lock per organization: keys created at once cannot pass the limit together.
+    await lockUntilCommit(trx, API_KEYS_LOCK, orgId);
+    if ((await repo.countActiveApiKeys(trx, orgId)) >= MAX_API_KEYS_PER_ORG) {
+      throw appError("CONFLICT", `An organization can hold at most ${MAX_API_KEYS_PER_ORG} active API keys`);
+    }
     const row = await repo.insertApiKey(trx, {
       id,
       organizationId: orgId,
