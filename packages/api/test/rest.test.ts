@@ -300,11 +300,34 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
     expect(changed.body).toMatchObject({ dueAt: "2027-03-02T09:30:00.000Z", remindAt: remind });
     const listed = await api("GET", `/tasks?dueBefore=${encodeURIComponent("2027-03-03T00:00:00Z")}`, { cookie });
     expect(listed.body.items.map((t: { id: string }) => t.id)).toContain(created.body.id);
-    for (const dueAt of ["next tuesday", 1_800_000_000_000, "+275760-09-13T00:00:00.000Z"]) {
+    // Only ISO 8601 with its offset: nothing is guessed (Date itself reads "1" as 2001, and a time
+    // without an offset in the server's zone).
+    for (const dueAt of [
+      "next tuesday",
+      1_800_000_000_000,
+      "+275760-09-13T00:00:00.000Z",
+      "1",
+      "March 1, 2030",
+      "2030/03/01",
+      "2030-03-01T09:30",
+    ]) {
       const bad = await api("POST", "/tasks", { cookie, csrf, body: { title: "x", dueAt } });
       expect(bad.status, String(dueAt)).toBe(400);
       expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(["dueAt"]);
     }
+    const offset = await api("POST", "/tasks", {
+      cookie,
+      csrf,
+      body: { title: "x", dueAt: "2030-03-01T12:30:00+03:00" },
+    });
+    expect(offset.body.dueAt).toBe("2030-03-01T09:30:00.000Z");
+    expect((await api("GET", "/tasks?dueBefore=1", { cookie })).status).toBe(400);
+  });
+
+  it("numbers in the query string as JSON writes them, exponents too", async () => {
+    const near = await api("GET", "/use-cases?lat=1e-05&lng=46.7&radiusKm=2e4", { cookie });
+    expect(near.status).toBe(200);
+    expect((await api("GET", "/use-cases?lat=1e&lng=46.7&radiusKm=20", { cookie })).status).toBe(400);
   });
 
   it("GET and PATCH /organizations/current, GET /organizations/stats", async () => {

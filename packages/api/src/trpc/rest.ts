@@ -28,6 +28,7 @@ import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import type { AppEnv } from "../infra/http/env";
 import type { Logger } from "../infra/logger";
 import { STORE_RETRY_AFTER_SECONDS } from "../lib/errors";
@@ -95,17 +96,20 @@ function baseOf(schema: ZodLike): ZodLike {
   return s;
 }
 
+const ISO_DATE_TIME = z.iso.datetime({ offset: true });
+
 /** A query-string value as the type its field expects; anything else stays a string for validation to refuse. */
 function fromString(value: string, schema: ZodLike): unknown {
   switch (baseOf(schema)._zod.def.type) {
     case "number":
-      return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+      // As JSON writes numbers, exponent included (Python's requests sends 1e-05).
+      return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value) ? Number(value) : value;
     case "boolean":
       return value === "true" ? true : value === "false" ? false : value;
-    case "date": {
-      const date = new Date(value);
-      return Number.isNaN(date.getTime()) ? value : date;
-    }
+    case "date":
+      // ISO 8601 with its offset only: Date's own parsing takes "1" for 2001 and reads a time
+      // without an offset in the server's zone.
+      return ISO_DATE_TIME.safeParse(value).success ? new Date(value) : value;
     default:
       return value;
   }
