@@ -289,6 +289,19 @@ describe("tasks", () => {
     expect((await user.client.tasks.update.mutate({ id: off.id, dueAt: later })).remindAt).toBeNull();
     const undated = await user.client.tasks.create.mutate({ title: "Dated later" });
     expect((await user.client.tasks.update.mutate({ id: undated.id, dueAt: later })).remindAt).toEqual(nine(later));
+    const remindOnly = await user.client.tasks.create.mutate({ title: "Reminder first", remindAt: due });
+    expect((await user.client.tasks.update.mutate({ id: remindOnly.id, dueAt: later })).remindAt).toEqual(due);
+  });
+
+  it("undated tasks come last by due date either way", async () => {
+    const user = await signUpAdmin(server);
+    const dated = [1, 2].map((d) => new Date(Date.UTC(2031, 0, d, 12)));
+    for (const [i, dueAt] of dated.entries()) await user.client.tasks.create.mutate({ title: `Dated ${i}`, dueAt });
+    await user.client.tasks.create.mutate({ title: "Whenever" });
+    const titles = async (order: "asc" | "desc") =>
+      (await user.client.tasks.list.query({ sort: "due", order })).items.map((t) => t.title);
+    expect(await titles("asc")).toEqual(["Dated 0", "Dated 1", "Whenever"]);
+    expect(await titles("desc")).toEqual(["Dated 1", "Dated 0", "Whenever"]);
   });
 
   it("API keys cannot reach tasks", async () => {

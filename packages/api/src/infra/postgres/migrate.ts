@@ -18,6 +18,7 @@ import * as m0016 from "./migrations/0016_task_search_index";
 import * as m0017 from "./migrations/0017_city_search_in_memory";
 import * as m0018 from "./migrations/0018_directory_city_any_case";
 import * as m0019 from "./migrations/0019_millisecond_timestamps";
+import * as m0020 from "./migrations/0020_undated_tasks_last";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   "0017_city_search_in_memory": m0017,
   "0018_directory_city_any_case": m0018,
   "0019_millisecond_timestamps": m0019,
+  "0020_undated_tasks_last": m0020,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -67,10 +67,11 @@ const nineOnTheDay = (due: RawBuilder<unknown>, tz: string) =>
 /**
  * The reminder after the due date moves to `dueAt` (an update's SET: the columns hold the old
  * values): the default one follows the due date, one set to no reminder stays off, and a chosen time
- * moves with the due date (two days before stays two days before).
+ * moves with the due date (two days before stays two days before); one chosen before there was a
+ * due date stays as it is.
  */
 export const movedReminder = (dueAt: Date | null, tz: string) => sql<Date | null>`case
-    when due_at is null then ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)}
+    when due_at is null then coalesce(remind_at, ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)})
     when remind_at is null then null
     when remind_at = ${nineOnTheDay(sql`due_at`, tz)} then ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)}
     else remind_at + (${dueAt}::timestamptz - due_at)
@@ -87,13 +88,22 @@ export interface TaskFilter {
   q?: string;
 }
 
-/** The sort key of each sort (the expression the matching index is on). */
-const sortKeys: Record<"created" | "due" | "priority" | "title", RawBuilder<unknown>> = {
-  created: sql`created_at`,
-  due: sql`coalesce(due_at, 'infinity'::timestamptz)`,
-  priority: sql`priority`,
-  title: sql`lower(title)`,
-};
+type Sort = "created" | "due" | "priority" | "title";
+
+/**
+ * The sort key of each sort and order (the expression the matching index is on). Undated tasks
+ * come last both ways: their due key is 'infinity' going forward and '-infinity' going back.
+ */
+const sortKey = (sort: Sort, order: "asc" | "desc"): RawBuilder<unknown> =>
+  ({
+    created: sql`created_at`,
+    due:
+      order === "asc"
+        ? sql`coalesce(due_at, 'infinity'::timestamptz)`
+        : sql`coalesce(due_at, '-infinity'::timestamptz)`,
+    priority: sql`priority`,
+    title: sql`lower(title)`,
+  })[sort];
 
 function filtered(db: Db, ownerId: string, f: TaskFilter, tz: string) {
   let query = db.selectFrom("tasks").where("ownerId", "=", ownerId);
@@ -125,12 +135,12 @@ function filtered(db: Db, ownerId: string, f: TaskFilter, tz: string) {
 export function listTasks(
   db: Db,
   ownerId: string,
-  f: TaskFilter & { sort: keyof typeof sortKeys; order: "asc" | "desc" },
+  f: TaskFilter & { sort: Sort; order: "asc" | "desc" },
   tz: string,
   cursor: [string | number, string] | null,
   limit: number,
 ) {
-  const key = sortKeys[f.sort];
+  const key = sortKey(f.sort, f.order);
   let query = filtered(db, ownerId, f, tz)
     .select(columns)
     .select(flags(tz))

@@ -157,10 +157,10 @@ export async function deleteTask(deps: AppDeps, caller: Principal, id: string) {
   return { ok: true as const };
 }
 
-/** Each sort's cursor: undated tasks sort as PostgreSQL's 'infinity' (repo.ts, sortKeys). */
+/** Each sort's cursor: undated tasks sort as PostgreSQL's 'infinity' or '-infinity' (repo.ts, sortKey). */
 const cursorBySort = {
   created: keyCursor(cursorKeys.instant),
-  due: keyCursor(z.union([cursorKeys.instant, z.literal("infinity")])),
+  due: keyCursor(z.union([cursorKeys.instant, z.literal("infinity"), z.literal("-infinity")])),
   priority: keyCursor(z.number().int().min(PRIORITY.low).max(PRIORITY.high)),
   title: keyCursor(z.string().max(limits.mediumText)),
 };
@@ -197,9 +197,15 @@ export async function listTasks(deps: AppDeps, caller: Principal, input: z.outpu
   ]);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
-  // pg reads 'infinity' (an undated task's due key) as the number Infinity.
+  // pg reads 'infinity' and '-infinity' (an undated task's due key) as the numbers ±Infinity.
   const key = (v: unknown) =>
-    v instanceof Date ? v.toISOString() : v === Infinity ? "infinity" : (v as string | number);
+    v instanceof Date
+      ? v.toISOString()
+      : v === Infinity
+        ? "infinity"
+        : v === -Infinity
+          ? "-infinity"
+          : (v as string | number);
   return {
     items: await toTasks(deps, caller, page),
     nextCursor: rows.length > input.limit && last ? encodeCursor([key(last.sortKey), last.id]) : null,
