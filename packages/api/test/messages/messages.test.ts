@@ -2,6 +2,7 @@ import type { P2PClient } from "@p2p/client";
 import type { MyEvent } from "@p2p/schemas";
 import { addMember, failure, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { touchConversationQuery } from "../../src/modules/messages/repo";
 import { waitFor } from "../helpers";
 
 type EventOf<T extends MyEvent["type"]> = Extract<MyEvent, { type: T }>;
@@ -158,6 +159,29 @@ describe("messages.send, history and conversations", () => {
       appCode: "BAD_REQUEST",
       fields: ["clientMessageId"],
     });
+  });
+
+  it("two people writing to each other at the same moment: every message lands", async () => {
+    const [kai, lin] = [await signUpAdmin(server), await signUpAdmin(server)];
+    // One request per message, as two apps send them: each pair meets on the server.
+    const unbatched = (user: TestUser) => ({ ...user, client: server.client({ token: user.token, maxBatchItems: 1 }) });
+    const [k, l] = [unbatched(kai), unbatched(lin)];
+    const rounds = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) => [send(k, l, `ping ${i}`), send(l, k, `pong ${i}`)]).flat(),
+    );
+    expect(
+      rounds.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
+    ).toEqual([]);
+    const { items } = await kai.client.messages.history.query({ userId: lin.userId, limit: 100 });
+    expect(items).toHaveLength(100);
+    // What keeps them apart: both directions write the conversation's two rows in one order (in
+    // opposite orders, two sends at once deadlocked now and then: a 500).
+    const at = new Date();
+    const sqlOf = (from: string, to: string) => {
+      const { sql, parameters } = touchConversationQuery(server.deps.db, from, to, at).compile();
+      return { sql, parameters };
+    };
+    expect(sqlOf(kai.userId, lin.userId)).toEqual(sqlOf(lin.userId, kai.userId));
   });
 
   it("refuses bad input with the field, and writes nothing", async () => {

@@ -562,6 +562,21 @@ describe("media", () => {
       sub.unsubscribe();
     }
   });
+  it("a photo captioned again while it is removed is either there, shown, or gone: never a hidden leftover", async () => {
+    const draft = await owner.client.useCases.createDraft.mutate({ title: "Caption or remove" });
+    for (let round = 0; round < 6; round++) {
+      const fileId = await upload(owner, await png(`#12345${round}`));
+      await owner.client.useCases.addMedia.mutate({ id: draft.id, fileId, caption: "first" });
+      await Promise.allSettled([
+        owner.client.useCases.addMedia.mutate({ id: draft.id, fileId, caption: "second" }),
+        adminA.client.useCases.removeMedia.mutate({ id: draft.id, fileId }),
+      ]);
+      const shown = (await owner.client.useCases.get.query({ id: draft.id })).media.map((m) => m.fileId);
+      // What the owner sees is exactly what is attached: reordering it is accepted.
+      await owner.client.useCases.reorderMedia.mutate({ id: draft.id, fileIds: shown });
+    }
+  });
+
   it("photos added, removed and edited at once all land; a removed photo of a published use case is private again", async () => {
     const draft = await owner.client.useCases.createDraft.mutate({ title: "Many photos of the paint shop" });
     const colors = ["#110000", "#002200", "#000033", "#444400", "#005555", "#660066"];

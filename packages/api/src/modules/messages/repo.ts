@@ -57,20 +57,28 @@ export const findByClientIdQuery = (db: Db, senderId: string, clientMessageId: s
 export const findByClientId = (db: Db, senderId: string, clientMessageId: string) =>
   findByClientIdQuery(db, senderId, clientMessageId).executeTakeFirst();
 
-/** Moves the conversation to the top of both participants' lists (never back in time). */
+/**
+ * Moves the conversation to the top of both participants' lists (never back in time). The two rows
+ * are written in one order whoever sends: two people writing to each other at once took them in
+ * opposite orders and deadlocked.
+ */
 export const touchConversation = (db: Db, a: string, b: string, at: Date) =>
-  db
+  touchConversationQuery(db, a, b, at).execute();
+
+export const touchConversationQuery = (db: Db, a: string, b: string, at: Date) => {
+  const [low, high] = a < b ? [a, b] : [b, a];
+  return db
     .insertInto("conversations")
     .values([
-      { userId: a, peerId: b, lastMessageAt: at },
-      { userId: b, peerId: a, lastMessageAt: at },
+      { userId: low, peerId: high, lastMessageAt: at },
+      { userId: high, peerId: low, lastMessageAt: at },
     ])
     .onConflict((oc) =>
       oc
         .columns(["userId", "peerId"])
         .doUpdateSet({ lastMessageAt: sql`greatest(conversations.last_message_at, excluded.last_message_at)` }),
-    )
-    .execute();
+    );
+};
 
 /** A message `userId` takes part in and has not deleted for themselves (or has, with `hiddenToo`). */
 export const findParticipantMessage = (db: Db, userId: string, id: string, hiddenToo = false) =>

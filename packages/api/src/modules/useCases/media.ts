@@ -1,5 +1,5 @@
 import type { UseCaseMedia } from "@p2p/schemas";
-import type { AppDeps } from "../../deps";
+import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { countOwned } from "../files/repo";
@@ -48,7 +48,12 @@ const listOf = async (deps: AppDeps, id: string) => (await docsOf(deps.mongo).fi
  * written). A crash between the two writes leaves the previous copy until the next change (or the
  * card job, for rows it marks). Answers the list.
  */
-function writeList(deps: AppDeps, id: string, change?: (list: MediaItem[]) => MediaItem[]): Promise<MediaItem[]> {
+function writeList(
+  deps: AppDeps,
+  id: string,
+  change?: (list: MediaItem[]) => MediaItem[],
+  alongside?: (trx: Db, list: MediaItem[]) => Promise<void>,
+): Promise<MediaItem[]> {
   return deps.db.transaction().execute(async (trx) => {
     await repo.lockRow(trx, id);
     let list = await listOf(deps, id);
@@ -61,6 +66,7 @@ function writeList(deps: AppDeps, id: string, change?: (list: MediaItem[]) => Me
       id,
       list.map((m) => m.fileId),
     );
+    await alongside?.(trx, list);
     return list;
   });
 }
@@ -68,9 +74,18 @@ function writeList(deps: AppDeps, id: string, change?: (list: MediaItem[]) => Me
 /** Copies the list's files to PostgreSQL, for a row from before cards were kept there. */
 export const copyMediaFiles = (deps: AppDeps, id: string) => writeList(deps, id);
 
-/** One change of the list; cached list pages go (the first file is the card's cover). */
-async function changeList(deps: AppDeps, id: string, change: (list: MediaItem[]) => MediaItem[]) {
-  const list = await writeList(deps, id, change);
+/**
+ * One change of the list, and what must agree with it written in the same transaction
+ * (`alongside`: the processing of a file shown, or the discarding of one no longer shown); cached
+ * list pages go (the first file is the card's cover).
+ */
+async function changeList(
+  deps: AppDeps,
+  id: string,
+  change: (list: MediaItem[]) => MediaItem[],
+  alongside?: (trx: Db, list: MediaItem[]) => Promise<void>,
+) {
+  const list = await writeList(deps, id, change, alongside);
   await useCaseListsChanged(deps);
   return mediaList(deps, list);
 }
@@ -92,13 +107,20 @@ export async function addMedia(
   if (isNew && current.length >= MAX_MEDIA) throw tooMany();
   if (isNew) await requestProcessing(deps, deps.db, { fileId: input.fileId, ownerId: fileOwner });
   try {
-    return await changeList(deps, input.id, (list) => {
-      if (list.some((m) => m.fileId === input.fileId))
-        return list.map((m) => (m.fileId === input.fileId ? { ...m, caption: input.caption } : m));
-      // Checked again under the lock: parallel adds cannot pass the limit.
-      if (list.length >= MAX_MEDIA) throw tooMany();
-      return [...list, { fileId: input.fileId, caption: input.caption }];
-    });
+    return await changeList(
+      deps,
+      input.id,
+      (list) => {
+        if (list.some((m) => m.fileId === input.fileId))
+          return list.map((m) => (m.fileId === input.fileId ? { ...m, caption: input.caption } : m));
+        // Checked again under the lock: parallel adds cannot pass the limit.
+        if (list.length >= MAX_MEDIA) throw tooMany();
+        return [...list, { fileId: input.fileId, caption: input.caption }];
+      },
+      // Under the same lock as a removal that may have discarded its processed copies meanwhile:
+      // a file the list shows has them (asked again when they went; nothing when they are there).
+      (trx) => requestProcessing(deps, trx, { fileId: input.fileId, ownerId: fileOwner }).then(() => {}),
+    );
   } catch (err) {
     // Refused (or failed): nothing of this attachment stays behind.
     if (isNew) await discardIfUnused(deps, input.fileId);
@@ -115,8 +137,17 @@ async function discardIfUnused(deps: AppDeps, fileId: string) {
 
 export async function removeMedia(deps: AppDeps, caller: Principal, input: { id: string; fileId: string }) {
   await editable(deps, caller, input.id);
-  const list = await changeList(deps, input.id, (current) => current.filter((m) => m.fileId !== input.fileId));
-  await discardIfUnused(deps, input.fileId);
+  let discarded: { removeBytes(): Promise<void> } | null = null;
+  const list = await changeList(
+    deps,
+    input.id,
+    (current) => current.filter((m) => m.fileId !== input.fileId),
+    // Decided under the lock an add of the same file takes: it cannot come back without its copies.
+    async (trx) => {
+      if (!(await repo.isShown(trx, input.fileId))) discarded = await discardMedia(deps, trx, [input.fileId]);
+    },
+  );
+  await (discarded as { removeBytes(): Promise<void> } | null)?.removeBytes();
   return list;
 }
 
