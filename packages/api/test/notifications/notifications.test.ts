@@ -82,6 +82,19 @@ describe("sources", () => {
     });
   });
 
+  it("a reply that also mentions the one it answers makes one notification for them: the mention", async () => {
+    const topic = await topicBy(admin, `Mentioned in a reply ${++seq}`);
+    await reply(member, topic.id, `Agreed, ${mention(admin)}`);
+    await waitFor(async () =>
+      (await notificationsOf(admin, 1, "forum.mention")).some((n) => n.target?.topicId === topic.id),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const types = (await admin.client.notifications.list.query({})).items
+      .filter((n) => n.target?.topicId === topic.id)
+      .map((n) => n.type);
+    expect(types).toEqual(["forum.mention"]);
+  });
+
   it("mentions reach only people who can see the topic", async () => {
     const topic = await topicBy(
       member,

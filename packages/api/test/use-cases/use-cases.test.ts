@@ -562,6 +562,26 @@ describe("media", () => {
       sub.unsubscribe();
     }
   });
+  it("an admin arranges a member's attached photos, but cannot attach the member's other uploads", async () => {
+    const draft = await owner.client.useCases.createDraft.mutate({ title: "Member's photos" });
+    const [attached, privateOne] = [
+      await upload(owner, await png("#0a0b0c")),
+      await upload(owner, await png("#0c0b0a")),
+    ];
+    await owner.client.useCases.addMedia.mutate({ id: draft.id, fileId: attached, caption: "mine" });
+    const recaptioned = await adminA.client.useCases.addMedia.mutate({
+      id: draft.id,
+      fileId: attached,
+      caption: "Line 2",
+    });
+    expect(recaptioned.map((m) => m.caption)).toEqual(["Line 2"]);
+    const refused = await failure(
+      adminA.client.useCases.addMedia.mutate({ id: draft.id, fileId: privateOne, caption: "" }),
+    );
+    expect(refused.fields).toEqual(["fileId"]);
+    expect((await download(adminA, privateOne)).status).toBe(404);
+  });
+
   it("a photo captioned again while it is removed is either there, shown, or gone: never a hidden leftover", async () => {
     const draft = await owner.client.useCases.createDraft.mutate({ title: "Caption or remove" });
     for (let round = 0; round < 6; round++) {

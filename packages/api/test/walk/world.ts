@@ -120,6 +120,8 @@ export async function buildWorld(server: TestServer) {
   const useCaseDraft = await adminA.client.useCases.createDraft.mutate(
     completeUseCase(`Draft ${markers.useCase} line`),
   );
+  // Attached already: another admin (the admin key's creator) may caption it again, not attach it.
+  await adminA.client.useCases.addMedia.mutate({ id: useCaseDraft.id, fileId: imageId, caption: "" });
   const useCasePublished = await publishedUseCase(adminA, "Published walk use case");
   const task = await adminA.client.tasks.create.mutate({ title: `Task ${markers.task}`, priority: "high" });
   // The reply made a notification for A's admin (the topic's author).

@@ -106,8 +106,10 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
     await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
     const data = { topicId: topic.id, postId: post._id };
-    // The author of the post answered and the topic's author, each once.
-    const repliedTo = new Set([parent?.authorId ?? topic.authorId, topic.authorId]);
+    // The author of the post answered and the topic's author, each once; one also mentioned hears
+    // of the mention only (one notification a post a person, as Discourse does).
+    const mentioned = new Set(body.mentions);
+    const repliedTo = new Set([parent?.authorId ?? topic.authorId, topic.authorId].filter((id) => !mentioned.has(id)));
     await notifyReaders(
       deps,
       trx,

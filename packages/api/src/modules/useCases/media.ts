@@ -99,11 +99,14 @@ export async function addMedia(
   input: { id: string; fileId: string; caption: string },
 ) {
   const row = await editable(deps, caller, input.id);
-  // The caller's own upload, or the owner's (an org admin arranging a colleague's photos).
-  const fileOwner = (await countOwned(deps.db, row.ownerId, [input.fileId])) > 0 ? row.ownerId : caller.userId;
-  if (fileOwner === caller.userId) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
   const current = await listOf(deps, input.id);
   const isNew = !current.some((m) => m.fileId === input.fileId);
+  // The caller's own upload; or, to caption it again, one of the owner's the use case shows already
+  // (an org admin arranging a colleague's photos). Never another upload of the owner's: an admin
+  // could otherwise show, even publish, a member's private file.
+  const fileOwner =
+    !isNew && (await countOwned(deps.db, row.ownerId, [input.fileId])) > 0 ? row.ownerId : caller.userId;
+  if (fileOwner === caller.userId) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
   if (isNew && current.length >= MAX_MEDIA) throw tooMany();
   if (isNew) await requestProcessing(deps, deps.db, { fileId: input.fileId, ownerId: fileOwner });
   try {
