@@ -117,6 +117,18 @@ afterAll(async () => {
 const idsOf = (result: { items: Result["items"] }) => result.items.map((i) => `${i.type}:${i.id}`);
 
 describe("search.global", () => {
+  it("marks the query's words where words start, and never cuts a character in half", async () => {
+    const task = await memberA.client.tasks.create.mutate({
+      title: "Khalid checks the marktest valve",
+      description: `${"😀".repeat(60)} marktest ${"😀".repeat(150)}`,
+    });
+    const { items } = await memberA.client.search.global.query({ q: "marktest or al", types: ["tasks"] });
+    const hit = items.find((i) => i.id === task.id);
+    expect(hit?.title).toBe("Khalid checks the <mark>marktest</mark> valve");
+    expect(hit?.snippet).toContain("<mark>marktest</mark>");
+    expect(hit?.snippet).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
   it("answers one ranked list across types with counts per type", async () => {
     const result = await memberA.client.search.global.query({ q: "centrifugal", limit: 50 });
     const found = idsOf(result);

@@ -45,6 +45,29 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 describe("forums.search", () => {
+  it("finds the words around angle brackets, as in a PLC tag or a literal <script>", async () => {
+    const topic = await topicOf(
+      admin,
+      "Alarm logic question for the plant",
+      "The trip fires when pressure&lt;setpointalpha and flow&gt;maxbeta. Example: &lt;script&gt; then gammaword follows.",
+    );
+    for (const q of ["setpointalpha", "gammaword", "maxbeta"])
+      expect(
+        (await search(member, { q })).items.map((h) => h.topic.id),
+        q,
+      ).toEqual([topic.id]);
+    const task = await member.client.tasks.create.mutate({ title: "Valve <V-101> gasketword" });
+    const found = await member.client.search.global.query({ q: "gasketword", types: ["tasks"] });
+    expect(found.items.map((i) => i.id)).toEqual([task.id]);
+  });
+
+  it("ranks a word in the title above the same word repeated in the body", async () => {
+    const inTitle = await topicOf(admin, "Titleword only up here", "Nothing else to say about it.");
+    const inBody = await topicOf(admin, "Another topic entirely", "titleword titleword titleword everywhere");
+    const ranked = (await search(member, { q: "titleword" })).items.map((h) => h.topic.id);
+    expect(ranked).toEqual([inTitle.id, inBody.id]);
+  });
+
   it("finds topics by title and replies by body, with English stemming", async () => {
     const topic = await topicOf(admin, "Compressor bearings wear out within months", "The screw compressor runs hot.");
     const reply = await member.client.forums.createPost.mutate({

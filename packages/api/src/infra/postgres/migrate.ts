@@ -19,6 +19,7 @@ import * as m0017 from "./migrations/0017_city_search_in_memory";
 import * as m0018 from "./migrations/0018_directory_city_any_case";
 import * as m0019 from "./migrations/0019_millisecond_timestamps";
 import * as m0020 from "./migrations/0020_undated_tasks_last";
+import * as m0021 from "./migrations/0021_search_angle_brackets";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   "0018_directory_city_any_case": m0018,
   "0019_millisecond_timestamps": m0019,
   "0020_undated_tasks_last": m0020,
+  "0021_search_angle_brackets": m0021,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -5,6 +5,7 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { queryText } from "../../lib/search-text";
 import { findTopicRows, visibleTo } from "./repo";
 import { summaries } from "./topics";
 
@@ -47,7 +48,7 @@ function parse(q: string) {
   // query parsings made stop words of one language (e.g. "the", "how to") match nearly everything
   // through the other's dictionary, which has no such stop words.
   const config = sql.lit(ARABIC.test(q) ? "arabic" : "english");
-  return { config, query: sql`websearch_to_tsquery(${config}::regconfig, ${q})` };
+  return { config, query: sql`websearch_to_tsquery(${config}::regconfig, ${queryText(q)})` };
 }
 
 type HitFilter = Pick<SearchInput, "q" | "categoryId" | "answered" | "sort" | "limit">;
@@ -89,12 +90,15 @@ function rankedHits(
     .orderBy("s.createdAt", "desc")
     .orderBy("s.postId", "desc")
     .limit(candidateLimit);
+  // Weights of the document's parts (D, C, B body, A title): a word in the title outranks it
+  // repeated in the body (with the default 0.4 for the body, three mentions beat a title).
+  const rank = sql<number>`ts_rank_cd('{0.1, 0.1, 0.1, 1.0}', m.document, ${query})`;
   const best = db
     .selectFrom(candidates.as("m"))
-    .select(["m.topicId", "m.postId", "m.createdAt", sql<number>`ts_rank_cd(m.document, ${query})`.as("rank")])
+    .select(["m.topicId", "m.postId", "m.createdAt", rank.as("rank")])
     .distinctOn("m.topicId")
     .orderBy("m.topicId")
-    .orderBy(sql`ts_rank_cd(m.document, ${query})`, "desc")
+    .orderBy(rank, "desc")
     // Equally good posts (e.g. a hit only in the title, which every post carries): the question wins.
     .orderBy("m.createdAt");
 

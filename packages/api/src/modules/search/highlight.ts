@@ -24,11 +24,15 @@ const compiled = new WeakMap<readonly string[], RegExp | null>();
 function regexOf(terms: readonly string[]): RegExp | null {
   let re = compiled.get(terms);
   if (re === undefined) {
-    re = terms.length ? new RegExp(terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "giu") : null;
+    // Where a word starts: "al" marks "Al-Noor", not the middle of "Khalid".
+    const alternatives = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    re = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})`, "giu") : null;
     compiled.set(terms, re);
   }
   return re;
 }
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /** Where the terms occur in `text`, merged, in order. */
 function matchesIn(text: string, terms: readonly string[]): [number, number][] {
@@ -72,6 +76,9 @@ export function highlight(text: string, terms: readonly string[], maxChars?: num
       to = space > from && space > (all[0]?.[1] ?? 0) ? space : to;
     }
   }
+  // Never half of a character: a window edge inside a surrogate pair moves off it.
+  if (from > 0 && isLowSurrogate(text.charCodeAt(from))) from++;
+  if (to < text.length && isLowSurrogate(text.charCodeAt(to))) to--;
   let out = from > 0 ? "… " : "";
   let at = from;
   for (const [s, e] of all) {

@@ -1,6 +1,7 @@
 import { type InsertObject, type RawBuilder, type SqlBool, sql, type UpdateObject } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { Database } from "../../infra/postgres/schema";
+import { queryText } from "../../lib/search-text";
 
 /** Start of the owner's today and tomorrow, as instants (their time zone's midnight). */
 const today = (tz: string) => sql<Date>`(date_trunc('day', now() at time zone ${tz}) at time zone ${tz})`;
@@ -125,7 +126,7 @@ function filtered(db: Db, ownerId: string, f: TaskFilter, tz: string) {
   if (f.tag) query = query.where(sql<SqlBool>`tags @> array[${f.tag}]::text[]`);
   if (f.q) {
     query = query.where(
-      sql<SqlBool>`(document @@ websearch_to_tsquery('english', ${f.q}) or document @@ websearch_to_tsquery('arabic', ${f.q}))`,
+      sql<SqlBool>`(document @@ websearch_to_tsquery('english', ${queryText(f.q)}) or document @@ websearch_to_tsquery('arabic', ${queryText(f.q)}))`,
     );
   }
   return query;
@@ -178,7 +179,7 @@ export const searchTasks = (db: Db, ownerId: string, q: string, limit: number) =
   filtered(db, ownerId, { q }, "UTC")
     .select(["id", "title", "description", "dueAt", "completedAt"])
     .select(
-      sql<number>`ts_rank(document, websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('arabic', ${q}))`.as(
+      sql<number>`ts_rank(document, websearch_to_tsquery('english', ${queryText(q)}) || websearch_to_tsquery('arabic', ${queryText(q)}))`.as(
         "rank",
       ),
     )

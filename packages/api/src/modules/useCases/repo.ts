@@ -2,6 +2,7 @@ import type { UseCaseStatus } from "@p2p/schemas";
 import { type Insertable, type SqlBool, sql, type Updateable } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { UseCasesTable } from "../../infra/postgres/schema";
+import { queryText } from "../../lib/search-text";
 import { trendingScoreColumn } from "../dashboard/repo";
 import { authorColumn } from "../users/authors";
 
@@ -162,7 +163,7 @@ const metresFrom = (lat: number, lng: number) =>
 // One tsquery (English or Arabic stems) rather than two @@ joined by OR: the planner estimates one
 // match well, and a rare word then goes to the GIN index instead of a filtered walk of the newest.
 const matches = (q: string) =>
-  sql<SqlBool>`uc.document @@ (websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('arabic', ${q}))`;
+  sql<SqlBool>`uc.document @@ (websearch_to_tsquery('english', ${queryText(q)}) || websearch_to_tsquery('arabic', ${queryText(q)}))`;
 
 /**
  * Which rows of `status` the reader may see, or null for all of them: published ones are everyone's;
