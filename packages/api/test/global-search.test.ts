@@ -14,6 +14,7 @@ import {
   type TestServer,
   type TestUser,
 } from "@p2p/testkit";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type Result = GlobalSearchResult;
@@ -117,6 +118,19 @@ afterAll(async () => {
 const idsOf = (result: { items: Result["items"] }) => result.items.map((i) => `${i.type}:${i.id}`);
 
 describe("search.global", () => {
+  it("finds a person by their exact name among more than a hundred whose names only start with it", async () => {
+    await sql`insert into users (id, organization_id, email, first_name, last_name, role)
+      select gen_random_uuid(), ${adminA.organizationId}, 'zayd.alim' || g || '@example.com', 'Zayd', 'Alim' || lpad(g::text, 3, '0'), 'member'
+      from generate_series(1, 110) g`.execute(server.deps.db);
+    await sql`insert into users (id, organization_id, email, first_name, last_name, role)
+      values (gen_random_uuid(), ${adminA.organizationId}, 'zayd.ali@example.com', 'Zayd', 'Ali', 'member')`.execute(
+      server.deps.db,
+    );
+    const { items, counts } = await memberA.client.search.global.query({ q: "Zayd Ali", types: ["people"] });
+    expect(items[0]?.title).toBe("<mark>Zayd</mark> <mark>Ali</mark>");
+    expect(counts).toEqual([{ type: "people", count: 100, more: true }]);
+  });
+
   it("marks the query's words where words start, and never cuts a character in half", async () => {
     const task = await memberA.client.tasks.create.mutate({
       title: "Khalid checks the marktest valve",

@@ -58,4 +58,9 @@ export function toPage<Row, Item>(
 }
 
 /** A case-insensitive "contains" pattern for LIKE, with the user's own wildcards taken literally. */
-export const containsPattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`;
+export const containsPattern = (q: string) => `%${likeLiteral(q)}%`;
+
+/** A case-insensitive "starts with" pattern for LIKE, likewise. */
+export const prefixPattern = (q: string) => `${likeLiteral(q)}%`;
+
+const likeLiteral = (q: string) => q.toLowerCase().replace(/[\\%_]/g, "\\$&");

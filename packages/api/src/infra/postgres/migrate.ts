@@ -20,6 +20,7 @@ import * as m0018 from "./migrations/0018_directory_city_any_case";
 import * as m0019 from "./migrations/0019_millisecond_timestamps";
 import * as m0020 from "./migrations/0020_undated_tasks_last";
 import * as m0021 from "./migrations/0021_search_angle_brackets";
+import * as m0022 from "./migrations/0022_people_by_name_prefix";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   "0019_millisecond_timestamps": m0019,
   "0020_undated_tasks_last": m0020,
   "0021_search_angle_brackets": m0021,
+  "0022_people_by_name_prefix": m0022,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -4,7 +4,7 @@ import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
 import type { Database, UsersTable } from "../../infra/postgres/schema";
-import { containsPattern } from "../../lib/pagination";
+import { containsPattern, prefixPattern } from "../../lib/pagination";
 import { peopleWithOrganization } from "./authors";
 
 /** A user with their organization's name, for profiles. */
@@ -313,18 +313,37 @@ export function searchPeople(db: Db, q: string, after: [string, string, string] 
 }
 
 /**
- * Up to `limit` people matching `q`, the first the indexes yield (name and title matches before
- * organization ones), by name: the global search's share, which shows only its best few and counts
- * "100+" beyond. It stops at `limit` instead of sorting every match (8,000 people with a common
- * word in their title).
+ * Up to `limit` people matching `q`, by name: the global search's share, which shows only its best
+ * few and counts "100+" beyond. First those whose name starts with the query, in name order (an
+ * exact name among a hundred longer ones: "Mohammed Ali" among "Mohammed Alim…"), then the first
+ * other matches the indexes yield (name and title before organization). It stops at `limit`
+ * instead of sorting every match (8,000 people with a common word in their title).
  */
-export function somePeople(db: Db, q: string, limit: number) {
-  // A person listed twice only makes the page one shorter (selected by `id in`).
-  const first = db
-    .selectFrom(peopleMatching(db, containsPattern(q), true).as("m"))
-    .select("m.id")
-    .limit(limit);
-  return byNameWithOrganization(db, first);
+export async function somePeople(db: Db, q: string, limit: number) {
+  const fullName = sql`lower(s.first_name || ' ' || s.last_name)`;
+  const [starting, others] = await Promise.all([
+    db
+      .selectFrom("users as s")
+      .select("s.id")
+      .where(fullName, "like", prefixPattern(q))
+      .where("s.status", "=", "active")
+      .orderBy(fullName)
+      .limit(limit)
+      .execute(),
+    db
+      .selectFrom(peopleMatching(db, containsPattern(q), true).as("m"))
+      .select("m.id")
+      .limit(limit)
+      .execute(),
+  ]);
+  const ids = [...new Set([...starting, ...others].map((r) => r.id))].slice(0, limit);
+  if (!ids.length) return [];
+  return peopleWithOrganization(db)
+    .where("u.id", "in", ids)
+    .orderBy("u.lastName")
+    .orderBy("u.firstName")
+    .orderBy("u.id")
+    .execute();
 }
 
 /** What mail to people needs: address, name, organization, time zone (active users only). */
