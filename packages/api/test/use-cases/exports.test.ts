@@ -244,7 +244,7 @@ describe("PDF of a use case", () => {
   it("writes Arabic with a font that has its glyphs", async () => {
     const uc = await publishNew(author, {
       title: "الصيانة التنبؤية لخطوط البثق",
-      summary: "أجهزة استشعار الاهتزاز قللت التوقفات غير المخطط لها بنسبة 70٪ in line 3.",
+      summary: "أجهزة استشعار الاهتزاز قللت التوقفات غير المخطط لها بنسبة 70٪ in line 3، وخفضت الهدر ٢٠٪ في ١٢٣ يوما.",
     });
     const { exportId } = await author.client.useCases.exportPdf.mutate({ id: uc.id });
     const { bytes } = await finished(author, exportId);
@@ -254,6 +254,11 @@ describe("PDF of a use case", () => {
     expect(fonts).toMatch(/NotoSansArabic/i);
     expect(fonts).toMatch(/NotoSans-/i);
     expect(await inkOnFirstPage(bytes)).toBeGreaterThan(0.01);
+    // Arabic-Indic numbers read in their order (they came out reversed: ٠٢ for ٢٠).
+    const text = await pdfText(bytes);
+    expect(text).toContain("٢٠");
+    expect(text).toContain("١٢٣");
+    expect(text).not.toContain("٣٢١");
   });
 
   it("answers NOT_FOUND for a draft of another organization, and the link cannot be forged or outlive 15 minutes", async () => {

@@ -180,6 +180,14 @@ interface Word {
   width: number;
 }
 
+/**
+ * The layout engine (fontkit) sets a run of Arabic script right to left as a whole, Arabic-Indic
+ * digits included, which read left to right: "٢٠٪" came out as "٪٠٢" (2 and 0 swapped). Their
+ * runs go in reversed, so the whole run's reversal puts them back in order.
+ */
+const digitsForLayout = (text: string) =>
+  text.replace(/[\u0660-\u0669\u06F0-\u06F9]{2,}/g, (digits) => [...digits].reverse().join(""));
+
 /** The font's ascender (Noto Sans, 1069 of 1000 units): every run sits on the Latin font's baseline. */
 const ASCENT = 1.069;
 
@@ -277,7 +285,7 @@ export class PdfText {
       this.use(run.subset, style);
       this.doc
         .fillColor(style.color ?? "#1f2933")
-        .text(run.text, at, y + ASCENT * style.size, { lineBreak: false, baseline: "alphabetic" });
+        .text(digitsForLayout(run.text), at, y + ASCENT * style.size, { lineBreak: false, baseline: "alphabetic" });
       at += this.doc.widthOfString(run.text);
     }
   }
