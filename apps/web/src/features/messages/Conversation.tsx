@@ -113,7 +113,6 @@ function useDocumentVisible(): boolean {
  */
 function useMarkRead(peerId: string, newestFirst: Message[]) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const cache = useMessageCache();
   const visible = useDocumentVisible();
   const marked = useRef<string | null>(null);
@@ -122,7 +121,6 @@ function useMarkRead(peerId: string, newestFirst: Message[]) {
       onSuccess: (_result, input) => {
         cache.read(peerId, peerId, input.upToMessageId, new Date());
         void cache.conversationsChanged();
-        void queryClient.invalidateQueries(trpc.messages.unreadCount.pathFilter());
       },
     }),
   );

@@ -85,8 +85,8 @@ export function useMessageCache() {
         ),
       ),
     /**
-     * The list's order, previews and unread counts come from the server: ask again. A first message
-     * with `peerId` also lets the two see each other's presence: ask for it again too.
+     * The list's order, previews and unread counts (and the total) come from the server: ask again.
+     * A first message with `peerId` also lets the two see each other's presence: ask for it again too.
      */
     conversationsChanged: (peerId?: string) => {
       const lists = queryClient.getQueriesData<InfiniteData<RouterOutputs["messages"]["listConversations"]>>(
@@ -94,6 +94,7 @@ export function useMessageCache() {
       );
       const known = lists.some(([, list]) => list?.pages.some((p) => p.items.some((c) => c.peer.id === peerId)));
       if (peerId && !known) void queryClient.invalidateQueries(trpc.presence.get.pathFilter());
+      void queryClient.invalidateQueries(trpc.messages.unreadCount.pathFilter());
       return queryClient.invalidateQueries(trpc.messages.listConversations.pathFilter());
     },
   };
@@ -116,6 +117,10 @@ export function useMessagesLive(myId: string) {
       case "message.hidden":
         cache.drop(event.messageId);
         void cache.conversationsChanged();
+        break;
+      case "conversation.read":
+        // Read on another device: the conversation's unread count there is this one's too.
+        void cache.conversationsChanged(event.peerId);
         break;
       case "message.status":
         if (event.status === "read" && event.upToMessageId) {
