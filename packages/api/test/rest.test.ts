@@ -315,12 +315,15 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
       expect(bad.status, String(dueAt)).toBe(400);
       expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(["dueAt"]);
     }
-    const offset = await api("POST", "/tasks", {
-      cookie,
-      csrf,
-      body: { title: "x", dueAt: "2030-03-01T12:30:00+03:00" },
-    });
-    expect(offset.body.dueAt).toBe("2030-03-01T09:30:00.000Z");
+    for (const dueAt of [
+      "2030-03-01T12:30:00+03:00",
+      "2030-03-01T12:30+03:00",
+      "2030-03-01t12:30:00+0300",
+      "2030-03-01T09:30:00z",
+    ]) {
+      const offset = await api("POST", "/tasks", { cookie, csrf, body: { title: "x", dueAt } });
+      expect(offset.body.dueAt, dueAt).toBe("2030-03-01T09:30:00.000Z");
+    }
     expect((await api("GET", "/tasks?dueBefore=1", { cookie })).status).toBe(400);
   });
 

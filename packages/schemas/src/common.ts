@@ -97,24 +97,30 @@ const MULTI_LINE = /^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*(?:[\t\n\r]+[^\p{Cc}\u2
 // sign-up requests) and other stores silently replace it.
 const WELL_FORMED = /^[^\p{Cs}]*$/u;
 const NOT_UNICODE = "Must be valid Unicode text";
-// Whitespace and invisible format characters (zero-width space, word joiner, BOM) at either end: a
-// value of only those would show as blank, so it counts as empty.
-const EDGES = /^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu;
+// Whitespace and the invisible characters that mean nothing at either end (zero-width space and
+// joiners, word joiner, BOM, soft hyphen) are trimmed; direction marks, an emoji's tag characters
+// (a subdivision flag) and Arabic number signs are text and stay.
+const EDGES = /^[\s\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E]+|[\s\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E]+$/gu;
 const trimmed = () => z.string().overwrite((value) => value.replace(EDGES, ""));
+// Something a reader sees: not only format, combining or filler characters (a value of those shows blank).
+const VISIBLE = /[^\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0\uFE00-\uFE0F]/u;
+const NOTHING_VISIBLE = "Must contain visible text";
 
 /** Trimmed single-line text with a maximum length, without control or reordering characters. */
 export const text = (max: number = limits.shortText) =>
   trimmed()
     .max(max)
     .regex(SINGLE_LINE, "Must not contain control, line-separator or text-direction characters")
-    .regex(WELL_FORMED, NOT_UNICODE);
+    .regex(WELL_FORMED, NOT_UNICODE)
+    .refine((value) => value === "" || VISIBLE.test(value), NOTHING_VISIBLE);
 
 /** Trimmed text that may span lines (tab, newline, carriage return), without other control or reordering characters. */
 export const multilineText = (max: number = limits.mediumText) =>
   trimmed()
     .max(max)
     .regex(MULTI_LINE, "Must not contain control or text-direction characters other than tabs and newlines")
-    .regex(WELL_FORMED, NOT_UNICODE);
+    .regex(WELL_FORMED, NOT_UNICODE)
+    .refine((value) => value === "" || VISIBLE.test(value), NOTHING_VISIBLE);
 export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
 
 /** Files attached to something: at most `max`, each once. */

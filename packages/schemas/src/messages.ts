@@ -77,9 +77,22 @@ const VARIATION_16 = /\uFE0F/g;
  */
 function canonicalEmoji(s: string): string {
   const bare = s.replace(VARIATION_16, "");
-  const first = String.fromCodePoint(bare.codePointAt(0) ?? 0);
-  const candidates = [bare, s, `${first}\uFE0F${bare.slice(first.length)}`];
-  return candidates.find((c) => RGI_EMOJI.test(c)) ?? s;
+  if (RGI_EMOJI.test(bare)) return bare;
+  if (RGI_EMOJI.test(s)) return s;
+  // The selector after the first character of some of the ZWJ sequence's parts ("🏳‍⚧" is "🏳️‍⚧️"):
+  // every choice of parts, a handful at most.
+  const parts = bare.split("\u200D").slice(0, 5);
+  for (let mask = 1; mask < 2 ** parts.length; mask++) {
+    const candidate = parts
+      .map((part, i) => {
+        if (!((mask >> i) & 1)) return part;
+        const first = String.fromCodePoint(part.codePointAt(0) ?? 0);
+        return `${first}\uFE0F${part.slice(first.length)}`;
+      })
+      .join("\u200D");
+    if (RGI_EMOJI.test(candidate)) return candidate;
+  }
+  return s;
 }
 /** One emoji, stored in its recommended form; not arbitrary text, nor emoji glued together. */
 export const Emoji = z

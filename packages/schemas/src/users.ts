@@ -27,15 +27,22 @@ function zoneName(tz: string): string | null {
   }
 }
 /**
- * A time zone by its IANA name, stored as the runtime spells it. Not a bare UTC offset ("+03:00"):
- * JavaScript reads it east of UTC and PostgreSQL, the POSIX way, west, so "today" would differ.
+ * A time zone by its IANA name ("Area/Location", or UTC), stored as the runtime spells it. Not a
+ * bare UTC offset ("+03:00": JavaScript reads it east of UTC and PostgreSQL, the POSIX way, west),
+ * nor an abbreviation, which the runtime maps to a zone the person may not mean ("AST", Arabia
+ * Standard Time to a Saudi, is Anchorage to it).
  */
 export const Timezone = z
   .string()
+  .trim()
   .max(64)
+  // The name as given (before it is spelled the runtime's way): UTC, or Area/Location.
+  .refine(
+    (tz) => /^(utc|gmt)$/i.test(tz) || (/^[a-z]+\/[a-z0-9_+\-/]+$/i.test(tz) && !/^systemv\//i.test(tz)),
+    "Use the zone's name, e.g. Asia/Riyadh",
+  )
   .overwrite((tz) => zoneName(tz) ?? tz)
-  .refine((tz) => zoneName(tz) !== null, "Unknown time zone")
-  .refine((tz) => !/^[+-]/.test(tz), "Use the zone's name (e.g. Asia/Riyadh), not an offset");
+  .refine((tz) => zoneName(tz) !== null, "Unknown time zone");
 export const Phone = z
   .string()
   .trim()

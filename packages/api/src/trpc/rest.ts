@@ -28,7 +28,6 @@ import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "zod";
 import type { AppEnv } from "../infra/http/env";
 import type { Logger } from "../infra/logger";
 import { STORE_RETRY_AFTER_SECONDS } from "../lib/errors";
@@ -96,7 +95,18 @@ function baseOf(schema: ZodLike): ZodLike {
   return s;
 }
 
-const ISO_DATE_TIME = z.iso.datetime({ offset: true });
+/** An RFC 3339 date-time with its offset: seconds optional, `t`/`z` in either case, ±hh:mm or ±hhmm. */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/;
+
+/** The date `value` names as DATE_TIME writes it, or null (nothing else is guessed at). */
+function dateTime(value: string): Date | null {
+  const parts = DATE_TIME.exec(value);
+  if (!parts) return null;
+  const [, day, time, seconds = ":00", zone = "Z"] = parts;
+  const offset = /^z$/i.test(zone) ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const date = new Date(`${day}T${time}${seconds}${offset}`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
 
 /** A query-string value as the type its field expects; anything else stays a string for validation to refuse. */
 function fromString(value: string, schema: ZodLike): unknown {
@@ -109,7 +119,7 @@ function fromString(value: string, schema: ZodLike): unknown {
     case "date":
       // ISO 8601 with its offset only: Date's own parsing takes "1" for 2001 and reads a time
       // without an offset in the server's zone.
-      return ISO_DATE_TIME.safeParse(value).success ? new Date(value) : value;
+      return dateTime(value) ?? value;
     default:
       return value;
   }

@@ -379,7 +379,7 @@ describe("edit, delete, react", () => {
       expect(await failure(alice.client.messages.react.mutate({ messageId: m.id, emoji: junk }))).toMatchObject({
         fields: ["emoji"],
       });
-    for (const emoji of ["1\ufe0f\u20e3", "🇸🇦", "👋🏽", "👨\u200d🔧"])
+    for (const emoji of ["1\ufe0f\u20e3", "🇸🇦", "👋🏽", "👨\u200d🔧", "🏳\u200d⚧"])
       await alice.client.messages.react.mutate({ messageId: m.id, emoji });
     // With or without the emoji-presentation selector, one reaction.
     await alice.client.messages.react.mutate({ messageId: m.id, emoji: "❤" });
@@ -388,7 +388,7 @@ describe("edit, delete, react", () => {
     const shown = await alice.client.messages.react.mutate({ messageId: m.id, emoji: "👍" });
     expect(shown.reactions.find((r) => r.emoji === "❤\ufe0f")?.userIds).toEqual([alice.userId, bob.userId]);
     expect(shown.reactions.find((r) => r.emoji === "👍")?.userIds).toEqual([bob.userId, alice.userId]);
-    expect(shown.reactions).toHaveLength(6);
+    expect(shown.reactions).toHaveLength(7);
 
     const full = await send(bob, alice, "React away");
     const kinds = [

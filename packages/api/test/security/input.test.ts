@@ -73,6 +73,17 @@ describe("invisible and reordering characters", () => {
     },
   );
 
+  it("a subdivision flag, direction marks and Arabic number signs at the edges are text and stay", async () => {
+    for (const title of [
+      "Go team 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+      "السعر 100$\u200F",
+      "\u0600١٢٣ ريال",
+    ])
+      expect((await admin.client.tasks.create.mutate({ title })).title).toBe(title);
+    for (const blank of ["\uFE0F", "\u3164", "\u2800", "\u034F", "\u200F"])
+      expect(await fieldsOf(admin.client.tasks.create.mutate({ title: blank }))).toEqual(refused("title"));
+  });
+
   it("invisible characters around a name are dropped, inside it kept (Arabic joiners)", async () => {
     const me = await admin.client.users.updateMe.mutate({ lastName: "\u200bمی\u200cخواهم\u2060" });
     expect(me.lastName).toBe("می\u200cخواهم");
