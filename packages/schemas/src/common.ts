@@ -103,7 +103,7 @@ const NOT_UNICODE = "Must be valid Unicode text";
 const EDGES = /^[\s\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E]+|[\s\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E]+$/gu;
 const trimmed = () => z.string().overwrite((value) => value.replace(EDGES, ""));
 // Something a reader sees: not only format, combining or filler characters (a value of those shows blank).
-const VISIBLE = /[^\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0\uFE00-\uFE0F]/u;
+const VISIBLE = /[^\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0]/u;
 const NOTHING_VISIBLE = "Must contain visible text";
 
 /** Trimmed single-line text with a maximum length, without control or reordering characters. */
