@@ -400,7 +400,11 @@ export const lockLiveTopic = (trx: Db, id: string) =>
     .forUpdate()
     .executeTakeFirst();
 
-/** Whether the post is live: its search row is there (a deleted reply has none). */
+/**
+ * Whether the post is live: its search row is there (a deleted reply has none). Asked in its own
+ * statement after lockLiveTopic: a statement that waited for the lock still reads from before the
+ * wait, and would miss a deletion committed meanwhile.
+ */
 export async function isLivePost(db: Db, postId: string): Promise<boolean> {
   const row = await db.selectFrom("forumSearch").select("postId").where("postId", "=", postId).executeTakeFirst();
   return row !== undefined;
@@ -430,11 +434,9 @@ export async function removeTopicPosts(trx: Db, topicId: string) {
 
 /**
  * A deleted reply leaves the counts, search and (if it was one) the best answer; its likes go with
- * it (a tombstone carries none). Run inside the caller's transaction.
- */
-/**
- * Answers null when the reply (or its topic) was removed already: two deletions at once count
- * once. Takes the topic's lock first, so the best answer it clears is the current one.
+ * it (a tombstone carries none). Run inside the caller's transaction. Answers null when the reply
+ * (or its topic) was removed already: two deletions at once count once. Takes the topic's lock
+ * first, so the best answer it clears is the current one.
  */
 export async function removeReply(trx: Db, topicId: string, postId: string): Promise<{ wasBest: boolean } | null> {
   const topic = await lockLiveTopic(trx, topicId);

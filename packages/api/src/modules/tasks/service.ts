@@ -201,11 +201,9 @@ export async function listTasks(deps: AppDeps, caller: Principal, input: z.outpu
   const key = (v: unknown) =>
     v instanceof Date
       ? v.toISOString()
-      : v === Infinity
-        ? "infinity"
-        : v === -Infinity
-          ? "-infinity"
-          : (v as string | number);
+      : v === Infinity || v === -Infinity
+        ? String(v).toLowerCase()
+        : (v as string | number);
   return {
     items: await toTasks(deps, caller, page),
     nextCursor: rows.length > input.limit && last ? encodeCursor([key(last.sortKey), last.id]) : null,

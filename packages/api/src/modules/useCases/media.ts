@@ -52,21 +52,20 @@ function writeList(
   deps: AppDeps,
   id: string,
   change?: (list: MediaItem[]) => MediaItem[],
-  alongside?: (trx: Db, list: MediaItem[]) => Promise<void>,
+  alongside?: (trx: Db) => Promise<unknown>,
 ): Promise<MediaItem[]> {
   return deps.db.transaction().execute(async (trx) => {
     await repo.lockRow(trx, id);
-    let list = await listOf(deps, id);
-    if (change) {
-      list = change(list);
-      await docsOf(deps.mongo).updateOne({ _id: id }, { $set: { media: list } });
-    }
+    const current = await listOf(deps, id);
+    const list = change ? change(current) : current;
     await repo.setMediaFiles(
       trx,
       id,
       list.map((m) => m.fileId),
     );
-    await alongside?.(trx, list);
+    await alongside?.(trx);
+    // Last: whatever failed before it (a refused change, the processing) left the document as it was.
+    if (change) await docsOf(deps.mongo).updateOne({ _id: id }, { $set: { media: list } });
     return list;
   });
 }
@@ -83,7 +82,7 @@ async function changeList(
   deps: AppDeps,
   id: string,
   change: (list: MediaItem[]) => MediaItem[],
-  alongside?: (trx: Db, list: MediaItem[]) => Promise<void>,
+  alongside?: (trx: Db) => Promise<unknown>,
 ) {
   const list = await writeList(deps, id, change, alongside);
   await useCaseListsChanged(deps);
@@ -122,7 +121,7 @@ export async function addMedia(
       },
       // Under the same lock as a removal that may have discarded its processed copies meanwhile:
       // a file the list shows has them (asked again when they went; nothing when they are there).
-      (trx) => requestProcessing(deps, trx, { fileId: input.fileId, ownerId: fileOwner }).then(() => {}),
+      (trx) => requestProcessing(deps, trx, { fileId: input.fileId, ownerId: fileOwner }),
     );
   } catch (err) {
     // Refused (or failed): nothing of this attachment stays behind.
