@@ -17,7 +17,7 @@
  * BENCH_THINK_MS ("2000-8000": uniform think time between a user's actions), BENCH_PORT (4111),
  * BENCH_LOG_LEVEL (info, the production default), BENCH_SERVER_ENV ("NAME=value …" extra server
  * settings), BENCH_PROFILE=1 (V8 profile of the server over the measured window, summarized),
- * BENCH_NO_APPEND.
+ * BENCH_OPS ("auth.me,forums.search": only these operations; none: the subscriptions alone), BENCH_NO_APPEND.
  */
 import { mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -54,6 +54,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
 const [THINK_MIN, THINK_MAX] = (process.env.BENCH_THINK_MS ?? "2000-8000").split("-").map(Number) as [number, number];
 const PORT = Number(process.env.BENCH_PORT ?? 4111);
+/** Only these operations (comma-separated names), e.g. to measure one operation's cost alone. */
+const ONLY = process.env.BENCH_OPS?.split(",");
 const ORGS = 10;
 const TOPICS = 200;
 const REPLIES_PER_TOPIC = 4;
@@ -312,7 +314,7 @@ async function userLoop(user: User, ops: Op[], totalWeight: number): Promise<voi
   const think = () => THINK_MIN + corpus.random() * (THINK_MAX - THINK_MIN);
   // Spread the first actions over one think time, so the users do not act in step.
   await sleep(corpus.random() * THINK_MAX);
-  while (!stopping) {
+  while (!stopping && ops.length) {
     const op = pickWeighted(ops, corpus.random() * totalWeight);
     const counted = measuring;
     const t0 = performance.now();
@@ -370,7 +372,7 @@ async function main(): Promise<void> {
       `${subscribed} / ${users.length} subscriptions started in ${((Date.now() - rampStart) / 1000).toFixed(1)} s`,
     );
 
-    const ops = operations(server.url, categoryIds);
+    const ops = operations(server.url, categoryIds).filter((o) => !ONLY || ONLY.includes(o.name));
     const totalWeight = ops.reduce((n, o) => n + o.weight, 0);
     const loops = users.map((u) => userLoop(u, ops, totalWeight));
     console.log(`warming up for ${WARMUP} s`);
@@ -426,7 +428,7 @@ async function main(): Promise<void> {
       `| live subscriptions open for the whole run | ${openAtEnd} / ${users.length} at the end | ${met(openAtEnd === users.length)} |`,
       `| ≥ 60 s measured | ${elapsed.toFixed(0)} s | ${met(elapsed >= 60)} |`,
       "",
-      `Events received by the subscribers while measuring: ${counters.events} (${counters.postEvents} new posts). Server CPU ${((serverCpu / elapsed) * 100).toFixed(0)} % of a core, RSS ${serverRss.toFixed(0)} MiB at the end; load generator CPU ${(((gen.user + gen.system) / 1e6 / elapsed) * 100).toFixed(0)} % of a core, its event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (latencies include it). Load average at the end: ${loadavg()
+      `Events received by the subscribers while measuring: ${counters.events} (${counters.postEvents} new posts). Server CPU ${((serverCpu / elapsed) * 100).toFixed(0)} % of a core${all.count ? ` (${((serverCpu * 1e6) / all.count).toFixed(0)} µs an operation)` : ""}, RSS ${serverRss.toFixed(0)} MiB at the end; load generator CPU ${(((gen.user + gen.system) / 1e6 / elapsed) * 100).toFixed(0)} % of a core, its event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (latencies include it). Load average at the end: ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")} (${cpus().length} cores, shared by the server, the stores and the load generator).`,
       "",

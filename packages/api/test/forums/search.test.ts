@@ -266,6 +266,34 @@ describe("forums.search", () => {
     }
   });
 
+  it("is current on every node: a post written, edited or deleted through one node is found as it is on another", async () => {
+    const nodeB = await startTestServer({ stores: server.stores, runWorker: false });
+    try {
+      const onB = nodeB.client({ token: outsider.token });
+      const hitsOnB = async (q: string) =>
+        (await onB.forums.search.query({ q })).items.map((h) => ({ postId: h.postId, replies: h.topic.replyCount }));
+      const topic = await topicOf(admin, "Hydraulic press creeps down", "The ram drifts when idle.");
+      expect(await hitsOnB("ram drifts")).toEqual([{ postId: topic.posts.items[0]?.id, replies: 0 }]);
+      expect(await hitsOnB("accumulatorword")).toEqual([]); // both now cached on node B
+
+      const reply = await member.client.forums.createPost.mutate({
+        topicId: topic.id,
+        body: "<p>Check the accumulatorword precharge.</p>",
+      });
+      expect(await hitsOnB("accumulatorword")).toEqual([{ postId: reply.id, replies: 1 }]);
+      expect(await hitsOnB("ram drifts")).toEqual([{ postId: topic.posts.items[0]?.id, replies: 1 }]);
+
+      await member.client.forums.updatePost.mutate({ id: reply.id, body: "<p>Check the valve seals.</p>" });
+      expect(await hitsOnB("accumulatorword")).toEqual([]);
+      await member.client.forums.deletePost.mutate({ postId: reply.id });
+      expect(await hitsOnB("valve seals")).toEqual([]);
+      await admin.client.forums.deleteTopic.mutate({ id: topic.id });
+      expect(await hitsOnB("ram drifts")).toEqual([]);
+    } finally {
+      await nodeB.close();
+    }
+  });
+
   it("rejects bad input with BAD_REQUEST", async () => {
     const bad = async (input: SearchInput, field: string) => {
       const err = await failure(search(member, input));

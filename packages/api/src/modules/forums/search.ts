@@ -3,10 +3,12 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { definePageCache } from "../../infra/events/page-cache";
 import type { Db } from "../../infra/postgres/db";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { queryText } from "../../lib/search-text";
 import { findTopicRows, visibleTo } from "./repo";
+import { topicListsChannel } from "./topic-lists";
 import { summaries } from "./topics";
 
 const OPEN = "\u0001";
@@ -204,12 +206,32 @@ export async function forumHitTexts(
   return new Map(rows.map((r) => [r.postId, { title: toSnippet(r.title), snippet: toSnippet(r.snippet) }]));
 }
 
+type SearchPage = Awaited<ReturnType<typeof readSearchPage>>;
+
+/**
+ * Search pages cached on each node (infra/events/page-cache.ts), like the topic lists: a page
+ * depends only on the organization (which topics it may see) and the input, and is dropped on every
+ * node with the topic lists, which every write a search shows drops (a topic or post written,
+ * edited or deleted; a summary's counts). A first search costs ~10 ms of PostgreSQL at 1M posts
+ * (bench/RESULTS.md); the same search again, by anyone of the organization, costs none.
+ */
+const searchPages = definePageCache<SearchPage>("forums.search", {
+  ttlMs: 10_000,
+  maxPages: 2_000,
+  alsoDropOn: [topicListsChannel],
+});
+
 /**
  * Full-text search over titles and post bodies (English and Arabic stemming side by side), one
  * hit per topic (its best post), only topics the caller may see. Snippets are computed for the
  * returned page only.
  */
-export async function searchForums(deps: AppDeps, caller: Principal, input: SearchInput) {
+export const searchForums = (deps: AppDeps, caller: Principal, input: SearchInput) =>
+  searchPages.load(deps, `${caller.organizationId}|${JSON.stringify(input)}`, () =>
+    readSearchPage(deps, caller, input),
+  );
+
+async function readSearchPage(deps: AppDeps, caller: Principal, input: SearchInput) {
   const relevance = input.sort === "relevance";
   const offset = relevance ? (decodeCursor(input.cursor, RelevanceCursor)?.[1] ?? 0) : 0;
   const after = relevance ? null : decodeCursor(input.cursor, LatestCursor);
