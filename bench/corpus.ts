@@ -41,6 +41,12 @@ histogram spc cpk gauge micrometer caliper thermocouple transmitter flowmeter ma
   .split(/\s+/);
 
 /** Rare words: each appears in a post with this probability (besides the vocabulary's draws). */
+/** Every upper/lower-case spelling of `word` (2^length): the same search, a different text each time. */
+export const casings = (word: string): string[] =>
+  Array.from({ length: 2 ** word.length }, (_, mask) =>
+    [...word].map((ch, i) => ((mask >> i) & 1 ? ch.toUpperCase() : ch)).join(""),
+  );
+
 export const RARE_WORDS = { cavitation: 0.0005, magnetostriction: 0.00005 } as const;
 
 const FILLER = ["the", "on", "our", "with", "after", "and", "is", "in", "we", "a", "of", "since", "at"];

@@ -21,6 +21,7 @@
  */
 import { closeDeps, createDb, createDeps, loadConfig } from "@p2p/api";
 import { sql } from "kysely";
+import { casings } from "./corpus";
 import {
   COMMON_WORD,
   FAMILY_NAMES,
@@ -138,12 +139,6 @@ async function run(db: Db): Promise<void> {
     await server.stop();
   }
 }
-
-/** Every upper/lower-case spelling of `word` (2^length): the same search, a different text each time. */
-const casings = (word: string): string[] =>
-  Array.from({ length: 2 ** word.length }, (_, mask) =>
-    [...word].map((ch, i) => ((mask >> i) & 1 ? ch.toUpperCase() : ch)).join(""),
-  );
 
 type Page = { items: unknown[]; counts: { type: string; count: number; more: boolean }[]; nextCursor: string | null };
 

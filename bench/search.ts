@@ -23,7 +23,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { closeDeps, createDb, createDeps, loadConfig } from "@p2p/api";
 import { sql } from "kysely";
-import { RARE_WORDS, VOCABULARY } from "./corpus";
+import { casings, RARE_WORDS, VOCABULARY } from "./corpus";
 import {
   appendResults,
   call,
@@ -275,6 +275,16 @@ async function scenariosFor(db: ReturnType<typeof createDb>, url: string, token:
     inputs: categories.map((c) => ({ q: VOCABULARY[9], categoryId: c.id, limit: 20 })),
   });
   list.push({ name: "search no match", path: "forums.search", inputs: [{ q: "xylophone", limit: 20 }] });
+  // The server caches a search page per organization and exact text: each search here is a new text
+  // for the same words (the clients share one run through the inputs, so each organization sees a
+  // sixty-fourth of them before any comes back).
+  const spellings = casings(VOCABULARY[9] as string).flatMap((q) => ["", ".", "!", "?"].map((end) => q + end));
+  list.push({
+    name: "search common word, relevance, never cached",
+    path: "forums.search",
+    inputs: spellings.map((q) => ({ q, limit: 20 })),
+    note: `each search a new spelling of "${VOCABULARY[9]}" (its casings, with or without a stop: ${spellings.length})`,
+  });
 
   // Lists: every sort with every filter (the filter's values cycled), and later pages by cursor.
   const common = tagRows.slice(0, 5).map((t) => t.tag);

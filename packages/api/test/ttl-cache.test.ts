@@ -73,3 +73,30 @@ describe("TtlCache.load", () => {
     expect(cache.get("b|2")).toBe("b 2"); // another scope's read is still stored
   });
 });
+
+describe("TtlCache.loadMany", () => {
+  it("reads only the keys it lacks, in one call, and stores what that call answers", async () => {
+    const cache = new TtlCache<string>(10_000);
+    cache.set("a", "cached a");
+    const asked: string[][] = [];
+    const read = async (missing: string[]) => {
+      asked.push(missing);
+      return new Map(missing.filter((k) => k !== "unknown").map((k) => [k, `read ${k}`]));
+    };
+    const found = await cache.loadMany(["a", "b", "c", "unknown"], read);
+    expect(Object.fromEntries(found)).toEqual({ a: "cached a", b: "read b", c: "read c" });
+    expect(asked).toEqual([["b", "c", "unknown"]]);
+    expect(Object.fromEntries(await cache.loadMany(["b", "c"], read))).toEqual({ b: "read b", c: "read c" });
+    expect(asked).toHaveLength(1);
+  });
+
+  it("does not store what it read when a drop came while it read", async () => {
+    const cache = new TtlCache<string>(10_000);
+    const g = gate<Map<string, string>>();
+    const loading = cache.loadMany(["k"], g.read);
+    cache.delete("k"); // a profile change committed while the read ran
+    g.answer(new Map([["k", "stale"]]));
+    expect(Object.fromEntries(await loading)).toEqual({ k: "stale" });
+    expect(cache.get("k")).toBeUndefined();
+  });
+});

@@ -248,6 +248,13 @@ describe("forums.listPosts", () => {
       expect(liked).toMatchObject({ id: reply.id, likeCount: 1, likedByMe: true });
       const byAuthor = (await admin.client.forums.listPosts.query({ topicId: topic.id })).items[1];
       expect(byAuthor).toMatchObject({ id: reply.id, likeCount: 1, likedByMe: false });
+
+      // Authors as shown: their profile and their organization's name, changed through the other node.
+      const authorOnB = async () => (await onB.forums.listPosts.query({ topicId: topic.id })).items[1]?.author;
+      await admin.client.users.updateMe.mutate({ title: "Reliability engineer" });
+      expect(await authorOnB()).toMatchObject({ id: admin.userId, title: "Reliability engineer" });
+      await admin.client.organizations.update.mutate({ name: "Acme Renamed" });
+      expect((await authorOnB())?.organization).toMatchObject({ name: "Acme Renamed" });
     } finally {
       await nodeB.close();
     }

@@ -55,6 +55,27 @@ export class TtlCache<V> {
     return load.reading;
   }
 
+  /**
+   * The cached values of `keys`, and `read(missing)`'s for the others in one call, stored unless a
+   * drop happened while they were read (as `load`). A key `read` does not answer stays out.
+   */
+  async loadMany(keys: readonly string[], read: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+    const found = new Map<string, V>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const cached = this.get(key);
+      if (cached === undefined) missing.push(key);
+      else found.set(key, cached);
+    }
+    if (!missing.length) return found;
+    const generation = this.generation;
+    for (const [key, value] of await read(missing)) {
+      found.set(key, value);
+      if (generation === this.generation) this.set(key, value);
+    }
+    return found;
+  }
+
   delete(key: string): void {
     this.generation++;
     this.entries.delete(key);

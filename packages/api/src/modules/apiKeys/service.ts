@@ -58,7 +58,7 @@ export async function createApiKey(
 export async function listApiKeys(deps: AppDeps, orgId: string): Promise<{ items: ApiKey[] }> {
   const rows = await repo.listApiKeys(deps.db, orgId);
   const creators = await loadAuthors(
-    deps.db,
+    deps,
     rows.map((r) => r.createdBy),
   );
   return {

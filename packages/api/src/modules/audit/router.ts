@@ -9,5 +9,5 @@ export const auditRouter = router({
     .meta(rest("GET", "/audit", "Your organization's audit log"))
     .input(ListAuditInput)
     .output(AuditLogList)
-    .query(({ ctx, input }) => listAudit(ctx.deps.db, ctx.orgId, input)),
+    .query(({ ctx, input }) => listAudit(ctx.deps, ctx.orgId, input)),
 });

@@ -1,6 +1,6 @@
 import { type Author, Id, type ListAuditInput, type UserRef } from "@p2p/schemas";
 import { z } from "zod";
-import type { Db } from "../../infra/postgres/db";
+import type { AppDeps } from "../../deps";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { loadAuthors } from "../users/authors";
 import { findAuditEntries } from "./repo";
@@ -13,12 +13,13 @@ export const toUserRef = (u: { id: string; firstName: string; lastName: string }
 // Entry ids are time-ordered v7 UUIDs, so the id alone is the keyset: newest first, no tie-breaker.
 const AuditCursor = z.tuple([Id]);
 
-export async function listAudit(db: Db, orgId: string, input: z.infer<typeof ListAuditInput>) {
+export async function listAudit(deps: AppDeps, orgId: string, input: z.infer<typeof ListAuditInput>) {
+  const { db } = deps;
   const [afterId] = decodeCursor(input.cursor, AuditCursor) ?? [];
   const rows = await findAuditEntries(db, orgId, { ...input, afterId, limit: input.limit + 1 });
   // Actors by id in one query, from the users module (an entry outlives a deleted actor: null).
   const actors = await loadAuthors(
-    db,
+    deps,
     rows.flatMap((r) => (r.actorId ? [r.actorId] : [])),
   );
   return toPage(

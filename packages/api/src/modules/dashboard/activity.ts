@@ -49,7 +49,7 @@ export async function activityFeed(deps: AppDeps, caller: Principal, input: z.ou
     if (events.length < batch * 2) break;
     before = (events[events.length - 1] as ActivityEvent)._id;
   }
-  const actors = await loadAuthors(deps.db, new Set(shown.map((s) => s.event.actorId)));
+  const actors = await loadAuthors(deps, new Set(shown.map((s) => s.event.actorId)));
   const page = toPage(
     shown,
     input.limit,

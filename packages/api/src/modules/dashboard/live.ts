@@ -64,7 +64,7 @@ export async function recordAndAnnounce(
 }
 
 async function publish(deps: AppDeps, event: ActivityEvent) {
-  const actor = (await loadAuthors(deps.db, [event.actorId])).get(event.actorId) ?? null;
+  const actor = (await loadAuthors(deps, [event.actorId])).get(event.actorId) ?? null;
   const item = toItem(event, actor, String(event.data.title ?? ""));
   const message: ActivityStreamEvent = { type: "activity", item };
   await Promise.all([

@@ -35,7 +35,7 @@ export async function stopTyping(deps: AppDeps, topicId: string, userId: string)
 }
 
 async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, active: boolean) {
-  const author = (await loadAuthors(deps.db, [userId])).get(userId);
+  const author = (await loadAuthors(deps, [userId])).get(userId);
   if (!author) return;
   const user = { id: author.id, firstName: author.firstName, lastName: author.lastName };
   await deps.events.broadcast(topicChannel, topicId, { type: "typing", user, active });
@@ -52,7 +52,7 @@ async function broadcastTyping(deps: AppDeps, topicId: string, userId: string, a
 export const topicPresence: PresenceScope<AppDeps> = {
   name: "forum.topic",
   async publish(deps, topicId, { count, userIds }) {
-    const [authors, settings] = await Promise.all([loadAuthors(deps.db, userIds), settingsOf(deps.db, userIds)]);
+    const [authors, settings] = await Promise.all([loadAuthors(deps, userIds), settingsOf(deps.db, userIds)]);
     const shown = userIds.filter((id) => !settings.get(id)?.hidden);
     const viewers = shown.flatMap((id) => {
       const a = authors.get(id);

@@ -7,20 +7,21 @@ import { likeStats } from "./repo";
 
 /**
  * Turns post documents into the Post DTO with authors, like counts, the caller's likes and
- * attachments: three queries for any number of posts, never one per post.
+ * attachments: at most three queries for any number of posts, never one per post.
  */
 export async function toPosts(
   deps: AppDeps,
   docs: PostDoc[],
-  context: { viewerId: string | null; bestPostId: string | null },
+  context: { viewerId: string | null; bestPostId: string | null; justWritten?: boolean },
 ): Promise<Post[]> {
   const ids = docs.map((d) => d._id);
   const [authors, likes, files] = await Promise.all([
     loadAuthors(
-      deps.db,
+      deps,
       docs.map((d) => d.authorId),
     ),
-    likeStats(deps.db, ids, context.viewerId),
+    // A post just written has no likes yet: no query.
+    context.justWritten ? [] : likeStats(deps.db, ids, context.viewerId),
     findFiles(
       deps.db,
       docs.flatMap((d) => (d.deletedAt ? [] : d.attachmentIds)),

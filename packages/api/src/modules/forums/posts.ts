@@ -74,8 +74,8 @@ export async function getPost(deps: AppDeps, caller: Principal, postId: string):
   return dto as Post;
 }
 
-async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null): Promise<Post> {
-  const [post] = await toPosts(deps, [doc], { viewerId: null, bestPostId });
+async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null, justWritten = false): Promise<Post> {
+  const [post] = await toPosts(deps, [doc], { viewerId: null, bestPostId, justWritten });
   return post as Post;
 }
 
@@ -118,7 +118,7 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     );
     await notifyMentions(deps, trx, caller, topic, body, data);
   });
-  const post = await postDto(deps, doc, topic.bestPostId);
+  const post = await postDto(deps, doc, topic.bestPostId, true);
   await Promise.all([
     topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.created", post }),

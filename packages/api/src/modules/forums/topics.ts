@@ -19,7 +19,7 @@ import { cachedTopicPage, topicListsChanged } from "./topic-lists";
 /** Topic rows as summaries, with their authors loaded in one query. */
 export async function summaries(deps: AppDeps, rows: TopicRow[]): Promise<TopicSummary[]> {
   const authors = await loadAuthors(
-    deps.db,
+    deps,
     rows.map((r) => r.authorId),
   );
   return rows.map((r) => repo.toTopicSummary(r, authors.get(r.authorId) as TopicSummary["author"]));

@@ -68,7 +68,7 @@ export const directMessageKind: NotificationKind = {
       items.flatMap((n) => n.subjectId ?? []),
     );
     const senders = await loadAuthors(
-      deps.db,
+      deps,
       messages.map((m) => m.senderId),
     );
     const byId = new Map(messages.map((m) => [m.id, m]));

@@ -22,7 +22,7 @@ export async function render(deps: AppDeps, viewer: Viewer, rows: readonly Row[]
   const types = [...new Set(rows.map((r) => r.type))];
   const [actors, ...targetMaps] = await Promise.all([
     loadAuthors(
-      deps.db,
+      deps,
       rows.flatMap((r) => r.actorId ?? []),
     ),
     ...types.map((type) =>

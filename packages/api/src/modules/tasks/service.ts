@@ -38,7 +38,7 @@ async function resolveLinks(deps: AppDeps, caller: Principal, links: readonly Li
   const [topics, useCases, people] = await Promise.all([
     topicsSeenBy(deps.db, caller.organizationId, ids("topic")),
     findUseCases(deps.db, ids("useCase")),
-    loadAuthors(deps.db, ids("conversation")),
+    loadAuthors(deps, ids("conversation")),
   ]);
   const titles = new Map<string, string>();
   for (const t of topics) if (t.visible && !t.deletedAt) titles.set(`topic:${t.id}`, t.title);

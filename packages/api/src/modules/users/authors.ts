@@ -1,32 +1,45 @@
 import type { Author } from "@p2p/schemas";
 import { type Expression, type RawBuilder, type SqlBool, sql } from "kysely";
 import { jsonBuildObject, jsonObjectFrom } from "kysely/helpers/postgres";
+import { type Authenticator, defineUserView } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { containsPattern } from "../../lib/pagination";
 
-/** Display info for many users in one query (no N+1), keyed by id. */
-export async function loadAuthors(db: Db, ids: Iterable<string>): Promise<Map<string, Author>> {
-  const unique = [...new Set(ids)];
-  if (!unique.length) return new Map();
-  const rows = await db
-    .selectFrom("users as u")
-    .innerJoin("organizations as o", "o.id", "u.organizationId")
-    .select(["u.id", "u.firstName", "u.lastName", "u.title", "u.avatarFileId", "o.id as orgId", "o.name as orgName"])
-    .where("u.id", "in", unique)
-    .execute();
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        id: r.id,
-        firstName: r.firstName,
-        lastName: r.lastName,
-        title: r.title,
-        avatarFileId: r.avatarFileId,
-        organization: { id: r.orgId, name: r.orgName },
-      },
-    ]),
-  );
+const authorView = defineUserView<Author>("author");
+
+/**
+ * Display info for many users (no N+1), keyed by id: from this node's cache where it has them (like
+ * the session view: dropped on every node when the person's or their organization's profile
+ * changes), the others in one query.
+ */
+export function loadAuthors(
+  deps: { db: Db; authenticator: Authenticator },
+  ids: Iterable<string>,
+): Promise<Map<string, Author>> {
+  return deps.authenticator.userViews(authorView, ids, async (missing) => {
+    const rows = await deps.db
+      .selectFrom("users as u")
+      .innerJoin("organizations as o", "o.id", "u.organizationId")
+      .select(["u.id", "u.firstName", "u.lastName", "u.title", "u.avatarFileId", "o.id as orgId", "o.name as orgName"])
+      .where("u.id", "in", missing)
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          organizationId: r.orgId,
+          value: {
+            id: r.id,
+            firstName: r.firstName,
+            lastName: r.lastName,
+            title: r.title,
+            avatarFileId: r.avatarFileId,
+            organization: { id: r.orgId, name: r.orgName },
+          },
+        },
+      ]),
+    );
+  });
 }
 
 /**
