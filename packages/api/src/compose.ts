@@ -34,11 +34,25 @@ export interface CreateDepsOptions {
   migrate?: boolean;
 }
 
+/**
+ * Migrations on a connection of their own, without the app's statement limit: one may rewrite a
+ * large table (0021 regenerates the search documents of every post: minutes at 1M posts), and
+ * under the limit the server would fail to start after every upgrade.
+ */
+async function migrateWithoutTimeout(url: string, logger: Logger): Promise<void> {
+  const db = createDb({ url, poolSize: 1, logger });
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<AppDeps> {
   const logger = options.logger ?? createLogger(config);
   const metrics = new Metrics();
   // A statement running longer than 30 s is a bug or a lock pile-up; it fails instead of holding a
-  // connection. (The migrate CLI's pool has no such limit, for long migrations.)
+  // connection. (Migrations run on a connection without it: migrateWithoutTimeout.)
   const db = createDb({ ...config.postgres, logger, statementTimeoutMs: 30_000 });
   const redis = createRedis(config.redis, logger);
   // Independent connections open in parallel.
@@ -49,7 +63,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   if (options.migrate) {
     const { ferretDbPostgresUrl, dbName } = config.mongo;
     await Promise.all([
-      migrateToLatest(db),
+      migrateWithoutTimeout(config.postgres.url, logger),
       ensureMongoIndexes(mongo.db, mongoIndexes).then(async () => {
         if (ferretDbPostgresUrl) await ensureFerretDbEqualityIndexes(ferretDbPostgresUrl, dbName, mongoIndexes);
       }),
