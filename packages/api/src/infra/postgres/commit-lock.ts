@@ -16,8 +16,9 @@ export async function lockUntilCommit(db: Db, namespace: number, key: string): P
 /** In the job: `read` runs once the writer holding the key has ended. A writer open past 5 s fails the attempt (jobs retry). */
 export function readAfterCommit<T>(db: Db, namespace: number, key: string, read: (trx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`set local lock_timeout = '5s'`.execute(trx);
-    await sql`select pg_advisory_xact_lock(${namespace}, hashtext(${key}))`.execute(trx);
+    // One round trip: the time limit is set (for this transaction) before the lock is asked for.
+    await sql`select pg_advisory_xact_lock(${namespace}, hashtext(${key}))
+      from (select set_config('lock_timeout', '5s', true)) as limited`.execute(trx);
     return read(trx);
   });
 }

@@ -99,12 +99,12 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     opening: false,
   };
   const doc = await writePost(deps, caller, draft, async (trx, post) => {
-    // Checked again under the topic's lock: deleted, locked or the parent deleted meanwhile.
-    const live = await repo.lockLiveTopic(trx, topic.id);
+    // Counting the reply takes the topic's lock; checked again under it: deleted, locked or the
+    // parent deleted meanwhile (an error rolls the count back with the rest).
+    const live = await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
     if (!live) throw notFound("Topic");
     if (live.locked) throw lockedTopic();
     if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
-    await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
     const data = { topicId: topic.id, postId: post._id };
     // The author of the post answered and the topic's author, each once; one also mentioned hears
     // of the mention only (one notification a post a person, as Discourse does).

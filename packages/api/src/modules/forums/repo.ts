@@ -411,13 +411,19 @@ export async function isLivePost(db: Db, postId: string): Promise<boolean> {
 }
 
 /** A new reply: the topic's counters and last activity move with it. */
-export async function recordReply(db: Db, topicId: string, reply: { at: Date; posterId: string }): Promise<void> {
-  await db
+/**
+ * Counts a reply in the live topic, which takes its row lock (as lockLiveTopic: an UPDATE that
+ * waited for the lock checks the row as it is after the wait). Answers whether the topic is
+ * locked, or undefined when it is deleted (nothing counted).
+ */
+export const recordReply = (db: Db, topicId: string, reply: { at: Date; posterId: string }) =>
+  db
     .updateTable("forumTopics")
     .set((eb) => ({ replyCount: eb("replyCount", "+", 1), lastActivityAt: reply.at, lastPosterId: reply.posterId }))
     .where("id", "=", topicId)
-    .execute();
-}
+    .where("deletedAt", "is", null)
+    .returning("locked")
+    .executeTakeFirst();
 
 /**
  * A deleted topic's posts are no longer live: their search rows go (their download rows with

@@ -63,24 +63,14 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
 async function dispatch(deps: AppDeps, data: unknown): Promise<void> {
   const { batch, ids } = data as { batch: string; ids: string[] };
   await readAfterCommit(deps.db, DISPATCH_LOCK, batch, async (trx) => {
-    const rows = await repo.claimUndelivered(trx, { ids });
-    await deliver(deps, rows);
-    await repo.markDelivered(
-      trx,
-      rows.map((r) => r.id),
-    );
+    await deliver(deps, await repo.claimUndelivered(trx, { ids }));
   });
 }
 
 /** What a lost dispatch job left behind (a crash, Redis down when it was enqueued). */
 async function sweep(deps: AppDeps): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
-    const rows = await repo.claimUndelivered(trx, { olderThanMs: 10_000 });
-    await deliver(deps, rows);
-    await repo.markDelivered(
-      trx,
-      rows.map((r) => r.id),
-    );
+    await deliver(deps, await repo.claimUndelivered(trx, { olderThanMs: 10_000 }));
   });
 }
 

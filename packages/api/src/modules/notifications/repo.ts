@@ -96,23 +96,30 @@ export async function hasUnreadFrom(db: Db, userId: string, type: string, actorI
 
 // ---------------------------------------------------------------- delivery
 
-/** Rows not delivered yet, locked for this dispatcher (another node skips them). */
+/**
+ * Rows not delivered yet, marked delivered and locked for this dispatcher in one statement (another
+ * node skips them). The mark commits with the caller's transaction, after the delivery: a delivery
+ * that fails rolls it back, and the sweeper tries again.
+ */
 export const claimUndelivered = (db: Db, filter: { ids?: readonly string[]; olderThanMs?: number }, limit = 500) => {
-  let query = db
+  let undelivered = db
     .selectFrom("notifications")
-    .select([...listColumns, "inApp"])
+    .select("id")
     .where("deliveredAt", "is", null)
     .orderBy("id")
     .limit(limit)
     .forUpdate()
     .skipLocked();
-  if (filter.ids) query = query.where("id", "in", filter.ids);
-  if (filter.olderThanMs) query = query.where("createdAt", "<", new Date(Date.now() - filter.olderThanMs));
-  return query.execute();
+  if (filter.ids) undelivered = undelivered.where("id", "in", filter.ids);
+  if (filter.olderThanMs) undelivered = undelivered.where("createdAt", "<", new Date(Date.now() - filter.olderThanMs));
+  return db
+    .updateTable("notifications")
+    .set({ deliveredAt: sql`now()` })
+    .where("id", "in", undelivered)
+    .returning([...listColumns, "inApp"])
+    .execute()
+    .then((rows) => rows.sort((a, b) => (a.id < b.id ? -1 : 1))); // in the order they were made (v7 ids)
 };
-
-export const markDelivered = (db: Db, ids: readonly string[]) =>
-  ids.length ? db.updateTable("notifications").set({ deliveredAt: sql`now()` }).where("id", "in", ids).execute() : null;
 
 export const findNotification = (db: Db, id: string) =>
   db
