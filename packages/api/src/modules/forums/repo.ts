@@ -470,32 +470,36 @@ export async function removeReply(trx: Db, topicId: string, postId: string): Pro
 export async function setLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
   // Under the topic's lock a reply being deleted is either gone or not yet: no like outlives it.
   if (!(await lockLiveTopic(trx, like.topicId)) || !(await isLivePost(trx, like.postId))) return null;
-  const changed = liked
-    ? await trx
-        .insertInto("forumPostLikes")
-        .values(like)
-        .onConflict((oc) => oc.doNothing())
-        .returning("postId")
-        .execute()
-    : await trx
+  // The like (or its removal), the topic's count and the post's count in one statement: every part
+  // sees the post's likes as they were before it, so the count is that plus (or minus) the change.
+  const change = liked
+    ? trx.insertInto("forumPostLikes").values(like).onConflict((oc) => oc.doNothing()).returning("postId")
+    : trx
         .deleteFrom("forumPostLikes")
         .where("postId", "=", like.postId)
         .where("userId", "=", like.userId)
-        .returning("postId")
-        .execute();
-  if (changed.length) {
-    await trx
-      .updateTable("forumTopics")
-      .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
-      .where("id", "=", like.topicId)
-      .execute();
-  }
+        .returning("postId");
   const row = await trx
-    .selectFrom("forumPostLikes")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("postId", "=", like.postId)
+    .with("changed", () => change)
+    .with("counted", (db) =>
+      db
+        .updateTable("forumTopics")
+        .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
+        .where("id", "=", like.topicId)
+        .where(({ exists, selectFrom }) => exists(selectFrom("changed").select("postId")))
+        .returning("id"),
+    )
+    .selectNoFrom((eb) => [
+      eb.selectFrom("changed").select(eb.fn.countAll<number>().as("n")).as("changed"),
+      eb
+        .selectFrom("forumPostLikes")
+        .select(eb.fn.countAll<number>().as("n"))
+        .where("postId", "=", like.postId)
+        .as("before"),
+    ])
     .executeTakeFirstOrThrow();
-  return { count: Number(row.n), changed: changed.length > 0 };
+  const changed = Number(row.changed) > 0;
+  return { count: Number(row.before) + (changed ? (liked ? 1 : -1) : 0), changed };
 }
 
 /** Like counts of many posts and whether `viewerId` liked each, in one query. */
