@@ -333,6 +333,21 @@ describe("preferences and email", () => {
     expect(await mailTo(author, /replied in/)).toHaveLength(1);
   });
 
+  it("a preference changed through one node holds at once for what another node notifies", async () => {
+    const author = await signUpAdmin(server);
+    const topic = await topicBy(author, `Preferences on every node ${++seq}`);
+    const replier = nodeB.client({ token: member.token });
+    await replier.forums.createPost.mutate({ topicId: topic.id, body: "<p>first</p>" }); // node B now has them
+    await notificationsOf(author, 1, "forum.reply");
+
+    await author.client.notifications.preferences.update.mutate({
+      types: [{ type: "forum.reply", inApp: false, email: "off" }],
+    });
+    await replier.forums.createPost.mutate({ topicId: topic.id, body: "<p>second</p>" });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await author.client.notifications.list.query({ type: "forum.reply" })).items).toHaveLength(1);
+  });
+
   it("quiet hours hold email back until they end", async () => {
     const author = await signUpAdmin(server);
     const now = localMinutes(new Date(), "Asia/Riyadh");

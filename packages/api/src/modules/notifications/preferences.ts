@@ -1,5 +1,6 @@
 import type { EmailFrequency, NotificationType } from "@p2p/schemas";
 import type { AppDeps, Db, NotificationKind } from "../../deps";
+import { defineUserView, invalidateProfiles } from "../../infra/auth/authenticator";
 import { appError } from "../../lib/errors";
 import { signerFor } from "../../lib/signing";
 import { findUser } from "../users/repo";
@@ -17,9 +18,30 @@ export function kindOf(deps: AppDeps, type: string): NotificationKind {
   return kind;
 }
 
-/** Each user's preference for every type: what they chose, else the type's defaults. One query. */
-export async function effectivePreferences(deps: AppDeps, db: Db, userIds: readonly string[]) {
-  const stored = await repo.preferencesOf(db, userIds);
+type StoredPreference = Awaited<ReturnType<typeof repo.preferencesOf>>[number];
+
+/** A user's own choices, cached on each node like their profile (dropped on every node when they change). */
+const choicesView = defineUserView<StoredPreference[]>("notificationChoices");
+
+/**
+ * Each user's preference for every type: what they chose, else the type's defaults. From this
+ * node's cache where it has them, the others in one query on `db` (the caller's transaction, if in
+ * one: a second connection from inside it could wait on a full pool); `fresh` reads them all (the
+ * transaction that changes them).
+ */
+export async function effectivePreferences(deps: AppDeps, db: Db, userIds: readonly string[], fresh = false) {
+  const stored = fresh
+    ? await repo.preferencesOf(db, userIds)
+    : [
+        ...(
+          await deps.authenticator.userViews(choicesView, userIds, async (missing) => {
+            // Choices do not depend on the organization (no organization's change drops them).
+            const byUser = new Map(missing.map((userId) => [userId, { organizationId: "", value: [] as StoredPreference[] }]));
+            for (const row of await repo.preferencesOf(db, missing)) byUser.get(row.userId)?.value.push(row);
+            return byUser;
+          })
+        ).values(),
+      ].flat();
   const byUser = new Map<string, Map<string, Preference>>();
   for (const userId of userIds) {
     byUser.set(userId, new Map(deps.notificationKinds.map((k) => [k.type, { ...k.defaults }])));
@@ -59,7 +81,7 @@ export async function updatePreferences(
 ) {
   await deps.db.transaction().execute(async (trx) => {
     if (input.types?.length) {
-      const current = (await effectivePreferences(deps, trx, [userId])).get(userId) as Map<string, Preference>;
+      const current = (await effectivePreferences(deps, trx, [userId], true)).get(userId) as Map<string, Preference>;
       for (const change of input.types) {
         const now = current.get(change.type) as Preference;
         await repo.savePreference(trx, userId, change.type, {
@@ -75,6 +97,7 @@ export async function updatePreferences(
       });
     }
   });
+  await invalidateProfiles(deps.events, [userId]);
   return getPreferences(deps, userId);
 }
 
@@ -106,8 +129,9 @@ export async function unsubscribe(deps: AppDeps, token: string) {
   if (!kind || !signer(deps).verify(`${userId}.${type}`, sig)) {
     throw appError("INVALID_TOKEN", "This unsubscribe link is not valid");
   }
-  const current = (await effectivePreferences(deps, deps.db, [userId])).get(userId)?.get(type) as Preference;
+  const current = (await effectivePreferences(deps, deps.db, [userId], true)).get(userId)?.get(type) as Preference;
   await repo.savePreference(deps.db, userId, type, { inApp: current.inApp, email: "off" });
+  await invalidateProfiles(deps.events, [userId]);
   return {
     type: kind.type,
     label: kind.label,
