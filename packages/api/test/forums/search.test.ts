@@ -61,6 +61,20 @@ describe("forums.search", () => {
     expect(found.items.map((i) => i.id)).toEqual([task.id]);
   });
 
+  it("finds a renamed topic's posts by its new title only, and marks a hit between angle brackets in the body", async () => {
+    const topic = await topicOf(admin, "Wombatword gantry squaring", "The gantry skews.");
+    const reply = await member.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Use a theodolite.</p>" });
+    await admin.client.forums.updateTopic.mutate({ id: topic.id, title: "Numbatword gantry squaring" });
+    for (const sort of ["relevance", "latest"] as const) expect((await search(outsider, { q: "wombatword", sort })).items).toEqual([]);
+    expect((await search(outsider, { q: "numbatword theodolite" })).items.map((h) => h.postId)).toEqual([reply.id]);
+    const global = await outsider.client.search.global.query({ q: "wombatword" });
+    expect(global.items).toEqual([]);
+
+    await topicOf(admin, "Actuator zeroing query", "We keep torque&lt;setpointdelta and travel&gt;maxdelta during warmup.");
+    const [hit] = (await search(member, { q: "setpointdelta" })).items;
+    expect(hit?.snippet).toContain("<mark>setpointdelta</mark>");
+  });
+
   it("ranks a word in the title above the same word repeated in the body", async () => {
     const inTitle = await topicOf(admin, "Titleword only up here", "Nothing else to say about it.");
     const inBody = await topicOf(admin, "Another topic entirely", "titleword titleword titleword everywhere");

@@ -21,6 +21,7 @@ import * as m0019 from "./migrations/0019_millisecond_timestamps";
 import * as m0020 from "./migrations/0020_undated_tasks_last";
 import * as m0021 from "./migrations/0021_search_angle_brackets";
 import * as m0022 from "./migrations/0022_people_by_name_prefix";
+import * as m0023 from "./migrations/0023_search_rows_current_title";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   "0020_undated_tasks_last": m0020,
   "0021_search_angle_brackets": m0021,
   "0022_people_by_name_prefix": m0022,
+  "0023_search_rows_current_title": m0023,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

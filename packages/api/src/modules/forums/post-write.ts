@@ -21,7 +21,6 @@ export async function writePost(
   caller: Principal,
   draft: {
     topicId: string;
-    title: string;
     body: CleanRichText;
     attachmentIds: string[];
     parent: PostDoc | null;
@@ -50,7 +49,6 @@ export async function writePost(
     await insertSearchRow(trx, {
       postId: id,
       topicId: draft.topicId,
-      title: draft.title,
       body: draft.body.text,
       createdAt: post.createdAt,
       authorId: post.authorId,

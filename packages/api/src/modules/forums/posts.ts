@@ -92,7 +92,6 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
 
   const draft = {
     topicId: topic.id,
-    title: topic.title,
     body,
     attachmentIds: input.attachmentIds,
     parent,

@@ -518,8 +518,23 @@ export function likeStats(db: Db, postIds: string[], viewerId: string | null) {
 }
 
 /** A post's search row: written in the same transaction as the post's PostgreSQL half (see post-write.ts). */
-export async function insertSearchRow(db: Db, row: Insertable<ForumSearchTable>): Promise<void> {
-  await db.insertInto("forumSearch").values(row).execute();
+/**
+ * A post's search row, with its topic's title as it is now: read in the statement, after the
+ * transaction took the topic's lock (or inserted the topic), so a rename committed meanwhile is in it.
+ */
+export async function insertSearchRow(db: Db, row: Omit<Insertable<ForumSearchTable>, "title">): Promise<void> {
+  await db
+    .insertInto("forumSearch")
+    .values((eb) => ({
+      ...row,
+      title: eb.selectFrom("forumTopics").select("forumTopics.title").where("forumTopics.id", "=", row.topicId),
+    }))
+    .execute();
+}
+
+/** A renamed topic's title on every one of its posts' search rows (each is found and shown by it). */
+export async function retitleSearchRows(db: Db, topicId: string, title: string): Promise<void> {
+  await db.updateTable("forumSearch").set({ title }).where("topicId", "=", topicId).execute();
 }
 
 /** Answers whether the row was there (a deleted reply has none). */

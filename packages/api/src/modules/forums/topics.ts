@@ -42,7 +42,7 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
   await writePost(
     deps,
     caller,
-    { topicId, title: input.title, body, attachmentIds: input.attachmentIds, parent: null, opening: true },
+    { topicId, body, attachmentIds: input.attachmentIds, parent: null, opening: true },
     async (trx, post) => {
       await repo.insertTopic(trx, {
         id: topicId,
@@ -135,8 +135,8 @@ export async function updateTopic(deps: AppDeps, caller: Principal, input: z.inf
       ...(input.tags ? { tags: [...new Set(input.tags)] } : {}),
       updatedAt: new Date(),
     });
-    // The first post's search row carries the title that search matches and shows.
-    if (input.title) await repo.updateSearchRow(trx, topic.firstPostId, { title: input.title });
+    // Every post's search row carries the title that search matches and shows.
+    if (input.title) await repo.retitleSearchRows(trx, topic.id, input.title);
   });
   return announceTopicChange(deps, caller, await findVisibleTopic(deps.db, caller, topic.id), "topic.updated");
 }
