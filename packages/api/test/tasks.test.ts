@@ -1,5 +1,7 @@
 import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { today, tomorrow } from "../src/modules/tasks/repo";
 import { taskJobs } from "../src/modules/tasks/service";
 import { waitFor } from "./helpers";
 
@@ -21,6 +23,32 @@ afterAll(async () => {
 });
 
 const runReminders = () => taskJobs.find((j) => j.name === "tasks.reminders")?.run(server.deps, {});
+
+describe("the owner's day", () => {
+  it("is 23 or 25 hours long on a daylight-saving change: tomorrow starts at the next local midnight", async () => {
+    const day = async (tz: string, at: string) => {
+      const instant = sql<Date>`${at}::timestamptz`;
+      const { rows } = await sql<{ start: Date; end: Date }>`select ${today(tz, instant)} as start, ${tomorrow(tz, instant)} as end`.execute(
+        server.deps.db,
+      );
+      return { start: rows[0]?.start.toISOString(), end: rows[0]?.end.toISOString() };
+    };
+    // New York falls back on 1 November 2026: that day is 25 hours long.
+    expect(await day("America/New_York", "2026-11-01T16:00:00Z")).toEqual({
+      start: "2026-11-01T04:00:00.000Z",
+      end: "2026-11-02T05:00:00.000Z",
+    });
+    // Berlin springs forward on 29 March 2026: 23 hours.
+    expect(await day("Europe/Berlin", "2026-03-29T12:00:00Z")).toEqual({
+      start: "2026-03-28T23:00:00.000Z",
+      end: "2026-03-29T22:00:00.000Z",
+    });
+    expect(await day("Asia/Riyadh", "2026-06-01T22:30:00Z")).toEqual({
+      start: "2026-06-01T21:00:00.000Z",
+      end: "2026-06-02T21:00:00.000Z",
+    });
+  });
+});
 
 describe("tasks", () => {
   it("creates, reads, updates, toggles and deletes one's own tasks", async () => {

@@ -3,10 +3,15 @@ import type { Db } from "../../infra/postgres/db";
 import type { Database } from "../../infra/postgres/schema";
 import { queryText } from "../../lib/search-text";
 
-/** Start of the owner's today and tomorrow, as instants (their time zone's midnight). */
-const today = (tz: string) => sql<Date>`(date_trunc('day', now() at time zone ${tz}) at time zone ${tz})`;
-const tomorrow = (tz: string) =>
-  sql<Date>`(date_trunc('day', now() at time zone ${tz}) at time zone ${tz} + interval '1 day')`;
+/**
+ * Start of the owner's today and tomorrow (of the day `at`, by default now), as instants: their
+ * time zone's midnights. The day is added in local time: a day with a daylight-saving change is 23
+ * or 25 hours long. Exported for its test.
+ */
+export const today = (tz: string, at: RawBuilder<Date> = sql`now()`) =>
+  sql<Date>`(date_trunc('day', ${at} at time zone ${tz}) at time zone ${tz})`;
+export const tomorrow = (tz: string, at: RawBuilder<Date> = sql`now()`) =>
+  sql<Date>`((date_trunc('day', ${at} at time zone ${tz}) + interval '1 day') at time zone ${tz})`;
 
 /** Computed per row in the owner's time zone. */
 const flags = (tz: string) =>
