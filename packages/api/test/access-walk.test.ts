@@ -79,7 +79,7 @@ const expected: Record<string, string> = {
 
   "organizations.current": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "organizations.update": "U ✓ F ✓ F ✓ F",
-  "organizations.setLogo": "U ✓ F ✓ F N F",
+  "organizations.setLogo": "U ✓ F N F N F",
   "organizations.directory": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "organizations.stats": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "organizations.members": "U ✓ ✓ ✓ ✓ ✓ ✓",

@@ -241,14 +241,13 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
   describe("organization logo", () => {
     const setLogo = (user: TestUser, fileId: string | null) => user.client.organizations.setLogo.mutate({ fileId });
 
-    it("sets and clears an image uploaded in the organization, audited, and blocks deleting it meanwhile", async () => {
-      const colleague = await memberOf(admin);
-      const logo = await uploaded(colleague, png, { name: "logo.png" });
+    it("sets and clears the admin's own image, audited, and blocks deleting it meanwhile", async () => {
+      const logo = await uploaded(admin, png, { name: "logo.png" });
       expect((await setLogo(admin, logo.id)).logoFileId).toBe(logo.id);
-      expect(await appCodeOf(colleague.client.files.delete.mutate({ id: logo.id }))).toBe("CONFLICT");
+      expect(await appCodeOf(admin.client.files.delete.mutate({ id: logo.id }))).toBe("CONFLICT");
 
       expect((await setLogo(admin, null)).logoFileId).toBeNull();
-      expect(await colleague.client.files.delete.mutate({ id: logo.id })).toEqual({ ok: true });
+      expect(await admin.client.files.delete.mutate({ id: logo.id })).toEqual({ ok: true });
       const audit = await server.deps.db
         .selectFrom("auditLog")
         .select(["action", "actorId"])
@@ -289,6 +288,14 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
       expect(await appCodeOf(setLogo(admin, foreign.id))).toBe("NOT_FOUND");
       expect(await appCodeOf(setLogo(admin, crypto.randomUUID()))).toBe("NOT_FOUND");
       expect((await admin.client.organizations.current.query()).logoFileId).toBeNull();
+    });
+
+    it("never a member's private upload: the logo would show it to everyone", async () => {
+      const colleague = await memberOf(admin);
+      const scan = await uploaded(colleague, png, { name: "id-scan.png" });
+      expect(await appCodeOf(setLogo(admin, scan.id))).toBe("NOT_FOUND");
+      expect((await admin.client.organizations.current.query()).logoFileId).toBeNull();
+      expect((await download(admin, scan.id)).status).toBe(404);
     });
 
     it("is for organization admins only", async () => {

@@ -254,7 +254,11 @@ export async function assertOwnImage(
   await assertImage(deps, file, field);
 }
 
-/** organizations.setLogo: an image uploaded by someone in the admin's organization, or null to clear. */
+/**
+ * organizations.setLogo: an image of the admin's organization that the admin may see (their own
+ * upload, or one shown to them, such as a published use case's photo), or null to clear. A member's
+ * unattached upload is theirs alone: the logo would show it to everyone.
+ */
 export async function setOrganizationLogo(
   deps: AppDeps,
   principal: Principal,
@@ -264,12 +268,8 @@ export async function setOrganizationLogo(
   const organizationId = principal.organizationId;
   if (fileId) {
     const file = await repo.findFile(deps.db, fileId);
-    // Another organization's file the caller may not see answers like a missing one, so ids cannot be probed.
-    if (
-      !file ||
-      (file.organizationId !== organizationId && !(await visibleFiles(deps, principal, [file])).has(file.id))
-    )
-      throw notFound("File");
+    // A file the caller may not see answers like a missing one, so ids cannot be probed.
+    if (!file || !(await visibleFiles(deps, principal, [file])).has(file.id)) throw notFound("File");
     if (file.organizationId !== organizationId)
       throw fieldError("fileId", "Use an image uploaded in your organization");
     await assertImage(deps, file, "fileId");
