@@ -14,9 +14,9 @@ export function createRateLimits(redis: RedisClients, config: Config) {
       storeClient: redis.command,
       keyPrefix: `${redis.prefix}rl:${name}`,
       points,
+      // Once used up, the window itself refuses until it ends. (No block on top: a block starts its
+      // time again whenever the count crosses the limit anew, so retries kept an owner locked out.)
       duration: durationSec,
-      // Block for the rest of the window once exhausted.
-      blockDuration: durationSec,
     });
   const { perAccount, perIp, perAccountIp, windowSec } = config.auth.signInFailures;
   return {

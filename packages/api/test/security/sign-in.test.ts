@@ -74,6 +74,17 @@ describe("attempts count before the password is checked", () => {
     expect(outcomes.filter((o) => o === "RATE_LIMITED").length).toBeGreaterThanOrEqual(39 - LIMITS.perAccountIp);
   });
 
+  it("right passwords sent at once, or retried, lock nobody out: only checks count, and a refused one checks nothing", async () => {
+    const owner = await signUpAdmin(server);
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => outcome(signInFrom("127.0.0.31", owner.email, owner.password))),
+    );
+    expect(burst).toContain("OK");
+    expect(burst.every((o) => o === "OK" || o === "RATE_LIMITED")).toBe(true);
+    // Once the burst is over, the owner signs in at once, again and again.
+    for (let i = 0; i < 3; i++) expect(await outcome(signInFrom("127.0.0.31", owner.email, owner.password))).toBe("OK");
+  });
+
   it("checks no more current passwords than the limit when 40 users.changePassword calls arrive at once", async () => {
     const user = await signUpAdmin(server);
     const checks = watchPasswordChecks(user.password);

@@ -26,15 +26,15 @@ export interface Attempt {
 /**
  * Counts an attempt before the secret is checked, so attempts sent in parallel cannot outrun a
  * limit: every check holds a point, and no more checks run in a window than there are points.
- * A limit already used up throws RATE_LIMITED and checks nothing (the points taken on the other
- * limits go back: only checks count).
+ * A limit already used up throws RATE_LIMITED and checks nothing: every point it took goes back
+ * (only checks count, so right passwords sent in parallel, or retried, lock nobody out).
  */
 async function countAttempt(steps: Step[], what: string): Promise<Attempt> {
   const counted: (Step & { retryAfter: number })[] = [];
   for (const step of steps) {
     const res = await consume(step.limiter, step.key);
     if (res.rejected) {
-      await Promise.all(counted.map((c) => refund(c.limiter, c.key)));
+      await Promise.all([step, ...counted].map((c) => refund(c.limiter, c.key)));
       throw rateLimited(what, Math.max(1, res.retryAfter));
     }
     counted.push({ ...step, retryAfter: res.retryAfter });
