@@ -333,6 +333,17 @@ describe("preferences and email", () => {
     expect(await mailTo(author, /replied in/)).toHaveLength(1);
   });
 
+  it("two changes to one type in one update both apply, in order", async () => {
+    const user = await signUpAdmin(server);
+    const prefs = await user.client.notifications.preferences.update.mutate({
+      types: [
+        { type: "message.direct", email: "daily" },
+        { type: "message.direct", inApp: false },
+      ],
+    });
+    expect(prefs.types.find((t) => t.type === "message.direct")).toMatchObject({ inApp: false, email: "daily" });
+  });
+
   it("a preference changed through one node holds at once for what another node notifies", async () => {
     const author = await signUpAdmin(server);
     const topic = await topicBy(author, `Preferences on every node ${++seq}`);

@@ -83,11 +83,11 @@ export async function updatePreferences(
     if (input.types?.length) {
       const current = (await effectivePreferences(deps, trx, [userId], true)).get(userId) as Map<string, Preference>;
       for (const change of input.types) {
+        // Each change on top of the ones before it (the same type twice: both apply, in order).
         const now = current.get(change.type) as Preference;
-        await repo.savePreference(trx, userId, change.type, {
-          inApp: change.inApp ?? now.inApp,
-          email: change.email ?? now.email,
-        });
+        const next = { inApp: change.inApp ?? now.inApp, email: change.email ?? now.email };
+        current.set(change.type, next);
+        await repo.savePreference(trx, userId, change.type, next);
       }
     }
     if (input.quietHours !== undefined) {
