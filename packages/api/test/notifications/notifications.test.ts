@@ -179,6 +179,29 @@ describe("sources", () => {
     expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toEqual([]);
   });
 
+  it("a message deleted for everyone takes its reminder along when nothing else is unread; the next message reminds again", async () => {
+    const sender = await signUpAdmin(server, { firstName: "Regret", lastName: "Sender" });
+    const reader = await signUpAdmin(server);
+    const dm = (body: string) =>
+      sender.client.messages.send.mutate({ recipientId: reader.userId, body, clientMessageId: `n-${++seq}-abcdef` });
+    const first = await dm("sent too soon");
+    await notificationsOf(reader, 1, "message.direct");
+    await sender.client.messages.delete.mutate({ id: first.id, forEveryone: true });
+    expect((await reader.client.notifications.unreadCount.query()).unread).toBe(0);
+
+    await dm("the real message");
+    await waitFor(async () => (await reader.client.notifications.unreadCount.query()).unread === 1);
+    const [latest] = (await reader.client.notifications.list.query({ type: "message.direct", unreadOnly: true })).items;
+    expect(latest?.target).toMatchObject({ kind: "conversation", id: sender.userId });
+    await waitFor(async () => (await mailTo(reader, /Regret Sender sent you a message/)).length === 2);
+
+    // Another unread message left: the reminder stays, and still leads to the conversation.
+    const third = await dm("and a typo");
+    await sender.client.messages.delete.mutate({ id: third.id, forEveryone: true });
+    const [still] = (await reader.client.notifications.list.query({ type: "message.direct", unreadOnly: true })).items;
+    expect(still?.target).toMatchObject({ kind: "conversation", id: sender.userId });
+  });
+
   it("an accepted invitation notifies the inviter", async () => {
     const fresh = await addMember(server, other);
     const [n] = await notificationsOf(other, 1, "invitation.accepted");

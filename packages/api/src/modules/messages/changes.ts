@@ -2,6 +2,7 @@ import type { DirectMessage } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, fieldError, notFound } from "../../lib/errors";
+import { markRead as markNotificationsRead } from "../notifications/read";
 import { publishToUser } from "./channel";
 import { toMessage } from "./dto";
 import {
@@ -13,6 +14,7 @@ import {
   type MessageRow,
   reactionEmoji,
   setReaction,
+  unreadTotalQuery,
 } from "./repo";
 import { assertNotBlocked } from "./send";
 
@@ -80,7 +82,15 @@ export async function deleteMessage(deps: AppDeps, caller: Principal, input: { i
     return { ok: true as const };
   }
   assertSenderWithin(message, caller, DELETE_FOR_EVERYONE_WINDOW, "delete a message for everyone");
-  if (!message.deletedAt) await updated(deps, await deleteForEveryone(deps.db, message.id));
+  if (message.deletedAt) return { ok: true as const };
+  await updated(deps, await deleteForEveryone(deps.db, message.id));
+  // The last unread message gone: its "sent you a message" reminder is read with it, as reading the
+  // conversation does, so the next message reminds again.
+  const unread = await unreadTotalQuery(deps.db, message.recipientId, message.senderId).executeTakeFirst();
+  if (!unread?.n)
+    await markNotificationsRead(deps, message.recipientId, {
+      from: { type: "message.direct", actorId: message.senderId },
+    });
   return { ok: true as const };
 }
 

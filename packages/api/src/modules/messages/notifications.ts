@@ -56,7 +56,10 @@ async function remind(deps: AppDeps, data: unknown): Promise<void> {
 
 export const messageJobs: ModuleJob[] = [{ name: REMINDER_JOB, run: remind }];
 
-/** Leads to the conversation with the sender; gone once the message was deleted for everyone. */
+/**
+ * Leads to the conversation with the sender (a reminder is about the conversation: still there when
+ * its first message was deleted for everyone); gone once the sender is.
+ */
 export const directMessageKind: NotificationKind = {
   type: "message.direct",
   label: "Direct messages you have not read",
@@ -76,7 +79,7 @@ export const directMessageKind: NotificationKind = {
     for (const n of items) {
       const message = n.subjectId ? byId.get(n.subjectId) : undefined;
       const sender = message && senders.get(message.senderId);
-      if (!message || message.deletedAt || !sender) targets.set(n.id, "gone");
+      if (!message || !sender) targets.set(n.id, "gone");
       else {
         targets.set(n.id, {
           kind: "conversation",

@@ -287,12 +287,16 @@ export function conversationsQuery(
 export const findMessages = (db: Db, ids: readonly string[]) =>
   ids.length ? db.selectFrom("messages as m").select(columns).where("m.id", "in", ids).execute() : Promise.resolve([]);
 
-/** Unread messages to `userId` in all conversations, but those they deleted for themselves (messages_unread). */
-export const unreadTotalQuery = (db: Db, userId: string) =>
+/**
+ * Unread messages to `userId` in all conversations (or only from `senderId`), but those they deleted
+ * for themselves (messages_unread).
+ */
+export const unreadTotalQuery = (db: Db, userId: string, senderId?: string) =>
   db
     .selectFrom("messages as m")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("m.recipientId", "=", userId)
+    .$if(senderId !== undefined, (q) => q.where("m.senderId", "=", senderId as string))
     .where("m.readAt", "is", null)
     .where("m.deletedAt", "is", null)
     .where(notHiddenFor(userId));
