@@ -401,6 +401,16 @@ describe("edit, delete, react", () => {
     });
     // One already there can still be added by the other.
     expect((await bob.client.messages.react.mutate({ messageId: full.id, emoji: "😀" })).reactions).toHaveLength(50);
+
+    // Sixty new kinds at once from both: never more than the limit.
+    const race = await send(bob, alice, "Race to react");
+    const sixty = [...kinds, ..."🐶🐱🐭🐹🐰🦊🐻🐼🐨🐯"];
+    const outcomes = await Promise.allSettled(
+      sixty.map((emoji, i) => (i % 2 ? alice : bob).client.messages.react.mutate({ messageId: race.id, emoji })),
+    );
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(50);
+    const [seen] = (await alice.client.messages.history.query({ userId: bob.userId, limit: 1 })).items;
+    expect(seen?.reactions).toHaveLength(50);
   });
 });
 

@@ -108,11 +108,13 @@ export async function react(
     caller.userId,
     message.senderId === caller.userId ? message.recipientId : message.senderId,
   );
-  if (on) {
-    const { kinds, used } = await reactionEmoji(deps.db, message.id, input.emoji);
-    if (!used && kinds >= MAX_REACTION_KINDS)
-      throw fieldError("emoji", `A message takes at most ${MAX_REACTION_KINDS} different reactions`);
-  }
-  const changed = await setReaction(deps.db, message.id, caller.userId, input.emoji, on);
+  const changed = await deps.db.transaction().execute(async (trx) => {
+    if (on) {
+      const { kinds, used } = await reactionEmoji(trx, message.id, input.emoji);
+      if (!used && kinds >= MAX_REACTION_KINDS)
+        throw fieldError("emoji", `A message takes at most ${MAX_REACTION_KINDS} different reactions`);
+    }
+    return setReaction(trx, message.id, caller.userId, input.emoji, on);
+  });
   return changed ? updated(deps, message) : toMessage(deps.db, message);
 }
