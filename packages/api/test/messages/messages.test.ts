@@ -557,6 +557,27 @@ describe("me.onEvents", () => {
     expect(leeWatch.of("message.updated").filter((e) => e.message.id === m.id)).toEqual([]);
   });
 
+  it("no receipt crosses a block: it would tell when the other is active", async () => {
+    const gil = await signUpAdmin(server);
+    const hal = await signUpAdmin(server);
+    const gilWatch = watch(gil.client);
+    const halWatch = watch(hal.client);
+    await streaming(gil, hal);
+    const before = await send(gil, hal, "before");
+    await hal.client.messages.markRead.mutate({ userId: gil.userId, upToMessageId: before.id });
+    await waitFor(() => gilWatch.of("message.status").some((e) => e.status === "read"));
+
+    const fromHal = await send(hal, gil, "a last word");
+    await hal.client.contacts.block.mutate({ userId: gil.userId });
+    const seenByGil = gilWatch.of("message.status").length;
+    const seenByHal = halWatch.of("message.status").length;
+    await gil.client.messages.markRead.mutate({ userId: hal.userId, upToMessageId: fromHal.id });
+    await gil.client.messages.markDelivered.mutate({ messageIds: [fromHal.id] });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(halWatch.of("message.status").slice(seenByHal)).toEqual([]);
+    expect(gilWatch.of("message.status").slice(seenByGil)).toEqual([]);
+  });
+
   it("a client that reconnects with its last event id gets every missed event exactly once", async () => {
     const ivy = await signUpAdmin(server);
     const jon = await signUpAdmin(server);

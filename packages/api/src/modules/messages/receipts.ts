@@ -3,13 +3,15 @@ import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, notFound } from "../../lib/errors";
+import { blockedEitherWay } from "../contacts/repo";
 import { markRead as markNotificationsRead } from "../notifications/read";
 import { publishToUser } from "./channel";
 import { findParticipantMessage, markDelivered as markDeliveredRows, markReadUpTo, unreadTotalQuery } from "./repo";
 
 /**
  * Receipts: only the recipient moves a message's status, and only forward (sent → delivered → read).
- * Each change keeps its time (delivered_at, read_at) and is pushed live to the sender.
+ * Each change keeps its time (delivered_at, read_at) and is pushed live to the sender, unless one
+ * of the two blocked the other.
  */
 
 /** The recipient's client (or their personal stream) confirms it received these messages. */
@@ -21,16 +23,20 @@ export async function markDelivered(deps: AppDeps, recipientId: string, messageI
     entry.ids.push(row.id);
     bySender.set(row.senderId, entry);
   }
+  // Across a block no receipt goes out live: it would tell when the other is active.
+  const blocked = await blockedEitherWay(deps.db, recipientId, [...bySender.keys()]);
   await Promise.all(
     [...bySender].map(([senderId, { ids, at }]) =>
-      publishToUser(deps, senderId, {
-        type: "message.status",
-        peerId: recipientId,
-        status: "delivered",
-        messageIds: ids,
-        upToMessageId: null,
-        at,
-      }),
+      blocked.has(senderId)
+        ? null
+        : publishToUser(deps, senderId, {
+            type: "message.status",
+            peerId: recipientId,
+            status: "delivered",
+            messageIds: ids,
+            upToMessageId: null,
+            at,
+          }),
     ),
   );
   return { updated: rows.length };
@@ -55,16 +61,21 @@ export async function markRead(deps: AppDeps, caller: Principal, input: { userId
   const rows = await markReadUpTo(deps.db, caller.userId, input.userId, upTo);
   const at = rows[0]?.readAt;
   if (at) {
-    const { n: unread } = await unreadTotalQuery(deps.db, caller.userId).executeTakeFirstOrThrow();
+    const [{ n: unread }, blocked] = await Promise.all([
+      unreadTotalQuery(deps.db, caller.userId).executeTakeFirstOrThrow(),
+      blockedEitherWay(deps.db, caller.userId, [input.userId]),
+    ]);
     await Promise.all([
-      publishToUser(deps, input.userId, {
-        type: "message.status",
-        peerId: caller.userId,
-        status: "read",
-        messageIds: [],
-        upToMessageId: upTo.id,
-        at,
-      }),
+      blocked.size
+        ? null
+        : publishToUser(deps, input.userId, {
+            type: "message.status",
+            peerId: caller.userId,
+            status: "read",
+            messageIds: [],
+            upToMessageId: upTo.id,
+            at,
+          }),
       publishToUser(deps, caller.userId, {
         type: "conversation.read",
         peerId: input.userId,
