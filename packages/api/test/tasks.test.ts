@@ -1,6 +1,6 @@
 import { addMember, failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { today, tomorrow } from "../src/modules/tasks/repo";
 import { taskJobs } from "../src/modules/tasks/service";
 import { waitFor } from "./helpers";
@@ -28,9 +28,10 @@ describe("the owner's day", () => {
   it("is 23 or 25 hours long on a daylight-saving change: tomorrow starts at the next local midnight", async () => {
     const day = async (tz: string, at: string) => {
       const instant = sql<Date>`${at}::timestamptz`;
-      const { rows } = await sql<{ start: Date; end: Date }>`select ${today(tz, instant)} as start, ${tomorrow(tz, instant)} as end`.execute(
-        server.deps.db,
-      );
+      const { rows } = await sql<{
+        start: Date;
+        end: Date;
+      }>`select ${today(tz, instant)} as start, ${tomorrow(tz, instant)} as end`.execute(server.deps.db);
       return { start: rows[0]?.start.toISOString(), end: rows[0]?.end.toISOString() };
     };
     // New York falls back on 1 November 2026: that day is 25 hours long.

@@ -65,12 +65,17 @@ describe("forums.search", () => {
     const topic = await topicOf(admin, "Wombatword gantry squaring", "The gantry skews.");
     const reply = await member.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Use a theodolite.</p>" });
     await admin.client.forums.updateTopic.mutate({ id: topic.id, title: "Numbatword gantry squaring" });
-    for (const sort of ["relevance", "latest"] as const) expect((await search(outsider, { q: "wombatword", sort })).items).toEqual([]);
+    for (const sort of ["relevance", "latest"] as const)
+      expect((await search(outsider, { q: "wombatword", sort })).items).toEqual([]);
     expect((await search(outsider, { q: "numbatword theodolite" })).items.map((h) => h.postId)).toEqual([reply.id]);
     const global = await outsider.client.search.global.query({ q: "wombatword" });
     expect(global.items).toEqual([]);
 
-    await topicOf(admin, "Actuator zeroing query", "We keep torque&lt;setpointdelta and travel&gt;maxdelta during warmup.");
+    await topicOf(
+      admin,
+      "Actuator zeroing query",
+      "We keep torque&lt;setpointdelta and travel&gt;maxdelta during warmup.",
+    );
     const [hit] = (await search(member, { q: "setpointdelta" })).items;
     expect(hit?.snippet).toContain("<mark>setpointdelta</mark>");
   });

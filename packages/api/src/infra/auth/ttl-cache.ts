@@ -59,7 +59,10 @@ export class TtlCache<V> {
    * The cached values of `keys`, and `read(missing)`'s for the others in one call, stored unless a
    * drop happened while they were read (as `load`). A key `read` does not answer stays out.
    */
-  async loadMany(keys: readonly string[], read: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+  async loadMany(
+    keys: readonly string[],
+    read: (missing: string[]) => Promise<Map<string, V>>,
+  ): Promise<Map<string, V>> {
     const found = new Map<string, V>();
     const missing: string[] = [];
     for (const key of keys) {

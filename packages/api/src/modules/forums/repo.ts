@@ -473,7 +473,11 @@ export async function setLike(trx: Db, like: { postId: string; userId: string; t
   // The like (or its removal), the topic's count and the post's count in one statement: every part
   // sees the post's likes as they were before it, so the count is that plus (or minus) the change.
   const change = liked
-    ? trx.insertInto("forumPostLikes").values(like).onConflict((oc) => oc.doNothing()).returning("postId")
+    ? trx
+        .insertInto("forumPostLikes")
+        .values(like)
+        .onConflict((oc) => oc.doNothing())
+        .returning("postId")
     : trx
         .deleteFrom("forumPostLikes")
         .where("postId", "=", like.postId)

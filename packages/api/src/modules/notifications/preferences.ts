@@ -36,7 +36,9 @@ export async function effectivePreferences(deps: AppDeps, db: Db, userIds: reado
         ...(
           await deps.authenticator.userViews(choicesView, userIds, async (missing) => {
             // Choices do not depend on the organization (no organization's change drops them).
-            const byUser = new Map(missing.map((userId) => [userId, { organizationId: "", value: [] as StoredPreference[] }]));
+            const byUser = new Map(
+              missing.map((userId) => [userId, { organizationId: "", value: [] as StoredPreference[] }]),
+            );
             for (const row of await repo.preferencesOf(db, missing)) byUser.get(row.userId)?.value.push(row);
             return byUser;
           })
