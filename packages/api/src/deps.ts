@@ -60,6 +60,11 @@ export interface FileHolder {
   /** What holds the files, for logs and docs: "forums.post", "organizations.logo"… */
   kind: string;
   visible(deps: AppDeps, caller: Principal, files: readonly HeldFile[]): Promise<Set<string>>;
+  /**
+   * Which of these files it shows now, where a foreign key does not already say so: its uploader
+   * cannot delete them (a post or a message would lose what it says, a message could end up empty).
+   */
+  holds?(deps: AppDeps, files: readonly HeldFile[]): Promise<Set<string>>;
 }
 
 export type { Db, Logger, Mongo, RedisClients, Storage };

@@ -238,6 +238,38 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     expect(await appCodeOf(admin.client.files.delete.mutate({ id: meta.id }))).toBe("NOT_FOUND");
   });
 
+  it("keeps a file a live post or message shows: deleting it answers CONFLICT until they are deleted", async () => {
+    const peer = await signUpAdmin(server);
+    const note = await uploaded(admin, png, { name: "only-an-attachment.png" });
+    const message = await admin.client.messages.send.mutate({
+      recipientId: peer.userId,
+      body: "",
+      attachmentIds: [note.id],
+      clientMessageId: `files-${crypto.randomUUID()}`,
+    });
+    expect(await appCodeOf(admin.client.files.delete.mutate({ id: note.id }))).toBe("CONFLICT");
+    expect((await download(peer, note.id)).status).toBe(200);
+    await admin.client.messages.delete.mutate({ id: message.id, forEveryone: true });
+    expect(await admin.client.files.delete.mutate({ id: note.id })).toEqual({ ok: true });
+
+    const [category] = await admin.client.forums.listCategories.query();
+    const drawing = await uploaded(admin, png, { name: "drawing.png" });
+    const topic = await admin.client.forums.createTopic.mutate({
+      title: "Which gasket fits this flange?",
+      categoryId: category?.id as string,
+      body: "<p>See the drawing.</p>",
+      visibility: "organization",
+    });
+    const reply = await admin.client.forums.createPost.mutate({
+      topicId: topic.id,
+      body: "<p>Here it is.</p>",
+      attachmentIds: [drawing.id],
+    });
+    expect(await appCodeOf(admin.client.files.delete.mutate({ id: drawing.id }))).toBe("CONFLICT");
+    await admin.client.forums.deletePost.mutate({ postId: reply.id });
+    expect(await admin.client.files.delete.mutate({ id: drawing.id })).toEqual({ ok: true });
+  });
+
   describe("organization logo", () => {
     const setLogo = (user: TestUser, fileId: string | null) => user.client.organizations.setLogo.mutate({ fileId });
 

@@ -15,7 +15,7 @@ import { activityIndexes } from "./activity/repo";
 import { findActiveKey, markUsed } from "./apiKeys/repo";
 import { authJobs } from "./auth/jobs";
 import { dashboardJobs } from "./dashboard/trending";
-import { visibleAttachments } from "./forums/access";
+import { heldAttachments, visibleAttachments } from "./forums/access";
 import { topicPresence } from "./forums/live";
 import { forumNotificationKinds } from "./forums/notification-kinds";
 import { postIndexes } from "./forums/post-docs";
@@ -77,7 +77,11 @@ export const fileHolders: FileHolder[] = [
   { kind: "organizations.logo", visible: (deps, _caller, files) => logosAmong(deps.db, files) },
   { kind: "users.avatar", visible: (deps, _caller, files) => avatarsAmong(deps.db, files) },
   // An attachment follows its post's topic: platform-wide or only its organization.
-  { kind: "forums.post", visible: visibleAttachments },
+  {
+    kind: "forums.post",
+    visible: visibleAttachments,
+    holds: heldAttachments,
+  },
   // A use case's photos and videos (and their re-encoded variants) follow the use case.
   {
     kind: "useCases.media",
@@ -96,6 +100,13 @@ export const fileHolders: FileHolder[] = [
         deps.db,
         caller.userId,
         files.map((f) => f.id),
+      ),
+    // Only its uploader attaches a file: the messages that hold it are theirs.
+    holds: async (deps, files) =>
+      new Set(
+        (await Promise.all(files.map((f) => filesInMessagesOf(deps.db, f.ownerId, [f.id])))).flatMap((held) => [
+          ...held,
+        ]),
       ),
   },
 ];

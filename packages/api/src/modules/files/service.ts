@@ -206,6 +206,12 @@ export async function openFile(
 
 /** Only the owner may delete; anyone else gets NOT_FOUND, so ids cannot be probed. */
 export async function deleteFile(deps: AppDeps, principal: Principal, id: string): Promise<{ ok: true }> {
+  const file = await repo.findFile(deps.db, id);
+  if (!file || file.ownerId !== principal.userId) throw notFound("File");
+  for (const holder of deps.fileHolders) {
+    if ((await holder.holds?.(deps, [file]))?.size)
+      throw appError("CONFLICT", "The file is attached to a post or a message; delete that first");
+  }
   let removed: { storageKey: string } | undefined;
   try {
     removed = await repo.deleteOwnFile(deps.db, id, principal.userId);

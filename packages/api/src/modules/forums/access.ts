@@ -40,6 +40,12 @@ export async function visibleAttachments(
   return new Set(held.filter((h) => topics.has(h.topicId)).map((h) => h.fileId));
 }
 
+/** Which of these files live posts hold (the forums' file holder: their uploader cannot delete them). */
+export async function heldAttachments(deps: { db: Db }, files: readonly HeldFile[]): Promise<Set<string>> {
+  const held = await topicsHoldingFiles(deps.db, [...new Set(files.map((f) => f.id))]);
+  return new Set(held.map((h) => h.fileId));
+}
+
 /** The author, an admin of the author's organization, or a platform moderator. */
 const isAuthorOrTheirAdmin = (content: { authorId: string; organizationId: string }, caller: Principal) =>
   content.authorId === caller.userId ||
