@@ -628,7 +628,13 @@ describe("me.onEvents", () => {
       status: "offline",
       lastSeenAt: null,
     });
+    // What lee did while hidden stays hidden once they show themselves again: the last seen before it.
+    const seenBefore = p?.lastSeenAt;
     leeAgain.unsubscribe();
+    await waitFor(async () => (await server.deps.presence.anyPresent("user", [lee.userId]))[0] === false, 8_000);
+    await new Promise((r) => setTimeout(r, 1_200)); // past the coalescing interval: the leave is written
+    await lee.client.presence.update.mutate({ hidden: false, away: false });
+    expect((await kim.client.presence.get.query({ userIds: [lee.userId] }))[0]?.lastSeenAt).toEqual(seenBefore);
   });
 
   it("a third person's stream never carries someone else's conversation", async () => {

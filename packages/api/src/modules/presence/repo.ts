@@ -29,10 +29,12 @@ export const saveSettings = (db: Db, userId: string, changes: { away?: boolean; 
     .returning(["away", "hidden", "lastSeenAt"])
     .executeTakeFirstOrThrow();
 
-/** The last time the user was connected (kept when they go offline). */
+/** The last time the user was connected (kept when they go offline); not while they hide it. */
 export const markSeen = (db: Db, userId: string, at: Date) =>
   db
     .insertInto("presenceSettings")
     .values({ userId, lastSeenAt: at })
-    .onConflict((oc) => oc.column("userId").doUpdateSet({ lastSeenAt: at }))
+    .onConflict((oc) =>
+      oc.column("userId").doUpdateSet({ lastSeenAt: at }).where("presenceSettings.hidden", "=", false),
+    )
     .execute();
