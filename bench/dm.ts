@@ -17,6 +17,7 @@ import {
   call,
   commit,
   cpuSeconds,
+  dropRedisKeys,
   inParallel,
   Latencies,
   met,
@@ -198,8 +199,9 @@ async function main(): Promise<void> {
     appendResults(text);
   } finally {
     stopping = true;
-    await closeDeps(deps);
     await server.stop();
+    await dropRedisKeys(deps.redis.command, serverEnv.REDIS_PREFIX as string);
+    await closeDeps(deps);
   }
 }
 

@@ -34,6 +34,7 @@ import {
   call,
   commit,
   cpuSeconds,
+  dropRedisKeys,
   inParallel,
   Latencies,
   met,
@@ -444,8 +445,9 @@ async function main(): Promise<void> {
     }
   } finally {
     stopping = true;
-    await closeDeps(deps);
     await server.stop();
+    await dropRedisKeys(deps.redis.command, serverEnv.REDIS_PREFIX as string);
+    await closeDeps(deps);
   }
 }
 

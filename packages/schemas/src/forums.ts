@@ -14,11 +14,16 @@ import {
 export const TopicVisibility = z.enum(["platform", "organization"]);
 export type TopicVisibility = z.infer<typeof TopicVisibility>;
 
+/**
+ * A tag: letters (with their combining marks: Arabic vowel signs, Indic vowel signs, accents),
+ * digits and dashes, in one Unicode form (NFC) and lower case, so "école" typed either way is one tag.
+ */
 export const Tag = z
   .string()
   .trim()
+  .normalize("NFC")
   .toLowerCase()
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}-]{0,29}$/u, "Tags are 1–30 letters, digits or dashes");
+  .regex(/^[\p{L}\p{N}][\p{L}\p{M}\p{N}-]{0,29}$/u, "Tags are 1–30 letters, digits or dashes");
 /** Rich text as HTML; the server sanitizes it. */
 export const RichText = multilineText(limits.longText).min(1, "Required");
 const Attachments = attachmentIds(10);

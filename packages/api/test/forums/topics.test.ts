@@ -502,6 +502,13 @@ describe("forums.getTopic", () => {
 describe("forums.updateTopic", () => {
   const titleOf = async (id: string) => (await admin.client.forums.getTopic.query({ id })).title;
 
+  it("takes tags with combining marks (Arabic vowel signs, Hindi, accents), one tag however the accent was typed", async () => {
+    const topic = await newTopic(member, { tags: ["صِيانة", "हिंदी", "e\u0301cole", "école"] });
+    expect(topic.tags).toEqual(["صِيانة", "हिंदी", "école"]);
+    const listed = await member.client.forums.listTopics.query({ tag: "e\u0301cole", sort: "latest" });
+    expect(listed.items.map((t) => t.id)).toContain(topic.id);
+  });
+
   it("lets the author change title, category and tags", async () => {
     const topic = await newTopic(member, { tags: ["pumps"] });
     const updated = await member.client.forums.updateTopic.mutate({

@@ -580,6 +580,12 @@ describe("media", () => {
     );
     expect(refused.fields).toEqual(["fileId"]);
     expect((await download(adminA, privateOne)).status).toBe(404);
+
+    // The other way round: the owner captions again a photo their admin added.
+    const byAdmin = await upload(adminA, await png("#0b0a0c"));
+    await adminA.client.useCases.addMedia.mutate({ id: draft.id, fileId: byAdmin, caption: "from the admin" });
+    const mine = await owner.client.useCases.addMedia.mutate({ id: draft.id, fileId: byAdmin, caption: "Line 3" });
+    expect(mine.map((m) => m.caption)).toEqual(["Line 2", "Line 3"]);
   });
 
   it("a photo captioned again while it is removed is either there, shown, or gone: never a hidden leftover", async () => {

@@ -2,7 +2,7 @@ import type { UseCaseMedia } from "@p2p/schemas";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { appError, fieldError, notFound } from "../../lib/errors";
-import { countOwned } from "../files/repo";
+import { findFile } from "../files/repo";
 import { assertOwnFiles } from "../files/service";
 import { derivedSources, discardMedia, mediaOf, requestProcessing } from "../media/service";
 import { canEdit, mayRead } from "./access";
@@ -100,12 +100,11 @@ export async function addMedia(
   const row = await editable(deps, caller, input.id);
   const current = await listOf(deps, input.id);
   const isNew = !current.some((m) => m.fileId === input.fileId);
-  // The caller's own upload; or, to caption it again, one of the owner's the use case shows already
-  // (an org admin arranging a colleague's photos). Never another upload of the owner's: an admin
-  // could otherwise show, even publish, a member's private file.
-  const fileOwner =
-    !isNew && (await countOwned(deps.db, row.ownerId, [input.fileId])) > 0 ? row.ownerId : caller.userId;
-  if (fileOwner === caller.userId) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
+  // A new photo is the caller's own upload: an admin could otherwise show, even publish, a member's
+  // private file. One the use case shows already shows nothing new captioned again: whoever may edit
+  // may (the owner, a photo their admin added; the admin, the owner's).
+  if (isNew) await assertOwnFiles(deps.db, caller.userId, [input.fileId], "fileId");
+  const fileOwner = isNew ? caller.userId : ((await findFile(deps.db, input.fileId))?.ownerId ?? caller.userId);
   if (isNew && current.length >= MAX_MEDIA) throw tooMany();
   if (isNew) await requestProcessing(deps, deps.db, { fileId: input.fileId, ownerId: fileOwner });
   try {
