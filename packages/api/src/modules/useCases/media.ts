@@ -97,7 +97,7 @@ export async function addMedia(
   caller: Principal,
   input: { id: string; fileId: string; caption: string },
 ) {
-  const row = await editable(deps, caller, input.id);
+  await editable(deps, caller, input.id);
   const current = await listOf(deps, input.id);
   const isNew = !current.some((m) => m.fileId === input.fileId);
   // A new photo is the caller's own upload: an admin could otherwise show, even publish, a member's
