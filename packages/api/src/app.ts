@@ -15,12 +15,12 @@ import { responseHeaders } from "./infra/http/headers";
 import { rateLimit } from "./infra/http/rate-limit";
 import { serveWebApp } from "./infra/http/web-app";
 import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
-import { httpStatusOf, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "./lib/errors";
+import { httpStatusOf, storeUnavailable } from "./lib/errors";
 import { fileRoutes } from "./modules/files/routes";
 import { notificationRoutes } from "./modules/notifications/routes";
 import { exportRoutes } from "./modules/useCases/export-routes";
 import { createContext } from "./trpc/context";
-import { domainErrorOf, logCallError } from "./trpc/errors";
+import { logCallError, retryAfterOf } from "./trpc/errors";
 import { callCount, proceduresOf, recordFailedCall, restRateLimited, trpcRateLimited } from "./trpc/metrics";
 import { openApiDocument, REST_BASE } from "./trpc/openapi";
 import { restApp } from "./trpc/rest";
@@ -162,13 +162,13 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       logCallError(logger, opts.error, { path: opts.path }, "procedure failed");
       recordFailedCall(metrics, router, "http", opts);
     },
-    // A store that cannot be reached answers 503 (the formatter sets the status) with Retry-After,
-    // also inside a batch. With the streaming batch link the status line is sent before any call
-    // ends; each call's error still says SERVICE_UNAVAILABLE, with details.retryAfterSeconds.
-    responseMeta: ({ errors }) =>
-      errors.some((error) => domainErrorOf(error)?.code === "STORE_UNAVAILABLE")
-        ? { headers: { "retry-after": String(STORE_RETRY_AFTER_SECONDS) } }
-        : {},
+    // A store that cannot be reached answers 503 (the formatter sets the status), a rate limit 429,
+    // both with Retry-After (the longest wait of a batch's calls), as REST does. With the streaming
+    // batch link the status line is sent before any call ends; each call's error still says when.
+    responseMeta: ({ errors }) => {
+      const waits = errors.flatMap((error) => retryAfterOf(error) ?? []);
+      return waits.length ? { headers: { "retry-after": String(Math.max(...waits)) } } : {};
+    },
   });
   app.use("/trpc/*", (c, next) => {
     c.set("trpc", true); // each call's metrics are recorded as it ends (trpc/metrics.ts)

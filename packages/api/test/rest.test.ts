@@ -333,6 +333,13 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
     expect((await api("GET", "/use-cases?lat=1e&lng=46.7&radiusKm=20", { cookie })).status).toBe(400);
   });
 
+  it("query keys an object inherits (constructor, __proto__) are no inputs: ignored like any unknown key", async () => {
+    for (const query of ["constructor=1", "__proto__=1", "toString=x&hasOwnProperty=y"]) {
+      expect((await api("GET", `/organizations?${query}`, { cookie })).status, query).toBe(200);
+      expect((await api("GET", `/organizations?${query}`)).status, query).toBe(401);
+    }
+  });
+
   it("GET and PATCH /organizations/current, GET /organizations/stats", async () => {
     const org = await api("GET", "/organizations/current", { cookie });
     expect(org).toMatchObject({ status: 200, body: { name: "Rest Fabrication" } });
@@ -607,8 +614,15 @@ describe("the same answers as /trpc", () => {
     expect(limited?.body).toMatchObject({ code: "TOO_MANY_REQUESTS", appCode: "RATE_LIMITED" });
     expect(limited?.body.details.retryAfter).toBeGreaterThan(0);
     expect(limited?.headers.get("retry-after")).toBe(String(limited?.body.details.retryAfter));
-    // The budget is the same one /trpc spends.
+    // The budget is the same one /trpc spends, and /trpc says when to try again the same way.
     expect(await failure(server.client().auth.signIn.mutate(wrong))).toMatchObject({ appCode: "RATE_LIMITED" });
+    const overTrpc = await fetch(`${server.url}/trpc/auth.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: wrong }),
+    });
+    expect(overTrpc.status).toBe(429);
+    expect(Number(overTrpc.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 });
 

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { Logger } from "../infra/logger";
 import { type StoreName, unavailableStore, warnStoreUnavailable } from "../infra/store-errors";
-import { DomainError, storeUnavailable } from "../lib/errors";
+import { DomainError, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "../lib/errors";
 import { type IteratorHooks, wrapIterator } from "../lib/iterators";
 
 const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -46,6 +46,18 @@ export function asDomainError(err: unknown): DomainError | null {
 
 /** tRPC wraps anything a resolver (or createContext) throws; this finds the DomainError inside, if there is one. */
 export const domainErrorOf = (error: TRPCError): DomainError | null => asDomainError(error.cause);
+
+/**
+ * The Retry-After header's seconds for a failed call, on both faces (/trpc and REST): an unreachable
+ * store, or the wait a rate limit named; null for anything else.
+ */
+export function retryAfterOf(error: TRPCError): number | null {
+  const domain = domainErrorOf(error);
+  if (domain?.code === "STORE_UNAVAILABLE") return STORE_RETRY_AFTER_SECONDS;
+  if (domain?.code === "RATE_LIMITED" && typeof domain.details?.retryAfter === "number")
+    return domain.details.retryAfter;
+  return null;
+}
 
 /** The tRPC code a caller sees: the DomainError's, also for errors raised outside a procedure (createContext). */
 export const trpcCodeFor = (error: TRPCError): TRPC_ERROR_CODE_KEY => {

@@ -30,9 +30,8 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../infra/http/env";
 import type { Logger } from "../infra/logger";
-import { STORE_RETRY_AFTER_SECONDS } from "../lib/errors";
 import type { Context } from "./context";
-import { domainErrorOf, logCallError } from "./errors";
+import { logCallError, retryAfterOf } from "./errors";
 import { createCallerFactory } from "./init";
 import type { Meta, RestMethod } from "./meta";
 
@@ -162,8 +161,9 @@ function queryInput(url: URL, shape: Record<string, ZodLike>): Record<string, un
   const input: Record<string, unknown> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
-    const field = shape[key];
-    if (!field) continue; // not an input: the schema would drop it anyway
+    // Not an input (the schema would drop it anyway); own keys only: "constructor" is no field.
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (!field) continue;
     const base = baseOf(field);
     if (base._zod.def.type === "array") {
       const element = base._zod.def.element;
@@ -263,12 +263,8 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
       requestId: data.requestId ?? c.get("requestId"),
     };
     const res = c.json(body, data.httpStatus as ContentfulStatusCode);
-    // When to try again: an unreachable store (as /trpc says it), or the wait of a rate limit.
-    const domain = domainErrorOf(error);
-    if (domain?.code === "STORE_UNAVAILABLE") res.headers.set("retry-after", String(STORE_RETRY_AFTER_SECONDS));
-    else if (domain?.code === "RATE_LIMITED" && typeof domain.details?.retryAfter === "number") {
-      res.headers.set("retry-after", String(domain.details.retryAfter));
-    }
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== null) res.headers.set("retry-after", String(retryAfter));
     for (const cookie of headers?.getSetCookie() ?? []) res.headers.append("set-cookie", cookie);
     return res;
   };
