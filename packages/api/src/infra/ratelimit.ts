@@ -37,6 +37,8 @@ export function createRateLimits(redis: RedisClients, config: Config) {
      * sign-ups up for an hour (each IP has 5 of `emailsPerAddress` for it).
      */
     signUpMailPerAddress: limiter("signup-address", 20, 60 * 60),
+    /** Password-reset mail to one address from everyone together, per hour (each IP has 5 of its own). */
+    resetMailPerAddress: limiter("reset-address", 20, 60 * 60),
     /** Sign-ups one IP asks for per hour. */
     signUpsPerIp: limiter("signup-ip", config.mail.signUpsPerIpPerHour, 60 * 60),
     /** Wrong passwords on one sign-up link before it is void. */

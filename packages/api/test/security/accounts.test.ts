@@ -206,6 +206,22 @@ describe("sign-up mail cannot be turned against people", () => {
     expect(outcomes.filter((o) => o === victim)).toHaveLength(1);
   });
 
+  it("a stranger's password-reset requests from one place do not hold up the owner's own reset mail", async () => {
+    const owner = await signUpAdmin(server);
+    const resets = async (count: number) =>
+      waitFor(async () => {
+        const mails = (await server.deps.mail.outbox(owner.email, 50)).filter(
+          (m) => m.subject === "Reset your password",
+        );
+        return mails.length >= count && mails;
+      }, 10_000);
+    const stranger = server.client({ fetch: fetchFrom("127.0.0.9") });
+    for (let i = 0; i < 6; i++) await stranger.auth.requestPasswordReset.mutate({ email: owner.email });
+    await resets(5);
+    await server.client({ fetch: fetchFrom("127.0.0.10") }).auth.requestPasswordReset.mutate({ email: owner.email });
+    expect(await resets(6)).toHaveLength(6);
+  });
+
   it("one IP asks for a bounded number of sign-ups an hour (SIGNUPS_PER_IP_PER_HOUR)", async () => {
     const node = await startTestServer({ stores: server.stores, env: { SIGNUPS_PER_IP_PER_HOUR: "3" } });
     try {

@@ -24,7 +24,13 @@ export async function requestPasswordReset(deps: AppDeps, email: string, ip: str
 /** The job behind requestPasswordReset: a link for an active account, nothing otherwise. */
 export async function sendPasswordResetMail(deps: AppDeps, data: unknown): Promise<void> {
   const { email, ip } = data as { email: string; ip: string | null };
-  if ((await consume(deps.rateLimits.emailsPerAddress, `reset:${email}`)).rejected) return;
+  // As for sign-up: a few mails an hour per address from one IP, and a bound from everyone together,
+  // so a stranger asking from elsewhere cannot use up the owner's own reset.
+  const budgets = [
+    consume(deps.rateLimits.emailsPerAddress, `reset:${email}:${ip ?? "unknown"}`),
+    consume(deps.rateLimits.resetMailPerAddress, email),
+  ];
+  if ((await Promise.all(budgets)).some((b) => b.rejected)) return;
   const user = await findUserByEmail(deps.db, email);
   if (user?.status !== "active") return;
   await deps.db.transaction().execute(async (trx) => {
