@@ -6,7 +6,7 @@ import { Hono, type Context as HonoContext } from "hono";
 import type { AppDeps } from "./deps";
 import { superTokensRoutes } from "./infra/auth/supertokens-hono";
 import { checkReadiness } from "./infra/health";
-import { authenticateRequest } from "./infra/http/auth";
+import { authenticateRequest, deliverRotatedCookies } from "./infra/http/auth";
 import { clientIpResolver } from "./infra/http/client-ip";
 import { compression } from "./infra/http/compress";
 import type { AppEnv } from "./infra/http/env";
@@ -94,6 +94,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       maxAge: 600,
     }),
   );
+
+  app.use(deliverRotatedCookies);
 
   // Prometheus metrics of this node (docs/operations.md, "Metrics"), behind METRICS_TOKEN; off without one.
   const metricsToken = config.metrics.token && createHash("sha256").update(config.metrics.token).digest();

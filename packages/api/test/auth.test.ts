@@ -420,6 +420,47 @@ describe("sessions across nodes and restarts", () => {
       await node.close();
     }
   });
+
+  it("hands the rotated cookie over with every answer that rotated it, refusals included", async () => {
+    const node = await startTestServer({ stores: server.stores, env: { SESSION_ROTATE_HOURS: "0.0002" } });
+    try {
+      const admin = await signUpAdmin(server);
+      const sessionCookie = (res: Response) =>
+        res.headers
+          .getSetCookie()
+          .find((c) => c.startsWith("p2p_session="))
+          ?.split(";")[0];
+      let cookie = sessionCookie(
+        await fetch(`${node.url}/trpc/auth.signIn`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ json: { email: admin.email, password: admin.password } }),
+        }),
+      ) as string;
+      // Answers that end before any handler sends cookies: a malformed REST body, an unsubscribe link.
+      const refusals = [
+        () =>
+          fetch(`${node.url}/api/v1/users/me`, {
+            method: "PATCH",
+            headers: { cookie, "content-type": "application/json" },
+            body: "{",
+          }),
+        () => fetch(`${node.url}/notifications/unsubscribe?token=bogus`, { headers: { cookie } }),
+      ];
+      for (const refuse of refusals) {
+        await new Promise((r) => setTimeout(r, 1_000)); // older than SESSION_ROTATE_HOURS: it rotates
+        const res = await refuse();
+        expect(res.status).toBe(400);
+        const rotated = sessionCookie(res);
+        expect(rotated).toMatch(/^p2p_session=/);
+        expect(rotated).not.toBe(cookie);
+        cookie = rotated as string;
+        expect((await fetch(`${node.url}/trpc/auth.me`, { headers: { cookie } })).status).toBe(200);
+      }
+    } finally {
+      await node.close();
+    }
+  });
 });
 
 describe("WebSocket authentication", () => {
