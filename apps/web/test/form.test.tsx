@@ -5,6 +5,7 @@ import { TRPCClientError } from "@trpc/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { I18nProvider, type Locale } from "../src/i18n";
+import { issueText } from "../src/ui/errors";
 import { Field, FormError, useZodForm } from "../src/ui/form";
 
 const Schema = z.object({ name: requiredText(20), email: z.email(), note: z.string().max(5).optional() });
@@ -43,6 +44,22 @@ const errorOf = (label: string) =>
     .trim();
 
 afterEach(cleanup);
+
+describe("issueText", () => {
+  it("says a bound for what it bounds: a number's value, a list's items, a text's length", () => {
+    const say = (schema: z.ZodType, value: unknown) => {
+      const issue = schema.safeParse(value).error?.issues[0];
+      return issueText((key, params) => `${key}${params ? ` ${JSON.stringify(params)}` : ""}`, issue as never);
+    };
+    const months = z.number().int().min(0).max(1000);
+    expect(say(months, -3)).toBe('field.atLeast {"min":0}');
+    expect(say(months, 5000)).toBe('field.atMost {"max":1000}');
+    expect(say(z.array(z.string()).min(2).max(3), ["a"])).toBe('field.tooFew {"min":2}');
+    expect(say(z.array(z.string()).max(3), ["a", "b", "c", "d"])).toBe('field.tooMany {"max":3}');
+    expect(say(z.string().min(1), "")).toBe("field.required");
+    expect(say(z.string().max(5), "far too long")).toBe('field.tooLong {"max":5}');
+  });
+});
 
 describe("useZodForm", () => {
   it("checks with the schema in the page, in the page's language, and sends nothing while a field is wrong", async () => {

@@ -44,16 +44,26 @@ export function errorText(t: Translate, error: unknown, feature?: string): strin
   return t("error.unknown");
 }
 
-/** One field problem (from zod in the page or from the server: the same schemas) in words. */
+/**
+ * One field problem (from zod in the page or from the server: the same schemas) in words. A bound
+ * is said for what it bounds (zod's `origin`): a number's value, a list's items, a text's length.
+ */
 export function issueText(
   t: Translate,
-  issue: { code: string; message: string; minimum?: unknown; maximum?: unknown; format?: unknown },
+  issue: { code: string; message: string; minimum?: unknown; maximum?: unknown; format?: unknown; origin?: unknown },
 ): string {
+  const amount = issue.origin === "number" || issue.origin === "bigint";
+  const list = issue.origin === "array" || issue.origin === "set";
   if (issue.code === "too_small" && issue.minimum !== undefined) {
-    return Number(issue.minimum) <= 1 ? t("field.required") : t("field.tooShort", { min: Number(issue.minimum) });
+    const min = Number(issue.minimum);
+    if (amount) return t("field.atLeast", { min });
+    if (list) return min <= 1 ? t("field.required") : t("field.tooFew", { min });
+    return min <= 1 ? t("field.required") : t("field.tooShort", { min });
   }
-  if (issue.code === "too_big" && issue.maximum !== undefined)
-    return t("field.tooLong", { max: Number(issue.maximum) });
+  if (issue.code === "too_big" && issue.maximum !== undefined) {
+    const max = Number(issue.maximum);
+    return t(amount ? "field.atMost" : list ? "field.tooMany" : "field.tooLong", { max });
+  }
   if (issue.code === "invalid_format" && issue.format === "email") return t("field.email");
   if (issue.code === "invalid_type") return t("field.required");
   return issue.message || t("field.invalid");
