@@ -71,7 +71,10 @@ export function ActivityFeed() {
                   return (
                     <li key={item.id}>
                       {t(`dashboard.activity.${item.type}`, { actor })}{" "}
-                      <Link href={subjectHref(item)}>{item.subject.title}</Link>{" "}
+                      {/* Isolated: an Arabic title next to "18 seconds ago" took the number into its run. */}
+                      <Link href={subjectHref(item)}>
+                        <bdi>{item.subject.title}</bdi>
+                      </Link>{" "}
                       <time className="muted" dateTime={item.createdAt.toISOString()}>
                         {format.relative(item.createdAt)}
                       </time>

@@ -59,7 +59,9 @@ export function TopicItem({ topic, href, children }: { topic: TopicSummary; href
         <ul className="forums-tags" aria-label={t("forums.tags")}>
           {topic.tags.map((tag) => (
             <li key={tag}>
-              <Link href={`/forums?tag=${encodeURIComponent(tag)}`}>#{tag}</Link>
+              <Link href={`/forums?tag=${encodeURIComponent(tag)}`}>
+                <bdi>#{tag}</bdi>
+              </Link>
             </li>
           ))}
         </ul>

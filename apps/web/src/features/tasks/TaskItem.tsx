@@ -91,7 +91,7 @@ export function TaskItem({ task }: { task: Task }) {
           <span>{t(`tasks.priority.${task.priority}`)}</span>
           {task.tags.map((tag) => (
             <span key={tag} className="tasks-tag">
-              #{tag}
+              <bdi>#{tag}</bdi>
             </span>
           ))}
           {task.link &&
