@@ -67,7 +67,12 @@ export default function BrowsePage() {
       <FilterPanel key={params.toString()} params={params} onApply={(next) => setParams(next)} />
       <div className="uc-exports">
         {filters && (
-          <ExportButton label={t("useCases.export.spreadsheet")} start={() => exportSpreadsheet.mutateAsync(filters)} />
+          {/* A new button for other filters: a link made for the previous ones would download the wrong list. */}
+          <ExportButton
+            key={JSON.stringify(filters)}
+            label={t("useCases.export.spreadsheet")}
+            start={() => exportSpreadsheet.mutateAsync(filters)}
+          />
         )}
         {session.role === "admin" && (
           <ExportButton label={t("useCases.export.organization")} start={() => exportOrganization.mutateAsync()} />
