@@ -66,8 +66,8 @@ export default function BrowsePage() {
       </header>
       <FilterPanel key={params.toString()} params={params} onApply={(next) => setParams(next)} />
       <div className="uc-exports">
+        {/* A new button for other filters: a link made for the previous ones would download the wrong list. */}
         {filters && (
-          {/* A new button for other filters: a link made for the previous ones would download the wrong list. */}
           <ExportButton
             key={JSON.stringify(filters)}
             label={t("useCases.export.spreadsheet")}
