@@ -4,7 +4,7 @@ import { useId, useRef, useState } from "react";
 import { useTRPC } from "../../api";
 import { useMyEvents } from "../../app/events";
 import { useI18n } from "../../i18n";
-import { errorText } from "../../ui/errors";
+import { errorInfo, errorText, issueText } from "../../ui/errors";
 import { uploadFile } from "../../ui/upload";
 import { Thumbnail } from "./media";
 import type { UseCase } from "./StepForm";
@@ -53,17 +53,34 @@ export function MediaManager({ useCase }: { useCase: UseCase }) {
   const remove = useMutation(trpc.useCases.removeMedia.mutationOptions(options));
   const reorder = useMutation(trpc.useCases.reorderMedia.mutationOptions(options));
 
+  // Uploads say their own errors on their own line (not again above the list).
+  const attach = useMutation(trpc.useCases.addMedia.mutationOptions({ onSuccess: setMedia }));
+  const discard = useMutation(trpc.files.delete.mutationOptions());
+
   const change = (k: string, patch: Partial<Upload>) =>
     setUploads((list) => list.map((u) => (u.key === k ? { ...u, ...patch } : u)));
-  const send = async (file: File) => {
-    const k = crypto.randomUUID();
-    setUploads((list) => [...list, { key: k, name: file.name, progress: 0, error: null }]);
-    try {
-      const meta = await uploadFile(file, { onProgress: (progress) => change(k, { progress }) });
-      await add.mutateAsync({ id: useCase.id, fileId: meta.id, caption: "" });
-      setUploads((list) => list.filter((u) => u.key !== k));
-    } catch (e) {
-      change(k, { error: errorText(t, e, "useCases") });
+  /** Uploaded all at once, attached in the order chosen: the first one chosen is the cover. */
+  const sendAll = async (files: File[]) => {
+    const sending = files.map((file) => {
+      const k = crypto.randomUUID();
+      setUploads((list) => [...list, { key: k, name: file.name, progress: 0, error: null }]);
+      const uploaded = uploadFile(file, { onProgress: (progress) => change(k, { progress }) });
+      uploaded.catch(() => undefined); // said in its turn below
+      return { k, uploaded };
+    });
+    for (const { k, uploaded } of sending) {
+      let fileId: string | null = null;
+      try {
+        fileId = (await uploaded).id;
+        await attach.mutateAsync({ id: useCase.id, fileId, caption: "" });
+        setUploads((list) => list.filter((u) => u.key !== k));
+      } catch (e) {
+        // The server's reason for the file (e.g. not an image or a video), else the general sentence.
+        const [issue] = errorInfo(e).issues;
+        change(k, { error: issue ? issueText(t, issue) : errorText(t, e, "useCases") });
+        // A file the use case refused is of no use: it does not stay behind in the uploads.
+        if (fileId) discard.mutate({ id: fileId });
+      }
     }
   };
   const move = (index: number, by: -1 | 1) => {
@@ -87,7 +104,7 @@ export function MediaManager({ useCase }: { useCase: UseCase }) {
           multiple
           aria-describedby={`${inputId}-hint`}
           onChange={(e) => {
-            for (const file of e.target.files ?? []) void send(file);
+            void sendAll([...(e.target.files ?? [])]);
             e.target.value = "";
           }}
         />
