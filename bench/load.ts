@@ -174,6 +174,8 @@ async function must(result: Promise<CallResult>, what: string): Promise<unknown>
 // ---------------------------------------------------------------- the users
 
 const latencies = new Latencies();
+/** Every measured call's start (ms since the epoch) and latency: the run second by second. */
+const timeline: { at: number; took: number }[] = [];
 const counters = { wsErrors: 0, wsFirstError: "", events: 0, postEvents: 0, subscribeFailures: 0 };
 let measuring = false;
 let stopping = false;
@@ -301,6 +303,25 @@ function operations(url: string, categoryIds: string[]): Op[] {
   ];
 }
 
+/**
+ * The measured window second by second (calls started, their p95), printed (not appended): a run
+ * whose p95 swings from run to run shows here whether its slow calls come in bursts, and when.
+ */
+function printTimeline(t0: number): void {
+  const seconds = new Map<number, number[]>();
+  for (const { at, took } of timeline) {
+    const second = Math.floor((at - t0) / 1000);
+    seconds.set(second, [...(seconds.get(second) ?? []), took]);
+  }
+  const rows = [...seconds]
+    .sort(([a], [b]) => a - b)
+    .map(([second, took]) => {
+      const sorted = took.sort((a, b) => a - b);
+      return `${second}s ${sorted.length} p95 ${Math.round(sorted[Math.floor(sorted.length * 0.95)] ?? 0)}`;
+    });
+  console.log(`latency by second (calls started, p95 ms): ${rows.join(" | ")}`);
+}
+
 /** The operation whose share of the total weight `x` falls in. */
 function pickWeighted(ops: Op[], x: number): Op {
   let left = x;
@@ -324,6 +345,7 @@ async function userLoop(user: User, ops: Op[], totalWeight: number): Promise<voi
     // Every call issued in the measured window counts, however long it took: a call still running
     // when the window closed is its slowest kind (the report waits for it; a fetch times out at 60 s).
     if (counted) {
+      timeline.push({ at: Date.now() - took, took });
       if (r.ok) latencies.record(op.name, took);
       else latencies.fail(op.name, r.error);
     }
@@ -390,6 +412,7 @@ async function main(): Promise<void> {
     measuring = false;
     const elapsed = (Date.now() - t0) / 1000;
     if (profileDir) process.kill(server.pid, "SIGUSR2");
+    printTimeline(t0);
     loopDelay.disable();
     const gen = process.cpuUsage(cpu0.generator);
     const serverCpu = cpuSeconds(server.pid) - cpu0.server;

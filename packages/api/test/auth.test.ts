@@ -134,6 +134,10 @@ describe("auth.signIn and sessions", () => {
 
     await laptop.client.auth.sessions.revoke.mutate({ id: phone.token.split(".")[0] as string });
     expect((await failure(phone.client.auth.me.query())).code).toBe("UNAUTHORIZED");
+    const audited = await admin.client.audit.list.query({ action: "auth.sessionRevoked" });
+    expect(audited.items).toMatchObject([
+      { action: "auth.sessionRevoked", targetType: "session", targetId: phone.token.split(".")[0] },
+    ]);
 
     const other = await signUpAdmin(server);
     const notMine = await failure(

@@ -79,7 +79,7 @@ export const authRouter = router({
       .meta(rest("DELETE", "/auth/sessions/{id}", "End one of your sessions"))
       .input(UserIdInput)
       .output(Ok)
-      .mutation(({ ctx, input }) => auth.revokeSession(ctx.deps, ctx.principal, input.id)),
+      .mutation(({ ctx, input }) => auth.revokeSession(ctx.deps, ctx.principal, input.id, meta(ctx))),
   }),
   requestPasswordReset: publicProcedure
     .meta(rest("POST", "/auth/reset-password", "Mail a password reset link (answers ok for any address)"))

@@ -165,8 +165,17 @@ export async function listSessions(deps: AppDeps, principal: Principal) {
   return { items: sessions.map((s) => ({ ...s, current: s.id === principal.sessionId })) };
 }
 
-export async function revokeSession(deps: AppDeps, principal: Principal, sessionId: string) {
+/** Ends one of the caller's sessions (a lost phone), audited as sign-out everywhere is. */
+export async function revokeSession(deps: AppDeps, principal: Principal, sessionId: string, meta: RequestMeta) {
   const revoked = await deps.identity.revokeSessions(principal.userId, { sessionId });
   if (!revoked) throw appError("NOT_FOUND", "Session not found");
+  await recordAudit(deps.db, {
+    organizationId: principal.organizationId,
+    actorId: principal.userId,
+    action: "auth.sessionRevoked",
+    targetType: "session",
+    targetId: sessionId,
+    ip: meta.ip,
+  });
   return { ok: true as const };
 }
