@@ -101,13 +101,20 @@ export const fileHolders: FileHolder[] = [
         caller.userId,
         files.map((f) => f.id),
       ),
-    // Only its uploader attaches a file: the messages that hold it are theirs.
-    holds: async (deps, files) =>
-      new Set(
-        (await Promise.all(files.map((f) => filesInMessagesOf(deps.db, f.ownerId, [f.id])))).flatMap((held) => [
-          ...held,
-        ]),
-      ),
+    // Only its uploader attaches a file: the messages that hold it are theirs (one query per uploader).
+    holds: async (deps, files) => {
+      const owners = [...new Set(files.map((f) => f.ownerId))];
+      const held = await Promise.all(
+        owners.map((ownerId) =>
+          filesInMessagesOf(
+            deps.db,
+            ownerId,
+            files.filter((f) => f.ownerId === ownerId).map((f) => f.id),
+          ),
+        ),
+      );
+      return new Set(held.flatMap((ids) => [...ids]));
+    },
   },
 ];
 

@@ -68,13 +68,13 @@ function currentPrincipal(this: Context): Promise<Principal | null> {
 
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
 export async function createContext(input: ContextInput): Promise<Context> {
-  const { principal, setCookies } = await (input.authenticated ??
+  // A rotated session cookie goes out with every HTTP answer (infra/http/auth.ts deliverRotatedCookies).
+  const { principal } = await (input.authenticated ??
     input.deps.authenticator.authenticate({
       headers: input.headers,
       connectionParams: input.connectionParams,
       transport: input.transport,
     }));
-  for (const cookie of setCookies) input.resHeaders?.append("set-cookie", cookie);
   return {
     deps: input.deps,
     requestId: input.requestId,

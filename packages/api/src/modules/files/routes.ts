@@ -98,8 +98,7 @@ export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
 /** The same credentials as tRPC; a cookie session must echo its anti-CSRF token on writes, as on mutations. */
 function requireUser(deps: AppDeps): MiddlewareHandler<FilesEnv> {
   return async (c, next) => {
-    const { principal, setCookies } = await authenticateRequest(c, deps.authenticator);
-    for (const cookie of setCookies) c.header("set-cookie", cookie, { append: true });
+    const { principal } = await authenticateRequest(c, deps.authenticator);
     if (!principal) return httpError(c, 401, "UNAUTHORIZED", "Sign in to continue");
     const write = c.req.method !== "GET" && c.req.method !== "HEAD";
     if (write && principal.via === "cookie" && c.req.header(CSRF_HEADER) !== principal.csrfToken) {

@@ -11,6 +11,7 @@ import {
   findParticipantMessage,
   hiddenFor,
   hideFor,
+  lockForReactions,
   type MessageRow,
   reactionEmoji,
   setReaction,
@@ -110,6 +111,8 @@ export async function react(
   );
   const changed = await deps.db.transaction().execute(async (trx) => {
     if (on) {
+      // Under the message's lock, the limit of kinds holds for reactions added at once.
+      await lockForReactions(trx, message.id);
       const { kinds, used } = await reactionEmoji(trx, message.id, input.emoji);
       if (!used && kinds >= MAX_REACTION_KINDS)
         throw fieldError("emoji", `A message takes at most ${MAX_REACTION_KINDS} different reactions`);

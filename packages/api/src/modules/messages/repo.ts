@@ -153,14 +153,12 @@ export const hideFor = (db: Db, userId: string, messageId: string) =>
     .onConflict((oc) => oc.doNothing())
     .execute();
 
-/**
- * How many different emoji the message's reactions use, and whether `emoji` is among them; in a
- * transaction, with the message locked for its reactions until it ends (reactions added at once
- * then see each other: the limit of kinds holds).
- */
+/** Locks the message for its reactions until the transaction ends: reactions added at once see each other. */
+export const lockForReactions = (trx: Db, messageId: string) =>
+  trx.selectFrom("messages").select("id").where("id", "=", messageId).forNoKeyUpdate().execute();
+
+/** How many different emoji the message's reactions use, and whether `emoji` is among them. */
 export async function reactionEmoji(db: Db, messageId: string, emoji: string) {
-  if (db.isTransaction)
-    await db.selectFrom("messages").select("id").where("id", "=", messageId).forNoKeyUpdate().execute();
   const row = await db
     .selectFrom("messageReactions")
     .select([
