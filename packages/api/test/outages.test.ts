@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AppDeps, closeDeps, createDeps, loadConfig, type RunningServer, S3Storage, startServer } from "@p2p/api";
 import { TRPCClientError } from "@p2p/client";
-import { redisServerPath, repoRoot, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { addMember, redisServerPath, repoRoot, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Readiness } from "../src/infra/health";
@@ -458,6 +458,19 @@ describe("Redis killed and restarted", () => {
     const ns = received.map((e) => e.data.n).filter((n) => n !== undefined && n > 1);
     expect(ns).toEqual([2, 3, 4, 5]);
     expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
+  });
+
+  it("a role change whose broadcast a node missed applies there once its bus reconnects", async () => {
+    const member = await addMember(server, admin);
+    const onA = nodeA.client({ token: member.token });
+    expect((await onA.auth.me.query()).role).toBe("member");
+    // Node A's subscriber connection drops: the change's broadcast from node B never reaches it.
+    const { subscriber } = nodeA.deps.redis;
+    subscriber.disconnect(true);
+    await waitFor(() => subscriber.status !== "ready");
+    await nodeB.client({ token: admin.token }).users.update.mutate({ id: member.userId, role: "admin" });
+    // Well inside the cache's time limit: only the drop on reconnect makes A read the new role.
+    await waitFor(async () => (await onA.auth.me.query()).role === "admin", 5_000);
   });
 
   it("a subscription open while Redis restarts without its data is told to resync, then keeps going", async () => {

@@ -3,7 +3,7 @@ import { parse, serialize } from "hono/utils/cookie";
 import type { Config } from "../../config";
 import type { EventBus } from "../events/bus";
 import { safeEqual, sha256, splitToken } from "./crypto";
-import { authInvalidation, type IdentityProvider, type IssuedSession } from "./provider";
+import { AUTH_CACHE_TTL_MS, authInvalidation, type IdentityProvider, type IssuedSession } from "./provider";
 import { TtlCache } from "./ttl-cache";
 
 export const SESSION_COOKIE = "p2p_session";
@@ -89,14 +89,14 @@ export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToke
 
 /**
  * Turns a request's credentials (bearer token, API key, or session cookie) into a Principal.
- * Users and API keys are cached in-process for a few seconds and dropped on every node when they
+ * Users and API keys are cached in-process (AUTH_CACHE_TTL_MS) and dropped on every node when they
  * change, so an authenticated request usually touches no database at all.
  */
 export class Authenticator {
-  private readonly users = new TtlCache<UserAuth | null>(10_000);
-  private readonly apiKeys = new TtlCache<ApiKeyAuth | null>(10_000);
+  private readonly users = new TtlCache<UserAuth | null>(AUTH_CACHE_TTL_MS);
+  private readonly apiKeys = new TtlCache<ApiKeyAuth | null>(AUTH_CACHE_TTL_MS);
   /** `userView` values by view name and user id, with the user's organization (dropped with it). */
-  private readonly views = new TtlCache<{ organizationId: string; value: unknown }>(10_000);
+  private readonly views = new TtlCache<{ organizationId: string; value: unknown }>(AUTH_CACHE_TTL_MS);
   private readonly viewNames = new Set<string>();
   /**
    * Who waits for changes behind a principal (its session, API key or user), by key: one bus
@@ -127,10 +127,15 @@ export class Authenticator {
       ];
       for (const key of keys) for (const changed of this.watchers.get(key) ?? []) changed();
     });
+    events.onReconnect(() => {
+      this.users.clear();
+      this.apiKeys.clear();
+      this.views.clear();
+    });
   }
 
   /**
-   * `read()`'s answer about a user, cached on this node like the principal (a few seconds) and
+   * `read()`'s answer about a user, cached on this node like the principal (AUTH_CACHE_TTL_MS) and
    * dropped on every node whenever the user's access or profile, or their organization, changes
    * (`invalidateUsers`, `invalidateProfiles`, `invalidateOrganizations`): every write that changes
    * what a view shows broadcasts one of them once committed.

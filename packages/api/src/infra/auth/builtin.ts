@@ -5,6 +5,7 @@ import type { Db } from "../postgres/db";
 import { randomToken, safeEqual, sha256, splitToken } from "./crypto";
 import { PasswordHasher } from "./password";
 import {
+  AUTH_CACHE_TTL_MS,
   authInvalidation,
   type CredentialUser,
   type IdentityProvider,
@@ -35,13 +36,13 @@ const MAX_SESSIONS = 100;
 
 /**
  * argon2id passwords and server-side sessions in PostgreSQL (secrets stored hashed). Resolved
- * sessions are cached in-process for a few seconds and dropped on every node when revoked, so a
+ * sessions are cached in-process (AUTH_CACHE_TTL_MS) and dropped on every node when revoked, so a
  * request does not touch PostgreSQL, yet a revocation applies everywhere at once.
  */
 export class BuiltinIdentityProvider implements IdentityProvider {
   readonly name = "builtin" as const;
   private readonly hasher: PasswordHasher;
-  private readonly cache = new TtlCache<CachedSession>(10_000);
+  private readonly cache = new TtlCache<CachedSession>(AUTH_CACHE_TTL_MS);
 
   constructor(
     private readonly db: Db,
@@ -56,6 +57,7 @@ export class BuiltinIdentityProvider implements IdentityProvider {
         this.cache.deleteWhere((s) => users.has(s.userId));
       }
     });
+    events.onReconnect(() => this.cache.clear());
   }
 
   async createCredentials(_user: { id: string; email: string }, password: string) {
