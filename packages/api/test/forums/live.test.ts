@@ -413,6 +413,33 @@ describe("forums.onTopic", () => {
     }
   });
 
+  it("replays each post as it is now: nothing edited away or deleted comes back on resume", async () => {
+    const topic = await createTopic(admin, "Password left in a reply");
+    const edited = await reply(member, topic.id, "The VPN password is hunter2");
+    await member.client.forums.updatePost.mutate({ id: edited.id, body: "<p>[redacted]</p>" });
+    const deleted = await reply(member2, topic.id, "Customer list: ACME, Globex");
+    await member2.client.forums.deletePost.mutate({ postId: deleted.id });
+
+    // Someone of another organization, who never saw either text, resumes from the oldest id there is.
+    const events: TopicEvent[] = [];
+    const sub = outsider.client.forums.onTopic.subscribe(
+      { topicId: topic.id, lastEventId: "0-0" },
+      { onData: (e) => events.push(e.data) },
+    );
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(() => events.some((e) => e.type === "post.deleted" && e.postId === deleted.id));
+    const replayed = JSON.stringify(events);
+    expect(replayed).not.toContain("hunter2");
+    expect(replayed).not.toContain("ACME");
+    const posts = events.flatMap((e) => (e.type === "post.created" || e.type === "post.updated" ? [e.post] : []));
+    expect(posts.filter((p) => p.id === edited.id).map((p) => p.bodyHtml)).toEqual([
+      "<p>[redacted]</p>",
+      "<p>[redacted]</p>",
+    ]);
+    expect(posts.find((p) => p.id === deleted.id)).toMatchObject({ deleted: true, bodyHtml: null });
+    sub.unsubscribe();
+  });
+
   describe("ends when the subscriber's session ends", () => {
     it("revoked from another session", async () => {
       const topic = await createTopic(admin, "Spare parts stock levels");

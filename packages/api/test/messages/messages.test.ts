@@ -595,6 +595,28 @@ describe("me.onEvents", () => {
     expect(resumed.of("message.new").map((e) => e.message.id)).not.toContain(m0.id);
   });
 
+  it("a resumed stream brings back no text its sender took back: messages as they are now", async () => {
+    const ivy = await signUpAdmin(server);
+    const jon = await signUpAdmin(server);
+    const first = watch(jon.client);
+    await streaming(ivy, jon);
+    const lastId = first.lastId();
+    first.unsubscribe();
+    const edited = await send(ivy, jon, "the door code is 4711");
+    await ivy.client.messages.edit.mutate({ id: edited.id, body: "ask me for the code" });
+    const taken = await send(ivy, jon, "wrong person, ignore");
+    await ivy.client.messages.delete.mutate({ id: taken.id, forEveryone: true });
+    const resumed = watch(jon.client, lastId);
+    await waitFor(() => resumed.of("message.updated").some((e) => e.message.id === taken.id));
+    const replayed = JSON.stringify(resumed.events);
+    expect(replayed).not.toContain("4711");
+    expect(replayed).not.toContain("wrong person");
+    expect(resumed.of("message.new").map((e) => [e.message.body, e.message.deleted])).toEqual([
+      ["ask me for the code", false],
+      ["", true],
+    ]);
+  });
+
   it("presence: online while connected on any node, offline with last seen within seconds after", async () => {
     const kim = await signUpAdmin(server);
     const lee = await signUpAdmin(server);

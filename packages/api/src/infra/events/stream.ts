@@ -10,13 +10,19 @@ import {
   type Resync,
 } from "./bus";
 
-export interface StreamChannelOptions {
+export interface StreamChannelOptions<T = unknown> {
   /** Resume after this event id (the client's last one); without it the stream starts after the newest. */
   lastEventId?: string | null;
   /** Ends the stream when it aborts. */
   signal?: AbortSignal;
   /** Events queued for a slow subscriber before it catches up from the backlog instead (1,000). */
   maxQueued?: number;
+  /**
+   * Replayed events as they stand now. The backlog keeps each event as it was published, and a
+   * client may resume from any id it names: what was edited or deleted since must not come back
+   * as it was (a channel's module knows how to read it again). Live events pass as they are.
+   */
+  current?(events: BusEvent<T>[]): Promise<BusEvent<T>[]>;
 }
 
 /** What `streamChannel` returns: an async iterator whose `return()` ends it at once. */
@@ -43,7 +49,7 @@ export function streamChannel<T>(
   bus: EventBus,
   channel: Channel<T>,
   key: string,
-  opts: StreamChannelOptions = {},
+  opts: StreamChannelOptions<T> = {},
 ): EventStream<BusEvent<T | Resync>> {
   return new ChannelStream<T>(bus, channel, key, opts);
 }
@@ -81,7 +87,7 @@ class ChannelStream<T>
     private readonly bus: EventBus,
     private readonly channel: Channel<T>,
     private readonly key: string,
-    private readonly opts: StreamChannelOptions,
+    private readonly opts: StreamChannelOptions<T>,
   ) {
     super();
   }
@@ -194,7 +200,8 @@ class ChannelStream<T>
   /** What the backlog holds after `from`, or a resync (with the newest id) when it cannot tell. */
   private async replay(from: string): Promise<BusEvent<T | Resync>[]> {
     const { events, complete, latestId } = await this.bus.replay(this.channel, this.key, from);
-    return complete ? events : [{ id: latestId ?? EPHEMERAL_EVENT_ID, data: RESYNC }];
+    if (!complete) return [{ id: latestId ?? EPHEMERAL_EVENT_ID, data: RESYNC }];
+    return events.length && this.opts.current ? this.opts.current(events) : events;
   }
 
   private work(step: Promise<void>): void {

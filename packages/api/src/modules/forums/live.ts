@@ -9,6 +9,8 @@ import { type IteratorHooks, wrapIterator } from "../../lib/iterators";
 import { settingsOf } from "../presence/repo";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
+import { postsOf } from "./post-docs";
+import { toPosts } from "./posts-view";
 
 /** What every viewer of a topic sees live: posts, likes, best answer, topic changes, typing, presence. */
 export const topicChannel = defineChannel<TopicEvent>("forum.topic");
@@ -80,11 +82,43 @@ export async function topicEvents(
 ) {
   const { id: topicId } = await findVisibleTopic(deps.db, caller, input.topicId);
   const { userId } = caller;
-  const stream = streamChannel(deps.events, topicChannel, topicId, { lastEventId: input.lastEventId, signal });
+  const stream = streamChannel(deps.events, topicChannel, topicId, {
+    lastEventId: input.lastEventId,
+    signal,
+    current: (events) => postsAsTheyAreNow(deps, topicId, events),
+  });
   // Joins on the first pull, right after streamChannel attached its listener, so the presence
   // naming this viewer reaches them too; leaves when the stream ends, at the latest once the topic
   // is deleted (nothing more can come).
   return wrapIterator(wrapIterator(stream, endsWithTopic), new JoinOnStart(deps.presence, topicId, userId));
+}
+
+/**
+ * Replayed post events with each post as it is now (edited, deleted: a tombstone), so resuming
+ * from an old id shows no text that listPosts no longer shows; a post that never settled is left
+ * out. Whether it was the best answer stays as published (the replayed bestAnswer events follow).
+ */
+async function postsAsTheyAreNow(
+  deps: AppDeps,
+  topicId: string,
+  events: BusEvent<TopicEvent>[],
+): Promise<BusEvent<TopicEvent>[]> {
+  const ids = new Set<string>();
+  for (const { data } of events)
+    if (data.type === "post.created" || data.type === "post.updated") ids.add(data.post.id);
+  if (!ids.size) return events;
+  const docs = await postsOf(deps.mongo)
+    .find({ _id: { $in: [...ids] }, topicId, pending: false })
+    .toArray();
+  const posts = new Map((await toPosts(deps, docs, { viewerId: null, bestPostId: null })).map((p) => [p.id, p]));
+  return events.flatMap((event) => {
+    const { data } = event;
+    if (data.type !== "post.created" && data.type !== "post.updated") return [event];
+    const post = posts.get(data.post.id);
+    return post
+      ? [{ id: event.id, data: { type: data.type, post: { ...post, isBestAnswer: data.post.isBestAnswer } } }]
+      : [];
+  });
 }
 
 const endsWithTopic: IteratorHooks<BusEvent<TopicEvent | Resync>, BusEvent<TopicEvent | Resync>> = {

@@ -9,7 +9,9 @@ import { blockedEitherWay } from "../contacts/repo";
 import { connect } from "../presence/service";
 import { activeUserIds } from "../users/repo";
 import { personalChannel, signalToUser } from "./channel";
+import { toMessages } from "./dto";
 import { confirmDelivery } from "./receipts";
+import { findMessagesShownTo } from "./repo";
 
 // ---------------------------------------------------------------- typing
 
@@ -49,7 +51,11 @@ export function myEvents(
   signal?: AbortSignal,
 ) {
   const { userId } = caller;
-  const stream = streamChannel(deps.events, personalChannel, userId, { lastEventId: input.lastEventId, signal });
+  const stream = streamChannel(deps.events, personalChannel, userId, {
+    lastEventId: input.lastEventId,
+    signal,
+    current: (events) => messagesAsTheyAreNow(deps, userId, events),
+  });
   return wrapIterator(stream, {
     start: () => connect(deps, userId),
     map: (event: BusEvent<MyEvent | Resync>) => {
@@ -59,5 +65,29 @@ export function myEvents(
       }
       return event;
     },
+  });
+}
+
+/**
+ * Replayed message events with each message as it is now (edited; deleted for everyone: a
+ * tombstone), so resuming from an old id brings back no text its sender took back; one the caller
+ * deleted for themselves since is left out.
+ */
+async function messagesAsTheyAreNow(
+  deps: AppDeps,
+  userId: string,
+  events: BusEvent<MyEvent>[],
+): Promise<BusEvent<MyEvent>[]> {
+  const ids = new Set<string>();
+  for (const { data } of events)
+    if (data.type === "message.new" || data.type === "message.updated") ids.add(data.message.id);
+  if (!ids.size) return events;
+  const rows = await findMessagesShownTo(deps.db, userId, [...ids]);
+  const messages = new Map((await toMessages(deps.db, rows)).map((m) => [m.id, m]));
+  return events.flatMap((event) => {
+    const { data } = event;
+    if (data.type !== "message.new" && data.type !== "message.updated") return [event];
+    const message = messages.get(data.message.id);
+    return message ? [{ id: event.id, data: { type: data.type, message } }] : [];
   });
 }

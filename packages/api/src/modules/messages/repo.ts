@@ -291,6 +291,12 @@ export function conversationsQuery(
 export const findMessages = (db: Db, ids: readonly string[]) =>
   ids.length ? db.selectFrom("messages as m").select(columns).where("m.id", "in", ids).execute() : Promise.resolve([]);
 
+/** Those of `ids` that `userId` has not deleted for themselves. */
+export const findMessagesShownTo = (db: Db, userId: string, ids: readonly string[]) =>
+  ids.length
+    ? db.selectFrom("messages as m").select(columns).where("m.id", "in", ids).where(notHiddenFor(userId)).execute()
+    : Promise.resolve([]);
+
 /**
  * Unread messages to `userId` in all conversations (or only from `senderId`), but those they deleted
  * for themselves (messages_unread).
