@@ -208,6 +208,21 @@ describe("forums.onTopic", () => {
     w.unsubscribe();
   });
 
+  it("pinned and locked at the same moment: the last word each viewer gets is both", async () => {
+    const topic = await createTopic(member, "Forklift charging bay rules", "organization");
+    const w = watch(member.client, topic.id);
+    await w.ready(member.userId);
+    const [pinned, locked] = await Promise.all([
+      admin.client.forums.pinTopic.mutate({ id: topic.id, pinned: true }),
+      admin.client.forums.lockTopic.mutate({ id: topic.id, locked: true }),
+    ]);
+    // Whichever committed second answers with both, and so does its event, which comes last.
+    expect([pinned, locked].some((t) => t.pinned && t.locked)).toBe(true);
+    await waitFor(() => w.of("topic.updated").length === 2);
+    expect(w.of("topic.updated").at(-1)).toMatchObject({ pinned: true, locked: true });
+    w.unsubscribe();
+  });
+
   it("shows typing once per few seconds, and ends it when the typist posts", async () => {
     const topic = await createTopic(admin, "Boiler feedwater treatment");
     const w = watch(admin.client, topic.id);

@@ -394,7 +394,7 @@ export async function countView(db: Db, topicId: string, viewerId: string): Prom
 export const lockLiveTopic = (trx: Db, id: string) =>
   trx
     .selectFrom("forumTopics")
-    .select(["id", "bestPostId", "pinned", "locked"])
+    .select(["id", "bestPostId", "pinned", "locked", "title"])
     .where("id", "=", id)
     .where("deletedAt", "is", null)
     .forUpdate()

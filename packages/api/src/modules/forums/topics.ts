@@ -191,18 +191,21 @@ export async function setTopicFlag(
   if (!canModerate(topic, caller))
     throw appError("FORBIDDEN", "Only a moderator (or your admin, for your organization's topics) can do this");
   const change = "pinned" in flag ? (flag.pinned ? "pinned" : "unpinned") : flag.locked ? "locked" : "unlocked";
-  const now = await deps.db.transaction().execute(async (trx) => {
+  const { live, changed } = await deps.db.transaction().execute(async (trx) => {
     const live = await repo.lockLiveTopic(trx, id);
     if (!live) throw notFound("Topic");
     // Already so (a double click): nothing changes, nobody is told again.
-    if ("pinned" in flag ? live.pinned === flag.pinned : live.locked === flag.locked) return live;
+    if ("pinned" in flag ? live.pinned === flag.pinned : live.locked === flag.locked) return { live, changed: false };
     await repo.updateTopic(trx, id, flag);
     await notifyModeration(deps, trx, caller, topic, change);
-    return null;
+    return { live, changed: true };
   });
-  if (now) {
-    const [summary] = await summaries(deps, [{ ...topic, pinned: now.pinned, locked: now.locked }]);
+  // As it is under the lock, with this change: another flag or title changed at the same moment
+  // is in the answer and in what subscribers are told, not the row read before.
+  const now = { ...topic, pinned: live.pinned, locked: live.locked, title: live.title, ...flag };
+  if (!changed) {
+    const [summary] = await summaries(deps, [now]);
     return summary as TopicSummary;
   }
-  return announceTopicChange(deps, caller, { ...topic, ...flag }, `topic.${change}`);
+  return announceTopicChange(deps, caller, now, `topic.${change}`);
 }
