@@ -88,6 +88,22 @@ describe("apiKeys", () => {
     expect(await keyCount(admin.organizationId)).toBe(before + 1);
   });
 
+  it("reads none of its creator's unread or task counts, on the dashboard either", async () => {
+    await admin.client.tasks.create.mutate({ title: "Renew the forklift licence" });
+    await member.client.messages.send.mutate({ recipientId: admin.userId, body: "hi", clientMessageId: "key-dash-1" });
+    const own = await admin.client.dashboard.stats.query({ range: "30d" });
+    expect(own.me.tasks.open).toBeGreaterThan(0);
+    expect(own.me.unreadMessages).toBeGreaterThan(0);
+    const viaKey = server.client({ token: (await createKey("admin")).key });
+    await expect(viaKey.tasks.list.query({})).rejects.toMatchObject(rejection("FORBIDDEN"));
+    const { me } = await viaKey.dashboard.stats.query({ range: "30d" });
+    expect(me).toMatchObject({
+      unreadMessages: 0,
+      unreadNotifications: 0,
+      tasks: { open: 0, overdue: 0, dueToday: 0 },
+    });
+  });
+
   it("stops a revoked key at once, on every node", async () => {
     const { id, key } = await createKey("admin");
     const secondNode = await startTestServer({ stores: server.stores, runWorker: false });

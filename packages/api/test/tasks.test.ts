@@ -78,6 +78,10 @@ describe("tasks", () => {
     const done = await me.client.tasks.toggle.mutate({ id: task.id });
     expect(done).toMatchObject({ completed: true, completedAt: expect.any(Date) });
     expect((await me.client.tasks.toggle.mutate({ id: task.id })).completed).toBe(false);
+    // Two toggles at once (a double tap on two devices) are two flips: back to open, none lost.
+    const twice = await Promise.all([1, 2].map(() => me.client.tasks.toggle.mutate({ id: task.id })));
+    expect(twice.map((t) => t.completed).sort()).toEqual([false, true]);
+    expect((await me.client.tasks.get.query({ id: task.id })).completed).toBe(false);
     await me.client.tasks.delete.mutate({ id: task.id });
     expect(await failure(me.client.tasks.get.query({ id: task.id }))).toMatchObject({ appCode: "NOT_FOUND" });
   });
@@ -295,6 +299,20 @@ describe("tasks", () => {
     await runReminders();
     await new Promise((r) => setTimeout(r, 300));
     expect((await user.client.notifications.list.query({ type: "task.due" })).items).toHaveLength(2);
+  });
+
+  it("a reminder's email leads to the tasks page", async () => {
+    const user = await signUpAdmin(server);
+    await user.client.tasks.create.mutate({ title: "Order filter cartridges", remindAt: new Date(Date.now() - 1_000) });
+    await runReminders();
+    const mail = await waitFor(async () => {
+      const [found] = await server.deps.mail
+        .outbox(user.email, 20)
+        .then((all) => all.filter((m) => /Reminder/.test(m.subject)));
+      return found;
+    });
+    expect(mail.text).toContain(`${server.deps.config.publicUrl}/tasks`);
+    expect(mail.text).not.toContain("/forums/");
   });
 
   it("a new due date moves the reminder: the default follows it, a chosen time keeps its distance, none stays none", async () => {

@@ -52,8 +52,12 @@ export async function dashboardStats(deps: AppDeps, caller: Principal, range: St
   return { range, me: { ...mine, ...live }, organization, platform: everyone };
 }
 
+/** An API key reads no one's messages, notifications or tasks, so it counts none of them either. */
+const NOT_FOR_KEYS = { unreadMessages: 0, unreadNotifications: 0, tasks: { open: 0, overdue: 0, dueToday: 0 } };
+
 /** The counts read fresh on every call, in one statement (each an index-served count). */
 async function liveCounts(deps: AppDeps, caller: Principal) {
+  if (caller.via === "apiKey") return NOT_FOR_KEYS;
   const tz = await timezoneFor(deps, caller);
   const row = await deps.db
     .selectFrom([

@@ -76,13 +76,20 @@ async function sweep(deps: AppDeps): Promise<void> {
 
 // ---------------------------------------------------------------- email
 
-const linkOf = (deps: AppDeps, n: Notification) => {
-  const t = n.target;
-  if (!t) return `${deps.config.publicUrl}/notifications`;
-  if (t.kind === "conversation") return `${deps.config.publicUrl}/messages/${t.id}`;
-  if (t.kind === "invitation") return `${deps.config.publicUrl}/organization/members`;
-  return `${deps.config.publicUrl}/forums/topics/${t.topicId ?? t.id}${t.kind === "post" ? `#post-${t.id}` : ""}`;
+type Target = NonNullable<Notification["target"]>;
+
+/** Where a notification leads in the web app (apps/web NotificationsPage's `hrefOf`), by its target's kind. */
+const pathOf: Record<Target["kind"], (target: Target) => string> = {
+  topic: (t) => `/forums/topics/${t.id}`,
+  post: (t) => `/forums/topics/${t.topicId}#post-${t.id}`,
+  conversation: (t) => `/messages/${t.id}`,
+  invitation: () => "/organization/members",
+  useCase: (t) => `/use-cases/${t.id}`,
+  task: () => "/tasks",
 };
+
+const linkOf = (deps: AppDeps, n: Notification) =>
+  `${deps.config.publicUrl}${n.target ? pathOf[n.target.kind](n.target) : "/notifications"}`;
 
 const unsubscribeHeaders = (url: string) => ({
   "List-Unsubscribe": `<${url}>`,

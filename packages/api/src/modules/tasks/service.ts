@@ -6,6 +6,7 @@ import {
   type Task,
   type UpdateTaskInput,
 } from "@p2p/schemas";
+import { sql } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import type { AppDeps, NotificationKind } from "../../deps";
@@ -121,7 +122,7 @@ export async function createTask(deps: AppDeps, caller: Principal, input: z.outp
 
 export async function updateTask(deps: AppDeps, caller: Principal, input: z.output<typeof UpdateTaskInput>) {
   const tz = await timezoneFor(deps, caller);
-  const current = await taskOf(deps, caller, input.id, tz);
+  await taskOf(deps, caller, input.id, tz); // NOT_FOUND before anything is checked or written
   if (input.link !== undefined) await assertLinkVisible(deps, caller, input.link);
   const dueChanged = input.dueAt !== undefined || input.remindAt !== undefined;
   await repo.updateTask(deps.db, caller.userId, input.id, {
@@ -138,17 +139,31 @@ export async function updateTask(deps: AppDeps, caller: Principal, input: z.outp
           remindedAt: null,
         }
       : {}),
+    // Completing a completed task keeps when it was completed (also when two completions race).
     ...(input.completed !== undefined
-      ? { completedAt: input.completed ? (current.completedAt ?? new Date()) : null }
+      ? { completedAt: input.completed ? sql`coalesce(completed_at, now())` : null }
       : {}),
   });
   await tasksChanged(deps, caller.userId);
   return getTask(deps, caller, input.id);
 }
 
+/**
+ * Flips done and open in one statement, and answers with the task as that flip left it (read under
+ * its row lock): two toggles at once are two flips, each answered with its own outcome.
+ */
 export async function toggleTask(deps: AppDeps, caller: Principal, id: string) {
-  const current = await taskOf(deps, caller, id);
-  return updateTask(deps, caller, { id, completed: current.completedAt === null });
+  const tz = await timezoneFor(deps, caller);
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const flipped = await repo.updateTask(trx, caller.userId, id, {
+      completedAt: sql`case when completed_at is null then now() end`,
+    });
+    return Number(flipped.numUpdatedRows) ? repo.findTask(trx, caller.userId, id, tz) : undefined;
+  });
+  if (!row) throw notFound("Task");
+  await tasksChanged(deps, caller.userId);
+  const [task] = await toTasks(deps, caller, [row]);
+  return task as Task;
 }
 
 export async function deleteTask(deps: AppDeps, caller: Principal, id: string) {
