@@ -275,13 +275,9 @@ export class Authenticator {
     };
   }
 
-  private async apiKey(keyId: string): Promise<ApiKeyAuth | null> {
-    let key = this.apiKeys.get(keyId);
-    if (key === undefined) {
-      key = await this.accounts.apiKey(keyId);
-      this.apiKeys.set(keyId, key);
-    }
-    return key;
+  /** Cached as `user`: a read that the key's revocation overtook is not kept. */
+  private apiKey(keyId: string): Promise<ApiKeyAuth | null> {
+    return this.apiKeys.load(keyId, () => this.accounts.apiKey(keyId));
   }
 
   /** An API key acts as the admin who created it, limited to the key's role and organization. */
@@ -338,8 +334,9 @@ export class Authenticator {
   private async user(userId: string): Promise<UserAuth | null> {
     const cached = this.users.get(userId);
     if (cached !== undefined) return cached;
-    const user = await this.accounts.user(userId);
-    this.users.set(userId, user);
+    // Through `load`: a read that a change's broadcast overtook (a deactivation committed while it
+    // ran) is not kept for the TTL.
+    const user = await this.users.load(userId, () => this.accounts.user(userId));
     // "Active in the last 30 days" needs only coarse precision: record it at most hourly.
     if (user && (!user.lastActiveAt || Date.now() - user.lastActiveAt.getTime() > 60 * 60 * 1000)) {
       user.lastActiveAt = new Date();

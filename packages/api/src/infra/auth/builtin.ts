@@ -42,7 +42,7 @@ const MAX_SESSIONS = 100;
 export class BuiltinIdentityProvider implements IdentityProvider {
   readonly name = "builtin" as const;
   private readonly hasher: PasswordHasher;
-  private readonly cache = new TtlCache<CachedSession>(AUTH_CACHE_TTL_MS);
+  private readonly cache = new TtlCache<CachedSession | null>(AUTH_CACHE_TTL_MS);
 
   constructor(
     private readonly db: Db,
@@ -54,7 +54,7 @@ export class BuiltinIdentityProvider implements IdentityProvider {
       for (const id of [...(data.sessionIds ?? []), ...(data.rotatedSessionIds ?? [])]) this.cache.delete(id);
       if (data.userIds?.length) {
         const users = new Set(data.userIds);
-        this.cache.deleteWhere((s) => users.has(s.userId));
+        this.cache.deleteWhere((s) => s !== null && users.has(s.userId));
       }
     });
     events.onReconnect(() => this.cache.clear());
@@ -117,9 +117,15 @@ export class BuiltinIdentityProvider implements IdentityProvider {
     if (revoked.length) await this.events.broadcast(authInvalidation, "all", { sessionIds: revoked.map((r) => r.id) });
   }
 
-  private async load(sessionId: string): Promise<CachedSession | null> {
-    const cached = this.cache.get(sessionId);
-    if (cached) return cached;
+  /**
+   * The session, cached (null: none live). Through `TtlCache.load`: a read that a revocation's
+   * broadcast overtook (the row read just before the revocation committed) is not kept.
+   */
+  private load(sessionId: string): Promise<CachedSession | null> {
+    return this.cache.load(sessionId, () => this.read(sessionId));
+  }
+
+  private async read(sessionId: string): Promise<CachedSession | null> {
     const row = await this.db
       .selectFrom("sessions")
       .select([
@@ -144,7 +150,6 @@ export class BuiltinIdentityProvider implements IdentityProvider {
       expiresAt: row.expiresAt.getTime(),
       endsBy: createdAt.getTime() + MAX_LIFETIME_MS,
     };
-    this.cache.set(sessionId, session);
     return session;
   }
 
