@@ -141,6 +141,7 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
       deps.logger.warn({ step: name, timeoutMs: CLOSE_STEP_MS }, "close step timed out");
   };
   // Workers and presence first (they still use the stores), then the stores: at most two steps.
+  deps.authenticator.close();
   await Promise.all([
     step("jobs", () => deps.jobs.close(CLOSE_STEP_MS - 500)),
     step("presence", () => deps.presence.close()),

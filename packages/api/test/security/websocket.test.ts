@@ -1,6 +1,7 @@
 import { type P2PClient, TRPCClientError } from "@p2p/client";
 import { addMember, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authInvalidation } from "../../src/infra/auth/provider";
 import { waitFor } from "../helpers";
 
 /**
@@ -117,6 +118,42 @@ describe("an already-open WebSocket", () => {
 
     expect(await codeOf(ws.users.list.query({}))).toBe("UNAUTHORIZED");
     await waitFor(() => live.state.stopped);
+  });
+
+  it("ends its subscriptions when the session expires, which no one announces", async () => {
+    const user = await signUpAdmin(server);
+    const ws = overWebSocket(user.token);
+    const live = await liveTopic(ws, user);
+    const sessionId = user.token.split(".")[0] as string;
+    await server.deps.db
+      .updateTable("sessions")
+      .set({ expiresAt: new Date(Date.now() - 1_000) })
+      .where("id", "=", sessionId)
+      .execute();
+    await server.deps.authenticator.endExpiredWatches(); // what runs every minute
+    await waitFor(() => live.state.stopped);
+    expect(await codeOf(ws.users.list.query({}))).toBe("UNAUTHORIZED");
+  });
+
+  it("keeps its session alive by being used, as requests do", async () => {
+    const user = await signUpAdmin(server);
+    const sessionId = user.token.split(".")[0] as string;
+    const session = () =>
+      server.deps.db.selectFrom("sessions").select("expiresAt").where("id", "=", sessionId).executeTakeFirstOrThrow();
+    const ws = overWebSocket(user.token);
+    await ws.users.me.query();
+    // Last used ten minutes ago, 40 s left: a call over the socket now is use, and slides the expiry.
+    await server.deps.db
+      .updateTable("sessions")
+      .set({ lastUsedAt: new Date(Date.now() - 10 * 60_000), expiresAt: new Date(Date.now() + 40_000) })
+      .where("id", "=", sessionId)
+      .execute();
+    // The node's copy of the session is dropped (as when another node rotates it) and read again.
+    await server.deps.events.broadcast(authInvalidation, "all", { rotatedSessionIds: [sessionId] });
+    await waitFor(async () => {
+      await ws.users.me.query();
+      return (await session()).expiresAt.getTime() > Date.now() + 60 * 60_000;
+    });
   });
 
   it("stops working for a revoked API key, calls and subscriptions alike", async () => {

@@ -103,6 +103,8 @@ export class Authenticator {
    * listener per node serves every subscription on it.
    */
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** A session that expires sends no broadcast: the sessions watched are checked every minute. */
+  private readonly expirySweep = setInterval(() => void this.endExpiredWatches(), 60_000).unref();
 
   constructor(
     private readonly accounts: AccountLookup,
@@ -169,6 +171,23 @@ export class Authenticator {
       },
     );
     return new Map([...entries].map(([key, entry]) => [key.slice(prefix.length), entry.value as V]));
+  }
+
+  /**
+   * Tells whoever watches a session that ended without a broadcast (it expired, or the broadcast
+   * was lost): their streams re-read the caller and end. Runs every minute; a store that is down
+   * leaves it to the next run.
+   */
+  async endExpiredWatches(): Promise<void> {
+    const ids: string[] = [];
+    for (const key of this.watchers.keys()) if (key.startsWith("session:")) ids.push(key.slice("session:".length));
+    if (!ids.length) return;
+    const ended = await this.identity.endedSessions(ids).catch(() => []);
+    for (const id of ended) for (const changed of this.watchers.get(`session:${id}`) ?? []) changed();
+  }
+
+  close(): void {
+    clearInterval(this.expirySweep);
   }
 
   /** Calls `changed` whenever its session, API key or user may have changed; returns the unwatch. */

@@ -186,7 +186,27 @@ export class BuiltinIdentityProvider implements IdentityProvider {
 
   async sessionActive(sessionId: string): Promise<boolean> {
     const session = await this.load(sessionId);
-    return session !== null && session.expiresAt > Date.now();
+    const now = Date.now();
+    if (session === null || session.expiresAt <= now) return false;
+    if (now - session.lastUsedAt > SLIDE_EVERY_MS) await this.slide(sessionId, session);
+    return true;
+  }
+
+  async endedSessions(sessionIds: readonly string[]): Promise<string[]> {
+    const live = new Set<string>();
+    for (let i = 0; i < sessionIds.length; i += 1_000) {
+      const rows = await this.db
+        .selectFrom("sessions")
+        .select("id")
+        .where("id", "in", sessionIds.slice(i, i + 1_000))
+        .where("revokedAt", "is", null)
+        .where("expiresAt", ">", new Date())
+        .execute();
+      for (const { id } of rows) live.add(id);
+    }
+    const ended = sessionIds.filter((id) => !live.has(id));
+    for (const id of ended) this.cache.delete(id);
+    return ended;
   }
 
   /** The expiry a use at `now` gives: a TTL more, never past the session's maximum lifetime, never earlier. */

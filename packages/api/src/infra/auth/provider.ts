@@ -59,8 +59,13 @@ export interface IdentityProvider {
   startSession(userId: string, meta: SessionMeta): Promise<IssuedSession>;
   /** null for an unknown, expired, revoked or forged token. `rotate` only for cookie sessions. */
   resolveSession(token: string, options: { rotate: boolean }): Promise<ResolvedSession | null>;
-  /** Whether a session (by id) is still live: not revoked, not expired. Cached like resolveSession. */
+  /**
+   * Whether a session (by id) is still live: not revoked, not expired. Cached like resolveSession;
+   * a use (a call over an open WebSocket) slides its expiry as a request does.
+   */
   sessionActive(sessionId: string): Promise<boolean>;
+  /** Those of `sessionIds` no longer live, read fresh (and dropped from the cache). */
+  endedSessions(sessionIds: readonly string[]): Promise<string[]>;
   listSessions(userId: string): Promise<SessionRecord[]>;
   /** Revokes one session, or all of a user's sessions except `exceptSessionId`. */
   revokeSessions(userId: string, which: { sessionId: string } | { exceptSessionId?: string }): Promise<number>;

@@ -239,6 +239,12 @@ export class SuperTokensIdentityProvider implements IdentityProvider {
     return live;
   }
 
+  async endedSessions(sessionIds: readonly string[]): Promise<string[]> {
+    for (const id of sessionIds) this.live.delete(id);
+    const live = await Promise.all(sessionIds.map((id) => this.sessionActive(id)));
+    return sessionIds.filter((_, i) => !live[i]);
+  }
+
   async listSessions(userId: string): Promise<SessionRecord[]> {
     const sessions = await this.liveSessions(userId);
     return sessions
