@@ -64,7 +64,7 @@ export interface FileHolder {
    * Which of these files it shows now, where a foreign key does not already say so: its uploader
    * cannot delete them (a post or a message would lose what it says, a message could end up empty).
    */
-  holds?(deps: AppDeps, files: readonly HeldFile[]): Promise<Set<string>>;
+  holds?(db: Db, files: readonly HeldFile[]): Promise<Set<string>>;
 }
 
 export type { Db, Logger, Mongo, RedisClients, Storage };

@@ -102,12 +102,12 @@ export const fileHolders: FileHolder[] = [
         files.map((f) => f.id),
       ),
     // Only its uploader attaches a file: the messages that hold it are theirs (one query per uploader).
-    holds: async (deps, files) => {
+    holds: async (db, files) => {
       const owners = [...new Set(files.map((f) => f.ownerId))];
       const held = await Promise.all(
         owners.map((ownerId) =>
           filesInMessagesOf(
-            deps.db,
+            db,
             ownerId,
             files.filter((f) => f.ownerId === ownerId).map((f) => f.id),
           ),

@@ -44,6 +44,31 @@ export async function storageBytes(db: Db, orgId: string): Promise<number> {
   return row.storageBytes;
 }
 
+/** The uploader's file, locked until the transaction ends: whatever attaches it meanwhile waits. */
+export const lockOwnFile = (trx: Db, id: string, ownerId: string) =>
+  trx
+    .selectFrom("files")
+    .selectAll()
+    .where("id", "=", id)
+    .where("ownerId", "=", ownerId)
+    .forUpdate()
+    .executeTakeFirst();
+
+/**
+ * How many of `ids` are the uploader's, each kept from deletion until the transaction ends (a
+ * deletion under way is waited for, and its file is then not counted).
+ */
+export async function lockOwned(trx: Db, ownerId: string, ids: readonly string[]): Promise<number> {
+  const rows = await trx
+    .selectFrom("files")
+    .select("id")
+    .where("ownerId", "=", ownerId)
+    .where("id", "in", ids)
+    .forShare()
+    .execute();
+  return rows.length;
+}
+
 export async function countOwned(db: Db, ownerId: string, ids: string[]): Promise<number> {
   const row = await db
     .selectFrom("files")

@@ -206,15 +206,19 @@ export async function openFile(
 
 /** Only the owner may delete; anyone else gets NOT_FOUND, so ids cannot be probed. */
 export async function deleteFile(deps: AppDeps, principal: Principal, id: string): Promise<{ ok: true }> {
-  const file = await repo.findFile(deps.db, id);
-  if (!file || file.ownerId !== principal.userId) throw notFound("File");
-  for (const holder of deps.fileHolders) {
-    if ((await holder.holds?.(deps, [file]))?.size)
-      throw appError("CONFLICT", "The file is attached to a post or a message; delete that first");
-  }
   let removed: { storageKey: string } | undefined;
   try {
-    removed = await repo.deleteOwnFile(deps.db, id, principal.userId);
+    // Under the file's lock: a post or message attaching it at the same moment (holdOwnFiles)
+    // either committed first, and holds it here, or waits and then finds it gone.
+    removed = await deps.db.transaction().execute(async (trx) => {
+      const file = await repo.lockOwnFile(trx, id, principal.userId);
+      if (!file) throw notFound("File");
+      for (const holder of deps.fileHolders) {
+        if ((await holder.holds?.(trx, [file]))?.size)
+          throw appError("CONFLICT", "The file is attached to a post or a message; delete that first");
+      }
+      return repo.deleteOwnFile(trx, id, principal.userId);
+    });
   } catch (err) {
     // The foreign keys (organization logo, avatar, later attachments) are the race-free "in use" check.
     if (repo.isForeignKeyViolation(err))
@@ -298,6 +302,15 @@ export async function setOrganizationLogo(
 }
 
 /** Attachments must be files the caller uploaded; the error names the field. */
+/**
+ * `assertOwnFiles` inside the transaction that attaches the files: they stay undeletable until it
+ * commits, and one deleted meanwhile is refused here (deleteFile takes the same rows' lock).
+ */
+export async function holdOwnFiles(trx: Db, userId: string, fileIds: string[], field = "attachmentIds") {
+  if (fileIds.length && (await repo.lockOwned(trx, userId, fileIds)) !== new Set(fileIds).size)
+    throw fieldError(field, "You can only attach files you uploaded");
+}
+
 export async function assertOwnFiles(
   db: Db,
   userId: string,

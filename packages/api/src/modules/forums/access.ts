@@ -41,8 +41,8 @@ export async function visibleAttachments(
 }
 
 /** Which of these files live posts hold (the forums' file holder: their uploader cannot delete them). */
-export async function heldAttachments(deps: { db: Db }, files: readonly HeldFile[]): Promise<Set<string>> {
-  const held = await topicsHoldingFiles(deps.db, [...new Set(files.map((f) => f.id))]);
+export async function heldAttachments(db: Db, files: readonly HeldFile[]): Promise<Set<string>> {
+  const held = await topicsHoldingFiles(db, [...new Set(files.map((f) => f.id))]);
   return new Set(held.map((h) => h.fileId));
 }
 

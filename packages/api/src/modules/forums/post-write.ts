@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { drainBacklog } from "../../lib/backfill";
+import { holdOwnFiles } from "../files/service";
 import type { ModuleJob } from "../jobs";
 import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
 import { topicPostsChanged } from "./post-pages";
@@ -55,6 +56,7 @@ export async function writePost(
       organizationId: post.organizationId,
       opening: draft.opening,
     });
+    await holdOwnFiles(trx, caller.userId, draft.attachmentIds);
     await insertPostFiles(trx, id, draft.topicId, draft.attachmentIds);
   });
   await updatePostDoc(deps.mongo, id, { pending: false });

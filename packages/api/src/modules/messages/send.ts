@@ -7,7 +7,7 @@ import { consume } from "../../infra/ratelimit";
 import { appError, fieldError } from "../../lib/errors";
 import { rateLimited } from "../auth/attempts";
 import { hasBlocked } from "../contacts/repo";
-import { assertOwnFiles } from "../files/service";
+import { assertOwnFiles, holdOwnFiles } from "../files/service";
 import { activeUserIds } from "../users/repo";
 import { publishToUser } from "./channel";
 import { toMessage } from "./dto";
@@ -52,11 +52,9 @@ export async function sendMessage(
   ]);
   if (!active.has(input.recipientId)) throw cannotReceive();
   await assertOwnFiles(deps.db, senderId, input.attachmentIds);
-  const limits = await Promise.all(deps.rateLimits.messagesPerUser.map((limiter) => consume(limiter, senderId)));
-  const retryAfter = Math.max(...limits.filter((l) => l.rejected).map((l) => l.retryAfter));
-  if (retryAfter > -Infinity) throw rateLimited("messages", retryAfter);
 
   const row = await deps.db.transaction().execute(async (trx) => {
+    await holdOwnFiles(trx, senderId, input.attachmentIds);
     const inserted = await insertMessage(trx, {
       id: uuidv7(),
       senderId,
@@ -68,6 +66,11 @@ export async function sendMessage(
       createdAt: new Date(),
     });
     if (!inserted) return null;
+    // Counted only by the send that writes the message (a refusal rolls it back): a retry, also
+    // one racing the first attempt, waits for it on the unique key and costs nothing.
+    const limits = await Promise.all(deps.rateLimits.messagesPerUser.map((limiter) => consume(limiter, senderId)));
+    const retryAfter = Math.max(...limits.filter((l) => l.rejected).map((l) => l.retryAfter));
+    if (retryAfter > -Infinity) throw rateLimited("messages", retryAfter);
     await touchConversation(trx, senderId, input.recipientId, inserted.createdAt);
     return inserted;
   });
