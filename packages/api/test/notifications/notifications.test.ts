@@ -179,6 +179,21 @@ describe("sources", () => {
     expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toEqual([]);
   });
 
+  it("the recipient deleting the only unread messages for themselves reads their reminder; deleting twice is done", async () => {
+    const sender = await signUpAdmin(server);
+    const reader = await signUpAdmin(server);
+    const sent = await sender.client.messages.send.mutate({
+      recipientId: reader.userId,
+      body: "wrong chat, sorry",
+      clientMessageId: `n-${++seq}-abcdef`,
+    });
+    await notificationsOf(reader, 1, "message.direct");
+    expect((await reader.client.notifications.unreadCount.query()).unread).toBe(1);
+    await reader.client.messages.delete.mutate({ id: sent.id });
+    expect(await reader.client.messages.delete.mutate({ id: sent.id })).toEqual({ ok: true });
+    expect((await reader.client.notifications.unreadCount.query()).unread).toBe(0);
+  });
+
   it("a message deleted for everyone takes its reminder along when nothing else is unread; the next message reminds again", async () => {
     const sender = await signUpAdmin(server, { firstName: "Regret", lastName: "Sender" });
     const reader = await signUpAdmin(server);

@@ -30,8 +30,13 @@ const EDIT_WINDOW = { ms: 15 * 60 * 1000, label: "15 minutes" };
 export const MAX_REACTION_KINDS = 50;
 const DELETE_FOR_EVERYONE_WINDOW = { ms: 24 * 60 * 60 * 1000, label: "24 hours" };
 
-async function participantMessage(deps: AppDeps, caller: Principal, id: string): Promise<MessageRow> {
-  const message = await findParticipantMessage(deps.db, caller.userId, id);
+async function participantMessage(
+  deps: AppDeps,
+  caller: Principal,
+  id: string,
+  hiddenToo = false,
+): Promise<MessageRow> {
+  const message = await findParticipantMessage(deps.db, caller.userId, id, hiddenToo);
   if (!message) throw notFound("Message");
   return message;
 }
@@ -76,23 +81,31 @@ export async function editMessage(deps: AppDeps, caller: Principal, input: { id:
 
 /** For me: hidden from my history only. For everyone (the sender, within 24 hours): a tombstone for both. */
 export async function deleteMessage(deps: AppDeps, caller: Principal, input: { id: string; forEveryone: boolean }) {
-  const message = await participantMessage(deps, caller, input.id);
+  // Deleting for me twice (a retry) is done, not NOT_FOUND.
+  const message = await participantMessage(deps, caller, input.id, !input.forEveryone);
   if (!input.forEveryone) {
     await hideFor(deps.db, caller.userId, message.id);
     await publishToUser(deps, caller.userId, { type: "message.hidden", messageId: message.id });
+    if (message.recipientId === caller.userId) await readReminderIfNoneUnread(deps, message);
     return { ok: true as const };
   }
   assertSenderWithin(message, caller, DELETE_FOR_EVERYONE_WINDOW, "delete a message for everyone");
   if (message.deletedAt) return { ok: true as const };
   await updated(deps, await deleteForEveryone(deps.db, message.id));
-  // The last unread message gone: its "sent you a message" reminder is read with it, as reading the
-  // conversation does, so the next message reminds again.
+  await readReminderIfNoneUnread(deps, message);
+  return { ok: true as const };
+}
+
+/**
+ * The last unread message from its sender gone (for everyone, or for the recipient): the "sent you
+ * a message" reminder is read with it, as reading the conversation does, so the next one reminds again.
+ */
+async function readReminderIfNoneUnread(deps: AppDeps, message: MessageRow) {
   const unread = await unreadTotalQuery(deps.db, message.recipientId, message.senderId).executeTakeFirst();
   if (!unread?.n)
     await markNotificationsRead(deps, message.recipientId, {
       from: { type: "message.direct", actorId: message.senderId },
     });
-  return { ok: true as const };
 }
 
 /** One reaction per user per emoji: adding it twice or removing it when absent changes nothing. */
