@@ -284,6 +284,15 @@ describe("password reset and email verification", () => {
 });
 
 describe("two-factor authentication", () => {
+  it("is not turned on without the password: a session alone (a stolen cookie) cannot lock the owner out", async () => {
+    const admin = await signUpAdmin(server);
+    const { secret } = await admin.client.auth.totp.setup.mutate();
+    const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
+    const refused = await failure(admin.client.auth.totp.enable.mutate({ code, password: "not it at all" }));
+    expect(refused).toMatchObject({ code: "BAD_REQUEST", fields: ["password"] });
+    expect((await admin.client.auth.me.query()).user.totpEnabled).toBe(false);
+  });
+
   it("sets up, enables with a code, requires a code once per step at sign-in, accepts a recovery code once, and disables", async () => {
     const admin = await signUpAdmin(server);
     const { secret, uri } = await admin.client.auth.totp.setup.mutate();
@@ -294,10 +303,16 @@ describe("two-factor authentication", () => {
     const codeAt = (steps: number) => totp.generate({ timestamp: Date.now() + steps * 30_000 });
 
     const wrong = await failure(
-      admin.client.auth.totp.enable.mutate({ code: "000000" === totp.generate() ? "111111" : "000000" }),
+      admin.client.auth.totp.enable.mutate({
+        code: "000000" === totp.generate() ? "111111" : "000000",
+        password: admin.password,
+      }),
     );
     expect(wrong.code).toBe("BAD_REQUEST");
-    const { recoveryCodes } = await admin.client.auth.totp.enable.mutate({ code: codeAt(-1) });
+    const { recoveryCodes } = await admin.client.auth.totp.enable.mutate({
+      code: codeAt(-1),
+      password: admin.password,
+    });
     expect(recoveryCodes).toHaveLength(10);
 
     const noCode = await failure(server.client().auth.signIn.mutate({ email: admin.email, password: admin.password }));
@@ -373,7 +388,7 @@ describe("sessions across nodes and restarts", () => {
 
       const { secret } = await admin.client.auth.totp.setup.mutate();
       const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
-      await admin.client.auth.totp.enable.mutate({ code: totp.generate() });
+      await admin.client.auth.totp.enable.mutate({ code: totp.generate(), password: admin.password });
       expect((await adminOnB.auth.me.query()).user.totpEnabled).toBe(true);
     } finally {
       await nodeB.close();

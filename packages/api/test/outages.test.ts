@@ -13,7 +13,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AppDeps, closeDeps, createDeps, loadConfig, type RunningServer, S3Storage, startServer } from "@p2p/api";
 import { TRPCClientError } from "@p2p/client";
-import { addMember, redisServerPath, repoRoot, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import {
+  addMember,
+  redisServerPath,
+  repoRoot,
+  signUpAdmin,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@p2p/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Readiness } from "../src/infra/health";

@@ -111,7 +111,8 @@ export const ResetPasswordInput = z.object({ token: OpaqueToken, password: Passw
 export const VerifyEmailInput = z.object({ token: OpaqueToken });
 
 export const TotpSetup = z.object({ secret: z.string(), uri: z.string() });
-export const TotpEnableInput = z.object({ code: TotpCode });
+/** The current password too: a session someone else holds cannot put a second factor on the account. */
+export const TotpEnableInput = z.object({ code: TotpCode, password: z.string().min(1).max(128) });
 export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
 export const TotpDisableInput = z.union([z.object({ code: TotpCode }), z.object({ recoveryCode: RecoveryCode })]);
 

@@ -189,6 +189,7 @@ describe("two-step verification", () => {
     await page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
     const secret = (await page.locator(".account-secret").textContent()) ?? "";
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await page.getByLabel("Current password").fill(grace.password);
     await page.getByLabel("Code from your authenticator app").fill(totpCode(secret) === "000000" ? "111111" : "000000");
     await page.getByRole("button", { name: "Turn on" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("That code is not valid");

@@ -159,17 +159,17 @@ describe("second-factor codes are limited per user", () => {
     const { user, code, wrongCodes } = await withTotp();
     const outcomes = [];
     for (const wrong of wrongCodes(30))
-      outcomes.push(await outcome(user.client.auth.totp.enable.mutate({ code: wrong })));
+      outcomes.push(await outcome(user.client.auth.totp.enable.mutate({ code: wrong, password: user.password })));
     expect(outcomes.filter((o) => o === "BAD_REQUEST")).toHaveLength(LIMITS.totp - 1);
     expect(outcomes.slice(LIMITS.totp - 1).every((o) => o === "RATE_LIMITED")).toBe(true);
-    const right = await failure(user.client.auth.totp.enable.mutate({ code: code(0) }));
+    const right = await failure(user.client.auth.totp.enable.mutate({ code: code(0), password: user.password }));
     expect(right.appCode).toBe("RATE_LIMITED");
     expect(retryAfterOf(right)).toBeGreaterThan(0);
   });
 
   it("auth.totp.disable: 30 wrong codes at once get at most the limit checked; the right code then waits", async () => {
     const { user, code, wrongCodes } = await withTotp();
-    await user.client.auth.totp.enable.mutate({ code: code(-1) });
+    await user.client.auth.totp.enable.mutate({ code: code(-1), password: user.password });
     const outcomes = await Promise.all(
       wrongCodes(30).map((wrong) => outcome(user.client.auth.totp.disable.mutate({ code: wrong }))),
     );
@@ -251,7 +251,7 @@ describe("TOTP secrets at rest", () => {
     expect(stored).not.toBe(secret);
     expect(stored).not.toContain(secret);
     expect(stored).toMatch(/^v1:/);
-    await user.client.auth.totp.enable.mutate({ code: code(-1) });
+    await user.client.auth.totp.enable.mutate({ code: code(-1), password: user.password });
     const session = await server
       .client()
       .auth.signIn.mutate({ email: user.email, password: user.password, totpCode: code(0), tokenType: "bearer" });
@@ -260,7 +260,7 @@ describe("TOTP secrets at rest", () => {
 
   it("reads a secret stored in plain text before (demo data), and encrypts it once a code from it is accepted", async () => {
     const { user, secret, code } = await withTotp();
-    await user.client.auth.totp.enable.mutate({ code: code(-1) });
+    await user.client.auth.totp.enable.mutate({ code: code(-1), password: user.password });
     await server.deps.db.updateTable("users").set({ totpSecret: secret }).where("id", "=", user.userId).execute();
     const session = await server
       .client()

@@ -189,7 +189,7 @@ describe("API keys are for data, not identity", () => {
     expect((await api.auth.me.query()).user.id).toBe(admin.userId);
     const refused = {
       "auth.totp.setup": api.auth.totp.setup.mutate(),
-      "auth.totp.enable": api.auth.totp.enable.mutate({ code: "123456" }),
+      "auth.totp.enable": api.auth.totp.enable.mutate({ code: "123456", password: "not-checked" }),
       "auth.totp.disable": api.auth.totp.disable.mutate({ code: "123456" }),
       "auth.signOut": api.auth.signOut.mutate(),
       "auth.signOutEverywhere": api.auth.signOutEverywhere.mutate(),

@@ -307,14 +307,17 @@ export const inputs: Record<string, InputBuilder> = {
   "auth.resendVerification": none,
   "auth.totp.setup": none,
   "auth.totp.enable": async (_w, c) => {
-    if (!c.user) return { code: "000000" };
+    if (!c.user) return { code: "000000", password: TEST_PASSWORD };
     const { secret } = await c.client.auth.totp.setup.mutate();
-    return { code: totpCode(secret) };
+    return { code: totpCode(secret), password: TEST_PASSWORD };
   },
   "auth.totp.disable": async (_w, c) => {
     if (!c.user) return { code: "000000" };
     const { secret } = await c.client.auth.totp.setup.mutate();
-    const { recoveryCodes } = await c.client.auth.totp.enable.mutate({ code: totpCode(secret) });
+    const { recoveryCodes } = await c.client.auth.totp.enable.mutate({
+      code: totpCode(secret),
+      password: TEST_PASSWORD,
+    });
     return { recoveryCode: recoveryCodes[0] };
   },
 

@@ -47,7 +47,7 @@ function SetupFlow({ onEnabled }: { onEnabled(codes: string[]): void }) {
   const enable = useMutation(trpc.auth.totp.enable.mutationOptions());
   const form = useZodForm({
     schema: TotpEnableInput,
-    initial: { code: "" },
+    initial: { code: "", password: "" },
     feature: "account.twoFactor",
     onSubmit: async (input) => onEnabled((await enable.mutateAsync(input)).recoveryCodes),
   });
@@ -75,6 +75,12 @@ function SetupFlow({ onEnabled }: { onEnabled(codes: string[]): void }) {
           inputMode="numeric"
           autoComplete="one-time-code"
           {...form.field("code")}
+        />
+        <Field
+          label={t("account.field.current")}
+          type="password"
+          autoComplete="current-password"
+          {...form.field("password")}
         />
         <button type="submit" className="primary" disabled={form.submitting}>
           {t("account.twoFactor.enable")}

@@ -1,7 +1,8 @@
 import type { RateLimiterRedis } from "rate-limiter-flexible";
 import type { AppDeps } from "../../deps";
+import type { CredentialUser } from "../../infra/auth/provider";
 import { consume, refund } from "../../infra/ratelimit";
-import { appError } from "../../lib/errors";
+import { appError, fieldError } from "../../lib/errors";
 
 /** `RATE_LIMITED`, with the seconds to wait in the message and in `details.retryAfter`. */
 export const rateLimited = (what: string, wait: number) =>
@@ -70,6 +71,27 @@ export async function countPasswordAttempt(
     ],
     what,
   );
+}
+
+/**
+ * The signed-in user's current password, before a change only its owner may make (a new password,
+ * a second factor): wrong answers count as failed sign-ins (`countPasswordAttempt`).
+ */
+export async function assertCurrentPassword(
+  deps: AppDeps,
+  user: CredentialUser & { id: string; email: string },
+  password: string,
+  ip: string | null,
+  field: string,
+): Promise<void> {
+  const what = "wrong passwords";
+  const attempt = await countPasswordAttempt(deps, { email: user.email, userId: user.id, ip }, what);
+  if (!(await deps.identity.verifyPassword(user, password))) {
+    throw attempt.retryAfter
+      ? rateLimited(what, attempt.retryAfter)
+      : fieldError(field, "Current password is incorrect");
+  }
+  await attempt.refund();
 }
 
 /** A second-factor code checked for a signed-in user (auth.totp.enable/disable), per user. */

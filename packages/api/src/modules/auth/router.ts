@@ -109,7 +109,7 @@ export const authRouter = router({
       .meta(rest("POST", "/auth/totp/enable", "Turn the second factor on with a code; answers recovery codes"))
       .input(TotpEnableInput)
       .output(RecoveryCodes)
-      .mutation(({ ctx, input }) => enableTotp(ctx.deps, ctx.principal, input.code, ctx.ip)),
+      .mutation(({ ctx, input }) => enableTotp(ctx.deps, ctx.principal, input, ctx.ip)),
     disable: sessionProcedure
       .input(TotpDisableInput)
       .output(Ok)

@@ -6,7 +6,7 @@ import { isSealed, openSecret, sealSecret, sha256 } from "../../infra/auth/crypt
 import { appError } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { acceptTotpStep, findUser, updateUser } from "../users/repo";
-import { countTotpAttempt, rateLimited } from "./attempts";
+import { assertCurrentPassword, countTotpAttempt, rateLimited } from "./attempts";
 import * as repo from "./repo";
 
 const RECOVERY_CODES = 10;
@@ -82,11 +82,19 @@ export async function setupTotp(deps: AppDeps, principal: Principal) {
   return { secret, uri: totpFor(secret, user.email).toString() };
 }
 
-export async function enableTotp(deps: AppDeps, principal: Principal, code: string, ip: string | null) {
+export async function enableTotp(
+  deps: AppDeps,
+  principal: Principal,
+  input: { code: string; password: string },
+  ip: string | null,
+) {
   const user = await findUser(deps.db, principal.userId);
   if (user.totpEnabledAt) throw appError("CONFLICT", "Two-factor authentication is already on");
   const { totpSecret } = user;
   if (!totpSecret) throw appError("BAD_REQUEST", "Start with auth.totp.setup");
+  // Whoever holds a session but not the password (a stolen cookie) must not lock the owner out.
+  await assertCurrentPassword(deps, user, input.password, ip, "password");
+  const { code } = input;
   // Counted before the check, like sign-ins: codes cannot be guessed faster than the limit.
   const attempt = await countTotpAttempt(deps, user.id);
   if (!(await useCode(deps, { id: user.id, totpSecret }, code))) {

@@ -16,7 +16,7 @@ import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { revokeApiKeysCreatedBy } from "../apiKeys/repo";
 import { recordAudit } from "../audit/repo";
-import { countPasswordAttempt, rateLimited } from "../auth/attempts";
+import { assertCurrentPassword } from "../auth/attempts";
 import { voidAuthTokens } from "../auth/repo";
 import { assertPasswordAllowed } from "../auth/service";
 import { dashboardChanged } from "../dashboard/invalidate";
@@ -50,14 +50,7 @@ export async function changePassword(
   ip: string | null,
 ) {
   const user = await repo.findUser(deps.db, principal.userId);
-  const what = "wrong passwords";
-  const attempt = await countPasswordAttempt(deps, { email: user.email, userId: user.id, ip }, what);
-  if (!(await deps.identity.verifyPassword(user, input.current))) {
-    throw attempt.retryAfter
-      ? rateLimited(what, attempt.retryAfter)
-      : fieldError("current", "Current password is incorrect");
-  }
-  await attempt.refund();
+  await assertCurrentPassword(deps, user, input.current, ip, "current");
   assertPasswordAllowed(input.next, user.email, "next");
   const credentials = await deps.identity.setPassword(user, input.next);
   await deps.db.transaction().execute(async (trx) => {
