@@ -121,13 +121,14 @@ function rankedHits(
  * A snippet of the search row `s` around the query's hits, as control-character markup for
  * toSnippet. The parser would take "<…>" in the text for markup and drop it: angle brackets travel
  * as control characters instead (and stray control characters go), toSnippet turns them back. A
- * hit only in the title is shown in the title rather than as an unmarked start of the body (the
- * body is matched as its search document reads it: angle brackets as spaces).
+ * hit only in the title is shown in the title rather than as an unmarked start of the body. Whether
+ * the body matched is read from the stored document's body part (weight B), not by parsing the body
+ * again: that second parse of every hit was a quarter of a search's time in PostgreSQL.
  */
 function headline(q: string) {
   const { config, query } = parse(q);
   return sql<string>`ts_headline(${config}::regconfig,
-        translate(case when to_tsvector(${config}::regconfig, translate(s.body, '<>', '  ')) @@ ${query} then s.body else s.title end,
+        translate(case when ts_filter(s.document, '{b}') @@ ${query} then s.body else s.title end,
           ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}),
         ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`;
 }
