@@ -94,14 +94,17 @@ export const limits = {
 const SINGLE_LINE = /^[^\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]*$/u;
 const MULTI_LINE = /^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*(?:[\t\n\r]+[^\p{Cc}\u202A-\u202E\u2066-\u2069]*)*$/u;
 // A lone surrogate (half of a UTF-16 pair) is not text: PostgreSQL's jsonb refuses it (audit metadata,
-// sign-up requests) and other stores silently replace it.
-const WELL_FORMED = /^[^\p{Cs}]*$/u;
+// sign-up requests) and other stores silently replace it. Nor are the noncharacters (U+FFFE, U+FFFF,
+// U+FDD0–U+FDEF…): XML forbids them, and one in a use case broke every spreadsheet export holding it.
+const WELL_FORMED = /^[^\p{Cs}\p{Noncharacter_Code_Point}]*$/u;
 const NOT_UNICODE = "Must be valid Unicode text";
 // Whitespace and the invisible characters that mean nothing at either end (zero-width space and
 // joiners, word joiner, BOM, soft hyphen) are trimmed; direction marks, an emoji's tag characters
 // (a subdivision flag) and Arabic number signs are text and stay.
 const EDGES = /^[\s\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E]+|[\s\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E]+$/gu;
-const trimmed = () => z.string().overwrite((value) => value.replace(EDGES, ""));
+// One Unicode form (NFC): "é" typed as one character or as "e" and a combining accent is one value, so
+// filters, search and uniqueness see the same text however a keyboard or a paste composed it.
+const trimmed = () => z.string().overwrite((value) => value.replace(EDGES, "").normalize("NFC"));
 // Something a reader sees: not only format, combining or filler characters (a value of those shows blank).
 const VISIBLE = /[^\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0]/u;
 const NOTHING_VISIBLE = "Must contain visible text";

@@ -243,11 +243,14 @@ describe("PDF of a use case", () => {
 
   it("writes Arabic with a font that has its glyphs", async () => {
     const uc = await publishNew(author, {
-      title: "الصيانة التنبؤية لخطوط البثق",
+      title: "الصِّيانة التنبؤية لخطوط البثق",
       summary: "أجهزة استشعار الاهتزاز قللت التوقفات غير المخطط لها بنسبة 70٪ in line 3، وخفضت الهدر ٢٠٪ في ١٢٣ يوما.",
     });
     const { exportId } = await author.client.useCases.exportPdf.mutate({ id: uc.id });
-    const { bytes } = await finished(author, exportId);
+    const { res, bytes } = await finished(author, exportId);
+    // The file is named after the title, its vowel marks kept in their word (not turned into dashes).
+    const named = res.headers.get("content-disposition")?.match(/filename\*=UTF-8''(\S+)/)?.[1] ?? "";
+    expect(decodeURIComponent(named)).toMatch(/^الصِّيانة-التنبؤية-لخطوط-البثق-/);
     const file = join(workdir, "arabic.pdf");
     await writeFile(file, bytes);
     const fonts = (await run("pdffonts", [file])).stdout;

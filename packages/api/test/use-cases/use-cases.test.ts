@@ -303,6 +303,21 @@ describe("reading", () => {
     await waitFor(async () => (await other.client.useCases.get.query({ id: uc.id })).viewCount === 2, 10_000);
   });
 
+  it("text is one Unicode form and one case however it was typed: İzmir, a decomposed é; no noncharacters", async () => {
+    const tag = `u${++seq}`;
+    const izmir = { city: "İzmir", country: "TR", lat: 38.4237, lng: 27.1428 };
+    const made = await publishNew(other, { technologies: ["Re\u0301sume\u0301 parser"], tags: [tag], location: izmir });
+    expect(made.technologies).toEqual(["Résumé parser"]); // stored composed
+    const ids = async (input: RouterInputs["useCases"]["list"]) =>
+      (await owner.client.useCases.list.query({ tags: [tag], ...input })).items.map((u) => u.id);
+    expect(await ids({ city: "İzmir" })).toEqual([made.id]);
+    expect(await ids({ city: "izmir" })).toEqual([made.id]);
+    expect(await ids({ technologies: ["résumé parser"] })).toEqual([made.id]);
+    expect(await failure(owner.client.useCases.createDraft.mutate({ title: "Nonchar \uffff title" }))).toMatchObject({
+      fields: ["title"],
+    });
+  });
+
   it("filters combine; sorts by newest, views and distance; searches English and Arabic", async () => {
     const tag = `f${++seq}`;
     const a = await publishNew(other, {

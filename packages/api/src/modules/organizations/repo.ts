@@ -36,7 +36,8 @@ export function listDirectory(db: Db, filter: DirectoryFilter, after: [string, s
   if (filter.q) query = query.where(sql`lower(name)`, "ilike", containsPattern(filter.q));
   if (filter.industry) query = query.where("industry", "=", filter.industry);
   // Any letter case, by the index organizations_city_lower.
-  if (filter.city) query = query.where(sql`lower(city)`, "=", filter.city.toLowerCase());
+  // Both sides lowered by PostgreSQL (JavaScript lowers "İ" differently): the index on lower(city) serves it.
+  if (filter.city) query = query.where(sql`lower(city)`, "=", sql`lower(${filter.city})`);
   if (after) query = query.where((eb) => eb(eb.refTuple("name", "id"), ">", eb.tuple(after[0], after[1])));
   return query.execute();
 }

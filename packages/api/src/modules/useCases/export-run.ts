@@ -107,12 +107,12 @@ async function imagesOf(deps: AppDeps, caller: Principal, detail: UseCaseDetail)
 const pdfOf = async (deps: AppDeps, caller: Principal, detail: UseCaseDetail, now: Date) =>
   renderUseCasePdf(detail, await imagesOf(deps, caller, detail), now);
 
-/** A file name from a title: letters (any script), digits and dashes. */
+/** A file name from a title: letters (any script, with their vowel signs and accents), digits and dashes. */
 function slug(title: string, id: string): string {
   const base = title
     .normalize("NFKC")
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, "-")
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, 60);
   return `${base || "use-case"}-${id.slice(-8)}`;

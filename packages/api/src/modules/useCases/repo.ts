@@ -224,7 +224,8 @@ export function listQuery(
     );
   }
   if (f.tags?.length) query = query.where("uc.tags", "@>", sql<string[]>`${f.tags}::text[]`);
-  if (f.city) query = query.where(sql`lower(uc.city)`, "=", f.city.toLowerCase());
+  // PostgreSQL lowers both sides: JavaScript lowers "İzmir" to "i̇zmir" (a combining dot), PostgreSQL to "izmir".
+  if (f.city) query = query.where(sql`lower(uc.city)`, "=", sql`lower(${f.city})`);
   if (f.organizationId) query = query.where("uc.organizationId", "=", f.organizationId);
   if (f.q) query = query.where(matches(f.q));
   if (f.near) {
