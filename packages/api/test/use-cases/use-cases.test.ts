@@ -318,6 +318,56 @@ describe("reading", () => {
     });
   });
 
+  it("nearest first pages through use cases at equal distances once each, across the date line too", async () => {
+    const tag = `n${++seq}`;
+    const at = (lat: number, lng: number) => ({ city: "Suva", country: "FJ", lat, lng });
+    // Eight around a centre at equal distances (a ring), and two either side of the date line.
+    const ring: [number, number][] = [
+      [0.01, 0],
+      [-0.01, 0],
+      [0, 0.01],
+      [0, -0.01],
+      [0.01, 0.01],
+      [-0.01, -0.01],
+      [0.01, -0.01],
+      [-0.01, 0.01],
+    ];
+    const made = await Promise.all([
+      ...ring.map(([dLat, dLng]) => publishNew(other, { tags: [tag], location: at(-18 + dLat, 178 + dLng) })),
+      publishNew(other, { tags: [tag], location: at(10, 179.995) }),
+      publishNew(other, { tags: [tag], location: at(10, -179.995) }),
+    ]);
+    const pages = async (lat: number, lng: number, radiusKm: number, limit: number) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await owner.client.useCases.list.query({
+          tags: [tag],
+          lat,
+          lng,
+          radiusKm,
+          sort: "nearest",
+          limit,
+          cursor,
+        });
+        seen.push(...page.items.map((u) => u.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    for (const limit of [1, 2, 3]) {
+      const ringIds = await pages(-18, 178, 5, limit);
+      expect(ringIds).toHaveLength(8);
+      expect(new Set(ringIds)).toEqual(new Set(made.slice(0, 8).map((u) => u.id)));
+      expect((await pages(10, 180, 5, limit)).sort()).toEqual(
+        made
+          .slice(8)
+          .map((u) => u.id)
+          .sort(),
+      );
+    }
+  });
+
   it("filters combine; sorts by newest, views and distance; searches English and Arabic", async () => {
     const tag = `f${++seq}`;
     const a = await publishNew(other, {

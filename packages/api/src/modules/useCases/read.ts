@@ -84,7 +84,7 @@ async function readPage(deps: AppDeps, caller: Principal, input: z.output<typeof
     input.limit,
     (r) =>
       input.sort === "nearest"
-        ? [r.distanceKm, r.id]
+        ? [(r as { knn?: number }).knn ?? 0, r.id]
         : input.sort === "mostViewed"
           ? [r.viewCount, r.id]
           : input.sort === "trending"

@@ -240,18 +240,20 @@ export function listQuery(
     if (f.sort === "nearest") query = query.where(sql<SqlBool>`earth_box(${center}, ${radius}) @> ${rowEarth}`);
   }
   if (f.sort === "nearest" && f.near && distance) {
-    if (cursor) query = query.where(sql<SqlBool>`(${distance}, uc.id) > (${cursor[0]}, ${cursor[1]})`);
     // Nearest first by the GiST earth index's own order (`<->`, straight-line distance: the same
     // order as along the surface), the inner query unlimited so that the outer one's tie-break
     // by id is an incremental sort of equally distant rows: the scan stops after a page instead
-    // of sorting every use case within the radius.
+    // of sorting every use case within the radius. The cursor is that same `knn` value: the
+    // distance shown (along the surface) rounds differently, and paging by it skipped and
+    // repeated rows at almost equal distances.
     const knn = sql<number>`${rowEarth} <-> ${earth(f.near.lat, f.near.lng)}`;
-    const nearest = db
+    let nearest = db
       .selectFrom(query.clearLimit().select(knn.as("knn")).orderBy(knn).as("uc"))
       .selectAll()
       .orderBy("uc.knn")
       .orderBy("uc.id")
       .limit(limit + 1);
+    if (cursor) nearest = nearest.where(sql<SqlBool>`(uc.knn, uc.id) > (${cursor[0]}::float8, ${cursor[1]}::uuid)`);
     // The rows are the inner query's (and `knn`): typed as that query's so callers see one shape.
     return nearest as unknown as typeof query;
   }
