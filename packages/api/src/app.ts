@@ -158,6 +158,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   const trpcHandler = trpcServer({
     router,
     endpoint: "/trpc",
+    // A query whose input would not fit in a URL may come as a POST body (@p2p/client does so).
+    allowMethodOverride: true,
     maxBatchSize: config.limits.maxBatchSize,
     createContext: (opts, c) => httpContext(c, opts.req.headers, opts.resHeaders, "trpc"),
     onError: (opts) => {

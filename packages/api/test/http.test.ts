@@ -1,4 +1,5 @@
-import { startTestServer, type TestServer } from "@p2p/testkit";
+import { randomUUID } from "node:crypto";
+import { signUpAdmin, startTestServer, type TestServer } from "@p2p/testkit";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeClient } from "./helpers";
@@ -68,6 +69,21 @@ describe("HTTP surface", () => {
     expect(JSON.stringify(await res.json())).toContain("Batch call exceeds maximum size");
     const ok = await fetch(`${server.url}/trpc/${paths.split(",").slice(0, 20).join(",")}?batch=1&input={}`);
     expect(ok.status).toBe(200);
+  });
+
+  it("answers queries whose inputs together would not fit in one URL, through @p2p/client", async () => {
+    const user = await signUpAdmin(server);
+    // Each call within its limit (100 ids); four batched together are over 16 KiB of URL.
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    const answers = await Promise.all([1, 2, 3, 4].map(() => user.client.presence.get.query({ userIds: ids })));
+    expect(answers.map((a) => a.length)).toEqual([100, 100, 100, 100]);
+    // A query's input too large for any URL may come as a POST body.
+    const res = await fetch(`${server.url}/trpc/system.info`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(200);
   });
 
   it("carries the request id in and out", async () => {

@@ -51,6 +51,13 @@ export type P2PClient = TRPCClient<AppRouter> & {
   onConnectionState(listener: (state: ConnectionState) => void): () => void;
 };
 
+/** Characters of a batch's URL, well below the server's 16 KiB for the request line and headers. */
+const URL_BUDGET = 12_000;
+
+/** How long the URL of this one call would be (its input as tRPC puts it in the query string). */
+const urlLength = (path: string, input: unknown) =>
+  path.length + (input === undefined ? 0 : encodeURIComponent(JSON.stringify(superjson.serialize(input))).length);
+
 /**
  * The typed API client: queries and mutations over batched, streamed HTTP; subscriptions over one
  * WebSocket that reconnects by itself and resumes every subscription from its last event id.
@@ -76,11 +83,13 @@ export function createClient(options: ClientOptions): P2PClient {
   };
   // Queries stream (each answer as soon as it is ready); mutations do not, because a streamed
   // response has sent its headers before the procedure ran, and sign-in and sign-out answer with
-  // Set-Cookie.
+  // Set-Cookie. A query's input travels in the URL, which the server takes up to 16 KiB with the
+  // headers: batches are split to stay below URL_BUDGET, and a query whose input alone would not
+  // fit is sent as a POST body.
   const http = splitLink<AppRouter>({
-    condition: (op) => op.type === "mutation",
-    true: httpBatchLink<AppRouter>(httpOptions),
-    false: httpBatchStreamLink<AppRouter>(httpOptions),
+    condition: (op) => op.type === "mutation" || urlLength(op.path, op.input) > URL_BUDGET,
+    true: httpBatchLink<AppRouter>({ ...httpOptions, methodOverride: "POST" }),
+    false: httpBatchStreamLink<AppRouter>({ ...httpOptions, maxURLLength: URL_BUDGET }),
   });
 
   let closeSocket = () => {};
