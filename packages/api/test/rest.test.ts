@@ -310,6 +310,10 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
       "March 1, 2030",
       "2030/03/01",
       "2030-03-01T09:30",
+      // Days that do not exist: Date would roll them over into the next month.
+      "2030-02-30T00:00:00Z",
+      "2030-02-29T00:00:00Z",
+      "2030-04-31T00:00:00Z",
     ]) {
       const bad = await api("POST", "/tasks", { cookie, csrf, body: { title: "x", dueAt } });
       expect(bad.status, String(dueAt)).toBe(400);
@@ -325,6 +329,10 @@ describe("the seeds' frontend mapping table, over plain fetch", () => {
       expect(offset.body.dueAt, dueAt).toBe("2030-03-01T09:30:00.000Z");
     }
     expect((await api("GET", "/tasks?dueBefore=1", { cookie })).status).toBe(400);
+    expect((await api("GET", "/tasks?dueBefore=2030-02-30T00:00:00Z", { cookie })).status).toBe(400);
+    // A leap day that exists is taken.
+    const leap = await api("POST", "/tasks", { cookie, csrf, body: { title: "x", dueAt: "2028-02-29T09:30:00Z" } });
+    expect(leap.body.dueAt).toBe("2028-02-29T09:30:00.000Z");
   });
 
   it("numbers in the query string as JSON writes them, exponents too", async () => {

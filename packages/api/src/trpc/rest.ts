@@ -104,7 +104,15 @@ function dateTime(value: string): Date | null {
   const [, day, time, seconds = ":00", zone = "Z"] = parts;
   const offset = /^z$/i.test(zone) ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const date = new Date(`${day}T${time}${seconds}${offset}`);
-  return Number.isNaN(date.getTime()) ? null : date;
+  if (Number.isNaN(date.getTime()) || !onTheCalendar(day)) return null;
+  return date;
+}
+
+/** Whether a YYYY-MM-DD day exists: Date rolls 2030-02-30 over into March instead of refusing it. */
+function onTheCalendar(day: string): boolean {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(year, month - 1, date));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date;
 }
 
 /** A query-string value as the type its field expects; anything else stays a string for validation to refuse. */
