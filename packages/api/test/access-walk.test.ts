@@ -67,6 +67,7 @@ const expected: Record<string, string> = {
   "forums.lockTopic": "U ✓ F ✓ F N N",
   "forums.listPosts": "U ✓ ✓ ✓ ✓ N N",
   "forums.getPost": "U ✓ ✓ ✓ ✓ N N",
+  "forums.listReplies": "U ✓ ✓ ✓ ✓ N N",
   "forums.createPost": "U ✓ ✓ ✓ ✓ N N",
   "forums.updatePost": "U F ✓ F F N N",
   "forums.deletePost": "U ✓ ✓ ✓ F N N",

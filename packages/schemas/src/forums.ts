@@ -84,6 +84,11 @@ export interface Post {
   attachments: z.infer<typeof Attachment>[];
   createdAt: Date;
   replies: Post[];
+  /**
+   * A top-level post in `listPosts` whose thread goes on past the replies shown: `listReplies`
+   * pages through the rest (after the last reply shown). False everywhere else.
+   */
+  moreReplies: boolean;
 }
 export const Post: z.ZodType<Post> = z.object({
   id: Id,
@@ -102,6 +107,7 @@ export const Post: z.ZodType<Post> = z.object({
   get replies() {
     return z.array(Post);
   },
+  moreReplies: z.boolean(),
 });
 export const PostPage = page(Post);
 
@@ -141,6 +147,8 @@ export const PinTopicInput = z.object({ id: Id, pinned: z.boolean() });
 export const LockTopicInput = z.object({ id: Id, locked: z.boolean() });
 
 export const ListPostsInput = PageInput.extend({ topicId: Id });
+/** The replies of one thread (under a top-level post), oldest first, each flat with its parentId. */
+export const ListRepliesInput = PageInput.extend({ postId: Id });
 export const CreatePostInput = z.object({
   topicId: Id,
   parentId: Id.nullish(),

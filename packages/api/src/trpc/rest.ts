@@ -101,7 +101,7 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?(
 function dateTime(value: string): Date | null {
   const parts = DATE_TIME.exec(value);
   if (!parts) return null;
-  const [, day, time, seconds = ":00", zone = "Z"] = parts;
+  const [, day = "", time, seconds = ":00", zone = "Z"] = parts;
   const offset = /^z$/i.test(zone) ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const date = new Date(`${day}T${time}${seconds}${offset}`);
   if (Number.isNaN(date.getTime()) || !onTheCalendar(day)) return null;

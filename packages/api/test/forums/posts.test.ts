@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { RouterInputs, RouterOutputs } from "@p2p/client";
 import {
   countRows,
@@ -10,6 +11,8 @@ import {
 } from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postsOf } from "../../src/modules/forums/post-docs";
+import { MAX_REPLIES_PER_PAGE } from "../../src/modules/forums/posts";
 
 type Post = RouterOutputs["forums"]["createPost"];
 type Topic = RouterOutputs["forums"]["createTopic"];
@@ -215,6 +218,59 @@ describe("forums.listPosts", () => {
       cursor: page1.nextCursor,
     });
     expect(page2).toMatchObject({ items: [{ id: b.id }], nextCursor: null });
+  });
+
+  it("a thread longer than a page's share of replies is read on with listReplies: every reply reachable", async () => {
+    const topic = await newTopic(member);
+    const a = await post(member, topic);
+    const b = await post(colleague, topic);
+    // A busy thread under `a` (written straight to the store: 501 replies through the API would take long).
+    const start = Date.now() - 60_000;
+    await postsOf(server.deps.mongo).insertMany(
+      Array.from({ length: MAX_REPLIES_PER_PAGE + 1 }, (_, i) => ({
+        _id: randomUUID(),
+        topicId: topic.id,
+        authorId: member.userId,
+        organizationId: member.organizationId,
+        parentId: a.id,
+        treeParentId: a.id,
+        rootId: a.id,
+        depth: 1,
+        bodyHtml: `<p>busy ${i}</p>`,
+        attachmentIds: [],
+        createdAt: new Date(start + i),
+        editedAt: null,
+        deletedAt: null,
+        pending: false,
+      })),
+    );
+    const underB = await post(admin, topic, b); // the newest reply of the topic
+    const [, first, second] = (await colleague.client.forums.listPosts.query({ topicId: topic.id })).items;
+    expect(first?.replies).toHaveLength(MAX_REPLIES_PER_PAGE);
+    expect([first?.moreReplies, second?.moreReplies]).toEqual([true, true]);
+    const rest = async (postId: string, after: string | null) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let started = after === null;
+      do {
+        const page = await colleague.client.forums.listReplies.query({ postId, limit: 100, cursor });
+        for (const reply of page.items) {
+          if (started) ids.push(reply.id);
+          started ||= reply.id === after;
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    const seenOfA = new Set(first?.replies.map((r) => r.id));
+    const more = await rest(a.id, first?.replies.at(-1)?.id ?? null);
+    expect(more).toHaveLength(1);
+    expect(seenOfA.has(more[0] as string)).toBe(false);
+    expect(await rest(b.id, null)).toEqual([underB.id]);
+    expect(await failure(colleague.client.forums.listReplies.query({ postId: underB.id }))).toMatchObject({
+      fields: ["postId"],
+    });
+    expect((await failure(outsider.client.forums.listReplies.query({ postId: a.id }))).appCode).toBe("NOT_FOUND");
   });
 
   it("is current on every node: a post written, edited or deleted through one node shows in the next read on another", async () => {

@@ -337,6 +337,7 @@ export const inputs: Record<string, InputBuilder> = {
   "forums.lockTopic": (w) => ({ id: w.a.topicId, locked: false }),
   "forums.listPosts": (w) => ({ topicId: w.a.topicId }),
   "forums.getPost": (w) => ({ postId: w.a.replyId }),
+  "forums.listReplies": (w) => ({ postId: w.a.replyId }),
   "forums.createPost": (w) => ({ topicId: w.a.topicId, body: "<p>walk reply</p>" }),
   "forums.updatePost": (w) => ({ id: w.a.replyId, body: `<p>Agreed, ${w.markers.reply}</p>` }),
   "forums.deletePost": async (w) => ({

@@ -82,10 +82,28 @@ export const repliesUnder = (mongo: Mongo, topicId: string, rootIds: string[], l
   rootIds.length
     ? postsOf(mongo)
         .find({ topicId, rootId: { $in: rootIds }, depth: { $gt: 0 }, pending: false })
-        .sort({ createdAt: 1 })
+        .sort({ createdAt: 1, _id: 1 })
         .limit(limit)
         .toArray()
     : Promise.resolve([]);
+
+/** One thread's replies (under the top-level post `rootId`) in time order, after `after`, plus one to tell a next page. */
+export function repliesOfThread(
+  mongo: Mongo,
+  topicId: string,
+  rootId: string,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+) {
+  const continuation = after
+    ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] }
+    : {};
+  return postsOf(mongo)
+    .find({ topicId, rootId, depth: { $gt: 0 }, pending: false, ...continuation })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(limit + 1)
+    .toArray();
+}
 
 export async function updatePostDoc(mongo: Mongo, id: string, changes: Partial<Omit<PostDoc, "_id">>): Promise<void> {
   await postsOf(mongo).updateOne({ _id: id }, { $set: changes });

@@ -48,6 +48,7 @@ export async function toPosts(
       attachments: deleted ? [] : d.attachmentIds.flatMap((id) => fileOf.get(id) ?? []),
       createdAt: d.createdAt,
       replies: [],
+      moreReplies: false,
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { CreatePostInput, ListPostsInput, Post } from "@p2p/schemas";
+import type { CreatePostInput, ListPostsInput, ListRepliesInput, Post } from "@p2p/schemas";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
@@ -8,7 +8,7 @@ import { assertOwnFiles } from "../files/service";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
-import { findPostDoc, type PostDoc, repliesUnder, topLevelPosts, updatePostDoc } from "./post-docs";
+import { findPostDoc, type PostDoc, repliesOfThread, repliesUnder, topLevelPosts, updatePostDoc } from "./post-docs";
 import { cachedPostPage, topicPostsChanged } from "./post-pages";
 import { writePost } from "./post-write";
 import { nest, toPosts } from "./posts-view";
@@ -26,8 +26,11 @@ export function cleanBody(body: string) {
 }
 
 const PostCursor = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
-/** Replies loaded with one page of top-level posts; a longer thread shows its oldest part. */
-const MAX_REPLIES_PER_PAGE = 500;
+/**
+ * Replies loaded with one page of top-level posts, oldest first over all its threads. Past it, each
+ * top-level post on the page says `moreReplies`, and `listReplies` pages through its thread.
+ */
+export const MAX_REPLIES_PER_PAGE = 500;
 
 /** One page of top-level posts in time order, each with its replies nested under it. */
 export async function listPostsOf(
@@ -45,11 +48,14 @@ export async function listPostsOf(
       page.limit,
     );
     const roots = tops.slice(0, page.limit).map((p) => p._id);
-    return { tops, replies: await repliesUnder(deps.mongo, topic.id, roots, MAX_REPLIES_PER_PAGE) };
+    return { tops, replies: await repliesUnder(deps.mongo, topic.id, roots, MAX_REPLIES_PER_PAGE + 1) };
   });
   const shown = tops.slice(0, page.limit);
-  const docs = [...shown, ...replies];
+  const cut = replies.length > MAX_REPLIES_PER_PAGE;
+  const docs = [...shown, ...replies.slice(0, MAX_REPLIES_PER_PAGE)];
   const dtos = await toPosts(deps, docs, { viewerId: caller.userId, bestPostId: topic.bestPostId });
+  // Cut short, any thread of the page may go on: each says so (listReplies after its last reply shown).
+  if (cut) for (const dto of dtos.slice(0, shown.length)) dto.moreReplies = true;
   const last = shown.at(-1);
   return {
     items: nest(dtos, docs),
@@ -60,6 +66,24 @@ export async function listPostsOf(
 export async function listPosts(deps: AppDeps, caller: Principal, input: z.infer<typeof ListPostsInput>) {
   const topic = await findVisibleTopic(deps.db, caller, input.topicId);
   return listPostsOf(deps, caller, topic, input);
+}
+
+/**
+ * The replies of one thread, flat (each with its parentId) and oldest first: the rest of a thread
+ * `listPosts` cut short (`moreReplies`), after the last reply shown, page by page.
+ */
+export async function listReplies(deps: AppDeps, caller: Principal, input: z.infer<typeof ListRepliesInput>) {
+  const { post, topic } = await findVisiblePost(deps, caller, input.postId);
+  if (post.depth !== 0) throw fieldError("postId", "Replies are listed by thread: give its top-level post");
+  const cursor = decodeCursor(input.cursor, PostCursor);
+  const after = cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null;
+  const docs = await repliesOfThread(deps.mongo, topic.id, post._id, after, input.limit);
+  const shown = docs.slice(0, input.limit);
+  const last = shown.at(-1);
+  return {
+    items: await toPosts(deps, shown, { viewerId: caller.userId, bestPostId: topic.bestPostId }),
+    nextCursor: docs.length > input.limit && last ? encodeCursor([last.createdAt.toISOString(), last._id]) : null,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   ForumSearchResult,
   LikeResult,
   ListPostsInput,
+  ListRepliesInput,
   ListTopicsInput,
   LockTopicInput,
   MarkBestAnswerInput,
@@ -79,6 +80,13 @@ export const forumsRouter = router({
     .input(ListPostsInput)
     .output(PostPage)
     .query(({ ctx, input }) => posts.listPosts(ctx.deps, ctx.principal, input)),
+  listReplies: orgProcedure
+    .meta(
+      rest("GET", "/forums/posts/{postId}/replies", "The replies of one thread, oldest first (past listPosts' share)"),
+    )
+    .input(ListRepliesInput)
+    .output(PostPage)
+    .query(({ ctx, input }) => posts.listReplies(ctx.deps, ctx.principal, input)),
   getPost: orgProcedure
     .meta(rest("GET", "/forums/posts/{postId}", "One post or reply (a deep link), with its topicId"))
     .input(PostIdInput)
