@@ -93,6 +93,13 @@ export async function startServer(
   // 5 s default made clients reuse a socket the server was closing: ECONNRESET on a slow machine).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Once stopping, every answer says `Connection: close` and its socket closes after it: a client
+  // keeping its connection alive would otherwise go on sending requests here, and the drain would
+  // only end by cutting them (one a write the client is then told failed).
+  let stopping = false;
+  server.on("request", (_req, res) => {
+    if (stopping) res.shouldKeepAlive = false;
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.maxBodyBytes });
   server.on("upgrade", (req, socket, head) => {
@@ -137,14 +144,18 @@ export async function startServer(
     port,
     server,
     async close(drainMs = 10_000) {
+      stopping = true;
       wsHandler.broadcastReconnectNotification();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A kept-alive socket busy now is idle once its answer is out: closed then, not left open.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       for (const ws of wss.clients) ws.close(1001, "server shutting down");
       wss.close();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, drainMs)))]);
       clearTimeout(timer);
+      clearInterval(sweep);
       // Whatever is still open after the drain window is cut.
       server.closeAllConnections();
       for (const ws of wss.clients) ws.terminate();

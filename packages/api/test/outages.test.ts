@@ -548,6 +548,35 @@ describe("resuming from an id the backlog no longer holds", () => {
 });
 
 describe("shutdown", () => {
+  it("stopping under keep-alive load: answers say Connection: close, and the drain ends without cutting anyone", async () => {
+    const running = await startServer(server.deps, { port: 0, host: "127.0.0.1" });
+    let stopping = false;
+    const afterStop: (string | null)[] = [];
+    const failures: string[] = [];
+    // Four clients sending back to back on kept-alive connections (fetch keeps them alive).
+    const clients = [1, 2, 3, 4].map(async () => {
+      while (true) {
+        const asked = stopping;
+        const res = await fetch(`${running.url}/health/ready`).catch((err: Error) => err);
+        if (res instanceof Error) {
+          if (!asked) failures.push(res.message); // cut while in flight
+          return;
+        }
+        await res.arrayBuffer();
+        if (res.status !== 200 && res.status !== 503) failures.push(`status ${res.status}`);
+        if (asked) afterStop.push(res.headers.get("connection"));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    stopping = true;
+    const started = performance.now();
+    await running.close(8_000);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    await Promise.all(clients);
+    expect(failures).toEqual([]);
+    expect(afterStop.every((c) => c === "close")).toBe(true);
+  });
+
   it("SIGTERM ends the server process within the drain window when its Redis is gone", async () => {
     const port = await freePort();
     const redis = startRedis(port);
