@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import type { HttpErrorBody, RestErrorBody } from "@p2p/schemas";
@@ -97,9 +97,19 @@ export async function startServer(
   // keeping its connection alive would otherwise go on sending requests here, and the drain would
   // only end by cutting them (one a write the client is then told failed).
   let stopping = false;
+  const answering = new Set<ServerResponse>();
+  function answered(this: ServerResponse) {
+    answering.delete(this);
+  }
   server.on("request", (_req, res) => {
     if (stopping) res.shouldKeepAlive = false;
+    answering.add(res);
+    res.once("close", answered);
   });
+  /** The answers under way when stopping starts close their sockets too, unless their headers went out. */
+  const closeAfterAnswers = () => {
+    for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
+  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.maxBodyBytes });
   server.on("upgrade", (req, socket, head) => {
@@ -145,19 +155,27 @@ export async function startServer(
     server,
     async close(drainMs = 10_000) {
       stopping = true;
+      closeAfterAnswers();
       wsHandler.broadcastReconnectNotification();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // A kept-alive socket busy now is idle once its answer is out: closed then, not left open.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
+      // Stop accepting connections, not yet closing idle ones (http's own close() would, at once).
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      // Sockets in use get their last answer (Connection: close) first; idle ones close after a
+      // moment, then every 50 ms: closing one idle at once races a request already on its way.
+      let sweep: NodeJS.Timeout | undefined;
+      const grace = setTimeout(() => {
+        server.closeIdleConnections();
+        sweep = setInterval(() => server.closeIdleConnections(), 50);
+      }, 250);
       for (const ws of wss.clients) ws.close(1001, "server shutting down");
       wss.close();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, drainMs)))]);
       clearTimeout(timer);
+      clearTimeout(grace);
       clearInterval(sweep);
-      // Whatever is still open after the drain window is cut.
+      // Whatever is still open after the drain window is cut (and http's own timers stop).
       server.closeAllConnections();
+      server.close();
       for (const ws of wss.clients) ws.terminate();
     },
   };
