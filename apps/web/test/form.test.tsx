@@ -5,7 +5,7 @@ import { TRPCClientError } from "@trpc/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { I18nProvider, type Locale } from "../src/i18n";
-import { issueText } from "../src/ui/errors";
+import { errorText, issueText } from "../src/ui/errors";
 import { Field, FormError, useZodForm } from "../src/ui/form";
 
 const Schema = z.object({ name: requiredText(20), email: z.email(), note: z.string().max(5).optional() });
@@ -58,6 +58,22 @@ describe("issueText", () => {
     expect(say(z.array(z.string()).max(3), ["a", "b", "c", "d"])).toBe('field.tooMany {"max":3}');
     expect(say(z.string().min(1), "")).toBe("field.required");
     expect(say(z.string().max(5), "far too long")).toBe('field.tooLong {"max":5}');
+    // A decimal in a whole-number field is not a missing value.
+    expect(say(months, 2.5)).toBe("field.wholeNumber");
+    expect(say(z.object({ months }), {})).toBe("field.required");
+  });
+});
+
+describe("errorText", () => {
+  // Every key has words here (a missing one would come back as the key itself).
+  const t = ((key: string) => `text of ${key}`) as never;
+  const badRequest = (issues: { path: string; message: string }[]) =>
+    Object.assign(new Error("bad"), { data: { code: "BAD_REQUEST", appCode: "BAD_REQUEST", issues } });
+  it("uses a feature's words for a code only when no field is named", () => {
+    expect(errorText(t, badRequest([]), "account.twoFactor")).toBe("text of account.twoFactor.error.BAD_REQUEST");
+    expect(
+      errorText(t, badRequest([{ path: "password", message: "Current password is incorrect" }]), "account.twoFactor"),
+    ).toBe("text of error.fields");
   });
 });
 

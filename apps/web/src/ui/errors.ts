@@ -34,7 +34,9 @@ const known = new Set([
  */
 export function errorText(t: Translate, error: unknown, feature?: string): string {
   const { appCode, issues } = errorInfo(error);
-  if (feature) {
+  // A feature's own words for a code, unless the server named the fields at fault: then those
+  // fields say what is wrong (a wrong password is not "that code is not valid").
+  if (feature && !(appCode === "BAD_REQUEST" && issues.length > 0)) {
     const specific = t(`${feature}.error.${appCode}` as MessageKey);
     if (specific !== `${feature}.error.${appCode}`) return specific;
   }
@@ -50,7 +52,15 @@ export function errorText(t: Translate, error: unknown, feature?: string): strin
  */
 export function issueText(
   t: Translate,
-  issue: { code: string; message: string; minimum?: unknown; maximum?: unknown; format?: unknown; origin?: unknown },
+  issue: {
+    code: string;
+    message: string;
+    minimum?: unknown;
+    maximum?: unknown;
+    format?: unknown;
+    origin?: unknown;
+    expected?: unknown;
+  },
 ): string {
   const amount = issue.origin === "number" || issue.origin === "bigint";
   const list = issue.origin === "array" || issue.origin === "set";
@@ -65,6 +75,6 @@ export function issueText(
     return t(amount ? "field.atMost" : list ? "field.tooMany" : "field.tooLong", { max });
   }
   if (issue.code === "invalid_format" && issue.format === "email") return t("field.email");
-  if (issue.code === "invalid_type") return t("field.required");
+  if (issue.code === "invalid_type") return issue.expected === "int" ? t("field.wholeNumber") : t("field.required");
   return issue.message || t("field.invalid");
 }
