@@ -12,7 +12,7 @@ import type { AppDeps } from "../../deps";
 import { invalidateProfiles, invalidateUsers, type Principal } from "../../infra/auth/authenticator";
 import { authInvalidation } from "../../infra/auth/provider";
 import type { Db } from "../../infra/postgres/db";
-import { appError, fieldError, notFound } from "../../lib/errors";
+import { appError, notFound } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { revokeApiKeysCreatedBy } from "../apiKeys/repo";
 import { recordAudit } from "../audit/repo";
