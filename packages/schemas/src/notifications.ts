@@ -29,6 +29,18 @@ export const NotificationTarget = z.object({
 });
 export type NotificationTarget = z.infer<typeof NotificationTarget>;
 
+/** Where a notification leads in the web app, by its target's kind: the app's links and the emails' alike. */
+const PATHS: Record<NotificationTarget["kind"], (target: NotificationTarget) => string> = {
+  topic: (t) => `/forums/topics/${t.id}`,
+  post: (t) => `/forums/topics/${t.topicId}#post-${t.id}`,
+  conversation: (t) => `/messages/${t.id}`,
+  invitation: () => "/organization/members",
+  useCase: (t) => `/use-cases/${t.id}`,
+  task: () => "/tasks",
+};
+export const notificationPath = (target: NotificationTarget | null) =>
+  target ? PATHS[target.kind](target) : "/notifications";
+
 export const Notification = z.object({
   id: Id,
   type: NotificationType,

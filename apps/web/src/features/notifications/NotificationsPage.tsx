@@ -1,4 +1,5 @@
 import type { RouterOutputs } from "@p2p/client";
+import { notificationPath } from "@p2p/schemas";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId } from "react";
 import { Link, useSearchParams } from "wouter";
@@ -10,17 +11,6 @@ import { LoadMore } from "../../ui/LoadMore";
 import { Empty, QueryState } from "../../ui/states";
 
 type Notification = RouterOutputs["notifications"]["list"]["items"][number];
-type Target = NonNullable<Notification["target"]>;
-
-/** Where a notification leads in this app. */
-const hrefOf: Record<Target["kind"], (target: Target) => string> = {
-  topic: (target) => `/forums/topics/${target.id}`,
-  post: (target) => `/forums/topics/${target.topicId}#post-${target.id}`,
-  conversation: (target) => `/messages/${target.id}`,
-  invitation: () => "/organization/members",
-  useCase: (target) => `/use-cases/${target.id}`,
-  task: () => "/tasks",
-};
 
 /** /notifications: newest first, a page at a time; new ones arrive live; opening one marks it read. */
 export default function NotificationsPage() {
@@ -114,7 +104,7 @@ function NotificationItem({ notification: n, onRead }: { notification: Notificat
     <li className="notifications-item" data-unread={unread || undefined}>
       <p className="notifications-text">
         {n.target ? (
-          <Link href={hrefOf[n.target.kind](n.target)} onClick={() => unread && onRead()}>
+          <Link href={notificationPath(n.target)} onClick={() => unread && onRead()}>
             {text}
           </Link>
         ) : (

@@ -54,6 +54,32 @@ export function streamChannel<T>(
   return new ChannelStream<T>(bus, channel, key, opts);
 }
 
+/**
+ * A `current` for a channel whose events carry one subject each (a post, a message): the subjects
+ * the replayed events name (`subjectOf`, null for events without one) are read again in one call,
+ * and each such event is rebuilt around its subject as it is now, or dropped once the subject is gone.
+ */
+export async function withCurrentSubjects<T, S>(
+  events: BusEvent<T>[],
+  subjectOf: (data: T) => string | null,
+  read: (ids: string[]) => Promise<Map<string, S>>,
+  rebuild: (data: T, subject: S) => T,
+): Promise<BusEvent<T>[]> {
+  const ids = new Set<string>();
+  for (const { data } of events) {
+    const id = subjectOf(data);
+    if (id !== null) ids.add(id);
+  }
+  if (!ids.size) return events;
+  const now = await read([...ids]);
+  return events.flatMap((event) => {
+    const id = subjectOf(event.data);
+    if (id === null) return [event];
+    const subject = now.get(id);
+    return subject === undefined ? [] : [{ id: event.id, data: rebuild(event.data, subject) }];
+  });
+}
+
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 type Settle = (result: IteratorResult<unknown> | Promise<never>) => void;
 

@@ -2,7 +2,7 @@ import type { TopicEvent } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { type BusEvent, defineChannel, RESYNC, type Resync } from "../../infra/events/bus";
-import { streamChannel } from "../../infra/events/stream";
+import { streamChannel, withCurrentSubjects } from "../../infra/events/stream";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { type IteratorHooks, wrapIterator } from "../../lib/iterators";
@@ -98,28 +98,23 @@ export async function topicEvents(
  * from an old id shows no text that listPosts no longer shows; a post that never settled is left
  * out. Whether it was the best answer stays as published (the replayed bestAnswer events follow).
  */
-async function postsAsTheyAreNow(
-  deps: AppDeps,
-  topicId: string,
-  events: BusEvent<TopicEvent>[],
-): Promise<BusEvent<TopicEvent>[]> {
-  const ids = new Set<string>();
-  for (const { data } of events)
-    if (data.type === "post.created" || data.type === "post.updated") ids.add(data.post.id);
-  if (!ids.size) return events;
-  const docs = await postsOf(deps.mongo)
-    .find({ _id: { $in: [...ids] }, topicId, pending: false })
-    .toArray();
-  const posts = new Map((await toPosts(deps, docs, { viewerId: null, bestPostId: null })).map((p) => [p.id, p]));
-  return events.flatMap((event) => {
-    const { data } = event;
-    if (data.type !== "post.created" && data.type !== "post.updated") return [event];
-    const post = posts.get(data.post.id);
-    return post
-      ? [{ id: event.id, data: { type: data.type, post: { ...post, isBestAnswer: data.post.isBestAnswer } } }]
-      : [];
-  });
-}
+const postsAsTheyAreNow = (deps: AppDeps, topicId: string, events: BusEvent<TopicEvent>[]) =>
+  withCurrentSubjects(
+    events,
+    (data) => (data.type === "post.created" || data.type === "post.updated" ? data.post.id : null),
+    async (ids) => {
+      const docs = await postsOf(deps.mongo)
+        .find({ _id: { $in: ids }, topicId, pending: false })
+        .toArray();
+      return new Map((await toPosts(deps, docs, { viewerId: null, bestPostId: null })).map((p) => [p.id, p]));
+    },
+    (data, post) => {
+      const { isBestAnswer } = (data as PostEvent).post;
+      return { type: (data as PostEvent).type, post: { ...post, isBestAnswer } };
+    },
+  );
+
+type PostEvent = Extract<TopicEvent, { type: "post.created" | "post.updated" }>;
 
 const endsWithTopic: IteratorHooks<BusEvent<TopicEvent | Resync>, BusEvent<TopicEvent | Resync>> = {
   last: (event) => event.data !== RESYNC && event.data.type === "topic.deleted",

@@ -54,6 +54,12 @@ export function placeReply(parent: PostDoc): Pick<PostDoc, "parentId" | "treePar
 export const findPostDoc = (mongo: Mongo, id: string, topicId?: string) =>
   postsOf(mongo).findOne({ _id: id, pending: false, ...(topicId ? { topicId } : {}) });
 
+/** The posts after a keyset (time, then id) in time order; everything without one. */
+const continuingAfter = (after: { createdAt: Date; id: string } | null) =>
+  after
+    ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] }
+    : {};
+
 /** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
 export function topLevelPosts(
   mongo: Mongo,
@@ -61,11 +67,8 @@ export function topLevelPosts(
   after: { createdAt: Date; id: string } | null,
   limit: number,
 ) {
-  const continuation = after
-    ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] }
-    : {};
   return postsOf(mongo)
-    .find({ topicId, depth: 0, pending: false, ...continuation })
+    .find({ topicId, depth: 0, pending: false, ...continuingAfter(after) })
     .sort({ createdAt: 1, _id: 1 })
     .limit(limit + 1)
     .toArray();
@@ -95,11 +98,8 @@ export function repliesOfThread(
   after: { createdAt: Date; id: string } | null,
   limit: number,
 ) {
-  const continuation = after
-    ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] }
-    : {};
   return postsOf(mongo)
-    .find({ topicId, rootId, depth: { $gt: 0 }, pending: false, ...continuation })
+    .find({ topicId, rootId, depth: { $gt: 0 }, pending: false, ...continuingAfter(after) })
     .sort({ createdAt: 1, _id: 1 })
     .limit(limit + 1)
     .toArray();

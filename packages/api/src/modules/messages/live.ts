@@ -2,7 +2,7 @@ import type { MyEvent } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import type { BusEvent, Resync } from "../../infra/events/bus";
-import { streamChannel } from "../../infra/events/stream";
+import { streamChannel, withCurrentSubjects } from "../../infra/events/stream";
 import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { wrapIterator } from "../../lib/iterators";
 import { blockedEitherWay } from "../contacts/repo";
@@ -73,21 +73,13 @@ export function myEvents(
  * tombstone), so resuming from an old id brings back no text its sender took back; one the caller
  * deleted for themselves since is left out.
  */
-async function messagesAsTheyAreNow(
-  deps: AppDeps,
-  userId: string,
-  events: BusEvent<MyEvent>[],
-): Promise<BusEvent<MyEvent>[]> {
-  const ids = new Set<string>();
-  for (const { data } of events)
-    if (data.type === "message.new" || data.type === "message.updated") ids.add(data.message.id);
-  if (!ids.size) return events;
-  const rows = await findMessagesShownTo(deps.db, userId, [...ids]);
-  const messages = new Map((await toMessages(deps.db, rows)).map((m) => [m.id, m]));
-  return events.flatMap((event) => {
-    const { data } = event;
-    if (data.type !== "message.new" && data.type !== "message.updated") return [event];
-    const message = messages.get(data.message.id);
-    return message ? [{ id: event.id, data: { type: data.type, message } }] : [];
-  });
-}
+const messagesAsTheyAreNow = (deps: AppDeps, userId: string, events: BusEvent<MyEvent>[]) =>
+  withCurrentSubjects(
+    events,
+    (data) => (data.type === "message.new" || data.type === "message.updated" ? data.message.id : null),
+    async (ids) =>
+      new Map((await toMessages(deps.db, await findMessagesShownTo(deps.db, userId, ids))).map((m) => [m.id, m])),
+    (data, message) => ({ type: (data as MessageEvent).type, message }),
+  );
+
+type MessageEvent = Extract<MyEvent, { type: "message.new" | "message.updated" }>;

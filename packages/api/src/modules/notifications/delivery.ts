@@ -1,4 +1,4 @@
-import type { Notification } from "@p2p/schemas";
+import { type Notification, notificationPath } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import { readAfterCommit } from "../../infra/postgres/commit-lock";
 import type { ModuleJob } from "../jobs";
@@ -76,20 +76,7 @@ async function sweep(deps: AppDeps): Promise<void> {
 
 // ---------------------------------------------------------------- email
 
-type Target = NonNullable<Notification["target"]>;
-
-/** Where a notification leads in the web app (apps/web NotificationsPage's `hrefOf`), by its target's kind. */
-const pathOf: Record<Target["kind"], (target: Target) => string> = {
-  topic: (t) => `/forums/topics/${t.id}`,
-  post: (t) => `/forums/topics/${t.topicId}#post-${t.id}`,
-  conversation: (t) => `/messages/${t.id}`,
-  invitation: () => "/organization/members",
-  useCase: (t) => `/use-cases/${t.id}`,
-  task: () => "/tasks",
-};
-
-const linkOf = (deps: AppDeps, n: Notification) =>
-  `${deps.config.publicUrl}${n.target ? pathOf[n.target.kind](n.target) : "/notifications"}`;
+const linkOf = (deps: AppDeps, n: Notification) => `${deps.config.publicUrl}${notificationPath(n.target)}`;
 
 const unsubscribeHeaders = (url: string) => ({
   "List-Unsubscribe": `<${url}>`,
