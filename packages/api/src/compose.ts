@@ -22,6 +22,7 @@ import {
   externalAccounts,
   fileHolders,
   moduleJobs,
+  moduleWatchers,
   mongoIndexes,
   notificationKinds,
   presenceScopes,
@@ -94,6 +95,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     notificationKinds,
   };
   presence.start(deps);
+  for (const watch of moduleWatchers) watch(deps);
   const pool = poolOf(db);
   if (pool) {
     metrics.watchStores({

@@ -93,6 +93,35 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     expect(row?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("serves a range of the bytes (a video seeked), and revalidates by ETag instead of caching for a day", async () => {
+    const meta = await uploaded(admin, png);
+    const get = (headers: Record<string, string>) =>
+      fetch(`${server.url}/files/${meta.id}`, { headers: { authorization: `Bearer ${admin.token}`, ...headers } });
+    const part = await get({ range: "bytes=2-5" });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 2-5/${png.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(png.subarray(2, 6));
+    const tail = await get({ range: "bytes=-4" });
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(png.subarray(png.length - 4));
+    const outside = await get({ range: `bytes=${png.length}-` });
+    expect(outside.status).toBe(416);
+    expect(outside.headers.get("content-range")).toBe(`bytes */${png.length}`);
+    const whole = await get({});
+    expect(whole.headers.get("accept-ranges")).toBe("bytes");
+    expect(whole.headers.get("cache-control")).toBe("private, no-cache");
+    const etag = whole.headers.get("etag") as string;
+    expect((await get({ "if-none-match": etag })).status).toBe(304);
+    const stranger = await signUpAdmin(server);
+    expect((await download(stranger, meta.id)).status).toBe(404); // checked on every request, 304s too
+    expect(
+      (
+        await fetch(`${server.url}/files/${meta.id}`, {
+          headers: { authorization: `Bearer ${stranger.token}`, "if-none-match": etag },
+        })
+      ).status,
+    ).toBe(404);
+  });
+
   it("takes the name from X-File-Name, serves PDFs inline and other documents as attachments", async () => {
     const name = "تقرير (1).pdf";
     const meta = await uploaded(admin, pdf, {

@@ -36,6 +36,13 @@ describe.each(adapters)("%s storage", (_name, storage) => {
     expect(object && (await buffer(object.body))).toEqual(bytes);
   });
 
+  it("returns a range of the bytes, with the whole object's size", async () => {
+    await storage.put(key, bytes, "application/pdf");
+    const object = await storage.get(key, { start: 5, end: 9 });
+    expect(object?.size).toBe(bytes.length);
+    expect(object && (await buffer(object.body))).toEqual(bytes.subarray(5, 10));
+  });
+
   it("overwrites an object under the same key", async () => {
     await storage.put(key, Buffer.from("v2"), "text/plain");
     const object = await storage.get(key);

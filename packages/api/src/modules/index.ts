@@ -16,7 +16,7 @@ import { findActiveKey, markUsed } from "./apiKeys/repo";
 import { authJobs } from "./auth/jobs";
 import { dashboardJobs } from "./dashboard/trending";
 import { heldAttachments, visibleAttachments } from "./forums/access";
-import { topicPresence } from "./forums/live";
+import { topicPresence, watchViewerChoices } from "./forums/live";
 import { forumNotificationKinds } from "./forums/notification-kinds";
 import { postIndexes } from "./forums/post-docs";
 import { forumJobs } from "./forums/post-write";
@@ -120,6 +120,9 @@ export const fileHolders: FileHolder[] = [
 
 /** Kinds of presence (who is viewing what) and how each tells its viewers; see infra/presence. */
 export const presenceScopes: PresenceScope<AppDeps>[] = [topicPresence, userPresence];
+
+/** What modules listen to on the event bus from the start (every node, once its deps are built). */
+export const moduleWatchers: ((deps: AppDeps) => void)[] = [watchViewerChoices];
 
 /** Users and API keys as the authenticator sees them; their tables stay with their modules. */
 export const accountLookup = (db: Db): AccountLookup => ({

@@ -304,6 +304,26 @@ describe("forums.onTopic", () => {
     w.unsubscribe();
   });
 
+  it("a viewer who hides their presence while viewing leaves the list at once, on every node, and comes back", async () => {
+    const topic = await createTopic(admin, "Compressor room noise levels");
+    const w = watch(admin.client, topic.id);
+    await w.ready(admin.userId);
+    // The viewer watches through node B; they change their choice through node A.
+    const viewer = watch(nodeB.client({ token: member2.token }), topic.id);
+    await waitFor(() => viewerIds(w.of("presence").at(-1)).includes(member2.userId));
+    try {
+      await member2.client.presence.update.mutate({ hidden: true });
+      await waitFor(() => !viewerIds(w.of("presence").at(-1)).includes(member2.userId), 10_000);
+      expect(w.of("presence").at(-1)).toMatchObject({ count: 1 });
+      await member2.client.presence.update.mutate({ hidden: false });
+      await waitFor(() => viewerIds(w.of("presence").at(-1)).includes(member2.userId), 10_000);
+    } finally {
+      await member2.client.presence.update.mutate({ hidden: false });
+      viewer.unsubscribe();
+      w.unsubscribe();
+    }
+  });
+
   it("neither names nor counts a viewer who hides their presence", async () => {
     const topic = await createTopic(admin, "Night shift handover notes");
     const w = watch(admin.client, topic.id);

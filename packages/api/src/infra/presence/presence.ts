@@ -144,6 +144,14 @@ export class Presence<C> {
     };
   }
 
+  /**
+   * Publishes again every key of `scope` where this node counts `userId` in (within its interval, as
+   * any change): what a state shows of them changed (they hid their presence, or showed it again).
+   */
+  touchUser(scope: string, userId: string): void {
+    for (const local of this.locals.values()) if (local.scope === scope && local.users.has(userId)) this.changed(local);
+  }
+
   /** This node's sessions on a key (each join not yet left). */
   localSessions(scope: string, key: string): number {
     let n = 0;

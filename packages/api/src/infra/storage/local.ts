@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { assertSafeKey, type Storage, type StoredObject } from "./storage";
+import { assertSafeKey, type ByteRange, type Storage, type StoredObject } from "./storage";
 
 /** Files on the local disk: the embedded default. The content type sits beside each object. */
 export class LocalStorage implements Storage {
@@ -27,12 +27,12 @@ export class LocalStorage implements Storage {
     await rename(tmp, path);
   }
 
-  async get(key: string): Promise<StoredObject | null> {
+  async get(key: string, range?: ByteRange): Promise<StoredObject | null> {
     const path = this.path(key);
     try {
       const [info, meta] = await Promise.all([stat(path), readFile(`${path}.meta`, "utf8")]);
       const { contentType } = JSON.parse(meta) as { contentType: string };
-      return { body: createReadStream(path), size: info.size, contentType };
+      return { body: createReadStream(path, range), size: info.size, contentType };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw err;

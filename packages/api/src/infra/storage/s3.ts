@@ -8,7 +8,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { assertSafeKey, type Storage, type StoredObject } from "./storage";
+import { assertSafeKey, type ByteRange, type Storage, type StoredObject } from "./storage";
 
 export interface S3Options {
   endpoint?: string;
@@ -62,13 +62,21 @@ export class S3Storage implements Storage {
     );
   }
 
-  async get(key: string): Promise<StoredObject | null> {
+  async get(key: string, range?: ByteRange): Promise<StoredObject | null> {
     assertSafeKey(key);
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
+      // The whole object's size: a ranged answer counts only its part, and says the whole after the "/".
+      const whole = out.ContentRange ? Number(out.ContentRange.split("/")[1]) : Number.NaN;
       return {
         body: out.Body as Readable,
-        size: out.ContentLength ?? 0,
+        size: Number.isFinite(whole) ? whole : (out.ContentLength ?? 0),
         contentType: out.ContentType ?? "application/octet-stream",
       };
     } catch (err) {

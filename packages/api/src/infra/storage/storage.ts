@@ -1,5 +1,11 @@
 import type { Readable } from "node:stream";
 
+/** Bytes `start` to `end` of an object, both included (as HTTP's Range counts them). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface StoredObject {
   body: Readable;
   size: number;
@@ -10,8 +16,8 @@ export interface StoredObject {
 export interface Storage {
   readonly driver: "local" | "s3";
   put(key: string, body: Buffer, contentType: string): Promise<void>;
-  /** null when the object does not exist. */
-  get(key: string): Promise<StoredObject | null>;
+  /** null when the object does not exist. With `range`, only those bytes (first and last, inclusive). */
+  get(key: string, range?: ByteRange): Promise<StoredObject | null>;
   delete(key: string): Promise<void>;
   /** Throws when the backend cannot be reached; used by readiness checks. */
   ping(): Promise<void>;

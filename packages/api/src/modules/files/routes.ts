@@ -16,6 +16,7 @@ import { CSRF_HEADER, type Principal } from "../../infra/auth/authenticator";
 import { authenticateRequest } from "../../infra/http/auth";
 import type { AppEnv } from "../../infra/http/env";
 import { httpError, limitBody } from "../../infra/http/errors";
+import type { ByteRange } from "../../infra/storage/storage";
 import { DomainError, httpStatusOf } from "../../lib/errors";
 import type { FileRow } from "./repo";
 import * as files from "./service";
@@ -79,20 +80,64 @@ export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
 
   routes.get("/:id", requireUser(deps), async (c) => {
     const id = Id.safeParse(c.req.param("id"));
-    const opened = id.success ? await files.openFile(deps, c.get("principal"), id.data) : null;
+    const asked = c.req.header("range");
+    let unsatisfiable = false;
+    const rangeOf = (size: number) => {
+      const range = asked === undefined ? undefined : byteRange(asked, size);
+      unsatisfiable = range === null;
+      return range ?? undefined;
+    };
+    const opened = id.success ? await files.openFile(deps, c.get("principal"), id.data, rangeOf) : null;
     if (!opened) return httpError(c, 404, "NOT_FOUND", "File not found");
-    const { file, body } = opened;
-    return c.body(Readable.toWeb(body) as ReadableStream, 200, {
+    const { file, body, range } = opened;
+    const headers = {
       "content-type": file.contentType,
-      "content-length": String(file.size),
       "content-disposition": contentDisposition(file),
       "x-content-type-options": "nosniff",
-      // The bytes under an id never change; "private" keeps them out of shared caches.
-      "cache-control": "private, max-age=86400, immutable",
-    });
+      "accept-ranges": "bytes",
+      // The bytes under an id never change (their hash is the ETag), but who may read them does:
+      // a browser keeps them and asks again each time (a 304 costs no bytes), so a file deleted, or
+      // a reader signed out or removed, is not served from its cache; "private" keeps shared caches out.
+      etag: `"${file.sha256}"`,
+      "cache-control": "private, no-cache",
+    };
+    if (unsatisfiable) {
+      body.destroy();
+      c.header("content-range", `bytes */${file.size}`);
+      return httpError(c, 416, "BAD_REQUEST", "The range is outside the file");
+    }
+    if (c.req.header("if-none-match") === headers.etag) {
+      body.destroy();
+      return c.body(null, 304, headers);
+    }
+    if (range) {
+      return c.body(Readable.toWeb(body) as ReadableStream, 206, {
+        ...headers,
+        "content-length": String(range.end - range.start + 1),
+        "content-range": `bytes ${range.start}-${range.end}/${file.size}`,
+      });
+    }
+    return c.body(Readable.toWeb(body) as ReadableStream, 200, { ...headers, "content-length": String(file.size) });
   });
 
   return routes;
+}
+
+/**
+ * One range of a Range header (`bytes=a-b`, `bytes=a-`, `bytes=-n`) within a file of `size` bytes:
+ * undefined to send it whole (no range, another unit, several ranges), null when none of it exists.
+ */
+export function byteRange(header: string, size: number): ByteRange | null | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return undefined;
+  const [first, last] = [match[1] as string, match[2] as string];
+  if (first === "") {
+    const suffix = Number(last);
+    return suffix === 0 || size === 0 ? null : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
+  return start >= size || end < start ? null : { start, end };
 }
 
 /** The same credentials as tRPC; a cookie session must echo its anti-CSRF token on writes, as on mutations. */

@@ -14,6 +14,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../../deps";
 import { invalidateOrganizations, type Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
+import type { ByteRange } from "../../infra/storage/storage";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { recordAudit } from "../audit/repo";
 import { assertReadableImage, UnprocessableMedia } from "../media/process";
@@ -193,15 +194,18 @@ export async function openFile(
   deps: AppDeps,
   caller: Principal,
   id: string,
-): Promise<{ file: FileRow; body: Readable } | null> {
+  /** Which bytes, given the file's size (a Range request); all of them without. */
+  rangeOf?: (size: number) => ByteRange | undefined,
+): Promise<{ file: FileRow; body: Readable; range?: ByteRange } | null> {
   const file = await repo.findFile(deps.db, id);
   if (!file || !(await visibleFiles(deps, caller, [file])).has(file.id)) return null;
-  const object = await deps.storage.get(file.storageKey);
+  const range = rangeOf?.(file.size);
+  const object = await deps.storage.get(file.storageKey, range);
   if (!object) {
     deps.logger.error({ fileId: id, storageKey: file.storageKey }, "file row without stored bytes");
     return null;
   }
-  return { file, body: object.body };
+  return { file, body: object.body, range };
 }
 
 /** Only the owner may delete; anyone else gets NOT_FOUND, so ids cannot be probed. */

@@ -7,6 +7,7 @@ import type { PresenceScope } from "../../infra/presence/presence";
 import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { type IteratorHooks, wrapIterator } from "../../lib/iterators";
 import { settingsOf } from "../presence/repo";
+import { presenceChoicesChanged } from "../presence/service";
 import { loadAuthors } from "../users/authors";
 import { findVisibleTopic } from "./access";
 import { postsOf } from "./post-docs";
@@ -64,6 +65,13 @@ export const topicPresence: PresenceScope<AppDeps> = {
     await deps.events.broadcast(topicChannel, topicId, { type: "presence", count: count - hidden, viewers });
   },
 };
+
+/** A viewer who hides their presence (or shows it again) leaves (or rejoins) the lists at once, on every node. */
+export function watchViewerChoices(deps: AppDeps): void {
+  deps.events.subscribe(presenceChoicesChanged, "all", ({ data }) =>
+    deps.presence.touchUser(topicPresence.name, data.userId),
+  );
+}
 
 // ---------------------------------------------------------------- the topic stream
 

@@ -1,5 +1,6 @@
 import type { Author, Person, Presence } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
+import { defineChannel } from "../../infra/events/bus";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { blockedEitherWay, contactIdsOf, ownersOf } from "../contacts/repo";
 import { signalToUser } from "../messages/channel";
@@ -72,9 +73,12 @@ export async function withPresence<T extends Author>(deps: AppDeps, viewerId: st
 /** The caller's own presence choices; changing them tells their audience at once. */
 export async function updatePresence(deps: AppDeps, userId: string, changes: { away?: boolean; hidden?: boolean }) {
   const { away, hidden } = await saveSettings(deps.db, userId, changes);
-  await announce(deps, userId);
+  await Promise.all([announce(deps, userId), deps.events.broadcast(presenceChoicesChanged, "all", { userId })]);
   return { away, hidden };
 }
+
+/** Someone changed their presence choices: every node shows them again where it lists viewers. */
+export const presenceChoicesChanged = defineChannel<{ userId: string }>("presence.choices");
 
 /**
  * Sends a user's presence to everyone who may see it (conversation peers and their own contacts,
