@@ -22,9 +22,11 @@ import {
   type TestServer,
   type TestUser,
 } from "@p2p/testkit";
+import { sql } from "kysely";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Readiness } from "../src/infra/health";
+import { createDb } from "../src/infra/postgres/db";
 import { markStore, StoreUnavailableError, unavailableStore } from "../src/infra/store-errors";
 import { probeClient, waitFor } from "./helpers";
 import { probeChannel, probeRouter } from "./probe-router";
@@ -173,6 +175,31 @@ describe("store errors are told apart from bugs", () => {
     expect(unavailableStore("a string")).toBeNull();
     expect(unavailableStore(null)).toBeNull();
   });
+});
+
+describe("PostgreSQL frozen", () => {
+  it("a statement it never answers fails as a store outage after its limit, and the pool opens a new connection", async () => {
+    const db = createDb({ url: server.stores.env.DATABASE_URL as string, poolSize: 1, statementTimeoutMs: 500 });
+    cleanups.push(() => db.destroy());
+    const pidOf = async () =>
+      (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]?.pid as number;
+    const frozen = await pidOf();
+    // This connection's server process stops (as a frozen host or a cut network would look); the
+    // server's own statement_timeout cannot fire there.
+    process.kill(frozen, "SIGSTOP");
+    try {
+      const started = performance.now();
+      const err = await sql`select 1`.execute(db).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(performance.now() - started).toBeLessThan(8_000);
+      expect(unavailableStore(err)).toBe("postgres");
+    } finally {
+      process.kill(frozen, "SIGCONT");
+    }
+    expect(await pidOf()).not.toBe(frozen);
+  }, 20_000);
 });
 
 describe("PostgreSQL unreachable", () => {

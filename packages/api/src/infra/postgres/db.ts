@@ -23,17 +23,33 @@ export function registerPrepared(db: Db, sql: string, name: string): void {
   preparedNames.get(db)?.set(sql, name);
 }
 
-/** Sends the registered texts as named statements; pg prepares each once on the connection. */
-function useNamedStatements(client: pg.PoolClient, names: Map<string, string>): void {
+/**
+ * Sends the registered texts as named statements (pg prepares each once on the connection), and
+ * drops the connection of a statement that got no answer in time (pg's `query_timeout`): the
+ * server is frozen or out of reach, and the connection, still waiting for that answer, is of no
+ * use to the next caller; the pool opens a new one.
+ */
+function wrapQueries(client: pg.PoolClient, names: Map<string, string>): void {
   const query = client.query as (...args: unknown[]) => unknown;
+  // Ended before the caller hears of it: the pool then sees it ending when it is released, and
+  // drops it (pg's end() cuts a connection whose statement is still unanswered).
+  const dropIfUnanswered = (err: unknown) => {
+    if ((err as Error | null)?.message === QUERY_READ_TIMEOUT) void client.end().catch(() => {});
+    throw err;
+  };
   (client as { query: unknown }).query = function (this: pg.PoolClient, ...args: unknown[]) {
     // Kysely calls query(sql, parameters): promise form, no callback.
     const [text, values] = args;
     const name = args.length === 2 && typeof text === "string" && Array.isArray(values) && names.get(text);
-    if (name) return query.call(this, { name, text, values });
-    return query.apply(this, args);
+    const result = name ? query.call(this, { name, text, values }) : query.apply(this, args);
+    return result instanceof Promise ? result.catch(dropIfUnanswered) : result;
   };
 }
+
+/** pg's error when a statement got no answer within `query_timeout`. */
+const QUERY_READ_TIMEOUT = "Query read timeout";
+/** Beyond the server's own limit: a statement still unanswered then never reached a working server. */
+const UNANSWERED_AFTER_LIMIT_MS = 5_000;
 
 // int8 (bigint) columns such as counts come back as numbers: our counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -64,7 +80,14 @@ export function createDb(opts: CreateDbOptions): Db {
     // Notice a peer that vanished without closing the connection (host down, network cut).
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    // The server stops a statement after statement_timeout; one that gets no answer at all (a
+    // frozen server, a cut network) fails on the client a little later, as a store outage (503).
+    ...(opts.statementTimeoutMs
+      ? {
+          statement_timeout: opts.statementTimeoutMs,
+          query_timeout: opts.statementTimeoutMs + UNANSWERED_AFTER_LIMIT_MS,
+        }
+      : {}),
     // No JIT compilation: our statements are short, and PostgreSQL compiled the ones its cost
     // estimate found big (a search over thousands of candidates) for 80 ms to save a few.
     options: "-c jit=off",
@@ -78,7 +101,7 @@ export function createDb(opts: CreateDbOptions): Db {
   const names = new Map<string, string>();
   pool.on("connect", (client) => {
     client.on("error", logError);
-    useNamedStatements(client, names);
+    wrapQueries(client, names);
   });
   // Connect failures are bare socket errors (ECONNREFUSED…): mark them as PostgreSQL's so a 503
   // can name the store.
