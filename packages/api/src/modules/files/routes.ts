@@ -80,36 +80,29 @@ export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
 
   routes.get("/:id", requireUser(deps), async (c) => {
     const id = Id.safeParse(c.req.param("id"));
-    const asked = c.req.header("range");
-    let unsatisfiable = false;
-    const rangeOf = (size: number) => {
-      const range = asked === undefined ? undefined : byteRange(asked, size);
-      unsatisfiable = range === null;
-      return range ?? undefined;
-    };
-    const opened = id.success ? await files.openFile(deps, c.get("principal"), id.data, rangeOf) : null;
-    if (!opened) return httpError(c, 404, "NOT_FOUND", "File not found");
-    const { file, body, range } = opened;
+    const file = id.success ? await files.readableFile(deps, c.get("principal"), id.data) : null;
+    if (!file) return httpError(c, 404, "NOT_FOUND", "File not found");
     const headers = {
       "content-type": file.contentType,
       "content-disposition": contentDisposition(file),
       "x-content-type-options": "nosniff",
       "accept-ranges": "bytes",
       // The bytes under an id never change (their hash is the ETag), but who may read them does:
-      // a browser keeps them and asks again each time (a 304 costs no bytes), so a file deleted, or
-      // a reader signed out or removed, is not served from its cache; "private" keeps shared caches out.
+      // a browser keeps them and asks again each time (a 304 reads no bytes from storage), so a file
+      // deleted, or a reader signed out or removed, is not served from its cache; "private" keeps
+      // shared caches out.
       etag: `"${file.sha256}"`,
       "cache-control": "private, no-cache",
     };
-    if (unsatisfiable) {
-      body.destroy();
+    if (c.req.header("if-none-match") === headers.etag) return c.body(null, 304, headers);
+    const asked = c.req.header("range");
+    const range = asked === undefined ? undefined : byteRange(asked, file.size);
+    if (range === null) {
       c.header("content-range", `bytes */${file.size}`);
       return httpError(c, 416, "BAD_REQUEST", "The range is outside the file");
     }
-    if (c.req.header("if-none-match") === headers.etag) {
-      body.destroy();
-      return c.body(null, 304, headers);
-    }
+    const body = await files.fileBytes(deps, file, range);
+    if (!body) return httpError(c, 404, "NOT_FOUND", "File not found");
     if (range) {
       return c.body(Readable.toWeb(body) as ReadableStream, 206, {
         ...headers,
@@ -127,7 +120,7 @@ export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {
  * One range of a Range header (`bytes=a-b`, `bytes=a-`, `bytes=-n`) within a file of `size` bytes:
  * undefined to send it whole (no range, another unit, several ranges), null when none of it exists.
  */
-export function byteRange(header: string, size: number): ByteRange | null | undefined {
+function byteRange(header: string, size: number): ByteRange | null | undefined {
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === "" && match[2] === "")) return undefined;
   const [first, last] = [match[1] as string, match[2] as string];

@@ -189,23 +189,24 @@ export async function getFile(deps: AppDeps, caller: Principal, id: string): Pro
   return toFileMeta(deps, await findVisibleFile(deps, caller, id));
 }
 
-/** The row and a stream of the bytes, or null when either is missing or the caller may not see the file. */
-export async function openFile(
-  deps: AppDeps,
-  caller: Principal,
-  id: string,
-  /** Which bytes, given the file's size (a Range request); all of them without. */
-  rangeOf?: (size: number) => ByteRange | undefined,
-): Promise<{ file: FileRow; body: Readable; range?: ByteRange } | null> {
+/** The row of a file the caller may download, or null (missing, or not theirs to see). */
+export async function readableFile(deps: AppDeps, caller: Principal, id: string): Promise<FileRow | null> {
   const file = await repo.findFile(deps.db, id);
-  if (!file || !(await visibleFiles(deps, caller, [file])).has(file.id)) return null;
-  const range = rangeOf?.(file.size);
+  return file && (await visibleFiles(deps, caller, [file])).has(file.id) ? file : null;
+}
+
+/** A stream of a file's bytes (all, or `range`), or null when the row has no stored bytes. */
+export async function fileBytes(deps: AppDeps, file: FileRow, range?: ByteRange): Promise<Readable | null> {
   const object = await deps.storage.get(file.storageKey, range);
-  if (!object) {
-    deps.logger.error({ fileId: id, storageKey: file.storageKey }, "file row without stored bytes");
-    return null;
-  }
-  return { file, body: object.body, range };
+  if (!object) deps.logger.error({ fileId: file.id, storageKey: file.storageKey }, "file row without stored bytes");
+  return object?.body ?? null;
+}
+
+/** The row and a stream of the bytes, or null when either is missing or the caller may not see the file. */
+export async function openFile(deps: AppDeps, caller: Principal, id: string) {
+  const file = await readableFile(deps, caller, id);
+  const body = file && (await fileBytes(deps, file));
+  return file && body ? { file, body } : null;
 }
 
 /** Only the owner may delete; anyone else gets NOT_FOUND, so ids cannot be probed. */
