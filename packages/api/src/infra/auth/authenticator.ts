@@ -350,18 +350,20 @@ export class Authenticator {
     });
   }
 
-  private async user(userId: string): Promise<UserAuth | null> {
-    const cached = this.users.get(userId);
-    if (cached !== undefined) return cached;
-    // Through `load`: a read that a change's broadcast overtook (a deactivation committed while it
-    // ran) is not kept for the TTL.
-    const user = await this.users.load(userId, () => this.accounts.user(userId));
-    // "Active in the last 30 days" needs only coarse precision: record it at most hourly.
-    if (user && (!user.lastActiveAt || Date.now() - user.lastActiveAt.getTime() > 60 * 60 * 1000)) {
-      user.lastActiveAt = new Date();
-      await this.accounts.markUserActive(userId, user.lastActiveAt);
-    }
-    return user;
+  /**
+   * Through `load`: a read that a change's broadcast overtook (a deactivation committed while it
+   * ran) is not kept for the TTL. "Active in the last 30 days" needs only coarse precision: a read
+   * records it, at most hourly.
+   */
+  private user(userId: string): Promise<UserAuth | null> {
+    return this.users.load(userId, async () => {
+      const user = await this.accounts.user(userId);
+      if (user && (!user.lastActiveAt || Date.now() - user.lastActiveAt.getTime() > 60 * 60 * 1000)) {
+        user.lastActiveAt = new Date();
+        await this.accounts.markUserActive(userId, user.lastActiveAt);
+      }
+      return user;
+    });
   }
 
   /** Set-Cookie values for a session: the httpOnly session cookie and the readable anti-CSRF cookie. */
