@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AppDeps, closeDeps, createDeps, loadConfig, type RunningServer, S3Storage, startServer } from "@p2p/api";
@@ -23,9 +23,9 @@ import {
   type TestUser,
 } from "@p2p/testkit";
 import { sql } from "kysely";
-import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Readiness } from "../src/infra/health";
+import { mongoClient } from "../src/infra/mongo/mongo";
 import { createDb } from "../src/infra/postgres/db";
 import { markStore, StoreUnavailableError, unavailableStore } from "../src/infra/store-errors";
 import { probeClient, waitFor } from "./helpers";
@@ -38,6 +38,53 @@ async function freePort(): Promise<number> {
       s.close(() => done(port));
     });
   });
+}
+
+/**
+ * A TCP proxy to a store that can be frozen: while frozen it accepts connections and takes what
+ * is sent but passes nothing on, either way, as a stopped host or a cut network looks to a client.
+ * Thawed, it delivers what it held and carries on.
+ */
+async function freezableProxy(target: string) {
+  const { hostname, port } = new URL(target);
+  let frozen = false;
+  const held: (() => void)[] = [];
+  const sockets = new Set<Socket>();
+  const forward = (from: Socket, to: Socket) =>
+    from.on("data", (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => {});
+      s.on("close", () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    forward(client, upstream);
+    forward(upstream, client);
+  });
+  const listenPort = await new Promise<number>((done) =>
+    proxy.listen(0, "127.0.0.1", () => done((proxy.address() as { port: number }).port)),
+  );
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((done) => proxy.close(done));
+  });
+  const url = new URL(target);
+  url.host = `127.0.0.1:${listenPort}`;
+  return {
+    url: url.toString(),
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+      for (const send of held.splice(0)) send();
+    },
+  };
 }
 
 /** A redis-server of this file's own, to kill; with AOF (fsync always) in `dir` when given. */
@@ -261,6 +308,18 @@ describe("PostgreSQL unreachable", () => {
   });
 });
 
+/** The test server's deps with another Mongo client (the app's own options), served on a port of their own. */
+async function serveWithMongo(url: string): Promise<RunningServer> {
+  const client = mongoClient(url);
+  const deps: AppDeps = { ...server.deps, mongo: { client, db: client.db(server.deps.config.mongo.dbName) } };
+  const running = await startServer(deps, { port: 0, host: "127.0.0.1" });
+  cleanups.push(async () => {
+    await running.close(500);
+    await client.close();
+  });
+  return running;
+}
+
 describe("MongoDB-wire server unreachable", () => {
   let topicId: string;
   beforeAll(async () => {
@@ -277,18 +336,6 @@ describe("MongoDB-wire server unreachable", () => {
   /** A page of posts no reader asked for before: one asked for could come from the node's cache (forums/post-pages.ts). */
   let pages = 0;
   const uncachedPage = () => ({ topicId, limit: 50 - ++pages });
-
-  /** The test server's deps with another Mongo client, served on a port of their own. */
-  async function serveWithMongo(url: string): Promise<RunningServer> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: 3_000, connectTimeoutMS: 3_000 });
-    const deps: AppDeps = { ...server.deps, mongo: { client, db: client.db(server.deps.config.mongo.dbName) } };
-    const running = await startServer(deps, { port: 0, host: "127.0.0.1" });
-    cleanups.push(async () => {
-      await running.close(500);
-      await client.close();
-    });
-    return running;
-  }
 
   it("nothing listening: readiness answers within a second naming mongo; a read answers 503", async () => {
     const running = await serveWithMongo(`mongodb://127.0.0.1:${await freePort()}/p2p`);
@@ -324,6 +371,60 @@ describe("MongoDB-wire server unreachable", () => {
       expectStoreUnavailable(listed, "mongo");
     },
   );
+});
+
+describe("MongoDB-wire server frozen", () => {
+  it("a call it never answers fails as 503 within its limit, and calls work again once it answers", async () => {
+    const proxy = await freezableProxy(server.stores.env.MONGO_URL as string);
+    const [category] = await admin.client.forums.listCategories.query();
+    const topic = await admin.client.forums.createTopic.mutate({
+      title: "Frozen Mongo topic",
+      body: "<p>first post</p>",
+      categoryId: category?.id as string,
+      visibility: "platform",
+    });
+    const running = await serveWithMongo(proxy.url);
+    const reply = (n: number) =>
+      callTrpc(running.url, "forums.createPost", {
+        token: admin.token,
+        input: { topicId: topic.id, body: `<p>reply ${n}</p>` },
+        mutation: true,
+      });
+    expect((await reply(0)).res.status).toBe(200);
+
+    proxy.freeze();
+    const started = performance.now();
+    expectStoreUnavailable(await reply(1), "mongo");
+    expect(performance.now() - started).toBeLessThan(8_000);
+
+    proxy.thaw();
+    await waitFor(async () => (await reply(2)).res.status === 200, 20_000);
+  }, 60_000);
+});
+
+describe("Redis frozen", () => {
+  it("the first call waits one command timeout, the next ones answer 503 at once, and it recovers by itself", async () => {
+    const proxy = await freezableProxy(server.stores.env.REDIS_URL as string);
+    const node = await startTestServer({ router: probeRouter, env: { REDIS_URL: proxy.url }, stores: server.stores });
+    cleanups.push(() => node.close());
+    const input = { email: admin.email, password: "not the password" };
+    // Sign-in counts the attempt in Redis first.
+    expect((await callTrpc(node.url, "auth.signIn", { input, mutation: true })).res.status).toBe(401);
+
+    proxy.freeze();
+    let started = performance.now();
+    expectStoreUnavailable(await callTrpc(node.url, "auth.signIn", { input, mutation: true }), "redis");
+    expect(performance.now() - started).toBeLessThan(7_000);
+    // The connection that stopped answering was dropped: the calls after it do not wait again.
+    started = performance.now();
+    expectStoreUnavailable(await callTrpc(node.url, "auth.signIn", { input, mutation: true }), "redis");
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect((await readiness(node.url)).body.components.redis.ok).toBe(false);
+
+    proxy.thaw();
+    await waitFor(async () => (await readiness(node.url)).status === 200, 15_000);
+    expect((await callTrpc(node.url, "auth.signIn", { input, mutation: true })).res.status).toBe(401);
+  }, 60_000);
 });
 
 describe("S3 unreachable", () => {

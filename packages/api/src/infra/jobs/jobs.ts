@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { settleWithin } from "../../lib/timeout";
 import type { Logger } from "../logger";
 import type { Metrics, QueueCounts } from "../metrics";
-import { redisRetryStrategy, watchRedisConnection } from "../redis/redis";
+import { failFastRedis, redisRetryStrategy, watchRedisConnection } from "../redis/redis";
 import { unavailableStore, warnStoreUnavailable } from "../store-errors";
 
 /** A background job handler; throwing makes BullMQ retry with backoff until attempts run out. */
@@ -47,8 +47,8 @@ export interface JobsOptions {
 /**
  * BullMQ queue (always) and worker (when started) for one process.
  *
- * While Redis is down: enqueueing fails fast (the queue's connection has no offline queue once it
- * has been ready, so a request answers 503 instead of hanging); the worker waits and resumes by
+ * While Redis is down or hung: enqueueing fails fast (the queue's connection is `failFastRedis`, so
+ * a request answers 503 instead of hanging); the worker waits and resumes by
  * itself (BullMQ needs maxRetriesPerRequest: null on its own connection for blocking commands);
  * neither emits an unhandled 'error'. Recurring schedules are declared again when Redis comes
  * back, in case it lost them.
@@ -62,13 +62,8 @@ export class Jobs implements QueueCounts {
   private readonly schedules = new Map<string, number>();
 
   constructor(private readonly opts: JobsOptions) {
-    this.connection = watchRedisConnection(
-      new Redis(opts.redisUrl, { retryStrategy: redisRetryStrategy, connectTimeout: 3_000, maxRetriesPerRequest: 1 }),
-      "jobs queue",
-      opts.logger,
-    );
+    this.connection = failFastRedis(opts.redisUrl, "jobs queue", opts.logger);
     this.connection.once("ready", () => {
-      this.connection.options.enableOfflineQueue = false;
       // Every later 'ready' is a reconnect: Redis may have restarted without the schedules.
       this.connection.on("ready", () => void this.redeclareSchedules());
     });

@@ -7,10 +7,32 @@ export interface Mongo {
   db: MongoDatabase;
 }
 
+/** The driver's connection pool size per node. */
+const MAX_POOL_SIZE = 20;
+
 /**
- * The driver reconnects by itself; while no server answers, an operation fails after
- * `serverSelectionTimeoutMS` (a MongoServerSelectionError, answered as 503) instead of waiting.
- * MongoClient never emits an unhandled 'error'; server state changes are logged here.
+ * A client that never lets an unreachable or hung server hold a caller (each answered as 503):
+ * while no server answers, an operation fails after `serverSelectionTimeoutMS` (a
+ * MongoServerSelectionError); one sent to a server that stopped answering (a frozen host, a cut
+ * network) fails once its socket has been silent for `socketTimeoutMS` (a MongoNetworkTimeoutError,
+ * and the connection is closed); a checkout from a pool whose connections are all held waits at most
+ * `waitQueueTimeoutMS`. The driver's `timeoutMS` has no effect from driver 7.8 on, hence these. Every
+ * read and write here takes milliseconds; 5 s of silence is a server that is gone (an index built
+ * at start on a large collection could take longer: build it before deploying the code that asks).
+ */
+export function mongoClient(url: string): MongoClient {
+  return new MongoClient(url, {
+    serverSelectionTimeoutMS: 3_000,
+    connectTimeoutMS: 3_000,
+    socketTimeoutMS: 5_000,
+    waitQueueTimeoutMS: 10_000,
+    maxPoolSize: MAX_POOL_SIZE,
+  });
+}
+
+/**
+ * The driver reconnects by itself (`mongoClient` bounds every wait). MongoClient never emits an
+ * unhandled 'error'; server state changes are logged here.
  */
 export async function connectMongo(opts: {
   url: string;
@@ -19,9 +41,8 @@ export async function connectMongo(opts: {
   /** Counts the connection pool from the first connection on. */
   metrics?: Metrics;
 }): Promise<Mongo> {
-  const maxPoolSize = 20;
-  const client = new MongoClient(opts.url, { serverSelectionTimeoutMS: 3_000, connectTimeoutMS: 3_000, maxPoolSize });
-  opts.metrics?.watchMongoPool(client, maxPoolSize);
+  const client = mongoClient(opts.url);
+  opts.metrics?.watchMongoPool(client, MAX_POOL_SIZE);
   client.on("serverDescriptionChanged", ({ address, previousDescription, newDescription }) => {
     const was = previousDescription.type === "Unknown";
     const is = newDescription.type === "Unknown";

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { type Command, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logger";
 
 /** Two connections: one for commands, one parked in subscriber mode for pub/sub. */
@@ -32,27 +32,67 @@ export function watchRedisConnection(redis: Redis, role: string, logger: Logger)
   return redis;
 }
 
+/** How long one command may wait for its answer. */
+const REDIS_COMMAND_TIMEOUT_MS = 5_000;
+
 /**
- * The command connection fails fast while Redis is down: commands sent before the first connect
- * wait for it, but once it has been ready a command issued while disconnected is refused at once
- * (no offline queue), one in flight when the connection drops fails after two reconnect attempts,
- * and none waits longer than `commandTimeout`. Callers answer 503 (infra/store-errors.ts).
- *
- * The subscriber keeps its offline queue and retries without limit: ioredis re-subscribes every
- * channel once it is back, and the event bus then replays what was missed from the backlogs.
+ * A connection for commands that fails fast while Redis is down or hung: commands sent before the
+ * first connect wait for it, but once it has been ready a command issued while disconnected is
+ * refused at once (no offline queue), one in flight when the connection drops fails after two
+ * reconnect attempts, and none waits longer than `REDIS_COMMAND_TIMEOUT_MS`. A command that timed
+ * out means the server stopped answering (a frozen host, a cut network): the connection is then
+ * dropped and opened again, so the commands after it are refused at once until Redis answers the
+ * new connection's handshake, instead of each waiting its own timeout. Callers answer 503
+ * (infra/store-errors.ts).
  */
-export function createRedis(opts: { url: string; prefix: string }, logger: Logger): RedisClients {
-  const common: RedisOptions = { retryStrategy: redisRetryStrategy, connectTimeout: 3_000, lazyConnect: false };
-  const command = watchRedisConnection(
-    new Redis(opts.url, { ...common, maxRetriesPerRequest: 1, commandTimeout: 5_000 }),
-    "command",
+export function failFastRedis(url: string, role: string, logger: Logger): Redis {
+  const redis = watchRedisConnection(
+    new FailFastRedis(url, {
+      retryStrategy: redisRetryStrategy,
+      connectTimeout: 3_000,
+      maxRetriesPerRequest: 1,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    }),
+    role,
     logger,
   );
-  command.once("ready", () => {
-    command.options.enableOfflineQueue = false;
+  redis.once("ready", () => {
+    redis.options.enableOfflineQueue = false;
   });
+  return redis;
+}
+
+class FailFastRedis extends Redis {
+  override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
+    // A command sent again after a reconnect (ioredis resends what was unanswered) may have timed
+    // out already: only one still waiting can say that this connection stopped answering.
+    const waiting = !command.isSettled;
+    const sent = super.sendCommand(command, stream);
+    if (waiting) {
+      command.promise.catch((err: Error) => {
+        if (err.message !== "Command timed out" || this.status !== "ready") return;
+        this.emit("error", err); // logged once by watchRedisConnection
+        this.disconnect(true);
+      });
+    }
+    return sent;
+  }
+}
+
+/**
+ * Two connections: commands fail fast (`failFastRedis`). The subscriber keeps its offline queue
+ * and retries without limit: ioredis re-subscribes every channel once it is back, and the event
+ * bus then replays what was missed from the backlogs.
+ */
+export function createRedis(opts: { url: string; prefix: string }, logger: Logger): RedisClients {
+  const command = failFastRedis(opts.url, "command", logger);
   const subscriber = watchRedisConnection(
-    new Redis(opts.url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true }),
+    new Redis(opts.url, {
+      retryStrategy: redisRetryStrategy,
+      connectTimeout: 3_000,
+      maxRetriesPerRequest: null,
+      autoResubscribe: true,
+    }),
     "subscriber",
     logger,
   );
