@@ -1,4 +1,4 @@
-import { type Command, Redis, type RedisOptions } from "ioredis";
+import { type Command, Redis } from "ioredis";
 import type { Logger } from "../logger";
 
 /** Two connections: one for commands, one parked in subscriber mode for pub/sub. */
