@@ -681,6 +681,10 @@ describe("transport errors", () => {
     expect(remove.headers.get("allow")).toBe("GET, POST");
     // A path with a parameter: the methods of that shape, whatever the parameter is called.
     expect((await api("PUT", `/tasks/${crypto.randomUUID()}`)).headers.get("allow")).toBe("DELETE, GET, PATCH");
+    // A literal path is not taken for a parameter of another: GET /users/invite is not user "invite".
+    const invite = await api("GET", "/users/invite");
+    expect(invite).toMatchObject({ status: 405, body: { code: "METHOD_NOT_SUPPORTED" } });
+    expect(invite.headers.get("allow")).toBe("POST");
   });
 
   it("REST requests leave the procedures' schemas alone: tRPC still refuses a string for a boolean", async () => {

@@ -295,42 +295,44 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
     }),
   );
 
-  const routes = restRoutes(router);
-  for (const route of routes) {
-    const honoPath = route.path.replace(/\{([^}]+)\}/g, ":$1");
-    const shape = inputShape(route.def); // once per route, not per request
-    app.on(route.method, honoPath, async (c) => {
-      const resHeaders = new Headers();
-      let input: unknown;
-      let ctx: Context | undefined;
-      try {
-        input = await readInput(c, route, shape);
-        ctx = await createContext(c, resHeaders);
-        const caller = createCaller(ctx, { signal: c.req.raw.signal }) as unknown as Record<string, unknown>;
-        const call = route.procedure
-          .split(".")
-          .reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], caller) as (input: unknown) => unknown;
-        const data = await call(input);
-        const res = c.json(data as object);
-        for (const cookie of resHeaders.getSetCookie()) res.headers.append("set-cookie", cookie);
-        return res;
-      } catch (cause) {
-        return errorResponse(c, cause, { route, input, ctx }, resHeaders);
-      }
-    });
-  }
-  // A known path asked with another method: 405 with the methods it takes (literal paths first, as
-  // the routes are sorted, so /users/me is not answered for /users/{id}).
-  const methodsByShape = new Map<string, { path: string; methods: string[] }>();
-  for (const route of routes) {
+  // Routes grouped by path, in the sorted order (a literal segment before a parameter in the same
+  // place). Each path's own methods, then a 405 with the methods it takes for any other, before the
+  // next path: GET /users/me is answered by /users/me, and GET /users/invite (a POST path) is a
+  // 405 there, not a lookup of the user "invite" under /users/{id}.
+  const byPath = new Map<string, RestRoute[]>();
+  for (const route of restRoutes(router)) {
     const shape = route.path.replace(/\{[^}]+\}/g, "{}");
-    const entry = methodsByShape.get(shape) ?? { path: route.path.replace(/\{([^}]+)\}/g, ":$1"), methods: [] };
-    entry.methods.push(route.method);
-    methodsByShape.set(shape, entry);
+    byPath.set(shape, [...(byPath.get(shape) ?? []), route]);
   }
-  for (const { path, methods } of methodsByShape.values()) {
-    const allow = [...methods].sort().join(", ");
-    app.all(path, (c) => {
+  const honoPathOf = (route: RestRoute) => route.path.replace(/\{([^}]+)\}/g, ":$1");
+  for (const routes of byPath.values()) {
+    for (const route of routes) {
+      const shape = inputShape(route.def); // once per route, not per request
+      app.on(route.method, honoPathOf(route), async (c) => {
+        const resHeaders = new Headers();
+        let input: unknown;
+        let ctx: Context | undefined;
+        try {
+          input = await readInput(c, route, shape);
+          ctx = await createContext(c, resHeaders);
+          const caller = createCaller(ctx, { signal: c.req.raw.signal }) as unknown as Record<string, unknown>;
+          const call = route.procedure
+            .split(".")
+            .reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], caller) as (input: unknown) => unknown;
+          const data = await call(input);
+          const res = c.json(data as object);
+          for (const cookie of resHeaders.getSetCookie()) res.headers.append("set-cookie", cookie);
+          return res;
+        } catch (cause) {
+          return errorResponse(c, cause, { route, input, ctx }, resHeaders);
+        }
+      });
+    }
+    const allow = routes
+      .map((route) => route.method)
+      .sort()
+      .join(", ");
+    app.all(honoPathOf(routes[0] as RestRoute), (c) => {
       const res = refuse(c, "METHOD_NOT_SUPPORTED", `${c.req.method} is not allowed here; use ${allow}`);
       res.headers.set("allow", allow);
       return res;
