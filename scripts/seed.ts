@@ -507,6 +507,14 @@ async function seedUseCases(people: Map<Person, Member>): Promise<void> {
     created++;
   }
   console.log(`  use cases: ${created} created, ${useCases.length - created} already there`);
+  // One recently deleted draft, for the "recently deleted" list and its restore.
+  const author = people.get(useCases[0]?.by as Person) as Member;
+  const deletedTitle = "Early notes on the press line pilot";
+  const deleted = await author.client.useCases.listDeleted.query({ limit: 100 });
+  if (!deleted.items.some((u) => u.title === deletedTitle)) {
+    const draft = await author.client.useCases.createDraft.mutate({ title: deletedTitle });
+    await author.client.useCases.delete.mutate({ id: draft.id });
+  }
 }
 
 // ---------------------------------------------------------------- tasks

@@ -117,6 +117,7 @@ const expected: Record<string, string> = {
   "useCases.restore": "U ✓ N ✓ N N N",
   "useCases.moderate": "U F F F F F F",
   "useCases.list": "U ✓ ✓ ✓ ✓ ✓ ✓",
+  "useCases.listDeleted": "U ✓ ✓ ✓ ✓ ✓ ✓",
   "useCases.get": "U ✓ N ✓ N N N",
   "useCases.getPublic": "✓ ✓ ✓ ✓ ✓ ✓ ✓",
   "useCases.addMedia": "U ✓ N ✓ N N N",

@@ -149,6 +149,20 @@ export const UseCaseSummary = z.object({
 export type UseCaseSummary = z.infer<typeof UseCaseSummary>;
 export const UseCaseList = page(UseCaseSummary);
 
+/** A deleted use case its owner (or an admin of its organization) can still restore. */
+export const DeletedUseCase = z.object({
+  id: Id,
+  title: z.string(),
+  /** What it was when deleted; restoring brings it back as that. */
+  status: UseCaseStatus,
+  owner: Author,
+  deletedAt: z.date(),
+  /** After this it is purged for good. */
+  restorableUntil: z.date(),
+});
+export type DeletedUseCase = z.infer<typeof DeletedUseCase>;
+export const DeletedUseCaseList = page(DeletedUseCase);
+
 export const UseCaseDetail = UseCaseSummary.extend({
   problem: z.string(),
   solution: z.string(),

@@ -188,6 +188,53 @@ describe("drafts and publishing", () => {
     expect(await failure(owner.client.useCases.restore.mutate({ id: uc.id }))).toMatchObject({ appCode: "FORBIDDEN" });
   });
 
+  it("the recently deleted list shows what each may restore: their own, their organization's as admin", async () => {
+    const colleague = await addMember(server, adminA);
+    const mine = await publishNew(colleague, { title: "Chiller retrofit at the cold store" });
+    const draft = await colleague.client.useCases.createDraft.mutate({ title: "Half-written idea" });
+    const theirs = await publishNew(owner);
+    const kept = await publishNew(colleague);
+    for (const [user, id] of [
+      [colleague, mine.id],
+      [colleague, draft.id],
+      [owner, theirs.id],
+    ] as const) {
+      await user.client.useCases.delete.mutate({ id });
+    }
+    const ids = async (user: TestUser) =>
+      (await user.client.useCases.listDeleted.query({ limit: 100 })).items.map((u) => u.id);
+
+    const own = await colleague.client.useCases.listDeleted.query({ limit: 100 });
+    // Most recently deleted first, as it was when deleted, with when it is purged.
+    expect(own.items.map((u) => u.id)).toEqual([draft.id, mine.id]);
+    expect(own.items[1]).toMatchObject({ title: "Chiller retrofit at the cold store", status: "published" });
+    expect(own.items[0]?.status).toBe("draft");
+    const item = own.items[1] as (typeof own.items)[number];
+    expect(item.restorableUntil.getTime() - item.deletedAt.getTime()).toBe(30 * 86_400_000);
+    expect(own.items.map((u) => u.id)).not.toContain(kept.id);
+
+    // The admin sees every member's; another organization none of them.
+    expect(await ids(adminA)).toEqual(expect.arrayContaining([draft.id, mine.id, theirs.id]));
+    expect(await ids(other)).toEqual(expect.not.arrayContaining([draft.id, mine.id, theirs.id]));
+    expect(await ids(owner)).not.toContain(mine.id);
+
+    // Pages of one, in order; restored or past 30 days, it leaves the list.
+    const first = await colleague.client.useCases.listDeleted.query({ limit: 1 });
+    const second = await colleague.client.useCases.listDeleted.query({ limit: 1, cursor: first.nextCursor });
+    expect([...first.items, ...second.items].map((u) => u.id)).toEqual([draft.id, mine.id]);
+    expect(second.nextCursor).toBeNull();
+    await colleague.client.useCases.restore.mutate({ id: mine.id });
+    await server.deps.db
+      .updateTable("useCases")
+      .set({ deletedAt: new Date(Date.now() - 31 * 86_400_000) })
+      .where("id", "=", draft.id)
+      .execute();
+    expect(await ids(colleague)).toEqual([]);
+    expect(await failure(colleague.client.useCases.listDeleted.query({ cursor: "not-a-cursor" }))).toMatchObject({
+      appCode: "BAD_REQUEST",
+    });
+  });
+
   it("moderators archive (hidden from others, owner notified, audited) and restore", async () => {
     const uc = await publishNew(owner);
     expect(

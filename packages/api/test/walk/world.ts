@@ -412,6 +412,7 @@ export const inputs: Record<string, InputBuilder> = {
   },
   "useCases.moderate": (w) => ({ id: w.a.useCasePublishedId, action: "restore", reason: "Walk check" }),
   "useCases.list": () => ({ lat: 24.71, lng: 46.68, radiusKm: 500 }),
+  "useCases.listDeleted": () => ({}),
   "useCases.get": (w) => ({ id: w.a.useCaseDraftId }),
   "useCases.getPublic": (w) => ({ id: w.a.useCasePublishedId }),
   "useCases.addMedia": (w) => ({ id: w.a.useCaseDraftId, fileId: w.a.imageId, caption: "The line" }),

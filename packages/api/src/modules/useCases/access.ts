@@ -9,6 +9,9 @@ import type { Reader } from "./repo";
  */
 
 /** The submitting user and their organization's admin. */
+/** How long a deleted use case can be restored (its owner or an admin of its organization); purged after. */
+export const RESTORE_DAYS = 30;
+
 export const canEdit = (row: { ownerId: string; organizationId: string }, caller: Principal) =>
   row.ownerId === caller.userId || (caller.role === "admin" && row.organizationId === caller.organizationId);
 

@@ -1,4 +1,12 @@
-import type { ListUseCasesInput, MediaAsset, Outcomes, UseCaseDetail, UseCaseSummary } from "@p2p/schemas";
+import type {
+  DeletedUseCase,
+  ListUseCasesInput,
+  MediaAsset,
+  Outcomes,
+  PageInput,
+  UseCaseDetail,
+  UseCaseSummary,
+} from "@p2p/schemas";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
@@ -8,7 +16,7 @@ import { cursorKeys, decodeCursor, keyCursor, toPage } from "../../lib/paginatio
 import { recordDailyViews } from "../dashboard/repo";
 import type { ModuleJob } from "../jobs";
 import { mediaOf } from "../media/service";
-import { canEdit, mayRead, readerOf } from "./access";
+import { canEdit, mayRead, RESTORE_DAYS, readerOf } from "./access";
 import { contentAt, docsOf } from "./docs";
 import { cachedUseCasePage, useCaseListsChanged } from "./list-cache";
 import { mediaList } from "./media";
@@ -199,3 +207,24 @@ async function flushViews(deps: AppDeps): Promise<void> {
 }
 
 export const viewJobs: ModuleJob[] = [{ name: "useCases.flushViews", everyMs: 5_000, run: flushViews }];
+
+const deletedCursor = keyCursor(cursorKeys.instant);
+
+/** The caller's recently deleted use cases (all of their organization's as admin), to restore. */
+export async function listDeletedUseCases(deps: AppDeps, caller: Principal, input: PageInput) {
+  const after = decodeCursor(input.cursor, deletedCursor);
+  const rows = await repo.listDeleted(deps.db, readerOf(caller), RESTORE_DAYS, after, input.limit);
+  return toPage(
+    rows,
+    input.limit,
+    (r) => [r.deletedAt.toISOString(), r.id],
+    (r): DeletedUseCase => ({
+      id: r.id,
+      title: r.title,
+      status: r.status,
+      owner: r.owner,
+      deletedAt: r.deletedAt,
+      restorableUntil: new Date(r.deletedAt.getTime() + RESTORE_DAYS * 86_400_000),
+    }),
+  );
+}

@@ -375,6 +375,34 @@ export const publishedFacts = (db: Db, ids: readonly string[]) =>
         .execute()
     : Promise.resolve([]);
 
+/**
+ * Deleted within the last `days`, for who may restore them (`canEdit`): the reader's own, or all of
+ * their organization's as its admin; most recently deleted first (keyset on deleted_at, id).
+ */
+export const listDeleted = (
+  db: Db,
+  reader: Reader,
+  days: number,
+  after: readonly [deletedAt: string, id: string] | null,
+  limit: number,
+) => {
+  let query = db
+    .selectFrom("useCases as uc")
+    .select(["uc.id", "uc.title", "uc.status", sql<Date>`uc.deleted_at`.as("deletedAt")])
+    .select((eb) => authorColumn(db, eb.ref("uc.ownerId")).as("owner"))
+    .where("uc.organizationId", "=", reader.organizationId)
+    .where("uc.deletedAt", ">", sql<Date>`now() - make_interval(days => ${days})`);
+  if (!reader.isAdmin) query = query.where("uc.ownerId", "=", reader.userId);
+  if (after) {
+    query = query.where((eb) => eb(eb.refTuple("uc.deletedAt", "uc.id"), "<", eb.tuple(new Date(after[0]), after[1])));
+  }
+  return query
+    .orderBy("uc.deletedAt", "desc")
+    .orderBy("uc.id", "desc")
+    .limit(limit + 1)
+    .execute();
+};
+
 /** Deleted more than `days` ago: gone for good (their documents too, by the caller). */
 export const purgeDeleted = (db: Db, days: number) =>
   db

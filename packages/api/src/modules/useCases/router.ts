@@ -1,6 +1,7 @@
 import {
   AddUseCaseMediaInput,
   CreateUseCaseDraftInput,
+  DeletedUseCaseList,
   ExportIdInput,
   ExportSpreadsheetInput,
   ExportStarted,
@@ -8,6 +9,7 @@ import {
   ListUseCasesInput,
   ModerateUseCaseInput,
   Ok,
+  PageInput,
   PublicUseCase,
   RemoveUseCaseMediaInput,
   ReorderUseCaseMediaInput,
@@ -24,7 +26,7 @@ import { rest } from "../../trpc/meta";
 import { adminProcedure, orgProcedure, publicProcedure } from "../../trpc/procedures";
 import { exportStatus, startExport } from "./exports";
 import { addMedia, removeMedia, reorderMedia } from "./media";
-import { getPublicUseCase, getUseCase, listUseCases } from "./read";
+import { getPublicUseCase, getUseCase, listDeletedUseCases, listUseCases } from "./read";
 import * as write from "./write";
 
 /** After a change, the use case as its editor now sees it (not counted as a view). */
@@ -72,6 +74,17 @@ export const useCasesRouter = router({
     .mutation(({ ctx, input }) =>
       write.restore(ctx.deps, ctx.principal, input.id).then(detail(ctx.deps, ctx.principal)),
     ),
+  listDeleted: orgProcedure
+    .meta(
+      rest(
+        "GET",
+        "/use-cases/deleted",
+        "Your use cases deleted in the last 30 days (your organization's as admin), to restore",
+      ),
+    )
+    .input(PageInput)
+    .output(DeletedUseCaseList)
+    .query(({ ctx, input }) => listDeletedUseCases(ctx.deps, ctx.principal, input)),
   moderate: orgProcedure
     .meta(rest("POST", "/use-cases/{id}/moderate", "Archive or restore a published use case (platform moderators)"))
     .input(ModerateUseCaseInput)

@@ -9,7 +9,7 @@ import { recordAudit } from "../audit/repo";
 import { recordAndAnnounce } from "../dashboard/live";
 import type { ModuleJob } from "../jobs";
 import { notify } from "../notifications/create";
-import { canEdit, mayRead } from "./access";
+import { canEdit, mayRead, RESTORE_DAYS } from "./access";
 import { contentAt, docsOf, EMPTY_CONTENT, type UseCaseContent } from "./docs";
 import { useCaseListsChanged } from "./list-cache";
 import { copyMediaFiles } from "./media";
@@ -264,8 +264,6 @@ export async function remove(deps: AppDeps, caller: Principal, id: string) {
   await announce(deps, caller, row, "deleted");
   return { ok: true as const };
 }
-
-export const RESTORE_DAYS = 30;
 
 export async function restore(deps: AppDeps, caller: Principal, id: string) {
   const row = await deps.db.transaction().execute(async (trx) => {
