@@ -4,6 +4,7 @@ import { defineChannel } from "../../infra/events/bus";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { blockedEitherWay, contactIdsOf, ownersOf } from "../contacts/repo";
 import { signalToUser } from "../messages/channel";
+import { deliverWhatWaited } from "../messages/receipts";
 import { peersAmong, peersOf } from "../messages/repo";
 import { markSeen, type PresenceSettingsRow, saveSettings, settingsOf } from "./repo";
 
@@ -70,10 +71,19 @@ export async function withPresence<T extends Author>(deps: AppDeps, viewerId: st
   return people.map((p, i) => ({ ...p, presence: presence[i] ?? unknown(p.id) })) satisfies Person[];
 }
 
-/** The caller's own presence choices; changing them tells their audience at once. */
+/**
+ * The caller's own presence choices; changing them tells their audience at once. Showing oneself
+ * again while connected delivers what reached one's apps while hidden (messages/receipts.ts).
+ */
 export async function updatePresence(deps: AppDeps, userId: string, changes: { away?: boolean; hidden?: boolean }) {
+  const wasHidden = changes.hidden === false && (await settingsOf(deps.db, [userId])).get(userId)?.hidden;
   const { away, hidden } = await saveSettings(deps.db, userId, changes);
-  await Promise.all([announce(deps, userId), deps.events.broadcast(presenceChoicesChanged, "all", { userId })]);
+  const deliver = wasHidden && !hidden && (await anyoneConnected(deps, userId));
+  await Promise.all([
+    announce(deps, userId),
+    deps.events.broadcast(presenceChoicesChanged, "all", { userId }),
+    deliver ? deliverWhatWaited(deps, userId) : null,
+  ]);
   return { away, hidden };
 }
 
