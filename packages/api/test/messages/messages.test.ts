@@ -525,6 +525,31 @@ describe("blocking", () => {
     const halHistory = await hal.client.messages.history.query({ userId: gil.userId });
     expect(halHistory.items.find((x) => x.id === fromHal.id)).toMatchObject({ status: "delivered", readAt: null });
   });
+
+  it("the blocked person reads the blocker's profile as if the blocker only hid their presence", async () => {
+    const erin = await signUpAdmin(server, { firstName: "Erin", lastName: "Blockwell" });
+    const frank = await addMember(server, erin);
+    await send(frank, erin, "hi");
+    watch(erin.client);
+    await online(frank, erin);
+    const view = async () => ({
+      profile: await frank.client.users.get.query({ id: erin.userId }),
+      colleague: (await frank.client.organizations.members.query({})).items.find((p) => p.id === erin.userId),
+      found: (await frank.client.users.search.query({ q: "Blockwell" })).items.find((p) => p.id === erin.userId),
+      presence: await frank.client.presence.get.query({ userIds: [erin.userId] }),
+      peer: (await frank.client.messages.listConversations.query({})).items[0]?.peer,
+    });
+    expect((await view()).colleague?.lastActiveAt).toEqual(expect.any(Date));
+    await erin.client.presence.update.mutate({ hidden: true });
+    const hidden = await view();
+    expect(hidden.presence).toEqual([{ userId: erin.userId, status: "offline", lastSeenAt: null }]);
+    await erin.client.presence.update.mutate({ hidden: false });
+    await online(frank, erin);
+    await erin.client.contacts.block.mutate({ userId: frank.userId });
+    expect(await view()).toEqual(hidden);
+    // Sending is refused (the one sign of a block, as for someone who can't receive messages).
+    expect(await failure(send(frank, erin, "hello?"))).toMatchObject({ appCode: "NOT_FOUND" });
+  });
 });
 
 describe("contacts and people search", () => {

@@ -38,6 +38,23 @@ const status = (online: boolean, settings: PresenceSettingsRow): Presence["statu
 
 const unknown = (userId: string): Presence => ({ userId, status: "offline", lastSeenAt: null });
 
+/**
+ * Whether `userId`'s activity is kept from `viewerId`: they hide their presence, or a block stands
+ * between the two (either way). A block looks exactly like hiding, so the blocked person can't
+ * tell which it is (the blocker knows).
+ */
+const keptFrom = (viewerId: string, userId: string, settings: PresenceSettingsRow, blocked: Map<string, Date>) =>
+  userId !== viewerId && (settings.hidden || blocked.has(userId));
+
+/** Which of `userIds` keep their activity (online, last seen, last active) from `viewerId`. */
+export async function activityKeptFrom(deps: AppDeps, viewerId: string, userIds: readonly string[]) {
+  const [settings, blocked] = await Promise.all([
+    settingsOf(deps.db, userIds),
+    blockedEitherWay(deps.db, viewerId, userIds),
+  ]);
+  return new Set(userIds.filter((id) => keptFrom(viewerId, id, settings.get(id) as PresenceSettingsRow, blocked)));
+}
+
 /** The presence of `userIds` as `viewerId` may see it (see the rule above); in the order asked. */
 export async function presenceFor(deps: AppDeps, viewerId: string, userIds: readonly string[]): Promise<Presence[]> {
   const ids = [...new Set(userIds)];
@@ -52,7 +69,7 @@ export async function presenceFor(deps: AppDeps, viewerId: string, userIds: read
   const byId = new Map<string, Presence>();
   ids.forEach((id, i) => {
     const s = settings.get(id) as PresenceSettingsRow;
-    const visible = id === viewerId || (!s.hidden && !blocked.has(id) && (peers.has(id) || addedViewer.has(id)));
+    const visible = id === viewerId || (!keptFrom(viewerId, id, s, blocked) && (peers.has(id) || addedViewer.has(id)));
     byId.set(
       id,
       visible ? { userId: id, status: status(online[i] ?? false, s), lastSeenAt: s.lastSeenAt } : unknown(id),
