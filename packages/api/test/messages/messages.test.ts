@@ -468,6 +468,88 @@ describe("blocking", () => {
     await erin.client.contacts.unblock.mutate({ userId: frank.userId });
     await send(frank, erin, "after the unblock");
   });
+  it("receipts stamped across a block show on no read either, both ways: history, status, list, replay, REST", async () => {
+    const gil = await signUpAdmin(server);
+    const hal = await signUpAdmin(server);
+    const early = await send(gil, hal, "early");
+    await hal.client.messages.markRead.mutate({ userId: gil.userId, upToMessageId: early.id });
+    const gilStream = watch(gil.client);
+    await waitFor(async () => (await server.deps.presence.anyPresent("user", [gil.userId]))[0]);
+    const fromHal = await send(hal, gil, "from hal");
+    await waitFor(async () => (await hal.client.messages.statusHistory.query({ messageId: fromHal.id })).length === 2);
+    const lastId = gilStream.lastId();
+    gilStream.unsubscribe();
+    const m = await send(gil, hal, "after");
+
+    await hal.client.contacts.block.mutate({ userId: gil.userId });
+    await hal.client.messages.markRead.mutate({ userId: gil.userId, upToMessageId: m.id });
+    await gil.client.messages.markRead.mutate({ userId: hal.userId, upToMessageId: fromHal.id });
+
+    // Gil (blocked) sees his message to Hal as not yet received, wherever he reads it; receipts from
+    // before the block stay as he saw them.
+    const unseen = { status: "sent", deliveredAt: null, readAt: null };
+    const history = await gil.client.messages.history.query({ userId: hal.userId });
+    expect(history.items.map((x) => [x.id, x.status])).toEqual([
+      [m.id, "sent"],
+      [fromHal.id, "read"],
+      [early.id, "read"],
+    ]);
+    expect(history.items[0]).toMatchObject(unseen);
+    expect(await gil.client.messages.statusHistory.query({ messageId: m.id })).toEqual([
+      { status: "sent", at: m.createdAt },
+    ]);
+    expect((await gil.client.messages.listConversations.query({})).items[0]?.lastMessage).toMatchObject({
+      id: m.id,
+      ...unseen,
+    });
+    expect(await send(gil, hal, "after", { clientMessageId: m.clientMessageId })).toMatchObject(unseen);
+    const rest = await fetch(`${server.url}/api/v1/messages/${hal.userId}`, {
+      headers: { authorization: `Bearer ${gil.token}` },
+    });
+    expect(((await rest.json()) as { items: { id: string; status: string }[] }).items[0]).toMatchObject({
+      id: m.id,
+      ...unseen,
+    });
+    const resumed = watch(gil.client, lastId);
+    await waitFor(() => resumed.of("message.new").some((e) => e.message.id === m.id));
+    expect(resumed.of("message.new").find((e) => e.message.id === m.id)?.message).toMatchObject(unseen);
+    await gil.client.messages.delete.mutate({ id: m.id, forEveryone: true });
+    await waitFor(() => resumed.of("message.updated").some((e) => e.message.id === m.id));
+    expect(resumed.of("message.updated").find((e) => e.message.id === m.id)?.message).toMatchObject(unseen);
+
+    // Hal (the blocker) does not see Gil read his message after the block either.
+    expect((await hal.client.messages.statusHistory.query({ messageId: fromHal.id })).map((s) => s.status)).toEqual([
+      "sent",
+      "delivered",
+    ]);
+    const halHistory = await hal.client.messages.history.query({ userId: gil.userId });
+    expect(halHistory.items.find((x) => x.id === fromHal.id)).toMatchObject({ status: "delivered", readAt: null });
+  });
+
+  it("the blocked person reads the blocker's profile as if the blocker only hid their presence", async () => {
+    const erin = await signUpAdmin(server, { firstName: "Erin", lastName: "Blockwell" });
+    const frank = await addMember(server, erin);
+    await send(frank, erin, "hi");
+    watch(erin.client);
+    await online(frank, erin);
+    const view = async () => ({
+      profile: await frank.client.users.get.query({ id: erin.userId }),
+      colleague: (await frank.client.organizations.members.query({})).items.find((p) => p.id === erin.userId),
+      found: (await frank.client.users.search.query({ q: "Blockwell" })).items.find((p) => p.id === erin.userId),
+      presence: await frank.client.presence.get.query({ userIds: [erin.userId] }),
+      peer: (await frank.client.messages.listConversations.query({})).items[0]?.peer,
+    });
+    expect((await view()).colleague?.lastActiveAt).toEqual(expect.any(Date));
+    await erin.client.presence.update.mutate({ hidden: true });
+    const hidden = await view();
+    expect(hidden.presence).toEqual([{ userId: erin.userId, status: "offline", lastSeenAt: null }]);
+    await erin.client.presence.update.mutate({ hidden: false });
+    await online(frank, erin);
+    await erin.client.contacts.block.mutate({ userId: frank.userId });
+    expect(await view()).toEqual(hidden);
+    // Sending is refused (the one sign of a block, as for someone who can't receive messages).
+    expect(await failure(send(frank, erin, "hello?"))).toMatchObject({ appCode: "NOT_FOUND" });
+  });
 });
 
 describe("contacts and people search", () => {
@@ -591,6 +673,46 @@ describe("me.onEvents", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(halWatch.of("message.status").slice(seenByHal)).toEqual([]);
     expect(gilWatch.of("message.status").slice(seenByGil)).toEqual([]);
+  });
+
+  it("a hidden presence shows through no delivered receipt: delivered comes with read, or when shown again", async () => {
+    const kim = await signUpAdmin(server);
+    const lee = await signUpAdmin(server);
+    await send(kim, lee, "hello");
+    await lee.client.presence.update.mutate({ hidden: true });
+    const kimWatch = watch(kim.client);
+    const leeWatch = watch(lee.client);
+    await waitFor(async () => (await server.deps.presence.anyPresent("user", [lee.userId]))[0]);
+    const m1 = await send(kim, lee, "are you there?");
+    await waitFor(() => leeWatch.of("message.new").some((e) => e.message.id === m1.id));
+    // Lee's client confirming it by hand changes nothing either.
+    expect((await lee.client.messages.markDelivered.mutate({ messageIds: [m1.id] })).updated).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await kim.client.messages.statusHistory.query({ messageId: m1.id })).toEqual([
+      { status: "sent", at: m1.createdAt },
+    ]);
+    expect(kimWatch.of("message.status")).toEqual([]);
+
+    // Shown again while connected: what reached Lee meanwhile is delivered now.
+    await lee.client.presence.update.mutate({ hidden: false });
+    await waitFor(() =>
+      kimWatch.of("message.status").some((e) => e.status === "delivered" && e.messageIds.includes(m1.id)),
+    );
+    expect((await kim.client.messages.statusHistory.query({ messageId: m1.id })).map((s) => s.status)).toEqual([
+      "sent",
+      "delivered",
+    ]);
+
+    // Hidden again: reading is what stamps delivered, at the same time.
+    await lee.client.presence.update.mutate({ hidden: true });
+    const m2 = await send(kim, lee, "call me");
+    await waitFor(() => leeWatch.of("message.new").some((e) => e.message.id === m2.id));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await kim.client.messages.history.query({ userId: lee.userId, limit: 1 })).items[0]?.status).toBe("sent");
+    await lee.client.messages.markRead.mutate({ userId: kim.userId, upToMessageId: m2.id });
+    const [, delivered, read] = await kim.client.messages.statusHistory.query({ messageId: m2.id });
+    expect(delivered?.status).toBe("delivered");
+    expect(delivered?.at).toEqual(read?.at);
   });
 
   it("a client that reconnects with its last event id gets every missed event exactly once", async () => {

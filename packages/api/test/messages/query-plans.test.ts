@@ -1,7 +1,7 @@
 /**
  * Direct messages' lists and counts, EXPLAINed on 220k messages between 2,000 people: the
- * conversation list, history (with date filters and a cursor), unread counts and the retry lookup
- * must each be served by an index, never a sequential scan of messages or conversations.
+ * conversation list, history (with date filters and a cursor), unread counts, the retry lookup
+ * and delivering what waited for someone who shows their presence again must each be served by an index, never a sequential scan of messages or conversations.
  */
 import { createDb } from "@p2p/api";
 import { createTestStores, type TestStores } from "@p2p/testkit";
@@ -12,6 +12,7 @@ import {
   conversationsQuery,
   findByClientIdQuery,
   historyQuery,
+  markAllDeliveredQuery,
   unreadTotalQuery,
 } from "../../src/modules/messages/repo";
 import { explainQuery, seqScansOf } from "../plans";
@@ -114,5 +115,9 @@ describe("direct message query plans at 220k messages", () => {
       await db.selectFrom("messages").select("senderId").where("clientMessageId", "=", "plan-7").executeTakeFirst()
     )?.senderId;
     await noSeqScan(findByClientIdQuery(db, sender as string, "plan-7"), "messages_client_id");
+  });
+
+  it("delivering what waited while someone hid their presence", async () => {
+    await noSeqScan(markAllDeliveredQuery(db, me), "messages_unread");
   });
 });

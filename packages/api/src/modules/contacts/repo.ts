@@ -102,12 +102,17 @@ export async function hasBlocked(db: Db, blockerId: string, blockedId: string): 
   return row !== undefined;
 }
 
-/** Which of `others` blocked `userId` or were blocked by them. */
-export async function blockedEitherWay(db: Db, userId: string, others: readonly string[]): Promise<Set<string>> {
-  if (!others.length) return new Set();
+/**
+ * Which of `others` blocked `userId` or were blocked by them, each with since when (the earlier
+ * block when both did): what was true before a block stays as it was shown, what happens under it
+ * does not cross it.
+ */
+export async function blockedEitherWay(db: Db, userId: string, others: readonly string[]): Promise<Map<string, Date>> {
+  const since = new Map<string, Date>();
+  if (!others.length) return since;
   const rows = await db
     .selectFrom("blocks")
-    .select(["blockerId", "blockedId"])
+    .select(["blockerId", "blockedId", "createdAt"])
     .where((eb) =>
       eb.or([
         eb.and([eb("blockerId", "=", userId), eb("blockedId", "in", others)]),
@@ -115,7 +120,12 @@ export async function blockedEitherWay(db: Db, userId: string, others: readonly 
       ]),
     )
     .execute();
-  return new Set(rows.map((r) => (r.blockerId === userId ? r.blockedId : r.blockerId)));
+  for (const row of rows) {
+    const other = row.blockerId === userId ? row.blockedId : row.blockerId;
+    const earlier = since.get(other);
+    if (!earlier || row.createdAt < earlier) since.set(other, row.createdAt);
+  }
+  return since;
 }
 
 /** Which of `userIds` blocked `actorId`. */

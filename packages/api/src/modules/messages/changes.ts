@@ -57,16 +57,24 @@ const assertLive = (message: MessageRow) => {
   if (message.deletedAt) throw appError("CONFLICT", "This message was deleted");
 };
 
-/** Tells both participants (all their devices) what the message looks like now, but one who deleted it for themselves. */
-async function updated(deps: AppDeps, row: MessageRow): Promise<DirectMessage> {
+/**
+ * Tells both participants (all their devices) what the message looks like now, each as they may see
+ * it (receipts), but one who deleted it for themselves; answers with the caller's view.
+ */
+async function updated(deps: AppDeps, caller: Principal, row: MessageRow): Promise<DirectMessage> {
   const participants = [row.senderId, row.recipientId];
-  const [message, hidden] = await Promise.all([toMessage(deps.db, row), hiddenFor(deps.db, row.id, participants)]);
+  const [views, hidden] = await Promise.all([
+    Promise.all(participants.map((userId) => toMessage(deps.db, userId, row))),
+    hiddenFor(deps.db, row.id, participants),
+  ]);
   await Promise.all(
-    participants
-      .filter((userId) => !hidden.has(userId))
-      .map((userId) => publishToUser(deps, userId, { type: "message.updated", message })),
+    participants.map((userId, i) =>
+      hidden.has(userId)
+        ? null
+        : publishToUser(deps, userId, { type: "message.updated", message: views[i] as DirectMessage }),
+    ),
   );
-  return message;
+  return views[participants.indexOf(caller.userId)] as DirectMessage;
 }
 
 export async function editMessage(deps: AppDeps, caller: Principal, input: { id: string; body: string }) {
@@ -76,7 +84,7 @@ export async function editMessage(deps: AppDeps, caller: Principal, input: { id:
   await assertNotBlocked(deps, caller.userId, message.recipientId);
   const row = await editBody(deps.db, message.id, input.body);
   if (!row) throw appError("CONFLICT", "This message was deleted");
-  return updated(deps, row);
+  return updated(deps, caller, row);
 }
 
 /** For me: hidden from my history only. For everyone (the sender, within 24 hours): a tombstone for both. */
@@ -91,7 +99,7 @@ export async function deleteMessage(deps: AppDeps, caller: Principal, input: { i
   }
   assertSenderWithin(message, caller, DELETE_FOR_EVERYONE_WINDOW, "delete a message for everyone");
   if (message.deletedAt) return { ok: true as const };
-  await updated(deps, await deleteForEveryone(deps.db, message.id));
+  await updated(deps, caller, await deleteForEveryone(deps.db, message.id));
   await readReminderIfNoneUnread(deps, message);
   return { ok: true as const };
 }
@@ -132,5 +140,5 @@ export async function react(
     }
     return setReaction(trx, message.id, caller.userId, input.emoji, on);
   });
-  return changed ? updated(deps, message) : toMessage(deps.db, message);
+  return changed ? updated(deps, caller, message) : toMessage(deps.db, caller.userId, message);
 }

@@ -78,7 +78,9 @@ const messagesAsTheyAreNow = (deps: AppDeps, userId: string, events: BusEvent<My
     events,
     (data) => (data.type === "message.new" || data.type === "message.updated" ? data.message.id : null),
     async (ids) =>
-      new Map((await toMessages(deps.db, await findMessagesShownTo(deps.db, userId, ids))).map((m) => [m.id, m])),
+      new Map(
+        (await toMessages(deps.db, userId, await findMessagesShownTo(deps.db, userId, ids))).map((m) => [m.id, m]),
+      ),
     (data, message) => ({ type: (data as MessageEvent).type, message }),
   );
 

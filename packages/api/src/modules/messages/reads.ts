@@ -23,7 +23,7 @@ export async function history(
     (r) => [r.createdAt, r.id],
     (r) => r,
   );
-  return { items: await toMessages(deps.db, items), nextCursor };
+  return { items: await toMessages(deps.db, caller.userId, items), nextCursor };
 }
 
 /** One row per peer, most recent first: the peer with presence, the last message, the unread count. */
@@ -44,7 +44,7 @@ export async function listConversations(
     findMessages(
       deps.db,
       shown.flatMap((r) => r.lastMessageId ?? []),
-    ).then((found) => toMessages(deps.db, found)),
+    ).then((found) => toMessages(deps.db, caller.userId, found)),
     withPresence(
       deps,
       caller.userId,

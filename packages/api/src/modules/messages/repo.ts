@@ -112,6 +112,19 @@ export const markDelivered = (db: Db, recipientId: string, ids: readonly string[
     .returning(["id", "senderId", "deliveredAt"])
     .execute();
 
+/** Delivered now, for every unread message to the recipient not delivered yet (messages_unread). */
+export const markAllDeliveredQuery = (db: Db, recipientId: string) =>
+  db
+    .updateTable("messages")
+    .set({ deliveredAt: sql`now()` })
+    .where("recipientId", "=", recipientId)
+    .where("readAt", "is", null)
+    .where("deletedAt", "is", null)
+    .where("deliveredAt", "is", null)
+    .returning(["id", "senderId", "deliveredAt"]);
+
+export const markAllDelivered = (db: Db, recipientId: string) => markAllDeliveredQuery(db, recipientId).execute();
+
 /** Read now: every unread message from `senderId` to `recipientId` up to and including `upTo`. */
 export const markReadUpTo = (db: Db, recipientId: string, senderId: string, upTo: { createdAt: Date; id: string }) =>
   db

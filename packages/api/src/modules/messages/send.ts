@@ -77,7 +77,8 @@ export async function sendMessage(
   // A concurrent retry committed first: answer with its message.
   if (!row) return retried(deps, await findByClientIdOrThrow(deps, senderId, input.clientMessageId), input);
 
-  const message = await toMessage(deps.db, row);
+  // New: no receipts yet, so both participants see the same message.
+  const message = await toMessage(deps.db, senderId, row);
   await Promise.all([
     publishToUser(deps, input.recipientId, { type: "message.new", message }),
     publishToUser(deps, senderId, { type: "message.new", message }),
@@ -98,5 +99,5 @@ function retried(deps: AppDeps, row: MessageRow, input: { recipientId: string })
   if (row.recipientId !== input.recipientId) {
     throw fieldError("clientMessageId", "Already used for a message to someone else");
   }
-  return toMessage(deps.db, row);
+  return toMessage(deps.db, row.senderId, row);
 }

@@ -4,6 +4,7 @@ import { defineChannel } from "../../infra/events/bus";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { blockedEitherWay, contactIdsOf, ownersOf } from "../contacts/repo";
 import { signalToUser } from "../messages/channel";
+import { deliverWhatWaited } from "../messages/receipts";
 import { peersAmong, peersOf } from "../messages/repo";
 import { markSeen, type PresenceSettingsRow, saveSettings, settingsOf } from "./repo";
 
@@ -37,6 +38,23 @@ const status = (online: boolean, settings: PresenceSettingsRow): Presence["statu
 
 const unknown = (userId: string): Presence => ({ userId, status: "offline", lastSeenAt: null });
 
+/**
+ * Whether `userId`'s activity is kept from `viewerId`: they hide their presence, or a block stands
+ * between the two (either way). A block looks exactly like hiding, so the blocked person can't
+ * tell which it is (the blocker knows).
+ */
+const keptFrom = (viewerId: string, userId: string, settings: PresenceSettingsRow, blocked: Map<string, Date>) =>
+  userId !== viewerId && (settings.hidden || blocked.has(userId));
+
+/** Which of `userIds` keep their activity (online, last seen, last active) from `viewerId`. */
+export async function activityKeptFrom(deps: AppDeps, viewerId: string, userIds: readonly string[]) {
+  const [settings, blocked] = await Promise.all([
+    settingsOf(deps.db, userIds),
+    blockedEitherWay(deps.db, viewerId, userIds),
+  ]);
+  return new Set(userIds.filter((id) => keptFrom(viewerId, id, settings.get(id) as PresenceSettingsRow, blocked)));
+}
+
 /** The presence of `userIds` as `viewerId` may see it (see the rule above); in the order asked. */
 export async function presenceFor(deps: AppDeps, viewerId: string, userIds: readonly string[]): Promise<Presence[]> {
   const ids = [...new Set(userIds)];
@@ -51,7 +69,7 @@ export async function presenceFor(deps: AppDeps, viewerId: string, userIds: read
   const byId = new Map<string, Presence>();
   ids.forEach((id, i) => {
     const s = settings.get(id) as PresenceSettingsRow;
-    const visible = id === viewerId || (!s.hidden && !blocked.has(id) && (peers.has(id) || addedViewer.has(id)));
+    const visible = id === viewerId || (!keptFrom(viewerId, id, s, blocked) && (peers.has(id) || addedViewer.has(id)));
     byId.set(
       id,
       visible ? { userId: id, status: status(online[i] ?? false, s), lastSeenAt: s.lastSeenAt } : unknown(id),
@@ -70,10 +88,19 @@ export async function withPresence<T extends Author>(deps: AppDeps, viewerId: st
   return people.map((p, i) => ({ ...p, presence: presence[i] ?? unknown(p.id) })) satisfies Person[];
 }
 
-/** The caller's own presence choices; changing them tells their audience at once. */
+/**
+ * The caller's own presence choices; changing them tells their audience at once. Showing oneself
+ * again while connected delivers what reached one's apps while hidden (messages/receipts.ts).
+ */
 export async function updatePresence(deps: AppDeps, userId: string, changes: { away?: boolean; hidden?: boolean }) {
+  const wasHidden = changes.hidden === false && (await settingsOf(deps.db, [userId])).get(userId)?.hidden;
   const { away, hidden } = await saveSettings(deps.db, userId, changes);
-  await Promise.all([announce(deps, userId), deps.events.broadcast(presenceChoicesChanged, "all", { userId })]);
+  const deliver = wasHidden && !hidden && (await anyoneConnected(deps, userId));
+  await Promise.all([
+    announce(deps, userId),
+    deps.events.broadcast(presenceChoicesChanged, "all", { userId }),
+    deliver ? deliverWhatWaited(deps, userId) : null,
+  ]);
   return { away, hidden };
 }
 

@@ -23,8 +23,7 @@ import { dashboardChanged } from "../dashboard/invalidate";
 import { assertOwnImage } from "../files/service";
 import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
-import { settingsOf } from "../presence/repo";
-import { withPresence } from "../presence/service";
+import { activityKeptFrom, withPresence } from "../presence/service";
 import { toListItem, toMe, toProfile } from "./dto";
 import * as repo from "./repo";
 
@@ -95,14 +94,16 @@ export async function listMembers(db: Db, orgId: string, input: z.infer<typeof L
 /**
  * `organizations.members`: the caller's active colleagues, for every member (a workplace directory;
  * emails are visible within the organization, as on `users.get`). A colleague who hides their
- * presence shows no last-active time.
+ * presence, or with a block between them and the caller, shows no last-active time (presence.get
+ * shows them offline, never seen: the two must agree, or a block would show as one).
  */
 export async function listColleagues(deps: AppDeps, caller: Principal, input: z.infer<typeof MembersInput>) {
   const after = decodeCursor(input.cursor, MemberCursor);
   const filter = { status: "active" as const, ...(input.q ? { q: input.q } : {}) };
   const rows = await repo.listMembers(deps.db, caller.organizationId, filter, after, input.limit);
-  const presence = await settingsOf(
-    deps.db,
+  const kept = await activityKeptFrom(
+    deps,
+    caller.userId,
     rows.map((u) => u.id),
   );
   return toPage(
@@ -117,7 +118,7 @@ export async function listColleagues(deps: AppDeps, caller: Principal, input: z.
       role: u.role,
       avatarFileId: u.avatarFileId,
       email: u.email,
-      lastActiveAt: presence.get(u.id)?.hidden && u.id !== caller.userId ? null : u.lastActiveAt,
+      lastActiveAt: kept.has(u.id) ? null : u.lastActiveAt,
     }),
   );
 }
