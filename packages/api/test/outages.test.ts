@@ -11,7 +11,18 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type AppDeps, closeDeps, createDeps, loadConfig, type RunningServer, S3Storage, startServer } from "@p2p/api";
+import {
+  type AppDeps,
+  closeDeps,
+  createDeps,
+  defineChannel,
+  EventBus,
+  loadConfig,
+  type RunningServer,
+  S3Storage,
+  startServer,
+  streamChannel,
+} from "@p2p/api";
 import { TRPCClientError } from "@p2p/client";
 import {
   addMember,
@@ -27,6 +38,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Readiness } from "../src/infra/health";
 import { mongoClient } from "../src/infra/mongo/mongo";
 import { createDb } from "../src/infra/postgres/db";
+import { closeRedis, createRedis } from "../src/infra/redis/redis";
 import { markStore, StoreUnavailableError, unavailableStore } from "../src/infra/store-errors";
 import { probeClient, waitFor } from "./helpers";
 import { probeChannel, probeRouter } from "./probe-router";
@@ -43,16 +55,22 @@ async function freePort(): Promise<number> {
 /**
  * A TCP proxy to a store that can be frozen: while frozen it accepts connections and takes what
  * is sent but passes nothing on, either way, as a stopped host or a cut network looks to a client.
- * Thawed, it delivers what it held and carries on.
+ * Thawed, it delivers what it held and carries on. Cut, it drops every connection and refuses new
+ * ones until restored, as a store that went away.
  */
 async function freezableProxy(target: string) {
   const { hostname, port } = new URL(target);
   let frozen = false;
+  let refusing = false;
   const held: (() => void)[] = [];
   const sockets = new Set<Socket>();
   const forward = (from: Socket, to: Socket) =>
     from.on("data", (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
   const proxy = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(Number(port), hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -83,6 +101,13 @@ async function freezableProxy(target: string) {
     thaw: () => {
       frozen = false;
       for (const send of held.splice(0)) send();
+    },
+    cut: () => {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      refusing = false;
     },
   };
 }
@@ -424,6 +449,56 @@ describe("Redis frozen", () => {
     proxy.thaw();
     await waitFor(async () => (await readiness(node.url)).status === 200, 15_000);
     expect((await callTrpc(node.url, "auth.signIn", { input, mutation: true })).res.status).toBe(401);
+  }, 60_000);
+});
+
+describe("a stream whose Redis subscriber is back before its command connection", () => {
+  it("passes nothing on live until it has replayed what it missed: nothing is lost", async () => {
+    const url = server.stores.env.REDIS_URL as string;
+    const [toCommands, toSubscriber] = [await freezableProxy(url), await freezableProxy(url)];
+    const prefix = `${server.deps.redis.prefix}gap-${crypto.randomUUID()}:`;
+    const { logger } = server.deps;
+    // Node A's two connections go through proxies of their own; node B publishes directly.
+    const viaCommands = createRedis({ url: toCommands.url, prefix }, logger);
+    const viaSubscriber = createRedis({ url: toSubscriber.url, prefix }, logger);
+    const direct = createRedis({ url, prefix }, logger);
+    const a = new EventBus({ ...viaCommands, subscriber: viaSubscriber.subscriber }, logger);
+    const b = new EventBus(direct, logger);
+    cleanups.push(() => Promise.all([viaCommands, viaSubscriber, direct].map(closeRedis)));
+    const channel = defineChannel<{ n: number }>("gap");
+    const subscribers = async () =>
+      ((await direct.command.pubsub("NUMSUB", `${prefix}ev:gap:k`)) as [string, number])[1];
+
+    const received: number[] = [];
+    const stream = streamChannel(a, channel, "k");
+    cleanups.push(() => stream.return());
+    void (async () => {
+      for await (const event of stream) received.push("n" in event.data ? event.data.n : -1);
+    })();
+    await waitFor(async () => (await subscribers()) === 1);
+    await waitFor(async () => {
+      await b.publish(channel, "k", { n: 0 });
+      return received.length > 0;
+    });
+    await b.publish(channel, "k", { n: 1 });
+    await waitFor(() => received.includes(1));
+
+    // A loses Redis; an event is published meanwhile (in the backlog, not heard by A).
+    toCommands.cut();
+    toSubscriber.cut();
+    await waitFor(async () => (await subscribers()) === 0);
+    await b.publish(channel, "k", { n: 2 });
+    // A's subscriber is back and subscribed again, its command connection not yet: the next event
+    // reaches A live before A can read the backlog.
+    toSubscriber.restore();
+    await waitFor(async () => (await subscribers()) === 1, 10_000);
+    await b.publish(channel, "k", { n: 3 });
+    await new Promise((r) => setTimeout(r, 300));
+    toCommands.restore();
+    await waitFor(() => received.includes(3), 10_000);
+    await b.publish(channel, "k", { n: 4 });
+    await waitFor(() => received.includes(4), 10_000);
+    expect(received.filter((n) => n > 0)).toEqual([1, 2, 3, 4]);
   }, 60_000);
 });
 

@@ -41,11 +41,13 @@ export interface Replay<T> {
 
 /**
  * A listener as an object: what a node holds thousands of (one per idle subscription) is then one
- * object in the key's set, no closure. `reconnect` runs when Redis is back after an outage (see
- * `onReconnect`).
+ * object in the key's set, no closure. `disconnected` runs when the subscriber connection drops
+ * (events published from then on may not arrive live), `reconnect` when Redis is back after the
+ * outage and every channel is subscribed again (see `onReconnect`).
  */
 export interface ChannelListener<T> {
   event(event: BusEvent<T>): void;
+  disconnected?(): void;
   reconnect?(): void;
 }
 
@@ -121,6 +123,11 @@ export class EventBus {
     // ioredis has re-sent SUBSCRIBE for every channel by then; a PING on the same connection
     // answers after those, so the channels are live again before streams read what they missed.
     let connected = redis.subscriber.status === "ready";
+    redis.subscriber.on("close", () => {
+      if (!connected) return;
+      for (const set of this.listeners.values())
+        for (const listener of set) if (typeof listener !== "function") listener.disconnected?.();
+    });
     redis.subscriber.on("ready", () => {
       if (!connected) {
         connected = true;

@@ -104,6 +104,12 @@ class ChannelStream<T>
   private busy = false;
   /** The queue overflowed and was dropped: catch up from the backlog. */
   private overflowed = false;
+  /**
+   * The subscriber connection dropped: events published since may have been missed. Live events
+   * wait in the queue until the backlog has been read (once Redis is back): one passed on before
+   * would move `last` past the ones missed, and the catch-up would then skip them.
+   */
+  private missing = false;
   /** Redis came back after an outage: events of other nodes may have been missed. */
   private reconnected = false;
   /** Settles the pending `next()`. */
@@ -150,7 +156,7 @@ class ChannelStream<T>
   /** The bus listener: a live event of the key. */
   event(event: BusEvent<T>): void {
     if (this.ended || this.overflowed) return;
-    if (this.settle && !this.busy && !this.reconnected && !this.queue?.length) {
+    if (this.settle && !this.busy && !this.missing && !this.reconnected && !this.queue?.length) {
       // Idle and waiting: straight to the subscriber, no queue.
       const out = this.accept(event);
       if (out) this.resolve(this.emit(out));
@@ -165,6 +171,11 @@ class ChannelStream<T>
       this.queue = null;
     } else queue.push(event);
     this.wake();
+  }
+
+  /** The bus listener: the subscriber connection dropped; hold live events until caught up. */
+  disconnected(): void {
+    this.missing = true;
   }
 
   /** The bus listener: Redis is back after an outage; read what was missed. */
@@ -213,6 +224,7 @@ class ChannelStream<T>
   /** After an overflow or a Redis outage: what the backlog holds after the last event passed on. */
   private catchUp(): void {
     this.overflowed = false;
+    this.missing = false;
     this.reconnected = false;
     this.busy = true;
     this.work(
@@ -243,6 +255,8 @@ class ChannelStream<T>
   /** The next event to pass on, or null (then a pending `next()` waits for `wake`). */
   private poll(): IteratorResult<unknown> | null {
     if (this.busy || this.ended) return null;
+    // Until Redis is back, what is queued waits: the backlog it may have missed comes first.
+    if (this.missing && !this.reconnected) return null;
     if (this.overflowed || this.reconnected) {
       this.catchUp();
       return null;
