@@ -131,6 +131,10 @@ describe("drafts and publishing", () => {
         owner.client.useCases.createDraft.mutate({ vendor: { name: "X", email: "not-an-email" } as never }),
         "vendor.email",
       ],
+      [
+        owner.client.useCases.createDraft.mutate({ vendor: { name: "X", website: "https://ci:token@vendor.example" } }),
+        "vendor.website",
+      ],
       [owner.client.useCases.createDraft.mutate({ technologies: Array(11).fill("PLC") }), "technologies"],
       [owner.client.useCases.createDraft.mutate({ summary: "bell\u0007" }), "summary"],
       [owner.client.useCases.createDraft.mutate({ location: { ...RIYADH, country: "XX" } }), "location.country"],
