@@ -144,19 +144,19 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
   return result;
 }
 
+/** Every way a session ends is audited, as signing in is: here, this one or all of them. */
 export async function signOut(deps: AppDeps, principal: Principal, meta: RequestMeta, everywhere: boolean) {
   if (everywhere) await deps.identity.revokeSessions(principal.userId, {});
   else if (principal.sessionId)
     await deps.identity.revokeSessions(principal.userId, { sessionId: principal.sessionId });
   for (const cookie of deps.authenticator.clearCookies()) meta.resHeaders?.append("set-cookie", cookie);
-  if (everywhere) {
-    await recordAudit(deps.db, {
-      organizationId: principal.organizationId,
-      actorId: principal.userId,
-      action: "auth.signOutEverywhere",
-      ip: meta.ip,
-    });
-  }
+  await recordAudit(deps.db, {
+    organizationId: principal.organizationId,
+    actorId: principal.userId,
+    action: everywhere ? "auth.signOutEverywhere" : "auth.signOut",
+    ...(everywhere ? {} : { targetType: "session", targetId: principal.sessionId ?? undefined }),
+    ip: meta.ip,
+  });
   return { ok: true as const };
 }
 
