@@ -239,6 +239,31 @@ describe("drafts and publishing", () => {
     });
   });
 
+  it("audits an admin taking a member's use case off the platform, but not the owner doing so", async () => {
+    const audited = async (id: string) =>
+      (await adminA.client.audit.list.query({ limit: 100 })).items.filter((e) => e.targetId === id);
+    const own = await publishNew(owner);
+    await owner.client.useCases.unpublish.mutate({ id: own.id });
+    await owner.client.useCases.delete.mutate({ id: own.id });
+    expect(await audited(own.id)).toEqual([]);
+
+    const uc = await publishNew(owner, { title: "Compressed air leak survey" });
+    await adminA.client.useCases.unpublish.mutate({ id: uc.id });
+    // A draft already: nothing changes, nothing is recorded again.
+    await adminA.client.useCases.unpublish.mutate({ id: uc.id });
+    await adminA.client.useCases.delete.mutate({ id: uc.id });
+    const entries = await audited(uc.id);
+    expect(entries.map((e) => e.action)).toEqual(["useCases.deleted", "useCases.unpublished"]);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({
+        actor: { id: adminA.userId },
+        targetType: "useCase",
+        ip: expect.any(String),
+        metadata: { ownerId: owner.userId, title: "Compressed air leak survey" },
+      });
+    }
+  });
+
   it("moderators archive (hidden from others, owner notified, audited) and restore", async () => {
     const uc = await publishNew(owner);
     expect(
