@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { MAX_API_KEYS_PER_ORG } from "@p2p/schemas";
-import { addMember, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
+import { addMember, makeModerator, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./helpers";
 
@@ -86,6 +86,22 @@ describe("apiKeys", () => {
       rejection("FORBIDDEN"),
     );
     expect(await keyCount(admin.organizationId)).toBe(before + 1);
+  });
+
+  it("shows, as users.me and auth.me, the role the key acts with rather than its creator's", async () => {
+    // A moderator creator: a key never acts as a moderator either.
+    const owner = await signUpAdmin(server);
+    await makeModerator(server, owner);
+    const key = (await createKey("member", owner)).key;
+    const me = await server.client({ token: key }).users.me.query();
+    expect(me).toMatchObject({ id: owner.userId, role: "member", isModerator: false });
+    const session = await server.client({ token: key }).auth.me.query();
+    expect(session.user).toMatchObject({ id: owner.userId, role: "member", isModerator: false });
+    expect(session.role).toBe("member");
+    // The REST face answers the same; the creator's own session still shows their own role.
+    const rest = await fetch(`${server.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(await rest.json()).toMatchObject({ role: "member", isModerator: false });
+    expect(await owner.client.users.me.query()).toMatchObject({ role: "admin", isModerator: true });
   });
 
   it("reads none of its creator's unread or task counts, on the dashboard either", async () => {

@@ -149,10 +149,23 @@ describe("auth.signIn and sessions", () => {
     await laptop.client.auth.signOut.mutate();
     expect((await failure(laptop.client.auth.me.query())).code).toBe("UNAUTHORIZED");
     await admin.client.auth.me.query();
+    // Each way a session ends is in the audit log.
+    expect((await admin.client.audit.list.query({ action: "auth.signOut" })).items).toMatchObject([
+      {
+        actor: { id: admin.userId },
+        targetType: "session",
+        targetId: laptop.token.split(".")[0],
+        ip: expect.any(String),
+      },
+    ]);
 
     const again = await signIn(server, admin.email);
     await again.client.auth.signOutEverywhere.mutate();
     for (const c of [admin.client, again.client]) expect((await failure(c.auth.me.query())).code).toBe("UNAUTHORIZED");
+    const after = await signIn(server, admin.email);
+    expect((await after.client.audit.list.query({ action: "auth.signOutEverywhere" })).items).toMatchObject([
+      { actor: { id: admin.userId }, targetType: null, ip: expect.any(String) },
+    ]);
   });
 
   it("keeps at most 100 live sessions a user: a new one ends the least recently used, and the list shows them all", async () => {

@@ -71,6 +71,23 @@ describe("organizations.update", () => {
     expect(await orgRow(admin.organizationId)).toEqual(before);
   });
 
+  it("refuses a website carrying a user name or password, which every reader would be shown", async () => {
+    const before = await orgRow(admin.organizationId);
+    for (const website of [
+      "https://user:secret@steel.example.com",
+      "https://user@steel.example.com",
+      "http://:secret@steel.example.com/path",
+    ]) {
+      const err = await failure(admin.client.organizations.update.mutate({ website }));
+      expect(err).toMatchObject({ code: "BAD_REQUEST", fields: ["website"] });
+      expect(err.issues?.[0]?.message).toBe("A web address must not contain a user name or password");
+    }
+    expect(await orgRow(admin.organizationId)).toEqual(before);
+    // An "@" past the host is no credential.
+    const updated = await admin.client.organizations.update.mutate({ website: "https://steel.example.com/@news" });
+    expect(updated.website).toBe("https://steel.example.com/@news");
+  });
+
   it("is for admins only", async () => {
     const before = await orgRow(admin.organizationId);
     expect((await failure(member.client.organizations.update.mutate({ name: "Hijacked" }))).code).toBe("FORBIDDEN");

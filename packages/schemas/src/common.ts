@@ -126,6 +126,27 @@ export const multilineText = (max: number = limits.mediumText) =>
     .refine((value) => value === "" || VISIBLE.test(value), NOTHING_VISIBLE);
 export const requiredText = (max: number = limits.shortText) => text(max).min(1, "Required");
 
+/** Whether a URL names a user or password (`https://user:pass@host`); one that does not parse has none. */
+const hasCredentials = (value: string) => {
+  try {
+    const url = new URL(value);
+    return url.username !== "" || url.password !== "";
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A web address others are shown (an organization's site, a vendor's): http or https, no spaces,
+ * and no user name or password in it, which every reader would see.
+ */
+export const webAddress = (max: number) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .max(max)
+    .regex(/^\S+$/, "A web address has no spaces")
+    .refine((value) => !hasCredentials(value), "A web address must not contain a user name or password");
+
 /** Files attached to something: at most `max`, each once. */
 export const attachmentIds = (max: number) =>
   z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { OpaqueToken, TokenType } from "./auth.js";
-import { Id } from "./common.js";
+import { Id, PageInput, page } from "./common.js";
 import { Email, Password, PersonName, Role } from "./users.js";
 
 export const CreateInvitationInput = z.object({ email: Email, role: Role });
@@ -20,7 +20,9 @@ export const Invitation = z.object({
 });
 export type Invitation = z.infer<typeof Invitation>;
 export const InvitationIdInput = z.object({ id: Id });
-export const InvitationList = z.object({ items: z.array(Invitation) });
+/** Newest first; without an input, the first page (callers from before it was paged). */
+export const ListInvitationsInput = PageInput.prefault({});
+export const InvitationList = page(Invitation);
 
 export const AcceptInvitationInput = z.object({
   token: OpaqueToken,

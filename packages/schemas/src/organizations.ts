@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CountryCode, Id, limits, multilineText, PageInput, page, requiredText, text } from "./common.js";
+import { CountryCode, Id, limits, multilineText, PageInput, page, requiredText, text, webAddress } from "./common.js";
 import { Role } from "./users.js";
 
 export const Industry = z.enum([
@@ -46,11 +46,7 @@ export type Organization = z.infer<typeof Organization>;
 
 export const UpdateOrganizationInput = OrganizationInput.partial().extend({
   description: multilineText(limits.mediumText).nullish(),
-  website: z
-    .url({ protocol: /^https?$/ })
-    .max(300)
-    .regex(/^\S+$/, "A web address has no spaces")
-    .nullish(),
+  website: webAddress(300).nullish(),
 });
 export const SetLogoInput = z.object({ fileId: Id.nullable() });
 

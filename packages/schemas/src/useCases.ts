@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CountryCode, Id, multilineText, PageInput, page, text } from "./common.js";
+import { CountryCode, Id, multilineText, PageInput, page, text, webAddress } from "./common.js";
 import { Author, Tag } from "./forums.js";
 import { MediaAsset } from "./media.js";
 import { Industry } from "./organizations.js";
@@ -32,11 +32,7 @@ export type Outcomes = z.infer<typeof Outcomes>;
 
 export const Vendor = z.object({
   name: text(200).min(1, "Required"),
-  website: z
-    .url({ protocol: /^https?$/ })
-    .max(500)
-    .nullable()
-    .default(null),
+  website: webAddress(500).nullable().default(null),
   contactName: text(120).nullable().default(null),
   email: Email.nullable().default(null),
   phone: Phone.nullable().default(null),

@@ -697,6 +697,82 @@ describe.each(["pinned", "locked"] as const)("forums.%s flag", (flag) => {
   });
 });
 
+// ---------------------------------------------------------------- moderation in the audit log
+
+describe("moderation in the audit log", () => {
+  /** The audit entries about `targetId` in `reader`'s organization, newest first. */
+  const audited = async (reader: TestUser, targetId: string) =>
+    (await reader.client.audit.list.query({ limit: 100 })).items.filter((e) => e.targetId === targetId);
+
+  it("records what an admin does to a member's topic, in the topic's organization, with who and from where", async () => {
+    const topic = await newTopic(member, { visibility: "organization", title: "Audited gearbox topic" });
+    await admin.client.forums.updateTopic.mutate({ id: topic.id, title: "Retitled by the admin", tags: ["gears"] });
+    await admin.client.forums.pinTopic.mutate({ id: topic.id, pinned: true });
+    await admin.client.forums.lockTopic.mutate({ id: topic.id, locked: true });
+    // Locked already: nothing changes, nothing is recorded again.
+    await admin.client.forums.lockTopic.mutate({ id: topic.id, locked: true });
+    await admin.client.forums.lockTopic.mutate({ id: topic.id, locked: false });
+    await admin.client.forums.deleteTopic.mutate({ id: topic.id });
+
+    const entries = await audited(admin, topic.id);
+    expect(entries.map((e) => e.action)).toEqual([
+      "forums.topic.deleted",
+      "forums.topic.unlocked",
+      "forums.topic.locked",
+      "forums.topic.pinned",
+      "forums.topic.updated",
+    ]);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({ actor: { id: admin.userId }, targetType: "topic", ip: expect.any(String) });
+      expect(entry.metadata.authorId).toBe(member.userId);
+    }
+    expect(entries.at(-1)?.metadata).toEqual({
+      authorId: member.userId,
+      title: "Audited gearbox topic",
+      fields: ["title", "tags"],
+    });
+    expect(entries[0]?.metadata).toEqual({ authorId: member.userId, title: "Retitled by the admin" });
+  });
+
+  it("records a platform moderator's acts in the organization whose content it was, not the moderator's", async () => {
+    const topic = await newTopic(member, { visibility: "platform" });
+    const reply = await colleague.client.forums.createPost.mutate({
+      topicId: topic.id,
+      body: "<p>Check the seals</p>",
+    });
+    await moderator.client.forums.deletePost.mutate({ postId: reply.id });
+    await moderator.client.forums.pinTopic.mutate({ id: topic.id, pinned: true });
+
+    expect(await audited(admin, reply.id)).toEqual([
+      expect.objectContaining({
+        action: "forums.post.deleted",
+        actor: { id: moderator.userId, name: expect.any(String) },
+        targetType: "post",
+        metadata: { authorId: colleague.userId, topicId: topic.id, title: topic.title },
+      }),
+    ]);
+    expect((await audited(admin, topic.id)).map((e) => [e.action, e.actor?.id])).toEqual([
+      ["forums.topic.pinned", moderator.userId],
+    ]);
+    expect(await audited(moderator, reply.id)).toEqual([]);
+    expect(await audited(moderator, topic.id)).toEqual([]);
+  });
+
+  it("leaves an author's own edits and deletions out (they are not moderation), but not pins", async () => {
+    const topic = await newTopic(member, { visibility: "platform" });
+    const reply = await member.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>My own reply</p>" });
+    await member.client.forums.deletePost.mutate({ postId: reply.id });
+    await member.client.forums.updateTopic.mutate({ id: topic.id, title: "Retitled by its author" });
+    await member.client.forums.deleteTopic.mutate({ id: topic.id });
+    expect(await audited(admin, reply.id)).toEqual([]);
+    expect(await audited(admin, topic.id)).toEqual([]);
+
+    const own = await newTopic(admin, { visibility: "organization" });
+    await admin.client.forums.pinTopic.mutate({ id: own.id, pinned: true });
+    expect((await audited(admin, own.id)).map((e) => e.action)).toEqual(["forums.topic.pinned"]);
+  });
+});
+
 describe("a locked topic", () => {
   it("takes no new posts until it is unlocked", async () => {
     const topic = await newTopic(member, { visibility: "organization" });

@@ -131,6 +131,10 @@ describe("drafts and publishing", () => {
         owner.client.useCases.createDraft.mutate({ vendor: { name: "X", email: "not-an-email" } as never }),
         "vendor.email",
       ],
+      [
+        owner.client.useCases.createDraft.mutate({ vendor: { name: "X", website: "https://ci:token@vendor.example" } }),
+        "vendor.website",
+      ],
       [owner.client.useCases.createDraft.mutate({ technologies: Array(11).fill("PLC") }), "technologies"],
       [owner.client.useCases.createDraft.mutate({ summary: "bell\u0007" }), "summary"],
       [owner.client.useCases.createDraft.mutate({ location: { ...RIYADH, country: "XX" } }), "location.country"],
@@ -233,6 +237,31 @@ describe("drafts and publishing", () => {
     expect(await failure(colleague.client.useCases.listDeleted.query({ cursor: "not-a-cursor" }))).toMatchObject({
       appCode: "BAD_REQUEST",
     });
+  });
+
+  it("audits an admin taking a member's use case off the platform, but not the owner doing so", async () => {
+    const audited = async (id: string) =>
+      (await adminA.client.audit.list.query({ limit: 100 })).items.filter((e) => e.targetId === id);
+    const own = await publishNew(owner);
+    await owner.client.useCases.unpublish.mutate({ id: own.id });
+    await owner.client.useCases.delete.mutate({ id: own.id });
+    expect(await audited(own.id)).toEqual([]);
+
+    const uc = await publishNew(owner, { title: "Compressed air leak survey" });
+    await adminA.client.useCases.unpublish.mutate({ id: uc.id });
+    // A draft already: nothing changes, nothing is recorded again.
+    await adminA.client.useCases.unpublish.mutate({ id: uc.id });
+    await adminA.client.useCases.delete.mutate({ id: uc.id });
+    const entries = await audited(uc.id);
+    expect(entries.map((e) => e.action)).toEqual(["useCases.deleted", "useCases.unpublished"]);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({
+        actor: { id: adminA.userId },
+        targetType: "useCase",
+        ip: expect.any(String),
+        metadata: { ownerId: owner.userId, title: "Compressed air leak survey" },
+      });
+    }
   });
 
   it("moderators archive (hidden from others, owner notified, audited) and restore", async () => {

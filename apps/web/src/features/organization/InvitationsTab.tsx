@@ -1,10 +1,11 @@
 import { CreateInvitationInput, Role } from "@p2p/schemas";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../../api";
 import { type MessageKey, useI18n } from "../../i18n";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
+import { LoadMore } from "../../ui/LoadMore";
 import { Empty, QueryState } from "../../ui/states";
 
 export function InvitationsTab() {
@@ -12,8 +13,10 @@ export function InvitationsTab() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.invitations.list.queryKey() });
-  const list = useQuery(trpc.invitations.list.queryOptions());
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.invitations.list.pathKey() });
+  const list = useInfiniteQuery(
+    trpc.invitations.list.infiniteQueryOptions({}, { getNextPageParam: (page) => page.nextCursor }),
+  );
   const create = useMutation(trpc.invitations.create.mutationOptions({ onSuccess: refresh }));
   const revoke = useMutation(trpc.invitations.revoke.mutationOptions({ onSuccess: refresh }));
   const form = useZodForm({
@@ -53,8 +56,9 @@ export function InvitationsTab() {
         </p>
       )}
       <QueryState query={list} feature="organization">
-        {({ items }) =>
-          items.length === 0 ? (
+        {({ pages }) => {
+          const items = pages.flatMap((p) => p.items);
+          return items.length === 0 ? (
             <Empty>{t("organization.invitations.none")}</Empty>
           ) : (
             <table className="org-table">
@@ -97,9 +101,10 @@ export function InvitationsTab() {
                 ))}
               </tbody>
             </table>
-          )
-        }
+          );
+        }}
       </QueryState>
+      <LoadMore query={list} feature="organization" />
     </>
   );
 }

@@ -8,7 +8,7 @@ import { appError, fieldError } from "../../lib/errors";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { toOrganization } from "../organizations/dto";
-import { toMe } from "../users/dto";
+import { actingAs, toMe } from "../users/dto";
 import { findUserAndOrganization, findUserByEmail } from "../users/repo";
 import { countPasswordAttempt, rateLimited } from "./attempts";
 import { issueAuthToken } from "./tokens";
@@ -47,22 +47,22 @@ const sessionView = defineUserView<Session>("auth.session");
 export async function currentSession(deps: AppDeps, caller: Principal): Promise<Session> {
   const own = await deps.authenticator.userView(sessionView, caller, () => loadSession(deps.db, caller.userId));
   if (own.role === caller.role && own.user.isModerator === caller.isModerator) return own;
-  return { ...own, role: caller.role, permissions: permissionsFor(caller.role, caller.isModerator) };
+  return {
+    ...own,
+    user: actingAs(own.user, caller),
+    role: caller.role,
+    permissions: permissionsFor(caller.role, caller.isModerator),
+  };
 }
 
 /** The signed-in user's session view: user, organization, role and permissions. */
-export async function loadSession(
-  db: Db,
-  userId: string,
-  /** The caller's effective role: an API key may act with less than its creator's role. */
-  acting?: Pick<Principal, "role" | "isModerator">,
-): Promise<Session> {
+export async function loadSession(db: Db, userId: string): Promise<Session> {
   const { user, organization } = await findUserAndOrganization(db, userId);
   return {
     user: toMe(user),
     organization: toOrganization(organization),
-    role: acting?.role ?? user.role,
-    permissions: permissionsFor(acting?.role ?? user.role, acting?.isModerator ?? user.isModerator),
+    role: user.role,
+    permissions: permissionsFor(user.role, user.isModerator),
   };
 }
 
@@ -144,19 +144,19 @@ export async function signIn(deps: AppDeps, input: z.infer<typeof SignInInput>, 
   return result;
 }
 
+/** Every way a session ends is audited, as signing in is: here, this one or all of them. */
 export async function signOut(deps: AppDeps, principal: Principal, meta: RequestMeta, everywhere: boolean) {
   if (everywhere) await deps.identity.revokeSessions(principal.userId, {});
   else if (principal.sessionId)
     await deps.identity.revokeSessions(principal.userId, { sessionId: principal.sessionId });
   for (const cookie of deps.authenticator.clearCookies()) meta.resHeaders?.append("set-cookie", cookie);
-  if (everywhere) {
-    await recordAudit(deps.db, {
-      organizationId: principal.organizationId,
-      actorId: principal.userId,
-      action: "auth.signOutEverywhere",
-      ip: meta.ip,
-    });
-  }
+  await recordAudit(deps.db, {
+    organizationId: principal.organizationId,
+    actorId: principal.userId,
+    action: everywhere ? "auth.signOutEverywhere" : "auth.signOut",
+    ...(everywhere ? {} : { targetType: "session", targetId: principal.sessionId ?? undefined }),
+    ip: meta.ip,
+  });
   return { ok: true as const };
 }
 

@@ -1,12 +1,13 @@
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { recordAudit } from "../audit/repo";
 import { recordAndAnnounce } from "../dashboard/live";
 import { type NewNotification, notify } from "../notifications/create";
 import { activeUserIds } from "../users/repo";
 import type { TopicRow } from "./repo";
 import type { CleanRichText } from "./rich-text";
 
-/** What a forum write causes besides itself: an activity event, notifications. */
+/** What a forum write causes besides itself: an activity event, notifications, an audit entry. */
 
 /**
  * Every forum write lands in the activity feed, visible to whoever may see the topic; the
@@ -33,6 +34,29 @@ export const track = (
     },
     { users: [topic.authorId, ...(affected.users ?? [])], orgs: [topic.organizationId, ...(affected.orgs ?? [])] },
   );
+
+/**
+ * A moderation act (pin, lock, or an admin's or moderator's edit or deletion of someone else's
+ * topic or post) in the audit log of the organization whose content it was, whose admins answer
+ * for it; written in the change's transaction. `action` is the activity's type ("topic.locked").
+ */
+export const auditModeration = (
+  db: Db,
+  caller: Principal,
+  ip: string | null,
+  action: string,
+  target: { type: "topic" | "post"; id: string; authorId: string; organizationId: string },
+  metadata: Record<string, unknown>,
+) =>
+  recordAudit(db, {
+    organizationId: target.organizationId,
+    actorId: caller.userId,
+    action: `forums.${action}`,
+    targetType: target.type,
+    targetId: target.id,
+    ip,
+    metadata: { authorId: target.authorId, ...metadata },
+  });
 
 /** Notifications only for active people who can see the topic; the topic is their subject. */
 export async function notifyReaders(

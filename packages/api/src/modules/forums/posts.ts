@@ -6,7 +6,7 @@ import { appError, fieldError, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
-import { notifyMentions, notifyReaders, track } from "./effects";
+import { auditModeration, notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
 import { findPostDoc, type PostDoc, repliesOfThread, repliesUnder, topLevelPosts, updatePostDoc } from "./post-docs";
 import { cachedPostPage, topicPostsChanged } from "./post-pages";
@@ -177,14 +177,26 @@ export async function updatePost(deps: AppDeps, caller: Principal, input: { id: 
 }
 
 /** Leaves a tombstone so the thread keeps its shape; the first post goes only with its topic. */
-export async function deletePost(deps: AppDeps, caller: Principal, postId: string) {
+export async function deletePost(deps: AppDeps, caller: Principal, postId: string, ip: string | null) {
   const { post, topic } = await findVisiblePost(deps, caller, postId);
   if (!canDeletePost(post, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this post");
   if (post._id === topic.firstPostId) throw appError("CONFLICT", "Delete the topic instead of its first post");
   if (post.deletedAt) return { ok: true as const };
   // Of two deletions at once, one removes the reply; the other changes nothing.
-  const removed = await deps.db.transaction().execute((trx) => repo.removeReply(trx, topic.id, post._id));
+  const removed = await deps.db.transaction().execute(async (trx) => {
+    const removed = await repo.removeReply(trx, topic.id, post._id);
+    if (removed && post.authorId !== caller.userId) {
+      const target = {
+        type: "post" as const,
+        id: post._id,
+        authorId: post.authorId,
+        organizationId: post.organizationId,
+      };
+      await auditModeration(trx, caller, ip, "post.deleted", target, { topicId: topic.id, title: topic.title });
+    }
+    return removed;
+  });
   if (!removed) return { ok: true as const };
   await updatePostDoc(deps.mongo, post._id, { deletedAt: new Date(), bodyHtml: "" });
   await Promise.all([

@@ -59,22 +59,26 @@ export const forumsRouter = router({
     .meta(rest("PATCH", "/forums/topics/{id}", "Edit a topic (author, admin of the author's organization, moderator)"))
     .input(UpdateTopicInput)
     .output(TopicSummary)
-    .mutation(({ ctx, input }) => topics.updateTopic(ctx.deps, ctx.principal, input)),
+    .mutation(({ ctx, input }) => topics.updateTopic(ctx.deps, ctx.principal, input, ctx.ip)),
   deleteTopic: orgProcedure
     .meta(rest("DELETE", "/forums/topics/{id}", "Delete a topic"))
     .input(TopicIdInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => topics.deleteTopic(ctx.deps, ctx.principal, input.id)),
+    .mutation(({ ctx, input }) => topics.deleteTopic(ctx.deps, ctx.principal, input.id, ctx.ip)),
   pinTopic: orgProcedure
     .meta(rest("POST", "/forums/topics/{id}/pin", "Pin or unpin a topic"))
     .input(PinTopicInput)
     .output(TopicSummary)
-    .mutation(({ ctx, input }) => topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { pinned: input.pinned })),
+    .mutation(({ ctx, input }) =>
+      topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { pinned: input.pinned }, ctx.ip),
+    ),
   lockTopic: orgProcedure
     .meta(rest("POST", "/forums/topics/{id}/lock", "Lock or unlock a topic"))
     .input(LockTopicInput)
     .output(TopicSummary)
-    .mutation(({ ctx, input }) => topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { locked: input.locked })),
+    .mutation(({ ctx, input }) =>
+      topics.setTopicFlag(ctx.deps, ctx.principal, input.id, { locked: input.locked }, ctx.ip),
+    ),
   listPosts: orgProcedure
     .meta(rest("GET", "/forums/topics/{topicId}/posts", "A topic's posts and their replies"))
     .input(ListPostsInput)
@@ -106,7 +110,7 @@ export const forumsRouter = router({
     .meta(rest("DELETE", "/forums/posts/{postId}", "Delete a post or reply"))
     .input(PostIdInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => posts.deletePost(ctx.deps, ctx.principal, input.postId)),
+    .mutation(({ ctx, input }) => posts.deletePost(ctx.deps, ctx.principal, input.postId, ctx.ip)),
   likePost: orgProcedure
     .meta(rest("POST", "/forums/posts/{postId}/like", "Like a post"))
     .input(PostIdInput)

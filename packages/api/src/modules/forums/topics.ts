@@ -8,7 +8,7 @@ import { decodeCursor, toPage } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
 import { loadAuthors } from "../users/authors";
 import { canEditTopic, canMarkBestAnswer, canModerate, findVisibleTopic } from "./access";
-import { notifyMentions, notifyReaders, track } from "./effects";
+import { auditModeration, notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent } from "./live";
 import { writePost } from "./post-write";
 import { cleanBody, listPostsOf } from "./posts";
@@ -123,20 +123,31 @@ export async function getTopic(deps: AppDeps, caller: Principal, id: string, opt
   };
 }
 
-export async function updateTopic(deps: AppDeps, caller: Principal, input: z.infer<typeof UpdateTopicInput>) {
+export async function updateTopic(
+  deps: AppDeps,
+  caller: Principal,
+  input: z.infer<typeof UpdateTopicInput>,
+  ip: string | null,
+) {
   const topic = await findVisibleTopic(deps.db, caller, input.id);
   if (!canEditTopic(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can edit this topic");
   if (input.categoryId) await assertCategory(deps.db, input.categoryId);
+  const changes = {
+    ...(input.title ? { title: input.title } : {}),
+    ...(input.categoryId ? { categoryId: input.categoryId } : {}),
+    ...(input.tags ? { tags: [...new Set(input.tags)] } : {}),
+  };
   await deps.db.transaction().execute(async (trx) => {
-    await repo.updateTopic(trx, topic.id, {
-      ...(input.title ? { title: input.title } : {}),
-      ...(input.categoryId ? { categoryId: input.categoryId } : {}),
-      ...(input.tags ? { tags: [...new Set(input.tags)] } : {}),
-      updatedAt: new Date(),
-    });
+    await repo.updateTopic(trx, topic.id, { ...changes, updatedAt: new Date() });
     // Every post's search row carries the title that search matches and shows.
     if (input.title) await repo.retitleSearchRows(trx, topic.id, input.title);
+    if (topic.authorId !== caller.userId) {
+      await auditModeration(trx, caller, ip, "topic.updated", topicTarget(topic), {
+        title: topic.title,
+        fields: Object.keys(changes),
+      });
+    }
   });
   return announceTopicChange(deps, caller, await findVisibleTopic(deps.db, caller, topic.id), "topic.updated");
 }
@@ -153,6 +164,13 @@ async function announceTopicChange(deps: AppDeps, caller: Principal, topic: Topi
   return summary as TopicSummary;
 }
 
+const topicTarget = ({ id, authorId, organizationId }: TopicRow) => ({
+  type: "topic" as const,
+  id,
+  authorId,
+  organizationId,
+});
+
 /** The author hears of what a moderator or admin (not they themselves) did to their topic. */
 const notifyModeration = (deps: AppDeps, trx: Db, caller: Principal, topic: TopicRow, action: string) =>
   notifyReaders(deps, trx, topic, [
@@ -160,7 +178,7 @@ const notifyModeration = (deps: AppDeps, trx: Db, caller: Principal, topic: Topi
   ]);
 
 /** Soft delete: the topic disappears from lists, search and reads; its rows stay for audit and restore. */
-export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) {
+export async function deleteTopic(deps: AppDeps, caller: Principal, id: string, ip: string | null) {
   const topic = await findVisibleTopic(deps.db, caller, id);
   if (!canEditTopic(topic, caller))
     throw appError("FORBIDDEN", "Only the author, their organization's admin or a moderator can delete this topic");
@@ -169,6 +187,9 @@ export async function deleteTopic(deps: AppDeps, caller: Principal, id: string) 
     if (!(await repo.lockLiveTopic(trx, id))) return null;
     await repo.updateTopic(trx, id, { deletedAt: new Date() });
     await notifyModeration(deps, trx, caller, topic, "deleted");
+    if (topic.authorId !== caller.userId) {
+      await auditModeration(trx, caller, ip, "topic.deleted", topicTarget(topic), { title: topic.title });
+    }
     return repo.removeTopicPosts(trx, id);
   });
   if (!posters) return { ok: true as const };
@@ -186,6 +207,7 @@ export async function setTopicFlag(
   caller: Principal,
   id: string,
   flag: { pinned: boolean } | { locked: boolean },
+  ip: string | null,
 ) {
   const topic = await findVisibleTopic(deps.db, caller, id);
   if (!canModerate(topic, caller))
@@ -198,6 +220,8 @@ export async function setTopicFlag(
     if ("pinned" in flag ? live.pinned === flag.pinned : live.locked === flag.locked) return { live, changed: false };
     await repo.updateTopic(trx, id, flag);
     await notifyModeration(deps, trx, caller, topic, change);
+    // Only moderators and admins pin and lock: always moderation, on one's own topic too.
+    await auditModeration(trx, caller, ip, `topic.${change}`, topicTarget(topic), { title: live.title });
     return { live, changed: true };
   });
   // As it is under the lock, with this change: another flag or title changed at the same moment

@@ -51,13 +51,20 @@ export const insertInvitation = (db: Db, values: Insertable<InvitationsTable>) =
 export const findInOrg = (db: Db, orgId: string, id: string) =>
   db.selectFrom("invitations").selectAll().where("organizationId", "=", orgId).where("id", "=", id).executeTakeFirst();
 
-/** The last 30 days of invitations: every open one (they last 7 days) and what became of recent ones. */
-export const listRecent = (db: Db, orgId: string) =>
-  db
+/**
+ * A page of the last 30 days of invitations (every open one: they last 7 days; and what became of
+ * recent ones), newest first after `after` ([createdAt, id]): a range of invitations_org_page.
+ */
+export const listRecentQuery = (db: Db, orgId: string, after: readonly [string, string] | null, limit: number) => {
+  let query = db
     .selectFrom("invitations")
     .selectAll()
     .where("organizationId", "=", orgId)
     .where("createdAt", ">", new Date(Date.now() - RECENT_MS))
     .orderBy("createdAt", "desc")
-    .limit(100)
-    .execute();
+    .orderBy("id", "desc")
+    .limit(limit);
+  if (after)
+    query = query.where((eb) => eb(eb.refTuple("createdAt", "id"), "<", eb.tuple(new Date(after[0]), after[1])));
+  return query;
+};

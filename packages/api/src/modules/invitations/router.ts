@@ -4,6 +4,7 @@ import {
   Invitation,
   InvitationIdInput,
   InvitationList,
+  ListInvitationsInput,
   SignInResult,
 } from "@p2p/schemas";
 import { requestMeta } from "../../trpc/context";
@@ -19,9 +20,10 @@ export const invitationsRouter = router({
     .output(Invitation)
     .mutation(({ ctx, input }) => invitations.createInvitation(ctx.deps, ctx.principal, input, ctx.ip)),
   list: adminProcedure
-    .meta(rest("GET", "/invitations", "Your organization's invitations"))
+    .meta(rest("GET", "/invitations", "Your organization's invitations of the last 30 days, newest first"))
+    .input(ListInvitationsInput)
     .output(InvitationList)
-    .query(({ ctx }) => invitations.listInvitations(ctx.deps.db, ctx.orgId)),
+    .query(({ ctx, input }) => invitations.listInvitations(ctx.deps.db, ctx.orgId, input)),
   revoke: adminProcedure
     .meta(rest("DELETE", "/invitations/{id}", "Revoke an invitation"))
     .input(InvitationIdInput)

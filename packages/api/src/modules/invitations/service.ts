@@ -1,4 +1,4 @@
-import type { AcceptInvitationInput, CreateInvitationInput, Invitation } from "@p2p/schemas";
+import type { AcceptInvitationInput, CreateInvitationInput, Invitation, PageInput } from "@p2p/schemas";
 import type { Selectable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
@@ -10,6 +10,7 @@ import { isUniqueViolation } from "../../infra/postgres/errors";
 import type { InvitationsTable } from "../../infra/postgres/schema";
 import { consume } from "../../infra/ratelimit";
 import { appError, notFound } from "../../lib/errors";
+import { cursorKeys, decodeCursor, keyCursor, toPage } from "../../lib/pagination";
 import type { RequestMeta } from "../../lib/request-meta";
 import { recordAudit } from "../audit/repo";
 import { assertPasswordAllowed, startSession } from "../auth/service";
@@ -131,8 +132,12 @@ const audit = (
     metadata: { email: invitation.email },
   });
 
-export async function listInvitations(db: Db, orgId: string) {
-  return { items: (await repo.listRecent(db, orgId)).map(toInvitation) };
+const InvitationCursor = keyCursor(cursorKeys.instant);
+
+export async function listInvitations(db: Db, orgId: string, input: PageInput) {
+  const after = decodeCursor(input.cursor, InvitationCursor);
+  const rows = await repo.listRecentQuery(db, orgId, after, input.limit + 1).execute();
+  return toPage(rows, input.limit, (r) => [r.createdAt.toISOString(), r.id], toInvitation);
 }
 
 /** Revoking an invitation that is already revoked or expired is a no-op; an accepted one is a conflict. */

@@ -60,13 +60,13 @@ export const useCasesRouter = router({
     .input(UseCaseIdInput)
     .output(UseCaseDetail)
     .mutation(({ ctx, input }) =>
-      write.unpublish(ctx.deps, ctx.principal, input.id).then(detail(ctx.deps, ctx.principal)),
+      write.unpublish(ctx.deps, ctx.principal, input.id, ctx.ip).then(detail(ctx.deps, ctx.principal)),
     ),
   delete: orgProcedure
     .meta(rest("DELETE", "/use-cases/{id}", "Delete a use case (restorable for 30 days)"))
     .input(UseCaseIdInput)
     .output(Ok)
-    .mutation(({ ctx, input }) => write.remove(ctx.deps, ctx.principal, input.id)),
+    .mutation(({ ctx, input }) => write.remove(ctx.deps, ctx.principal, input.id, ctx.ip)),
   restore: orgProcedure
     .meta(rest("POST", "/use-cases/{id}/restore", "Restore a use case deleted in the last 30 days"))
     .input(UseCaseIdInput)

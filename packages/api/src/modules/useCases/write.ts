@@ -242,12 +242,38 @@ export async function publish(deps: AppDeps, caller: Principal, id: string) {
   return id;
 }
 
-export async function unpublish(deps: AppDeps, caller: Principal, id: string) {
+/**
+ * An admin who takes a member's use case off the platform (unpublishes or deletes it) moderates it:
+ * audited in its organization, in the change's transaction. The owner's own acts are not.
+ */
+async function auditModeration(
+  trx: Db,
+  caller: Principal,
+  row: UseCaseRow,
+  action: "unpublished" | "deleted",
+  ip: string | null,
+) {
+  if (row.ownerId === caller.userId) return;
+  await recordAudit(trx, {
+    organizationId: row.organizationId,
+    actorId: caller.userId,
+    action: `useCases.${action}`,
+    targetType: "useCase",
+    targetId: row.id,
+    ip,
+    metadata: { ownerId: row.ownerId, title: row.title },
+  });
+}
+
+export async function unpublish(deps: AppDeps, caller: Principal, id: string, ip: string | null) {
   const row = await deps.db.transaction().execute(async (trx) => {
     const row = await lockForEdit(trx, caller, id);
     if (row.status === "archived") throw appError("FORBIDDEN", "A moderator archived this use case");
     // A draft already (unpublished meanwhile, a double click): nothing changes, nothing is told.
-    if (row.status === "published") await repo.updateRow(trx, id, { status: "draft" });
+    if (row.status === "published") {
+      await repo.updateRow(trx, id, { status: "draft" });
+      await auditModeration(trx, caller, row, "unpublished", ip);
+    }
     return row;
   });
   if (row.status === "published") await announce(deps, caller, row, "unpublished");
@@ -255,10 +281,11 @@ export async function unpublish(deps: AppDeps, caller: Principal, id: string) {
 }
 
 /** Soft delete: gone from every list and read; the owner or their admin may restore it within 30 days. */
-export async function remove(deps: AppDeps, caller: Principal, id: string) {
+export async function remove(deps: AppDeps, caller: Principal, id: string, ip: string | null) {
   const row = await deps.db.transaction().execute(async (trx) => {
     const row = await lockForEdit(trx, caller, id);
     await repo.updateRow(trx, id, { deletedAt: new Date() });
+    await auditModeration(trx, caller, row, "deleted", ip);
     return row;
   });
   await announce(deps, caller, row, "deleted");

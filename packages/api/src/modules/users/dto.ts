@@ -24,6 +24,16 @@ export type MeRow = Pick<
   | "createdAt"
 >;
 
+/**
+ * The user as the caller acts: an API key acts with its own role (at most its creator's) and never
+ * as a platform moderator, so what a client is told it may do is what the key may do.
+ */
+export const actingAs = (me: Me, caller: Pick<Me, "role" | "isModerator">): Me => ({
+  ...me,
+  role: caller.role,
+  isModerator: caller.isModerator,
+});
+
 export function toMe(user: MeRow): Me {
   return {
     id: user.id,

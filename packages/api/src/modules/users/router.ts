@@ -34,7 +34,7 @@ export const usersRouter = router({
   me: authedProcedure
     .meta(rest("GET", "/users/me", "Your own profile"))
     .output(Me)
-    .query(({ ctx }) => users.getMe(ctx.deps.db, ctx.principal.userId)),
+    .query(({ ctx }) => users.getMe(ctx.deps.db, ctx.principal)),
   updateMe: sessionProcedure
     .meta(rest("PATCH", "/users/me", "Update your profile"))
     .input(UpdateMeInput)

@@ -24,11 +24,11 @@ import { assertOwnImage } from "../files/service";
 import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
 import { activityKeptFrom, withPresence } from "../presence/service";
-import { toListItem, toMe, toProfile } from "./dto";
+import { actingAs, toListItem, toMe, toProfile } from "./dto";
 import * as repo from "./repo";
 
-export async function getMe(db: Db, userId: string) {
-  return toMe(await repo.findUser(db, userId));
+export async function getMe(db: Db, caller: Principal) {
+  return actingAs(toMe(await repo.findUser(db, caller.userId)), caller);
 }
 
 export async function updateMe(deps: AppDeps, principal: Principal, input: z.infer<typeof UpdateMeInput>) {
