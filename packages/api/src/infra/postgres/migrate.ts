@@ -22,6 +22,7 @@ import * as m0020 from "./migrations/0020_undated_tasks_last";
 import * as m0021 from "./migrations/0021_search_angle_brackets";
 import * as m0022 from "./migrations/0022_people_by_name_prefix";
 import * as m0023 from "./migrations/0023_search_rows_current_title";
+import * as m0024 from "./migrations/0024_message_request_hashes";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   "0021_search_angle_brackets": m0021,
   "0022_people_by_name_prefix": m0022,
   "0023_search_rows_current_title": m0023,
+  "0024_message_request_hashes": m0024,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

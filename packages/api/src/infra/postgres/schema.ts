@@ -312,6 +312,8 @@ export interface MessagesTable {
   pairLow: ColumnType<string, never, never>;
   pairHigh: ColumnType<string, never, never>;
   clientMessageId: string;
+  /** The fingerprint of the send that made it (lib/idempotency.ts); null for messages from before 0024. */
+  requestHash: string | null;
   body: string;
   attachmentIds: Defaulted<string[]>;
   createdAt: Defaulted<Date>;
