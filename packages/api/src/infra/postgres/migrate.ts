@@ -23,6 +23,7 @@ import * as m0021 from "./migrations/0021_search_angle_brackets";
 import * as m0022 from "./migrations/0022_people_by_name_prefix";
 import * as m0023 from "./migrations/0023_search_rows_current_title";
 import * as m0024 from "./migrations/0024_message_request_hashes";
+import * as m0025 from "./migrations/0025_client_keys";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   "0022_people_by_name_prefix": m0022,
   "0023_search_rows_current_title": m0023,
   "0024_message_request_hashes": m0024,
+  "0025_client_keys": m0025,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
