@@ -248,6 +248,24 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     expect((await upload(user, png, { key: "x".repeat(101) })).status).toBe(400);
   });
 
+  it("refuses an Idempotency-Key used for another upload (name, type or bytes) with CONFLICT, storing nothing", async () => {
+    const user = await signUpAdmin(server);
+    const key = crypto.randomUUID();
+    const first = await uploaded(user, png, { key });
+    for (const [body, options] of [
+      [png, { key, name: "other-name.png" }],
+      [pngFile({ width: 2 }), { key }],
+      [pdf, { key, type: "application/pdf" }],
+    ] as const) {
+      const res = await upload(user, body, options);
+      expect(res.status).toBe(409);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("CONFLICT");
+      expect(error.message).toContain(`"${key}" was already used for a different request`);
+    }
+    expect((await rowsOf(user)).map((r) => r.id)).toEqual([first.id]);
+  });
+
   it("requires the anti-CSRF header from cookie sessions", async () => {
     const { cookie, body } = await signInWithCookie(server, admin.email, admin.password);
     expect((await upload(null, png, { headers: { cookie } })).status).toBe(403);

@@ -76,3 +76,26 @@ export function fetchFrom(localAddress: string): typeof fetch {
     });
   }) as typeof fetch;
 }
+
+/**
+ * A POST to the REST face (/api/v1) with a bearer token, as a non-TypeScript client sends it:
+ * `body` as JSON, or `json` as the exact text; with an `Idempotency-Key` header when `key` is given.
+ */
+export async function restPost(
+  server: { url: string },
+  token: string,
+  path: string,
+  request: { body?: unknown; json?: string; key?: string },
+) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      ...(request.key ? { "idempotency-key": request.key } : {}),
+    },
+    body: request.json ?? JSON.stringify(request.body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer, checked by each test
+  return { status: res.status, body: (await res.json()) as any };
+}

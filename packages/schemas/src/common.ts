@@ -86,6 +86,7 @@ export const limits = {
   mediumText: 2_000,
   longText: 50_000,
   cursor: 512,
+  clientMessageId: 64,
 } as const;
 
 // Control characters (NUL above all) are refused: the stores reject some, and none belongs in text.
@@ -108,6 +109,18 @@ const trimmed = () => z.string().overwrite((value) => value.replace(EDGES, "").n
 // Something a reader sees: not only format, combining or filler characters (a value of those shows blank).
 const VISIBLE = /[^\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0]/u;
 const NOTHING_VISIBLE = "Must contain visible text";
+
+/**
+ * A client-made key (e.g. a UUID) that makes a retried create one item, per person: a message
+ * (`messages.send`), a topic, a post or a task takes it as `clientMessageId` (over REST, the
+ * `Idempotency-Key` header fills it). The same key with the same request answers with what the
+ * first one made; with another request it is CONFLICT: a key is for retries of one request.
+ */
+export const ClientMessageId = z
+  .string()
+  .min(8)
+  .max(limits.clientMessageId)
+  .regex(/^[A-Za-z0-9_-]+$/, "Letters, digits, - and _ only");
 
 /** Trimmed single-line text with a maximum length, without control or reordering characters. */
 export const text = (max: number = limits.shortText) =>

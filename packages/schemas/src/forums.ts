@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   attachmentIds,
+  ClientMessageId,
   EventId,
   Id,
   limits,
@@ -126,6 +127,8 @@ export const CreateTopicInput = z.object({
   tags: z.array(Tag).max(5, "At most 5 tags").default([]),
   visibility: TopicVisibility,
   attachmentIds: Attachments,
+  /** Makes a retried create one topic (common.ts). */
+  clientMessageId: ClientMessageId.optional(),
 });
 export const ListTopicsInput = PageInput.extend({
   categoryId: Id.optional(),
@@ -154,6 +157,8 @@ export const CreatePostInput = z.object({
   parentId: Id.nullish(),
   body: RichText,
   attachmentIds: Attachments,
+  /** Makes a retried create one post (common.ts). */
+  clientMessageId: ClientMessageId.optional(),
 });
 export const UpdatePostInput = z.object({ id: Id, body: RichText });
 export const PostIdInput = z.object({ postId: Id });

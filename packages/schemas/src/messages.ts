@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   attachmentIds,
+  ClientMessageId,
   EventId,
   Id,
   Instant,
@@ -57,16 +58,10 @@ export const BlockedList = page(BlockedUser);
 
 // ---------------------------------------------------------------- messages
 
-export const messageLimits = { body: 4_000, attachments: 10, clientMessageId: 64 } as const;
+export const messageLimits = { body: 4_000, attachments: 10 } as const;
 
 /** Plain text with links and @mentions (clients render them); tabs and newlines allowed. */
 export const MessageBody = multilineText(messageLimits.body);
-/** A client-made id (e.g. a UUID) that makes retried sends one message. */
-export const ClientMessageId = z
-  .string()
-  .min(8)
-  .max(messageLimits.clientMessageId)
-  .regex(/^[A-Za-z0-9_-]+$/, "Letters, digits, - and _ only");
 /** One emoji as Unicode recommends it (RGI: with skin tones, keycaps, flags and the ZWJ sequences it names). */
 // biome-ignore lint/complexity/useRegexLiterals: the v flag (for \p{RGI_Emoji}) needs a newer compile target than ours.
 const RGI_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");

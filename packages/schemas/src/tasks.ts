@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Instant, multilineText, PageInput, text } from "./common.js";
+import { ClientMessageId, Id, Instant, multilineText, PageInput, text } from "./common.js";
 import { Tag } from "./forums.js";
 
 export const TaskPriority = z.enum(["low", "medium", "high"]);
@@ -30,6 +30,8 @@ export const CreateTaskInput = TaskFields.partial().extend({
   title: TaskFields.shape.title,
   priority: TaskPriority.default("medium"),
   tags: TaskFields.shape.tags.default([]),
+  /** Makes a retried create one task (common.ts). */
+  clientMessageId: ClientMessageId.optional(),
 });
 export const UpdateTaskInput = TaskFields.partial().extend({ id: Id, completed: z.boolean().optional() });
 export const TaskIdInput = z.object({ id: Id });

@@ -10,6 +10,8 @@ export type RestMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export type Meta = {
   access?: Access;
+  /** The input field (a client key, `clientMessageId`) that the REST face fills from the `Idempotency-Key` header. */
+  idempotencyKey?: string;
   openapi?: {
     method: RestMethod;
     /** Under /api/v1, with `{param}` segments that are keys of the procedure's input. */
@@ -29,3 +31,10 @@ export type Meta = {
 export const rest = (method: RestMethod, path: `/${string}`, summary: string, description?: string): Meta => ({
   openapi: { method, path, summary, ...(description ? { description } : {}) },
 });
+
+/**
+ * A create a client may retry: its input takes the shared client key `clientMessageId`
+ * (`ClientMessageId` in @p2p/schemas), which the REST face also reads from the `Idempotency-Key`
+ * header. `.meta(rest(…)).meta(retriable)`.
+ */
+export const retriable: Meta = { idempotencyKey: "clientMessageId" };

@@ -7,6 +7,7 @@
 import {
   ApiKey,
   AuditLogEntry,
+  ClientMessageId,
   FileMeta,
   Invitation,
   Me,
@@ -52,7 +53,7 @@ type Operation = {
   tags?: string[];
   description?: string;
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; description?: string }[];
+  parameters?: { name: string; in: string; description?: string; required?: boolean; schema?: unknown }[];
   responses: Record<string, unknown>;
 };
 
@@ -60,6 +61,18 @@ const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
+
+/** The header a create a client may retry takes (meta.ts `retriable`), as the input field `field` it fills. */
+function idempotencyKeyHeader(field: string) {
+  const { $schema: _, ...schema } = z.toJSONSchema(ClientMessageId);
+  return {
+    name: "Idempotency-Key",
+    in: "header",
+    required: false,
+    description: `The same as \`${field}\` in the body: a retry with the key answers with what the first request made; the key with a different request is 409 \`CONFLICT\`.`,
+    schema,
+  };
+}
 
 /** Output schemas named in `components` (and referenced), so generated clients get one type for each. */
 const named = {
@@ -174,6 +187,8 @@ export function openApiDocument(router: AnyRouter, { version }: { version: strin
       op.description = [op.description, `Who may call: ${who[access]}`].filter(Boolean).join("\n\n");
       if (access === "public") delete op.security;
       else op.security = [{ bearer: [] }, { cookie: [] }];
+      const key = route.meta.idempotencyKey;
+      if (key) op.parameters = [...(op.parameters ?? []), idempotencyKeyHeader(key)];
       // Our error body and the statuses the builders and services answer, instead of the generic ones.
       const { 200: ok } = op.responses;
       op.responses = {
@@ -186,6 +201,9 @@ export function openApiDocument(router: AnyRouter, { version }: { version: strin
               403: errorResponse("Not allowed (role, API key, or a missing anti-CSRF header)"),
               404: errorResponse("Not found, or not visible to the caller"),
             }),
+        ...(route.meta.idempotencyKey
+          ? { 409: errorResponse("The Idempotency-Key was already used for a different request (`CONFLICT`)") }
+          : {}),
         default: errorResponse("Any other error (409, 413, 429, 500 …), with its `appCode`"),
       };
     }

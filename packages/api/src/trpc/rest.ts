@@ -30,8 +30,9 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../infra/http/env";
 import type { Logger } from "../infra/logger";
+import { fieldError } from "../lib/errors";
 import type { Context } from "./context";
-import { logCallError, retryAfterOf } from "./errors";
+import { logCallError, retryAfterOf, toTRPCError } from "./errors";
 import { createCallerFactory } from "./init";
 import type { Meta, RestMethod } from "./meta";
 
@@ -65,6 +66,10 @@ export function restRoutes(router: AnyRouter): RestRoute[] {
     const clash = seen.get(shape);
     if (clash) throw new Error(`${path}: ${method} ${meta.openapi.path} is already ${clash}`);
     seen.set(shape, path);
+    const key = meta.idempotencyKey;
+    if (key !== undefined && (def.type !== "mutation" || !Object.hasOwn(inputShape(def), key))) {
+      throw new Error(`${path}: the Idempotency-Key header fills ${key}, which must be a field of a mutation's input`);
+    }
     routes.push({ method, path: meta.openapi.path, procedure: path, type: def.type, meta, def });
   }
   // A literal segment goes before a parameter in the same place: /users/me before /users/{id}.
@@ -204,6 +209,20 @@ async function bodyInput(c: HonoContext<AppEnv>): Promise<Record<string, unknown
   return body as Record<string, unknown>;
 }
 
+/**
+ * The `Idempotency-Key` header as the input field it fills (the client key of a create a client may
+ * retry, meta.ts `retriable`); a body naming another key is refused rather than one of them guessed.
+ */
+function keyFromHeader(c: HonoContext<AppEnv>, route: RestRoute, rest: Record<string, unknown>) {
+  const field = route.meta.idempotencyKey;
+  const key = c.req.header("idempotency-key");
+  if (field === undefined || key === undefined) return {};
+  if (Object.hasOwn(rest, field) && rest[field] !== key) {
+    throw toTRPCError(fieldError(field, "The Idempotency-Key header names another key; send one of them"));
+  }
+  return { [field]: key };
+}
+
 async function readInput(c: HonoContext<AppEnv>, route: RestRoute, shape: Record<string, ZodLike>): Promise<unknown> {
   if (route.def.inputs.length === 0) return undefined;
   const fromPath = c.req.param() as Record<string, string>;
@@ -211,7 +230,7 @@ async function readInput(c: HonoContext<AppEnv>, route: RestRoute, shape: Record
     route.method === "GET" || route.method === "DELETE"
       ? queryInput(new URL(c.req.url), shape)
       : objectFromJson(await bodyInput(c), shape);
-  return { ...rest, ...fromPath };
+  return { ...rest, ...keyFromHeader(c, route, rest), ...fromPath };
 }
 
 // --- errors --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import type { MyEvent } from "@p2p/schemas";
 import { addMember, failure, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { touchConversationQuery } from "../../src/modules/messages/repo";
-import { waitFor } from "../helpers";
+import { restPost, waitFor } from "../helpers";
 
 type EventOf<T extends MyEvent["type"]> = Extract<MyEvent, { type: T }>;
 
@@ -16,6 +16,18 @@ let mallory: TestUser; // org C: an outsider
 const cleanups: (() => unknown)[] = [];
 let seq = 0;
 const clientId = () => `cmid-${Date.now().toString(36)}-${++seq}`;
+
+/** The messages `user` ever sent, to show that a refused send wrote nothing. */
+const sentBy = async (user: TestUser) =>
+  Number(
+    (
+      await server.deps.db
+        .selectFrom("messages")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("senderId", "=", user.userId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /** The personal stream of one client and everything it received. */
 interface Watch {
@@ -154,11 +166,61 @@ describe("messages.send, history and conversations", () => {
     const history = await carol.client.messages.history.query({ userId: alice.userId });
     expect(history.items.filter((m) => m.body === "Racing retry")).toHaveLength(1);
     expect(history.items.filter((m) => m.body === "Shift handover at 6")).toHaveLength(1);
-    // The same id for another person is refused, naming the field.
-    expect(await failure(send(alice, bob, "other", { clientMessageId }))).toMatchObject({
-      appCode: "BAD_REQUEST",
-      fields: ["clientMessageId"],
+  });
+
+  it("a clientMessageId is for retries of one send: another text, file or person is CONFLICT, and nothing is sent", async () => {
+    const clientMessageId = clientId();
+    const first = await send(alice, carol, "Pump 3 is down", { clientMessageId });
+    // The same send, written differently (edges trimmed by the schema), is a retry.
+    expect((await send(alice, carol, "  Pump 3 is down\n", { clientMessageId })).id).toBe(first.id);
+
+    const before = await sentBy(alice);
+    const { id: fileId } = await upload(alice);
+    for (const other of [
+      send(alice, carol, "Pump 3 is down!", { clientMessageId }),
+      send(alice, carol, "Pump 3 is down", { clientMessageId, attachmentIds: [fileId] }),
+      send(alice, bob, "Pump 3 is down", { clientMessageId }),
+    ]) {
+      const refused = await failure(other);
+      expect(refused).toMatchObject({
+        appCode: "CONFLICT",
+        code: "CONFLICT",
+        details: { idempotencyKey: clientMessageId },
+      });
+      expect(refused.message).toContain(`"${clientMessageId}" was already used for a different request`);
+    }
+    expect(await sentBy(alice)).toBe(before);
+    expect((await bob.client.messages.history.query({ userId: alice.userId })).items.map((m) => m.body)).not.toContain(
+      "Pump 3 is down",
+    );
+    // The first send is still the answer to its retries.
+    expect((await send(alice, carol, "Pump 3 is down", { clientMessageId })).id).toBe(first.id);
+  });
+
+  it("over REST, the Idempotency-Key header is the clientMessageId", async () => {
+    const key = clientId();
+    const request = { recipientId: carol.userId, body: "Crane inspection at 9" };
+    const first = await restPost(server, alice.token, "/messages", { body: request, key });
+    expect(first).toMatchObject({ status: 200, body: { clientMessageId: key, body: "Crane inspection at 9" } });
+    // A retry whose JSON is spaced and ordered differently is the same request.
+    const spaced = `{ "body" : "Crane inspection at 9",\n  "recipientId": "${carol.userId}" }`;
+    expect(await restPost(server, alice.token, "/messages", { json: spaced, key })).toMatchObject({
+      status: 200,
+      body: { id: first.body.id },
     });
+
+    const before = await sentBy(alice);
+    const changed = await restPost(server, alice.token, "/messages", {
+      body: { ...request, body: "Crane inspection at 10" },
+      key,
+    });
+    expect(changed).toMatchObject({ status: 409, body: { appCode: "CONFLICT", details: { idempotencyKey: key } } });
+    expect(changed.body.message).toContain(key);
+    // The header and the body naming two keys: refused, not guessed.
+    expect(
+      await restPost(server, alice.token, "/messages", { body: { ...request, clientMessageId: clientId() }, key }),
+    ).toMatchObject({ status: 400, body: { appCode: "BAD_REQUEST", issues: [{ path: "clientMessageId" }] } });
+    expect(await sentBy(alice)).toBe(before);
   });
 
   it("two people writing to each other at the same moment: every message lands", async () => {

@@ -24,6 +24,8 @@ import * as m0022 from "./migrations/0022_people_by_name_prefix";
 import * as m0023 from "./migrations/0023_search_rows_current_title";
 import * as m0024 from "./migrations/0024_deleted_use_cases";
 import * as m0025 from "./migrations/0025_invitations_page";
+import * as m0026 from "./migrations/0026_message_request_hashes";
+import * as m0027 from "./migrations/0027_client_keys";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -51,6 +53,8 @@ const migrations: Record<string, Migration> = {
   "0023_search_rows_current_title": m0023,
   "0024_deleted_use_cases": m0024,
   "0025_invitations_page": m0025,
+  "0026_message_request_hashes": m0026,
+  "0027_client_keys": m0027,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

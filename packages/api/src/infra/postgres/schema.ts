@@ -232,6 +232,9 @@ export interface ForumTopicsTable {
   createdAt: CreatedAt;
   updatedAt: Defaulted<Date>;
   deletedAt: Date | null;
+  /** Its creator's client key (clientMessageId) and the fingerprint of the request that made it (lib/idempotency.ts). */
+  clientMessageId: string | null;
+  requestHash: string | null;
 }
 
 export interface ForumTopicViewsTable {
@@ -261,6 +264,9 @@ export interface ForumSearchTable {
   opening: Defaulted<boolean>;
   /** A post from before 0014: author, organization and attachments still to copy from MongoDB. */
   factsPending: Defaulted<boolean>;
+  /** Its creator's client key (clientMessageId) and the fingerprint of the request that made it (lib/idempotency.ts). */
+  clientMessageId: string | null;
+  requestHash: string | null;
 }
 
 /** Which live posts hold which uploads (each post's attachments; go with its search row). */
@@ -312,6 +318,8 @@ export interface MessagesTable {
   pairLow: ColumnType<string, never, never>;
   pairHigh: ColumnType<string, never, never>;
   clientMessageId: string;
+  /** The fingerprint of the send that made it (lib/idempotency.ts); null for messages from before 0024. */
+  requestHash: string | null;
   body: string;
   attachmentIds: Defaulted<string[]>;
   createdAt: Defaulted<Date>;
@@ -443,6 +451,9 @@ export interface TasksTable {
   createdAt: Date;
   updatedAt: Date;
   document: ColumnType<string, never, never>;
+  /** Its creator's client key (clientMessageId) and the fingerprint of the request that made it (lib/idempotency.ts). */
+  clientMessageId: string | null;
+  requestHash: string | null;
 }
 
 /** A trending score the dashboard's job computed (modules/dashboard). */

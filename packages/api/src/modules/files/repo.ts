@@ -4,7 +4,7 @@ import type { FilesTable } from "../../infra/postgres/schema";
 
 export type FileRow = Selectable<FilesTable>;
 
-export { isForeignKeyViolation, isUniqueViolation } from "../../infra/postgres/errors";
+export { isForeignKeyViolation } from "../../infra/postgres/errors";
 
 export function findFile(db: Db, id: string): Promise<FileRow | undefined> {
   return db.selectFrom("files").selectAll().where("id", "=", id).executeTakeFirst();

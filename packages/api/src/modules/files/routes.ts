@@ -30,7 +30,8 @@ const UploadRequest = z.object({ name: FileName, idempotencyKey: IdempotencyKey.
  * streams a browser can use directly in <img src> or a link.
  *
  * POST /files       body = the file; Content-Type = its type; name in ?name= or X-File-Name
- *                   (percent-encoded UTF-8); optional Idempotency-Key → 201 FileMeta (200 on a retry)
+ *                   (percent-encoded UTF-8); optional Idempotency-Key → 201 FileMeta (200 on a retry;
+ *                   409 CONFLICT when the key was used for another upload: name, type or bytes)
  * GET  /files/:id   the bytes, to a signed-in user who may see the file (access.ts); 404 otherwise
  */
 export function fileRoutes(deps: AppDeps): Hono<FilesEnv> {

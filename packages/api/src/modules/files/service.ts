@@ -14,8 +14,10 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../../deps";
 import { invalidateOrganizations, type Principal } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
+import { refusedBy } from "../../infra/postgres/errors";
 import type { ByteRange } from "../../infra/storage/storage";
 import { appError, fieldError, notFound } from "../../lib/errors";
+import { createOnce, requestHash } from "../../lib/idempotency";
 import { recordAudit } from "../audit/repo";
 import { assertReadableImage, UnprocessableMedia } from "../media/process";
 import { toOrganization } from "../organizations/dto";
@@ -42,20 +44,34 @@ export function toFileMeta(deps: Pick<AppDeps, "config">, file: FileRow): FileMe
   };
 }
 
-/** A retried upload (same owner, same Idempotency-Key) gets the file the first attempt stored. */
-export async function findRetried(deps: AppDeps, ownerId: string, key: string | null): Promise<FileMeta | null> {
-  const first = key ? await repo.findByIdempotencyKey(deps.db, ownerId, key) : undefined;
-  return first ? toFileMeta(deps, first) : null;
-}
-
-/** Stores an upload; `created` is false when an earlier attempt with the same idempotency key won. */
+/**
+ * Stores an upload; with an Idempotency-Key, once: a retry (the same name, type and bytes) answers
+ * with the file the first attempt stored (`created` false), also when the two race; the key with
+ * another upload is CONFLICT (lib/idempotency.ts).
+ */
 export async function uploadFile(
   deps: AppDeps,
   principal: Principal,
   upload: Upload,
 ): Promise<{ file: FileMeta; created: boolean }> {
-  const retried = await findRetried(deps, principal.userId, upload.idempotencyKey);
-  if (retried) return { file: retried, created: false };
+  const sha256 = createHash("sha256").update(upload.bytes).digest("hex");
+  // A file's row keeps all that makes two uploads one request: name, type and the bytes' hash.
+  const fingerprint = (file: Pick<FileRow, "name" | "contentType" | "sha256">) =>
+    requestHash({ name: file.name, contentType: file.contentType, sha256: file.sha256 });
+  return createOnce({
+    key: upload.idempotencyKey ?? undefined,
+    hash: fingerprint({ ...upload, sha256 }),
+    find: async (key) => {
+      const row = await repo.findByIdempotencyKey(deps.db, principal.userId, key);
+      return row && { row, requestHash: fingerprint(row) };
+    },
+    create: () => storeUpload(deps, principal, upload, sha256),
+    replay: async ({ row }) => ({ file: toFileMeta(deps, row), created: false }),
+  });
+}
+
+/** The first attempt of an upload; undefined when a concurrent one with its Idempotency-Key stored first. */
+async function storeUpload(deps: AppDeps, principal: Principal, upload: Upload, sha256: string) {
   if (!(await contentMatches(upload.contentType, upload.bytes))) {
     throw appError("UNSUPPORTED_MEDIA_TYPE", `The file's content is not ${upload.contentType}`);
   }
@@ -72,7 +88,7 @@ export async function uploadFile(
       name: upload.name,
       contentType: upload.contentType,
       size: upload.bytes.length,
-      sha256: createHash("sha256").update(upload.bytes).digest("hex"),
+      sha256,
       storageKey,
       idempotencyKey: upload.idempotencyKey,
     });
@@ -81,12 +97,7 @@ export async function uploadFile(
     await deps.storage
       .delete(storageKey)
       .catch((e) => deps.logger.warn({ err: e, storageKey }, "could not remove an unused upload"));
-    // A concurrent retry with the same key inserted first: answer with its file.
-    const winner = repo.isUniqueViolation(err)
-      ? await findRetried(deps, principal.userId, upload.idempotencyKey)
-      : null;
-    if (winner) return { file: winner, created: false };
-    throw err;
+    return refusedBy("files_owner_idempotency")(err);
   }
 }
 

@@ -54,6 +54,9 @@ export function placeReply(parent: PostDoc): Pick<PostDoc, "parentId" | "treePar
 export const findPostDoc = (mongo: Mongo, id: string, topicId?: string) =>
   postsOf(mongo).findOne({ _id: id, pending: false, ...(topicId ? { topicId } : {}) });
 
+/** A post whose PostgreSQL half committed, released or about to be (its writer releases it next). */
+export const findWrittenPostDoc = (mongo: Mongo, id: string) => postsOf(mongo).findOne({ _id: id });
+
 /** The posts after a keyset (time, then id) in time order; everything without one. */
 const continuingAfter = (after: { createdAt: Date; id: string } | null) =>
   after

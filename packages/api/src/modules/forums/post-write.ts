@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { isUniqueViolation } from "../../infra/postgres/errors";
 import { drainBacklog } from "../../lib/backfill";
 import { holdOwnFiles } from "../files/service";
 import type { ModuleJob } from "../jobs";
@@ -27,6 +28,8 @@ export async function writePost(
     parent: PostDoc | null;
     /** The topic's first post (a reply without a parent starts a thread of its own). */
     opening: boolean;
+    /** A reply's client key and its request's fingerprint (lib/idempotency.ts); a topic keeps its own. */
+    clientKey?: { clientMessageId: string; requestHash: string };
   },
   inTransaction: (trx: Db, post: PostDoc) => Promise<unknown>,
 ): Promise<PostDoc> {
@@ -45,20 +48,28 @@ export async function writePost(
     pending: true,
   };
   await postsOf(deps.mongo).insertOne(post);
-  await deps.db.transaction().execute(async (trx) => {
-    await inTransaction(trx, post);
-    await insertSearchRow(trx, {
-      postId: id,
-      topicId: draft.topicId,
-      body: draft.body.text,
-      createdAt: post.createdAt,
-      authorId: post.authorId,
-      organizationId: post.organizationId,
-      opening: draft.opening,
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await inTransaction(trx, post);
+      await insertSearchRow(trx, {
+        postId: id,
+        topicId: draft.topicId,
+        body: draft.body.text,
+        createdAt: post.createdAt,
+        authorId: post.authorId,
+        organizationId: post.organizationId,
+        opening: draft.opening,
+        ...draft.clientKey,
+      });
+      await holdOwnFiles(trx, caller.userId, draft.attachmentIds);
+      await insertPostFiles(trx, id, draft.topicId, draft.attachmentIds);
     });
-    await holdOwnFiles(trx, caller.userId, draft.attachmentIds);
-    await insertPostFiles(trx, id, draft.topicId, draft.attachmentIds);
-  });
+  } catch (err) {
+    // A unique index refused a row (a retry whose client key a concurrent request took): certainly
+    // rolled back, so its document goes now rather than at the next repair.
+    if (isUniqueViolation(err)) await postsOf(deps.mongo).deleteOne({ _id: id, pending: true });
+    throw err;
+  }
   await updatePostDoc(deps.mongo, id, { pending: false });
   await topicPostsChanged(deps, draft.topicId);
   return { ...post, pending: false };

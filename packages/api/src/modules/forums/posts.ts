@@ -2,13 +2,23 @@ import type { CreatePostInput, ListPostsInput, ListRepliesInput, Post } from "@p
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { refusedBy } from "../../infra/postgres/errors";
 import { appError, fieldError, notFound } from "../../lib/errors";
+import { createOnce, requestHash } from "../../lib/idempotency";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { auditModeration, notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
-import { findPostDoc, type PostDoc, repliesOfThread, repliesUnder, topLevelPosts, updatePostDoc } from "./post-docs";
+import {
+  findPostDoc,
+  findWrittenPostDoc,
+  type PostDoc,
+  repliesOfThread,
+  repliesUnder,
+  topLevelPosts,
+  updatePostDoc,
+} from "./post-docs";
 import { cachedPostPage, topicPostsChanged } from "./post-pages";
 import { writePost } from "./post-write";
 import { nest, toPosts } from "./posts-view";
@@ -105,10 +115,41 @@ async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null, j
 
 const lockedTopic = () => appError("FORBIDDEN", "This topic is locked; it takes no new posts");
 
+/**
+ * Adds a post or reply; with a client key, once: a retry answers with the post the key made (also
+ * to a topic locked since), and the key with another request is CONFLICT (lib/idempotency.ts).
+ */
 export async function createPost(deps: AppDeps, caller: Principal, input: z.infer<typeof CreatePostInput>) {
   const topic = await findVisibleTopic(deps.db, caller, input.topicId);
-  if (topic.locked) throw lockedTopic();
   const body = cleanBody(input.body);
+  const hash = requestHash({ ...input, parentId: input.parentId ?? null, body: body.html, clientMessageId: undefined });
+  return createOnce({
+    key: input.clientMessageId,
+    hash,
+    find: (key) => repo.findPostByClientKey(deps.db, caller.userId, key),
+    create: () =>
+      writeReply(deps, caller, topic, input, {
+        body,
+        clientKey: input.clientMessageId ? { clientMessageId: input.clientMessageId, requestHash: hash } : undefined,
+      }).catch(refusedBy("forum_search_client_key")),
+    replay: async ({ postId }) => {
+      const doc = await findWrittenPostDoc(deps.mongo, postId);
+      if (!doc) throw notFound("Post");
+      return postDto(deps, doc, topic.bestPostId);
+    },
+  });
+}
+
+/** Writes a post (the two-phase write of post-write.ts) and tells the topic's readers. */
+async function writeReply(
+  deps: AppDeps,
+  caller: Principal,
+  topic: TopicRow,
+  input: z.infer<typeof CreatePostInput>,
+  clean: Pick<Parameters<typeof writePost>[2], "body" | "clientKey">,
+): Promise<Post> {
+  const { body } = clean;
+  if (topic.locked) throw lockedTopic();
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
   const parent = input.parentId ? await findPostDoc(deps.mongo, input.parentId, topic.id) : null;
   if (input.parentId && !parent) throw fieldError("parentId", "No such post in this topic");
@@ -120,6 +161,7 @@ export async function createPost(deps: AppDeps, caller: Principal, input: z.infe
     attachmentIds: input.attachmentIds,
     parent,
     opening: false,
+    clientKey: clean.clientKey,
   };
   const doc = await writePost(deps, caller, draft, async (trx, post) => {
     // Counting the reply takes the topic's lock; checked again under it: deleted, locked or the

@@ -31,7 +31,10 @@ export function selectTopics(db: Db): TopicQuery {
     .select(["forumCategories.slug as categorySlug", "forumCategories.name as categoryName"]);
 }
 
-export type TopicRow = Selectable<ForumTopicsTable> & { categorySlug: string; categoryName: string };
+export type TopicRow = Omit<Selectable<ForumTopicsTable>, "clientMessageId" | "requestHash"> & {
+  categorySlug: string;
+  categoryName: string;
+};
 
 /** The columns a topic list shows (a summary), the category, and the author: one query, one round trip. */
 export type TopicSummaryRow = Pick<
@@ -405,6 +408,24 @@ export const findTopicRows = (db: Db, ids: string[]) =>
 export async function insertTopic(db: Db, topic: Insertable<ForumTopicsTable>): Promise<void> {
   await db.insertInto("forumTopics").values(topic).execute();
 }
+
+/** The author's topic made with this client key (forum_topics_client_key), and the fingerprint of its request. */
+export const findTopicByClientKey = (db: Db, authorId: string, clientMessageId: string) =>
+  db
+    .selectFrom("forumTopics")
+    .select(["id", "requestHash"])
+    .where("authorId", "=", authorId)
+    .where("clientMessageId", "=", clientMessageId)
+    .executeTakeFirst();
+
+/** The author's live post made with this client key (forum_search_client_key), and the fingerprint of its request. */
+export const findPostByClientKey = (db: Db, authorId: string, clientMessageId: string) =>
+  db
+    .selectFrom("forumSearch")
+    .select(["postId", "requestHash"])
+    .where("authorId", "=", authorId)
+    .where("clientMessageId", "=", clientMessageId)
+    .executeTakeFirst();
 
 export async function updateTopic(db: Db, id: string, changes: Updateable<ForumTopicsTable>): Promise<void> {
   await db.updateTable("forumTopics").set(changes).where("id", "=", id).execute();

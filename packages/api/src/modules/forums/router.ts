@@ -26,7 +26,7 @@ import {
   UpdateTopicInput,
 } from "@p2p/schemas";
 import { router } from "../../trpc/init";
-import { rest } from "../../trpc/meta";
+import { rest, retriable } from "../../trpc/meta";
 import { orgProcedure } from "../../trpc/procedures";
 import { trackedStream } from "../../trpc/subscriptions";
 import { setTyping, topicEvents } from "./live";
@@ -42,6 +42,7 @@ export const forumsRouter = router({
     .query(({ ctx }) => topics.listCategories(ctx.deps, ctx.principal)),
   createTopic: orgProcedure
     .meta(rest("POST", "/forums/topics", "Start a topic"))
+    .meta(retriable)
     .input(CreateTopicInput)
     .output(TopicDetail)
     .mutation(({ ctx, input }) => topics.createTopic(ctx.deps, ctx.principal, input)),
@@ -98,6 +99,7 @@ export const forumsRouter = router({
     .query(({ ctx, input }) => posts.getPost(ctx.deps, ctx.principal, input.postId)),
   createPost: orgProcedure
     .meta(rest("POST", "/forums/topics/{topicId}/posts", "Post to a topic, or reply to a post (parentId)"))
+    .meta(retriable)
     .input(CreatePostInput)
     .output(Post)
     .mutation(({ ctx, input }) => posts.createPost(ctx.deps, ctx.principal, input)),

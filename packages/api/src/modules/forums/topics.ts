@@ -3,7 +3,9 @@ import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { refusedBy } from "../../infra/postgres/errors";
 import { appError, fieldError, notFound } from "../../lib/errors";
+import { createOnce, requestHash } from "../../lib/idempotency";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
 import { loadAuthors } from "../users/authors";
@@ -14,6 +16,7 @@ import { writePost } from "./post-write";
 import { cleanBody, listPostsOf } from "./posts";
 import type { TopicRow } from "./repo";
 import * as repo from "./repo";
+import type { CleanRichText } from "./rich-text";
 import { cachedTopicPage, topicListsChanged } from "./topic-lists";
 
 /** Topic rows as summaries, with their authors loaded in one query. */
@@ -31,9 +34,33 @@ async function assertCategory(db: Db, categoryId: string): Promise<void> {
   if (!(await repo.categoryExists(db, categoryId))) throw fieldError("categoryId", "No such category");
 }
 
-/** Creates the topic row (PostgreSQL) and its first post (MongoDB) in one two-phase write. */
+/**
+ * Creates a topic; with a client key, once: a retry answers with the topic the key made, and the
+ * key with another request is CONFLICT (lib/idempotency.ts).
+ */
 export async function createTopic(deps: AppDeps, caller: Principal, input: z.infer<typeof CreateTopicInput>) {
   const body = cleanBody(input.body);
+  const tags = [...new Set(input.tags)];
+  const request = { ...input, body: body.html, tags: [...tags].sort(), clientMessageId: undefined };
+  const hash = requestHash(request);
+  const topicId = await createOnce({
+    key: input.clientMessageId,
+    hash,
+    find: (key) => repo.findTopicByClientKey(deps.db, caller.userId, key),
+    create: () => writeTopic(deps, caller, input, { body, tags, hash }).catch(refusedBy("forum_topics_client_key")),
+    replay: async (topic) => topic.id,
+  });
+  return getTopic(deps, caller, topicId, { countView: false });
+}
+
+/** Writes the topic row (PostgreSQL) and its first post (MongoDB) in one two-phase write; answers its id. */
+async function writeTopic(
+  deps: AppDeps,
+  caller: Principal,
+  input: z.infer<typeof CreateTopicInput>,
+  clean: { body: CleanRichText; tags: string[]; hash: string },
+): Promise<string> {
+  const { body, tags } = clean;
   await assertCategory(deps.db, input.categoryId);
   await assertOwnFiles(deps.db, caller.userId, input.attachmentIds);
 
@@ -51,13 +78,14 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
         organizationId: caller.organizationId,
         visibility: input.visibility,
         title: input.title,
-        tags: [...new Set(input.tags)],
+        tags,
         firstPostId: post._id,
         lastPosterId: caller.userId,
         lastActivityAt: post.createdAt,
         // Millisecond precision, like the cursor that pages by it: the database's own now() has
         // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
         createdAt: post.createdAt,
+        ...(input.clientMessageId ? { clientMessageId: input.clientMessageId, requestHash: clean.hash } : {}),
       });
       await notifyMentions(deps, trx, caller, topic, body, { topicId, postId: post._id });
     },
@@ -66,7 +94,7 @@ export async function createTopic(deps: AppDeps, caller: Principal, input: z.inf
     topicListsChanged(deps),
     track(deps, caller, { id: topicId, title: input.title, visibility: input.visibility }, "topic.created"),
   ]);
-  return getTopic(deps, caller, topicId, { countView: false });
+  return topicId;
 }
 
 /** The sort key a cursor carries, one shape per sort (see sortKeyOf): a forged or mismatched one is a BAD_REQUEST. */

@@ -3,7 +3,7 @@ import type { Db } from "../../infra/postgres/db";
 import type { Database, MessagesTable } from "../../infra/postgres/schema";
 import { authorColumn, personMatches } from "../users/authors";
 
-export type MessageRow = Omit<Selectable<MessagesTable>, "pairLow" | "pairHigh">;
+export type MessageRow = Omit<Selectable<MessagesTable>, "pairLow" | "pairHigh" | "requestHash">;
 
 const columns = [
   "id",
@@ -46,11 +46,11 @@ export const insertMessage = (db: Db, message: Insertable<MessagesTable>) =>
     .returning(columns)
     .executeTakeFirst();
 
-/** The sender's message with this client id (the messages_client_id key). */
+/** The sender's message with this client id (the messages_client_id key), and the fingerprint of its send. */
 export const findByClientIdQuery = (db: Db, senderId: string, clientMessageId: string) =>
   db
     .selectFrom("messages as m")
-    .select(columns)
+    .select([...columns, "requestHash"])
     .where("m.senderId", "=", senderId)
     .where("m.clientMessageId", "=", clientMessageId);
 

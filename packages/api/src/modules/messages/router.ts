@@ -19,7 +19,7 @@ import {
   UnreadTotal,
 } from "@p2p/schemas";
 import { router } from "../../trpc/init";
-import { rest } from "../../trpc/meta";
+import { rest, retriable } from "../../trpc/meta";
 import { sessionProcedure } from "../../trpc/procedures";
 import { trackedStream } from "../../trpc/subscriptions";
 import { deleteMessage, editMessage, react } from "./changes";
@@ -35,6 +35,7 @@ import { sendMessage } from "./send";
 export const messagesRouter = router({
   send: sessionProcedure
     .meta(rest("POST", "/messages", "Send a direct message (idempotent on clientMessageId)"))
+    .meta(retriable)
     .input(SendMessageInput)
     .output(DirectMessage)
     .mutation(({ ctx, input }) => sendMessage(ctx.deps, ctx.principal, input)),

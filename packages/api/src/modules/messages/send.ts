@@ -5,6 +5,7 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { consume } from "../../infra/ratelimit";
 import { appError, fieldError } from "../../lib/errors";
+import { createOnce, requestHash } from "../../lib/idempotency";
 import { rateLimited } from "../auth/attempts";
 import { hasBlocked } from "../contacts/repo";
 import { assertOwnFiles, holdOwnFiles } from "../files/service";
@@ -13,7 +14,7 @@ import { publishToUser } from "./channel";
 import { toMessage } from "./dto";
 import { stopTyping } from "./live";
 import { remindLater } from "./notifications";
-import { findByClientId, insertMessage, type MessageRow, touchConversation } from "./repo";
+import { findByClientId, insertMessage, touchConversation } from "./repo";
 
 /** Someone who blocked the sender answers like an unknown or deactivated person: a block can't be detected. */
 export const cannotReceive = () => appError("NOT_FOUND", "This person can't receive messages");
@@ -33,8 +34,8 @@ export async function assertNotBlocked(deps: AppDeps, callerId: string, otherId:
 
 /**
  * Sends a direct message. Idempotent on (sender, clientMessageId): a retried send returns the same
- * message, also when two retries race (the unique key decides). The message and both participants'
- * conversation rows are one transaction; the live events follow the commit.
+ * message, also when two retries race (the unique key decides); the key with another send (text,
+ * attachments or recipient) is CONFLICT (lib/idempotency.ts).
  */
 export async function sendMessage(
   deps: AppDeps,
@@ -43,9 +44,27 @@ export async function sendMessage(
 ): Promise<DirectMessage> {
   const senderId = caller.userId;
   if (input.recipientId === senderId) throw fieldError("recipientId", "You can't message yourself");
-  const earlier = await findByClientId(deps.db, senderId, input.clientMessageId);
-  if (earlier) return retried(deps, earlier, input);
+  const hash = requestHash({ recipientId: input.recipientId, body: input.body, attachmentIds: input.attachmentIds });
+  return createOnce({
+    key: input.clientMessageId,
+    hash,
+    find: (key) => findByClientId(deps.db, senderId, key),
+    create: () => writeMessage(deps, senderId, input, hash),
+    replay: (row) => toMessage(deps.db, senderId, row),
+  });
+}
 
+/**
+ * The first send of a message; undefined when a concurrent send with its key committed first. The
+ * message and both participants' conversation rows are one transaction; the live events follow the
+ * commit.
+ */
+async function writeMessage(
+  deps: AppDeps,
+  senderId: string,
+  input: z.output<typeof SendMessageInput>,
+  requestHash: string,
+): Promise<DirectMessage | undefined> {
   const [active] = await Promise.all([
     activeUserIds(deps.db, [input.recipientId]),
     assertNotBlocked(deps, senderId, input.recipientId),
@@ -60,12 +79,13 @@ export async function sendMessage(
       senderId,
       recipientId: input.recipientId,
       clientMessageId: input.clientMessageId,
+      requestHash,
       body: input.body,
       attachmentIds: input.attachmentIds,
       // Milliseconds, as clients see it: cursors and read markers compare it exactly.
       createdAt: new Date(),
     });
-    if (!inserted) return null;
+    if (!inserted) return undefined;
     // Counted only by the send that writes the message (a refusal rolls it back): a retry, also
     // one racing the first attempt, waits for it on the unique key and costs nothing.
     const limits = await Promise.all(deps.rateLimits.messagesPerUser.map((limiter) => consume(limiter, senderId)));
@@ -74,8 +94,7 @@ export async function sendMessage(
     await touchConversation(trx, senderId, input.recipientId, inserted.createdAt);
     return inserted;
   });
-  // A concurrent retry committed first: answer with its message.
-  if (!row) return retried(deps, await findByClientIdOrThrow(deps, senderId, input.clientMessageId), input);
+  if (!row) return undefined;
 
   // New: no receipts yet, so both participants see the same message.
   const message = await toMessage(deps.db, senderId, row);
@@ -86,18 +105,4 @@ export async function sendMessage(
     remindLater(deps, row),
   ]);
   return message;
-}
-
-async function findByClientIdOrThrow(deps: AppDeps, senderId: string, clientMessageId: string) {
-  const row = await findByClientId(deps.db, senderId, clientMessageId);
-  if (!row) throw new Error("message vanished after a conflicting insert");
-  return row;
-}
-
-/** The same clientMessageId again: the same message, unless it was used for another recipient. */
-function retried(deps: AppDeps, row: MessageRow, input: { recipientId: string }) {
-  if (row.recipientId !== input.recipientId) {
-    throw fieldError("clientMessageId", "Already used for a message to someone else");
-  }
-  return toMessage(deps.db, row.senderId, row);
 }

@@ -36,8 +36,27 @@ const columns = [
   "updatedAt",
 ] as const;
 
-export const insertTask = (db: Db, task: InsertObject<Database, "tasks">) =>
-  db.insertInto("tasks").values(task).execute();
+/** Inserts unless the owner's client key already made a task (tasks_client_key); answers the id, or undefined for a retry. */
+export const insertTask = async (db: Db, task: InsertObject<Database, "tasks">) =>
+  (
+    await db
+      .insertInto("tasks")
+      .values(task)
+      .onConflict((oc) =>
+        oc.columns(["ownerId", "clientMessageId"]).where("clientMessageId", "is not", null).doNothing(),
+      )
+      .returning("id")
+      .executeTakeFirst()
+  )?.id;
+
+/** The owner's task made with this client key (tasks_client_key), and the fingerprint of its request. */
+export const findTaskByClientKey = (db: Db, ownerId: string, clientMessageId: string) =>
+  db
+    .selectFrom("tasks")
+    .select(["id", "requestHash"])
+    .where("ownerId", "=", ownerId)
+    .where("clientMessageId", "=", clientMessageId)
+    .executeTakeFirst();
 
 /** The owner's task, or undefined (someone else's is as absent as a missing one). */
 export const findTask = (db: Db, ownerId: string, id: string, tz: string) =>

@@ -1,6 +1,6 @@
 import { CreateTaskInput, ListTasksInput, Ok, Task, TaskIdInput, TaskList, UpdateTaskInput } from "@p2p/schemas";
 import { router } from "../../trpc/init";
-import { rest } from "../../trpc/meta";
+import { rest, retriable } from "../../trpc/meta";
 import { sessionProcedure } from "../../trpc/procedures";
 import * as tasks from "./service";
 
@@ -8,6 +8,7 @@ import * as tasks from "./service";
 export const tasksRouter = router({
   create: sessionProcedure
     .meta(rest("POST", "/tasks", "Add a task"))
+    .meta(retriable)
     .input(CreateTaskInput)
     .output(Task)
     .mutation(({ ctx, input }) => tasks.createTask(ctx.deps, ctx.principal, input)),

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { AppDeps, NotificationKind } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { fieldError, notFound } from "../../lib/errors";
+import { createOnce, requestHash } from "../../lib/idempotency";
 import { cursorKeys, decodeCursor, encodeCursor, keyCursor } from "../../lib/pagination";
 import { topicsSeenBy } from "../forums/repo";
 import type { ModuleJob } from "../jobs";
@@ -97,26 +98,50 @@ export async function getTask(deps: AppDeps, caller: Principal, id: string): Pro
 const reminder = (remindAt: Date | null | undefined, dueAt: Date | null | undefined, tz: string) =>
   remindAt !== undefined ? remindAt : dueAt ? repo.defaultRemindAt(dueAt, tz) : null;
 
+/**
+ * Adds a task; with a client key, once: a retry answers with the task the key made, and the key
+ * with another request is CONFLICT (lib/idempotency.ts).
+ */
 export async function createTask(deps: AppDeps, caller: Principal, input: z.output<typeof CreateTaskInput>) {
-  await assertLinkVisible(deps, caller, input.link);
-  const tz = await timezoneFor(deps, caller);
-  const id = uuidv7();
-  const now = new Date();
-  await repo.insertTask(deps.db, {
-    id,
-    ownerId: caller.userId,
+  const tags = [...new Set(input.tags)];
+  const hash = requestHash({
     title: input.title,
     description: input.description ?? null,
     dueAt: input.dueAt ?? null,
-    priority: PRIORITY[input.priority],
-    tags: [...new Set(input.tags)],
-    linkKind: input.link?.kind ?? null,
-    linkId: input.link?.id ?? null,
-    remindAt: reminder(input.remindAt, input.dueAt, tz),
-    createdAt: now,
-    updatedAt: now,
+    priority: input.priority,
+    tags: [...tags].sort(),
+    link: input.link ?? null,
+    // Left out (the default reminder) and null (none) are different requests: JSON keeps them apart.
+    remindAt: input.remindAt,
   });
-  await tasksChanged(deps, caller.userId);
+  const id = await createOnce({
+    key: input.clientMessageId,
+    hash,
+    find: (key) => repo.findTaskByClientKey(deps.db, caller.userId, key),
+    create: async () => {
+      await assertLinkVisible(deps, caller, input.link);
+      const tz = await timezoneFor(deps, caller);
+      const now = new Date();
+      const id = await repo.insertTask(deps.db, {
+        id: uuidv7(),
+        ownerId: caller.userId,
+        title: input.title,
+        description: input.description ?? null,
+        dueAt: input.dueAt ?? null,
+        priority: PRIORITY[input.priority],
+        tags,
+        linkKind: input.link?.kind ?? null,
+        linkId: input.link?.id ?? null,
+        remindAt: reminder(input.remindAt, input.dueAt, tz),
+        createdAt: now,
+        updatedAt: now,
+        ...(input.clientMessageId ? { clientMessageId: input.clientMessageId, requestHash: hash } : {}),
+      });
+      if (id) await tasksChanged(deps, caller.userId);
+      return id;
+    },
+    replay: async (task) => task.id,
+  });
   return getTask(deps, caller, id);
 }
 
