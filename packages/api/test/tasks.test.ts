@@ -267,6 +267,38 @@ describe("tasks", () => {
     expect(person.link?.title).toBe("Max Member");
   });
 
+  it("a linked person deactivated since shows as gone on get, list and REST; reactivated, as live again", async () => {
+    const admin = await signUpAdmin(server);
+    const leaver = await addMember(server, admin);
+    const task = await admin.client.tasks.create.mutate({
+      title: "Hand over the audit",
+      link: { kind: "conversation", id: leaver.userId },
+    });
+    const live = { kind: "conversation", id: leaver.userId, title: "Max Member", gone: false };
+    expect(task.link).toEqual(live);
+    await admin.client.users.deactivate.mutate({ id: leaver.userId });
+
+    const gone = { kind: "conversation", id: leaver.userId, title: "", gone: true };
+    expect((await admin.client.tasks.get.query({ id: task.id })).link).toEqual(gone);
+    expect((await admin.client.tasks.list.query({})).items.find((t) => t.id === task.id)?.link).toEqual(gone);
+    const res = await fetch(`${server.url}/api/v1/tasks/${task.id}`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { link: unknown }).link).toEqual(gone);
+    // Nor can a new task link to them (as nobody can message them).
+    expect(
+      (
+        await failure(
+          admin.client.tasks.create.mutate({ title: "Ask", link: { kind: "conversation", id: leaver.userId } }),
+        )
+      ).fields,
+    ).toEqual(["link.id"]);
+
+    await admin.client.users.reactivate.mutate({ id: leaver.userId });
+    expect((await admin.client.tasks.get.query({ id: task.id })).link).toEqual(live);
+  });
+
   it("due reminders fire once, as a notification", async () => {
     const user = await signUpAdmin(server);
     const task = await user.client.tasks.create.mutate({

@@ -10,7 +10,7 @@ export const TaskLinkInput = z.object({ kind: z.enum(["topic", "useCase", "conve
 export const TaskLink = TaskLinkInput.extend({
   /** The target's title (a person's name for a conversation); empty when gone. */
   title: z.string(),
-  /** Deleted, or no longer visible to the owner. */
+  /** Deleted, no longer visible to the owner, or (a conversation) the person was deactivated. */
   gone: z.boolean(),
 });
 

@@ -19,6 +19,7 @@ import { notify } from "../notifications/create";
 import { mayRead } from "../useCases/access";
 import { findRows as findUseCases } from "../useCases/repo";
 import { loadAuthors } from "../users/authors";
+import { activeUserIds } from "../users/repo";
 import { timezoneFor } from "../users/timezone";
 import * as repo from "./repo";
 import { cachedTotal, tasksChanged } from "./totals";
@@ -33,19 +34,23 @@ const PRIORITY_NAME = ["low", "low", "medium", "high"] as const;
 
 type LinkRef = { kind: "topic" | "useCase" | "conversation"; id: string };
 
-/** Each link's title as the owner may see it now, or null when gone (deleted or no longer visible). */
+/**
+ * Each link's title as the owner may see it now, or null when gone (deleted or no longer visible;
+ * a person deactivated since, like one who never existed: as messages.send and contacts take them).
+ */
 async function resolveLinks(deps: AppDeps, caller: Principal, links: readonly LinkRef[]) {
   const ids = (kind: LinkRef["kind"]) => [...new Set(links.filter((l) => l.kind === kind).map((l) => l.id))];
-  const [topics, useCases, people] = await Promise.all([
+  const [topics, useCases, people, active] = await Promise.all([
     topicsSeenBy(deps.db, caller.organizationId, ids("topic")),
     findUseCases(deps.db, ids("useCase")),
     loadAuthors(deps, ids("conversation")),
+    activeUserIds(deps.db, ids("conversation")),
   ]);
   const titles = new Map<string, string>();
   for (const t of topics) if (t.visible && !t.deletedAt) titles.set(`topic:${t.id}`, t.title);
   for (const u of useCases) if (mayRead(u, caller)) titles.set(`useCase:${u.id}`, u.title);
   for (const p of people.values())
-    if (p.id !== caller.userId) titles.set(`conversation:${p.id}`, `${p.firstName} ${p.lastName}`);
+    if (p.id !== caller.userId && active.has(p.id)) titles.set(`conversation:${p.id}`, `${p.firstName} ${p.lastName}`);
   return titles;
 }
 
