@@ -19,7 +19,7 @@ import { notify } from "../notifications/create";
 import { mayRead } from "../useCases/access";
 import { findRows as findUseCases } from "../useCases/repo";
 import { loadAuthors } from "../users/authors";
-import { activeUserIds } from "../users/repo";
+import { activeUserIds, timezoneColumn } from "../users/repo";
 import { timezoneFor } from "../users/timezone";
 import * as repo from "./repo";
 import { cachedTotal, tasksChanged } from "./totals";
@@ -98,13 +98,22 @@ export async function getTask(deps: AppDeps, caller: Principal, id: string): Pro
   return task as Task;
 }
 
+/**
+ * Reminders are computed in the owner's time zone as stored, not as cached: a time-zone change
+ * moves the default ones of open tasks (users.updateMe), and a write racing with it waits for it.
+ */
+const storedZone = (deps: AppDeps, caller: Principal) => timezoneColumn(deps.db, caller.userId);
+
 /** The reminder as asked, or 9:00 on the due day (owner's time zone) when only a due date is given. */
-const reminder = (remindAt: Date | null | undefined, dueAt: Date | null | undefined, tz: string) =>
-  remindAt !== undefined ? remindAt : dueAt ? repo.defaultRemindAt(dueAt, tz) : null;
+const reminder = (deps: AppDeps, caller: Principal, input: z.output<typeof CreateTaskInput>) =>
+  input.remindAt !== undefined
+    ? input.remindAt
+    : input.dueAt
+      ? repo.defaultRemindAt(input.dueAt, storedZone(deps, caller))
+      : null;
 
 export async function createTask(deps: AppDeps, caller: Principal, input: z.output<typeof CreateTaskInput>) {
   await assertLinkVisible(deps, caller, input.link);
-  const tz = await timezoneFor(deps, caller);
   const id = uuidv7();
   const now = new Date();
   await repo.insertTask(deps.db, {
@@ -117,7 +126,7 @@ export async function createTask(deps: AppDeps, caller: Principal, input: z.outp
     tags: [...new Set(input.tags)],
     linkKind: input.link?.kind ?? null,
     linkId: input.link?.id ?? null,
-    remindAt: reminder(input.remindAt, input.dueAt, tz),
+    remindAt: reminder(deps, caller, input),
     createdAt: now,
     updatedAt: now,
   });
@@ -140,7 +149,10 @@ export async function updateTask(deps: AppDeps, caller: Principal, input: z.outp
     // A new due date or reminder time reminds again (once); a due date alone moves the reminder.
     ...(dueChanged
       ? {
-          remindAt: input.remindAt !== undefined ? input.remindAt : repo.movedReminder(input.dueAt ?? null, tz),
+          remindAt:
+            input.remindAt !== undefined
+              ? input.remindAt
+              : repo.movedReminder(input.dueAt ?? null, storedZone(deps, caller)),
           remindedAt: null,
         }
       : {}),
