@@ -81,6 +81,8 @@ const EnvSchema = z
     FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
     FFPROBE_PATH: z.string().min(1).default("ffprobe"),
     MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
+    // Use cases in one organization export (the zip); an organization with more exports by spreadsheet.
+    EXPORT_BUNDLE_MAX_USE_CASES: z.coerce.number().int().min(1).default(500),
     WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
     WS_CALLS_PER_SECOND: z.coerce.number().int().min(1).default(50),
     // The general request limit on /trpc, /api/v1 and /files (docs/security.md, "Request rate
@@ -186,6 +188,8 @@ export interface Config {
     /** Largest video upload (MP4, WebM); other uploads stay within `maxUploadBytes`. */
     maxVideoBytes: number;
     maxBatchSize: number;
+    /** Use cases in one organization export (`useCases.exportOrganization`): past it the export fails, saying what to do. */
+    exportBundleUseCases: number;
     /** Per WebSocket connection: open subscriptions, and calls (queries, mutations, subscription starts) per second. */
     ws: { maxSubscriptions: number; callsPerSecond: number };
     /** The general limit on /trpc, /api/v1 and /files, in points per second and per minute; 0 = off. */
@@ -285,6 +289,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxVideoBytes: e.MAX_VIDEO_BYTES,
       maxBatchSize: e.MAX_BATCH_SIZE,
+      exportBundleUseCases: e.EXPORT_BUNDLE_MAX_USE_CASES,
       ws: { maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, callsPerSecond: e.WS_CALLS_PER_SECOND },
       requests: {
         perIp: { perSecond: e.RATE_LIMIT_PER_IP_PER_SECOND, perMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },

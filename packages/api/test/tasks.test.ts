@@ -267,6 +267,38 @@ describe("tasks", () => {
     expect(person.link?.title).toBe("Max Member");
   });
 
+  it("a linked person deactivated since shows as gone on get, list and REST; reactivated, as live again", async () => {
+    const admin = await signUpAdmin(server);
+    const leaver = await addMember(server, admin);
+    const task = await admin.client.tasks.create.mutate({
+      title: "Hand over the audit",
+      link: { kind: "conversation", id: leaver.userId },
+    });
+    const live = { kind: "conversation", id: leaver.userId, title: "Max Member", gone: false };
+    expect(task.link).toEqual(live);
+    await admin.client.users.deactivate.mutate({ id: leaver.userId });
+
+    const gone = { kind: "conversation", id: leaver.userId, title: "", gone: true };
+    expect((await admin.client.tasks.get.query({ id: task.id })).link).toEqual(gone);
+    expect((await admin.client.tasks.list.query({})).items.find((t) => t.id === task.id)?.link).toEqual(gone);
+    const res = await fetch(`${server.url}/api/v1/tasks/${task.id}`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { link: unknown }).link).toEqual(gone);
+    // Nor can a new task link to them (as nobody can message them).
+    expect(
+      (
+        await failure(
+          admin.client.tasks.create.mutate({ title: "Ask", link: { kind: "conversation", id: leaver.userId } }),
+        )
+      ).fields,
+    ).toEqual(["link.id"]);
+
+    await admin.client.users.reactivate.mutate({ id: leaver.userId });
+    expect((await admin.client.tasks.get.query({ id: task.id })).link).toEqual(live);
+  });
+
   it("due reminders fire once, as a notification", async () => {
     const user = await signUpAdmin(server);
     const task = await user.client.tasks.create.mutate({
@@ -338,6 +370,65 @@ describe("tasks", () => {
     expect((await user.client.tasks.update.mutate({ id: undated.id, dueAt: later })).remindAt).toEqual(nine(later));
     const remindOnly = await user.client.tasks.create.mutate({ title: "Reminder first", remindAt: due });
     expect((await user.client.tasks.update.mutate({ id: remindOnly.id, dueAt: later })).remindAt).toEqual(due);
+  });
+
+  it("a time-zone change moves the default reminders of open tasks; chosen ones and completed tasks stay", async () => {
+    const user = await signUpAdmin(server);
+    await user.client.users.updateMe.mutate({ timezone: "Asia/Riyadh" });
+    const due = new Date(Date.UTC(2031, 2, 10, 12));
+    const at = (hour: number) => new Date(Date.UTC(2031, 2, 10, hour));
+    const byDefault = await user.client.tasks.create.mutate({ title: "Default reminder", dueAt: due });
+    expect(byDefault.remindAt).toEqual(at(6)); // 9:00 in Riyadh (UTC+3)
+    const chosen = await user.client.tasks.create.mutate({ title: "Chosen", dueAt: due, remindAt: at(6) });
+    await user.client.tasks.update.mutate({ id: chosen.id, remindAt: at(5) });
+    const done = await user.client.tasks.create.mutate({ title: "Done", dueAt: due });
+    await user.client.tasks.toggle.mutate({ id: done.id });
+
+    await user.client.users.updateMe.mutate({ timezone: "Europe/Berlin" }); // UTC+1 in March
+    const reminders = async () =>
+      Object.fromEntries(
+        (await user.client.tasks.list.query({})).items.map((t) => [t.title, t.remindAt?.toISOString()]),
+      );
+    expect(await reminders()).toEqual({
+      "Default reminder": at(8).toISOString(), // 9:00 in Berlin
+      Chosen: at(5).toISOString(),
+      Done: at(6).toISOString(),
+    });
+    expect((await user.client.tasks.get.query({ id: byDefault.id })).remindAt).toEqual(at(8));
+    // Still the default: a new due date takes it to 9:00 in Berlin on the new day.
+    const later = new Date(Date.UTC(2031, 2, 12, 12));
+    expect((await user.client.tasks.update.mutate({ id: byDefault.id, dueAt: later })).remindAt).toEqual(
+      new Date(Date.UTC(2031, 2, 12, 8)),
+    );
+  });
+
+  it("a task written while a time-zone change commits waits for it, and reminds in the new zone", async () => {
+    const user = await signUpAdmin(server);
+    await user.client.users.updateMe.mutate({ timezone: "Europe/Berlin" });
+    const undated = await user.client.tasks.create.mutate({ title: "Dated meanwhile" }); // the node holds Berlin
+    // A change to Tokyo holding the user's row lock, not yet committed nor broadcast.
+    let commit = () => {};
+    let locked = () => {};
+    const held = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const change = server.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable("users").set({ timezone: "Asia/Tokyo" }).where("id", "=", user.userId).execute();
+      locked();
+      await new Promise<void>((resolve) => {
+        commit = resolve;
+      });
+    });
+    await held;
+    const due = new Date(Date.UTC(2031, 2, 10, 12));
+    const created = user.client.tasks.create.mutate({ title: "Created meanwhile", dueAt: due });
+    const updated = user.client.tasks.update.mutate({ id: undated.id, dueAt: due });
+    await new Promise((r) => setTimeout(r, 300));
+    commit();
+    await change;
+    const nineInTokyo = new Date(Date.UTC(2031, 2, 10, 0));
+    expect((await created).remindAt).toEqual(nineInTokyo);
+    expect((await updated).remindAt).toEqual(nineInTokyo);
   });
 
   it("undated tasks come last by due date either way", async () => {

@@ -10,7 +10,7 @@ export const TaskLinkInput = z.object({ kind: z.enum(["topic", "useCase", "conve
 export const TaskLink = TaskLinkInput.extend({
   /** The target's title (a person's name for a conversation); empty when gone. */
   title: z.string(),
-  /** Deleted, or no longer visible to the owner. */
+  /** Deleted, no longer visible to the owner, or (a conversation) the person was deactivated. */
   gone: z.boolean(),
 });
 
@@ -22,7 +22,10 @@ const TaskFields = z.object({
   priority: TaskPriority,
   tags: z.array(Tag).max(10, "At most 10 tags"),
   link: TaskLinkInput.nullable(),
-  /** When to be reminded; by default 9:00 in your time zone on the due day. Null: no reminder. */
+  /**
+   * When to be reminded; by default 9:00 in your time zone on the due day (moved by a change of your
+   * time zone while the task is open). Null: no reminder.
+   */
   remindAt: Instant.nullable(),
 });
 

@@ -92,6 +92,7 @@ export const UpdateMeInput = z.object({
   bio: multilineText(limits.mediumText).nullish(),
   avatarFileId: Id.nullish(),
   locale: Locale.optional(),
+  /** The default reminders of your open tasks (9:00 on the due day) move to the new zone. */
   timezone: Timezone.optional(),
 });
 

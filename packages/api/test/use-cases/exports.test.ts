@@ -264,6 +264,41 @@ describe("PDF of a use case", () => {
     expect(text).not.toContain("٣٢١");
   });
 
+  it("keeps the pictures in the use case's order, however long each takes to convert", async () => {
+    // The first picture is the slowest to convert (large and noisy), the last the quickest.
+    const pictures = [
+      { width: 2000, height: 1500, caption: "First: the whole line" },
+      { width: 1000, height: 700, caption: "Second: the gearbox" },
+      { width: 300, height: 200, caption: "Third: the sensor" },
+    ];
+    const uc = await publishNew(author);
+    for (const p of pictures) {
+      const bytes = await sharp({
+        create: {
+          width: p.width,
+          height: p.height,
+          channels: 3,
+          background: "#808080",
+          noise: { type: "gaussian", mean: 128, sigma: 40 },
+        },
+      })
+        .jpeg({ quality: 85 })
+        .toBuffer();
+      const fileId = await upload(author, bytes, "image/jpeg", `${p.width}.jpg`);
+      await author.client.useCases.addMedia.mutate({ id: uc.id, fileId, caption: p.caption });
+    }
+    await waitFor(async () => {
+      const { media } = await author.client.useCases.get.query({ id: uc.id });
+      return media.length === 3 && media.every((m) => m.status === "ready");
+    }, 30_000);
+
+    const { exportId } = await author.client.useCases.exportPdf.mutate({ id: uc.id });
+    const text = await pdfText((await finished(author, exportId)).bytes);
+    const at = pictures.map((p) => text.indexOf(p.caption));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+  });
+
   it("answers NOT_FOUND for a draft of another organization, and the link cannot be forged or outlive 15 minutes", async () => {
     const draft = await author.client.useCases.createDraft.mutate(complete());
     expect(await failure(outsider.client.useCases.exportPdf.mutate({ id: draft.id }))).toMatchObject({
@@ -471,5 +506,32 @@ describe("organization bundle", () => {
     );
     const ids = rowsOf(book.getWorksheet("Use cases") as ExcelJS.Worksheet).map((r) => r.ID);
     expect(ids.sort()).toEqual([published.id, draft.id, ownDraft.id].sort());
+  });
+});
+
+describe("organization bundle, past its size", () => {
+  it("fails with how many use cases it holds at most and what to export instead", async () => {
+    // A server whose bundle holds 2 use cases, so the limit is reached without hundreds of them.
+    const small = await startTestServer({ env: { EXPORT_BUNDLE_MAX_USE_CASES: "2" } });
+    cleanups.push(() => small.close());
+    const org = await signUpAdmin(small, { organization: { name: "Small Bundle Works" } });
+    for (const title of ["First draft", "Second draft"]) await org.client.useCases.createDraft.mutate({ title });
+    const exported = async () => {
+      const { exportId } = await org.client.useCases.exportOrganization.mutate();
+      return waitFor(async () => {
+        const s = await org.client.useCases.exportStatus.query({ exportId });
+        return s.status !== "running" && s;
+      }, 30_000);
+    };
+    // As many as it holds: the bundle is made.
+    expect(await exported()).toMatchObject({ status: "ready", error: null });
+
+    // One more, in another status: the export fails saying so (and not "narrow the filters").
+    await publishNew(org);
+    const failed = await exported();
+    expect(failed).toMatchObject({ status: "failed", url: null });
+    expect(failed.error).toMatch(/^An organization export holds at most 2 use cases, and yours has more\./);
+    expect(failed.error).toMatch(/spreadsheets instead, one per status \(draft, published, archived/);
+    expect(failed.error).not.toMatch(/narrow the filters/);
   });
 });

@@ -83,11 +83,29 @@ export async function deleteTask(db: Db, ownerId: string, id: string): Promise<b
   return Number(result.numDeletedRows) > 0;
 }
 
-/** 9:00 on the due day in the owner's time zone: the default reminder. */
-export const defaultRemindAt = (dueAt: Date, tz: string) => nineOnTheDay(sql`${dueAt}::timestamptz`, tz);
+/** A time zone's name, or an expression giving it (the owner's as stored: users/repo `timezoneColumn`). */
+type Zone = string | RawBuilder<string>;
 
-const nineOnTheDay = (due: RawBuilder<unknown>, tz: string) =>
+/** 9:00 on the due day in the owner's time zone: the default reminder. */
+export const defaultRemindAt = (dueAt: Date, tz: Zone) => nineOnTheDay(sql`${dueAt}::timestamptz`, tz);
+
+const nineOnTheDay = (due: RawBuilder<unknown>, tz: Zone) =>
   sql<Date>`(date_trunc('day', ${due} at time zone ${tz}) + interval '9 hours') at time zone ${tz}`;
+
+/**
+ * After the owner's time zone changed from `from` to `to`, in one statement: the default reminder
+ * of each open task (9:00 on the due day in `from`) becomes 9:00 in `to`; a chosen time stays, and
+ * one already sent is not sent again. Runs in the transaction that changes the zone, under the
+ * user's row lock that task writes wait for (they read the zone with `timezoneColumn`).
+ */
+export const followTimezone = (db: Db, ownerId: string, from: string, to: string) =>
+  db
+    .updateTable("tasks")
+    .set({ remindAt: nineOnTheDay(sql`due_at`, to) })
+    .where("ownerId", "=", ownerId)
+    .where("completedAt", "is", null)
+    .where("remindAt", "=", nineOnTheDay(sql`due_at`, from))
+    .execute();
 
 /**
  * The reminder after the due date moves to `dueAt` (an update's SET: the columns hold the old
@@ -95,7 +113,7 @@ const nineOnTheDay = (due: RawBuilder<unknown>, tz: string) =>
  * moves with the due date (two days before stays two days before); one chosen before there was a
  * due date stays as it is.
  */
-export const movedReminder = (dueAt: Date | null, tz: string) => sql<Date | null>`case
+export const movedReminder = (dueAt: Date | null, tz: Zone) => sql<Date | null>`case
     when due_at is null then coalesce(remind_at, ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)})
     when remind_at is null then null
     when remind_at = ${nineOnTheDay(sql`due_at`, tz)} then ${dueAt === null ? sql`null` : defaultRemindAt(dueAt, tz)}

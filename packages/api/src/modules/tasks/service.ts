@@ -20,6 +20,7 @@ import { notify } from "../notifications/create";
 import { mayRead } from "../useCases/access";
 import { findRows as findUseCases } from "../useCases/repo";
 import { loadAuthors } from "../users/authors";
+import { activeUserIds, timezoneColumn } from "../users/repo";
 import { timezoneFor } from "../users/timezone";
 import * as repo from "./repo";
 import { cachedTotal, tasksChanged } from "./totals";
@@ -34,19 +35,23 @@ const PRIORITY_NAME = ["low", "low", "medium", "high"] as const;
 
 type LinkRef = { kind: "topic" | "useCase" | "conversation"; id: string };
 
-/** Each link's title as the owner may see it now, or null when gone (deleted or no longer visible). */
+/**
+ * Each link's title as the owner may see it now, or null when gone (deleted or no longer visible;
+ * a person deactivated since, like one who never existed: as messages.send and contacts take them).
+ */
 async function resolveLinks(deps: AppDeps, caller: Principal, links: readonly LinkRef[]) {
   const ids = (kind: LinkRef["kind"]) => [...new Set(links.filter((l) => l.kind === kind).map((l) => l.id))];
-  const [topics, useCases, people] = await Promise.all([
+  const [topics, useCases, people, active] = await Promise.all([
     topicsSeenBy(deps.db, caller.organizationId, ids("topic")),
     findUseCases(deps.db, ids("useCase")),
     loadAuthors(deps, ids("conversation")),
+    activeUserIds(deps.db, ids("conversation")),
   ]);
   const titles = new Map<string, string>();
   for (const t of topics) if (t.visible && !t.deletedAt) titles.set(`topic:${t.id}`, t.title);
   for (const u of useCases) if (mayRead(u, caller)) titles.set(`useCase:${u.id}`, u.title);
   for (const p of people.values())
-    if (p.id !== caller.userId) titles.set(`conversation:${p.id}`, `${p.firstName} ${p.lastName}`);
+    if (p.id !== caller.userId && active.has(p.id)) titles.set(`conversation:${p.id}`, `${p.firstName} ${p.lastName}`);
   return titles;
 }
 
@@ -94,9 +99,19 @@ export async function getTask(deps: AppDeps, caller: Principal, id: string): Pro
   return task as Task;
 }
 
+/**
+ * Reminders are computed in the owner's time zone as stored, not as cached: a time-zone change
+ * moves the default ones of open tasks (users.updateMe), and a write racing with it waits for it.
+ */
+const storedZone = (deps: AppDeps, caller: Principal) => timezoneColumn(deps.db, caller.userId);
+
 /** The reminder as asked, or 9:00 on the due day (owner's time zone) when only a due date is given. */
-const reminder = (remindAt: Date | null | undefined, dueAt: Date | null | undefined, tz: string) =>
-  remindAt !== undefined ? remindAt : dueAt ? repo.defaultRemindAt(dueAt, tz) : null;
+const reminder = (deps: AppDeps, caller: Principal, input: z.output<typeof CreateTaskInput>) =>
+  input.remindAt !== undefined
+    ? input.remindAt
+    : input.dueAt
+      ? repo.defaultRemindAt(input.dueAt, storedZone(deps, caller))
+      : null;
 
 /**
  * Adds a task; with a client key, once: a retry answers with the task the key made, and the key
@@ -120,7 +135,6 @@ export async function createTask(deps: AppDeps, caller: Principal, input: z.outp
     find: (key) => repo.findTaskByClientKey(deps.db, caller.userId, key),
     create: async () => {
       await assertLinkVisible(deps, caller, input.link);
-      const tz = await timezoneFor(deps, caller);
       const now = new Date();
       const id = await repo.insertTask(deps.db, {
         id: uuidv7(),
@@ -132,7 +146,7 @@ export async function createTask(deps: AppDeps, caller: Principal, input: z.outp
         tags,
         linkKind: input.link?.kind ?? null,
         linkId: input.link?.id ?? null,
-        remindAt: reminder(input.remindAt, input.dueAt, tz),
+        remindAt: reminder(deps, caller, input),
         createdAt: now,
         updatedAt: now,
         ...(input.clientMessageId ? { clientMessageId: input.clientMessageId, requestHash: hash } : {}),
@@ -160,7 +174,10 @@ export async function updateTask(deps: AppDeps, caller: Principal, input: z.outp
     // A new due date or reminder time reminds again (once); a due date alone moves the reminder.
     ...(dueChanged
       ? {
-          remindAt: input.remindAt !== undefined ? input.remindAt : repo.movedReminder(input.dueAt ?? null, tz),
+          remindAt:
+            input.remindAt !== undefined
+              ? input.remindAt
+              : repo.movedReminder(input.dueAt ?? null, storedZone(deps, caller)),
           remindedAt: null,
         }
       : {}),

@@ -5,6 +5,7 @@ import sharp from "sharp";
 import type { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
+import { mapConcurrently } from "../../lib/concurrency";
 import { appError } from "../../lib/errors";
 import { openFile } from "../files/service";
 import { type PdfImage, renderUseCasePdf } from "./export-pdf";
@@ -31,45 +32,46 @@ export interface ExportFile {
 
 /** Use cases in one spreadsheet (an export past this asks for narrower filters). */
 const MAX_ROWS = 2_000;
-/** Use cases in one organization bundle. */
-const MAX_BUNDLE = 500;
 /** Pictures in one PDF. */
 const MAX_IMAGES = 8;
+/** Use cases read, and pictures converted, at once for one export. */
+const PARALLEL = 4;
 const PDF = "application/pdf";
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/** What an organization's bundle holds, in this order. */
+const BUNDLED: UseCaseStatus[] = ["draft", "published", "archived"];
 
 type Progress = (percent: number) => Promise<void>;
 type ListFilters = Omit<z.output<typeof ListUseCasesInput>, "cursor" | "limit">;
 
-/** Every use case of `filters` the caller may list, in the list's order (ids only). */
-async function listAll(deps: AppDeps, caller: Principal, filters: ListFilters, max: number): Promise<string[]> {
+/**
+ * The use cases of `filters` the caller may list, in the list's order (ids only): all of them when
+ * they are at most `max`, else `max + 1` (the caller says what to do instead).
+ */
+async function listUpTo(deps: AppDeps, caller: Principal, filters: ListFilters, max: number): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listUseCases(deps, caller, { ...filters, cursor, limit: 100 });
+    const limit = Math.min(100, max + 1 - ids.length);
+    const page = await listUseCases(deps, caller, { ...filters, cursor, limit });
     ids.push(...page.items.map((i) => i.id));
-    if (ids.length > max) throw appError("BAD_REQUEST", `More than ${max} use cases match; narrow the filters`);
     cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  } while (cursor && ids.length <= max);
   return ids;
 }
 
 /** Details as the caller sees them, a few at a time; one that went away meanwhile is left out. */
 async function detailsOf(deps: AppDeps, caller: Principal, ids: string[], progress: (done: number) => Promise<void>) {
-  const out: (UseCaseDetail | null)[] = new Array(ids.length).fill(null);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const i = next++;
-      out[i] = await getUseCase(deps, caller, ids[i] as string, { countView: false }).catch((err) => {
-        if ((err as { code?: string }).code === "NOT_FOUND") return null;
-        throw err;
-      });
-      await progress(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
+  const out = await mapConcurrently(ids, PARALLEL, async (id) => {
+    const detail = await getUseCase(deps, caller, id, { countView: false }).catch((err) => {
+      if ((err as { code?: string }).code === "NOT_FOUND") return null;
+      throw err;
+    });
+    await progress(++done);
+    return detail;
+  });
   return out.filter((d): d is UseCaseDetail => d !== null);
 }
 
@@ -79,27 +81,40 @@ async function readAll(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** One picture as JPEG for pdfkit, read as the caller (the files' access rules); null when unreadable. */
+async function pictureOf(deps: AppDeps, caller: Principal, fileId: string, caption: string): Promise<PdfImage | null> {
+  const opened = await openFile(deps, caller, fileId);
+  if (!opened) return null;
+  try {
+    const { data, info } = await sharp(await readAll(opened.body))
+      .resize({ width: 1400, height: 1400, fit: "inside", withoutEnlargement: true })
+      .flatten({ background: "#ffffff" })
+      .jpeg({ quality: 82 })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, caption };
+  } catch (err) {
+    deps.logger.warn({ err, fileId }, "export: picture left out (unreadable)");
+    return null;
+  }
+}
+
 /**
- * The pictures of a use case for pdfkit: each ready image's display copy (WebP, which pdfkit
- * cannot read) or a video's poster, as JPEG, read as the caller (the files' access rules).
+ * The first MAX_IMAGES readable pictures of a use case, in its order: each ready image's display
+ * copy (WebP, which pdfkit cannot read) or a video's poster. Converted PARALLEL at a time, as many
+ * as are still missing each round (one more round only when some were unreadable).
  */
 async function imagesOf(deps: AppDeps, caller: Principal, detail: UseCaseDetail): Promise<PdfImage[]> {
-  const images: PdfImage[] = [];
-  for (const m of detail.media) {
-    if (images.length >= MAX_IMAGES) break;
+  const pictures = detail.media.flatMap((m) => {
     const fileId = m.status === "ready" ? (m.kind === "image" ? m.displayFileId : m.posterFileId) : null;
-    const opened = fileId ? await openFile(deps, caller, fileId) : null;
-    if (!opened) continue;
-    try {
-      const { data, info } = await sharp(await readAll(opened.body))
-        .resize({ width: 1400, height: 1400, fit: "inside", withoutEnlargement: true })
-        .flatten({ background: "#ffffff" })
-        .jpeg({ quality: 82 })
-        .toBuffer({ resolveWithObject: true });
-      images.push({ data, width: info.width, height: info.height, caption: m.caption });
-    } catch (err) {
-      deps.logger.warn({ err, fileId }, "export: picture left out (unreadable)");
-    }
+    return fileId ? [{ fileId, caption: m.caption }] : [];
+  });
+  const images: PdfImage[] = [];
+  let next = 0;
+  while (images.length < MAX_IMAGES && next < pictures.length) {
+    const round = pictures.slice(next, next + MAX_IMAGES - images.length);
+    next += round.length;
+    const read = await mapConcurrently(round, PARALLEL, (p) => pictureOf(deps, caller, p.fileId, p.caption));
+    images.push(...read.filter((i): i is PdfImage => i !== null));
   }
   return images;
 }
@@ -148,7 +163,9 @@ export async function renderExport(
   }
 
   if (request.kind === "spreadsheet") {
-    const ids = await listAll(deps, caller, request.filters, MAX_ROWS);
+    const ids = await listUpTo(deps, caller, request.filters, MAX_ROWS);
+    if (ids.length > MAX_ROWS)
+      throw appError("BAD_REQUEST", `More than ${MAX_ROWS} use cases match; narrow the filters`);
     await progress(10);
     const details = await detailsOf(deps, caller, ids, (done) => progress(10 + (80 * done) / ids.length));
     const bytes = await renderSpreadsheet(details, now);
@@ -158,16 +175,17 @@ export async function renderExport(
   // The organization's bundle: its admins only, checked again as they are now.
   if (caller.role !== "admin")
     throw appError("FORBIDDEN", "Only an organization admin can export all of its use cases");
+  const max = deps.config.limits.exportBundleUseCases;
   const ids: string[] = [];
-  for (const status of ["draft", "published", "archived"] satisfies UseCaseStatus[]) {
-    ids.push(
-      ...(await listAll(
-        deps,
-        caller,
-        { organizationId: caller.organizationId, status, sort: "newest" },
-        MAX_BUNDLE - ids.length,
-      )),
-    );
+  for (const status of BUNDLED) {
+    const filters = { organizationId: caller.organizationId, status, sort: "newest" } as const;
+    ids.push(...(await listUpTo(deps, caller, filters, max - ids.length)));
+    if (ids.length > max) {
+      throw appError(
+        "BAD_REQUEST",
+        `An organization export holds at most ${max} use cases, and yours has more. Export them as spreadsheets instead, one per status (${BUNDLED.join(", ")}: useCases.exportSpreadsheet with your organizationId and the status), and single use cases as PDFs`,
+      );
+    }
   }
   await progress(5);
   const details = await detailsOf(deps, caller, ids, (done) => progress(5 + (15 * done) / Math.max(1, ids.length)));

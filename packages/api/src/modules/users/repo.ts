@@ -1,5 +1,5 @@
 import type { Role, UserStatus } from "@p2p/schemas";
-import { type Insertable, type SelectQueryBuilder, sql, type Updateable } from "kysely";
+import { type Insertable, type RawBuilder, type SelectQueryBuilder, sql, type Updateable } from "kysely";
 import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
@@ -362,6 +362,26 @@ export async function timezoneOf(db: Db, userId: string): Promise<string> {
   const row = await db.selectFrom("users").select("timezone").where("id", "=", userId).executeTakeFirst();
   return row?.timezone ?? "UTC";
 }
+
+/** The user's time zone, their row locked until the transaction ends (a change of it is under way). */
+export async function lockTimezone(db: Db, userId: string): Promise<string> {
+  const row = await db
+    .selectFrom("users")
+    .select("timezone")
+    .where("id", "=", userId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return row.timezone;
+}
+
+/**
+ * The user's time zone as an expression of another module's write, read under a share lock of
+ * their row: the write waits for a change of the zone under way (`lockTimezone`) and then sees the
+ * new zone, and a change waits for the write. So a value computed in the old zone is never written
+ * after the change moved the others (the default reminders of tasks).
+ */
+export const timezoneColumn = (db: Db, userId: string): RawBuilder<string> =>
+  sql<string>`(${db.selectFrom("users").select("timezone").where("id", "=", userId).forShare()})`;
 
 /** Active people on the whole platform (the dashboard's platform block). */
 export async function countActiveUsers(db: Db): Promise<number> {

@@ -24,6 +24,7 @@ import { assertOwnImage } from "../files/service";
 import { revokeUnusedSentBy } from "../invitations/repo";
 import { findOrganization } from "../organizations/repo";
 import { activityKeptFrom, withPresence } from "../presence/service";
+import { followTimezone } from "../tasks/repo";
 import { actingAs, toListItem, toMe, toProfile } from "./dto";
 import * as repo from "./repo";
 
@@ -33,7 +34,13 @@ export async function getMe(db: Db, caller: Principal) {
 
 export async function updateMe(deps: AppDeps, principal: Principal, input: z.infer<typeof UpdateMeInput>) {
   if (input.avatarFileId) await assertOwnImage(deps, principal.userId, input.avatarFileId);
-  const user = await repo.updateUser(deps.db, principal.userId, input);
+  const user = await deps.db.transaction().execute(async (trx) => {
+    const from = input.timezone && (await repo.lockTimezone(trx, principal.userId));
+    const user = await repo.updateUser(trx, principal.userId, input);
+    // Default reminders (9:00 local on the due day) follow the new zone; task writes wait for it.
+    if (from && from !== user.timezone) await followTimezone(trx, user.id, from, user.timezone);
+    return user;
+  });
   await invalidateProfiles(deps.events, [user.id]);
   return toMe(user);
 }
