@@ -47,7 +47,7 @@ describe("migrations", () => {
     const again = await migrator.migrateToLatest();
     expect(again.error).toBeUndefined();
     expect(await tables()).toEqual(latest);
-  });
+  }, 120_000); // three passes over every migration: ~20 s alone, longer beside the rest of the suite
 
   it("every timestamp keeps milliseconds, as the Dates of keyset cursors do (new columns too)", async () => {
     const { rows } = await sql<{ column: string; precision: number }>`
