@@ -345,17 +345,21 @@ async function serveWithMongo(url: string): Promise<RunningServer> {
   return running;
 }
 
+/** A topic of the admin's, visible platform-wide. */
+async function platformTopic(title: string) {
+  const [category] = await admin.client.forums.listCategories.query();
+  return admin.client.forums.createTopic.mutate({
+    title,
+    body: "<p>first post</p>",
+    categoryId: category?.id as string,
+    visibility: "platform",
+  });
+}
+
 describe("MongoDB-wire server unreachable", () => {
   let topicId: string;
   beforeAll(async () => {
-    const [category] = await admin.client.forums.listCategories.query();
-    const topic = await admin.client.forums.createTopic.mutate({
-      title: "Mongo outage topic",
-      body: "<p>first post</p>",
-      categoryId: category?.id as string,
-      visibility: "platform",
-    });
-    topicId = topic.id;
+    topicId = (await platformTopic("Mongo outage topic")).id;
   });
 
   /** A page of posts no reader asked for before: one asked for could come from the node's cache (forums/post-pages.ts). */
@@ -401,13 +405,7 @@ describe("MongoDB-wire server unreachable", () => {
 describe("MongoDB-wire server frozen", () => {
   it("a call it never answers fails as 503 within its limit, and calls work again once it answers", async () => {
     const proxy = await freezableProxy(server.stores.env.MONGO_URL as string);
-    const [category] = await admin.client.forums.listCategories.query();
-    const topic = await admin.client.forums.createTopic.mutate({
-      title: "Frozen Mongo topic",
-      body: "<p>first post</p>",
-      categoryId: category?.id as string,
-      visibility: "platform",
-    });
+    const topic = await platformTopic("Frozen Mongo topic");
     const running = await serveWithMongo(proxy.url);
     const reply = (n: number) =>
       callTrpc(running.url, "forums.createPost", {
