@@ -245,7 +245,10 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     // The key is per owner: another user's upload with it is a new file.
     const other = await signUpAdmin(server);
     expect((await upload(other, png, { key })).status).toBe(201);
-    expect((await upload(user, png, { key: "x".repeat(101) })).status).toBe(400);
+    // The key's rules are every retriable create's: 8–64 letters, digits, - or _.
+    for (const bad of ["abc", "abc def ghi", "x".repeat(65)]) {
+      expect((await upload(user, png, { key: bad })).status).toBe(400);
+    }
   });
 
   it("refuses an Idempotency-Key used for another upload (name, type or bytes) with CONFLICT, storing nothing", async () => {
@@ -259,9 +262,12 @@ describe.each(["local", "s3"] as const)("files on %s storage", (driver) => {
     ] as const) {
       const res = await upload(user, body, options);
       expect(res.status).toBe(409);
-      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      const { error } = (await res.json()) as {
+        error: { code: string; message: string; details?: { idempotencyKey?: string } };
+      };
       expect(error.code).toBe("CONFLICT");
       expect(error.message).toContain(`"${key}" was already used for a different request`);
+      expect(error.details?.idempotencyKey).toBe(key);
     }
     expect((await rowsOf(user)).map((r) => r.id)).toEqual([first.id]);
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, text } from "./common.js";
+import { ClientMessageId, Id, text } from "./common.js";
 
 /** Upload limits. The server's MAX_UPLOAD_BYTES may lower `uploadBytes`; the others are fixed rules. */
 export const fileLimits = {
@@ -10,7 +10,6 @@ export const fileLimits = {
   /** Largest video upload (the default of MAX_VIDEO_BYTES). */
   videoBytes: 100 * 1024 * 1024,
   name: 200,
-  idempotencyKey: 100,
 } as const;
 
 /** Content types the server accepts for upload, grouped by what they may be used for. */
@@ -53,8 +52,11 @@ export const FileName = z
   // Control characters would break the Content-Disposition header the name is served with.
   .regex(/^[^/\\\p{Cc}]+$/u, "File name must not contain slashes or control characters");
 
-/** The `Idempotency-Key` header of an upload: a retry with the same key returns the first file. */
-export const IdempotencyKey = text(fileLimits.idempotencyKey).min(1);
+/**
+ * The `Idempotency-Key` header of an upload: a retry with the same key returns the first file. The
+ * same rules as every other retriable create's key (`ClientMessageId`).
+ */
+export const IdempotencyKey = ClientMessageId;
 
 /** `createdAt` is a Date through tRPC and an ISO string in the JSON of `POST /files`. */
 export const FileMeta = z.object({

@@ -153,7 +153,7 @@ function requireUser(deps: AppDeps): MiddlewareHandler<FilesEnv> {
 /** Services report expected failures as DomainErrors; here they become plain JSON errors. */
 function asHttpError(c: Context, err: unknown) {
   if (!(err instanceof DomainError)) throw err;
-  return httpError(c, httpStatusOf[err.code] as ContentfulStatusCode, err.code, err.message);
+  return httpError(c, httpStatusOf[err.code] as ContentfulStatusCode, err.code, err.message, err.details);
 }
 
 function decodeHeader(value: string | undefined): string | undefined {

@@ -54,7 +54,9 @@ export const auditModeration = (
     action: `forums.${action}`,
     targetType: target.type,
     targetId: target.id,
-    ip,
+    // The log is the content's organization's: a platform moderator from another one is named
+    // there, but their address stays theirs (as useCases.moderate records none).
+    ip: caller.organizationId === target.organizationId ? ip : null,
     metadata: { authorId: target.authorId, ...metadata },
   });
 
