@@ -1,8 +1,10 @@
 import { type ComponentType, lazy, type ReactNode, Suspense } from "react";
 import { Route, Switch } from "wouter";
 import { useT } from "../i18n";
+import { PageHeading } from "../ui/PageHeading";
 import { Loading } from "../ui/states";
 import { MyEventsProvider } from "./events";
+import { useFocusOnNavigation } from "./focus";
 import { Layout, PublicLayout } from "./Layout";
 import { RequireSession } from "./session";
 
@@ -41,7 +43,7 @@ function NotFound() {
   const t = useT();
   return (
     <section>
-      <h1>{t("notFound.title")}</h1>
+      <PageHeading title={t("notFound.title")} />
       <p>{t("error.NOT_FOUND")}</p>
     </section>
   );
@@ -50,6 +52,7 @@ function NotFound() {
 const Lazy = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
 
 export function Routes() {
+  useFocusOnNavigation();
   return (
     <Switch>
       {publicPages.map(([path, Page]) => (

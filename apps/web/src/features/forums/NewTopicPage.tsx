@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { RichTextEditor } from "./RichTextEditor";
 
 /** "maintenance, Pumps ,," → ["maintenance", "Pumps"]; the schema lower-cases and checks each. */
@@ -45,7 +46,7 @@ export default function NewTopicPage() {
 
   return (
     <section className="card">
-      <h1>{t("forums.new.title")}</h1>
+      <PageHeading title={t("forums.new.title")} />
       <form
         onSubmit={(event) => {
           setTagsEdited(false);

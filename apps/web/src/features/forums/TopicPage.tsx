@@ -10,6 +10,7 @@ import { Dialog } from "../../ui/Dialog";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { PostForm } from "./PostForm";
 import { PostView, type Thread, ThreadContext } from "./PostView";
@@ -102,7 +103,7 @@ function TopicView({ topic }: { topic: Topic }) {
   if (live.deleted) {
     return (
       <section>
-        <h1>{topic.title}</h1>
+        <PageHeading title={topic.title} />
         <p role="alert">{t("forums.topic.topicDeleted")}</p>
         <Link href="/forums">{t("forums.topic.backToForums")}</Link>
       </section>
@@ -210,9 +211,10 @@ function TopicHeader({ topic, cache }: { topic: Topic; cache: ThreadCache }) {
   const listsChanged = () => queryClient.invalidateQueries(trpc.forums.listTopics.pathFilter());
   return (
     <header className="forums-topic-header">
-      <h1 id="forums-topic-title">
-        {topic.title} <TopicBadges topic={topic} />
-      </h1>
+      <PageHeading id="forums-topic-title" title={topic.title}>
+        {" "}
+        <TopicBadges topic={topic} />
+      </PageHeading>
       <p className="muted forums-topic-meta">
         <span>{topic.category.name}</span>
         <span>

@@ -1,0 +1,23 @@
+import { type ComponentProps, useEffect } from "react";
+import { useT } from "../i18n";
+
+/**
+ * A page's main heading, which also names the browser tab: "<title> · P2P Sandbox" (the app's name
+ * alone again once the page goes). `children` follow the title inside the heading (badges).
+ */
+export function PageHeading({ title, children, ...props }: { title: string } & ComponentProps<"h1">) {
+  const t = useT();
+  const appName = t("app.name");
+  useEffect(() => {
+    document.title = `${title} · ${appName}`;
+    return () => {
+      document.title = appName;
+    };
+  }, [title, appName]);
+  return (
+    <h1 {...props}>
+      {title}
+      {children}
+    </h1>
+  );
+}
