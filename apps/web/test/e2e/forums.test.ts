@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { signUpAdmin, type TestServer, type TestUser } from "@p2p/testkit";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInAs } from "./flows";
 import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
@@ -313,6 +313,45 @@ describe("forums", () => {
     expect(order.slice(-3)).toEqual(["Busy reply 500", "Busy reply 501", "The newest word on it"]);
     // The thread is whole: no button left.
     expect(await thread.getByRole("button", { name: "Show more replies" }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a topic's tags on its page and in the list, and lets its author change them", SLOW, async () => {
+    const [category] = await ada.client.forums.listCategories.query();
+    const topic = await ada.client.forums.createTopic.mutate({
+      title: "Mechanical seals keep leaking",
+      categoryId: category?.id ?? "",
+      body: "<p>Every few weeks on the same pump.</p>",
+      tags: ["pumps", "cavitation"],
+      visibility: "organization",
+    });
+    const { page, problems, context } = await openPage(browser, server.url);
+    await signInAs(page, ada, `/forums/topics/${topic.id}`);
+    const tagsOf = (scope: Page | Locator) =>
+      scope.getByRole("list", { name: "Tags" }).getByRole("link").allTextContents();
+    await eventually(() => tagsOf(page)).toEqual(["#pumps", "#cavitation"]);
+
+    // The author edits them with the title: the field holds the current ones; a bad one is refused on it.
+    await page.getByRole("button", { name: "Edit topic" }).click();
+    const dialog = page.getByRole("dialog");
+    const field = dialog.getByLabel("Tags");
+    expect(await field.inputValue()).toBe("pumps, cavitation");
+    await field.fill("pumps, bad tag");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await eventually(() => field.getAttribute("aria-invalid")).toBe("true");
+    await field.fill("pumps, Seals");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await eventually(() => tagsOf(page)).toEqual(["#pumps", "#seals"]);
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The list shows them too, and a tag links to its topics.
+    await page.getByRole("link", { name: "Forums", exact: true }).click();
+    const item = page.getByRole("listitem").filter({ hasText: "Mechanical seals keep leaking" });
+    await eventually(() => tagsOf(item)).toEqual(["#pumps", "#seals"]);
+    await item.getByRole("link", { name: "#seals" }).click();
+    await page.waitForURL("**/forums?tag=seals");
+    await page.getByText("Tag: seals").waitFor();
     expect(problems).toEqual([]);
     await context.close();
   });
