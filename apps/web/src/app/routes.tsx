@@ -32,6 +32,7 @@ const signedInPages: [string, ComponentType][] = [
   ["/notifications/settings", page(() => import("../features/notifications/PreferencesPage"))],
   ["/use-cases", page(() => import("../features/useCases/BrowsePage"))],
   ["/use-cases/new", page(() => import("../features/useCases/SubmitPage"))],
+  ["/use-cases/deleted", page(() => import("../features/useCases/DeletedPage"))],
   ["/use-cases/:id/edit", page(() => import("../features/useCases/SubmitPage"))],
   ["/use-cases/:id", page(() => import("../features/useCases/DetailPage"))],
   ["/tasks", page(() => import("../features/tasks/TasksPage"))],

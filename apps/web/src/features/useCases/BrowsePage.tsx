@@ -61,9 +61,12 @@ export default function BrowsePage() {
     <>
       <header className="uc-header">
         <PageHeading title={t("useCases.browse.title")} />
-        <Link href="/use-cases/new" className="uc-action">
-          {t("useCases.browse.submit")}
-        </Link>
+        <div className="uc-actions">
+          <Link href="/use-cases/deleted">{t("useCases.browse.deleted")}</Link>
+          <Link href="/use-cases/new" className="uc-action">
+            {t("useCases.browse.submit")}
+          </Link>
+        </div>
       </header>
       <FilterPanel key={params.toString()} params={params} onApply={(next) => setParams(next)} />
       <div className="uc-exports">

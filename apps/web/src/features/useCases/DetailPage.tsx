@@ -132,7 +132,10 @@ function DeleteUseCase({ id }: { id: string }) {
         onClose={() => setOpen(false)}
         onConfirm={async () => {
           await remove.mutateAsync({ id });
-          await queryClient.invalidateQueries(trpc.useCases.list.pathFilter());
+          await Promise.all([
+            queryClient.invalidateQueries(trpc.useCases.list.pathFilter()),
+            queryClient.invalidateQueries(trpc.useCases.listDeleted.pathFilter()),
+          ]);
           navigate("/use-cases", { replace: true });
         }}
       />
