@@ -1,5 +1,6 @@
+import { Id } from "@p2p/schemas";
 import { type ComponentType, lazy, type ReactNode, Suspense } from "react";
-import { Route, Switch } from "wouter";
+import { Route, Switch, useParams } from "wouter";
 import { useT } from "../i18n";
 import { PageHeading } from "../ui/PageHeading";
 import { Loading } from "../ui/states";
@@ -50,6 +51,21 @@ function NotFound() {
   );
 }
 
+/** Address params named `id` or `…Id` hold ids (`/forums/topics/:id`, `/messages/:userId?`). */
+const holdsId = (name: string) => name === "id" || name.endsWith("Id");
+
+/**
+ * A page whose address holds a malformed id is a page that does not exist, as one with an unknown
+ * id is: it is not asked for (the server would call the id a wrong field).
+ */
+function IdChecked({ page: Page }: { page: ComponentType }) {
+  const params = useParams<Record<string, string | undefined>>();
+  const malformed = Object.entries(params).some(
+    ([name, value]) => holdsId(name) && value !== undefined && !Id.safeParse(value).success,
+  );
+  return malformed ? <NotFound /> : <Page />;
+}
+
 const Lazy = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
 
 export function Routes() {
@@ -72,7 +88,9 @@ export function Routes() {
               <Lazy>
                 <Switch>
                   {signedInPages.map(([path, Page]) => (
-                    <Route key={path} path={path} component={Page} />
+                    <Route key={path} path={path}>
+                      <IdChecked page={Page} />
+                    </Route>
                   ))}
                   <Route component={NotFound} />
                 </Switch>

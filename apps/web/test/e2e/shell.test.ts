@@ -136,4 +136,21 @@ describe("moving between pages", () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it("says a page whose address holds a malformed id is not found, as for an unknown id", async () => {
+    const unknown = "0190b5a4-0000-7000-8000-000000000000";
+    // The unknown topic is asked for, and answered 404: the page says so.
+    const { page, problems, context } = await openPage(browser, server.url, { expected: [/404/] });
+    await signInAs(page, ada, `/forums/topics/${unknown}`);
+    await eventually(() => page.getByText("This page does not exist, or you may not see it.").count()).toBe(1);
+    for (const address of ["/forums/topics/not-a-uuid", "/use-cases/not-a-uuid/edit", "/messages/42"]) {
+      await page.goto(address);
+      await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+      expect(await page.getByText("This page does not exist, or you may not see it.").count()).toBe(1);
+      expect(await page.getByText("Please correct the highlighted fields.").count()).toBe(0);
+      expect(await page.title()).toBe("Page not found · P2P Sandbox");
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
