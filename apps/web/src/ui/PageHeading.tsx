@@ -3,17 +3,23 @@ import { useT } from "../i18n";
 
 /**
  * A page's main heading, which also names the browser tab: "<title> · P2P Sandbox" (the app's name
- * alone again once the page goes). `children` follow the title inside the heading (badges).
+ * alone again once the page goes), or `tabTitle` where the heading is a greeting rather than a
+ * name. `children` follow the title inside the heading (badges).
  */
-export function PageHeading({ title, children, ...props }: { title: string } & ComponentProps<"h1">) {
+export function PageHeading({
+  title,
+  tabTitle = title,
+  children,
+  ...props
+}: { title: string; tabTitle?: string } & ComponentProps<"h1">) {
   const t = useT();
   const appName = t("app.name");
   useEffect(() => {
-    document.title = `${title} · ${appName}`;
+    document.title = `${tabTitle} · ${appName}`;
     return () => {
       document.title = appName;
     };
-  }, [title, appName]);
+  }, [tabTitle, appName]);
   return (
     <h1 {...props}>
       {title}

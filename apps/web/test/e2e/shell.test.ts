@@ -111,7 +111,9 @@ describe("moving between pages", () => {
       visibility: "organization",
     });
     const { page, problems, context } = await openPage(browser, server.url);
-    await signInAs(page, ada, "/tasks");
+    await signInAs(page, ada, "/");
+    // A page whose heading greets names the tab by the page.
+    await eventually(() => page.title()).toBe("Dashboard · P2P Sandbox");
     const focusedHeading = () =>
       page.evaluate(() => (document.activeElement?.tagName === "H1" ? document.activeElement.textContent : null));
 

@@ -29,7 +29,7 @@ export default function DashboardPage() {
     });
   return (
     <>
-      <PageHeading title={t("dashboard.title", { name: user.firstName })} />
+      <PageHeading title={t("dashboard.title", { name: user.firstName })} tabTitle={t("nav.dashboard")} />
       <div className="dash-period">
         <SelectField
           label={t("dashboard.range")}
