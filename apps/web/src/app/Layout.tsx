@@ -2,17 +2,20 @@ import { useMutation } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { useTRPC } from "../api";
+import { useUnreadMessages } from "../features/messages/unread";
 import { NotificationBell } from "../features/notifications/Bell";
 import { type Locale, locales, useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/catalog";
+import { UnreadLabel } from "../ui/UnreadLabel";
 import { LiveBanner } from "./connection";
 import { useSession } from "./session";
 
-const sections: { href: string; label: MessageKey }[] = [
+/** The main sections; `unread` names the count a section's link shows. */
+const sections: { href: string; label: MessageKey; unread?: "messages" }[] = [
   { href: "/", label: "nav.dashboard" },
   { href: "/forums", label: "nav.forums" },
   { href: "/use-cases", label: "nav.useCases" },
-  { href: "/messages", label: "nav.messages" },
+  { href: "/messages", label: "nav.messages", unread: "messages" },
   { href: "/tasks", label: "nav.tasks" },
 ];
 
@@ -38,6 +41,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const session = useSession();
   const [location] = useLocation();
   const trpc = useTRPC();
+  const unread = { messages: useUnreadMessages(session.user.id) };
   // A fresh page after sign-out: no cache, no socket opened with the old session.
   const signOut = useMutation(
     trpc.auth.signOut.mutationOptions({ onSettled: () => window.location.assign("/sign-in") }),
@@ -58,7 +62,7 @@ export function Layout({ children }: { children: ReactNode }) {
             {sections.map((s) => (
               <li key={s.href}>
                 <Link href={s.href} aria-current={current(s.href)}>
-                  {t(s.label)}
+                  {s.unread ? <UnreadLabel label={t(s.label)} count={unread[s.unread]} /> : t(s.label)}
                 </Link>
               </li>
             ))}

@@ -1,8 +1,11 @@
+import { Id } from "@p2p/schemas";
 import { type ComponentType, lazy, type ReactNode, Suspense } from "react";
-import { Route, Switch } from "wouter";
+import { Route, Switch, useParams } from "wouter";
 import { useT } from "../i18n";
+import { PageHeading } from "../ui/PageHeading";
 import { Loading } from "../ui/states";
 import { MyEventsProvider } from "./events";
+import { useFocusOnNavigation } from "./focus";
 import { Layout, PublicLayout } from "./Layout";
 import { RequireSession } from "./session";
 
@@ -30,6 +33,7 @@ const signedInPages: [string, ComponentType][] = [
   ["/notifications/settings", page(() => import("../features/notifications/PreferencesPage"))],
   ["/use-cases", page(() => import("../features/useCases/BrowsePage"))],
   ["/use-cases/new", page(() => import("../features/useCases/SubmitPage"))],
+  ["/use-cases/deleted", page(() => import("../features/useCases/DeletedPage"))],
   ["/use-cases/:id/edit", page(() => import("../features/useCases/SubmitPage"))],
   ["/use-cases/:id", page(() => import("../features/useCases/DetailPage"))],
   ["/tasks", page(() => import("../features/tasks/TasksPage"))],
@@ -41,15 +45,31 @@ function NotFound() {
   const t = useT();
   return (
     <section>
-      <h1>{t("notFound.title")}</h1>
+      <PageHeading title={t("notFound.title")} />
       <p>{t("error.NOT_FOUND")}</p>
     </section>
   );
 }
 
+/** Address params named `id` or `…Id` hold ids (`/forums/topics/:id`, `/messages/:userId?`). */
+const holdsId = (name: string) => name === "id" || name.endsWith("Id");
+
+/**
+ * A page whose address holds a malformed id is a page that does not exist, as one with an unknown
+ * id is: it is not asked for (the server would call the id a wrong field).
+ */
+function IdChecked({ page: Page }: { page: ComponentType }) {
+  const params = useParams<Record<string, string | undefined>>();
+  const malformed = Object.entries(params).some(
+    ([name, value]) => holdsId(name) && value !== undefined && !Id.safeParse(value).success,
+  );
+  return malformed ? <NotFound /> : <Page />;
+}
+
 const Lazy = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
 
 export function Routes() {
+  useFocusOnNavigation();
   return (
     <Switch>
       {publicPages.map(([path, Page]) => (
@@ -68,7 +88,9 @@ export function Routes() {
               <Lazy>
                 <Switch>
                   {signedInPages.map(([path, Page]) => (
-                    <Route key={path} path={path} component={Page} />
+                    <Route key={path} path={path}>
+                      <IdChecked page={Page} />
+                    </Route>
                   ))}
                   <Route component={NotFound} />
                 </Switch>

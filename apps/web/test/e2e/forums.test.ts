@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { signUpAdmin, type TestServer, type TestUser } from "@p2p/testkit";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInAs } from "./flows";
 import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
@@ -256,6 +257,101 @@ describe("forums", () => {
     await page.getByRole("button", { name: "Load more" }).click();
     await eventually(() => linked.count()).toBe(0);
     expect(await page.locator(`#post-${late.id}`).count()).toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows more replies under a thread longer than the page's share, loading them in place", SLOW, async () => {
+    const [category] = await ada.client.forums.listCategories.query();
+    const topic = await ada.client.forums.createTopic.mutate({
+      title: "Busy thread about chiller alarms",
+      categoryId: category?.id ?? "",
+      body: "<p>Which alarms do you silence?</p>",
+      visibility: "platform",
+    });
+    const busy = await bo.client.forums.createPost.mutate({ topicId: topic.id, body: "<p>Start of a busy thread</p>" });
+    // More replies than a page of the thread carries (500), written straight to the post store
+    // (the forums' collection): so many through the API would take long.
+    const start = Date.now() - 60_000;
+    await server.deps.mongo.db.collection<{ _id: string } & Record<string, unknown>>("forum_posts").insertMany(
+      Array.from({ length: 501 }, (_, i) => ({
+        _id: randomUUID(),
+        topicId: topic.id,
+        authorId: bo.userId,
+        organizationId: bo.organizationId,
+        parentId: busy.id,
+        treeParentId: busy.id,
+        rootId: busy.id,
+        depth: 1,
+        bodyHtml: `<p>Busy reply ${i + 1}</p>`,
+        attachmentIds: [],
+        createdAt: new Date(start + i),
+        editedAt: null,
+        deletedAt: null,
+        pending: false,
+      })),
+    );
+    await ada.client.forums.createPost.mutate({
+      topicId: topic.id,
+      parentId: busy.id,
+      body: "<p>The newest word on it</p>",
+    });
+
+    const { page, problems, context } = await openPage(browser, server.url);
+    await signInAs(page, ada, `/forums/topics/${topic.id}`);
+    const thread = postWith(page, "Start of a busy thread");
+    await eventually(() => thread.getByText("Busy reply 500", { exact: true }).count()).toBe(1);
+    expect(await thread.getByText("Busy reply 501", { exact: true }).count()).toBe(0);
+    expect(await thread.getByText("The newest word on it").count()).toBe(0);
+
+    // The rest of the thread comes in place, under the replies already shown, each once.
+    await thread.getByRole("button", { name: "Show more replies" }).click();
+    await eventually(() => thread.getByText("The newest word on it").count()).toBe(1);
+    expect(await thread.getByText("Busy reply 501", { exact: true }).count()).toBe(1);
+    expect(await thread.getByText("Busy reply 1", { exact: true }).count()).toBe(1);
+    const order = await thread.locator(".forums-post-body").allTextContents();
+    expect(order.slice(-3)).toEqual(["Busy reply 500", "Busy reply 501", "The newest word on it"]);
+    // The thread is whole: no button left.
+    expect(await thread.getByRole("button", { name: "Show more replies" }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a topic's tags on its page and in the list, and lets its author change them", SLOW, async () => {
+    const [category] = await ada.client.forums.listCategories.query();
+    const topic = await ada.client.forums.createTopic.mutate({
+      title: "Mechanical seals keep leaking",
+      categoryId: category?.id ?? "",
+      body: "<p>Every few weeks on the same pump.</p>",
+      tags: ["pumps", "cavitation"],
+      visibility: "organization",
+    });
+    const { page, problems, context } = await openPage(browser, server.url);
+    await signInAs(page, ada, `/forums/topics/${topic.id}`);
+    const tagsOf = (scope: Page | Locator) =>
+      scope.getByRole("list", { name: "Tags" }).getByRole("link").allTextContents();
+    await eventually(() => tagsOf(page)).toEqual(["#pumps", "#cavitation"]);
+
+    // The author edits them with the title: the field holds the current ones; a bad one is refused on it.
+    await page.getByRole("button", { name: "Edit topic" }).click();
+    const dialog = page.getByRole("dialog");
+    const field = dialog.getByLabel("Tags");
+    expect(await field.inputValue()).toBe("pumps, cavitation");
+    await field.fill("pumps, bad tag");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await eventually(() => field.getAttribute("aria-invalid")).toBe("true");
+    await field.fill("pumps, Seals");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await eventually(() => tagsOf(page)).toEqual(["#pumps", "#seals"]);
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The list shows them too, and a tag links to its topics.
+    await page.getByRole("link", { name: "Forums", exact: true }).click();
+    const item = page.getByRole("listitem").filter({ hasText: "Mechanical seals keep leaking" });
+    await eventually(() => tagsOf(item)).toEqual(["#pumps", "#seals"]);
+    await item.getByRole("link", { name: "#seals" }).click();
+    await page.waitForURL("**/forums?tag=seals");
+    await page.getByText("Tag: seals").waitFor();
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -50,6 +50,45 @@ async function bellCount(page: Page): Promise<number> {
 
 describe("direct messages", () => {
   it(
+    "counts unread messages on the navigation's Messages link, live, until they are read",
+    async () => {
+      const [erin, finn] = await Promise.all([
+        signUpAdmin(server, { firstName: "Erin", lastName: "Engineer" }),
+        signUpAdmin(server, { firstName: "Finn", lastName: "Fitter" }),
+      ]);
+      const { page, problems, context } = await openPage(browser, server.url);
+      await signInLive(page, erin, "/tasks");
+      const nav = page.getByRole("navigation", { name: "Main" });
+      // Nothing unread: the link is named by its label alone.
+      await nav.getByRole("link", { name: "Messages", exact: true }).waitFor();
+      for (const body of ["Are you on site today?", "The chiller is down again."]) {
+        await finn.client.messages.send.mutate({
+          recipientId: erin.userId,
+          body,
+          clientMessageId: crypto.randomUUID(),
+        });
+      }
+      // On another page, the count comes without a reload, and is part of the link's name.
+      const unread = nav.getByRole("link", { name: "Messages, 2 unread", exact: true });
+      await unread.waitFor(live);
+      expect(await unread.getByText("2", { exact: true }).isVisible()).toBe(true);
+      expect(await accessibilityViolations(page)).toEqual([]);
+
+      // Reading the conversation clears it.
+      await unread.click();
+      await page.getByRole("link", { name: /Finn Fitter/ }).click();
+      await page
+        .getByRole("log", { name: "Messages with Finn Fitter" })
+        .getByText("The chiller is down again.")
+        .waitFor();
+      await nav.getByRole("link", { name: "Messages", exact: true }).waitFor(live);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
+
+  it(
     "A writes, B gets it live, A sees it delivered then read, a reaction shows on both sides",
     async () => {
       const a = await openPage(browser, server.url);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { signUpAdmin, type TestServer, type TestUser } from "@p2p/testkit";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInAs } from "./flows";
 import { accessibilityViolations, launchBrowser, openPage, screenshot, startWebServer } from "./harness";
 
 /** Pages settle within seconds, also on a machine busy with other browser tests. */
@@ -95,6 +96,62 @@ describe("languages", () => {
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("تسجيل الدخول");
     await screenshot(page, "sign-in-ar");
     expect(await accessibilityViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("moving between pages", () => {
+  it("names each page in the title, and moves focus to its heading after a navigation, never on a first load", async () => {
+    const [category] = await ada.client.forums.listCategories.query();
+    await ada.client.forums.createTopic.mutate({
+      title: "Boiler feed pump cavitation",
+      categoryId: category?.id ?? "",
+      body: "<p>It rattles at low flow.</p>",
+      visibility: "organization",
+    });
+    const { page, problems, context } = await openPage(browser, server.url);
+    await signInAs(page, ada, "/");
+    // A page whose heading greets names the tab by the page.
+    await eventually(() => page.title()).toBe("Dashboard · P2P Sandbox");
+    const focusedHeading = () =>
+      page.evaluate(() => (document.activeElement?.tagName === "H1" ? document.activeElement.textContent : null));
+
+    // A first load: the page is named, and focus stays where the browser puts it.
+    await page.goto("/tasks");
+    await page.getByRole("heading", { level: 1, name: "Tasks" }).waitFor();
+    await eventually(() => page.title()).toBe("Tasks · P2P Sandbox");
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+
+    // Through the navigation: the new page's name, and focus on its heading.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Forums" }).click();
+    await eventually(() => page.title()).toBe("Forums · P2P Sandbox");
+    await eventually(focusedHeading).toBe("Forums");
+    // A link in the page, to a page whose heading comes with its data.
+    await page.getByRole("link", { name: "Boiler feed pump cavitation" }).click();
+    await eventually(() => page.title()).toBe("Boiler feed pump cavitation · P2P Sandbox");
+    await eventually(focusedHeading).toMatch(/^Boiler feed pump cavitation/);
+    // Back goes to the list again, named and focused as before.
+    await page.goBack();
+    await eventually(() => page.title()).toBe("Forums · P2P Sandbox");
+    await eventually(focusedHeading).toBe("Forums");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("says a page whose address holds a malformed id is not found, as for an unknown id", async () => {
+    const unknown = "0190b5a4-0000-7000-8000-000000000000";
+    // The unknown topic is asked for, and answered 404: the page says so.
+    const { page, problems, context } = await openPage(browser, server.url, { expected: [/404/] });
+    await signInAs(page, ada, `/forums/topics/${unknown}`);
+    await eventually(() => page.getByText("This page does not exist, or you may not see it.").count()).toBe(1);
+    for (const address of ["/forums/topics/not-a-uuid", "/use-cases/not-a-uuid/edit", "/messages/42"]) {
+      await page.goto(address);
+      await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+      expect(await page.getByText("This page does not exist, or you may not see it.").count()).toBe(1);
+      expect(await page.getByText("Please correct the highlighted fields.").count()).toBe(0);
+      expect(await page.title()).toBe("Page not found · P2P Sandbox");
+    }
     expect(problems).toEqual([]);
     await context.close();
   });

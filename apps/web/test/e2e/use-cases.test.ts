@@ -200,4 +200,35 @@ describe("submitting a use case", () => {
     },
     JOURNEY,
   );
+
+  it(
+    "lists a deleted use case under Recently deleted, and restores it from there",
+    async () => {
+      const draft = await samira.client.useCases.createDraft.mutate({ title: "Heat recovery on kiln 2" });
+      const { page, problems, context } = await openPage(browser, server.url);
+      await signInAs(page, samira, `/use-cases/${draft.id}`);
+      await page.getByRole("heading", { level: 1, name: "Heat recovery on kiln 2" }).waitFor();
+      await page.getByRole("button", { name: "Delete" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+      await page.waitForURL(/\/use-cases$/);
+
+      await page.getByRole("link", { name: "Recently deleted" }).click();
+      await page.getByRole("heading", { level: 1, name: "Recently deleted" }).waitFor();
+      const item = page.getByRole("listitem").filter({ hasText: "Heat recovery on kiln 2" });
+      await item.waitFor(soon);
+      expect(await item.textContent()).toContain("Draft");
+      expect(await item.textContent()).toMatch(/restorable until/);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await screenshot(page, "use-cases-deleted");
+
+      await item.getByRole("button", { name: "Restore" }).click();
+      await page.getByRole("status").getByText("“Heat recovery on kiln 2” is restored.").waitFor(soon);
+      await expect.poll(() => item.count(), soon).toBe(0);
+      await page.getByRole("status").getByRole("link", { name: "Open it" }).click();
+      await page.getByRole("heading", { level: 1, name: "Heat recovery on kiln 2" }).waitFor(soon);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    JOURNEY,
+  );
 });

@@ -1,5 +1,6 @@
 import { useParams } from "wouter";
 import { useT } from "../../i18n";
+import { PageHeading } from "../../ui/PageHeading";
 import { TabLinks } from "../../ui/Tabs";
 import { PasswordTab } from "./PasswordTab";
 import { ProfileTab } from "./ProfileTab";
@@ -21,7 +22,7 @@ export default function AccountPage() {
   const current = tab in tabs ? tabs[tab as TabId] : null;
   return (
     <section>
-      <h1>{t("account.title")}</h1>
+      <PageHeading title={t("account.title")} />
       <TabLinks
         label={t("account.tabs")}
         base="/account"

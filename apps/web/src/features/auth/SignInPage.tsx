@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { errorInfo } from "../../ui/errors";
 import { Field, FormError, useZodForm } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { useEnterSession } from "./link";
 
 /** Where to go after signing in: only a path of this app, never another site. */
@@ -44,7 +45,7 @@ export default function SignInPage() {
   });
   return (
     <section className="card">
-      <h1>{secondStep ? t("auth.signIn.totpTitle") : t("auth.signIn.title")}</h1>
+      <PageHeading title={secondStep ? t("auth.signIn.totpTitle") : t("auth.signIn.title")} />
       <form onSubmit={form.submit} noValidate>
         <FormError message={form.formError} />
         {!secondStep && (

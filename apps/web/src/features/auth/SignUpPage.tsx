@@ -5,6 +5,7 @@ import { Link } from "wouter";
 import { useTRPC } from "../../api";
 import { type MessageKey, useT } from "../../i18n";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { NewPasswordField } from "./NewPasswordField";
 
 export default function SignUpPage() {
@@ -34,14 +35,14 @@ export default function SignUpPage() {
   if (sent) {
     return (
       <section className="card">
-        <h1>{t("auth.signUp.title")}</h1>
+        <PageHeading title={t("auth.signUp.title")} />
         <p role="status">{t("auth.signUp.checkMail")}</p>
       </section>
     );
   }
   return (
     <section className="card">
-      <h1>{t("auth.signUp.title")}</h1>
+      <PageHeading title={t("auth.signUp.title")} />
       <form onSubmit={form.submit} noValidate>
         <FormError message={form.formError} />
         <Field

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
+import { PageHeading } from "../../ui/PageHeading";
 
 /** The one-time token of an emailed link (`?token=`), or null when the link was cut short. */
 export function useLinkToken(): string | null {
@@ -15,7 +16,7 @@ export function useLinkToken(): string | null {
 export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section className="card">
-      <h1>{title}</h1>
+      <PageHeading title={title} />
       {children}
     </section>
   );

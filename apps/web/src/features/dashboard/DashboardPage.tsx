@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useSession } from "../../app/session";
 import { type MessageKey, useI18n } from "../../i18n";
 import { SelectField } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { QueryState } from "../../ui/states";
 import { ActivityFeed } from "./ActivityFeed";
 import { Trending } from "./Trending";
@@ -28,7 +29,7 @@ export default function DashboardPage() {
     });
   return (
     <>
-      <h1>{t("dashboard.title", { name: user.firstName })}</h1>
+      <PageHeading title={t("dashboard.title", { name: user.firstName })} tabTitle={t("nav.dashboard")} />
       <div className="dash-period">
         <SelectField
           label={t("dashboard.range")}

@@ -7,6 +7,7 @@ import { useSession } from "../../app/session";
 import { useI18n } from "../../i18n";
 import { SelectField } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { withParam } from "./params";
 import { TopicItem } from "./TopicItem";
@@ -56,7 +57,7 @@ export default function ForumsPage() {
   return (
     <div className="forums">
       <header className="forums-header">
-        <h1>{t("forums.title")}</h1>
+        <PageHeading title={t("forums.title")} />
         <search className="forums-search">
           <form onSubmit={search} noValidate>
             <label htmlFor="forums-search-q" className="visually-hidden">

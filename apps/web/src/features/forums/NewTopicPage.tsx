@@ -1,19 +1,13 @@
 import { CreateTopicInput } from "@p2p/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link, useLocation } from "wouter";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { RichTextEditor } from "./RichTextEditor";
-
-/** "maintenance, Pumps ,," → ["maintenance", "Pumps"]; the schema lower-cases and checks each. */
-const parseTags = (raw: string) =>
-  raw
-    .split(",")
-    .map((tag) => tag.trim())
-    .filter(Boolean);
+import { TagsField } from "./TagsField";
 
 export default function NewTopicPage() {
   const t = useT();
@@ -22,9 +16,6 @@ export default function NewTopicPage() {
   const [, navigate] = useLocation();
   const categories = useQuery(trpc.forums.listCategories.queryOptions());
   const createTopic = useMutation(trpc.forums.createTopic.mutationOptions());
-  const [tags, setTags] = useState("");
-  /** Edited since the last submit: a bad tag's error (at its index, "tags.1") no longer applies. */
-  const [tagsEdited, setTagsEdited] = useState(false);
   const form = useZodForm({
     schema: CreateTopicInput,
     initial: { title: "", categoryId: "", visibility: "organization", body: "", tags: [] },
@@ -40,19 +31,11 @@ export default function NewTopicPage() {
     },
   });
   const body = form.field("body");
-  // A bad tag is reported at its index ("tags.1"); the one input shows the first such problem.
-  const tagsError = Object.entries(form.fieldErrors).find(([path]) => path === "tags" || path.startsWith("tags."))?.[1];
 
   return (
     <section className="card">
-      <h1>{t("forums.new.title")}</h1>
-      <form
-        onSubmit={(event) => {
-          setTagsEdited(false);
-          void form.submit(event);
-        }}
-        noValidate
-      >
+      <PageHeading title={t("forums.new.title")} />
+      <form onSubmit={form.submit} noValidate>
         <FormError message={form.formError ?? (categories.error ? errorText(t, categories.error, "forums") : null)} />
         <Field label={t("forums.field.title")} {...form.field("title")} />
         <div className="row">
@@ -71,18 +54,7 @@ export default function NewTopicPage() {
             ]}
           />
         </div>
-        <Field
-          label={t("forums.field.tags")}
-          name="tags"
-          value={tags}
-          hint={t("forums.field.tagsHint")}
-          error={tagsEdited ? undefined : tagsError}
-          onChange={(raw) => {
-            setTags(raw);
-            setTagsEdited(true);
-            form.set("tags", parseTags(raw));
-          }}
-        />
+        <TagsField initial={[]} error={form.field("tags").error} onChange={(tags) => form.set("tags", tags)} />
         <RichTextEditor label={t("forums.field.body")} value={body.value} error={body.error} onChange={body.onChange} />
         <div className="forums-actions">
           <button type="submit" className="primary" disabled={form.submitting}>

@@ -1,13 +1,14 @@
 import { useMutation } from "@tanstack/react-query";
-import { createContext, useContext, useState } from "react";
-import { useTRPC } from "../../api";
+import { createContext, useContext, useRef, useState } from "react";
+import { useTRPC, useTRPCClient } from "../../api";
 import type { Session } from "../../app/session";
-import { useI18n } from "../../i18n";
+import { useI18n, useT } from "../../i18n";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
+import { errorText } from "../../ui/errors";
 import { PostForm } from "./PostForm";
 import { authorName } from "./TopicItem";
 import type { Post } from "./thread";
-import type { ThreadCache, Topic } from "./useThread";
+import { REPLIES_PER_PAGE, type ThreadCache, type Topic } from "./useThread";
 
 /** What every post of the thread needs from its page. */
 export interface Thread {
@@ -194,6 +195,42 @@ export function PostView({ post }: { post: Post }) {
           ))}
         </ol>
       )}
+      {post.depth === 0 && post.moreReplies && <MoreReplies postId={post.id} />}
     </article>
+  );
+}
+
+/**
+ * "Show more replies" under a thread the topic's page cut short: its next replies are read
+ * (forums.listReplies) and put in place, until the thread has no more.
+ */
+function MoreReplies({ postId }: { postId: string }) {
+  const t = useT();
+  const client = useTRPCClient();
+  const { cache } = useThread();
+  const cursor = useRef<string | null>(null);
+  const more = useMutation({
+    mutationFn: async () => {
+      // Its cursor is opaque: the thread is read from its start, skipping pages already shown.
+      let added = 0;
+      do {
+        const page = await client.forums.listReplies.query({ postId, limit: REPLIES_PER_PAGE, cursor: cursor.current });
+        cursor.current = page.nextCursor;
+        added += cache.addReplies(page.items);
+      } while (added === 0 && cursor.current);
+      if (!cursor.current) cache.changePost(postId, (p) => ({ ...p, moreReplies: false }));
+    },
+  });
+  return (
+    <div className="load-more">
+      {more.isError && (
+        <p role="alert" className="form-error">
+          {errorText(t, more.error, "forums")}
+        </p>
+      )}
+      <button type="button" onClick={() => more.mutate()} disabled={more.isPending}>
+        {more.isPending ? t("state.loading") : t("forums.topic.moreReplies")}
+      </button>
+    </div>
   );
 }

@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
 import { SelectField } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { withParam } from "./params";
 import { TopicItem } from "./TopicItem";
@@ -57,7 +58,7 @@ export default function SearchPage() {
 
   return (
     <div className="forums">
-      <h1>{t("forums.search.title")}</h1>
+      <PageHeading title={t("forums.search.title")} />
       <search className="forums-search">
         <form onSubmit={submit} noValidate>
           <label htmlFor="forums-search-page-q">{t("forums.search.query")}</label>

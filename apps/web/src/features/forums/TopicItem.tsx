@@ -55,17 +55,24 @@ export function TopicItem({ topic, href, children }: { topic: TopicSummary; href
           </time>
         </span>
       </p>
-      {topic.tags.length > 0 && (
-        <ul className="forums-tags" aria-label={t("forums.tags")}>
-          {topic.tags.map((tag) => (
-            <li key={tag}>
-              <Link href={`/forums?tag=${encodeURIComponent(tag)}`}>
-                <bdi>#{tag}</bdi>
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
+      <TopicTags tags={topic.tags} />
     </li>
+  );
+}
+
+/** A topic's tags, each linking to the topics that have it. */
+export function TopicTags({ tags }: { tags: string[] }) {
+  const { t } = useI18n();
+  if (tags.length === 0) return null;
+  return (
+    <ul className="forums-tags" aria-label={t("forums.tags")}>
+      {tags.map((tag) => (
+        <li key={tag}>
+          <Link href={`/forums?tag=${encodeURIComponent(tag)}`}>
+            <bdi>#{tag}</bdi>
+          </Link>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -10,10 +10,12 @@ import { Dialog } from "../../ui/Dialog";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { PostForm } from "./PostForm";
 import { PostView, type Thread, ThreadContext } from "./PostView";
-import { authorName, TopicBadges, type TopicSummary } from "./TopicItem";
+import { TagsField } from "./TagsField";
+import { authorName, TopicBadges, type TopicSummary, TopicTags } from "./TopicItem";
 import { findPost } from "./thread";
 import { POSTS_PER_PAGE, type ThreadCache, type Topic, useThreadCache, useTopicLive } from "./useThread";
 
@@ -102,7 +104,7 @@ function TopicView({ topic }: { topic: Topic }) {
   if (live.deleted) {
     return (
       <section>
-        <h1>{topic.title}</h1>
+        <PageHeading title={topic.title} />
         <p role="alert">{t("forums.topic.topicDeleted")}</p>
         <Link href="/forums">{t("forums.topic.backToForums")}</Link>
       </section>
@@ -210,9 +212,10 @@ function TopicHeader({ topic, cache }: { topic: Topic; cache: ThreadCache }) {
   const listsChanged = () => queryClient.invalidateQueries(trpc.forums.listTopics.pathFilter());
   return (
     <header className="forums-topic-header">
-      <h1 id="forums-topic-title">
-        {topic.title} <TopicBadges topic={topic} />
-      </h1>
+      <PageHeading id="forums-topic-title" title={topic.title}>
+        {" "}
+        <TopicBadges topic={topic} />
+      </PageHeading>
       <p className="muted forums-topic-meta">
         <span>{topic.category.name}</span>
         <span>
@@ -228,6 +231,7 @@ function TopicHeader({ topic, cache }: { topic: Topic; cache: ThreadCache }) {
         </span>
         <span>{t("forums.viewCount", { count: topic.viewCount })}</span>
       </p>
+      <TopicTags tags={topic.tags} />
       {(topic.can.moderate || topic.can.edit) && (
         <div className="forums-actions">
           {topic.can.moderate && (
@@ -299,7 +303,7 @@ function TopicHeader({ topic, cache }: { topic: Topic; cache: ThreadCache }) {
   );
 }
 
-/** The topic's title and category (its body is the first post: edited there). */
+/** The topic's title, category and tags (its body is the first post: edited there). */
 function EditTopicForm({ topic, onSaved }: { topic: Topic; onSaved(summary: TopicSummary): void }) {
   const { t } = useI18n();
   const trpc = useTRPC();
@@ -307,7 +311,7 @@ function EditTopicForm({ topic, onSaved }: { topic: Topic; onSaved(summary: Topi
   const update = useMutation(trpc.forums.updateTopic.mutationOptions());
   const form = useZodForm({
     schema: UpdateTopicInput,
-    initial: { id: topic.id, title: topic.title, categoryId: topic.category.id },
+    initial: { id: topic.id, title: topic.title, categoryId: topic.category.id, tags: topic.tags },
     feature: "forums",
     onSubmit: async (input) => onSaved(await update.mutateAsync(input)),
   });
@@ -320,6 +324,7 @@ function EditTopicForm({ topic, onSaved }: { topic: Topic; onSaved(summary: Topi
         {...form.field("categoryId")}
         options={(categories.data ?? [topic.category]).map((c) => ({ value: c.id, label: c.name }))}
       />
+      <TagsField initial={topic.tags} error={form.field("tags").error} onChange={(tags) => form.set("tags", tags)} />
       <button type="submit" className="primary" disabled={form.submitting}>
         {form.submitting ? t("state.saving") : t("action.save")}
       </button>

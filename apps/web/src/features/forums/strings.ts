@@ -92,6 +92,7 @@ export const strings = defineMessages(
     "forums.topic.visibility.organization": "Visible to {organization} only",
     "forums.topic.visibility.platform": "Visible to everyone on the platform",
     "forums.topic.newReply": "New reply by {author}",
+    "forums.topic.moreReplies": "Show more replies",
     "forums.live.typing": (p) =>
       plural("en", Number(p.count), { one: "{names} is typing…", other: "{names} are typing…" }).replace(
         "{names}",
@@ -229,6 +230,7 @@ export const strings = defineMessages(
     "forums.topic.visibility.organization": "مرئي لـ {organization} فقط",
     "forums.topic.visibility.platform": "مرئي للجميع على المنصة",
     "forums.topic.newReply": "رد جديد من {author}",
+    "forums.topic.moreReplies": "عرض المزيد من الردود",
     "forums.live.typing": (p) =>
       plural("ar", Number(p.count), { one: "{names} يكتب…", other: "{names} يكتبون…" }).replace(
         "{names}",

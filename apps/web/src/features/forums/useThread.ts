@@ -11,6 +11,8 @@ export type Topic = RouterOutputs["forums"]["getTopic"];
 
 /** Top-level posts per page: the first page comes with the topic (getTopic loads 20). */
 export const POSTS_PER_PAGE = 20;
+/** Replies per listReplies page when a thread is read on past its first share (the most a page holds). */
+export const REPLIES_PER_PAGE = 100;
 
 /**
  * The topic and its loaded thread in the query cache, changed in place by the page's own writes
@@ -42,6 +44,16 @@ export function useThreadCache(topicId: string) {
         queryClient.setQueryData<Pages>(postsKey, (old) => (old ? addPost(old, post) : old));
         countReplies(1);
         return true;
+      },
+      /**
+       * Replies read on in a thread (listReplies), put in place as new ones are but not counted (the
+       * topic's count has them); answers how many were not shown yet.
+       */
+      addReplies(posts: Post[]) {
+        const before = pages();
+        if (!before) return 0;
+        queryClient.setQueryData<Pages>(postsKey, posts.reduce(addPost, before));
+        return posts.filter((p) => !findPost(before, p.id)).length;
       },
       /** A deleted post keeps its place as a tombstone, as the server shows it. */
       remove(id: string) {

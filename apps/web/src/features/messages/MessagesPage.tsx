@@ -9,6 +9,7 @@ import { useI18n, useT } from "../../i18n";
 import { Dialog } from "../../ui/Dialog";
 import { errorText } from "../../ui/errors";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { Conversation } from "./Conversation";
 import { useMessagesLive } from "./live";
@@ -36,7 +37,7 @@ export default function MessagesPage() {
   return (
     <div className="messages-page">
       <div className="messages-head">
-        <h1>{t("messages.title")}</h1>
+        <PageHeading title={t("messages.title")} />
         <NewConversation />
         <BlockedPeople list={blockedList.data?.items ?? []} />
       </div>

@@ -3,10 +3,11 @@ import { Link } from "wouter";
 import { useTRPC } from "../../api";
 import { useMyEvents } from "../../app/events";
 import { useI18n } from "../../i18n";
+import { UnreadLabel } from "../../ui/UnreadLabel";
 
 /** The bell: the live unread count (pushed on the personal stream), linking to the list. */
 export function NotificationBell() {
-  const { t, format } = useI18n();
+  const { t } = useI18n();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const key = trpc.notifications.unreadCount.queryKey();
@@ -16,8 +17,6 @@ export function NotificationBell() {
       queryClient.setQueryData(key, (old) => (old ? { ...old, unread: event.unread } : old));
     }
   });
-  const count = unread.data?.unread ?? 0;
-  // The name is the link's own text (no aria-label), so what is seen is what is read out: "Notifications 3 unread".
   return (
     <Link href="/notifications" className="bell">
       <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" focusable="false">
@@ -26,13 +25,7 @@ export function NotificationBell() {
           d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"
         />
       </svg>
-      <span className="visually-hidden">{t("nav.notifications")}</span>
-      {count > 0 && (
-        <>
-          <span className="badge">{count > 99 ? `${format.number(99)}+` : format.number(count)}</span>
-          <span className="visually-hidden">{t("nav.unreadSuffix")}</span>
-        </>
-      )}
+      <UnreadLabel label={t("nav.notifications")} count={unread.data?.unread ?? 0} labelHidden />
     </Link>
   );
 }

@@ -8,6 +8,7 @@ import { useMyEvents } from "../../app/events";
 import { type MessageKey, useI18n } from "../../i18n";
 import { errorText } from "../../ui/errors";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 
 type Notification = RouterOutputs["notifications"]["list"]["items"][number];
@@ -45,7 +46,7 @@ export default function NotificationsPage() {
   return (
     <section className="notifications">
       <div className="notifications-head">
-        <h1>{t("notifications.title")}</h1>
+        <PageHeading title={t("notifications.title")} />
         <Link href="/notifications/settings">{t("notifications.settings")}</Link>
       </div>
       <div className="notifications-tools">

@@ -6,6 +6,7 @@ import { Link } from "wouter";
 import { useTRPC } from "../../api";
 import { type MessageKey, useT } from "../../i18n";
 import { Field, FormError, useZodForm } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { QueryState } from "../../ui/states";
 
 type Preferences = RouterOutputs["notifications"]["preferences"]["get"];
@@ -22,7 +23,7 @@ export default function PreferencesPage() {
   const prefs = useQuery(trpc.notifications.preferences.get.queryOptions());
   return (
     <section className="card notifications-prefs">
-      <h1>{t("notifications.prefs.title")}</h1>
+      <PageHeading title={t("notifications.prefs.title")} />
       <p>{t("notifications.prefs.intro")}</p>
       <QueryState query={prefs}>{(data) => <PreferencesForm prefs={data} />}</QueryState>
       <p>

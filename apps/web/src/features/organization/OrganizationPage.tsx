@@ -3,6 +3,7 @@ import type { ComponentType } from "react";
 import { useParams } from "wouter";
 import { useSession } from "../../app/session";
 import { type MessageKey, useT } from "../../i18n";
+import { PageHeading } from "../../ui/PageHeading";
 import { TabLinks } from "../../ui/Tabs";
 import { ApiKeysTab } from "./ApiKeysTab";
 import { AuditTab } from "./AuditTab";
@@ -36,7 +37,7 @@ export default function OrganizationPage() {
   const known = tabs.some((s) => s.id === tab);
   return (
     <section>
-      <h1>{t("organization.title")}</h1>
+      <PageHeading title={t("organization.title")} />
       <TabLinks
         label={t("organization.tabs")}
         base="/organization"

@@ -9,6 +9,7 @@ import { useSession } from "../../app/session";
 import { useI18n } from "../../i18n";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { TaskItem } from "./TaskItem";
 import { useTaskWrites } from "./writes";
@@ -68,7 +69,7 @@ export default function TasksPage() {
   });
   return (
     <>
-      <h1>{t("tasks.title")}</h1>
+      <PageHeading title={t("tasks.title")} />
       <QuickAdd />
       <section className="card" aria-labelledby="tasks-list-title">
         <h2 id="tasks-list-title">{t("tasks.list.title")}</h2>

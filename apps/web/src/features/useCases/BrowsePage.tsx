@@ -8,6 +8,7 @@ import { useSession } from "../../app/session";
 import { useT } from "../../i18n";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { CityPicker } from "./CityPicker";
 import { ExportButton } from "./ExportButton";
@@ -59,10 +60,13 @@ export default function BrowsePage() {
   return (
     <>
       <header className="uc-header">
-        <h1>{t("useCases.browse.title")}</h1>
-        <Link href="/use-cases/new" className="uc-action">
-          {t("useCases.browse.submit")}
-        </Link>
+        <PageHeading title={t("useCases.browse.title")} />
+        <div className="uc-actions">
+          <Link href="/use-cases/deleted">{t("useCases.browse.deleted")}</Link>
+          <Link href="/use-cases/new" className="uc-action">
+            {t("useCases.browse.submit")}
+          </Link>
+        </div>
       </header>
       <FilterPanel key={params.toString()} params={params} onApply={(next) => setParams(next)} />
       <div className="uc-exports">

@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useSession } from "../../app/session";
 import { useI18n } from "../../i18n";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
+import { PageHeading } from "../../ui/PageHeading";
 import { QueryState } from "../../ui/states";
 import { ExportButton } from "./ExportButton";
 import { UseCaseCard } from "./UseCaseCard";
@@ -34,7 +35,7 @@ function UseCaseView({ useCase }: { useCase: UseCase }) {
     <article className="uc-detail">
       <header className="uc-header">
         <div>
-          <h1>{useCase.title || t("useCases.untitled")}</h1>
+          <PageHeading title={useCase.title || t("useCases.untitled")} />
           <p className="muted">
             {useCase.publishedAt
               ? t("useCases.detail.published", { date: format.date(useCase.publishedAt) })
@@ -131,7 +132,10 @@ function DeleteUseCase({ id }: { id: string }) {
         onClose={() => setOpen(false)}
         onConfirm={async () => {
           await remove.mutateAsync({ id });
-          await queryClient.invalidateQueries(trpc.useCases.list.pathFilter());
+          await Promise.all([
+            queryClient.invalidateQueries(trpc.useCases.list.pathFilter()),
+            queryClient.invalidateQueries(trpc.useCases.listDeleted.pathFilter()),
+          ]);
           navigate("/use-cases", { replace: true });
         }}
       />

@@ -5,6 +5,7 @@ import { useTRPC } from "../../api";
 import { type MessageKey, useI18n, useT } from "../../i18n";
 import { errorInfo, errorText, issueText } from "../../ui/errors";
 import { Field, SelectField } from "../../ui/form";
+import { PageHeading } from "../../ui/PageHeading";
 import { Empty, QueryState } from "../../ui/states";
 import { CityPicker } from "./CityPicker";
 import { MediaManager } from "./MediaManager";
@@ -22,7 +23,7 @@ export default function SubmitPage() {
   const existing = useQuery(trpc.useCases.get.queryOptions({ id: id ?? "" }, { enabled: id !== undefined }));
   return (
     <>
-      <h1>{id ? t("useCases.submit.editTitle") : t("useCases.submit.newTitle")}</h1>
+      <PageHeading title={id ? t("useCases.submit.editTitle") : t("useCases.submit.newTitle")} />
       {id ? (
         <QueryState query={existing} feature="useCases">
           {(useCase) =>
