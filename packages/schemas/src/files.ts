@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ClientMessageId, Id, text } from "./common.js";
+import { ClientMessageId, Id } from "./common.js";
 
 /** Upload limits. The server's MAX_UPLOAD_BYTES may lower `uploadBytes`; the others are fixed rules. */
 export const fileLimits = {
