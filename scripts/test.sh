@@ -36,8 +36,9 @@ node -e '
   if (!fs.existsSync(file)) { console.log(`0 passed, ${1 + checksFailed} failed`); process.exit(0); }
   const r = JSON.parse(fs.readFileSync(file, "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
-  // A file that failed to load counts as a failure even though it ran no test.
-  const failed = checksFailed + r.numFailedTests + r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+  // A file that failed with no failed test of its own (it did not load, or its beforeAll threw and
+  // its tests were skipped) counts as one failure.
+  const failed = checksFailed + r.numFailedTests + r.testResults.filter((t) => t.status === "failed" && !t.assertionResults.some((a) => a.status === "failed")).length;
   console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results" "$checks_failed"
 exit $status
