@@ -123,20 +123,22 @@ export class EventBus {
     // ioredis has re-sent SUBSCRIBE for every channel by then; a PING on the same connection
     // answers after those, so the channels are live again before streams read what they missed.
     let connected = redis.subscriber.status === "ready";
+    // Listeners hear of a drop once per outage, not at each failed reconnect attempt ("close" again).
+    let live = connected;
     redis.subscriber.on("close", () => {
-      if (!connected) return;
-      for (const set of this.listeners.values())
-        for (const listener of set) if (typeof listener !== "function") listener.disconnected?.();
+      if (!live) return;
+      live = false;
+      for (const listener of this.listenerObjects()) listener.disconnected?.();
     });
     redis.subscriber.on("ready", () => {
+      live = true;
       if (!connected) {
         connected = true;
         return;
       }
       const notify = () => {
         for (const listener of this.reconnectListeners) listener();
-        for (const set of this.listeners.values())
-          for (const listener of set) if (typeof listener !== "function") listener.reconnect?.();
+        for (const listener of this.listenerObjects()) listener.reconnect?.();
       };
       redis.subscriber.ping().then(
         // Streams read the backlog through the command connection: wait for it too.
@@ -145,6 +147,12 @@ export class EventBus {
       );
     });
     redis.command.on("ready", () => void this.flushDeferred());
+  }
+
+  /** Every listener object of every channel key: what hears of the subscriber's outages. */
+  private *listenerObjects(): Generator<ChannelListener<unknown>> {
+    for (const set of this.listeners.values())
+      for (const listener of set) if (typeof listener !== "function") yield listener;
   }
 
   /** Events held in memory while Redis is unreachable (for the metrics). */
