@@ -1,6 +1,7 @@
 import http from "node:http";
 import { createTRPCClient, createWSClient, httpBatchStreamLink, httpLink, splitLink, wsLink } from "@trpc/client";
 import superjson from "superjson";
+import { expect } from "vitest";
 import type { ProbeRouter } from "./probe-router";
 
 /** An untyped-router-agnostic client for the probe router (the product client is typed to AppRouter). */
@@ -98,4 +99,10 @@ export async function restPost(
   });
   // biome-ignore lint/suspicious/noExplicitAny: a JSON answer, checked by each test
   return { status: res.status, body: (await res.json()) as any };
+}
+
+/** A create refused because its idempotency key was used for a different request (lib/idempotency.ts). */
+export function expectKeyReused(refused: { appCode?: string; message: string }, key: string) {
+  expect(refused).toMatchObject({ appCode: "CONFLICT", code: "CONFLICT", details: { idempotencyKey: key } });
+  expect(refused.message).toContain(`"${key}" was already used for a different request`);
 }

@@ -3,7 +3,7 @@ import type { MyEvent } from "@p2p/schemas";
 import { addMember, failure, signIn, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { touchConversationQuery } from "../../src/modules/messages/repo";
-import { restPost, waitFor } from "../helpers";
+import { expectKeyReused, restPost, waitFor } from "../helpers";
 
 type EventOf<T extends MyEvent["type"]> = Extract<MyEvent, { type: T }>;
 
@@ -181,13 +181,7 @@ describe("messages.send, history and conversations", () => {
       send(alice, carol, "Pump 3 is down", { clientMessageId, attachmentIds: [fileId] }),
       send(alice, bob, "Pump 3 is down", { clientMessageId }),
     ]) {
-      const refused = await failure(other);
-      expect(refused).toMatchObject({
-        appCode: "CONFLICT",
-        code: "CONFLICT",
-        details: { idempotencyKey: clientMessageId },
-      });
-      expect(refused.message).toContain(`"${clientMessageId}" was already used for a different request`);
+      expectKeyReused(await failure(other), clientMessageId);
     }
     expect(await sentBy(alice)).toBe(before);
     expect((await bob.client.messages.history.query({ userId: alice.userId })).items.map((m) => m.body)).not.toContain(

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { RouterInputs } from "@p2p/client";
 import { failure, signUpAdmin, startTestServer, type TestServer, type TestUser } from "@p2p/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restPost } from "../helpers";
+import { expectKeyReused, restPost } from "../helpers";
 
 let server: TestServer;
 let me: TestUser;
@@ -69,13 +69,7 @@ describe("tasks.create with a clientMessageId", () => {
       // No reminder differs from the default one.
       taskInput({ clientMessageId, remindAt: null }),
     ]) {
-      const refused = await failure(me.client.tasks.create.mutate(other));
-      expect(refused).toMatchObject({
-        appCode: "CONFLICT",
-        code: "CONFLICT",
-        details: { idempotencyKey: clientMessageId },
-      });
-      expect(refused.message).toContain(`"${clientMessageId}" was already used for a different request`);
+      expectKeyReused(await failure(me.client.tasks.create.mutate(other)), clientMessageId);
     }
     expect(await tasksOf(me)).toEqual(before);
     // Keys are per person: someone else's task with the same key is their own.
