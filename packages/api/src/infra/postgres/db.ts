@@ -10,17 +10,21 @@ const pools = new WeakMap<Db, pg.Pool>();
 /** The pg Pool under a Db made by createDb (its connection counts, for the metrics). */
 export const poolOf = (db: Db): pg.Pool | undefined => pools.get(db);
 
-/** Per Db: the SQL texts PostgreSQL keeps prepared on each connection, and their statement names. */
-const preparedNames = new WeakMap<Db, Map<string, string>>();
+/**
+ * The SQL texts PostgreSQL keeps prepared on each connection, and their statement names: one set
+ * for every pool (every Db compiles the same text for a query, the name is the text's hash).
+ */
+const preparedNames = new Map<string, string>();
 
 /**
  * Has PostgreSQL prepare this exact SQL once per connection (a named statement) instead of
- * parsing and planning it on every call; for the hottest fixed-shape reads only (see
- * infra/postgres/prepared.ts): every registered text stays prepared on every pooled connection.
+ * parsing and planning it on every call; for the hottest fixed-shape statements only (see
+ * infra/postgres/prepared.ts): every registered text stays prepared on every pooled connection,
+ * inside transactions too.
  * Its select list must name its columns (no `*`): a prepared `*` fails once a migration adds one.
  */
-export function registerPrepared(db: Db, sql: string, name: string): void {
-  preparedNames.get(db)?.set(sql, name);
+export function registerPrepared(sql: string, name: string): void {
+  preparedNames.set(sql, name);
 }
 
 /**
@@ -98,10 +102,9 @@ export function createDb(opts: CreateDbOptions): Db {
   pool.on("error", logError);
   // A checked-out client whose connection dies between queries (e.g. inside a transaction) emits
   // 'error' on itself, where pg-pool listens only while it is idle.
-  const names = new Map<string, string>();
   pool.on("connect", (client) => {
     client.on("error", logError);
-    wrapQueries(client, names);
+    wrapQueries(client, preparedNames);
   });
   // Connect failures are bare socket errors (ECONNREFUSED…): mark them as PostgreSQL's so a 503
   // can name the store.
@@ -110,6 +113,5 @@ export function createDb(opts: CreateDbOptions): Db {
     cb ? connect(cb) : (connect() as Promise<pg.PoolClient>).catch((err) => Promise.reject(markStore(err, "postgres")));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   pools.set(db, pool);
-  preparedNames.set(db, names);
   return db;
 }

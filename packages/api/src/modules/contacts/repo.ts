@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
+import { preparedQuery } from "../../infra/postgres/prepared";
 import { authorColumn, personMatches, sortNameColumn } from "../users/authors";
 
 /** Contacts (a personal, one-way address book) and blocks; both keyed by the person who made them. */
@@ -129,13 +131,15 @@ export async function blockedEitherWay(db: Db, userId: string, others: readonly 
 }
 
 /** Which of `userIds` blocked `actorId`. */
-export async function blockersAmong(db: Db, actorId: string, userIds: readonly string[]): Promise<Set<string>> {
-  if (!userIds.length) return new Set();
-  const rows = await db
+const blockersQuery = preparedQuery("blockers_among", (db, actorId: string, userIds: readonly string[]) =>
+  db
     .selectFrom("blocks")
     .select("blockerId")
     .where("blockedId", "=", actorId)
-    .where("blockerId", "in", userIds)
-    .execute();
-  return new Set(rows.map((r) => r.blockerId));
+    .where(sql<boolean>`blocker_id = any(${userIds}::uuid[])`),
+);
+
+export async function blockersAmong(db: Db, actorId: string, userIds: readonly string[]): Promise<Set<string>> {
+  if (!userIds.length) return new Set();
+  return new Set((await blockersQuery(db, actorId, userIds)).map((r) => r.blockerId));
 }

@@ -450,23 +450,26 @@ export async function countView(db: Db, topicId: string, viewerId: string): Prom
  * once see each other's result (a like never lands on a reply deleted meanwhile, a reply never in
  * a topic deleted meanwhile). Undefined when the topic is gone or deleted.
  */
-export const lockLiveTopic = (trx: Db, id: string) =>
+const lockLiveTopicQuery = preparedQuery("lock_live_topic", (trx, id: string) =>
   trx
     .selectFrom("forumTopics")
     .select(["id", "bestPostId", "pinned", "locked", "title"])
     .where("id", "=", id)
     .where("deletedAt", "is", null)
-    .forUpdate()
-    .executeTakeFirst();
+    .forUpdate(),
+);
+export const lockLiveTopic = async (trx: Db, id: string) => (await lockLiveTopicQuery(trx, id))[0];
 
 /**
  * Whether the post is live: its search row is there (a deleted reply has none). Asked in its own
  * statement after lockLiveTopic: a statement that waited for the lock still reads from before the
  * wait, and would miss a deletion committed meanwhile.
  */
+const livePostQuery = preparedQuery("live_post", (db, postId: string) =>
+  db.selectFrom("forumSearch").select("postId").where("postId", "=", postId),
+);
 export async function isLivePost(db: Db, postId: string): Promise<boolean> {
-  const row = await db.selectFrom("forumSearch").select("postId").where("postId", "=", postId).executeTakeFirst();
-  return row !== undefined;
+  return (await livePostQuery(db, postId)).length > 0;
 }
 
 /** A new reply: the topic's counters and last activity move with it. */
@@ -475,14 +478,16 @@ export async function isLivePost(db: Db, postId: string): Promise<boolean> {
  * waited for the lock checks the row as it is after the wait). Answers whether the topic is
  * locked, or undefined when it is deleted (nothing counted).
  */
-export const recordReply = (db: Db, topicId: string, reply: { at: Date; posterId: string }) =>
+const recordReplyQuery = preparedQuery("record_reply", (db, topicId: string, at: Date, posterId: string) =>
   db
     .updateTable("forumTopics")
-    .set((eb) => ({ replyCount: eb("replyCount", "+", 1), lastActivityAt: reply.at, lastPosterId: reply.posterId }))
+    .set((eb) => ({ replyCount: eb("replyCount", "+", 1), lastActivityAt: at, lastPosterId: posterId }))
     .where("id", "=", topicId)
     .where("deletedAt", "is", null)
-    .returning("locked")
-    .executeTakeFirst();
+    .returning("locked"),
+);
+export const recordReply = async (db: Db, topicId: string, reply: { at: Date; posterId: string }) =>
+  (await recordReplyQuery(db, topicId, reply.at, reply.posterId))[0];
 
 /**
  * A deleted topic's posts are no longer live: their search rows go (their download rows with
@@ -522,6 +527,41 @@ export async function removeReply(trx: Db, topicId: string, postId: string): Pro
 }
 
 /**
+ * The like (or its removal), the topic's count and the post's count in one statement: every part
+ * sees the post's likes as they were before it, so the count is that plus (or minus) the change.
+ */
+const likeChangeQuery = (liked: boolean) =>
+  preparedQuery(liked ? "like_post" : "unlike_post", (trx, postId: string, userId: string, topicId: string) => {
+    const change = liked
+      ? trx
+          .insertInto("forumPostLikes")
+          .values({ postId, userId, topicId })
+          .onConflict((oc) => oc.doNothing())
+          .returning("postId")
+      : trx.deleteFrom("forumPostLikes").where("postId", "=", postId).where("userId", "=", userId).returning("postId");
+    return trx
+      .with("changed", () => change)
+      .with("counted", (db) =>
+        db
+          .updateTable("forumTopics")
+          .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
+          .where("id", "=", topicId)
+          .where(({ exists, selectFrom }) => exists(selectFrom("changed").select("postId")))
+          .returning("id"),
+      )
+      .selectNoFrom((eb) => [
+        eb.selectFrom("changed").select(eb.fn.countAll<number>().as("n")).as("changed"),
+        eb
+          .selectFrom("forumPostLikes")
+          .select(eb.fn.countAll<number>().as("n"))
+          .where("postId", "=", postId)
+          .as("before"),
+      ]);
+  });
+const likeQuery = likeChangeQuery(true);
+const unlikeQuery = likeChangeQuery(false);
+
+/**
  * Likes or unlikes (one like per user per post: the primary key says so), keeping the topic's
  * like count in step. Run inside the caller's transaction; answers the post's like count, or null
  * when the post (or its topic) is gone.
@@ -529,55 +569,28 @@ export async function removeReply(trx: Db, topicId: string, postId: string): Pro
 export async function setLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
   // Under the topic's lock a reply being deleted is either gone or not yet: no like outlives it.
   if (!(await lockLiveTopic(trx, like.topicId)) || !(await isLivePost(trx, like.postId))) return null;
-  // The like (or its removal), the topic's count and the post's count in one statement: every part
-  // sees the post's likes as they were before it, so the count is that plus (or minus) the change.
-  const change = liked
-    ? trx
-        .insertInto("forumPostLikes")
-        .values(like)
-        .onConflict((oc) => oc.doNothing())
-        .returning("postId")
-    : trx
-        .deleteFrom("forumPostLikes")
-        .where("postId", "=", like.postId)
-        .where("userId", "=", like.userId)
-        .returning("postId");
-  const row = await trx
-    .with("changed", () => change)
-    .with("counted", (db) =>
-      db
-        .updateTable("forumTopics")
-        .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
-        .where("id", "=", like.topicId)
-        .where(({ exists, selectFrom }) => exists(selectFrom("changed").select("postId")))
-        .returning("id"),
-    )
-    .selectNoFrom((eb) => [
-      eb.selectFrom("changed").select(eb.fn.countAll<number>().as("n")).as("changed"),
-      eb
-        .selectFrom("forumPostLikes")
-        .select(eb.fn.countAll<number>().as("n"))
-        .where("postId", "=", like.postId)
-        .as("before"),
-    ])
-    .executeTakeFirstOrThrow();
+  const [row] = await (liked ? likeQuery : unlikeQuery)(trx, like.postId, like.userId, like.topicId);
+  if (!row) throw new Error("setLike: the statement answered no row");
   const changed = Number(row.changed) > 0;
   return { count: Number(row.before) + (changed ? (liked ? 1 : -1) : 0), changed };
 }
 
-/** Like counts of many posts and whether `viewerId` liked each, in one query. */
-export function likeStats(db: Db, postIds: string[], viewerId: string | null) {
-  if (!postIds.length) return Promise.resolve([]);
-  return db
+const likeStatsQuery = preparedQuery("like_stats", (db, postIds: string[], viewerId: string | null) =>
+  db
     .selectFrom("forumPostLikes")
     .select((eb) => [
       "postId",
       eb.fn.countAll<number>().as("count"),
       sql<boolean>`bool_or(user_id = ${viewerId})`.as("mine"),
     ])
-    .where("postId", "in", postIds)
-    .groupBy("postId")
-    .execute();
+    .where(sql<boolean>`post_id = any(${postIds}::uuid[])`)
+    .groupBy("postId"),
+);
+
+/** Like counts of many posts and whether `viewerId` liked each, in one query. */
+export function likeStats(db: Db, postIds: string[], viewerId: string | null) {
+  if (!postIds.length) return Promise.resolve([]);
+  return likeStatsQuery(db, postIds, viewerId);
 }
 
 /** A post's search row: written in the same transaction as the post's PostgreSQL half (see post-write.ts). */
@@ -585,15 +598,60 @@ export function likeStats(db: Db, postIds: string[], viewerId: string | null) {
  * A post's search row, with its topic's title as it is now: read in the statement, after the
  * transaction took the topic's lock (or inserted the topic), so a rename committed meanwhile is in it.
  */
-export async function insertSearchRow(db: Db, row: Omit<Insertable<ForumSearchTable>, "title">): Promise<void> {
-  await db
-    .insertInto("forumSearch")
-    .values((eb) => ({
-      ...row,
-      title: eb.selectFrom("forumTopics").select("forumTopics.title").where("forumTopics.id", "=", row.topicId),
-    }))
-    .execute();
+export async function insertSearchRow(db: Db, row: SearchRow): Promise<void> {
+  await insertSearchRowQuery(
+    db,
+    row.postId,
+    row.topicId,
+    row.body,
+    row.createdAt,
+    row.authorId,
+    row.organizationId,
+    row.opening,
+    row.clientMessageId ?? null,
+    row.requestHash ?? null,
+  );
 }
+
+type SearchRow = {
+  postId: string;
+  topicId: string;
+  body: string;
+  createdAt: Date;
+  authorId: string;
+  organizationId: string;
+  opening: boolean;
+  clientMessageId?: string;
+  requestHash?: string;
+};
+
+const insertSearchRowQuery = preparedQuery(
+  "insert_search_row",
+  (
+    db,
+    postId: string,
+    topicId: string,
+    body: string,
+    createdAt: Date,
+    authorId: string,
+    organizationId: string,
+    opening: boolean,
+    clientMessageId: string | null,
+    requestHash: string | null,
+  ) =>
+    db.insertInto("forumSearch").values((eb) => ({
+      postId,
+      topicId,
+      body,
+      createdAt,
+      authorId,
+      organizationId,
+      opening,
+      clientMessageId,
+      requestHash,
+      title: eb.selectFrom("forumTopics").select("forumTopics.title").where("forumTopics.id", "=", topicId),
+    })),
+);
 
 /** A renamed topic's title on every one of its posts' search rows (each is found and shown by it). */
 export async function retitleSearchRows(db: Db, topicId: string, title: string): Promise<void> {

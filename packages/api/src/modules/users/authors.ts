@@ -3,6 +3,7 @@ import { type Expression, type RawBuilder, type SqlBool, sql } from "kysely";
 import { jsonBuildObject, jsonObjectFrom } from "kysely/helpers/postgres";
 import { type Authenticator, defineUserView } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
+import { preparedQuery } from "../../infra/postgres/prepared";
 import { containsPattern } from "../../lib/pagination";
 
 const authorView = defineUserView<Author>("author");
@@ -12,17 +13,20 @@ const authorView = defineUserView<Author>("author");
  * the session view: dropped on every node when the person's or their organization's profile
  * changes), the others in one query.
  */
+const authorsQuery = preparedQuery("authors", (db, ids: string[]) =>
+  db
+    .selectFrom("users as u")
+    .innerJoin("organizations as o", "o.id", "u.organizationId")
+    .select(["u.id", "u.firstName", "u.lastName", "u.title", "u.avatarFileId", "o.id as orgId", "o.name as orgName"])
+    .where(sql<boolean>`u.id = any(${ids}::uuid[])`),
+);
+
 export function loadAuthors(
   deps: { db: Db; authenticator: Authenticator },
   ids: Iterable<string>,
 ): Promise<Map<string, Author>> {
   return deps.authenticator.userViews(authorView, ids, async (missing) => {
-    const rows = await deps.db
-      .selectFrom("users as u")
-      .innerJoin("organizations as o", "o.id", "u.organizationId")
-      .select(["u.id", "u.firstName", "u.lastName", "u.title", "u.avatarFileId", "o.id as orgId", "o.name as orgName"])
-      .where("u.id", "in", missing)
-      .execute();
+    const rows = await authorsQuery(deps.db, missing);
     return new Map(
       rows.map((r) => [
         r.id,

@@ -115,11 +115,22 @@ export async function markActive(db: Db, userId: string, at: Date): Promise<void
 }
 
 /** Of `ids`, the active users (of `orgId` only, when given): who may still receive something. */
+const activeUsersQuery = preparedQuery("active_users", (db, ids: string[]) =>
+  db.selectFrom("users").select("id").where(sql<boolean>`id = any(${ids}::uuid[])`).where("status", "=", "active"),
+);
+const activeMembersQuery = preparedQuery("active_members", (db, ids: string[], orgId: string) =>
+  db
+    .selectFrom("users")
+    .select("id")
+    .where(sql<boolean>`id = any(${ids}::uuid[])`)
+    .where("status", "=", "active")
+    .where("organizationId", "=", orgId),
+);
+
 export async function activeUserIds(db: Db, ids: string[], orgId?: string): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  let query = db.selectFrom("users").select("id").where("id", "in", ids).where("status", "=", "active");
-  if (orgId) query = query.where("organizationId", "=", orgId);
-  return new Set((await query.execute()).map((u) => u.id));
+  const rows = orgId ? await activeMembersQuery(db, ids, orgId) : await activeUsersQuery(db, ids);
+  return new Set(rows.map((u) => u.id));
 }
 
 /** Active members of an organization, and how many of them were active since `activeSince`. */
