@@ -56,9 +56,14 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     metrics.http(c.req.method, status === 404 && route.endsWith("*") ? "(unmatched)" : route, "", status, seconds);
   };
 
+  // The outermost middleware: once the answer is ready, the session cookie its authentication
+  // rotated (infra/http/auth.ts), its metrics and its log line. One middleware for the three: each
+  // level of Hono's chain costs every request an async call.
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    const auth = c.get("auth");
+    if (auth) await deliverRotatedCookies(c, auth);
     recordRequest(c, (performance.now() - started) / 1000);
     if (c.req.path.startsWith("/health")) return;
     logger.info(
@@ -94,8 +99,6 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
       maxAge: 600,
     }),
   );
-
-  app.use(deliverRotatedCookies);
 
   // Prometheus metrics of this node (docs/operations.md, "Metrics"), behind METRICS_TOKEN; off without one.
   const metricsToken = config.metrics.token && createHash("sha256").update(config.metrics.token).digest();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server, ServerResponse } from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
@@ -33,6 +33,12 @@ function headersOf(req: IncomingMessage): Headers {
   }
   return headers;
 }
+
+const nodeWriteHead = ServerResponse.prototype.writeHead as (
+  this: ServerResponse,
+  statusCode: number,
+  ...rest: unknown[]
+) => ServerResponse;
 
 /** The path of the request line at the start of `raw` (what Node had read), when it is there. */
 const requestPath = (raw: Buffer | undefined) =>
@@ -81,9 +87,26 @@ export async function startServer(
 ): Promise<RunningServer> {
   const router = options.router ?? appRouter;
   const app = createApp(deps, { router });
+  // Once stopping, every answer says `Connection: close` and its socket closes after it: a client
+  // keeping its connection alive would otherwise go on sending requests here, and the drain would
+  // only end by cutting them (one a write the client is then told failed). Decided as an answer's
+  // headers go out (Node sends every answer's through writeHead), so one under way when stopping
+  // starts closes too unless its headers went out already, and no request pays for bookkeeping.
+  let stopping = false;
+  class Answer extends ServerResponse {
+    override writeHead(statusCode: number, message?: unknown, headers?: unknown): this {
+      if (stopping) this.shouldKeepAlive = false;
+      return nodeWriteHead.call(this, statusCode, message, headers) as this;
+    }
+  }
   const server = await new Promise<Server>((resolve) => {
     const s = serve(
-      { fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host },
+      {
+        fetch: app.fetch,
+        port: options.port ?? deps.config.port,
+        hostname: options.host ?? deps.config.host,
+        serverOptions: { ServerResponse: Answer as typeof ServerResponse },
+      },
       () => resolve(s as Server),
     ) as Server;
   });
@@ -93,23 +116,6 @@ export async function startServer(
   // 5 s default made clients reuse a socket the server was closing: ECONNRESET on a slow machine).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  // Once stopping, every answer says `Connection: close` and its socket closes after it: a client
-  // keeping its connection alive would otherwise go on sending requests here, and the drain would
-  // only end by cutting them (one a write the client is then told failed).
-  let stopping = false;
-  const answering = new Set<ServerResponse>();
-  function answered(this: ServerResponse) {
-    answering.delete(this);
-  }
-  server.on("request", (_req, res) => {
-    if (stopping) res.shouldKeepAlive = false;
-    answering.add(res);
-    res.once("close", answered);
-  });
-  /** The answers under way when stopping starts close their sockets too, unless their headers went out. */
-  const closeAfterAnswers = () => {
-    for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
-  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.maxBodyBytes });
   server.on("upgrade", (req, socket, head) => {
@@ -155,7 +161,6 @@ export async function startServer(
     server,
     async close(drainMs = 10_000) {
       stopping = true;
-      closeAfterAnswers();
       wsHandler.broadcastReconnectNotification();
       // Stop accepting connections, not yet closing idle ones (http's own close() would, at once).
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));

@@ -11,10 +11,85 @@ const LAG_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 /** How long a scrape waits for the job queue's counts before leaving them out. */
 const QUEUE_COUNTS_TIMEOUT_MS = 500;
 
-type HttpLabels = "method" | "route" | "procedure" | "status";
-interface Child {
-  count: { inc(): void };
-  duration: { observe(value: number): void };
+/** One label set of a `CallSeries`: how many calls, and how many timed, their total and per latency bucket. */
+class Series {
+  count = 0;
+  timed = 0;
+  sum = 0;
+  /** Per bucket, not cumulative: [i] counts the values above SECONDS[i - 1] up to SECONDS[i]. */
+  readonly buckets = SECONDS.map(() => 0);
+
+  constructor(readonly labels: Record<string, string>) {}
+
+  /** One call; `seconds` null: counted, not timed. */
+  record(seconds: number | null): void {
+    this.count++;
+    if (seconds === null) return;
+    this.timed++;
+    this.sum += seconds;
+    for (let i = 0; i < SECONDS.length; i++) {
+      if (seconds <= (SECONDS[i] as number)) {
+        (this.buckets[i] as number)++;
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * A counter of calls and a histogram of their latency (SECONDS) with the same labels, counted in
+ * plain numbers: prom-client's own counter and histogram check and hash their labels on every
+ * call, a few µs of every request. The registry reads them in prom-client's counter and histogram
+ * formats when scraped (the same series, lines and label order as prom-client writes). Recording
+ * creates no function: under tsx (how the server runs) each one created is named by a
+ * defineProperty, which cost more than the rest.
+ */
+class CallSeries {
+  private readonly series = new Map<string, Series>();
+
+  constructor(registry: Registry, counter: { name: string; help: string }, histogram: { name: string; help: string }) {
+    const series = this.series;
+    const all = () => [...series.values()];
+    const metric = (def: { name: string; help: string }, type: "counter" | "histogram", values: () => unknown[]) => {
+      const get = async () => ({ ...def, type, aggregator: "sum", values: values() });
+      return { ...def, type, aggregator: "sum", get, getForPromString: get, reset: () => series.clear() };
+    };
+    // Registered as they are: the registry needs only a name, get() and reset() of a metric.
+    registry.registerMetric(
+      metric(counter, "counter", () => all().map((s) => ({ labels: s.labels, value: s.count }))) as unknown as Counter,
+    );
+    const bucket = `${histogram.name}_bucket`;
+    registry.registerMetric(
+      metric(histogram, "histogram", () =>
+        all()
+          .filter((s) => s.timed > 0)
+          .flatMap((s) => {
+            let below = 0;
+            const shared = { sharedLabels: s.labels };
+            return [
+              ...SECONDS.map((le, i) => {
+                below += s.buckets[i] as number;
+                return { labels: { le }, ...shared, value: below, metricName: bucket };
+              }),
+              { labels: { le: "+Inf" }, ...shared, value: s.timed, metricName: bucket },
+              { labels: {}, ...shared, value: s.sum, metricName: `${histogram.name}_sum` },
+              { labels: {}, ...shared, value: s.timed, metricName: `${histogram.name}_count` },
+            ];
+          }),
+      ) as unknown as Histogram,
+    );
+  }
+
+  /** The series `key` names, if it was recorded before. */
+  get(key: string): Series | undefined {
+    return this.series.get(key);
+  }
+
+  add(key: string, labels: Record<string, string>): Series {
+    const series = new Series(labels);
+    this.series.set(key, series);
+    return series;
+  }
 }
 
 /** What the metrics read from the job queue on scrape (infra/jobs/jobs.ts). */
@@ -29,18 +104,13 @@ export interface QueueCounts {
  * `createDeps` builds one, so two servers in one process (tests) never share or clash. Served at
  * GET /metrics (app.ts, docs/operations.md "Metrics").
  *
- * Recording is cheap on the hot path: the labelled children of a series are made once and kept
- * (their label object is built and checked once; prom-client still hashes it on each call, ~1 µs);
- * store and queue state is read only when scraped.
+ * Recording is cheap on the hot path: calls and requests are counted in plain numbers
+ * (`CallSeries`); store and queue state is read only when scraped.
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly children = new Map<string, Child>();
-  private readonly wsChildren = new Map<string, Child>();
-  private readonly httpRequests: Counter<HttpLabels>;
-  private readonly httpDuration: Histogram<HttpLabels>;
-  private readonly wsCalls: Counter<"procedure" | "status">;
-  private readonly wsDuration: Histogram<"procedure" | "status">;
+  private readonly httpCalls: CallSeries;
+  private readonly wsCalls: CallSeries;
   /** Open WebSocket connections on this node. */
   readonly wsConnections: Gauge;
   /** Open subscriptions over WebSocket on this node. */
@@ -54,32 +124,28 @@ export class Metrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({
-      name: "p2p_http_requests_total",
-      help: "HTTP requests by route pattern; tRPC calls over HTTP count one each (route /trpc, label procedure), also inside a batch",
-      labelNames: ["method", "route", "procedure", "status"],
-      registers,
-    });
-    this.httpDuration = new Histogram({
-      name: "p2p_http_request_duration_seconds",
-      help: "HTTP request latency by route pattern; for tRPC calls, each call's own duration (a streamed batch answers each as it ends)",
-      labelNames: ["method", "route", "procedure", "status"],
-      buckets: SECONDS,
-      registers,
-    });
-    this.wsCalls = new Counter({
-      name: "p2p_ws_calls_total",
-      help: "tRPC calls over WebSocket (queries, mutations, subscription starts) by procedure and HTTP-equivalent status",
-      labelNames: ["procedure", "status"],
-      registers,
-    });
-    this.wsDuration = new Histogram({
-      name: "p2p_ws_call_duration_seconds",
-      help: "Latency of tRPC calls over WebSocket (for a subscription: until it started)",
-      labelNames: ["procedure", "status"],
-      buckets: SECONDS,
-      registers,
-    });
+    this.httpCalls = new CallSeries(
+      this.registry,
+      {
+        name: "p2p_http_requests_total",
+        help: "HTTP requests by route pattern; tRPC calls over HTTP count one each (route /trpc, label procedure), also inside a batch",
+      },
+      {
+        name: "p2p_http_request_duration_seconds",
+        help: "HTTP request latency by route pattern; for tRPC calls, each call's own duration (a streamed batch answers each as it ends)",
+      },
+    );
+    this.wsCalls = new CallSeries(
+      this.registry,
+      {
+        name: "p2p_ws_calls_total",
+        help: "tRPC calls over WebSocket (queries, mutations, subscription starts) by procedure and HTTP-equivalent status",
+      },
+      {
+        name: "p2p_ws_call_duration_seconds",
+        help: "Latency of tRPC calls over WebSocket (for a subscription: until it started)",
+      },
+    );
     this.wsConnections = new Gauge({ name: "p2p_ws_connections", help: "Open WebSocket connections", registers });
     this.wsSubscriptions = new Gauge({
       name: "p2p_ws_subscriptions",
@@ -118,27 +184,15 @@ export class Metrics {
    */
   http(method: string, route: string, procedure: string, status: number, seconds: number | null): void {
     const key = `${method} ${route} ${procedure} ${status}`;
-    let child = this.children.get(key);
-    if (!child) {
-      const labels = { method, route, procedure, status: String(status) };
-      child = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.children.set(key, child);
-    }
-    child.count.inc();
-    if (seconds !== null) child.duration.observe(seconds);
+    const series =
+      this.httpCalls.get(key) ?? this.httpCalls.add(key, { method, route, procedure, status: String(status) });
+    series.record(seconds);
   }
 
   /** One tRPC call over WebSocket. */
   ws(procedure: string, status: number, seconds: number | null): void {
     const key = `${procedure} ${status}`;
-    let child = this.wsChildren.get(key);
-    if (!child) {
-      const labels = { procedure, status: String(status) };
-      child = { count: this.wsCalls.labels(labels), duration: this.wsDuration.labels(labels) };
-      this.wsChildren.set(key, child);
-    }
-    child.count.inc();
-    if (seconds !== null) child.duration.observe(seconds);
+    (this.wsCalls.get(key) ?? this.wsCalls.add(key, { procedure, status: String(status) })).record(seconds);
   }
 
   eventPublished(channel: string, kind: "publish" | "broadcast"): void {

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Authenticator } from "../auth/authenticator";
 import type { AppEnv, RequestAuth } from "./env";
 
@@ -23,14 +23,13 @@ const cookieName = (setCookie: string) => setCookie.slice(0, setCookie.indexOf("
  * Every answer carries the session cookie its request's authentication rotated. The rotation is
  * stored when read, and an answer without the new cookie (a 429, a malformed body, a route that
  * does not send it itself) left the browser with a secret that stops working minutes later. A
- * cookie the answer sets itself (a sign-out clearing it) is left as it is.
+ * cookie the answer sets itself (a sign-out clearing it) is left as it is. Called by app.ts's
+ * outermost middleware once the answer is ready; a request that never authenticated (most of
+ * them: /health, public reads) costs one lookup.
  */
-export const deliverRotatedCookies: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  const auth = c.get("auth");
-  if (!auth) return;
+export async function deliverRotatedCookies(c: Context<AppEnv>, auth: RequestAuth): Promise<void> {
   const { setCookies } = await auth.catch(() => ({ setCookies: [] as string[] }));
   if (!setCookies.length) return;
   const set = new Set(c.res.headers.getSetCookie().map(cookieName));
   for (const cookie of setCookies) if (!set.has(cookieName(cookie))) c.res.headers.append("set-cookie", cookie);
-};
+}

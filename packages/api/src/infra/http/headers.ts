@@ -54,7 +54,14 @@ export interface ResponseHeaderOptions {
 
 /** Where a response keeps our headers until it sends its own (see `writeHeadWithOurs`). */
 const OURS = Symbol("p2p.responseHeaders");
-type NodeResponse = ServerResponse & { [OURS]?: { headers: OutgoingHttpHeaders; owned: ReadonlySet<string> } };
+interface Ours {
+  /** Undefined once sent. */
+  headers: OutgoingHttpHeaders | undefined;
+  owned: ReadonlySet<string>;
+  /** The response's own writeHead (its class's: server.ts's answers close their connection when stopping). */
+  writeHead: ServerResponse["writeHead"];
+}
+type NodeResponse = ServerResponse & { [OURS]?: Ours };
 
 /** Node's response under a Hono context, when it runs on @hono/node-server. */
 const nodeResponseOf = (c: Context<AppEnv>): NodeResponse | undefined => {
@@ -69,12 +76,6 @@ function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
-const nodeWriteHead = ServerResponse.prototype.writeHead as (
-  this: ServerResponse,
-  statusCode: number,
-  ...rest: unknown[]
-) => ServerResponse;
-
 /**
  * `writeHead` of a response that carries our headers (installed per response by the middleware;
  * one shared function, `this` is the response): the handler's headers are merged into ours, ours
@@ -82,15 +83,16 @@ const nodeWriteHead = ServerResponse.prototype.writeHead as (
  * status message, headers as an object or a flat [name, value, …] list.
  */
 function writeHeadWithOurs(this: NodeResponse, statusCode: number, ...rest: unknown[]): ServerResponse {
-  const ours = this[OURS];
-  if (!ours) return nodeWriteHead.call(this, statusCode, ...rest);
-  this[OURS] = undefined;
+  const ours = this[OURS] as Ours;
+  const writeHead = ours.writeHead as (this: ServerResponse, statusCode: number, ...rest: unknown[]) => ServerResponse;
+  if (!ours.headers) return writeHead.call(this, statusCode, ...rest);
   const message = typeof rest[0] === "string" ? rest[0] : undefined;
   const given = message === undefined ? rest[0] : rest[1];
   const headers = mergeInto(ours.headers, ours.owned, given);
+  ours.headers = undefined;
   return message === undefined
-    ? nodeWriteHead.call(this, statusCode, headers)
-    : nodeWriteHead.call(this, statusCode, message, headers);
+    ? writeHead.call(this, statusCode, headers)
+    : writeHead.call(this, statusCode, message, headers);
 }
 
 /** The handler's headers into ours: ours win, its Vary gets ", Origin" appended. */
@@ -166,31 +168,34 @@ export function responseHeaders(options: ResponseHeaderOptions): MiddlewareHandl
     return headers;
   };
 
-  return async function responseHeaders(c, next) {
+  // Not async: on Node nothing is left to do once the handler answered, and an async level in
+  // Hono's chain costs every request a promise more.
+  return function responseHeaders(c, next) {
     const incomingId = requestHeader(c, "x-request-id");
     const id = incomingId && pattern.test(incomingId) ? incomingId : crypto.randomUUID();
     c.set("requestId", id);
     const origin = requestHeader(c, "origin");
 
-    if (c.req.method === "OPTIONS") return preflight(c, id, origin);
+    if (c.req.method === "OPTIONS") return Promise.resolve(preflight(c, id, origin));
 
     const node = nodeResponseOf(c);
     if (node) {
       // Sent with the handler's own headers, whatever answers (a handler, onError, Node's own 500).
       const headers = ours(id, origin);
       headers.vary = "Origin";
-      node[OURS] = { headers, owned };
+      node[OURS] = { headers, owned, writeHead: node.writeHead };
       node.writeHead = writeHeadWithOurs as ServerResponse["writeHead"];
       return next();
     }
 
     // Not on Node (app.request in tests, another runtime): onto the answer, ours winning.
-    await next();
-    const headers = c.res.headers;
-    for (const name of owned) headers.delete(name);
-    const mine = ours(id, origin);
-    for (const name of Object.keys(mine)) headers.set(name, mine[name] as string);
-    headers.append("vary", "Origin");
+    return next().then(() => {
+      const headers = c.res.headers;
+      for (const name of owned) headers.delete(name);
+      const mine = ours(id, origin);
+      for (const name of Object.keys(mine)) headers.set(name, mine[name] as string);
+      headers.append("vary", "Origin");
+    });
   };
 
   function preflight(c: Context<AppEnv>, id: string, origin: string | undefined): Response {
