@@ -12,8 +12,8 @@ export interface IteratorHooks<T, U> {
   map?: (value: T) => U;
   /** What the inner iterator throws, on its way out. */
   mapError?: (err: unknown) => unknown;
-  /** Runs on the first `next()`, right after the inner iterator's; returns what to run once at the end. */
-  start?: () => () => void;
+  /** Runs on the first `next()`, right after the inner iterator's; may return what to run once at the end. */
+  start?: () => (() => void) | undefined;
   /** Runs once when the stream ends (done, failed or returned), started or not. */
   end?: () => void;
   /** Whether this value is the stream's last: it is passed on, then the stream ends. */
@@ -82,6 +82,7 @@ export class HookChain {
     for (const h of Array.isArray(hooks) ? hooks : [hooks]) {
       if (!h.start) continue;
       const cleanup = h.start();
+      if (!cleanup) continue;
       const current = this.cleanups;
       this.cleanups = !current ? cleanup : Array.isArray(current) ? [...current, cleanup] : [current, cleanup];
     }
