@@ -10,6 +10,7 @@ import { WebSocketServer } from "ws";
 import { createApp } from "./app";
 import type { AppDeps } from "./deps";
 import { clientIpResolver } from "./infra/http/client-ip";
+import { keepAlive } from "./infra/http/ws-keep-alive";
 import { ConnectionLimits } from "./trpc/connection";
 import { createContext, type RequestHeaders } from "./trpc/context";
 import { logCallError } from "./trpc/errors";
@@ -151,12 +152,14 @@ export async function startServer(
         connection,
       });
     },
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     onError: (opts) => {
       logCallError(deps.logger, opts.error, { path: opts.path, transport: "ws" }, "ws procedure failed");
       recordFailedCall(metrics, router, "ws", opts);
     },
   });
+
+  // Ours rather than the adapter's (`keepAlive` option): one timer for every socket (infra/http/ws-keep-alive.ts).
+  const stopKeepAlive = keepAlive(wss, { pingMs: 30_000, pongWaitMs: 5_000 });
 
   const port = (server.address() as AddressInfo).port;
   return {
@@ -165,6 +168,7 @@ export async function startServer(
     server,
     async close(drainMs = 10_000) {
       stopping = true;
+      stopKeepAlive();
       closeAfterAnswers();
       wsHandler.broadcastReconnectNotification();
       // Stop accepting connections, not yet closing idle ones (http's own close() would, at once).
