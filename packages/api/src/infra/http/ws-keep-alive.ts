@@ -9,7 +9,8 @@ import { WebSocket, type WebSocketServer } from "ws";
  * (~0.8 KiB each, bench/RESULTS.md); this costs a socket one shared listener. Returns the stop.
  */
 export function keepAlive(wss: WebSocketServer, { pingMs, pongWaitMs }: { pingMs: number; pongWaitMs: number }) {
-  let heard = new Set<WebSocket>();
+  // Weak: a socket that closed after talking is not kept until the next round.
+  let heard = new WeakSet<WebSocket>();
   function heardFrom(this: WebSocket) {
     heard.add(this);
   }
@@ -22,7 +23,7 @@ export function keepAlive(wss: WebSocketServer, { pingMs, pongWaitMs }: { pingMs
       ws.send("PING");
       quiet.push(ws);
     }
-    heard = new Set();
+    heard = new WeakSet();
     if (!quiet.length) return;
     cut = setTimeout(() => {
       for (const ws of quiet) if (!heard.has(ws)) ws.terminate();
