@@ -26,6 +26,8 @@ export function keepAlive(wss: WebSocketServer, { pingMs, pongWaitMs }: { pingMs
     heard = new WeakSet();
     if (!quiet.length) return;
     cut = setTimeout(() => {
+      // Dropped once done: the pinged sockets (some closed since) are not kept until the next round.
+      cut = undefined;
       for (const ws of quiet) if (!heard.has(ws)) ws.terminate();
     }, pongWaitMs);
     cut.unref();
