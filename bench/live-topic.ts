@@ -14,7 +14,8 @@
  * to the server only (e.g. --max-semi-space-size=64). BENCH_HEAP_SNAPSHOT=1 writes heap snapshots of the
  * server to bench/profiles/ at the three memory points (before, sockets, subscriptions); compare two
  * with `node --max-old-space-size=8192 --import tsx bench/heap-diff.ts <a> <b> <count>` to see what
- * each socket or subscription holds, by constructor.
+ * each socket or subscription holds, by constructor. BENCH_NO_APPEND=1 prints the table without
+ * appending it to bench/RESULTS.md.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
@@ -611,7 +612,9 @@ try {
   ].join("\n");
   console.log(table);
   // Snapshots pause the server and grow its RSS: such a run is for reading the snapshots, not the table.
-  if (!process.env.BENCH_HEAP_SNAPSHOT) appendFileSync(new URL("./RESULTS.md", import.meta.url), table);
+  if (!process.env.BENCH_HEAP_SNAPSHOT && !process.env.BENCH_NO_APPEND) {
+    appendFileSync(new URL("./RESULTS.md", import.meta.url), table);
+  }
 } finally {
   for (const s of opened) s.close();
   process.kill(pid, "SIGTERM");

@@ -1,9 +1,11 @@
 /**
  * The floor for bench/live-topic.ts: what tRPC's WebSocket adapter and `ws` alone hold per
  * connection and per idle subscription. An http.Server with a `ws` server on /trpc, tRPC's
- * applyWSSHandler with the project's keep-alive, superjson, an empty context, and one subscription
- * whose stream is the smallest idle async iterator there is (one pending promise). No middleware,
- * no stores. The benchmark measures its memory the way it measures the project's server.
+ * applyWSSHandler, superjson, an empty context, and one subscription whose stream is the smallest
+ * idle async iterator there is (one pending promise). No middleware, no stores, and no keep-alive:
+ * the project keeps its sockets alive itself (packages/api/src/infra/http/ws-keep-alive.ts: one
+ * timer per node, not the adapter's two per socket), which counts as ours. The benchmark measures
+ * its memory the way it measures the project's server.
  */
 import { createServer } from "node:http";
 import { initTRPC } from "@trpc/server";
@@ -42,6 +44,5 @@ applyWSSHandler({
   wss,
   router,
   createContext: () => ({}),
-  keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
 });
 server.listen(Number(process.env.PORT ?? 4103), "127.0.0.1", () => console.log("minimal-trpc-ws listening"));

@@ -10,8 +10,9 @@ import { WebSocketServer } from "ws";
 import { createApp } from "./app";
 import type { AppDeps } from "./deps";
 import { clientIpResolver } from "./infra/http/client-ip";
+import { keepAlive } from "./infra/http/ws-keep-alive";
 import { ConnectionLimits } from "./trpc/connection";
-import { createContext } from "./trpc/context";
+import { createContext, type RequestHeaders } from "./trpc/context";
 import { logCallError } from "./trpc/errors";
 import { recordFailedCall } from "./trpc/metrics";
 import { REST_BASE } from "./trpc/openapi";
@@ -25,13 +26,18 @@ export interface RunningServer {
   close(drainMs?: number): Promise<void>;
 }
 
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+/**
+ * A WebSocket connection's request headers, read from the upgrade request tRPC's adapter keeps for
+ * the connection's life anyway: a Fetch `Headers` copy would be ~0.6 KiB more per open socket.
+ */
+class UpgradeHeaders implements RequestHeaders {
+  constructor(private readonly raw: IncomingMessage["headers"]) {}
+
+  get(name: string): string | null {
+    // Node joined repeated headers already (or kept one of those that may not repeat), as Headers would.
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
   }
-  return headers;
 }
 
 const nodeWriteHead = ServerResponse.prototype.writeHead as (
@@ -127,9 +133,11 @@ export async function startServer(
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
   const { metrics } = deps;
+  // One listener shared by every socket (close fires once per socket): nothing per connection.
+  const closed = () => metrics.wsConnections.dec();
   wss.on("connection", (ws) => {
     metrics.wsConnections.inc();
-    ws.once("close", () => metrics.wsConnections.dec());
+    ws.on("close", closed);
   });
   const connections = new ConnectionLimits(deps.config.limits.ws, metrics);
   const clientIp = clientIpResolver(deps.config.trustedProxies);
@@ -137,22 +145,27 @@ export async function startServer(
     wss,
     router,
     maxBatchSize: deps.config.limits.maxBatchSize,
-    createContext: ({ req, info }) =>
-      createContext({
+    createContext: ({ req, info }) => {
+      const connection = connections.open();
+      return createContext({
         deps,
-        requestId: randomUUID(),
-        headers: headersOf(req),
+        // The connection's id: one id per connection, in its logs and errors as in its rate limit.
+        requestId: connection.id,
+        headers: new UpgradeHeaders(req.headers),
         ip: clientIp(req),
         transport: "ws",
         connectionParams: info.connectionParams,
-        connection: connections.open(),
-      }),
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+        connection,
+      });
+    },
     onError: (opts) => {
       logCallError(deps.logger, opts.error, { path: opts.path, transport: "ws" }, "ws procedure failed");
       recordFailedCall(metrics, router, "ws", opts);
     },
   });
+
+  // Ours rather than the adapter's (`keepAlive` option): one timer for every socket (infra/http/ws-keep-alive.ts).
+  const stopKeepAlive = keepAlive(wss, { pingMs: 30_000, pongWaitMs: 5_000 });
 
   const port = (server.address() as AddressInfo).port;
   return {
@@ -161,6 +174,7 @@ export async function startServer(
     server,
     async close(drainMs = 10_000) {
       stopping = true;
+      stopKeepAlive();
       wsHandler.broadcastReconnectNotification();
       // Stop accepting connections, not yet closing idle ones (http's own close() would, at once).
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));

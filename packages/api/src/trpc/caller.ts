@@ -1,4 +1,4 @@
-import type { Principal } from "../infra/auth/authenticator";
+import type { Principal, Watcher } from "../infra/auth/authenticator";
 import { endsAtOnce, fuse, type IteratorHooks, isFusable } from "../lib/iterators";
 import type { Context } from "./context";
 
@@ -42,24 +42,22 @@ export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown>
   typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-const nothing = () => {};
 
 /**
  * One subscription's watch on its caller, and its stream until that ends: the stream's events until
  * the client leaves or the access changes, then it ends at once, even mid-wait.
  *
  * Every idle subscription holds one of these, so it is one object: its own abort listener
- * (`handleEvent`), one AbortController (not AbortSignal.any, which costs a signal, weak refs and
- * sets), and no named closures (tsx, esbuild keepNames, gives each a property store). A stream
+ * (`handleEvent`), its own authenticator watch (`changed`), one AbortController (not
+ * AbortSignal.any, which costs a signal, weak refs and sets), and no named closures (tsx, esbuild keepNames, gives each a property store). A stream
  * that ends at once on `return()` (infra/events/stream) takes the guard as a hook (`end`): no
  * layer, no pending promise of its own, and no listener on the client's signal (tRPC returns the
  * stream when the client leaves). Any other stream (a generator) is wrapped: the guard parks its
  * pending `next()` and settles it when the access changes.
  */
-class AccessGuard<T> implements AsyncIterableIterator<T>, IteratorHooks<T, T> {
+class AccessGuard<T> implements AsyncIterableIterator<T>, IteratorHooks<T, T>, Watcher {
   principal: Principal | null = null;
   private readonly lost = new AbortController();
-  private readonly unwatch: () => void;
   private started = false;
   private changes = 0;
   private ended = false;
@@ -73,7 +71,7 @@ class AccessGuard<T> implements AsyncIterableIterator<T>, IteratorHooks<T, T> {
     private readonly client: AbortSignal | undefined,
   ) {
     ctx.connection?.limits.startSubscription(ctx.connection);
-    this.unwatch = ctx.principal ? ctx.deps.authenticator.watch(ctx.principal, () => this.changed()) : nothing;
+    if (ctx.principal) ctx.deps.authenticator.watch(ctx.principal, this);
     if (client?.aborted) this.lost.abort(client.reason);
     else client?.addEventListener("abort", this);
   }
@@ -169,7 +167,7 @@ class AccessGuard<T> implements AsyncIterableIterator<T>, IteratorHooks<T, T> {
     if (this.ended) return;
     this.ended = true;
     this.client?.removeEventListener("abort", this);
-    this.unwatch();
+    if (this.ctx.principal) this.ctx.deps.authenticator.unwatch(this.ctx.principal, this);
     this.ctx.connection?.limits.endSubscription(this.ctx.connection);
     // Whatever the procedure tied to its signal ends with the subscription.
     if (!this.lost.signal.aborted) this.lost.abort("subscription ended");
@@ -177,7 +175,8 @@ class AccessGuard<T> implements AsyncIterableIterator<T>, IteratorHooks<T, T> {
     if (!this.fused) void this.stream?.return?.(undefined)?.catch(() => {});
   }
 
-  private changed(): void {
+  /** The authenticator's watch: the caller may have changed. */
+  changed(): void {
     this.changes++;
     if (this.started) void this.recheck();
   }

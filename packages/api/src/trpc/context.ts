@@ -4,11 +4,14 @@ import type { Logger } from "../infra/logger";
 import type { RequestMeta } from "../lib/request-meta";
 import type { Connection } from "./connection";
 
+/** A request's headers as calls read them: a Fetch `Headers` over HTTP, a view of the upgrade request's over WebSocket. */
+export type RequestHeaders = Pick<Headers, "get">;
+
 /** What the transport knows about a caller; HTTP and WebSocket both reduce to this. */
 export interface ContextInput {
   deps: AppDeps;
   requestId: string;
-  headers: Headers;
+  headers: RequestHeaders;
   ip: string | null;
   transport: "http" | "ws";
   /** WebSocket `connectionParams` (the token lives here for non-browser clients). */
@@ -27,7 +30,7 @@ export interface ContextInput {
 export type Context = {
   deps: AppDeps;
   requestId: string;
-  headers: Headers;
+  headers: RequestHeaders;
   ip: string | null;
   transport: "http" | "ws";
   face: "trpc" | "rest";

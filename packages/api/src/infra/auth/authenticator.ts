@@ -56,8 +56,39 @@ export interface AccountLookup {
   markApiKeyUsed(keyId: string, at: Date): Promise<void>;
 }
 
+/** Told when a watched principal's session, API key or user may have changed (`Authenticator.watch`). */
+export interface Watcher {
+  changed(): void;
+}
+
+type WatchedPrincipal = Pick<Principal, "userId" | "sessionId" | "apiKeyId">;
+/** An id's watchers: the one, or a Set of several. */
+type Watched = Watcher | Set<Watcher>;
+
+function addWatcher(map: Map<string, Watched>, id: string, watcher: Watcher): void {
+  const current = map.get(id);
+  if (!current) map.set(id, watcher);
+  else if (current instanceof Set) current.add(watcher);
+  else if (current !== watcher) map.set(id, new Set([current, watcher]));
+}
+
+function removeWatcher(map: Map<string, Watched>, id: string, watcher: Watcher): void {
+  const current = map.get(id);
+  if (current === watcher) map.delete(id);
+  else if (current instanceof Set) {
+    current.delete(watcher);
+    if (current.size === 0) map.delete(id);
+  }
+}
+
+function notify(map: Map<string, Watched>, id: string): void {
+  const current = map.get(id);
+  if (current instanceof Set) for (const watcher of current) watcher.changed();
+  else current?.changed();
+}
+
 export interface AuthRequest {
-  headers: Headers;
+  headers: Pick<Headers, "get">;
   connectionParams?: Record<string, string | undefined> | null;
   transport: "http" | "ws";
 }
@@ -99,10 +130,15 @@ export class Authenticator {
   private readonly views = new TtlCache<{ organizationId: string; value: unknown }>(AUTH_CACHE_TTL_MS);
   private readonly viewNames = new Set<string>();
   /**
-   * Who waits for changes behind a principal (its session, API key or user), by key: one bus
-   * listener per node serves every subscription on it.
+   * Who waits for changes behind a principal, by its user, session and API key id: one bus listener
+   * per node serves every subscription on it. An id's one watcher is kept as it is, a Set only once
+   * there are several (a node holds one per open subscription).
    */
-  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly watchers = {
+    user: new Map<string, Watched>(),
+    session: new Map<string, Watched>(),
+    key: new Map<string, Watched>(),
+  };
   /** A session that expires sends no broadcast: the sessions watched are checked every minute. */
   private readonly expirySweep = setInterval(() => void this.endExpiredWatches(), 60_000).unref();
 
@@ -122,12 +158,10 @@ export class Authenticator {
         const orgs = new Set(data.organizationIds);
         this.views.deleteWhere((entry) => orgs.has(entry.organizationId));
       }
-      const keys = [
-        ...(data.userIds ?? []).map((id) => `user:${id}`),
-        ...(data.apiKeyIds ?? []).map((id) => `key:${id}`),
-        ...(data.sessionIds ?? []).map((id) => `session:${id}`),
-      ];
-      for (const key of keys) for (const changed of this.watchers.get(key) ?? []) changed();
+      const { user, key, session } = this.watchers;
+      for (const id of data.userIds ?? []) notify(user, id);
+      for (const id of data.apiKeyIds ?? []) notify(key, id);
+      for (const id of data.sessionIds ?? []) notify(session, id);
     });
     events.onReconnect(() => {
       this.users.clear();
@@ -179,38 +213,30 @@ export class Authenticator {
    * leaves it to the next run.
    */
   async endExpiredWatches(): Promise<void> {
-    const ids: string[] = [];
-    for (const key of this.watchers.keys()) if (key.startsWith("session:")) ids.push(key.slice("session:".length));
+    const ids = [...this.watchers.session.keys()];
     if (!ids.length) return;
     const ended = await this.identity.endedSessions(ids).catch(() => []);
-    for (const id of ended) for (const changed of this.watchers.get(`session:${id}`) ?? []) changed();
+    for (const id of ended) notify(this.watchers.session, id);
   }
 
   close(): void {
     clearInterval(this.expirySweep);
   }
 
-  /** Calls `changed` whenever its session, API key or user may have changed; returns the unwatch. */
-  watch(principal: Pick<Principal, "userId" | "sessionId" | "apiKeyId">, changed: () => void): () => void {
-    const keys = [`user:${principal.userId}`];
-    if (principal.sessionId) keys.push(`session:${principal.sessionId}`);
-    if (principal.apiKeyId) keys.push(`key:${principal.apiKeyId}`);
-    return this.on(keys, changed);
+  /** Tells `watcher` whenever the principal's session, API key or user may have changed, until `unwatch`. */
+  watch(principal: WatchedPrincipal, watcher: Watcher): void {
+    const { user, session, key } = this.watchers;
+    addWatcher(user, principal.userId, watcher);
+    if (principal.sessionId) addWatcher(session, principal.sessionId, watcher);
+    if (principal.apiKeyId) addWatcher(key, principal.apiKeyId, watcher);
   }
 
-  private on(keys: string[], changed: () => void): () => void {
-    for (const key of keys) {
-      const set = this.watchers.get(key) ?? new Set();
-      set.add(changed);
-      this.watchers.set(key, set);
-    }
-    return () => {
-      for (const key of keys) {
-        const set = this.watchers.get(key);
-        set?.delete(changed);
-        if (set?.size === 0) this.watchers.delete(key);
-      }
-    };
+  /** Ends a `watch` of the same principal and watcher. */
+  unwatch(principal: WatchedPrincipal, watcher: Watcher): void {
+    const { user, session, key } = this.watchers;
+    removeWatcher(user, principal.userId, watcher);
+    if (principal.sessionId) removeWatcher(session, principal.sessionId, watcher);
+    if (principal.apiKeyId) removeWatcher(key, principal.apiKeyId, watcher);
   }
 
   /**
@@ -222,13 +248,14 @@ export class Authenticator {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve(false);
       const settle = (ended: boolean) => {
-        unwatch();
+        removeWatcher(this.watchers.session, sessionId, watcher);
         signal?.removeEventListener("abort", onAbort);
         resolve(ended);
       };
       const onAbort = () => settle(false);
       // Sessions are invalidated by id only when they end (sign-out, revocation, deactivation).
-      const unwatch = this.on([`session:${sessionId}`], () => settle(true));
+      const watcher: Watcher = { changed: () => settle(true) };
+      addWatcher(this.watchers.session, sessionId, watcher);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }

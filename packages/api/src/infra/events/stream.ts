@@ -130,7 +130,8 @@ class ChannelStream<T>
   }
 
   next(): Promise<IteratorResult<BusEvent<T | Resync>>> {
-    if (!this.started) this.begin();
+    // Returned before its first pull (e.g. by an access guard): it never starts, its hooks never run.
+    if (!this.started && !this.ended) this.begin();
     if (this.closing) this.end();
     if (this.ended) return Promise.resolve(DONE);
     const ready = this.poll();

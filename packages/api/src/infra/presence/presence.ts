@@ -120,8 +120,9 @@ export class Presence<C> {
   }
 
   /**
-   * Counts one session of `userId` in; returns its leave (idempotent). Whoever watches the key gets
-   * a state naming the joiner within an interval, also when another session of theirs was present.
+   * Counts one session of `userId` in; returns its leave (idempotent; or call `leave` once).
+   * Whoever watches the key gets a state naming the joiner within an interval, also when another
+   * session of theirs was present.
    */
   join(scope: string, key: string, userId: string): () => void {
     const local = this.local(scope, key);
@@ -133,15 +134,22 @@ export class Presence<C> {
     return () => {
       if (left) return;
       left = true;
-      const now = (local.users.get(userId) ?? 1) - 1;
-      if (now > 0) {
-        local.users.set(userId, now);
-        return;
-      }
-      local.users.delete(userId);
-      this.write(local, userId);
-      this.changed(local);
+      this.leave(scope, key, userId);
     };
+  }
+
+  /** Counts out one session `join` counted in, once per join (the key stays known while anyone is in). */
+  leave(scope: string, key: string, userId: string): void {
+    const local = this.locals.get(`${scope}:${key}`);
+    if (!local) return;
+    const now = (local.users.get(userId) ?? 1) - 1;
+    if (now > 0) {
+      local.users.set(userId, now);
+      return;
+    }
+    local.users.delete(userId);
+    this.write(local, userId);
+    this.changed(local);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { TopicEvent } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { type BusEvent, defineChannel, RESYNC, type Resync } from "../../infra/events/bus";
-import { streamChannel, withCurrentSubjects } from "../../infra/events/stream";
+import { type StreamChannelOptions, streamChannel, withCurrentSubjects } from "../../infra/events/stream";
 import type { PresenceScope } from "../../infra/presence/presence";
 import { typingEnded, typingStarted } from "../../infra/presence/typing";
 import { type IteratorHooks, wrapIterator } from "../../lib/iterators";
@@ -77,28 +77,21 @@ export function watchViewerChoices(deps: AppDeps): void {
 
 /**
  * The live stream of one topic (resumable from `lastEventId`), plus typing and presence. Access
- * is checked before anything is streamed; the stream ends when `signal` aborts (the client left,
- * or the caller's access changed). What an idle subscriber holds is kept small (a node carries
- * thousands): the one object of `streamChannel` (its own bus listener, a queue only while behind),
- * a presence hook fused into it, and ids rather than the topic or the caller.
+ * is checked before anything is streamed; the stream ends when it is returned (tRPC returns it when
+ * the client leaves; the access guard, trpc/caller.ts, when the caller's access changes: it is
+ * fused into this stream, so the stream needs no abort signal of its own). What an idle subscriber
+ * holds is kept small (a node carries thousands): the one object of `streamChannel` (its own bus
+ * listener, a queue only while behind) and one `TopicViewer`, with ids rather than the topic or the caller.
  */
 export async function topicEvents(
   deps: AppDeps,
   caller: Principal,
   input: { topicId: string; lastEventId?: string | null },
-  signal?: AbortSignal,
 ) {
   const { id: topicId } = await findVisibleTopic(deps.db, caller, input.topicId);
-  const { userId } = caller;
-  const stream = streamChannel(deps.events, topicChannel, topicId, {
-    lastEventId: input.lastEventId,
-    signal,
-    current: (events) => postsAsTheyAreNow(deps, topicId, events),
-  });
-  // Joins on the first pull, right after streamChannel attached its listener, so the presence
-  // naming this viewer reaches them too; leaves when the stream ends, at the latest once the topic
-  // is deleted (nothing more can come).
-  return wrapIterator(wrapIterator(stream, endsWithTopic), new JoinOnStart(deps.presence, topicId, userId));
+  const viewer = new TopicViewer(deps, topicId, caller.userId, input.lastEventId);
+  const stream = streamChannel(deps.events, topicChannel, topicId, viewer);
+  return wrapIterator(wrapIterator(stream, endsWithTopic), viewer);
 }
 
 /**
@@ -128,15 +121,33 @@ const endsWithTopic: IteratorHooks<BusEvent<TopicEvent | Resync>, BusEvent<Topic
   last: (event) => event.data !== RESYNC && event.data.type === "topic.deleted",
 };
 
-/** The presence hook of one viewer: an object, not closures (a node holds thousands). */
-class JoinOnStart {
+/**
+ * One subscriber of a topic, as one object rather than closures (a node holds thousands): the
+ * stream's options (`current`) and its presence hook. Joins on the first pull, right after
+ * streamChannel attached its listener, so the presence naming this viewer reaches them too; leaves
+ * when the stream ends, at the latest once the topic is deleted (nothing more can come).
+ */
+class TopicViewer implements StreamChannelOptions<TopicEvent>, IteratorHooks<unknown, unknown> {
+  private joined = false;
+
   constructor(
-    private readonly presence: AppDeps["presence"],
+    private readonly deps: AppDeps,
     private readonly topicId: string,
     private readonly userId: string,
+    readonly lastEventId: string | null | undefined,
   ) {}
 
+  current(events: BusEvent<TopicEvent>[]) {
+    return postsAsTheyAreNow(this.deps, this.topicId, events);
+  }
+
   start() {
-    return this.presence.join(topicPresence.name, this.topicId, this.userId);
+    this.joined = true;
+    this.deps.presence.join(topicPresence.name, this.topicId, this.userId);
+    return undefined;
+  }
+
+  end() {
+    if (this.joined) this.deps.presence.leave(topicPresence.name, this.topicId, this.userId);
   }
 }

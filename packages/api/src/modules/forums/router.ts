@@ -146,7 +146,5 @@ export const forumsRouter = router({
     .mutation(({ ctx, input }) => setTyping(ctx.deps, ctx.principal, input.topicId)),
   onTopic: orgProcedure
     .input(OnTopicInput)
-    .subscription(async ({ ctx, input }) =>
-      trackedStream(await topicEvents(ctx.deps, ctx.principal, input, ctx.signal)),
-    ),
+    .subscription(async ({ ctx, input }) => trackedStream(await topicEvents(ctx.deps, ctx.principal, input))),
 });

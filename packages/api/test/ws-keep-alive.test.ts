@@ -1,0 +1,60 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
+import { keepAlive } from "../src/infra/http/ws-keep-alive";
+
+let wss: WebSocketServer;
+let stop: () => void;
+let url: string;
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await once(wss, "listening");
+  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  stop = keepAlive(wss, { pingMs: 200, pongWaitMs: 100 });
+});
+
+afterAll(async () => {
+  stop();
+  for (const ws of wss.clients) ws.terminate();
+  await new Promise((resolve) => wss.close(resolve));
+});
+
+/** A client that answers the server's "PING" with "PONG" (as tRPC's does) or not, recording what it was sent. */
+async function client(answers: boolean) {
+  const ws = new WebSocket(url);
+  const received: string[] = [];
+  ws.on("message", (data) => {
+    received.push(String(data));
+    if (answers && String(data) === "PING") ws.send("PONG");
+  });
+  const closed = once(ws, "close");
+  await once(ws, "open");
+  return { ws, received, closed };
+}
+
+describe("WebSocket keep-alive (one timer per server)", () => {
+  it("pings a quiet socket and keeps it while it answers; cuts one that stays silent", async () => {
+    const answering = await client(true);
+    const silent = await client(false);
+    // Silent: pinged within a round, and cut.
+    await silent.closed;
+    expect(silent.received).toContain("PING");
+    // Answering: pinged too, and still open several rounds later.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(answering.ws.readyState).toBe(WebSocket.OPEN);
+    expect(answering.received).toContain("PING");
+    answering.ws.close();
+  });
+
+  it("does not ping a socket that keeps talking", async () => {
+    const chatty = await client(false);
+    const talk = setInterval(() => chatty.ws.send("hello"), 50);
+    await new Promise((r) => setTimeout(r, 700));
+    clearInterval(talk);
+    expect(chatty.ws.readyState).toBe(WebSocket.OPEN);
+    expect(chatty.received).not.toContain("PING");
+    chatty.ws.close();
+  });
+});
