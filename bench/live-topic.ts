@@ -513,10 +513,12 @@ try {
   const rows = [
     ["subscriptions started", `${started} / ${N}`, `all ${N}`, yes(started === N)],
     [
-      "server memory per idle subscription (RSS, after GC)",
+      // Met only when both are: RSS after GC moves by tens of KiB per subscriber between runs (the
+      // allocator returns pages unevenly), the heap is the steady measure.
+      "server memory per idle subscription (RSS and heap, after GC)",
       `${fmt(perSubRss)} KiB (heap ${fmt(perSubHeap)} KiB)`,
-      "≤ 8 KiB",
-      yes(perSubRss <= 8),
+      "≤ 8 KiB (both)",
+      yes(Math.max(perSubRss, perSubHeap) <= 8),
     ],
     [
       "  + its WebSocket connection, signed in (RSS, after GC)",
