@@ -148,6 +148,9 @@ class TopicViewer implements StreamChannelOptions<TopicEvent>, IteratorHooks<unk
   }
 
   end() {
-    if (this.joined) this.deps.presence.leave(topicPresence.name, this.topicId, this.userId);
+    // Once per join: a second end must not count another of this person's sessions out.
+    if (!this.joined) return;
+    this.joined = false;
+    this.deps.presence.leave(topicPresence.name, this.topicId, this.userId);
   }
 }

@@ -115,21 +115,22 @@ export async function markActive(db: Db, userId: string, at: Date): Promise<void
 }
 
 /** Of `ids`, the active users (of `orgId` only, when given): who may still receive something. */
-const activeUsersQuery = preparedQuery("active_users", (db, ids: string[]) =>
-  db.selectFrom("users").select("id").where(sql<boolean>`id = any(${ids}::uuid[])`).where("status", "=", "active"),
-);
-const activeMembersQuery = preparedQuery("active_members", (db, ids: string[], orgId: string) =>
-  db
-    .selectFrom("users")
-    .select("id")
-    .where(sql<boolean>`id = any(${ids}::uuid[])`)
-    .where("status", "=", "active")
-    .where("organizationId", "=", orgId),
-);
+/** Of `ids`, the active users (of `orgId` when given): one prepared statement with the organization, one without. */
+const activeUsersQuery = (inOrganization: boolean) =>
+  preparedQuery(inOrganization ? "active_members" : "active_users", (db, ids: string[], orgId?: string) => {
+    const active = db
+      .selectFrom("users")
+      .select("id")
+      .where(sql<boolean>`id = any(${ids}::uuid[])`)
+      .where("status", "=", "active");
+    return inOrganization ? active.where("organizationId", "=", orgId as string) : active;
+  });
+const activeUsers = activeUsersQuery(false);
+const activeMembers = activeUsersQuery(true);
 
 export async function activeUserIds(db: Db, ids: string[], orgId?: string): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = orgId ? await activeMembersQuery(db, ids, orgId) : await activeUsersQuery(db, ids);
+  const rows = orgId ? await activeMembers(db, ids, orgId) : await activeUsers(db, ids);
   return new Set(rows.map((u) => u.id));
 }
 
