@@ -77,6 +77,8 @@ const serverEnv: Record<string, string> = {
   PASSWORD_HASH_MEMORY_KIB: "1024",
   RATE_LIMIT_PER_IP_PER_SECOND: "1000000000",
   RATE_LIMIT_PER_IP_PER_MINUTE: "1000000000",
+  // Read once a second while measuring (pool use and event-loop lag: watchServer).
+  METRICS_TOKEN: "bench-load-metrics",
 };
 for (const pair of (process.env.BENCH_SERVER_ENV ?? "").split(/\s+/).filter(Boolean)) {
   const [name, ...value] = pair.split("=");
@@ -322,6 +324,39 @@ function printTimeline(t0: number): void {
   console.log(`latency by second (calls started, p95 ms): ${rows.join(" | ")}`);
 }
 
+/** One value of a Prometheus text exposition, by its full series name (`name{labels}`). */
+const seriesValue = (text: string, series: string) =>
+  Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+
+/**
+ * The server's own view while measuring, once a second from its /metrics: how many callers waited
+ * for a PostgreSQL or MongoDB connection, and its event loop's lag. Shows whether slow calls queued
+ * for a pooled connection or for the server's one thread.
+ */
+function watchServer(url: string): () => { pgWaiting: number[]; mongoWaiting: number[]; lagP99Ms: number[] } {
+  const seen = { pgWaiting: [] as number[], mongoWaiting: [] as number[], lagP99Ms: [] as number[] };
+  const timer = setInterval(async () => {
+    const res = await fetch(`${url}/metrics`, {
+      headers: { authorization: `Bearer ${serverEnv.METRICS_TOKEN}` },
+    }).catch(() => null);
+    if (!res?.ok) return;
+    const text = await res.text();
+    seen.pgWaiting.push(seriesValue(text, 'p2p_db_pool_connections{store="postgres",state="waiting"}'));
+    seen.mongoWaiting.push(seriesValue(text, 'p2p_db_pool_connections{store="mongo",state="waiting"}'));
+    seen.lagP99Ms.push(seriesValue(text, "nodejs_eventloop_lag_p99_seconds") * 1000);
+  }, 1000);
+  return () => {
+    clearInterval(timer);
+    return seen;
+  };
+}
+const meanAndMax = (xs: number[]) => {
+  const ok = xs.filter(Number.isFinite);
+  return ok.length
+    ? `${(ok.reduce((a, b) => a + b, 0) / ok.length).toFixed(1)} / ${Math.max(...ok).toFixed(0)}`
+    : "n/a";
+};
+
 /** The operation whose share of the total weight `x` falls in. */
 function pickWeighted(ops: Op[], x: number): Op {
   let left = x;
@@ -407,9 +442,11 @@ async function main(): Promise<void> {
     loopDelay.enable();
     if (profileDir) process.kill(server.pid, "SIGUSR2");
     const t0 = Date.now();
+    const stopWatching = watchServer(server.url);
     console.log(`measuring for ${SECONDS} s`);
     await sleep(SECONDS * 1000);
     measuring = false;
+    const watched = stopWatching();
     const elapsed = (Date.now() - t0) / 1000;
     if (profileDir) process.kill(server.pid, "SIGUSR2");
     printTimeline(t0);
@@ -455,6 +492,7 @@ async function main(): Promise<void> {
       `Events received by the subscribers while measuring: ${counters.events} (${counters.postEvents} new posts). Server CPU ${((serverCpu / elapsed) * 100).toFixed(0)} % of a core${all.count ? ` (${((serverCpu * 1e6) / all.count).toFixed(0)} µs an operation)` : ""}, RSS ${serverRss.toFixed(0)} MiB at the end; load generator CPU ${(((gen.user + gen.system) / 1e6 / elapsed) * 100).toFixed(0)} % of a core, its event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms (latencies include it). Load average at the end: ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")} (${cpus().length} cores, shared by the server, the stores and the load generator).`,
+      `The server's metrics once a second (mean / max): callers waiting for a PostgreSQL connection ${meanAndMax(watched.pgWaiting)} (pool of ${config.postgres.poolSize}), for a MongoDB connection ${meanAndMax(watched.mongoWaiting)}; event-loop lag p99 ${meanAndMax(watched.lagP99Ms)} ms.`,
       "",
     ].join("\n");
     appendResults(text);

@@ -2,7 +2,7 @@ import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { recordAudit } from "../audit/repo";
 import { recordAndAnnounce } from "../dashboard/live";
-import { type NewNotification, notify } from "../notifications/create";
+import { type NewNotification, notify, type PlannedNotification, planNotifications } from "../notifications/create";
 import { activeUserIds } from "../users/repo";
 import type { TopicRow } from "./repo";
 import type { CleanRichText } from "./rich-text";
@@ -60,36 +60,43 @@ export const auditModeration = (
     metadata: { authorId: target.authorId, ...metadata },
   });
 
+type ForumTopic = Pick<TopicRow, "id" | "visibility" | "organizationId">;
+
 /** Notifications only for active people who can see the topic; the topic is their subject. */
-export async function notifyReaders(
-  deps: AppDeps,
-  db: Db,
-  topic: Pick<TopicRow, "id" | "visibility" | "organizationId">,
-  items: Omit<NewNotification, "subjectId">[],
-) {
+async function forReaders(db: Db, topic: ForumTopic, items: Omit<NewNotification, "subjectId">[]) {
   const allowed = await activeUserIds(
     db,
     [...new Set(items.map((n) => n.userId))],
     topic.visibility === "organization" ? topic.organizationId : undefined,
   );
-  await notify(
-    deps,
-    db,
-    items.filter((n) => allowed.has(n.userId)).map((n) => ({ ...n, subjectId: topic.id })),
-  );
+  return items.filter((n) => allowed.has(n.userId)).map((n) => ({ ...n, subjectId: topic.id }));
 }
+
+/** Reads only (planNotifications): a write plans before its transaction and stores in it. */
+export const planReaderNotifications = async (
+  deps: AppDeps,
+  db: Db,
+  topic: ForumTopic,
+  items: Omit<NewNotification, "subjectId">[],
+): Promise<PlannedNotification[]> => planNotifications(deps, db, await forReaders(db, topic, items));
+
+/** Plans, stores and dispatches, in the caller's transaction (`notify`). */
+export const notifyReaders = async (
+  deps: AppDeps,
+  db: Db,
+  topic: ForumTopic,
+  items: Omit<NewNotification, "subjectId">[],
+) => notify(deps, db, await forReaders(db, topic, items));
+
+/** A notification for each person `body` mentions. */
+export const mentionsIn = (caller: Principal, body: CleanRichText, data: { topicId: string; postId: string }) =>
+  body.mentions.map((userId) => ({ userId, type: "forum.mention" as const, actorId: caller.userId, data }));
 
 export const notifyMentions = (
   deps: AppDeps,
   db: Db,
   caller: Principal,
-  topic: Pick<TopicRow, "id" | "visibility" | "organizationId">,
+  topic: ForumTopic,
   body: CleanRichText,
   data: { topicId: string; postId: string },
-) =>
-  notifyReaders(
-    deps,
-    db,
-    topic,
-    body.mentions.map((userId) => ({ userId, type: "forum.mention", actorId: caller.userId, data })),
-  );
+) => notifyReaders(deps, db, topic, mentionsIn(caller, body, data));

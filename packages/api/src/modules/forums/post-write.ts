@@ -30,10 +30,12 @@ export async function writePost(
     opening: boolean;
     /** A reply's client key and its request's fingerprint (lib/idempotency.ts); a topic keeps its own. */
     clientKey?: { clientMessageId: string; requestHash: string };
+    /** The post's id when the caller needs it before the write (its notifications point at it). */
+    id?: string;
   },
   inTransaction: (trx: Db, post: PostDoc) => Promise<unknown>,
 ): Promise<PostDoc> {
-  const id = uuidv7();
+  const id = draft.id ?? uuidv7();
   const post: PostDoc = {
     _id: id,
     topicId: draft.topicId,

@@ -1,4 +1,5 @@
 import type { CreatePostInput, ListPostsInput, ListRepliesInput, Post } from "@p2p/schemas";
+import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
@@ -7,8 +8,9 @@ import { appError, fieldError, notFound } from "../../lib/errors";
 import { createOnce, requestHash } from "../../lib/idempotency";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
+import { dispatchNotifications, type NotificationBatch, storeNotifications } from "../notifications/create";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
-import { auditModeration, notifyMentions, notifyReaders, track } from "./effects";
+import { auditModeration, mentionsIn, notifyReaders, planReaderNotifications, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
 import {
   findPostDoc,
@@ -155,7 +157,21 @@ async function writeReply(
   if (input.parentId && !parent) throw fieldError("parentId", "No such post in this topic");
   if (parent?.deletedAt) throw fieldError("parentId", "This post was deleted");
 
+  const id = uuidv7();
+  const data = { topicId: topic.id, postId: id };
+  // The author of the post answered and the topic's author, each once; one also mentioned hears
+  // of the mention only (one notification a post a person, as Discourse does). Who hears is read
+  // before the transaction, which then holds the topic's lock and its connection for writes only.
+  const mentioned = new Set(body.mentions);
+  const repliedTo = new Set(
+    [parent?.authorId ?? topic.authorId, topic.authorId].filter((userId) => !mentioned.has(userId)),
+  );
+  const notifications = await planReaderNotifications(deps, deps.db, topic, [
+    ...[...repliedTo].map((userId) => ({ userId, type: "forum.reply" as const, actorId: caller.userId, data })),
+    ...mentionsIn(caller, body, data),
+  ]);
   const draft = {
+    id,
     topicId: topic.id,
     body,
     attachmentIds: input.attachmentIds,
@@ -163,28 +179,21 @@ async function writeReply(
     opening: false,
     clientKey: clean.clientKey,
   };
+  let stored: NotificationBatch | null = null;
   const doc = await writePost(deps, caller, draft, async (trx, post) => {
-    // Counting the reply takes the topic's lock; checked again under it: deleted, locked or the
-    // parent deleted meanwhile (an error rolls the count back with the rest).
+    stored = await storeNotifications(trx, notifications);
+    // Counting the reply takes the topic's lock, as late as it can (other replies and likes of the
+    // topic wait for it); checked again under it: deleted, locked or the parent deleted meanwhile
+    // (an error rolls the count back with the rest, the notifications too).
     const live = await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
     if (!live) throw notFound("Topic");
     if (live.locked) throw lockedTopic();
     if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
-    const data = { topicId: topic.id, postId: post._id };
-    // The author of the post answered and the topic's author, each once; one also mentioned hears
-    // of the mention only (one notification a post a person, as Discourse does).
-    const mentioned = new Set(body.mentions);
-    const repliedTo = new Set([parent?.authorId ?? topic.authorId, topic.authorId].filter((id) => !mentioned.has(id)));
-    await notifyReaders(
-      deps,
-      trx,
-      topic,
-      [...repliedTo].map((userId) => ({ userId, type: "forum.reply", actorId: caller.userId, data })),
-    );
-    await notifyMentions(deps, trx, caller, topic, body, data);
   });
   const post = await postDto(deps, doc, topic.bestPostId, true);
   await Promise.all([
+    // Once committed, so its job never waits for the transaction (nor holds a connection meanwhile).
+    stored && dispatchNotifications(deps, stored),
     topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.created", post }),
     stopTyping(deps, topic.id, caller.userId),

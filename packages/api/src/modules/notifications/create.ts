@@ -20,15 +20,21 @@ export const DISPATCH_JOB = "notifications.dispatch";
 /** Namespace (int4) of the advisory lock a writer holds on a batch of notifications until it commits. */
 export const DISPATCH_LOCK = 0x6e6f7469;
 
+/** A notification `planNotifications` decided to store, and whether it shows in the app. */
+export type PlannedNotification = NewNotification & { inApp: boolean };
+
 /**
- * Stores notifications for their recipients, inside the caller's transaction when given one, and
- * has them delivered (live, and by email as each recipient chose) once it commits. Never for the
- * actor themselves, nor for someone who blocked the actor; a type the recipient turned off entirely
- * (in-app and email) stores nothing.
+ * Which of `items` are stored, and how: never for the actor themselves, nor for someone who blocked
+ * the actor; a type the recipient turned off entirely (in-app and email) stores nothing. Reads
+ * only, so a writer can plan before its transaction and hold its connection for the writes alone.
  */
-export async function notify(deps: AppDeps, db: Db, items: readonly NewNotification[]): Promise<void> {
+export async function planNotifications(
+  deps: AppDeps,
+  db: Db,
+  items: readonly NewNotification[],
+): Promise<PlannedNotification[]> {
   const wanted = items.filter((n) => n.userId !== n.actorId);
-  if (!wanted.length) return;
+  if (!wanted.length) return [];
   const blockedActor = new Set<string>();
   for (const actorId of new Set(wanted.flatMap((n) => n.actorId ?? []))) {
     const blockers = await blockersAmong(
@@ -39,30 +45,60 @@ export async function notify(deps: AppDeps, db: Db, items: readonly NewNotificat
     for (const userId of blockers) blockedActor.add(`${userId}|${actorId}`);
   }
   const prefs = await effectivePreferences(deps, db, [...new Set(wanted.map((n) => n.userId))]);
-  const rows = wanted.flatMap((n) => {
+  return wanted.flatMap((n) => {
     if (n.actorId && blockedActor.has(`${n.userId}|${n.actorId}`)) return [];
     const pref = prefs.get(n.userId)?.get(n.type);
     if (!pref || (!pref.inApp && pref.email === "off")) return [];
-    return [
-      {
-        id: uuidv7(),
-        userId: n.userId,
-        type: n.type,
-        actorId: n.actorId,
-        subjectId: n.subjectId,
-        data: JSON.stringify(n.data),
-        inApp: pref.inApp,
-      },
-    ];
+    return [{ ...n, inApp: pref.inApp }];
   });
-  if (!rows.length) return;
+}
+
+/** Notifications stored together: delivered by one job (`dispatchNotifications`). */
+export interface NotificationBatch {
+  batch: string;
+  ids: string[];
+}
+
+/**
+ * Stores planned notifications (inside the caller's transaction when given one); what it returns
+ * is delivered by `dispatchNotifications` once they committed. Null when none was stored.
+ */
+export async function storeNotifications(
+  db: Db,
+  planned: readonly PlannedNotification[],
+): Promise<NotificationBatch | null> {
+  if (!planned.length) return null;
+  const rows = planned.map((n) => ({
+    id: uuidv7(),
+    userId: n.userId,
+    type: n.type,
+    actorId: n.actorId,
+    subjectId: n.subjectId,
+    data: JSON.stringify(n.data),
+    inApp: n.inApp,
+  }));
   await insertNotifications(db, rows);
-  const batch = rows[0]?.id as string;
-  await lockUntilCommit(db, DISPATCH_LOCK, batch);
-  // With Redis down the rows stay undelivered and the sweeper delivers them once it is back.
-  await deps.jobs
-    .enqueue(DISPATCH_JOB, { batch, ids: rows.map((r) => r.id) }, { jobId: `notify-${batch}` })
-    .catch((err) => {
-      if (!unavailableStore(err)) throw err;
-    });
+  return { batch: rows[0]?.id as string, ids: rows.map((r) => r.id) };
+}
+
+/**
+ * Has a batch delivered (live, and by email as each recipient chose) by a job, which reads it once
+ * the transaction that stored it committed. With Redis down the rows stay undelivered and the
+ * sweeper delivers them once it is back (as it does when the process ends before this).
+ */
+export async function dispatchNotifications(deps: AppDeps, { batch, ids }: NotificationBatch): Promise<void> {
+  await deps.jobs.enqueue(DISPATCH_JOB, { batch, ids }, { jobId: `notify-${batch}` }).catch((err) => {
+    if (!unavailableStore(err)) throw err;
+  });
+}
+
+/**
+ * Plans, stores and dispatches notifications, inside the caller's transaction when given one: its
+ * job then waits for the commit (an advisory lock the transaction holds until it ends).
+ */
+export async function notify(deps: AppDeps, db: Db, items: readonly NewNotification[]): Promise<void> {
+  const stored = await storeNotifications(db, await planNotifications(deps, db, items));
+  if (!stored) return;
+  await lockUntilCommit(db, DISPATCH_LOCK, stored.batch);
+  await dispatchNotifications(deps, stored);
 }
