@@ -230,9 +230,10 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
   app.route("/exports", exportRoutes(deps));
   // SuperTokens' own routes (sign-out, email verification status) when it keeps the sessions.
   if (deps.identity.name === "supertokens") app.route("/auth", superTokensRoutes());
-  if (config.web.distDir) serveWebApp(app, config.web.distDir, new URL(config.publicUrl).origin);
-
-  app.notFound((c) => httpError(c, 404, "NOT_FOUND", "Not found"));
+  const notFound = (c: HonoContext<AppEnv>) => httpError(c, 404, "NOT_FOUND", "Not found");
+  app.notFound(
+    config.web.distDir ? serveWebApp(app, config.web.distDir, new URL(config.publicUrl).origin, notFound) : notFound,
+  );
   app.onError((err, c) => {
     // Plain HTTP routes (files) meeting an unreachable store: 503 with Retry-After, never 500.
     const store = unavailableStore(err);
