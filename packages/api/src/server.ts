@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { type IncomingMessage, type Server, ServerResponse } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
-import { serve } from "@hono/node-server";
 import type { HttpErrorBody, RestErrorBody } from "@p2p/schemas";
 import type { AnyRouter } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
-import { createApp } from "./app";
+import { createApp, frontOptions } from "./app";
 import type { AppDeps } from "./deps";
 import { clientIpResolver } from "./infra/http/client-ip";
+import { createFront } from "./infra/http/front";
 import { keepAlive } from "./infra/http/ws-keep-alive";
 import { ConnectionLimits } from "./trpc/connection";
 import { createContext, type RequestHeaders } from "./trpc/context";
@@ -39,12 +39,6 @@ class UpgradeHeaders implements RequestHeaders {
     return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
   }
 }
-
-const nodeWriteHead = ServerResponse.prototype.writeHead as (
-  this: ServerResponse,
-  statusCode: number,
-  ...rest: unknown[]
-) => ServerResponse;
 
 /** The path of the request line at the start of `raw` (what Node had read), when it is there. */
 const requestPath = (raw: Buffer | undefined) =>
@@ -83,7 +77,7 @@ function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, 
 }
 
 /**
- * One port for HTTP and WebSocket: the Hono app on @hono/node-server's http.Server, and a `ws`
+ * One port for HTTP and WebSocket: the Hono app on a node:http server (infra/http/front.ts), and a `ws`
  * server on its `upgrade` event for path /trpc only. Lives in the api package (not apps/server)
  * so the testkit starts exactly the server production runs.
  */
@@ -93,29 +87,12 @@ export async function startServer(
 ): Promise<RunningServer> {
   const router = options.router ?? appRouter;
   const app = createApp(deps, { router });
-  // Once stopping, every answer says `Connection: close` and its socket closes after it: a client
-  // keeping its connection alive would otherwise go on sending requests here, and the drain would
-  // only end by cutting them (one a write the client is then told failed). Decided as an answer's
-  // headers go out (Node sends every answer's through writeHead), so one under way when stopping
-  // starts closes too unless its headers went out already, and no request pays for bookkeeping.
-  let stopping = false;
-  class Answer extends ServerResponse {
-    override writeHead(statusCode: number, message?: unknown, headers?: unknown): this {
-      if (stopping) this.shouldKeepAlive = false;
-      return nodeWriteHead.call(this, statusCode, message, headers) as this;
-    }
-  }
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        port: options.port ?? deps.config.port,
-        hostname: options.host ?? deps.config.host,
-        serverOptions: { ServerResponse: Answer as typeof ServerResponse },
-      },
-      () => resolve(s as Server),
-    ) as Server;
-  });
+  const hostname = options.host ?? deps.config.host;
+  // Once stopping, every answer closes its connection (front.ts): the drain would otherwise only
+  // end by cutting keep-alive clients' next requests (one a write the client is then told failed).
+  const front = createFront({ fetch: app.fetch, hostname, ...frontOptions(deps, router) });
+  const { server } = front;
+  await new Promise<void>((resolve) => server.listen(options.port ?? deps.config.port, hostname, resolve));
 
   server.on("clientError", answerClientError);
   // Idle keep-alive connections stay open longer than a client or load balancer keeps them (Node's
@@ -173,7 +150,7 @@ export async function startServer(
     port,
     server,
     async close(drainMs = 10_000) {
-      stopping = true;
+      front.stopping();
       stopKeepAlive();
       wsHandler.broadcastReconnectNotification();
       // Stop accepting connections, not yet closing idle ones (http's own close() would, at once).

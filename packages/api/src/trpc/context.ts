@@ -71,7 +71,7 @@ function currentPrincipal(this: Context): Promise<Principal | null> {
 
 /** One transport-neutral context factory, used by the HTTP handler and the WebSocket server. */
 export async function createContext(input: ContextInput): Promise<Context> {
-  // A rotated session cookie goes out with every HTTP answer (infra/http/auth.ts deliverRotatedCookies).
+  // A rotated session cookie goes out with every HTTP answer (infra/http/auth.ts authenticateRequest).
   const { principal } = await (input.authenticated ??
     input.deps.authenticator.authenticate({
       headers: input.headers,

@@ -2,7 +2,7 @@ import { type AnyRouter, getTRPCErrorShape, type TRPCError } from "@trpc/server"
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { Context as HonoContext } from "hono";
-import type { AppEnv } from "../infra/http/env";
+import { type AppEnv, recordOf } from "../infra/http/env";
 import type { Metrics } from "../infra/metrics";
 import { appError } from "../lib/errors";
 import type { Context } from "./context";
@@ -100,7 +100,7 @@ export function trpcRateLimited(router: AnyRouter, maxBatchSize: number) {
   return (c: HonoContext<AppEnv>, retryAfter: number, message: string): Response => {
     const error = toTRPCError(appError("RATE_LIMITED", message, { retryAfter }));
     // The formatter reads only the request id from the context.
-    const ctx = { requestId: c.get("requestId") } as Context;
+    const ctx = { requestId: recordOf(c).requestId } as Context;
     const errorOf = (path: string | undefined) => ({
       error: config.transformer.output.serialize(
         getTRPCErrorShape({ config, error, type: "unknown", path, input: undefined, ctx }),
@@ -123,7 +123,7 @@ export function restRateLimited(router: AnyRouter) {
       type: "unknown",
       path: undefined,
       input: undefined,
-      ctx: { requestId: c.get("requestId") } as Context,
+      ctx: { requestId: recordOf(c).requestId } as Context,
     }) as { message: string; data: { code: string; appCode: string; details?: Record<string, unknown> } };
     return c.json(
       {
@@ -131,7 +131,7 @@ export function restRateLimited(router: AnyRouter) {
         code: shape.data.code,
         appCode: shape.data.appCode,
         details: shape.data.details,
-        requestId: c.get("requestId"),
+        requestId: recordOf(c).requestId,
       },
       429,
     );

@@ -28,7 +28,7 @@ import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../infra/http/env";
+import { type AppEnv, recordOf } from "../infra/http/env";
 import type { Logger } from "../infra/logger";
 import { fieldError } from "../lib/errors";
 import type { Context } from "./context";
@@ -271,7 +271,7 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
     headers?: Headers,
   ) => {
     const error = getTRPCErrorFromUnknown(cause);
-    logCallError(logger, error, { path: where.route?.procedure, requestId: c.get("requestId") }, "procedure failed");
+    logCallError(logger, error, { path: where.route?.procedure, requestId: recordOf(c).requestId }, "procedure failed");
     const shape = getTRPCErrorShape({
       config: router._def._config,
       error,
@@ -287,7 +287,7 @@ export function restApp({ router, maxBodyBytes, logger, createContext }: RestOpt
       appCode: data.appCode,
       ...(data.issues ? { issues: data.issues } : {}),
       ...(data.details ? { details: data.details } : {}),
-      requestId: data.requestId ?? c.get("requestId"),
+      requestId: data.requestId ?? recordOf(c).requestId,
     };
     const res = c.json(body, data.httpStatus as ContentfulStatusCode);
     const retryAfter = retryAfterOf(error);

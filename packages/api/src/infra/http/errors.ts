@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { STORE_RETRY_AFTER_SECONDS } from "../../lib/errors";
+import { recordOf } from "./env";
 
 /** Plain-HTTP errors (outside tRPC) use the same codes and a JSON body, never an HTML page or a stack. */
 export function httpError(
@@ -13,7 +14,7 @@ export function httpError(
   details?: Record<string, unknown>,
 ) {
   const body: HttpErrorBody = {
-    error: { code, message, ...(details ? { details } : {}), requestId: c.get("requestId") },
+    error: { code, message, ...(details ? { details } : {}), requestId: recordOf(c).requestId },
   };
   // 503 is an unreachable store: say when to try again.
   if (status === 503) c.header("retry-after", String(STORE_RETRY_AFTER_SECONDS));

@@ -14,7 +14,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import { CSRF_HEADER, type Principal } from "../../infra/auth/authenticator";
 import { authenticateRequest } from "../../infra/http/auth";
-import type { AppEnv } from "../../infra/http/env";
+import { type AppEnv, recordOf } from "../../infra/http/env";
 import { httpError, limitBody } from "../../infra/http/errors";
 import type { ByteRange } from "../../infra/storage/storage";
 import { DomainError, httpStatusOf } from "../../lib/errors";
@@ -144,8 +144,9 @@ function requireUser(deps: AppDeps): MiddlewareHandler<FilesEnv> {
       return httpError(c, 403, "FORBIDDEN", "Missing or invalid anti-CSRF token");
     }
     c.set("principal", principal);
-    c.set("userId", principal.userId);
-    c.set("orgId", principal.organizationId);
+    const record = recordOf(c);
+    record.userId = principal.userId;
+    record.orgId = principal.organizationId;
     await next();
   };
 }

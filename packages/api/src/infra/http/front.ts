@@ -1,0 +1,133 @@
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, ServerResponse } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import type { Result, Router } from "hono/router";
+import type { H, RouterRoute } from "hono/types";
+import { type AppEnv, type RequestAuth, type RequestRecord, recordOf } from "./env";
+import { type ResponseHeaderOptions, ResponseHeaders } from "./headers";
+
+/**
+ * node:http around the Hono app: what every request needs (its request id, our response headers,
+ * CORS preflights, the session cookie its authentication rotated, its metrics and log line, and
+ * `Connection: close` once stopping) is done here rather than in Hono's middleware chain. A route
+ * with no middleware of its own then takes Hono's synchronous path (a chain of one handler is
+ * called directly; any longer one is async), and @hono/node-server's fast one for a Response that
+ * is ready at once (no close listener or awaited answer per request): bench/RESULTS.md, "http".
+ */
+export interface FrontOptions {
+  /** The app's fetch (`app.fetch`): Node's request and response are its bindings. */
+  fetch(request: Request, env: AppEnv["Bindings"]): Response | Promise<Response>;
+  /** The host name requests' URLs get when they name none (@hono/node-server's `hostname`). */
+  hostname?: string;
+  headers: ResponseHeaderOptions;
+  /** Once per answer, as its headers go out: the metrics and log line. */
+  answered?(answer: Answered, statusCode: number): void;
+}
+
+/** An answer as its headers go out, with what its request recorded on the way. */
+export interface Answered extends RequestRecord {
+  readonly req: IncomingMessage;
+  /** `performance.now()` when the request arrived. */
+  readonly started: number;
+}
+
+export interface Front {
+  /** Not yet listening. */
+  server: Server;
+  /**
+   * From now on every answer says `Connection: close` and its socket closes after it: a client
+   * keeping its connection alive would otherwise go on sending requests here while the server
+   * drains. Decided as an answer's headers go out, so one under way closes too unless its headers
+   * went out already.
+   */
+  stopping(): void;
+}
+
+const nodeWriteHead = ServerResponse.prototype.writeHead as (
+  this: ServerResponse,
+  statusCode: number,
+  ...rest: unknown[]
+) => ServerResponse;
+
+export function createFront(options: FrontOptions): Front {
+  const headers = new ResponseHeaders(options.headers);
+  const { answered } = options;
+  let stopping = false;
+
+  /** Node's response to one request, which keeps its record (`recordOf`) and sends our headers with its own. */
+  class Answer extends ServerResponse implements Answered {
+    declare requestId: string;
+    declare started: number;
+    declare route?: string;
+    declare userId?: string;
+    declare orgId?: string;
+    declare auth?: RequestAuth;
+    declare setCookies?: string[];
+    declare trpc?: true;
+    /** Our headers until the answer's go out (Node sends every answer's through writeHead). */
+    declare ours: OutgoingHttpHeaders | undefined;
+
+    // Every form of Node's signature: an optional status message, headers as a record or a flat list.
+    override writeHead(statusCode: number, message?: unknown, given?: unknown): this {
+      if (stopping) this.shouldKeepAlive = false;
+      const ours = this.ours;
+      if (!ours) return nodeWriteHead.call(this, statusCode, message, given) as this;
+      this.ours = undefined;
+      answered?.(this, statusCode);
+      return (
+        typeof message === "string"
+          ? nodeWriteHead.call(this, statusCode, message, headers.merge(ours, given, this.setCookies))
+          : nodeWriteHead.call(this, statusCode, headers.merge(ours, message, this.setCookies))
+      ) as this;
+    }
+  }
+
+  const app = getRequestListener(options.fetch as Parameters<typeof getRequestListener>[0], {
+    hostname: options.hostname,
+  });
+  const server = createServer(
+    { ServerResponse: Answer as typeof ServerResponse },
+    (incoming: IncomingMessage, outgoing: ServerResponse) => {
+      const answer = outgoing as Answer;
+      answer.started = performance.now();
+      answer.requestId = headers.requestId(incoming);
+      answer.ours = headers.of(incoming, answer.requestId);
+      // A CORS preflight (any OPTIONS request) is answered at once, before any route, as hono/cors did.
+      if (incoming.method === "OPTIONS") {
+        answer.writeHead(204);
+        answer.end();
+        return;
+      }
+      void app(incoming, answer);
+    },
+  );
+  return {
+    server,
+    stopping() {
+      stopping = true;
+    },
+  };
+}
+
+/**
+ * Hono's router, each handler recording its route's pattern as it runs: the last one is the
+ * request's route in the metrics (what Hono's `c.req.routePath` says), with no middleware for it.
+ */
+export class RouteRecorder implements Router<[H, RouterRoute]> {
+  readonly name: string;
+
+  constructor(private readonly router: Router<[H, RouterRoute]>) {
+    this.name = `${router.name} (recording)`;
+  }
+
+  add(method: string, path: string, [handler, route]: [H, RouterRoute]): void {
+    const recording: H = (c, next) => {
+      recordOf(c).route = route.path;
+      return handler(c, next);
+    };
+    this.router.add(method, path, [recording, route]);
+  }
+
+  match(method: string, path: string): Result<[H, RouterRoute]> {
+    return this.router.match(method, path);
+  }
+}
