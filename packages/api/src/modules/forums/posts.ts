@@ -8,7 +8,8 @@ import { appError, fieldError, notFound } from "../../lib/errors";
 import { createOnce, requestHash } from "../../lib/idempotency";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
-import { dispatchNotifications, type NotificationBatch, storeNotifications } from "../notifications/create";
+import { type NotificationBatch, storeNotifications } from "../notifications/create";
+import { deliverCommitted } from "../notifications/delivery";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { auditModeration, mentionsIn, notifyReaders, planReaderNotifications, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
@@ -190,10 +191,9 @@ async function writeReply(
     if (live.locked) throw lockedTopic();
     if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
   });
+  if (stored) deliverCommitted(deps, stored);
   const post = await postDto(deps, doc, topic.bestPostId, true);
   await Promise.all([
-    // Once committed, so its job never waits for the transaction (nor holds a connection meanwhile).
-    stored && dispatchNotifications(deps, stored),
     topicListsChanged(deps),
     publishTopicEvent(deps, topic.id, { type: "post.created", post }),
     stopTyping(deps, topic.id, caller.userId),

@@ -53,7 +53,7 @@ export async function planNotifications(
   });
 }
 
-/** Notifications stored together: delivered by one job (`dispatchNotifications`). */
+/** Notifications stored together (`storeNotifications`), delivered together. */
 export interface NotificationBatch {
   batch: string;
   ids: string[];
@@ -61,7 +61,7 @@ export interface NotificationBatch {
 
 /**
  * Stores planned notifications (inside the caller's transaction when given one); what it returns
- * is delivered by `dispatchNotifications` once they committed. Null when none was stored.
+ * is delivered once they committed (`notify`, or delivery.ts `deliverCommitted`). Null when none was stored.
  */
 export async function storeNotifications(
   db: Db,
@@ -82,23 +82,17 @@ export async function storeNotifications(
 }
 
 /**
- * Has a batch delivered (live, and by email as each recipient chose) by a job, which reads it once
- * the transaction that stored it committed. With Redis down the rows stay undelivered and the
- * sweeper delivers them once it is back (as it does when the process ends before this).
- */
-export async function dispatchNotifications(deps: AppDeps, { batch, ids }: NotificationBatch): Promise<void> {
-  await deps.jobs.enqueue(DISPATCH_JOB, { batch, ids }, { jobId: `notify-${batch}` }).catch((err) => {
-    if (!unavailableStore(err)) throw err;
-  });
-}
-
-/**
- * Plans, stores and dispatches notifications, inside the caller's transaction when given one: its
- * job then waits for the commit (an advisory lock the transaction holds until it ends).
+ * Plans and stores notifications, inside the caller's transaction when given one, and has them
+ * delivered (live, and by email as each recipient chose) by a job once it commits: the job waits
+ * for an advisory lock the transaction holds until it ends.
  */
 export async function notify(deps: AppDeps, db: Db, items: readonly NewNotification[]): Promise<void> {
   const stored = await storeNotifications(db, await planNotifications(deps, db, items));
   if (!stored) return;
-  await lockUntilCommit(db, DISPATCH_LOCK, stored.batch);
-  await dispatchNotifications(deps, stored);
+  const { batch, ids } = stored;
+  await lockUntilCommit(db, DISPATCH_LOCK, batch);
+  // With Redis down the rows stay undelivered and the sweeper delivers them once it is back.
+  await deps.jobs.enqueue(DISPATCH_JOB, { batch, ids }, { jobId: `notify-${batch}` }).catch((err) => {
+    if (!unavailableStore(err)) throw err;
+  });
 }

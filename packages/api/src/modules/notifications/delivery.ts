@@ -1,10 +1,11 @@
 import { type Notification, notificationPath } from "@p2p/schemas";
 import type { AppDeps } from "../../deps";
 import { readAfterCommit } from "../../infra/postgres/commit-lock";
+import { unavailableStore, warnStoreUnavailable } from "../../infra/store-errors";
 import type { ModuleJob } from "../jobs";
 import { publishToUser } from "../messages/channel";
 import { mailProfiles } from "../users/repo";
-import { DISPATCH_JOB, DISPATCH_LOCK } from "./create";
+import { DISPATCH_JOB, DISPATCH_LOCK, type NotificationBatch } from "./create";
 import { effectivePreferences, kindOf, unsubscribeUrl } from "./preferences";
 import { render } from "./read";
 import * as repo from "./repo";
@@ -23,6 +24,8 @@ const PRUNE_JOB = "notifications.prune";
 /** Digests go out from this local hour on, at most one a day. */
 const DIGEST_HOUR = 8;
 const RETENTION_DAYS = 90;
+/** Notifications claimed in one delivery transaction at most (repo.claimUndelivered's default). */
+const CLAIM_LIMIT = 500;
 
 type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
 
@@ -67,7 +70,43 @@ async function dispatch(deps: AppDeps, data: unknown): Promise<void> {
   });
 }
 
-/** What a lost dispatch job left behind (a crash, Redis down when it was enqueued). */
+/** Per app instance (tests run several in one process): committed ids waiting, and whether a round runs. */
+const waiting = new WeakMap<AppDeps, { ids: string[]; running: boolean }>();
+
+/**
+ * Delivers a batch whose transaction committed, soon and on this node, without a job to enqueue
+ * and fetch: a forum reply's (the hot path). One round at a time takes every id waiting, so a busy
+ * node delivers many batches in one transaction and never holds more than its connection (and
+ * those of its reads). The writer does not wait for it; what fails here (a store away, the process
+ * ending) stays undelivered, and the sweeper delivers it within a minute.
+ */
+export function deliverCommitted(deps: AppDeps, { ids }: NotificationBatch): void {
+  let queue = waiting.get(deps);
+  if (!queue) {
+    queue = { ids: [], running: false };
+    waiting.set(deps, queue);
+  }
+  queue.ids.push(...ids);
+  if (!queue.running) void deliverWaiting(deps, queue);
+}
+
+async function deliverWaiting(deps: AppDeps, queue: { ids: string[]; running: boolean }) {
+  queue.running = true;
+  while (queue.ids.length) {
+    const ids = queue.ids.splice(0, CLAIM_LIMIT);
+    await deps.db
+      .transaction()
+      .execute(async (trx) => deliver(deps, await repo.claimUndelivered(trx, { ids }, CLAIM_LIMIT)))
+      .catch((err) => {
+        const store = unavailableStore(err);
+        if (store) warnStoreUnavailable(deps.logger, store, err, { notifications: ids.length });
+        else deps.logger.error({ err }, "notification delivery failed");
+      });
+  }
+  queue.running = false;
+}
+
+/** What a lost dispatch job or delivery left behind (a crash, a store down at the time). */
 async function sweep(deps: AppDeps): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     await deliver(deps, await repo.claimUndelivered(trx, { olderThanMs: 10_000 }));
