@@ -38,10 +38,7 @@ const EnvSchema = z
       }),
 
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
-    // Each connection is held until the server's one thread reads its answer (and a transaction's
-    // until it commits): under load the pool, not PostgreSQL, ran out first at 10 (bench/RESULTS.md,
-    // the notes of 2026-11-30 11:00–13:00). Two nodes of 20 stay well within max_connections 100.
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     MONGO_URL: z.url({ protocol: /^mongodb(\+srv)?$/, error: "must be a mongodb:// URL" }),
     MONGO_DB: z.string().min(1).optional(),
     // The PostgreSQL database FerretDB stores its data in, when MONGO_URL is FerretDB (here, not in
