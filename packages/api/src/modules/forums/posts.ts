@@ -191,7 +191,6 @@ async function writeReply(
     if (live.locked) throw lockedTopic();
     if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
   });
-  if (stored) deliverCommitted(deps, stored);
   const post = await postDto(deps, doc, topic.bestPostId, true);
   await Promise.all([
     topicListsChanged(deps),
@@ -199,6 +198,8 @@ async function writeReply(
     stopTyping(deps, topic.id, caller.userId),
     track(deps, caller, topic, "post.created", { postId: doc._id }),
   ]);
+  // After the topic's readers were told (its fan-out goes first on this node's thread).
+  if (stored) deliverCommitted(deps, stored);
   return post;
 }
 
