@@ -8,7 +8,7 @@ import { appError, fieldError, notFound } from "../../lib/errors";
 import { createOnce, requestHash } from "../../lib/idempotency";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
-import { type NotificationBatch, storeNotifications } from "../notifications/create";
+import { storeNotifications } from "../notifications/create";
 import { deliverCommitted } from "../notifications/delivery";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { auditModeration, mentionsIn, notifyReaders, planReaderNotifications, track } from "./effects";
@@ -180,9 +180,8 @@ async function writeReply(
     opening: false,
     clientKey: clean.clientKey,
   };
-  let stored: NotificationBatch | null = null;
   const doc = await writePost(deps, caller, draft, async (trx, post) => {
-    stored = await storeNotifications(trx, notifications);
+    await storeNotifications(trx, notifications);
     // Counting the reply takes the topic's lock, as late as it can (other replies and likes of the
     // topic wait for it); checked again under it: deleted, locked or the parent deleted meanwhile
     // (an error rolls the count back with the rest, the notifications too).
@@ -199,7 +198,10 @@ async function writeReply(
     track(deps, caller, topic, "post.created", { postId: doc._id }),
   ]);
   // After the topic's readers were told (its fan-out goes first on this node's thread).
-  if (stored) deliverCommitted(deps, stored);
+  deliverCommitted(
+    deps,
+    notifications.map((n) => n.id),
+  );
   return post;
 }
 

@@ -20,8 +20,8 @@ export const DISPATCH_JOB = "notifications.dispatch";
 /** Namespace (int4) of the advisory lock a writer holds on a batch of notifications until it commits. */
 export const DISPATCH_LOCK = 0x6e6f7469;
 
-/** A notification `planNotifications` decided to store, and whether it shows in the app. */
-export type PlannedNotification = NewNotification & { inApp: boolean };
+/** A notification `planNotifications` decided to store (its id chosen), and whether it shows in the app. */
+export type PlannedNotification = NewNotification & { id: string; inApp: boolean };
 
 /**
  * Which of `items` are stored, and how: never for the actor themselves, nor for someone who blocked
@@ -49,36 +49,28 @@ export async function planNotifications(
     if (n.actorId && blockedActor.has(`${n.userId}|${n.actorId}`)) return [];
     const pref = prefs.get(n.userId)?.get(n.type);
     if (!pref || (!pref.inApp && pref.email === "off")) return [];
-    return [{ ...n, inApp: pref.inApp }];
+    return [{ ...n, id: uuidv7(), inApp: pref.inApp }];
   });
 }
 
-/** Notifications stored together (`storeNotifications`), delivered together. */
-export interface NotificationBatch {
-  batch: string;
-  ids: string[];
-}
-
 /**
- * Stores planned notifications (inside the caller's transaction when given one); what it returns
- * is delivered once they committed (`notify`, or delivery.ts `deliverCommitted`). Null when none was stored.
+ * Stores planned notifications (inside the caller's transaction when given one); they are
+ * delivered once committed (`notify`, or delivery.ts `deliverCommitted`).
  */
-export async function storeNotifications(
-  db: Db,
-  planned: readonly PlannedNotification[],
-): Promise<NotificationBatch | null> {
-  if (!planned.length) return null;
-  const rows = planned.map((n) => ({
-    id: uuidv7(),
-    userId: n.userId,
-    type: n.type,
-    actorId: n.actorId,
-    subjectId: n.subjectId,
-    data: JSON.stringify(n.data),
-    inApp: n.inApp,
-  }));
-  await insertNotifications(db, rows);
-  return { batch: rows[0]?.id as string, ids: rows.map((r) => r.id) };
+export async function storeNotifications(db: Db, planned: readonly PlannedNotification[]): Promise<void> {
+  if (!planned.length) return;
+  await insertNotifications(
+    db,
+    planned.map((n) => ({
+      id: n.id,
+      userId: n.userId,
+      type: n.type,
+      actorId: n.actorId,
+      subjectId: n.subjectId,
+      data: JSON.stringify(n.data),
+      inApp: n.inApp,
+    })),
+  );
 }
 
 /**
@@ -87,12 +79,15 @@ export async function storeNotifications(
  * for an advisory lock the transaction holds until it ends.
  */
 export async function notify(deps: AppDeps, db: Db, items: readonly NewNotification[]): Promise<void> {
-  const stored = await storeNotifications(db, await planNotifications(deps, db, items));
-  if (!stored) return;
-  const { batch, ids } = stored;
+  const planned = await planNotifications(deps, db, items);
+  if (!planned.length) return;
+  await storeNotifications(db, planned);
+  const batch = planned[0]?.id as string;
   await lockUntilCommit(db, DISPATCH_LOCK, batch);
   // With Redis down the rows stay undelivered and the sweeper delivers them once it is back.
-  await deps.jobs.enqueue(DISPATCH_JOB, { batch, ids }, { jobId: `notify-${batch}` }).catch((err) => {
-    if (!unavailableStore(err)) throw err;
-  });
+  await deps.jobs
+    .enqueue(DISPATCH_JOB, { batch, ids: planned.map((n) => n.id) }, { jobId: `notify-${batch}` })
+    .catch((err) => {
+      if (!unavailableStore(err)) throw err;
+    });
 }

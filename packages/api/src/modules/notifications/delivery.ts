@@ -5,7 +5,7 @@ import { unavailableStore, warnStoreUnavailable } from "../../infra/store-errors
 import type { ModuleJob } from "../jobs";
 import { publishToUser } from "../messages/channel";
 import { mailProfiles } from "../users/repo";
-import { DISPATCH_JOB, DISPATCH_LOCK, type NotificationBatch } from "./create";
+import { DISPATCH_JOB, DISPATCH_LOCK } from "./create";
 import { effectivePreferences, kindOf, unsubscribeUrl } from "./preferences";
 import { render } from "./read";
 import * as repo from "./repo";
@@ -74,13 +74,14 @@ async function dispatch(deps: AppDeps, data: unknown): Promise<void> {
 const waiting = new WeakMap<AppDeps, { ids: string[]; running: boolean }>();
 
 /**
- * Delivers a batch whose transaction committed, soon and on this node, without a job to enqueue
+ * Delivers notifications whose transaction committed, soon and on this node, without a job to enqueue
  * and fetch: a forum reply's (the hot path). One round at a time takes every id waiting, so a busy
  * node delivers many batches in one transaction and never holds more than its connection (and
  * those of its reads). The writer does not wait for it; what fails here (a store away, the process
  * ending) stays undelivered, and the sweeper delivers it within a minute.
  */
-export function deliverCommitted(deps: AppDeps, { ids }: NotificationBatch): void {
+export function deliverCommitted(deps: AppDeps, ids: readonly string[]): void {
+  if (!ids.length) return;
   let queue = waiting.get(deps);
   if (!queue) {
     queue = { ids: [], running: false };
