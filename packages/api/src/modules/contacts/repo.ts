@@ -130,7 +130,6 @@ export async function blockedEitherWay(db: Db, userId: string, others: readonly 
   return since;
 }
 
-/** Which of `userIds` blocked `actorId`. */
 const blockersQuery = preparedQuery("blockers_among", (db, actorId: string, userIds: readonly string[]) =>
   db
     .selectFrom("blocks")
@@ -139,6 +138,7 @@ const blockersQuery = preparedQuery("blockers_among", (db, actorId: string, user
     .where(sql<boolean>`blocker_id = any(${userIds}::uuid[])`),
 );
 
+/** Which of `userIds` blocked `actorId`. */
 export async function blockersAmong(db: Db, actorId: string, userIds: readonly string[]): Promise<Set<string>> {
   if (!userIds.length) return new Set();
   return new Set((await blockersQuery(db, actorId, userIds)).map((r) => r.blockerId));

@@ -472,11 +472,11 @@ export async function isLivePost(db: Db, postId: string): Promise<boolean> {
   return (await livePostQuery(db, postId)).length > 0;
 }
 
-/** A new reply: the topic's counters and last activity move with it. */
 /**
- * Counts a reply in the live topic, which takes its row lock (as lockLiveTopic: an UPDATE that
- * waited for the lock checks the row as it is after the wait). Answers whether the topic is
- * locked, or undefined when it is deleted (nothing counted).
+ * A new reply: the topic's counters and last activity move with it. Counts the reply in the live
+ * topic, which takes its row lock (as lockLiveTopic: an UPDATE that waited for the lock checks the
+ * row as it is after the wait). Answers whether the topic is locked, or undefined when it is
+ * deleted (nothing counted).
  */
 const recordReplyQuery = preparedQuery("record_reply", (db, topicId: string, at: Date, posterId: string) =>
   db

@@ -8,11 +8,6 @@ import { containsPattern } from "../../lib/pagination";
 
 const authorView = defineUserView<Author>("author");
 
-/**
- * Display info for many users (no N+1), keyed by id: from this node's cache where it has them (like
- * the session view: dropped on every node when the person's or their organization's profile
- * changes), the others in one query.
- */
 const authorsQuery = preparedQuery("authors", (db, ids: string[]) =>
   db
     .selectFrom("users as u")
@@ -21,6 +16,11 @@ const authorsQuery = preparedQuery("authors", (db, ids: string[]) =>
     .where(sql<boolean>`u.id = any(${ids}::uuid[])`),
 );
 
+/**
+ * Display info for many users (no N+1), keyed by id: from this node's cache where it has them (like
+ * the session view: dropped on every node when the person's or their organization's profile
+ * changes), the others in one query.
+ */
 export function loadAuthors(
   deps: { db: Db; authenticator: Authenticator },
   ids: Iterable<string>,

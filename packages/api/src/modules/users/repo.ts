@@ -114,8 +114,7 @@ export async function markActive(db: Db, userId: string, at: Date): Promise<void
   await db.updateTable("users").set({ lastActiveAt: at }).where("id", "=", userId).execute();
 }
 
-/** Of `ids`, the active users (of `orgId` only, when given): who may still receive something. */
-/** Of `ids`, the active users (of `orgId` when given): one prepared statement with the organization, one without. */
+/** One prepared statement with the organization, one without. */
 const activeUsersQuery = (inOrganization: boolean) =>
   preparedQuery(inOrganization ? "active_members" : "active_users", (db, ids: string[], orgId?: string) => {
     const active = db
@@ -128,6 +127,7 @@ const activeUsersQuery = (inOrganization: boolean) =>
 const activeUsers = activeUsersQuery(false);
 const activeMembers = activeUsersQuery(true);
 
+/** Of `ids`, the active users (of `orgId` only, when given): who may still receive something. */
 export async function activeUserIds(db: Db, ids: string[], orgId?: string): Promise<Set<string>> {
   if (!ids.length) return new Set();
   const rows = orgId ? await activeMembers(db, ids, orgId) : await activeUsers(db, ids);
