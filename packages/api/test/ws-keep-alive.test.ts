@@ -57,4 +57,23 @@ describe("WebSocket keep-alive (one timer per server)", () => {
     expect(chatty.received).not.toContain("PING");
     chatty.ws.close();
   });
+
+  it("once stopped, cuts nothing: every round's pending cut is cleared, not only the last", async () => {
+    // A second server whose wait for an answer spans several rounds, so several cuts are pending.
+    const other = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    await once(other, "listening");
+    const stopOther = keepAlive(other, { pingMs: 50, pongWaitMs: 400 });
+    const silent = new WebSocket(`ws://127.0.0.1:${(other.address() as AddressInfo).port}`);
+    const pings: string[] = [];
+    silent.on("message", (data) => pings.push(String(data)));
+    await once(silent, "open");
+    await new Promise((r) => setTimeout(r, 180)); // pinged in three rounds, none cut yet
+    stopOther();
+    await new Promise((r) => setTimeout(r, 600)); // past every cut's time
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    expect(silent.readyState).toBe(WebSocket.OPEN);
+    silent.close();
+    for (const ws of other.clients) ws.terminate();
+    await new Promise((resolve) => other.close(resolve));
+  });
 });

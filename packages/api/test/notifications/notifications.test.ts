@@ -13,6 +13,7 @@ import { localMinutes, notificationJobs, quietDelayMs, sendDigests } from "../..
 import { waitFor } from "../helpers";
 
 let server: TestServer;
+/** A second node of the same deployment; a direct message sent through it reminds only after 1.5 s. */
 let nodeB: TestServer;
 let admin: TestUser; // org A
 let member: TestUser; // org A
@@ -41,7 +42,7 @@ const mailTo = (user: TestUser, subject: RegExp) =>
 
 beforeAll(async () => {
   server = await startTestServer({ env: { MESSAGES_NOTIFY_AFTER_MS: "300" } });
-  nodeB = await startTestServer({ stores: server.stores, env: { MESSAGES_NOTIFY_AFTER_MS: "300" } });
+  nodeB = await startTestServer({ stores: server.stores, env: { MESSAGES_NOTIFY_AFTER_MS: "1500" } });
   admin = await signUpAdmin(server, { firstName: "Amal", lastName: "Admin" });
   member = await addMember(server, admin);
   other = await signUpAdmin(server, { firstName: "Omar", lastName: "Other" });
@@ -168,14 +169,16 @@ describe("sources", () => {
     const seen = (await sender.client.messages.history.query({ userId: reader.userId })).items;
     expect(seen.find((m) => m.id === first.id)?.status).toBe("read");
 
+    // Sent through the node that waits 1.5 s before reminding: the deletion lands well before it
+    // however loaded the machine (with 300 ms it once lost the race under parallel test files).
     const later = await signUpAdmin(server);
-    const only = await later.client.messages.send.mutate({
+    const only = await nodeB.client({ token: later.token }).messages.send.mutate({
       recipientId: reader.userId,
       body: "deleted before the reminder",
       clientMessageId: `n-${++seq}-abcdef`,
     });
     await reader.client.messages.delete.mutate({ id: only.id });
-    await new Promise((r) => setTimeout(r, 1_200));
+    await new Promise((r) => setTimeout(r, 2_000));
     expect((await reader.client.notifications.list.query({ type: "message.direct" })).items).toEqual([]);
   });
 

@@ -15,7 +15,8 @@ export function keepAlive(wss: WebSocketServer, { pingMs, pongWaitMs }: { pingMs
     heard.add(this);
   }
   wss.on("connection", (ws) => ws.on("message", heardFrom));
-  let cut: NodeJS.Timeout | undefined;
+  // More than one round's cut is pending when `pongWaitMs` is longer than `pingMs`.
+  const cuts = new Set<NodeJS.Timeout>();
   const round = setInterval(() => {
     const quiet: WebSocket[] = [];
     for (const ws of wss.clients) {
@@ -25,16 +26,18 @@ export function keepAlive(wss: WebSocketServer, { pingMs, pongWaitMs }: { pingMs
     }
     heard = new WeakSet();
     if (!quiet.length) return;
-    cut = setTimeout(() => {
+    const cut = setTimeout(() => {
       // Dropped once done: the pinged sockets (some closed since) are not kept until the next round.
-      cut = undefined;
+      cuts.delete(cut);
       for (const ws of quiet) if (!heard.has(ws)) ws.terminate();
     }, pongWaitMs);
     cut.unref();
+    cuts.add(cut);
   }, pingMs);
   round.unref();
   return () => {
     clearInterval(round);
-    clearTimeout(cut);
+    for (const cut of cuts) clearTimeout(cut);
+    cuts.clear();
   };
 }
