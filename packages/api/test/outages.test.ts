@@ -183,6 +183,13 @@ function expectStoreUnavailable({ res, body }: { res: Response; body: TrpcErrorB
   expect(body.error.json.message).toBe("Service temporarily unavailable, retry shortly");
 }
 
+/**
+ * Readiness gives each store 700 ms (infra/health.ts) and so answers within a second on an idle
+ * machine; the tests allow a loaded one twice that, still under every driver's own wait (MongoDB's
+ * server selection 3 s, a Redis command 5 s) that readiness must never sit out.
+ */
+const READY_WITHIN_MS = 2_000;
+
 async function readiness(url: string) {
   const started = performance.now();
   const res = await fetch(`${url}/health/ready`);
@@ -300,7 +307,7 @@ describe("PostgreSQL unreachable", () => {
   it("readiness says 503 within a second and names PostgreSQL", async () => {
     const { status, body, ms } = await readiness(running.url);
     expect(status).toBe(503);
-    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeLessThan(READY_WITHIN_MS);
     expect(body.components.postgres).toMatchObject({ ok: false, error: "unreachable" });
     expect(body.components.redis.ok).toBe(true);
   });
@@ -370,7 +377,7 @@ describe("MongoDB-wire server unreachable", () => {
     const running = await serveWithMongo(`mongodb://127.0.0.1:${await freePort()}/p2p`);
     const { status, body, ms } = await readiness(running.url);
     expect(status).toBe(503);
-    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeLessThan(READY_WITHIN_MS);
     expect(body.components.mongo.ok).toBe(false);
     expect(body.components.postgres.ok).toBe(true);
 
@@ -441,7 +448,7 @@ describe("Redis frozen", () => {
     // The connection that stopped answering was dropped: the calls after it do not wait again.
     started = performance.now();
     expectStoreUnavailable(await callTrpc(node.url, "auth.signIn", { input, mutation: true }), "redis");
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(READY_WITHIN_MS);
     expect((await readiness(node.url)).body.components.redis.ok).toBe(false);
 
     proxy.thaw();
@@ -576,7 +583,7 @@ describe("Redis killed and restarted", () => {
       const r = await readiness(nodeA.url);
       return r.status === 503 ? r : undefined;
     });
-    expect(down.ms).toBeLessThan(1_000);
+    expect(down.ms).toBeLessThan(READY_WITHIN_MS);
     expect(down.body.components.redis.ok).toBe(false);
     expect(down.body.components.postgres.ok).toBe(true);
 
