@@ -57,9 +57,11 @@ export function compression(minBytes: number): MiddlewareHandler<AppEnv> {
     const encoding = chooseEncoding(accepted);
     if (!encoding) return;
 
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const kept = keptBody(res);
+    const bytes = kept ?? new Uint8Array(await res.arrayBuffer());
     if (bytes.byteLength < minBytes) {
-      replace(c, new Response(bytes, { status, headers }));
+      // Read through the stream, the body is spent: the answer is those bytes again.
+      if (!kept) replace(c, new Response(bytes, { status, headers }));
       return;
     }
     const compressed =
@@ -75,6 +77,25 @@ export function compression(minBytes: number): MiddlewareHandler<AppEnv> {
     headers.append("vary", "accept-encoding");
     replace(c, new Response(compressed, { status, headers }));
   };
+}
+
+/** The symbol under which @hono/node-server's Response keeps what it was built with (found on first use). */
+let keptKey: symbol | undefined;
+
+/**
+ * A finished answer's body as bytes without reading it through a stream. @hono/node-server puts a
+ * Response of its own in place of the global one, which keeps `[status, body, headers]` as built;
+ * its arrayBuffer() first builds a real fetch Response and reads that through a web stream: a third
+ * of the cost of compressing a search page (bench/RESULTS.md, 2026-11-30 afternoon). Null for any
+ * other Response, or a body that is not a string or bytes (read the standard way then).
+ */
+function keptBody(res: Response): Uint8Array | null {
+  keptKey ??= Object.getOwnPropertySymbols(res).find((key) => key.description === "cache");
+  const kept = keptKey ? (res as unknown as Record<symbol, unknown>)[keptKey] : undefined;
+  if (!Array.isArray(kept)) return null;
+  const body: unknown = kept[1];
+  if (typeof body === "string") return Buffer.from(body);
+  return body instanceof Uint8Array ? body : null;
 }
 
 /** Sets the response without Hono merging the old one's headers into it (they are already there). */

@@ -5,6 +5,7 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { definePageCache } from "../../infra/events/page-cache";
 import type { Db } from "../../infra/postgres/db";
+import { queryShapes } from "../../infra/postgres/prepared";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { queryText } from "../../lib/search-text";
 import { findTopicRows, visibleTo } from "./repo";
@@ -44,16 +45,31 @@ type SearchInput = z.infer<typeof ForumSearchInput>;
  */
 export const MAX_CANDIDATES = 300;
 
-/** The query text as a tsquery, in one language by its script. */
-function parse(q: string) {
+type Language = "english" | "arabic";
+
+/** What a search looks for: its text, in one language by its script. */
+interface Terms {
   // One language per query, by its script: the documents carry both stemmings, but OR-ing both
   // query parsings made stop words of one language (e.g. "the", "how to") match nearly everything
   // through the other's dictionary, which has no such stop words.
-  const config = sql.lit(ARABIC.test(q) ? "arabic" : "english");
-  return { config, query: sql`websearch_to_tsquery(${config}::regconfig, ${queryText(q)})` };
+  language: Language;
+  /** The query text as websearch_to_tsquery takes it (lib/search-text). */
+  text: string;
 }
 
-type HitFilter = Pick<SearchInput, "q" | "categoryId" | "answered" | "sort" | "limit">;
+const termsOf = (q: string): Terms => ({ language: ARABIC.test(q) ? "arabic" : "english", text: queryText(q) });
+
+/** The terms as a tsquery, and the text search configuration of their language. */
+function parse({ language, text }: Terms) {
+  const config = sql.lit(language);
+  return { config, query: sql`websearch_to_tsquery(${config}::regconfig, ${text})` };
+}
+
+interface HitFilter extends Pick<SearchInput, "categoryId" | "answered" | "sort"> {
+  terms: Terms;
+  /** How many hits to fetch: a page and one more (whether there is a next page). */
+  fetch: number;
+}
 
 /**
  * The ranked hits, one per topic (its best-ranked post), of live topics the organization may see,
@@ -66,7 +82,7 @@ function rankedHits(
   page: { offset: number; after: { createdAt: Date; postId: string } | null },
   candidateLimit = MAX_CANDIDATES,
 ) {
-  const { query } = parse(input.q);
+  const { query } = parse(input.terms);
   const relevance = input.sort === "relevance";
   // Ranking reads every candidate's document, so it is bounded: the candidates are the most recent
   // matching posts of visible topics, found by walking the recency index (common words) or the GIN
@@ -114,7 +130,7 @@ function rankedHits(
     .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
     .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"))
     .offset(page.offset)
-    .limit(input.limit + 1);
+    .limit(input.fetch);
 }
 
 /**
@@ -125,8 +141,8 @@ function rankedHits(
  * the body matched is read from the stored document's body part (weight B), not by parsing the body
  * again: that second parse of every hit was a quarter of a search's time in PostgreSQL.
  */
-function headline(q: string) {
-  const { config, query } = parse(q);
+function headline(terms: Terms) {
+  const { config, query } = parse(terms);
   return sql<string>`ts_headline(${config}::regconfig,
         translate(case when ts_filter(s.document, '{b}') @@ ${query} then s.body else s.title end,
           ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}),
@@ -134,33 +150,70 @@ function headline(q: string) {
 }
 
 /** The topic's whole (current) title `t.title` with every hit marked (the same markup). */
-function markedTitle(q: string) {
-  const { config, query } = parse(q);
+function markedTitle(terms: Terms) {
+  const { config, query } = parse(terms);
   return sql<string>`ts_headline(${config}::regconfig,
         translate(t.title, ${`<>${OPEN}${CLOSE}${LT}${GT}`}, ${`${LT}${GT}`}),
         ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, HighlightAll=true`})`;
 }
+
+type Page = { offset: number; after: { createdAt: Date; postId: string } | null };
 
 /**
  * The search query: one hit per topic (its best-ranked post), only live topics the organization may
  * see, ordered by relevance or by the hit's time, with a snippet of the hit. Exported so its plan
  * can be checked.
  */
-export function searchQuery(
-  db: Db,
-  orgId: string,
-  input: Omit<SearchInput, "cursor">,
-  page: { offset: number; after: { createdAt: Date; postId: string } | null },
-) {
-  const relevance = input.sort === "relevance";
+export const searchQuery = (db: Db, orgId: string, input: Omit<SearchInput, "cursor">, page: Page) =>
+  searchStatement(db, orgId, { ...input, terms: termsOf(input.q), fetch: input.limit + 1 }, page);
+
+function searchStatement(db: Db, orgId: string, filter: HitFilter, page: Page) {
+  const relevance = filter.sort === "relevance";
   // The page is chosen first; only its rows are joined back for the body and their snippets.
   return db
-    .selectFrom(rankedHits(db, orgId, input, page).as("hit"))
+    .selectFrom(rankedHits(db, orgId, filter, page).as("hit"))
     .innerJoin("forumSearch as s", "s.postId", "hit.postId")
-    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank", headline(input.q).as("snippet")])
+    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank", headline(filter.terms).as("snippet")])
     .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
     .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"));
 }
+
+/**
+ * searchStatement compiled once per shape (language, sort, which filters, whether it continues
+ * after a hit), the values as parameters.
+ */
+const searchShapes = queryShapes(
+  "forum_search",
+  (
+    db,
+    shape: { language: Language; sort: "relevance" | "latest"; category: boolean; answered: boolean; after: boolean },
+    p: {
+      orgId: string;
+      text: string;
+      categoryId: string | undefined;
+      answered: boolean | undefined;
+      fetch: number;
+      offset: number;
+      afterAt: Date | undefined;
+      afterPostId: string | undefined;
+    },
+  ) =>
+    searchStatement(
+      db,
+      p.orgId,
+      {
+        terms: { language: shape.language, text: p.text },
+        sort: shape.sort,
+        categoryId: shape.category ? p.categoryId : undefined,
+        answered: shape.answered ? p.answered : undefined,
+        fetch: p.fetch,
+      },
+      {
+        offset: p.offset,
+        after: shape.after ? { createdAt: p.afterAt as Date, postId: p.afterPostId as string } : null,
+      },
+    ),
+);
 
 /**
  * The best `limit` forum hits for the organization, by relevance, without text (global search
@@ -168,12 +221,12 @@ export function searchQuery(
  * opens the topic (the question, which carries the title) or is a reply. Exported for its plan.
  */
 export function bestHitsQuery(db: Db, orgId: string, q: string, limit: number) {
-  // rankedHits fetches one past its limit (a page's "is there more"). Up to three recent candidate
+  // Up to three recent candidate
   // posts per wanted topic (a common word's 1,000 most recent matching posts held ~680 topics).
   const hits = rankedHits(
     db,
     orgId,
-    { q, sort: "relevance", limit: limit - 1 },
+    { terms: termsOf(q), sort: "relevance", fetch: limit },
     { offset: 0, after: null },
     Math.min(MAX_CANDIDATES, 3 * limit),
   );
@@ -202,7 +255,7 @@ export async function forumHitTexts(
   const rows = await deps.db
     .selectFrom("forumSearch as s")
     .innerJoin("forumTopics as t", "t.id", "s.topicId")
-    .select(["s.postId", markedTitle(q).as("title"), headline(q).as("snippet")])
+    .select(["s.postId", markedTitle(termsOf(q)).as("title"), headline(termsOf(q)).as("snippet")])
     .where("s.postId", "in", postIds)
     .execute();
   return new Map(rows.map((r) => [r.postId, { title: toSnippet(r.title), snippet: toSnippet(r.snippet) }]));
@@ -237,10 +290,27 @@ async function readSearchPage(deps: AppDeps, caller: Principal, input: SearchInp
   const relevance = input.sort === "relevance";
   const offset = relevance ? (decodeCursor(input.cursor, RelevanceCursor)?.[1] ?? 0) : 0;
   const after = relevance ? null : decodeCursor(input.cursor, LatestCursor);
-  const hits = await searchQuery(deps.db, caller.organizationId, input, {
-    offset,
-    after: after ? { createdAt: new Date(after[1]), postId: after[2] } : null,
-  }).execute();
+  const { language, text } = termsOf(input.q);
+  const hits = await searchShapes(
+    deps.db,
+    {
+      language,
+      sort: input.sort,
+      category: input.categoryId !== undefined,
+      answered: input.answered !== undefined,
+      after: after !== null,
+    },
+    {
+      orgId: caller.organizationId,
+      text,
+      categoryId: input.categoryId,
+      answered: input.answered,
+      fetch: input.limit + 1,
+      offset,
+      afterAt: after ? new Date(after[1]) : undefined,
+      afterPostId: after?.[2],
+    },
+  );
 
   const page = hits.slice(0, input.limit);
   const topics = await findTopicRows(
