@@ -45,13 +45,19 @@ const REDIS_COMMAND_TIMEOUT_MS = 5_000;
  * new connection's handshake, instead of each waiting its own timeout. Callers answer 503
  * (infra/store-errors.ts).
  */
-export function failFastRedis(url: string, role: string, logger: Logger): Redis {
+export function failFastRedis(
+  url: string,
+  role: string,
+  logger: Logger,
+  opts: { autoPipelining?: boolean } = {},
+): Redis {
   const redis = watchRedisConnection(
     new FailFastRedis(url, {
       retryStrategy: redisRetryStrategy,
       connectTimeout: 3_000,
       maxRetriesPerRequest: 1,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      enableAutoPipelining: opts.autoPipelining ?? false,
     }),
     role,
     logger,
@@ -85,7 +91,9 @@ class FailFastRedis extends Redis {
  * bus then replays what was missed from the backlogs.
  */
 export function createRedis(opts: { url: string; prefix: string }, logger: Logger): RedisClients {
-  const command = failFastRedis(opts.url, "command", logger);
+  // Commands issued in the same tick share one write: a request's publishes, counters and limits
+  // and those of the requests around it (ioredis's auto-pipelining).
+  const command = failFastRedis(opts.url, "command", logger, { autoPipelining: true });
   const subscriber = watchRedisConnection(
     new Redis(opts.url, {
       retryStrategy: redisRetryStrategy,
