@@ -355,4 +355,53 @@ describe("forums", () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it("posts a topic and a reply once when they are sent again after their answers were lost", SLOW, async () => {
+    const { page, context } = await openPage(browser, server.url);
+    await signInAs(page, ada, "/forums/new");
+    const title = `Lost answer ${randomUUID().slice(0, 8)}`;
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Category").selectOption({ index: 1 });
+    await page.getByRole("textbox", { name: "Body" }).click();
+    await page.keyboard.type("Does the gearbox need a breather?");
+    /** The next call of `procedure` reaches the server, but its answer never reaches the page. */
+    const loseNextAnswer = async (procedure: string) => {
+      let lost = false;
+      await page.route(
+        (url) => url.pathname.startsWith("/trpc/") && url.pathname.includes(procedure),
+        async (route) => {
+          await route.fetch();
+          lost = true;
+          await route.abort("connectionreset");
+        },
+        { times: 1 },
+      );
+      return () => lost;
+    };
+
+    const topicLost = await loseNextAnswer("forums.createTopic");
+    const post = page.getByRole("button", { name: "Post topic" });
+    await post.click();
+    await eventually(topicLost).toBe(true);
+    await eventually(() => post.isEnabled()).toBe(true);
+    await post.click(); // the same topic again: made once
+    await page.waitForURL(/\/forums\/topics\/[0-9a-f-]{36}$/);
+    const topicId = new URL(page.url()).pathname.split("/").pop() as string;
+    const mine = await ada.client.forums.listTopics.query({ sort: "latest", limit: 50 });
+    expect(mine.items.filter((t) => t.title === title).map((t) => t.id)).toEqual([topicId]);
+
+    const replyLost = await loseNextAnswer("forums.createPost");
+    const reply = page.getByRole("textbox", { name: "Your reply" });
+    await reply.click();
+    await page.keyboard.type("Yes, a desiccant one.");
+    const send = page.getByRole("button", { name: "Post reply" });
+    await send.click();
+    await eventually(replyLost).toBe(true);
+    await eventually(() => send.isEnabled()).toBe(true);
+    await send.click();
+    await postWith(page, "Yes, a desiccant one.").waitFor();
+    const posts = await ada.client.forums.listPosts.query({ topicId, limit: 50 });
+    expect(posts.items.filter((p) => p.bodyHtml?.includes("desiccant"))).toHaveLength(1);
+    await context.close();
+  });
 });

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useLocation } from "wouter";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
+import { useClientKey } from "../../ui/clientKey";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
 import { PageHeading } from "../../ui/PageHeading";
@@ -16,12 +17,14 @@ export default function NewTopicPage() {
   const [, navigate] = useLocation();
   const categories = useQuery(trpc.forums.listCategories.queryOptions());
   const createTopic = useMutation(trpc.forums.createTopic.mutationOptions());
+  const clientKey = useClientKey();
   const form = useZodForm({
     schema: CreateTopicInput,
     initial: { title: "", categoryId: "", visibility: "organization", body: "", tags: [] },
     feature: "forums",
     onSubmit: async (input) => {
-      const topic = await createTopic.mutateAsync(input);
+      const topic = await createTopic.mutateAsync({ ...input, clientMessageId: clientKey.for(input) });
+      clientKey.made();
       queryClient.setQueryData(trpc.forums.getTopic.queryKey({ id: topic.id }), topic);
       await Promise.all([
         queryClient.invalidateQueries(trpc.forums.listTopics.pathFilter()),

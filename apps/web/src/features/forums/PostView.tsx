@@ -4,6 +4,7 @@ import { useTRPC, useTRPCClient } from "../../api";
 import type { Session } from "../../app/session";
 import { useI18n, useT } from "../../i18n";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
+import { useClientKey } from "../../ui/clientKey";
 import { errorText } from "../../ui/errors";
 import { PostForm } from "./PostForm";
 import { authorName } from "./TopicItem";
@@ -52,6 +53,7 @@ export function PostView({ post }: { post: Post }) {
   const unlike = useMutation(trpc.forums.unlikePost.mutationOptions());
   const markBest = useMutation(trpc.forums.markBestAnswer.mutationOptions());
   const createPost = useMutation(trpc.forums.createPost.mutationOptions());
+  const replyKey = useClientKey();
   const updatePost = useMutation(trpc.forums.updatePost.mutationOptions());
   const deletePost = useMutation(trpc.forums.deletePost.mutationOptions());
 
@@ -166,7 +168,9 @@ export function PostView({ post }: { post: Post }) {
           onTyping={onTyping}
           onCancel={() => setMode("read")}
           onSubmit={async (body) => {
-            cache.receive(await createPost.mutateAsync({ topicId: topic.id, parentId: post.id, body }));
+            const input = { topicId: topic.id, parentId: post.id, body };
+            cache.receive(await createPost.mutateAsync({ ...input, clientMessageId: replyKey.for(input) }));
+            replyKey.made();
             setMode("read");
           }}
         />

@@ -6,6 +6,7 @@ import { useTRPC } from "../../api";
 import { useSession } from "../../app/session";
 import { useI18n } from "../../i18n";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
+import { useClientKey } from "../../ui/clientKey";
 import { Dialog } from "../../ui/Dialog";
 import { errorText } from "../../ui/errors";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
@@ -64,6 +65,7 @@ function TopicView({ topic }: { topic: Topic }) {
   const live = useTopicLive(topic.id, cache, session.user.id);
   const setTyping = useMutation(trpc.forums.setTyping.mutationOptions());
   const createPost = useMutation(trpc.forums.createPost.mutationOptions());
+  const replyKey = useClientKey();
   const lastTyping = useRef(0);
 
   const pages = posts.data;
@@ -163,7 +165,11 @@ function TopicView({ topic }: { topic: Topic }) {
               labelHidden
               submitLabel={t("forums.topic.send")}
               onTyping={thread.onTyping}
-              onSubmit={async (body) => cache.receive(await createPost.mutateAsync({ topicId: topic.id, body }))}
+              onSubmit={async (body) => {
+                const input = { topicId: topic.id, body };
+                cache.receive(await createPost.mutateAsync({ ...input, clientMessageId: replyKey.for(input) }));
+                replyKey.made();
+              }}
             />
           ) : (
             <p className="notice">{t("forums.topic.locked")}</p>

@@ -3,6 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from "react";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
+import { useClientKey } from "../../ui/clientKey";
 import { errorInfo, errorText, issueText } from "../../ui/errors";
 import { FormError } from "../../ui/form";
 import { uploadFile } from "../../ui/upload";
@@ -31,7 +32,7 @@ export function Composer({ peerId }: { peerId: string }) {
   const trpc = useTRPC();
   const cache = useMessageCache();
   const id = useId();
-  const clientMessageId = useRef(crypto.randomUUID());
+  const clientKey = useClientKey();
   const lastTyping = useRef(0);
   const [body, setBody] = useState("");
   const [uploads, setUploads] = useState<Upload[]>([]);
@@ -59,12 +60,8 @@ export function Composer({ peerId }: { peerId: string }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (send.isPending || uploading) return;
-    const input = {
-      recipientId: peerId,
-      body,
-      attachmentIds: uploads.flatMap((u) => (u.file ? [u.file.id] : [])),
-      clientMessageId: clientMessageId.current,
-    };
+    const message = { recipientId: peerId, body, attachmentIds: uploads.flatMap((u) => (u.file ? [u.file.id] : [])) };
+    const input = { ...message, clientMessageId: clientKey.for(message) };
     const parsed = SendMessageInput.safeParse(input);
     setFormError(null);
     if (!parsed.success) {
@@ -76,7 +73,7 @@ export function Composer({ peerId }: { peerId: string }) {
       const message = await send.mutateAsync(parsed.data);
       cache.put(peerId, message);
       void cache.conversationsChanged(peerId);
-      clientMessageId.current = crypto.randomUUID();
+      clientKey.made();
       setBody("");
       setUploads([]);
     } catch (error) {

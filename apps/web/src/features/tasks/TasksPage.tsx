@@ -7,6 +7,7 @@ import { z } from "zod";
 import { useTRPC } from "../../api";
 import { useSession } from "../../app/session";
 import { useI18n } from "../../i18n";
+import { useClientKey } from "../../ui/clientKey";
 import { Field, FormError, SelectField, useZodForm } from "../../ui/form";
 import { LoadMore } from "../../ui/LoadMore";
 import { PageHeading } from "../../ui/PageHeading";
@@ -157,6 +158,7 @@ function QuickAddForm({ onAdded }: { onAdded(): void }) {
   const refresh = useTaskWrites();
   const { user } = useSession();
   const create = useMutation(trpc.tasks.create.mutationOptions());
+  const clientKey = useClientKey();
   const schema = z.object({
     title: CreateTaskInput.shape.title,
     dueAt: z
@@ -168,7 +170,8 @@ function QuickAddForm({ onAdded }: { onAdded(): void }) {
     initial: { title: "", dueAt: "" },
     feature: "tasks",
     onSubmit: async (input) => {
-      await create.mutateAsync(input);
+      await create.mutateAsync({ ...input, clientMessageId: clientKey.for(input) });
+      clientKey.made();
       await refresh();
       onAdded();
     },

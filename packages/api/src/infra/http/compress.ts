@@ -89,13 +89,13 @@ let keptKey: symbol | undefined;
  * of the cost of compressing a search page (bench/RESULTS.md, 2026-11-30 afternoon). Null for any
  * other Response, or a body that is not a string or bytes (read the standard way then).
  */
-function keptBody(res: Response): Uint8Array | null {
+function keptBody(res: Response): Uint8Array<ArrayBuffer> | null {
   keptKey ??= Object.getOwnPropertySymbols(res).find((key) => key.description === "cache");
   const kept = keptKey ? (res as unknown as Record<symbol, unknown>)[keptKey] : undefined;
   if (!Array.isArray(kept)) return null;
   const body: unknown = kept[1];
   if (typeof body === "string") return Buffer.from(body);
-  return body instanceof Uint8Array ? body : null;
+  return body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : null;
 }
 
 /** Sets the response without Hono merging the old one's headers into it (they are already there). */
