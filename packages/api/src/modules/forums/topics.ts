@@ -126,20 +126,16 @@ export async function listTopics(deps: AppDeps, caller: Principal, input: z.infe
 
 /** The topic, the caller's abilities and its first page of posts. Counts one view per viewer per day. */
 export async function getTopic(deps: AppDeps, caller: Principal, id: string, options = { countView: true }) {
-  let topic = await findVisibleTopic(deps.db, caller, id);
-  if (options.countView) {
-    const viewCount = await repo.countView(deps.db, id, caller.userId);
-    if (viewCount !== undefined) {
-      topic = { ...topic, viewCount };
-      await topicListsChanged(deps);
-    }
-  }
-  const [[summary], posts] = await Promise.all([
-    summaries(deps, [topic]),
+  const topic = await findVisibleTopic(deps.db, caller, id);
+  // The view is counted while the posts are read: one wait for the stores instead of two.
+  const [viewCount, posts, [summary]] = await Promise.all([
+    options.countView ? countView(deps, topic.id, caller.userId) : undefined,
     listPostsOf(deps, caller, topic, { limit: 20, cursor: null }),
+    summaries(deps, [topic]),
   ]);
   return {
     ...(summary as TopicSummary),
+    ...(viewCount === undefined ? {} : { viewCount }),
     bestPostId: topic.bestPostId,
     can: {
       edit: canEditTopic(topic, caller),
@@ -149,6 +145,13 @@ export async function getTopic(deps: AppDeps, caller: Principal, id: string, opt
     },
     posts,
   };
+}
+
+/** The topic's view count when this was the viewer's first view today (the lists show it: dropped), else undefined. */
+async function countView(deps: AppDeps, topicId: string, viewerId: string): Promise<number | undefined> {
+  const viewCount = await repo.countView(deps.db, topicId, viewerId);
+  if (viewCount !== undefined) await topicListsChanged(deps);
+  return viewCount;
 }
 
 export async function updateTopic(
