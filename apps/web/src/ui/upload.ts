@@ -1,5 +1,6 @@
 import type { FileMeta } from "@p2p/schemas";
 import { csrfHeaders } from "../api";
+import { randomId } from "./clientKey";
 
 export interface UploadOptions {
   /** Called with 0..1 as the bytes go out. */
@@ -23,7 +24,7 @@ export class UploadError extends Error {
  * answer does not store it twice.
  */
 export function uploadFile(file: File, { onProgress, signal }: UploadOptions = {}): Promise<FileMeta> {
-  const idempotencyKey = crypto.randomUUID();
+  const idempotencyKey = randomId();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/files?name=${encodeURIComponent(file.name)}`);

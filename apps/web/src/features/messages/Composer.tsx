@@ -3,7 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from "react";
 import { useTRPC } from "../../api";
 import { useT } from "../../i18n";
-import { useClientKey } from "../../ui/clientKey";
+import { randomId, useClientKey } from "../../ui/clientKey";
 import { errorInfo, errorText, issueText } from "../../ui/errors";
 import { FormError } from "../../ui/form";
 import { uploadFile } from "../../ui/upload";
@@ -47,7 +47,7 @@ export function Composer({ peerId }: { peerId: string }) {
 
   const attach = (files: FileList | null) => {
     for (const file of [...(files ?? [])].slice(0, messageLimits.attachments - uploads.length)) {
-      const key = crypto.randomUUID();
+      const key = randomId();
       const abort = new AbortController();
       setUploads((list) => [...list, { key, name: file.name, progress: 0, abort }]);
       uploadFile(file, { signal: abort.signal, onProgress: (progress) => changeUpload(key, { progress }) }).then(

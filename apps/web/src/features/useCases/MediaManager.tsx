@@ -4,6 +4,7 @@ import { useId, useRef, useState } from "react";
 import { useTRPC } from "../../api";
 import { useMyEvents } from "../../app/events";
 import { useI18n } from "../../i18n";
+import { randomId } from "../../ui/clientKey";
 import { errorInfo, errorText, issueText } from "../../ui/errors";
 import { uploadFile } from "../../ui/upload";
 import { Thumbnail } from "./media";
@@ -62,7 +63,7 @@ export function MediaManager({ useCase }: { useCase: UseCase }) {
   /** Uploaded all at once, attached in the order chosen: the first one chosen is the cover. */
   const sendAll = async (files: File[]) => {
     const sending = files.map((file) => {
-      const k = crypto.randomUUID();
+      const k = randomId();
       setUploads((list) => [...list, { key: k, name: file.name, progress: 0, error: null }]);
       const uploaded = uploadFile(file, { onProgress: (progress) => change(k, { progress }) });
       uploaded.catch(() => undefined); // said in its turn below
