@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { connect } from "node:net";
 import { signUpAdmin, startTestServer, type TestServer } from "@p2p/testkit";
 import { TRPCClientError } from "@trpc/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { probeClient } from "./helpers";
 import { probeRouter } from "./probe-router";
 
@@ -114,5 +115,33 @@ describe("HTTP surface", () => {
     const res = await fetch(`${server.url}/nope`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+  });
+
+  it("logs a request whose client left before the answer as 499, not as answered", async () => {
+    const logged = vi.spyOn(server.deps.logger, "info");
+    const path = "/trpc/probe.slow";
+    const input = encodeURIComponent(JSON.stringify({ json: { ms: 300 } }));
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1", () => {
+      socket.write(`GET ${path}?input=${input} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+      setTimeout(() => socket.destroy(), 50);
+    });
+    // A request that stays for its answer is logged with its status.
+    expect((await fetch(`${server.url}${path}?input=${input}`)).status).toBe(200);
+    const lines = () => logged.mock.calls.map(([fields]) => fields as { path?: string; status?: number });
+    await expect
+      .poll(() =>
+        lines()
+          .filter((l) => l.path === path)
+          .map((l) => l.status),
+      )
+      .toHaveLength(2);
+    expect(
+      lines()
+        .filter((l) => l.path === path)
+        .map((l) => l.status)
+        .sort(),
+    ).toEqual([200, 499]);
+    logged.mockRestore();
   });
 });

@@ -31,6 +31,11 @@ export const probeRouter = mergeRouters(
             streamChannel(ctx.deps.events, probeChannel, input.key, { lastEventId: input.lastEventId, signal }),
           );
         }),
+      /** Answers after `ms`: a request still under way when its client leaves. */
+      slow: publicProcedure.input(z.object({ ms: z.number().int().min(0).max(2_000) })).query(async ({ input }) => {
+        await new Promise((resolve) => setTimeout(resolve, input.ms));
+        return { ok: true };
+      }),
       boom: publicProcedure.query(() => {
         throw new Error("secret detail: password=hunter2 at db.internal:5432");
       }),

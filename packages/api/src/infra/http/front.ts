@@ -19,7 +19,10 @@ export interface FrontOptions {
   /** The host name requests' URLs get when they name none (@hono/node-server's `hostname`). */
   hostname?: string;
   headers: ResponseHeaderOptions;
-  /** Once per answer, as its headers go out: the metrics and log line. */
+  /**
+   * Once per answer, as its headers go out: the metrics and log line. The status is
+   * CLIENT_CLOSED_REQUEST when the client left before the answer.
+   */
   answered?(answer: Answered, statusCode: number): void;
 }
 
@@ -41,6 +44,9 @@ export interface Front {
    */
   stopping(): void;
 }
+
+/** What an answer is recorded as when its client left before it went out (nginx's status). */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 const nodeWriteHead = ServerResponse.prototype.writeHead as (
   this: ServerResponse,
@@ -72,7 +78,8 @@ export function createFront(options: FrontOptions): Front {
       const ours = this.ours;
       if (!ours) return nodeWriteHead.call(this, statusCode, message, given) as this;
       this.ours = undefined;
-      answered?.(this, statusCode);
+      // The answer is still written (Node drops it), but no one got it.
+      answered?.(this, this.destroyed ? CLIENT_CLOSED_REQUEST : statusCode);
       return (
         typeof message === "string"
           ? nodeWriteHead.call(this, statusCode, message, headers.merge(ours, given, this.setCookies))
