@@ -63,16 +63,29 @@ describe("WebSocket keep-alive (one timer per server)", () => {
     const other = new WebSocketServer({ port: 0, host: "127.0.0.1" });
     await once(other, "listening");
     const stopOther = keepAlive(other, { pingMs: 50, pongWaitMs: 400 });
-    const silent = new WebSocket(`ws://127.0.0.1:${(other.address() as AddressInfo).port}`);
+    const otherUrl = `ws://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    // One that stays silent is cut; one that answers each ping stays, though its cut is checked
+    // rounds after its answer.
+    const silent = new WebSocket(otherUrl);
+    const silentClosed = once(silent, "close");
+    const answering = new WebSocket(otherUrl);
+    answering.on("message", (data) => String(data) === "PING" && answering.send("PONG"));
+    await Promise.all([once(silent, "open"), once(answering, "open")]);
+    await silentClosed;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answering.readyState).toBe(WebSocket.OPEN);
+    answering.close();
+
+    const kept = new WebSocket(otherUrl);
     const pings: string[] = [];
-    silent.on("message", (data) => pings.push(String(data)));
-    await once(silent, "open");
+    kept.on("message", (data) => pings.push(String(data)));
+    await once(kept, "open");
     await new Promise((r) => setTimeout(r, 180)); // pinged in three rounds, none cut yet
     stopOther();
     await new Promise((r) => setTimeout(r, 600)); // past every cut's time
     expect(pings.length).toBeGreaterThanOrEqual(2);
-    expect(silent.readyState).toBe(WebSocket.OPEN);
-    silent.close();
+    expect(kept.readyState).toBe(WebSocket.OPEN);
+    kept.close();
     for (const ws of other.clients) ws.terminate();
     await new Promise((resolve) => other.close(resolve));
   });

@@ -60,8 +60,8 @@ export function Composer({ peerId }: { peerId: string }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (send.isPending || uploading) return;
-    const message = { recipientId: peerId, body, attachmentIds: uploads.flatMap((u) => (u.file ? [u.file.id] : [])) };
-    const input = { ...message, clientMessageId: clientKey.for(message) };
+    const draft = { recipientId: peerId, body, attachmentIds: uploads.flatMap((u) => (u.file ? [u.file.id] : [])) };
+    const input = { ...draft, clientMessageId: clientKey.for(draft) };
     const parsed = SendMessageInput.safeParse(input);
     setFormError(null);
     if (!parsed.success) {

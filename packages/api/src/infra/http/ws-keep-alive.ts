@@ -9,27 +9,30 @@ import { WebSocket, type WebSocketServer } from "ws";
  * (~0.8 KiB each, bench/RESULTS.md); this costs a socket one shared listener. Returns the stop.
  */
 export function keepAlive(wss: WebSocketServer, { pingMs, pongWaitMs }: { pingMs: number; pongWaitMs: number }) {
-  // Weak: a socket that closed after talking is not kept until the next round.
-  let heard = new WeakSet<WebSocket>();
+  // When each socket last sent something. Weak: a socket that closed is not kept.
+  const lastHeard = new WeakMap<WebSocket, number>();
   function heardFrom(this: WebSocket) {
-    heard.add(this);
+    lastHeard.set(this, performance.now());
   }
+  const silentSince = (ws: WebSocket, since: number) => (lastHeard.get(ws) ?? Number.NEGATIVE_INFINITY) < since;
   wss.on("connection", (ws) => ws.on("message", heardFrom));
   // More than one round's cut is pending when `pongWaitMs` is longer than `pingMs`.
   const cuts = new Set<NodeJS.Timeout>();
+  let lastRound = performance.now();
   const round = setInterval(() => {
+    const pingedAt = performance.now();
     const quiet: WebSocket[] = [];
     for (const ws of wss.clients) {
-      if (heard.has(ws) || ws.readyState !== WebSocket.OPEN) continue;
+      if (!silentSince(ws, lastRound) || ws.readyState !== WebSocket.OPEN) continue;
       ws.send("PING");
       quiet.push(ws);
     }
-    heard = new WeakSet();
+    lastRound = pingedAt;
     if (!quiet.length) return;
     const cut = setTimeout(() => {
       // Dropped once done: the pinged sockets (some closed since) are not kept until the next round.
       cuts.delete(cut);
-      for (const ws of quiet) if (!heard.has(ws)) ws.terminate();
+      for (const ws of quiet) if (silentSince(ws, pingedAt)) ws.terminate();
     }, pongWaitMs);
     cut.unref();
     cuts.add(cut);

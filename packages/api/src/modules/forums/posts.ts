@@ -190,19 +190,23 @@ async function writeReply(
     if (live.locked) throw lockedTopic();
     if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
   });
-  const post = await postDto(deps, doc, topic.bestPostId, true);
-  await Promise.all([
-    topicListsChanged(deps),
-    publishTopicEvent(deps, topic.id, { type: "post.created", post }),
-    stopTyping(deps, topic.id, caller.userId),
-    track(deps, caller, topic, "post.created", { postId: doc._id }),
-  ]);
-  // After the topic's readers were told (its fan-out goes first on this node's thread).
-  deliverCommitted(
-    deps,
-    notifications.map((n) => n.id),
-  );
-  return post;
+  try {
+    const post = await postDto(deps, doc, topic.bestPostId, true);
+    await Promise.all([
+      topicListsChanged(deps),
+      publishTopicEvent(deps, topic.id, { type: "post.created", post }),
+      stopTyping(deps, topic.id, caller.userId),
+      track(deps, caller, topic, "post.created", { postId: doc._id }),
+    ]);
+    return post;
+  } finally {
+    // Committed, so delivered whatever failed above; after the topic's readers were told (its
+    // fan-out goes first on this node's thread).
+    deliverCommitted(
+      deps,
+      notifications.map((n) => n.id),
+    );
+  }
 }
 
 export async function updatePost(deps: AppDeps, caller: Principal, input: { id: string; body: string }) {

@@ -221,8 +221,8 @@ const searchShapes = queryShapes(
  * opens the topic (the question, which carries the title) or is a reply. Exported for its plan.
  */
 export function bestHitsQuery(db: Db, orgId: string, q: string, limit: number) {
-  // Up to three recent candidate
-  // posts per wanted topic (a common word's 1,000 most recent matching posts held ~680 topics).
+  // Up to three recent candidate posts per wanted topic (a common word's 1,000 most recent
+  // matching posts held ~680 topics).
   const hits = rankedHits(
     db,
     orgId,
@@ -252,10 +252,11 @@ export async function forumHitTexts(
   postIds: readonly string[],
 ): Promise<Map<string, { title: string; snippet: string }>> {
   if (!postIds.length) return new Map();
+  const terms = termsOf(q);
   const rows = await deps.db
     .selectFrom("forumSearch as s")
     .innerJoin("forumTopics as t", "t.id", "s.topicId")
-    .select(["s.postId", markedTitle(termsOf(q)).as("title"), headline(termsOf(q)).as("snippet")])
+    .select(["s.postId", markedTitle(terms).as("title"), headline(terms).as("snippet")])
     .where("s.postId", "in", postIds)
     .execute();
   return new Map(rows.map((r) => [r.postId, { title: toSnippet(r.title), snippet: toSnippet(r.snippet) }]));
