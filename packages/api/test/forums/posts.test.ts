@@ -11,6 +11,7 @@ import {
 } from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../helpers";
 import { postsOf } from "../../src/modules/forums/post-docs";
 import { MAX_REPLIES_PER_PAGE } from "../../src/modules/forums/posts";
 
@@ -918,6 +919,28 @@ describe("writes that meet on one topic", () => {
       .where("postId", "=", reply.id)
       .execute();
     expect(likes).toEqual([]);
+  });
+
+  it("a like that waited for its post's deletion finds the post gone and leaves nothing", async () => {
+    const topic = await newTopic(member, "platform");
+    const reply = await post(colleague, topic);
+    const waitingForLock = async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%for update%' and pid <> pg_backend_pid()`.execute(server.deps.db);
+      return rows[0]?.n;
+    };
+    let liking: Promise<string | undefined> | undefined;
+    // A deletion under way, as deletePost does it: the topic's lock first, then the post goes.
+    await server.deps.db.transaction().execute(async (trx) => {
+      await sql`select id from forum_topics where id = ${topic.id} for update`.execute(trx);
+      liking = codeOf(outsider.client.forums.likePost.mutate({ postId: reply.id }));
+      await waitFor(waitingForLock);
+      await sql`delete from forum_search where post_id = ${reply.id}`.execute(trx);
+    });
+    expect(await liking).toBe("NOT_FOUND");
+    const likes = await server.deps.db.selectFrom("forumPostLikes").select("userId").where("postId", "=", reply.id);
+    expect(await likes.execute()).toEqual([]);
+    expect((await topicOf(member, topic)).likeCount).toBe(0);
   });
 
   it("replies that meet the topic's deletion are refused or go with it", async () => {

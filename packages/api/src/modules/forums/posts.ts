@@ -274,15 +274,18 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
   return { ok: true as const };
 }
 
-/** One like per user per post; liking twice changes nothing. */
+/**
+ * One like per user per post; liking twice changes nothing. The post is found, checked and liked
+ * under its locks in PostgreSQL (repo.lockLikedPost): a like is the second most frequent write.
+ */
 export async function setLike(deps: AppDeps, caller: Principal, postId: string, like: boolean) {
-  const { post, topic } = await findVisiblePost(deps, caller, postId);
-  if (post.deletedAt) throw notFound("Post");
-  if (like && post.authorId === caller.userId) throw appError("FORBIDDEN", "You cannot like your own post");
-  const likes = await deps.db
-    .transaction()
-    .execute((trx) => repo.setLike(trx, { postId, userId: caller.userId, topicId: topic.id }, like));
-  if (!likes) throw notFound("Post");
+  const { topic, likes } = await deps.db.transaction().execute(async (trx) => {
+    const topic = await repo.lockLikedPost(trx, caller.organizationId, postId);
+    if (!topic) throw notFound("Post");
+    const authorId = topic.postAuthorId ?? (await findPostDoc(deps.mongo, postId))?.authorId;
+    if (like && authorId === caller.userId) throw appError("FORBIDDEN", "You cannot like your own post");
+    return { topic, likes: await repo.changeLike(trx, { postId, userId: caller.userId, topicId: topic.id }, like) };
+  });
   if (likes.changed) {
     await Promise.all([
       topicListsChanged(deps),

@@ -562,15 +562,42 @@ const likeQuery = likeChangeQuery(true);
 const unlikeQuery = likeChangeQuery(false);
 
 /**
- * Likes or unlikes (one like per user per post: the primary key says so), keeping the topic's
- * like count in step. Run inside the caller's transaction; answers the post's like count, or null
- * when the post (or its topic) is gone.
+ * The post to like and its topic, locked for the rest of the transaction: first the topic (as
+ * lockLiveTopic: every change of what a topic holds takes it first), then the post's search row,
+ * whose key-share lock keeps the post's deletion out until the like commits (edits still go
+ * through). PostgreSQL takes a statement's row locks in the order its locking clauses name them,
+ * the order a deletion takes them in, and a row deleted while the statement waited is skipped:
+ * a post deleted meanwhile is not found. Only a live post of a live topic the organization may see;
+ * with its author (null on a row from before migration 0014 not filled in yet).
  */
-export async function setLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
-  // Under the topic's lock a reply being deleted is either gone or not yet: no like outlives it.
-  if (!(await lockLiveTopic(trx, like.topicId)) || !(await isLivePost(trx, like.postId))) return null;
+const lockLikedPostQuery = preparedQuery("lock_liked_post", (trx, orgId: string, postId: string) =>
+  trx
+    .selectFrom("forumSearch as s")
+    .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
+    .select([
+      "forumTopics.id",
+      "forumTopics.title",
+      "forumTopics.visibility",
+      "forumTopics.authorId",
+      "forumTopics.organizationId",
+      "s.authorId as postAuthorId",
+    ])
+    .where("s.postId", "=", postId)
+    .where(visibleTo(orgId))
+    .forUpdate("forumTopics")
+    .forKeyShare("s"),
+);
+export const lockLikedPost = async (trx: Db, orgId: string, postId: string) =>
+  (await lockLikedPostQuery(trx, orgId, postId))[0];
+
+/**
+ * Likes or unlikes (one like per user per post: the primary key says so), keeping the topic's
+ * like count in step. Run after lockLikedPost in the caller's transaction; answers the post's like
+ * count and whether it changed.
+ */
+export async function changeLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
   const [row] = await (liked ? likeQuery : unlikeQuery)(trx, like.postId, like.userId, like.topicId);
-  if (!row) throw new Error("setLike: the statement answered no row");
+  if (!row) throw new Error("changeLike: the statement answered no row");
   const changed = Number(row.changed) > 0;
   return { count: Number(row.before) + (changed ? (liked ? 1 : -1) : 0), changed };
 }
