@@ -11,9 +11,9 @@ import {
 } from "@p2p/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../helpers";
 import { postsOf } from "../../src/modules/forums/post-docs";
 import { MAX_REPLIES_PER_PAGE } from "../../src/modules/forums/posts";
+import { waitFor } from "../helpers";
 
 type Post = RouterOutputs["forums"]["createPost"];
 type Topic = RouterOutputs["forums"]["createTopic"];
@@ -926,7 +926,9 @@ describe("writes that meet on one topic", () => {
     const reply = await post(colleague, topic);
     const waitingForLock = async () => {
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-        where wait_event_type = 'Lock' and query like '%for update%' and pid <> pg_backend_pid()`.execute(server.deps.db);
+        where wait_event_type = 'Lock' and query like '%for update%' and pid <> pg_backend_pid()`.execute(
+        server.deps.db,
+      );
       return rows[0]?.n;
     };
     let liking: Promise<string | undefined> | undefined;
