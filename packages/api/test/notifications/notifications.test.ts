@@ -8,8 +8,17 @@ import {
   type TestServer,
   type TestUser,
 } from "@p2p/testkit";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localMinutes, notificationJobs, quietDelayMs, sendDigests } from "../../src/modules/notifications/delivery";
+import { Jobs } from "../../src/infra/jobs/jobs";
+import { planNotifications, storeNotifications } from "../../src/modules/notifications/create";
+import {
+  deliverCommitted,
+  localMinutes,
+  notificationJobs,
+  quietDelayMs,
+  sendDigests,
+} from "../../src/modules/notifications/delivery";
 import { waitFor } from "../helpers";
 
 let server: TestServer;
@@ -327,6 +336,38 @@ describe("reading", () => {
     expect(live).toMatchObject({ type: "notification.new", unread: 1, notification: { type: "forum.reply" } });
     await author.client.notifications.markAllRead.mutate({});
     await waitFor(() => events.some((e) => e.type === "notification.count" && e.unread === 0));
+  });
+  it("a notification whose delivery failed stays undelivered, and the sweeper delivers it", async () => {
+    const author = await signUpAdmin(server);
+    const topic = await topicBy(author, `Lost bell ${++seq}`);
+    // A mention (emailed at once by default), stored as a reply stores it.
+    const data = { topicId: topic.id, postId: topic.posts.items[0]?.id };
+    const planned = await planNotifications(server.deps, server.deps.db, [
+      { userId: author.userId, type: "forum.mention", actorId: member.userId, subjectId: topic.id, data },
+    ]);
+    await storeNotifications(server.deps.db, planned);
+    const id = planned[0]?.id as string;
+    const deliveredAt = async () =>
+      (await server.deps.db.selectFrom("notifications").select("deliveredAt").where("id", "=", id).executeTakeFirst())
+        ?.deliveredAt;
+
+    // Its email cannot be queued: the node's jobs connection to Redis is gone.
+    const { redis } = server.deps.config;
+    const lostJobs = new Jobs({ redisUrl: redis.url, prefix: redis.prefix, logger: server.deps.logger });
+    await waitFor(() => lostJobs.connected());
+    await lostJobs.close();
+    await deliverCommitted({ ...server.deps, jobs: lostJobs }, [id]);
+    expect(await deliveredAt()).toBeNull();
+
+    // The sweeper takes what stayed undelivered for 10 s.
+    await sql`update notifications set created_at = now() - interval '1 minute' where id = ${id}`.execute(
+      server.deps.db,
+    );
+    await notificationJobs.find((j) => j.name === "notifications.sweep")?.run(server.deps, {});
+    expect(await deliveredAt()).toBeInstanceOf(Date);
+    expect(await waitFor(() => mailTo(author, /mentioned you/).then((mail) => mail.length > 0 && mail))).toHaveLength(
+      1,
+    );
   });
 });
 

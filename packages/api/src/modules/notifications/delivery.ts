@@ -32,12 +32,10 @@ type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
 async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   if (!rows.length) return;
   const userIds = [...new Set(rows.map((r) => r.userId))];
-  // What every recipient needs, in one query each (not one per recipient).
-  const [people, prefs, unreadByUser, quietByUser] = await Promise.all([
-    mailProfiles(deps.db, userIds),
+  // What every recipient needs: one statement for all of them, and their preferences (cached).
+  const [people, prefs] = await Promise.all([
+    repo.deliveryProfiles(deps.db, userIds),
     effectivePreferences(deps, deps.db, userIds),
-    repo.unreadCounts(deps.db, userIds),
-    repo.settingsOfMany(deps.db, userIds),
   ]);
   await Promise.all(
     people.map(async (person) => {
@@ -47,13 +45,10 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
         { userId: person.id, organizationId: person.organizationId },
         mine.filter((r) => r.inApp),
       );
-      if (shown.length) {
-        const unread = unreadByUser.get(person.id) ?? 0;
-        for (const notification of shown) {
-          await publishToUser(deps, person.id, { type: "notification.new", notification, unread });
-        }
+      for (const notification of shown) {
+        await publishToUser(deps, person.id, { type: "notification.new", notification, unread: person.unread });
       }
-      const delayMs = quietDelayMs(new Date(), person.timezone, quietByUser.get(person.id) ?? null);
+      const delayMs = quietDelayMs(new Date(), person.timezone, person.quiet);
       for (const row of mine) {
         if (prefs.get(person.id)?.get(row.type)?.email !== "immediately") continue;
         await deps.jobs.enqueue(EMAIL_JOB, { id: row.id }, { jobId: `notify-email-${row.id}`, delayMs });
@@ -70,41 +65,49 @@ async function dispatch(deps: AppDeps, data: unknown): Promise<void> {
   });
 }
 
-/** Per app instance (tests run several in one process): committed ids waiting, and whether a round runs. */
-const waiting = new WeakMap<AppDeps, { ids: string[]; running: boolean }>();
+/** Per app instance (tests run several in one process): committed ids waiting, and the round running. */
+const waiting = new WeakMap<AppDeps, { ids: string[]; round: Promise<void> | null }>();
 
 /**
  * Delivers notifications whose transaction committed, soon and on this node, without a job to enqueue
  * and fetch: a forum reply's (the hot path). One round at a time takes every id waiting, so a busy
- * node delivers many batches in one transaction and never holds more than its connection (and
- * those of its reads). The writer does not wait for it; what fails here (a store away, the process
- * ending) stays undelivered, and the sweeper delivers it within a minute.
+ * node delivers many in one round. The writer does not wait for it. The rows are delivered first and
+ * marked delivered after, without a transaction: no connection is held while Redis is told, and
+ * what fails before the mark (a store away, the process ending) stays undelivered, for the sweeper
+ * within a minute (at least once, as a swept row is: the live event carries the notification's id,
+ * the email job is keyed by it). Answers the round, for a caller that wants to know it ended.
  */
-export function deliverCommitted(deps: AppDeps, ids: readonly string[]): void {
-  if (!ids.length) return;
+export function deliverCommitted(deps: AppDeps, ids: readonly string[]): Promise<void> {
+  // (A round started with nothing to do would end before it is stored, and block the next ones.)
+  if (!ids.length) return Promise.resolve();
   let queue = waiting.get(deps);
   if (!queue) {
-    queue = { ids: [], running: false };
+    queue = { ids: [], round: null };
     waiting.set(deps, queue);
   }
   queue.ids.push(...ids);
-  if (!queue.running) void deliverWaiting(deps, queue);
+  queue.round ??= deliverWaiting(deps, queue);
+  return queue.round;
 }
 
-async function deliverWaiting(deps: AppDeps, queue: { ids: string[]; running: boolean }) {
-  queue.running = true;
+/** Rounds until no id waits; never fails (what it could not deliver is logged and left to the sweeper). */
+async function deliverWaiting(deps: AppDeps, queue: { ids: string[]; round: Promise<void> | null }) {
   while (queue.ids.length) {
     const ids = queue.ids.splice(0, CLAIM_LIMIT);
-    await deps.db
-      .transaction()
-      .execute(async (trx) => deliver(deps, await repo.claimUndelivered(trx, { ids }, CLAIM_LIMIT)))
-      .catch((err) => {
-        const store = unavailableStore(err);
-        if (store) warnStoreUnavailable(deps.logger, store, err, { notifications: ids.length });
-        else deps.logger.error({ err }, "notification delivery failed");
-      });
+    try {
+      const rows = await repo.undeliveredAmong(deps.db, ids);
+      await deliver(deps, rows);
+      await repo.markDelivered(
+        deps.db,
+        rows.map((r) => r.id),
+      );
+    } catch (err) {
+      const store = unavailableStore(err);
+      if (store) warnStoreUnavailable(deps.logger, store, err, { notifications: ids.length });
+      else deps.logger.error({ err }, "notification delivery failed");
+    }
   }
-  queue.running = false;
+  queue.round = null;
 }
 
 /** What a lost dispatch job or delivery left behind (a crash, a store down at the time). */

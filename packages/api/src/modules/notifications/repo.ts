@@ -1,7 +1,8 @@
 import type { EmailFrequency } from "@p2p/schemas";
-import { type Insertable, sql } from "kysely";
+import { type Expression, type Insertable, sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import type { NotificationsTable } from "../../infra/postgres/schema";
+import { mailProfileColumn } from "../users/repo";
 
 const listColumns = ["id", "userId", "type", "actorId", "subjectId", "data", "readAt", "createdAt"] as const;
 
@@ -30,7 +31,7 @@ export function listNotifications(
 }
 
 /** The person's unread in-app notifications (the notifications_unread index), as a query (`n`) other reads can join. */
-export const unreadCountQuery = (db: Db, userId: string) =>
+export const unreadCountQuery = (db: Db, userId: string | Expression<string>) =>
   db
     .selectFrom("notifications")
     .select(sql<number>`count(*)::int`.as("n"))
@@ -41,22 +42,6 @@ export const unreadCountQuery = (db: Db, userId: string) =>
 /** The person's unread in-app notifications. */
 export async function unreadCount(db: Db, userId: string): Promise<number> {
   return (await unreadCountQuery(db, userId).executeTakeFirstOrThrow()).n;
-}
-
-/** Unread in-app notifications of many users in one query (users without any: 0). */
-export async function unreadCounts(db: Db, userIds: readonly string[]): Promise<Map<string, number>> {
-  const rows = userIds.length
-    ? await db
-        .selectFrom("notifications")
-        .select(["userId", sql<number>`count(*)::int`.as("n")])
-        .where("userId", "in", userIds)
-        .where("inApp", "=", true)
-        .where("readAt", "is", null)
-        .groupBy("userId")
-        .execute()
-    : [];
-  const counts = new Map(rows.map((r) => [r.userId, r.n]));
-  return new Map(userIds.map((id) => [id, counts.get(id) ?? 0]));
 }
 
 /** Which notifications to mark read: these, those before a time, those of one type from one actor. */
@@ -120,6 +105,27 @@ export const claimUndelivered = (db: Db, filter: { ids?: readonly string[]; olde
     .execute()
     .then((rows) => rows.sort((a, b) => (a.id < b.id ? -1 : 1))); // in the order they were made (v7 ids)
 };
+
+/** Which of these rows are not delivered yet (deliverCommitted's: it delivers, then marks them). */
+export const undeliveredAmong = (db: Db, ids: readonly string[]) =>
+  db
+    .selectFrom("notifications")
+    .select([...listColumns, "inApp"])
+    .where("id", "in", ids)
+    .where("deliveredAt", "is", null)
+    .orderBy("id")
+    .execute();
+
+/** Marks delivered rows (one a sweeper marked meanwhile keeps its time). */
+export async function markDelivered(db: Db, ids: readonly string[]): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .updateTable("notifications")
+    .set({ deliveredAt: sql`now()` })
+    .where("id", "in", ids)
+    .where("deliveredAt", "is", null)
+    .execute();
+}
 
 export const findNotification = (db: Db, id: string) =>
   db
@@ -215,15 +221,26 @@ export const settingsOf = (db: Db, userId: string) =>
     .executeTakeFirst();
 
 /** Quiet hours of many users in one query. */
-export async function settingsOfMany(db: Db, userIds: readonly string[]) {
-  const rows = userIds.length
-    ? await db
-        .selectFrom("notificationSettings")
-        .select(["userId", "quietStart", "quietEnd"])
-        .where("userId", "in", userIds)
-        .execute()
-    : [];
-  return new Map(rows.map(({ userId, ...quiet }) => [userId, quiet]));
+/**
+ * What delivering to these people needs, in one statement: each active one's mail profile (the
+ * users module's column), unread count and quiet hours. Inactive people are left out.
+ */
+export async function deliveryProfiles(db: Db, userIds: readonly string[]) {
+  if (!userIds.length) return [];
+  const userId = sql.ref<string>("r.r");
+  const rows = await db
+    .selectFrom(sql<{ r: string }>`unnest(${[...userIds]}::uuid[])`.as("r"))
+    .leftJoin("notificationSettings as s", (join) => join.on("s.userId", "=", userId))
+    .select([
+      mailProfileColumn(db, userId).as("profile"),
+      unreadCountQuery(db, userId).as("unread"),
+      "s.quietStart",
+      "s.quietEnd",
+    ])
+    .execute();
+  return rows.flatMap(({ profile, unread, quietStart, quietEnd }) =>
+    profile ? [{ ...profile, unread: unread ?? 0, quiet: { quietStart, quietEnd } }] : [],
+  );
 }
 
 export const saveSettings = (

@@ -1,5 +1,13 @@
 import type { Role, UserStatus } from "@p2p/schemas";
-import { type Insertable, type RawBuilder, type SelectQueryBuilder, sql, type Updateable } from "kysely";
+import {
+  type Expression,
+  type Insertable,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  sql,
+  type Updateable,
+} from "kysely";
+import { jsonObjectFrom } from "kysely/helpers/postgres";
 import type { UserAuth } from "../../infra/auth/authenticator";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
@@ -358,16 +366,23 @@ export async function somePeople(db: Db, q: string, limit: number) {
     .execute();
 }
 
+const mailProfileQuery = (db: Db) =>
+  db
+    .selectFrom("users")
+    .select(["users.id", "users.email", "users.firstName", "users.organizationId", "users.timezone"])
+    .where("users.status", "=", "active");
+export type MailProfile = Awaited<ReturnType<ReturnType<typeof mailProfileQuery>["executeTakeFirstOrThrow"]>>;
+
 /** What mail to people needs: address, name, organization, time zone (active users only). */
 export const mailProfiles = (db: Db, ids: readonly string[]) =>
-  ids.length
-    ? db
-        .selectFrom("users")
-        .select(["id", "email", "firstName", "organizationId", "timezone"])
-        .where("id", "in", ids)
-        .where("status", "=", "active")
-        .execute()
-    : Promise.resolve([]);
+  ids.length ? mailProfileQuery(db).where("users.id", "in", ids).execute() : Promise.resolve([]);
+
+/**
+ * The mail profile of the user in `userId` (a column of another module's query) as one JSON
+ * column, null for a user who is not active: as authorColumn, the SQL over `users` stays here.
+ */
+export const mailProfileColumn = (db: Db, userId: Expression<string>) =>
+  jsonObjectFrom(mailProfileQuery(db).where("users.id", "=", userId));
 
 /** The user's time zone (their profile setting), for "today" and reminders. */
 export async function timezoneOf(db: Db, userId: string): Promise<string> {
