@@ -1,6 +1,6 @@
 import type { NotificationTarget } from "@p2p/schemas";
 import type { NotificationKind } from "../../deps";
-import { committedPostIds, topicsSeenBy } from "./repo";
+import { topicsAndLivePosts } from "./repo";
 
 /**
  * The forum's notifications (modules/index.ts): each points at a post or a topic, whose subject is
@@ -15,10 +15,7 @@ const forumTargets: NotificationKind["targets"] = async (deps, viewer, items) =>
   const topicIds = [...new Set(items.flatMap((n) => topicOf(n) ?? []))];
   const postIds = [...new Set(items.flatMap((n) => (typeof n.data.postId === "string" ? [n.data.postId] : [])))];
   // A live post has a search row (deleting a post removes it): PostgreSQL answers by primary key.
-  const [topics, live] = await Promise.all([
-    topicsSeenBy(deps.db, viewer.organizationId, topicIds),
-    committedPostIds(deps.db, postIds),
-  ]);
+  const { topics, live } = await topicsAndLivePosts(deps.db, viewer.organizationId, topicIds, postIds);
   const topicById = new Map(topics.map((t) => [t.id, t]));
   const targets = new Map<string, NotificationTarget | "gone">();
   for (const n of items) {

@@ -7,6 +7,7 @@ import {
   sql,
   type Updateable,
 } from "kysely";
+import { jsonArrayFrom } from "kysely/helpers/postgres";
 import type { z } from "zod";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
@@ -386,8 +387,11 @@ export async function visibleTopicIds(db: Db, orgId: string, ids: string[]): Pro
  * they were deleted, and whether the reader may see them (a deleted topic's visibility still counts).
  */
 export function topicsSeenBy(db: Db, orgId: string, ids: readonly string[]) {
-  if (!ids.length) return Promise.resolve([]);
-  return db
+  return ids.length ? topicsSeenByQuery(db, orgId, ids).execute() : Promise.resolve([]);
+}
+
+const topicsSeenByQuery = (db: Db, orgId: string, ids: readonly string[]) =>
+  db
     .selectFrom("forumTopics")
     .select((eb) => [
       "forumTopics.id",
@@ -397,8 +401,26 @@ export function topicsSeenBy(db: Db, orgId: string, ids: readonly string[]) {
         .or([eb("forumTopics.visibility", "=", "platform"), eb("forumTopics.organizationId", "=", orgId)])
         .as("visible"),
     ])
-    .where("forumTopics.id", "in", ids)
+    .where("forumTopics.id", "in", ids);
+
+/**
+ * The topics as topicsSeenBy gives them (`deletedAt` as JSON text) and which of the posts are live
+ * (have a search row), in one statement: what a forum notification points at, read on every
+ * delivery and inbox page.
+ */
+export async function topicsAndLivePosts(db: Db, orgId: string, topicIds: readonly string[], postIds: string[]) {
+  if (!topicIds.length) return { topics: [], live: new Set<string>() };
+  const [row] = await db
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(topicsSeenByQuery(db, orgId, topicIds)).as("topics"),
+      eb
+        .selectFrom("forumSearch")
+        .select(sql<string[]>`coalesce(array_agg(post_id), '{}')`.as("ids"))
+        .where(sql<boolean>`post_id = any(${postIds}::uuid[])`)
+        .as("live"),
+    ])
     .execute();
+  return { topics: row?.topics ?? [], live: new Set(row?.live ?? []) };
 }
 
 /** Topic rows by id (for search hits: their visibility was checked by the search query). */
