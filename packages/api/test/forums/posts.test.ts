@@ -12,6 +12,7 @@ import {
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postsOf } from "../../src/modules/forums/post-docs";
+import { topicPostsChanged } from "../../src/modules/forums/post-pages";
 import { MAX_REPLIES_PER_PAGE } from "../../src/modules/forums/posts";
 import { waitFor } from "../helpers";
 
@@ -219,6 +220,45 @@ describe("forums.listPosts", () => {
       cursor: page1.nextCursor,
     });
     expect(page2).toMatchObject({ items: [{ id: b.id }], nextCursor: null });
+  });
+
+  it("a large topic's first page is the same page as a small topic's, read the other way", async () => {
+    const topic = await newTopic(member);
+    // 60 top-level posts with one reply each (written straight to the store), oldest first.
+    const start = Date.now() + 1_000; // after the question
+    const doc = (i: number, root: string | null) => ({
+      _id: randomUUID(),
+      topicId: topic.id,
+      authorId: colleague.userId,
+      organizationId: colleague.organizationId,
+      parentId: root,
+      treeParentId: root,
+      depth: root ? 1 : 0,
+      bodyHtml: `<p>post ${i}</p>`,
+      attachmentIds: [],
+      createdAt: new Date(start + i * 1000),
+      editedAt: null,
+      deletedAt: null,
+      pending: false,
+    });
+    const tops = Array.from({ length: 60 }, (_, i) => doc(2 * i, null));
+    const docs = tops.flatMap((top, i) => [
+      { ...top, rootId: top._id },
+      { ...doc(2 * i + 1, top._id), rootId: top._id },
+    ]);
+    await postsOf(server.deps.mongo).insertMany(docs);
+    const firstPage = async () => {
+      await topicPostsChanged(server.deps, topic.id); // written around the API: its cached pages go
+      return colleague.client.forums.listPosts.query({ topicId: topic.id, limit: 20 });
+    };
+    const large = await firstPage(); // 121 posts: the page takes two reads
+    expect(large.items).toHaveLength(20);
+    expect(large.items.slice(1).map((p) => [p.bodyHtml, p.replies.map((r) => r.bodyHtml)])).toEqual(
+      Array.from({ length: 19 }, (_, i) => [`<p>post ${2 * i}</p>`, [`<p>post ${2 * i + 1}</p>`]]),
+    );
+    // The last 25 threads gone from the store: 71 posts, read in one.
+    await postsOf(server.deps.mongo).deleteMany({ rootId: { $in: tops.slice(35).map((t) => t._id) } });
+    expect(await firstPage()).toEqual(large);
   });
 
   it("a thread longer than a page's share of replies is read on with listReplies: every reply reachable", async () => {

@@ -64,7 +64,7 @@ const continuingAfter = (after: { createdAt: Date; id: string } | null) =>
     : {};
 
 /** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
-export function topLevelPosts(
+function topLevelPosts(
   mongo: Mongo,
   topicId: string,
   after: { createdAt: Date; id: string } | null,
@@ -84,7 +84,7 @@ export function topLevelPosts(
  * post was read and filtered per call (116 ms at 1,300 posts, and calls timing out under the
  * 1,000-user load benchmark); MongoDB serves either index (topicId…, rootId…).
  */
-export const repliesUnder = (mongo: Mongo, topicId: string, rootIds: string[], limit: number) =>
+const repliesUnder = (mongo: Mongo, topicId: string, rootIds: string[], limit: number) =>
   rootIds.length
     ? postsOf(mongo)
         .find({ topicId, rootId: { $in: rootIds }, depth: { $gt: 0 }, pending: false })
@@ -92,6 +92,39 @@ export const repliesUnder = (mongo: Mongo, topicId: string, rootIds: string[], l
         .limit(limit)
         .toArray()
     : Promise.resolve([]);
+
+/** A topic with at most this many released posts (deleted ones too) has a page read in one find. */
+const WHOLE_TOPIC_POSTS = 100;
+
+/**
+ * A page of a topic's top-level posts in time order (`limit` and one more: whether a next page
+ * follows) and the replies under those shown, oldest first, at most `maxReplies`. The first page of
+ * a topic of up to WHOLE_TOPIC_POSTS posts comes from one find of them all, which FerretDB reads for
+ * either of the two finds anyway (repliesUnder); a later page or a larger topic takes two.
+ */
+export async function postPage(
+  mongo: Mongo,
+  topicId: string,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+  maxReplies: number,
+) {
+  if (!after) {
+    const all = await postsOf(mongo)
+      .find({ topicId, pending: false })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(WHOLE_TOPIC_POSTS + 1)
+      .toArray();
+    if (all.length <= WHOLE_TOPIC_POSTS) {
+      const tops = all.filter((p) => p.depth === 0).slice(0, limit + 1);
+      const shown = new Set(tops.slice(0, limit).map((p) => p._id));
+      return { tops, replies: all.filter((p) => p.depth > 0 && shown.has(p.rootId)).slice(0, maxReplies) };
+    }
+  }
+  const tops = await topLevelPosts(mongo, topicId, after, limit);
+  const roots = tops.slice(0, limit).map((p) => p._id);
+  return { tops, replies: await repliesUnder(mongo, topicId, roots, maxReplies) };
+}
 
 /** One thread's replies (under the top-level post `rootId`) in time order, after `after`, plus one to tell a next page. */
 export function repliesOfThread(

@@ -17,9 +17,8 @@ import {
   findPostDoc,
   findWrittenPostDoc,
   type PostDoc,
+  postPage,
   repliesOfThread,
-  repliesUnder,
-  topLevelPosts,
   updatePostDoc,
 } from "./post-docs";
 import { cachedPostPage, topicPostsChanged } from "./post-pages";
@@ -53,16 +52,15 @@ export async function listPostsOf(
   page: { limit: number; cursor?: string | null },
 ) {
   const cursor = decodeCursor(page.cursor, PostCursor);
-  const { tops, replies } = await cachedPostPage(deps, topic.id, `${page.cursor ?? ""}|${page.limit}`, async () => {
-    const tops = await topLevelPosts(
+  const { tops, replies } = await cachedPostPage(deps, topic.id, `${page.cursor ?? ""}|${page.limit}`, () =>
+    postPage(
       deps.mongo,
       topic.id,
       cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null,
       page.limit,
-    );
-    const roots = tops.slice(0, page.limit).map((p) => p._id);
-    return { tops, replies: await repliesUnder(deps.mongo, topic.id, roots, MAX_REPLIES_PER_PAGE + 1) };
-  });
+      MAX_REPLIES_PER_PAGE + 1,
+    ),
+  );
   const shown = tops.slice(0, page.limit);
   const cut = replies.length > MAX_REPLIES_PER_PAGE;
   const docs = [...shown, ...replies.slice(0, MAX_REPLIES_PER_PAGE)];
