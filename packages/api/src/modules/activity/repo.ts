@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { Mongo, MongoIndexes } from "../../infra/mongo/mongo";
+import { groupedWrites } from "../../lib/concurrency";
 
 /** One thing that happened, for the dashboard's activity feed. */
 export interface ActivityEvent {
@@ -30,13 +31,27 @@ export const activityIndexes: MongoIndexes = {
 
 const activityOf = (mongo: Mongo) => mongo.db.collection<ActivityEvent>(ACTIVITY);
 
+/**
+ * Events being stored, per MongoDB client: those recorded while one insert is under way go
+ * together in the next (every reply and like records one; on FerretDB each insert is a transaction
+ * of its own in PostgreSQL).
+ */
+const inserts = new WeakMap<Mongo, (event: ActivityEvent) => Promise<void>>();
+
 /** Stores one event; answers it as stored. */
 export async function recordActivity(
   mongo: Mongo,
   event: Omit<ActivityEvent, "_id" | "createdAt">,
 ): Promise<ActivityEvent> {
   const stored = { _id: uuidv7(), createdAt: new Date(), ...event };
-  await activityOf(mongo).insertOne(stored);
+  let insert = inserts.get(mongo);
+  if (!insert) {
+    insert = groupedWrites(async (events) => {
+      await activityOf(mongo).insertMany(events);
+    });
+    inserts.set(mongo, insert);
+  }
+  await insert(stored);
   return stored;
 }
 
