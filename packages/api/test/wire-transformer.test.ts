@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
-import { fastSerialize, sharedPayload, wireTransformer } from "../src/trpc/transformer";
+import { fastSerialize } from "../src/infra/serialize";
+import { sharedPayload, wireTransformer } from "../src/trpc/transformer";
 
 /** Byte for byte, as tRPC sends it (the fast path's `json` is the value itself: Dates written by toJSON). */
 const wire = (value: unknown) => JSON.stringify(value);

@@ -1,4 +1,5 @@
 import superjson from "superjson";
+import { serializeValue } from "../serialize";
 
 /**
  * How event data travels through Redis (other nodes, the backlog a stream replays): superjson, so
@@ -6,7 +7,7 @@ import superjson from "superjson";
  * (Plain JSON turned them into strings: a client resuming after a drop got `createdAt` as text.)
  */
 export function encodeEvent(data: unknown): string {
-  return superjson.stringify(data);
+  return JSON.stringify(serializeValue(data)); // superjson.stringify's text, through the fast path
 }
 
 /** Reads what encodeEvent wrote; an entry written as plain JSON (before superjson) reads as it was. */

@@ -64,12 +64,7 @@ const continuingAfter = (after: { createdAt: Date; id: string } | null) =>
     : {};
 
 /** One page of a topic's top-level posts in time order, after `after` (a keyset), plus one to tell a next page. */
-function topLevelPosts(
-  mongo: Mongo,
-  topicId: string,
-  after: { createdAt: Date; id: string } | null,
-  limit: number,
-) {
+function topLevelPosts(mongo: Mongo, topicId: string, after: { createdAt: Date; id: string } | null, limit: number) {
   return postsOf(mongo)
     .find({ topicId, depth: 0, pending: false, ...continuingAfter(after) })
     .sort({ createdAt: 1, _id: 1 })

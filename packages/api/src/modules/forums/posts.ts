@@ -13,14 +13,7 @@ import { deliverCommitted } from "../notifications/delivery";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { auditModeration, mentionsIn, notifyReaders, planReaderNotifications, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
-import {
-  findPostDoc,
-  findWrittenPostDoc,
-  type PostDoc,
-  postPage,
-  repliesOfThread,
-  updatePostDoc,
-} from "./post-docs";
+import { findPostDoc, findWrittenPostDoc, type PostDoc, postPage, repliesOfThread, updatePostDoc } from "./post-docs";
 import { cachedPostPage, topicPostsChanged } from "./post-pages";
 import { writePost } from "./post-write";
 import { nest, toPosts } from "./posts-view";
