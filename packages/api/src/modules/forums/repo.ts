@@ -401,7 +401,7 @@ const topicsSeenByQuery = (db: Db, orgId: string, ids: readonly string[]) =>
         .or([eb("forumTopics.visibility", "=", "platform"), eb("forumTopics.organizationId", "=", orgId)])
         .as("visible"),
     ])
-    .where("forumTopics.id", "in", ids);
+    .where(sql<boolean>`forum_topics.id = any(${ids}::uuid[])`);
 
 /**
  * The topics as topicsSeenBy gives them (`deletedAt` as JSON text) and which of the posts are live
@@ -410,18 +410,22 @@ const topicsSeenByQuery = (db: Db, orgId: string, ids: readonly string[]) =>
  */
 export async function topicsAndLivePosts(db: Db, orgId: string, topicIds: readonly string[], postIds: string[]) {
   if (!topicIds.length) return { topics: [], live: new Set<string>() };
-  const [row] = await db
-    .selectNoFrom((eb) => [
+  const [row] = await topicsAndLivePostsQuery(db, orgId, [...topicIds], postIds);
+  return { topics: row?.topics ?? [], live: new Set(row?.live ?? []) };
+}
+
+const topicsAndLivePostsQuery = preparedQuery(
+  "topics_and_live_posts",
+  (db, orgId: string, topicIds: string[], postIds: string[]) =>
+    db.selectNoFrom((eb) => [
       jsonArrayFrom(topicsSeenByQuery(db, orgId, topicIds)).as("topics"),
       eb
         .selectFrom("forumSearch")
         .select(sql<string[]>`coalesce(array_agg(post_id), '{}')`.as("ids"))
         .where(sql<boolean>`post_id = any(${postIds}::uuid[])`)
         .as("live"),
-    ])
-    .execute();
-  return { topics: row?.topics ?? [], live: new Set(row?.live ?? []) };
-}
+    ]),
+);
 
 /** Topic rows by id (for search hits: their visibility was checked by the search query). */
 export const findTopicRows = (db: Db, ids: string[]) =>
@@ -455,16 +459,20 @@ export async function updateTopic(db: Db, id: string, changes: Updateable<ForumT
 
 /** Counts one view per viewer per day; the new view count, or undefined when this viewer was counted today. */
 export async function countView(db: Db, topicId: string, viewerId: string): Promise<number | undefined> {
-  // The view row and the counter move together; a repeat visit the same day changes nothing.
-  const counted = await sql<{ viewCount: number }>`
-    with seen as (
-      insert into forum_topic_views (topic_id, viewer_id, day) values (${topicId}, ${viewerId}, current_date)
-      on conflict do nothing returning 1
-    )
-    update forum_topics set view_count = view_count + 1 where id = ${topicId} and exists (select 1 from seen)
-    returning view_count`.execute(db);
-  return counted.rows[0]?.viewCount;
+  return (await countViewQuery(db, topicId, viewerId))[0]?.viewCount;
 }
+
+// The view row and the counter move together; a repeat visit the same day changes nothing.
+const countViewQuery = preparedQuery("count_view", (db, topicId: string, viewerId: string) => ({
+  compile: () =>
+    sql<{ viewCount: number }>`
+      with seen as (
+        insert into forum_topic_views (topic_id, viewer_id, day) values (${topicId}, ${viewerId}, current_date)
+        on conflict do nothing returning 1
+      )
+      update forum_topics set view_count = view_count + 1 where id = ${topicId} and exists (select 1 from seen)
+      returning view_count`.compile(db),
+}));
 
 /**
  * The topic's row, locked for the rest of the transaction: every write that changes what a topic

@@ -1,13 +1,53 @@
 import type { EmailFrequency } from "@p2p/schemas";
-import { type Expression, type Insertable, sql } from "kysely";
+import { type Expression, sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
+import { preparedQuery } from "../../infra/postgres/prepared";
 import type { NotificationsTable } from "../../infra/postgres/schema";
 import { mailProfileColumn } from "../users/repo";
 
 const listColumns = ["id", "userId", "type", "actorId", "subjectId", "data", "readAt", "createdAt"] as const;
 
-export const insertNotifications = (db: Db, rows: Insertable<NotificationsTable>[]) =>
-  db.insertInto("notifications").values(rows).returning(["id", "userId"]).execute();
+/** A new row: its data as JSON text, whether it shows in the app. */
+export type NewNotificationRow = Pick<NotificationsTable, "id" | "userId" | "type" | "actorId" | "subjectId"> & {
+  data: string;
+  inApp: boolean;
+};
+
+/** New rows, any number of them, in one prepared statement (a column an array). */
+export async function insertNotifications(db: Db, rows: readonly NewNotificationRow[]): Promise<void> {
+  const column = <K extends keyof NewNotificationRow>(key: K) => rows.map((row) => row[key]);
+  await insertNotificationsQuery(
+    db,
+    column("id"),
+    column("userId"),
+    column("type"),
+    column("actorId"),
+    column("subjectId"),
+    column("data"),
+    column("inApp"),
+  );
+}
+
+const insertNotificationsQuery = preparedQuery(
+  "insert_notifications",
+  (
+    db,
+    ids: string[],
+    userIds: string[],
+    types: string[],
+    actorIds: (string | null)[],
+    subjectIds: (string | null)[],
+    data: string[],
+    inApp: boolean[],
+  ) =>
+    db
+      .insertInto("notifications")
+      .columns(["id", "userId", "type", "actorId", "subjectId", "data", "inApp"])
+      .expression(
+        sql`select * from unnest(${ids}::uuid[], ${userIds}::uuid[], ${types}::text[], ${actorIds}::uuid[],
+          ${subjectIds}::uuid[], ${data}::jsonb[], ${inApp}::boolean[])`,
+      ),
+);
 
 /** A page of a user's in-app notifications, newest first (ids are time-ordered). */
 export function listNotifications(
@@ -107,25 +147,27 @@ export const claimUndelivered = (db: Db, filter: { ids?: readonly string[]; olde
 };
 
 /** Which of these rows are not delivered yet (deliverCommitted's: it delivers, then marks them). */
-export const undeliveredAmong = (db: Db, ids: readonly string[]) =>
+export const undeliveredAmong = preparedQuery("undelivered_notifications", (db, ids: string[]) =>
   db
     .selectFrom("notifications")
     .select([...listColumns, "inApp"])
-    .where("id", "in", ids)
+    .where(sql<boolean>`id = any(${ids}::uuid[])`)
     .where("deliveredAt", "is", null)
-    .orderBy("id")
-    .execute();
+    .orderBy("id"),
+);
 
 /** Marks delivered rows (one a sweeper marked meanwhile keeps its time). */
-export async function markDelivered(db: Db, ids: readonly string[]): Promise<void> {
-  if (!ids.length) return;
-  await db
+export async function markDelivered(db: Db, ids: string[]): Promise<void> {
+  if (ids.length) await markDeliveredQuery(db, ids);
+}
+
+const markDeliveredQuery = preparedQuery("mark_notifications_delivered", (db, ids: string[]) =>
+  db
     .updateTable("notifications")
     .set({ deliveredAt: sql`now()` })
-    .where("id", "in", ids)
-    .where("deliveredAt", "is", null)
-    .execute();
-}
+    .where(sql<boolean>`id = any(${ids}::uuid[])`)
+    .where("deliveredAt", "is", null),
+);
 
 export const findNotification = (db: Db, id: string) =>
   db
@@ -227,21 +269,24 @@ export const settingsOf = (db: Db, userId: string) =>
  */
 export async function deliveryProfiles(db: Db, userIds: readonly string[]) {
   if (!userIds.length) return [];
+  const rows = await deliveryProfilesQuery(db, [...userIds]);
+  return rows.flatMap(({ profile, unread, quietStart, quietEnd }) =>
+    profile ? [{ ...profile, unread: unread ?? 0, quiet: { quietStart, quietEnd } }] : [],
+  );
+}
+
+const deliveryProfilesQuery = preparedQuery("notification_delivery_profiles", (db, userIds: string[]) => {
   const userId = sql.ref<string>("r.r");
-  const rows = await db
-    .selectFrom(sql<{ r: string }>`unnest(${[...userIds]}::uuid[])`.as("r"))
+  return db
+    .selectFrom(sql<{ r: string }>`unnest(${userIds}::uuid[])`.as("r"))
     .leftJoin("notificationSettings as s", (join) => join.on("s.userId", "=", userId))
     .select([
       mailProfileColumn(db, userId).as("profile"),
       unreadCountQuery(db, userId).as("unread"),
       "s.quietStart",
       "s.quietEnd",
-    ])
-    .execute();
-  return rows.flatMap(({ profile, unread, quietStart, quietEnd }) =>
-    profile ? [{ ...profile, unread: unread ?? 0, quiet: { quietStart, quietEnd } }] : [],
-  );
-}
+    ]);
+});
 
 export const saveSettings = (
   db: Db,
