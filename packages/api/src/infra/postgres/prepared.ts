@@ -27,6 +27,10 @@ function compileWithStandIns<R>(name: string, keys: readonly string[], build: (s
   return { query, slots };
 }
 
+/** A prepared statement's name: every Db of ours compiles the same text, named by its hash. */
+const preparedName = (name: string, sql: string) =>
+  `p2p_${name}_${createHash("sha256").update(sql).digest("hex").slice(0, 12)}`;
+
 /** The compiled query with these arguments' values in place of their stand-ins. */
 const withValues = <R>({ query, slots }: Compiled<R>, argument: (slot: string) => unknown): CompiledQuery<R> => ({
   ...query,
@@ -56,8 +60,7 @@ export function preparedQuery<A extends unknown[], R>(
     if (new Set(done.slots.filter((s) => s !== null)).size !== arity) {
       throw new Error(`preparedQuery ${name}: every argument must be a query parameter`);
     }
-    const hash = createHash("sha256").update(done.query.sql).digest("hex").slice(0, 12);
-    registerPrepared(done.query.sql, `p2p_${name}_${hash}`);
+    registerPrepared(done.query.sql, preparedName(name, done.query.sql));
     return done;
   };
   return async (db, ...args) => {
@@ -71,13 +74,14 @@ export function preparedQuery<A extends unknown[], R>(
  * A statement whose SQL depends on a few choices (`shape`: a search's sort, its filters, its
  * language) but not on the values (`params`): Kysely builds and compiles each shape once per
  * process, as for preparedQuery (building and compiling a search was a tenth of the server's time
- * for it). Not prepared in PostgreSQL: each execution is planned for its values, as a search's
- * best plan depends on how common its words are. `build` receives stand-ins for `params`; those it
- * uses must become query parameters as they are.
+ * for it). Not prepared in PostgreSQL unless `prepared` says so: by default each execution is
+ * planned for its values, as a search's best plan depends on how common its words are. `build`
+ * receives stand-ins for `params`; those it uses must become query parameters as they are.
  */
 export function queryShapes<S extends Record<string, string | number | boolean>, P extends Record<string, unknown>, R>(
   name: string,
   build: (db: Db, shape: S, params: P) => Compilable<R>,
+  options: { prepared?: boolean } = {},
 ): (db: Db, shape: S, params: P) => Promise<R[]> {
   const shapes = new Map<string, Compiled<R>>();
   return async (db, shape, params) => {
@@ -88,6 +92,7 @@ export function queryShapes<S extends Record<string, string | number | boolean>,
       compiled = compileWithStandIns(name, keys, (standIns) =>
         build(db, shape, Object.fromEntries(keys.map((k, i) => [k, standIns[i]])) as P),
       );
+      if (options.prepared) registerPrepared(compiled.query.sql, preparedName(name, compiled.query.sql));
       shapes.set(key, compiled);
     }
     const result = await db.executeQuery<R>(withValues(compiled, (slot) => params[slot]));

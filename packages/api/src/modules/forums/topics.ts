@@ -113,7 +113,7 @@ export async function listTopics(deps: AppDeps, caller: Principal, input: z.infe
   const cursor = decodeCursor(input.cursor, TopicCursor[input.sort]);
   // What the caller's organization sees: the same page for each of its members (topic-lists.ts).
   return cachedTopicPage(deps, caller.organizationId, input, async () => {
-    const rows = await repo.listTopicsQuery(deps.db, caller.organizationId, input, cursor).execute();
+    const rows = await repo.listTopicRows(deps.db, caller.organizationId, input, cursor);
     // One query: the page (and one row more), each with its category and author.
     return toPage(
       rows,
