@@ -750,6 +750,29 @@ describe("forums.likePost / unlikePost", () => {
     expect(await shown(member, topic, reply.id)).toMatchObject({ likeCount: 1, likedByMe: false });
   });
 
+  it("a page this node has cached shows each reader's likes as they are now, and only to those who may see it", async () => {
+    const topic = await newTopic(member, "organization");
+    const reply = await post(colleague, topic);
+    const page = (user: TestUser) => user.client.forums.listPosts.query({ topicId: topic.id, limit: 20 });
+    const likesOfReply = async (user: TestUser) => {
+      const shownReply = (await page(user)).items.find((p) => p.id === reply.id);
+      return [shownReply?.likeCount, shownReply?.likedByMe];
+    };
+    await page(member); // the page is cached on this node from now on
+    await admin.client.forums.likePost.mutate({ postId: reply.id });
+    expect(await likesOfReply(member)).toEqual([1, false]);
+    expect(await likesOfReply(admin)).toEqual([1, true]);
+    expect((await member.client.forums.getTopic.query({ id: topic.id })).posts.items[1]).toMatchObject({
+      id: reply.id,
+      likeCount: 1,
+      likedByMe: false,
+    });
+    expect(await codeOf(page(outsider))).toBe("NOT_FOUND");
+    expect(await codeOf(outsider.client.forums.getTopic.query({ id: topic.id }))).toBe("NOT_FOUND");
+    await admin.client.forums.unlikePost.mutate({ postId: reply.id });
+    expect(await likesOfReply(admin)).toEqual([0, false]);
+  });
+
   it("refuses liking one's own post, another organization's post and anonymous callers", async () => {
     const platform = await newTopic(member, "platform");
     const internal = await newTopic(member, "organization");

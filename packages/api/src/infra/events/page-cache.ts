@@ -45,6 +45,8 @@ export function definePageCache<T>(
     channel: changedChannel,
     /** The page `read` answers for `key`, from this node's cache when it has it. */
     load: (deps: AppDeps, key: string, read: () => Promise<T>): Promise<T> => pagesOf(deps.events).load(key, read),
+    /** The page for `key` if this node has it cached, else undefined (nothing is read). */
+    cached: (deps: AppDeps, key: string): T | undefined => pagesOf(deps.events).get(key),
     /** After a committed write that changes what a page shows: every node drops its pages (of `scope`). */
     changed: (deps: AppDeps, scope?: string): Promise<void> =>
       deps.events.broadcast(changedChannel, "all", scope === undefined ? {} : { scope }),

@@ -3,7 +3,7 @@ import type { AppDeps } from "../../deps";
 import { findMany as findFiles } from "../files/repo";
 import { loadAuthors } from "../users/authors";
 import type { PostDoc } from "./post-docs";
-import { likeStats } from "./repo";
+import { type LikeStat, likeStats } from "./repo";
 
 /**
  * Turns post documents into the Post DTO with authors, like counts, the caller's likes and
@@ -12,7 +12,13 @@ import { likeStats } from "./repo";
 export async function toPosts(
   deps: AppDeps,
   docs: PostDoc[],
-  context: { viewerId: string | null; bestPostId: string | null; justWritten?: boolean },
+  context: {
+    viewerId: string | null;
+    bestPostId: string | null;
+    justWritten?: boolean;
+    /** The posts' like stats when the caller read them already (findTopicWithCachedPage). */
+    likes?: LikeStat[];
+  },
 ): Promise<Post[]> {
   const ids = docs.map((d) => d._id);
   const [authors, likes, files] = await Promise.all([
@@ -21,7 +27,7 @@ export async function toPosts(
       docs.map((d) => d.authorId),
     ),
     // A post just written has no likes yet: no query.
-    context.justWritten ? [] : likeStats(deps.db, ids, context.viewerId),
+    context.likes ?? (context.justWritten ? [] : likeStats(deps.db, ids, context.viewerId)),
     findFiles(
       deps.db,
       docs.flatMap((d) => (d.deletedAt ? [] : d.attachmentIds)),

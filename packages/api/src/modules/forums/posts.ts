@@ -14,10 +14,10 @@ import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVis
 import { auditModeration, mentionsIn, notifyReaders, planReaderNotifications, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
 import { findPostDoc, findWrittenPostDoc, type PostDoc, postPage, repliesOfThread, updatePostDoc } from "./post-docs";
-import { cachedPostPage, topicPostsChanged } from "./post-pages";
+import { cachedPostPage, type PostPage, postPageIfCached, topicPostsChanged } from "./post-pages";
 import { writePost } from "./post-write";
 import { nest, toPosts } from "./posts-view";
-import type { TopicRow } from "./repo";
+import type { LikeStat, TopicRow } from "./repo";
 import * as repo from "./repo";
 import { cleanRichText } from "./rich-text";
 import { topicListsChanged } from "./topic-lists";
@@ -37,39 +37,71 @@ const PostCursor = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
  */
 export const MAX_REPLIES_PER_PAGE = 500;
 
-/** One page of top-level posts in time order, each with its replies nested under it. */
+type PageInput = { limit: number; cursor?: string | null };
+/** A page's key among its topic's cached pages. */
+const pageKey = (page: PageInput) => `${page.cursor ?? ""}|${page.limit}`;
+/** What a page shows of a PostPage: its top-level posts, then the replies under them. */
+const shownOf = ({ tops, replies }: PostPage, page: PageInput) => ({
+  shown: tops.slice(0, page.limit),
+  docs: [...tops.slice(0, page.limit), ...replies.slice(0, MAX_REPLIES_PER_PAGE)],
+});
+
+/**
+ * The topic, if the caller may see it (NOT_FOUND otherwise), and its page of posts when this node
+ * has that page cached, with the page's likes: one statement for both (a page read from the cache
+ * once its topic was found cost two).
+ */
+export async function findTopicWithCachedPage(deps: AppDeps, caller: Principal, topicId: string, page: PageInput) {
+  const cached = postPageIfCached(deps, topicId, pageKey(page));
+  if (!cached) return { topic: await findVisibleTopic(deps.db, caller, topicId), cached: undefined };
+  const postIds = shownOf(cached, page).docs.map((d) => d._id);
+  const found = await repo.findVisibleTopicWithLikes(deps.db, caller.organizationId, topicId, postIds, caller.userId);
+  if (!found) throw notFound("Topic");
+  return { topic: found.topic, cached: { page: cached, likes: found.likes } };
+}
+
+/**
+ * One page of top-level posts in time order, each with its replies nested under it; from `cached`
+ * (findTopicWithCachedPage) when given.
+ */
 export async function listPostsOf(
   deps: AppDeps,
   caller: Principal,
   topic: TopicRow,
-  page: { limit: number; cursor?: string | null },
+  page: PageInput,
+  cached?: { page: PostPage; likes: LikeStat[] },
 ) {
   const cursor = decodeCursor(page.cursor, PostCursor);
-  const { tops, replies } = await cachedPostPage(deps, topic.id, `${page.cursor ?? ""}|${page.limit}`, () =>
-    postPage(
-      deps.mongo,
-      topic.id,
-      cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null,
-      page.limit,
-      MAX_REPLIES_PER_PAGE + 1,
-    ),
-  );
-  const shown = tops.slice(0, page.limit);
-  const cut = replies.length > MAX_REPLIES_PER_PAGE;
-  const docs = [...shown, ...replies.slice(0, MAX_REPLIES_PER_PAGE)];
-  const dtos = await toPosts(deps, docs, { viewerId: caller.userId, bestPostId: topic.bestPostId });
+  const read =
+    cached?.page ??
+    (await cachedPostPage(deps, topic.id, pageKey(page), () =>
+      postPage(
+        deps.mongo,
+        topic.id,
+        cursor ? { createdAt: new Date(cursor[0]), id: cursor[1] } : null,
+        page.limit,
+        MAX_REPLIES_PER_PAGE + 1,
+      ),
+    ));
+  const { shown, docs } = shownOf(read, page);
+  const cut = read.replies.length > MAX_REPLIES_PER_PAGE;
+  const dtos = await toPosts(deps, docs, {
+    viewerId: caller.userId,
+    bestPostId: topic.bestPostId,
+    likes: cached?.likes,
+  });
   // Cut short, any thread of the page may go on: each says so (listReplies after its last reply shown).
   if (cut) for (const dto of dtos.slice(0, shown.length)) dto.moreReplies = true;
   const last = shown.at(-1);
   return {
     items: nest(dtos, docs),
-    nextCursor: tops.length > page.limit && last ? encodeCursor([last.createdAt.toISOString(), last._id]) : null,
+    nextCursor: read.tops.length > page.limit && last ? encodeCursor([last.createdAt.toISOString(), last._id]) : null,
   };
 }
 
 export async function listPosts(deps: AppDeps, caller: Principal, input: z.infer<typeof ListPostsInput>) {
-  const topic = await findVisibleTopic(deps.db, caller, input.topicId);
-  return listPostsOf(deps, caller, topic, input);
+  const { topic, cached } = await findTopicWithCachedPage(deps, caller, input.topicId, input);
+  return listPostsOf(deps, caller, topic, input, cached);
 }
 
 /**

@@ -13,7 +13,7 @@ import { canEditTopic, canMarkBestAnswer, canModerate, findVisibleTopic } from "
 import { auditModeration, notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent } from "./live";
 import { writePost } from "./post-write";
-import { cleanBody, listPostsOf } from "./posts";
+import { cleanBody, findTopicWithCachedPage, listPostsOf } from "./posts";
 import type { TopicRow } from "./repo";
 import * as repo from "./repo";
 import type { CleanRichText } from "./rich-text";
@@ -126,11 +126,12 @@ export async function listTopics(deps: AppDeps, caller: Principal, input: z.infe
 
 /** The topic, the caller's abilities and its first page of posts. Counts one view per viewer per day. */
 export async function getTopic(deps: AppDeps, caller: Principal, id: string, options = { countView: true }) {
-  const topic = await findVisibleTopic(deps.db, caller, id);
+  const firstPage = { limit: 20, cursor: null };
+  const { topic, cached } = await findTopicWithCachedPage(deps, caller, id, firstPage);
   // The view is counted while the posts are read: one wait for the stores instead of two.
   const [viewCount, posts, [summary]] = await Promise.all([
     options.countView ? countView(deps, topic.id, caller.userId) : undefined,
-    listPostsOf(deps, caller, topic, { limit: 20, cursor: null }),
+    listPostsOf(deps, caller, topic, firstPage, cached),
     summaries(deps, [topic]),
   ]);
   return {
