@@ -371,7 +371,6 @@ const mailProfileQuery = (db: Db) =>
     .selectFrom("users")
     .select(["users.id", "users.email", "users.firstName", "users.organizationId", "users.timezone"])
     .where("users.status", "=", "active");
-export type MailProfile = Awaited<ReturnType<ReturnType<typeof mailProfileQuery>["executeTakeFirstOrThrow"]>>;
 
 /** What mail to people needs: address, name, organization, time zone (active users only). */
 export const mailProfiles = (db: Db, ids: readonly string[]) =>
