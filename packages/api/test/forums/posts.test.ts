@@ -984,22 +984,73 @@ describe("writes that meet on one topic", () => {
     expect(likes).toEqual([]);
   });
 
+  /** Whether a statement like `pattern` waits for a lock (another write holds it). */
+  const waitingForLock = (pattern: string) => async () => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where wait_event_type = 'Lock' and query like ${pattern} and pid <> pg_backend_pid()`.execute(server.deps.db);
+    return rows[0]?.n;
+  };
+  /** What a topic holds: its live posts, its reply count and the notifications about it. */
+  const heldBy = async (topic: { id: string }) => ({
+    rows: (await liveRowsOf(topic.id)).length,
+    replies: (await topicOf(member, topic)).replyCount,
+    notifications: (
+      await server.deps.db
+        .selectFrom("notifications")
+        .select("id")
+        .where(sql<string>`data->>'topicId'`, "=", topic.id)
+        .execute()
+    ).length,
+  });
+
+  it("a reply that waited for its topic's lock, and found it locked or deleted meanwhile, leaves nothing", async () => {
+    for (const [change, code] of [
+      [sql`update forum_topics set locked = true`, "FORBIDDEN"],
+      [sql`update forum_topics set deleted_at = now()`, "NOT_FOUND"],
+    ] as const) {
+      const topic = await newTopic(member, "platform");
+      await post(colleague, topic);
+      const before = await heldBy(topic);
+      let replying: Promise<string | undefined> | undefined;
+      // A moderator's change under way: the topic's row is locked until it commits.
+      await server.deps.db.transaction().execute(async (trx) => {
+        await sql`${change} where id = ${topic.id}`.execute(trx);
+        replying = codeOf(post(outsider, topic));
+        await waitFor(waitingForLock("%update forum_topics%"));
+      });
+      expect(await replying).toBe(code);
+      await sql`update forum_topics set locked = false, deleted_at = null where id = ${topic.id}`.execute(
+        server.deps.db,
+      );
+      expect(await heldBy(topic)).toEqual(before);
+    }
+  });
+
+  it("a reply to a post deleted while it waited is refused, naming parentId, and leaves nothing", async () => {
+    const topic = await newTopic(member, "platform");
+    const answered = await post(colleague, topic);
+    const before = await heldBy(topic);
+    let replying: ReturnType<typeof refusal> | undefined;
+    // A deletion under way, as deletePost does it: the topic's lock first, then the post goes.
+    await server.deps.db.transaction().execute(async (trx) => {
+      await sql`select id from forum_topics where id = ${topic.id} for update`.execute(trx);
+      replying = refusal(post(outsider, topic, answered));
+      await waitFor(waitingForLock("%for update%"));
+      await sql`delete from forum_search where post_id = ${answered.id}`.execute(trx);
+    });
+    expect(await replying).toEqual(badInput("parentId"));
+    expect(await heldBy(topic)).toEqual({ ...before, rows: before.rows - 1 });
+  });
+
   it("a like that waited for its post's deletion finds the post gone and leaves nothing", async () => {
     const topic = await newTopic(member, "platform");
     const reply = await post(colleague, topic);
-    const waitingForLock = async () => {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-        where wait_event_type = 'Lock' and query like '%for update%' and pid <> pg_backend_pid()`.execute(
-        server.deps.db,
-      );
-      return rows[0]?.n;
-    };
     let liking: Promise<string | undefined> | undefined;
     // A deletion under way, as deletePost does it: the topic's lock first, then the post goes.
     await server.deps.db.transaction().execute(async (trx) => {
       await sql`select id from forum_topics where id = ${topic.id} for update`.execute(trx);
       liking = codeOf(outsider.client.forums.likePost.mutate({ postId: reply.id }));
-      await waitFor(waitingForLock);
+      await waitFor(waitingForLock("%for update%"));
       await sql`delete from forum_search where post_id = ${reply.id}`.execute(trx);
     });
     expect(await liking).toBe("NOT_FOUND");

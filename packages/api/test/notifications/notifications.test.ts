@@ -356,7 +356,7 @@ describe("reading", () => {
     const lostJobs = new Jobs({ redisUrl: redis.url, prefix: redis.prefix, logger: server.deps.logger });
     await waitFor(() => lostJobs.connected());
     await lostJobs.close();
-    await deliverCommitted({ ...server.deps, jobs: lostJobs }, [id]);
+    await deliverCommitted({ ...server.deps, jobs: lostJobs }, planned);
     expect(await deliveredAt()).toBeNull();
 
     // The sweeper takes what stayed undelivered for 10 s.

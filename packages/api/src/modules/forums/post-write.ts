@@ -7,13 +7,13 @@ import { holdOwnFiles } from "../files/service";
 import type { ModuleJob } from "../jobs";
 import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
 import { topicPostsChanged } from "./post-pages";
-import { committedPostIds, insertPostFiles, insertSearchRow, postsWithoutFacts, setPostFacts } from "./repo";
+import { committedPostIds, insertPostFiles, postsWithoutFacts, type SearchRow, setPostFacts } from "./repo";
 import type { CleanRichText } from "./rich-text";
 
 /**
  * The two-phase write every post goes through (a topic's first post too), and its repair:
  * 1. the document is inserted into MongoDB as `pending` (never shown);
- * 2. `inTransaction` and the post's search row commit together in PostgreSQL;
+ * 2. its PostgreSQL half commits: the post's search row with the caller's writes (`commit`);
  * 3. the post is released (and the topic's cached pages dropped, forums/post-pages.ts).
  * A crash in between leaves only an invisible pending post; the repair job releases it when its
  * PostgreSQL half committed (the search row exists) and removes it otherwise.
@@ -33,7 +33,8 @@ export async function writePost(
     /** The post's id when the caller needs it before the write (its notifications point at it). */
     id?: string;
   },
-  inTransaction: (trx: Db, post: PostDoc) => Promise<unknown>,
+  /** Commits the PostgreSQL half: the search row `row` and the caller's own writes, all or nothing. */
+  commit: (post: PostDoc, row: SearchRow) => Promise<unknown>,
 ): Promise<PostDoc> {
   const id = draft.id ?? uuidv7();
   const post: PostDoc = {
@@ -51,20 +52,15 @@ export async function writePost(
   };
   await postsOf(deps.mongo).insertOne(post);
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      await inTransaction(trx, post);
-      await insertSearchRow(trx, {
-        postId: id,
-        topicId: draft.topicId,
-        body: draft.body.text,
-        createdAt: post.createdAt,
-        authorId: post.authorId,
-        organizationId: post.organizationId,
-        opening: draft.opening,
-        ...draft.clientKey,
-      });
-      await holdOwnFiles(trx, caller.userId, draft.attachmentIds);
-      await insertPostFiles(trx, id, draft.topicId, draft.attachmentIds);
+    await commit(post, {
+      postId: id,
+      topicId: draft.topicId,
+      body: draft.body.text,
+      createdAt: post.createdAt,
+      authorId: post.authorId,
+      organizationId: post.organizationId,
+      opening: draft.opening,
+      ...draft.clientKey,
     });
   } catch (err) {
     // A unique index refused a row (a retry whose client key a concurrent request took): certainly
@@ -75,6 +71,12 @@ export async function writePost(
   await updatePostDoc(deps.mongo, id, { pending: false });
   await topicPostsChanged(deps, draft.topicId);
   return { ...post, pending: false };
+}
+
+/** A post's attachments, in its transaction: only the author's own uploads, held and listed with the post. */
+export async function attachPostFiles(trx: Db, post: Pick<PostDoc, "_id" | "topicId" | "authorId" | "attachmentIds">) {
+  await holdOwnFiles(trx, post.authorId, post.attachmentIds);
+  await insertPostFiles(trx, post._id, post.topicId, post.attachmentIds);
 }
 
 /** Finishes or removes posts whose two-phase write was interrupted more than `olderThanMs` ago. */

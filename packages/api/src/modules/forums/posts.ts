@@ -1,21 +1,21 @@
 import type { CreatePostInput, ListPostsInput, ListRepliesInput, Post } from "@p2p/schemas";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
-import type { AppDeps } from "../../deps";
+import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { refusedBy } from "../../infra/postgres/errors";
 import { appError, fieldError, notFound } from "../../lib/errors";
 import { createOnce, requestHash } from "../../lib/idempotency";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { assertOwnFiles } from "../files/service";
-import { storeNotifications } from "../notifications/create";
+import { notificationColumnsOf } from "../notifications/create";
 import { deliverCommitted } from "../notifications/delivery";
 import { canDeletePost, canEditPost, canMarkBestAnswer, findVisiblePost, findVisibleTopic } from "./access";
 import { auditModeration, mentionsIn, notifyReaders, planReaderNotifications, track } from "./effects";
 import { publishTopicEvent, stopTyping } from "./live";
 import { findPostDoc, findWrittenPostDoc, type PostDoc, postPage, repliesOfThread, updatePostDoc } from "./post-docs";
 import { cachedPostPage, type PostPage, postPageIfCached, topicPostsChanged } from "./post-pages";
-import { writePost } from "./post-write";
+import { attachPostFiles, writePost } from "./post-write";
 import { nest, toPosts } from "./posts-view";
 import type { LikeStat, TopicRow } from "./repo";
 import * as repo from "./repo";
@@ -141,6 +141,10 @@ async function postDto(deps: AppDeps, doc: PostDoc, bestPostId: string | null, j
 
 const lockedTopic = () => appError("FORBIDDEN", "This topic is locked; it takes no new posts");
 
+/** Why a reply to this topic wrote nothing: it is deleted, or locked (as it is now). */
+const whyNotWritten = async (db: Db, topicId: string) =>
+  (await repo.lockLiveTopic(db, topicId)) ? lockedTopic() : notFound("Topic");
+
 /**
  * Adds a post or reply; with a client key, once: a retry answers with the post the key made (also
  * to a topic locked since), and the key with another request is CONFLICT (lib/idempotency.ts).
@@ -203,15 +207,23 @@ async function writeReply(
     opening: false,
     clientKey: clean.clientKey,
   };
-  const doc = await writePost(deps, caller, draft, async (trx, post) => {
-    await storeNotifications(trx, notifications);
-    // Counting the reply takes the topic's lock, as late as it can (other replies and likes of the
-    // topic wait for it); checked again under it: deleted, locked or the parent deleted meanwhile
-    // (an error rolls the count back with the rest, the notifications too).
-    const live = await repo.recordReply(trx, topic.id, { at: post.createdAt, posterId: caller.userId });
-    if (!live) throw notFound("Topic");
-    if (live.locked) throw lockedTopic();
-    if (parent && !(await repo.isLivePost(trx, parent._id))) throw fieldError("parentId", "This post was deleted");
+  // A reply with neither a post it answers nor attachments is one statement (repo.writeReply);
+  // otherwise a transaction holds the topic and the answered post first.
+  const doc = await writePost(deps, caller, draft, (post, row) => {
+    const write = async (db: Db) => {
+      if (!(await repo.writeReply(db, row, notificationColumnsOf(notifications))))
+        throw await whyNotWritten(db, topic.id);
+    };
+    if (!parent && !post.attachmentIds.length) return write(deps.db);
+    return deps.db.transaction().execute(async (trx) => {
+      if (parent && !(await repo.lockAnsweredPost(trx, topic.id, parent._id))) {
+        throw (await repo.lockLiveTopic(trx, topic.id))
+          ? fieldError("parentId", "This post was deleted")
+          : notFound("Topic");
+      }
+      await write(trx);
+      await attachPostFiles(trx, post);
+    });
   });
   try {
     const post = await postDto(deps, doc, topic.bestPostId, true);
@@ -225,10 +237,7 @@ async function writeReply(
   } finally {
     // Committed, so delivered whatever failed above; after the topic's readers were told (its
     // fan-out goes first on this node's thread).
-    deliverCommitted(
-      deps,
-      notifications.map((n) => n.id),
-    );
+    deliverCommitted(deps, notifications);
   }
 }
 

@@ -2,6 +2,7 @@ import type { ListTopicsInput, TopicSort, TopicSummary } from "@p2p/schemas";
 import {
   type ExpressionBuilder,
   type Insertable,
+  type RawBuilder,
   type Selectable,
   type SelectQueryBuilder,
   sql,
@@ -12,6 +13,7 @@ import type { z } from "zod";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery, queryShapes } from "../../infra/postgres/prepared";
 import type { Database, ForumSearchTable, ForumTopicsTable } from "../../infra/postgres/schema";
+import { insertNotificationsSql, type NotificationColumns } from "../notifications/repo";
 import { authorColumn } from "../users/authors";
 
 type TopicQuery = SelectQueryBuilder<Database, "forumTopics" | "forumCategories", TopicRow>;
@@ -613,21 +615,58 @@ export async function isLivePost(db: Db, postId: string): Promise<boolean> {
 }
 
 /**
- * A new reply: the topic's counters and last activity move with it. Counts the reply in the live
- * topic, which takes its row lock (as lockLiveTopic: an UPDATE that waited for the lock checks the
- * row as it is after the wait). Answers whether the topic is locked, or undefined when it is
- * deleted (nothing counted).
+ * A reply's PostgreSQL half in one statement, so a reply with nothing else to write needs no
+ * transaction (each round trip costs both processes a wake-up): the live, unlocked topic counts it
+ * and moves its last activity, which takes the topic's row lock (an UPDATE that waited for it checks
+ * the row as it is after the wait, and answers the title as it is then); only then go the reply's
+ * search row and its notifications in. Answers whether it was written: nothing is when the topic
+ * is deleted or locked.
  */
-const recordReplyQuery = preparedQuery("record_reply", (db, topicId: string, at: Date, posterId: string) =>
-  db
-    .updateTable("forumTopics")
-    .set((eb) => ({ replyCount: eb("replyCount", "+", 1), lastActivityAt: at, lastPosterId: posterId }))
-    .where("id", "=", topicId)
-    .where("deletedAt", "is", null)
-    .returning("locked"),
+const writeReplyQuery = preparedQuery("write_reply", (db, ...args: [...SearchRowColumns, ...NotificationColumns]) => {
+  const row = args.slice(0, 9) as SearchRowColumns;
+  const notifications = args.slice(9) as NotificationColumns;
+  const [, topicId, , createdAt, authorId] = row;
+  return {
+    compile: () =>
+      sql<{ written: boolean }>`
+        with counted as (
+          update forum_topics
+          set reply_count = reply_count + 1, last_activity_at = ${createdAt}::timestamptz, last_poster_id = ${authorId}::uuid
+          where id = ${topicId}::uuid and deleted_at is null and not locked
+          returning id, title
+        ), written as (
+          ${insertSearchRowSql(row, sql`counted`)}
+        ), notified as (
+          ${insertNotificationsSql(notifications, sql`exists (select from written)`)}
+        )
+        select exists (select from written) as written`.compile(db),
+  };
+});
+
+/** Writes a reply's search row, counts it in its topic and stores its notifications (writeReplyQuery). */
+export async function writeReply(db: Db, row: SearchRow, notifications: NotificationColumns): Promise<boolean> {
+  const [result] = await writeReplyQuery(db, ...searchRowColumns(row), ...notifications);
+  return result?.written === true;
+}
+
+/**
+ * The topic and the post a reply answers, locked for the rest of the transaction, in the order a
+ * deletion takes them (as lockLikedPost): the topic's row, then a key-share lock on the post's
+ * search row, which keeps the post's deletion out until the reply commits. Whether both are live.
+ */
+const lockAnsweredPostQuery = preparedQuery("lock_answered_post", (trx, topicId: string, postId: string) =>
+  trx
+    .selectFrom("forumSearch as s")
+    .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
+    .select("s.postId")
+    .where("s.postId", "=", postId)
+    .where("s.topicId", "=", topicId)
+    .where("forumTopics.deletedAt", "is", null)
+    .forUpdate("forumTopics")
+    .forKeyShare("s"),
 );
-export const recordReply = async (db: Db, topicId: string, reply: { at: Date; posterId: string }) =>
-  (await recordReplyQuery(db, topicId, reply.at, reply.posterId))[0];
+export const lockAnsweredPost = async (trx: Db, topicId: string, postId: string) =>
+  (await lockAnsweredPostQuery(trx, topicId, postId)).length > 0;
 
 /**
  * A deleted topic's posts are no longer live: their search rows go (their download rows with
@@ -763,27 +802,17 @@ export function likeStats(db: Db, postIds: string[], viewerId: string | null): P
   return likeStatsQuery(db, postIds, viewerId);
 }
 
-/** A post's search row: written in the same transaction as the post's PostgreSQL half (see post-write.ts). */
 /**
  * A post's search row, with its topic's title as it is now: read in the statement, after the
  * transaction took the topic's lock (or inserted the topic), so a rename committed meanwhile is in it.
  */
 export async function insertSearchRow(db: Db, row: SearchRow): Promise<void> {
-  await insertSearchRowQuery(
-    db,
-    row.postId,
-    row.topicId,
-    row.body,
-    row.createdAt,
-    row.authorId,
-    row.organizationId,
-    row.opening,
-    row.clientMessageId ?? null,
-    row.requestHash ?? null,
-  );
+  const inserted = await insertSearchRowQuery(db, ...searchRowColumns(row));
+  if (!inserted.length) throw new Error("insertSearchRow: the post's topic is not there");
 }
 
-type SearchRow = {
+/** A post's search row: its text and facts (see post-write.ts); the title comes from its topic. */
+export type SearchRow = {
   postId: string;
   topicId: string;
   body: string;
@@ -795,33 +824,46 @@ type SearchRow = {
   requestHash?: string;
 };
 
-const insertSearchRowQuery = preparedQuery(
-  "insert_search_row",
-  (
-    db,
-    postId: string,
-    topicId: string,
-    body: string,
-    createdAt: Date,
-    authorId: string,
-    organizationId: string,
-    opening: boolean,
-    clientMessageId: string | null,
-    requestHash: string | null,
-  ) =>
-    db.insertInto("forumSearch").values((eb) => ({
-      postId,
-      topicId,
-      body,
-      createdAt,
-      authorId,
-      organizationId,
-      opening,
-      clientMessageId,
-      requestHash,
-      title: eb.selectFrom("forumTopics").select("forumTopics.title").where("forumTopics.id", "=", topicId),
-    })),
-);
+/** A search row's values as a statement's arguments, in this order. */
+type SearchRowColumns = [
+  postId: string,
+  topicId: string,
+  body: string,
+  createdAt: Date,
+  authorId: string,
+  organizationId: string,
+  opening: boolean,
+  clientMessageId: string | null,
+  requestHash: string | null,
+];
+const searchRowColumns = (row: SearchRow): SearchRowColumns => [
+  row.postId,
+  row.topicId,
+  row.body,
+  row.createdAt,
+  row.authorId,
+  row.organizationId,
+  row.opening,
+  row.clientMessageId ?? null,
+  row.requestHash ?? null,
+];
+
+/** The insert of a search row, its topic's title read from `topics` (the table, or a statement's locked row). */
+const insertSearchRowSql = (
+  [postId, topicId, body, createdAt, authorId, organizationId, opening, clientMessageId, requestHash]: SearchRowColumns,
+  topics: RawBuilder<unknown>,
+) => sql`
+  insert into forum_search (post_id, topic_id, title, body, created_at, author_id, organization_id, opening,
+    client_message_id, request_hash)
+  select ${postId}::uuid, t.id, t.title, ${body}::text, ${createdAt}::timestamptz, ${authorId}::uuid,
+    ${organizationId}::uuid, ${opening}::boolean, ${clientMessageId}::text, ${requestHash}::text
+  from ${topics} t
+  where t.id = ${topicId}::uuid
+  returning post_id`;
+
+const insertSearchRowQuery = preparedQuery("insert_search_row", (db, ...row: SearchRowColumns) => ({
+  compile: () => insertSearchRowSql(row, sql`forum_topics`).compile(db),
+}));
 
 /** A renamed topic's title on every one of its posts' search rows (each is found and shown by it). */
 export async function retitleSearchRows(db: Db, topicId: string, title: string): Promise<void> {

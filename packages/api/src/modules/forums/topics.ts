@@ -12,7 +12,7 @@ import { loadAuthors } from "../users/authors";
 import { canEditTopic, canMarkBestAnswer, canModerate, findVisibleTopic } from "./access";
 import { auditModeration, notifyMentions, notifyReaders, track } from "./effects";
 import { publishTopicEvent } from "./live";
-import { writePost } from "./post-write";
+import { attachPostFiles, writePost } from "./post-write";
 import { cleanBody, findTopicWithCachedPage, listPostsOf } from "./posts";
 import type { TopicRow } from "./repo";
 import * as repo from "./repo";
@@ -70,25 +70,28 @@ async function writeTopic(
     deps,
     caller,
     { topicId, body, attachmentIds: input.attachmentIds, parent: null, opening: true },
-    async (trx, post) => {
-      await repo.insertTopic(trx, {
-        id: topicId,
-        categoryId: input.categoryId,
-        authorId: caller.userId,
-        organizationId: caller.organizationId,
-        visibility: input.visibility,
-        title: input.title,
-        tags,
-        firstPostId: post._id,
-        lastPosterId: caller.userId,
-        lastActivityAt: post.createdAt,
-        // Millisecond precision, like the cursor that pages by it: the database's own now() has
-        // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
-        createdAt: post.createdAt,
-        ...(input.clientMessageId ? { clientMessageId: input.clientMessageId, requestHash: clean.hash } : {}),
-      });
-      await notifyMentions(deps, trx, caller, topic, body, { topicId, postId: post._id });
-    },
+    (post, row) =>
+      deps.db.transaction().execute(async (trx) => {
+        await repo.insertTopic(trx, {
+          id: topicId,
+          categoryId: input.categoryId,
+          authorId: caller.userId,
+          organizationId: caller.organizationId,
+          visibility: input.visibility,
+          title: input.title,
+          tags,
+          firstPostId: post._id,
+          lastPosterId: caller.userId,
+          lastActivityAt: post.createdAt,
+          // Millisecond precision, like the cursor that pages by it: the database's own now() has
+          // microseconds, and a cursor rounded to the millisecond skipped topics created in the same one.
+          createdAt: post.createdAt,
+          ...(input.clientMessageId ? { clientMessageId: input.clientMessageId, requestHash: clean.hash } : {}),
+        });
+        await notifyMentions(deps, trx, caller, topic, body, { topicId, postId: post._id });
+        await repo.insertSearchRow(trx, row);
+        await attachPostFiles(trx, post);
+      }),
   );
   await Promise.all([
     topicListsChanged(deps),

@@ -5,7 +5,7 @@ import { lockUntilCommit } from "../../infra/postgres/commit-lock";
 import { unavailableStore } from "../../infra/store-errors";
 import { blockersAmong } from "../contacts/repo";
 import { effectivePreferences } from "./preferences";
-import { insertNotifications } from "./repo";
+import { insertNotifications, type NewNotificationRow, notificationColumns } from "./repo";
 
 export interface NewNotification {
   userId: string;
@@ -20,8 +20,8 @@ export const DISPATCH_JOB = "notifications.dispatch";
 /** Namespace (int4) of the advisory lock a writer holds on a batch of notifications until it commits. */
 export const DISPATCH_LOCK = 0x6e6f7469;
 
-/** A notification `planNotifications` decided to store (its id chosen), and whether it shows in the app. */
-export type PlannedNotification = NewNotification & { id: string; inApp: boolean };
+/** A notification `planNotifications` decided to store (its id and time chosen), and whether it shows in the app. */
+export type PlannedNotification = NewNotification & { id: string; inApp: boolean; createdAt: Date };
 
 /**
  * Which of `items` are stored, and how: never for the actor themselves, nor for someone who blocked
@@ -45,11 +45,12 @@ export async function planNotifications(
     for (const userId of blockers) blockedActor.add(`${userId}|${actorId}`);
   }
   const prefs = await effectivePreferences(deps, db, [...new Set(wanted.map((n) => n.userId))]);
+  const createdAt = new Date();
   return wanted.flatMap((n) => {
     if (n.actorId && blockedActor.has(`${n.userId}|${n.actorId}`)) return [];
     const pref = prefs.get(n.userId)?.get(n.type);
     if (!pref || (!pref.inApp && pref.email === "off")) return [];
-    return [{ ...n, id: uuidv7(), inApp: pref.inApp }];
+    return [{ ...n, id: uuidv7(), inApp: pref.inApp, createdAt }];
   });
 }
 
@@ -59,19 +60,24 @@ export async function planNotifications(
  */
 export async function storeNotifications(db: Db, planned: readonly PlannedNotification[]): Promise<void> {
   if (!planned.length) return;
-  await insertNotifications(
-    db,
-    planned.map((n) => ({
-      id: n.id,
-      userId: n.userId,
-      type: n.type,
-      actorId: n.actorId,
-      subjectId: n.subjectId,
-      data: JSON.stringify(n.data),
-      inApp: n.inApp,
-    })),
-  );
+  await insertNotifications(db, planned.map(notificationRow));
 }
+
+/** Planned notifications as the columns a statement of the caller's stores them from (repo.insertNotificationsSql). */
+export const notificationColumnsOf = (planned: readonly PlannedNotification[]) =>
+  notificationColumns(planned.map(notificationRow));
+
+/** The row a planned notification is stored as. */
+const notificationRow = (n: PlannedNotification): NewNotificationRow => ({
+  id: n.id,
+  userId: n.userId,
+  type: n.type,
+  actorId: n.actorId,
+  subjectId: n.subjectId,
+  data: JSON.stringify(n.data),
+  inApp: n.inApp,
+  createdAt: n.createdAt,
+});
 
 /**
  * Plans and stores notifications, inside the caller's transaction when given one, and has them

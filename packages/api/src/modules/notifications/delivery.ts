@@ -5,7 +5,7 @@ import { unavailableStore, warnStoreUnavailable } from "../../infra/store-errors
 import type { ModuleJob } from "../jobs";
 import { publishToUser } from "../messages/channel";
 import { mailProfiles } from "../users/repo";
-import { DISPATCH_JOB, DISPATCH_LOCK } from "./create";
+import { DISPATCH_JOB, DISPATCH_LOCK, type PlannedNotification } from "./create";
 import { effectivePreferences, kindOf, unsubscribeUrl } from "./preferences";
 import { render } from "./read";
 import * as repo from "./repo";
@@ -65,37 +65,37 @@ async function dispatch(deps: AppDeps, data: unknown): Promise<void> {
   });
 }
 
-/** Per app instance (tests run several in one process): committed ids waiting, and the round running. */
-const waiting = new WeakMap<AppDeps, { ids: string[]; round: Promise<void> | null }>();
+/** Per app instance (tests run several in one process): committed rows waiting, and the round running. */
+const waiting = new WeakMap<AppDeps, { rows: Claimed; round: Promise<void> | null }>();
 
 /**
  * Delivers notifications whose transaction committed, soon and on this node, without a job to enqueue
- * and fetch: a forum reply's (the hot path). One round at a time takes every id waiting, so a busy
- * node delivers many in one round. The writer does not wait for it. The rows are delivered first and
- * marked delivered after, without a transaction: no connection is held while Redis is told, and
- * what fails before the mark (a store away, the process ending) stays undelivered, for the sweeper
- * within a minute (at least once, as a swept row is: the live event carries the notification's id,
- * the email job is keyed by it). Answers the round, for a caller that wants to know it ended.
+ * and fetch: a forum reply's (the hot path). The writer hands over the rows it stored, so nothing is
+ * read back. One round at a time takes every row waiting, so a busy node delivers many in one round.
+ * The writer does not wait for it. The rows are delivered first and marked delivered after, without
+ * a transaction: no connection is held while Redis is told, and what fails before the mark (a store
+ * away, the process ending) stays undelivered, for the sweeper within a minute (at least once, as a
+ * swept row is, and as a row the sweeper took while a round was late: the live event carries the
+ * notification's id, the email job is keyed by it). Answers the round, for a caller that wants to know it ended.
  */
-export function deliverCommitted(deps: AppDeps, ids: readonly string[]): Promise<void> {
+export function deliverCommitted(deps: AppDeps, committed: readonly PlannedNotification[]): Promise<void> {
   // (A round started with nothing to do would end before it is stored, and block the next ones.)
-  if (!ids.length) return Promise.resolve();
+  if (!committed.length) return Promise.resolve();
   let queue = waiting.get(deps);
   if (!queue) {
-    queue = { ids: [], round: null };
+    queue = { rows: [], round: null };
     waiting.set(deps, queue);
   }
-  queue.ids.push(...ids);
+  queue.rows.push(...committed.map((n) => ({ ...n, readAt: null })));
   queue.round ??= deliverWaiting(deps, queue);
   return queue.round;
 }
 
-/** Rounds until no id waits; never fails (what it could not deliver is logged and left to the sweeper). */
-async function deliverWaiting(deps: AppDeps, queue: { ids: string[]; round: Promise<void> | null }) {
-  while (queue.ids.length) {
-    const ids = queue.ids.splice(0, CLAIM_LIMIT);
+/** Rounds until no row waits; never fails (what it could not deliver is logged and left to the sweeper). */
+async function deliverWaiting(deps: AppDeps, queue: { rows: Claimed; round: Promise<void> | null }) {
+  while (queue.rows.length) {
+    const rows = queue.rows.splice(0, CLAIM_LIMIT);
     try {
-      const rows = await repo.undeliveredAmong(deps.db, ids);
       await deliver(deps, rows);
       await repo.markDelivered(
         deps.db,
@@ -103,7 +103,7 @@ async function deliverWaiting(deps: AppDeps, queue: { ids: string[]; round: Prom
       );
     } catch (err) {
       const store = unavailableStore(err);
-      if (store) warnStoreUnavailable(deps.logger, store, err, { notifications: ids.length });
+      if (store) warnStoreUnavailable(deps.logger, store, err, { notifications: rows.length });
       else deps.logger.error({ err }, "notification delivery failed");
     }
   }

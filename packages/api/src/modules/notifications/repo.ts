@@ -1,5 +1,5 @@
 import type { EmailFrequency } from "@p2p/schemas";
-import { type Expression, sql } from "kysely";
+import { type Expression, type RawBuilder, sql } from "kysely";
 import type { Db } from "../../infra/postgres/db";
 import { preparedQuery } from "../../infra/postgres/prepared";
 import type { NotificationsTable } from "../../infra/postgres/schema";
@@ -7,47 +7,57 @@ import { mailProfileColumn } from "../users/repo";
 
 const listColumns = ["id", "userId", "type", "actorId", "subjectId", "data", "readAt", "createdAt"] as const;
 
-/** A new row: its data as JSON text, whether it shows in the app. */
+/** A new row: its data as JSON text, whether it shows in the app, when it was made (as its id says). */
 export type NewNotificationRow = Pick<NotificationsTable, "id" | "userId" | "type" | "actorId" | "subjectId"> & {
   data: string;
   inApp: boolean;
+  createdAt: Date;
 };
 
-/** New rows, any number of them, in one prepared statement (a column an array). */
+/** New rows as one array per column, in this order: one statement shape for any number of rows. */
+export type NotificationColumns = [
+  ids: string[],
+  userIds: string[],
+  types: string[],
+  actorIds: (string | null)[],
+  subjectIds: (string | null)[],
+  data: string[],
+  inApp: boolean[],
+  createdAt: Date[],
+];
+
+export const notificationColumns = (rows: readonly NewNotificationRow[]): NotificationColumns => [
+  rows.map((r) => r.id),
+  rows.map((r) => r.userId),
+  rows.map((r) => r.type),
+  rows.map((r) => r.actorId),
+  rows.map((r) => r.subjectId),
+  rows.map((r) => r.data),
+  rows.map((r) => r.inApp),
+  rows.map((r) => r.createdAt),
+];
+
+/**
+ * The insert of new rows, for a statement of the caller's too (a forum reply writes its
+ * notifications in the statement that writes the reply); only if `when` holds in that statement.
+ */
+export const insertNotificationsSql = (
+  [ids, userIds, types, actorIds, subjectIds, data, inApp, createdAt]: NotificationColumns,
+  when: RawBuilder<unknown> = sql`true`,
+) => sql`
+  insert into notifications (id, user_id, type, actor_id, subject_id, data, in_app, created_at)
+  select * from unnest(${ids}::uuid[], ${userIds}::uuid[], ${types}::text[], ${actorIds}::uuid[],
+    ${subjectIds}::uuid[], ${data}::jsonb[], ${inApp}::boolean[], ${createdAt}::timestamptz[])
+  where ${when}`;
+
+/** New rows, any number of them, in one prepared statement. */
 export async function insertNotifications(db: Db, rows: readonly NewNotificationRow[]): Promise<void> {
-  const column = <K extends keyof NewNotificationRow>(key: K) => rows.map((row) => row[key]);
-  await insertNotificationsQuery(
-    db,
-    column("id"),
-    column("userId"),
-    column("type"),
-    column("actorId"),
-    column("subjectId"),
-    column("data"),
-    column("inApp"),
-  );
+  await insertNotificationsQuery(db, ...notificationColumns(rows));
 }
 
-const insertNotificationsQuery = preparedQuery(
-  "insert_notifications",
-  (
-    db,
-    ids: string[],
-    userIds: string[],
-    types: string[],
-    actorIds: (string | null)[],
-    subjectIds: (string | null)[],
-    data: string[],
-    inApp: boolean[],
-  ) =>
-    db
-      .insertInto("notifications")
-      .columns(["id", "userId", "type", "actorId", "subjectId", "data", "inApp"])
-      .expression(
-        sql`select * from unnest(${ids}::uuid[], ${userIds}::uuid[], ${types}::text[], ${actorIds}::uuid[],
-          ${subjectIds}::uuid[], ${data}::jsonb[], ${inApp}::boolean[])`,
-      ),
-);
+const insertNotificationsQuery = preparedQuery("insert_notifications", (db, ...columns: NotificationColumns) => ({
+  compile: () => insertNotificationsSql(columns).compile(db),
+}));
 
 /** A page of a user's in-app notifications, newest first (ids are time-ordered). */
 export function listNotifications(
@@ -145,16 +155,6 @@ export const claimUndelivered = (db: Db, filter: { ids?: readonly string[]; olde
     .execute()
     .then((rows) => rows.sort((a, b) => (a.id < b.id ? -1 : 1))); // in the order they were made (v7 ids)
 };
-
-/** Which of these rows are not delivered yet (deliverCommitted's: it delivers, then marks them). */
-export const undeliveredAmong = preparedQuery("undelivered_notifications", (db, ids: string[]) =>
-  db
-    .selectFrom("notifications")
-    .select([...listColumns, "inApp"])
-    .where(sql<boolean>`id = any(${ids}::uuid[])`)
-    .where("deliveredAt", "is", null)
-    .orderBy("id"),
-);
 
 /** Marks delivered rows (one a sweeper marked meanwhile keeps its time). */
 export async function markDelivered(db: Db, ids: string[]): Promise<void> {
