@@ -990,9 +990,10 @@ describe("writes that meet on one topic", () => {
       where wait_event_type = 'Lock' and query like ${pattern} and pid <> pg_backend_pid()`.execute(server.deps.db);
     return rows[0]?.n;
   };
-  /** What a topic holds: its live posts, its reply count and the notifications about it. */
+  /** What a topic holds: its live posts, its reply count, the notifications about it, its documents. */
   const heldBy = async (topic: { id: string }) => ({
     rows: (await liveRowsOf(topic.id)).length,
+    documents: await server.deps.mongo.db.collection("forum_posts").countDocuments({ topicId: topic.id }),
     replies: (await topicOf(member, topic)).replyCount,
     notifications: (
       await server.deps.db

@@ -3,6 +3,7 @@ import type { AppDeps, Db } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { isUniqueViolation } from "../../infra/postgres/errors";
 import { drainBacklog } from "../../lib/backfill";
+import { DomainError } from "../../lib/errors";
 import { holdOwnFiles } from "../files/service";
 import type { ModuleJob } from "../jobs";
 import { type PostDoc, placeReply, postsOf, settlePending, stalePendingPosts, updatePostDoc } from "./post-docs";
@@ -63,15 +64,24 @@ export async function writePost(
       ...draft.clientKey,
     });
   } catch (err) {
-    // A unique index refused a row (a retry whose client key a concurrent request took): certainly
-    // rolled back, so its document goes now rather than at the next repair.
-    if (isUniqueViolation(err)) await postsOf(deps.mongo).deleteOne({ _id: id, pending: true });
+    // Certainly rolled back, so its document goes now rather than at the next repair: a unique index
+    // refused a row (a retry whose client key a concurrent request took), or `commit` refused the
+    // post itself (its topic locked or deleted meanwhile, the post it answers deleted).
+    // If that fails too, the repair job removes it; the caller still gets the first error.
+    if (isUniqueViolation(err) || refusedPost(err)) {
+      await postsOf(deps.mongo)
+        .deleteOne({ _id: id, pending: true })
+        .catch((cleanup) => deps.logger.warn({ err: cleanup, postId: id }, "pending post left for the repair job"));
+    }
     throw err;
   }
   await updatePostDoc(deps.mongo, id, { pending: false });
   await topicPostsChanged(deps, draft.topicId);
   return { ...post, pending: false };
 }
+
+/** An answer of ours, not a store's failure (whose outcome a caller cannot know). */
+const refusedPost = (err: unknown) => err instanceof DomainError && err.code !== "STORE_UNAVAILABLE";
 
 /** A post's attachments, in its transaction: only the author's own uploads, held and listed with the post. */
 export async function attachPostFiles(trx: Db, post: Pick<PostDoc, "_id" | "topicId" | "authorId" | "attachmentIds">) {

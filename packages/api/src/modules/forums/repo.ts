@@ -623,8 +623,8 @@ export async function isLivePost(db: Db, postId: string): Promise<boolean> {
  * is deleted or locked.
  */
 const writeReplyQuery = preparedQuery("write_reply", (db, ...args: [...SearchRowColumns, ...NotificationColumns]) => {
-  const row = args.slice(0, 9) as SearchRowColumns;
-  const notifications = args.slice(9) as NotificationColumns;
+  const row = args.slice(0, SEARCH_ROW_ARITY) as SearchRowColumns;
+  const notifications = args.slice(SEARCH_ROW_ARITY) as NotificationColumns;
   const [, topicId, , createdAt, authorId] = row;
   return {
     compile: () =>
@@ -836,6 +836,8 @@ type SearchRowColumns = [
   clientMessageId: string | null,
   requestHash: string | null,
 ];
+/** How many arguments a search row is (typed: the compiler checks it against SearchRowColumns). */
+const SEARCH_ROW_ARITY: SearchRowColumns["length"] = 9;
 const searchRowColumns = (row: SearchRow): SearchRowColumns => [
   row.postId,
   row.topicId,

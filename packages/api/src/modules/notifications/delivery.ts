@@ -31,7 +31,14 @@ type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
 
 async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   if (!rows.length) return;
-  const userIds = [...new Set(rows.map((r) => r.userId))];
+  // Each recipient's rows, grouped once (a round carries up to CLAIM_LIMIT rows for as many people).
+  const rowsByUser = new Map<string, Claimed>();
+  for (const row of rows) {
+    const mine = rowsByUser.get(row.userId);
+    if (mine) mine.push(row);
+    else rowsByUser.set(row.userId, [row]);
+  }
+  const userIds = [...rowsByUser.keys()];
   // What every recipient needs: one statement for all of them, and their preferences (cached).
   const [people, prefs] = await Promise.all([
     repo.deliveryProfiles(deps.db, userIds),
@@ -39,7 +46,7 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   ]);
   await Promise.all(
     people.map(async (person) => {
-      const mine = rows.filter((r) => r.userId === person.id);
+      const mine = rowsByUser.get(person.id) ?? [];
       const shown = await render(
         deps,
         { userId: person.id, organizationId: person.organizationId },
