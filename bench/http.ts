@@ -2,7 +2,8 @@
  * HTTP throughput of the project's hot routes against two ceilings, side by side in one run
  * (issue 11). Starts, each in its own process: the server in production mode, a bare node:http
  * JSON server (bench/ceilings/bare-http.ts; also with the API's response headers, a reference) and a
- * minimal tRPC app (bench/ceilings/minimal-trpc.ts);
+ * minimal tRPC app (bench/ceilings/minimal-trpc.ts), and a bare Hono route sending the API's response
+ * headers (bench/ceilings/hono-headers.ts: the dependencies' floor under `GET /health`);
  * seeds a signed-in user and 20 topics through the API; load-tests every route with autocannon
  * (warm-up first), prints a table and appends it to bench/RESULTS.md.
  *
@@ -15,7 +16,7 @@
  *   BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50)
  *   BENCH_ROUNDS (3): each route is measured that many times, the rounds interleaved, and each
  *     figure's median is kept (the machine is shared: one slow moment should not decide a ratio)
- *   BENCH_PORT (4101: four ports from there), BENCH_LOG_LEVEL (info, the production default)
+ *   BENCH_PORT (4101: five ports from there), BENCH_LOG_LEVEL (info, the production default)
  *   BENCH_COMPARE_DIR: another checkout (e.g. a git worktree of the code before a change); its
  *     server is started too and each project route is measured on both, one right after the
  *     other (labels BENCH_LABEL, BENCH_COMPARE_LABEL)
@@ -48,10 +49,17 @@ const profileDir = join(root, ".local", "bench-profiles", new Date().toISOString
 const COMPARE_DIR = process.env.BENCH_COMPARE_DIR;
 const LABEL = process.env.BENCH_LABEL ?? "this checkout";
 const COMPARE_LABEL = process.env.BENCH_COMPARE_LABEL ?? "compared";
-const ports = { bare: BASE_PORT, minimal: BASE_PORT + 1, server: BASE_PORT + 2, compare: BASE_PORT + 3 };
+const ports = {
+  bare: BASE_PORT,
+  minimal: BASE_PORT + 1,
+  server: BASE_PORT + 2,
+  compare: BASE_PORT + 3,
+  honoHeaders: BASE_PORT + 4,
+};
 const urls = {
   bare: `http://127.0.0.1:${ports.bare}`,
   minimal: `http://127.0.0.1:${ports.minimal}`,
+  honoHeaders: `http://127.0.0.1:${ports.honoHeaders}`,
   server: `http://127.0.0.1:${ports.server}`,
   compare: `http://127.0.0.1:${ports.compare}`,
 };
@@ -161,7 +169,7 @@ async function seed(): Promise<string> {
   return token;
 }
 
-const pidOf = { bare: 0, minimal: 0, server: 0, compare: 0 };
+const pidOf = { bare: 0, minimal: 0, honoHeaders: 0, server: 0, compare: 0 };
 
 interface Route {
   name: string;
@@ -309,20 +317,18 @@ async function main(): Promise<void> {
     { ...serverEnv, BENCH_PROFILE_DIR: profileDir },
     "bench-http-server.log",
   );
-  const bare = start(
-    "bare-http",
-    ["--import", "tsx", "ceilings/bare-http.ts"],
-    benchDir,
-    { PORT: String(ports.bare) },
-    "bench-http-bare.log",
-  );
-  const minimal = start(
-    "minimal-trpc",
-    ["--import", "tsx", "ceilings/minimal-trpc.ts"],
-    benchDir,
-    { PORT: String(ports.minimal), NODE_ENV: "production" },
-    "bench-http-minimal.log",
-  );
+  /** A ceiling or reference server, bench/ceilings/<name>.ts, in its own process. */
+  const ceiling = (name: string, port: number, env: Record<string, string> = {}) =>
+    start(
+      name,
+      ["--import", "tsx", `ceilings/${name}.ts`],
+      benchDir,
+      { PORT: String(port), ...env },
+      `bench-http-${name}.log`,
+    );
+  const bare = ceiling("bare-http", ports.bare);
+  const minimal = ceiling("minimal-trpc", ports.minimal, { NODE_ENV: "production" });
+  const honoHeaders = ceiling("hono-headers", ports.honoHeaders, { NODE_ENV: "production" });
   const compare =
     COMPARE_DIR &&
     start(
@@ -335,12 +341,14 @@ async function main(): Promise<void> {
   Object.assign(pidOf, {
     bare: bare.pid ?? 0,
     minimal: minimal.pid ?? 0,
+    honoHeaders: honoHeaders.pid ?? 0,
     server: server.pid ?? 0,
     compare: (compare || undefined)?.pid ?? 0,
   });
   await Promise.all([
     waitFor(`${urls.bare}/`, "bare-http"),
     waitFor(`${urls.minimal}/trpc/info`, "minimal-trpc"),
+    waitFor(`${urls.honoHeaders}/`, "hono-headers"),
     waitFor(`${urls.server}/health/ready`, "server"),
     ...(compare ? [waitFor(`${urls.compare}/health/ready`, "compare")] : []),
   ]);
@@ -354,6 +362,12 @@ async function main(): Promise<void> {
       name: "bare node:http JSON with the API's response headers (reference)",
       process: "bare",
       url: `${urls.bare}/headers`,
+      ceiling: "bare",
+    },
+    {
+      name: "bare Hono JSON route with the API's response headers (reference: the dependencies' floor)",
+      process: "honoHeaders",
+      url: `${urls.honoHeaders}/`,
       ceiling: "bare",
     },
     {

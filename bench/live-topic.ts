@@ -5,7 +5,9 @@
  * message the clients received while joining and leaving (presence must cost O(N), not O(N²)), and
  * how long one post takes to reach every subscriber (2,000, then 1,000 after half left).
  * Targets (docs/architecture.md): all start; ≤ 8 KiB per idle subscription; post → 1,000 subscribers
- * p99 ≤ 100 ms; joins cost O(N) messages.
+ * p99 ≤ 100 ms; joins cost O(N) messages. The floor (bench/ceilings/minimal-trpc-ws.ts: tRPC's ws
+ * adapter and `ws` alone) is measured the same way, for memory first and, at the end with this
+ * server idle, for delivering the same post event to as many subscribers.
  *
  *   set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:live
  *
@@ -32,7 +34,8 @@ import {
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb } from "@p2p/api";
-import { createClient, type P2PClient } from "@p2p/client";
+import { createClient } from "@p2p/client";
+import superjson from "superjson";
 import WebSocket from "ws";
 import { signUpBenchAdmin } from "./sign-up";
 
@@ -245,6 +248,8 @@ class Subscriber {
   lastCount = -1;
   /** Post events as they arrived (the clock read first). */
   posts: Received[] = [];
+  /** The first post event's message as it came: the floor publishes the same event. */
+  sample: string | null = null;
 
   constructor(token: string, base = url) {
     this.ws = new WebSocket(`${base.replace("http", "ws")}/trpc`, {
@@ -260,8 +265,10 @@ class Subscriber {
       const raw = data.toString();
       if (raw === "PING") return this.ws.send("PONG");
       this.messages++;
-      if (raw.includes('"type":"post.created"')) this.posts.push(received(at, raw));
-      else if (raw.includes('"type":"presence"')) {
+      if (raw.includes('"type":"post.created"')) {
+        this.posts.push(received(at, raw));
+        this.sample ??= raw;
+      } else if (raw.includes('"type":"presence"')) {
         this.presence++;
         this.lastCount = Number(/"count":(\d+)/.exec(raw)?.[1] ?? -1);
       } else if (raw.includes('"type":"started"')) this.started = true;
@@ -320,27 +327,27 @@ const totals = (subs: Subscriber[]) => ({
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number) : NaN;
 
-/**
- * Posts K replies one after the other (each once the previous reached everyone, or after 5 s) and
- * returns every subscriber's delay from publish (the event id is the Redis time it was stored) to
- * the moment its socket received it.
- */
 /** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
+/**
+ * Publishes K posts one after the other (`publish` answers the post's id; each once the previous
+ * reached everyone, or after 5 s) and returns every subscriber's delay from publish (the event id
+ * is the time it was published: the Redis time it was stored, on the project's server) to the
+ * moment its socket received it. `serverPid`: whose CPU is counted.
+ */
+async function deliver(publish: (k: number) => Promise<string>, subs: Subscriber[], serverPid: number) {
   for (const s of subs) s.posts = [];
-  const cpuBefore = cpuMs(pid);
+  const cpuBefore = cpuMs(serverPid);
   const ids: string[] = [];
   const roundTrips: number[] = [];
   for (let k = 0; k < K; k++) {
     const t0 = Date.now();
-    const post = await admin.forums.createPost.mutate({ topicId, body: `<p>benchmark reply ${k}</p>` });
+    ids.push(await publish(k));
     roundTrips.push(Date.now() - t0);
-    ids.push(post.id);
     await until(() => subs.every((s) => s.posts.length > k), 5_000, `post ${k} to reach every subscriber`);
     await sleep(100);
   }
@@ -370,7 +377,7 @@ async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
     lastMax: all.at(-1) ?? NaN,
     // Server CPU per delivered message (the K createPost calls included): what a fan-out costs
     // whatever else shares the machine.
-    cpuPerDeliveryUs: ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, delays.length),
+    cpuPerDeliveryUs: ((cpuMs(serverPid) - cpuBefore) * 1000) / Math.max(1, delays.length),
     mutationP50: percentile(
       [...roundTrips].sort((a, b) => a - b),
       50,
@@ -379,11 +386,10 @@ async function deliver(admin: P2PClient, topicId: string, subs: Subscriber[]) {
 }
 
 /**
- * The floor: the same sockets and subscriptions on bench/ceilings/minimal-trpc-ws.ts (tRPC's ws
- * adapter, `ws`, superjson, an idle stream of one pending promise, nothing else), measured the same
- * way. What the project's server holds beyond it is ours.
+ * The floor, bench/ceilings/minimal-trpc-ws.ts (tRPC's ws adapter, `ws`, superjson, nothing else),
+ * in its own process, ready.
  */
-async function measureFloor(count: number) {
+async function startFloor() {
   const floorPort = PORT + 1;
   const floorUrl = `http://127.0.0.1:${floorPort}`;
   if (process.env.BENCH_HEAP_SNAPSHOT) mkdirSync(snapshotDir, { recursive: true });
@@ -404,9 +410,11 @@ async function measureFloor(count: number) {
       stdio: "inherit",
     },
   );
-  const floorPid = child.pid as number;
   const gone = new Promise((r) => child.once("exit", r));
-  const subs: Subscriber[] = [];
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await Promise.race([gone, sleep(5_000)]);
+  };
   try {
     await until(
       () =>
@@ -417,19 +425,34 @@ async function measureFloor(count: number) {
       30_000,
       "floor server ready",
     );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { pid: child.pid as number, url: floorUrl, stop };
+}
+
+/**
+ * The floor's memory: the same sockets and subscriptions (an idle stream of one pending promise)
+ * on the floor server, measured the same way. What the project's server holds beyond it is ours.
+ */
+async function measureFloor(count: number) {
+  const floor = await startFloor();
+  const subs: Subscriber[] = [];
+  try {
     const tokens = Array.from({ length: count }, () => "none");
-    const warm = await connect(tokens.slice(0, 100), 50, floorUrl);
+    const warm = await connect(tokens.slice(0, 100), 50, floor.url);
     await subscribe(warm, "", 50, "idle");
     for (const s of warm) s.close();
     await sleep(2_000);
-    const before = await serverMemory(floorPid, "floor-before");
-    subs.push(...(await connect(tokens, 50, floorUrl)));
+    const before = await serverMemory(floor.pid, "floor-before");
+    subs.push(...(await connect(tokens, 50, floor.url)));
     await sleep(2_000);
-    const sockets = await serverMemory(floorPid, "floor-sockets");
+    const sockets = await serverMemory(floor.pid, "floor-sockets");
     await subscribe(subs, "", 50, "idle");
     const started = subs.filter((s) => s.started).length;
     await sleep(2_000);
-    const after = await serverMemory(floorPid, "floor-subscriptions");
+    const after = await serverMemory(floor.pid, "floor-subscriptions");
     return {
       started,
       perSocketRss: (sockets.rssKiB - before.rssKiB) / subs.length,
@@ -439,8 +462,36 @@ async function measureFloor(count: number) {
     };
   } finally {
     for (const s of subs) s.close();
-    child.kill("SIGTERM");
-    await Promise.race([gone, sleep(5_000)]);
+    await floor.stop();
+  }
+}
+
+/**
+ * The floor's delivery: the post event the project's subscribers received (`sample`, a message as
+ * it came), published K times on the floor server to `count` subscribers, then to `half` of them,
+ * measured as the project's posts are. What the project's delivery takes beyond it is ours.
+ */
+async function measureFloorDelivery(count: number, half: number, sample: string) {
+  const message = JSON.parse(sample) as { result: { data: Parameters<typeof superjson.deserialize>[0] } };
+  const tracked = superjson.deserialize<{ id: string; data: unknown }>(message.result.data);
+  const event = superjson.stringify(tracked.data);
+  const floor = await startFloor();
+  const subs: Subscriber[] = [];
+  try {
+    const tokens = Array.from({ length: count }, () => "none");
+    subs.push(...(await connect(tokens, 50, floor.url)));
+    await subscribe(subs, "", 50, "events");
+    const live = subs.filter((s) => s.started);
+    const publish = async () => (await fetch(`${floor.url}/publish`, { method: "POST", body: event })).text();
+    await deliver(publish, live, floor.pid); // warm-up: every subscriber, so none is still behind after it
+    const atAll = await deliver(publish, live, floor.pid);
+    for (const s of live.slice(half)) s.close();
+    await sleep(2_000);
+    const atHalf = await deliver(publish, live.slice(0, half), floor.pid);
+    return { atAll, atHalf };
+  } finally {
+    for (const s of subs) s.close();
+    await floor.stop();
   }
 }
 
@@ -489,7 +540,9 @@ try {
   const perSubscriberRss = (after.rssKiB - before.rssKiB) / started;
 
   const live = opened.filter((s) => s.started);
-  const atAll = await deliver(admin, topicId, live);
+  const reply = async (k: number) =>
+    (await admin.forums.createPost.mutate({ topicId, body: `<p>benchmark reply ${k}</p>` })).id;
+  const atAll = await deliver(reply, live, pid);
 
   // Half leave; the rest see the new count.
   const leaving = live.slice(HALF);
@@ -504,7 +557,11 @@ try {
   // What the leaves gave back (and the same settled start as the 2,000 had).
   await sleep(2_000);
   const afterLeaves = await serverMemory(pid, "leaves");
-  const atHalf = await deliver(admin, topicId, staying);
+  const atHalf = await deliver(reply, staying, pid);
+  // The floor's delivery of the same event to as many subscribers, this server idle meanwhile.
+  const sample = live.find((s) => s.sample)?.sample;
+  for (const s of opened) s.close();
+  const floorDelivery = sample ? await measureFloorDelivery(live.length, HALF, sample) : null;
 
   // ---------------------------------------------------------------- report
   const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
@@ -575,8 +632,18 @@ try {
       yes(atHalf.p99 <= 100 && atHalf.missing === 0 && atHalf.subscribers >= 1000),
     ],
     [
+      "  the floor: tRPC's ws adapter + ws alone, the same event to as many subscribers (bench/ceilings/minimal-trpc-ws.ts), p50 / p99 / max",
+      floorDelivery
+        ? [floorDelivery.atAll, floorDelivery.atHalf]
+            .map((d) => `${d.subscribers}: ${d.p50} / ${d.p99} / ${d.max} ms (${d.missing} missing)`)
+            .join("; ")
+        : "n/a (no post event received)",
+      "",
+      "",
+    ],
+    [
       `server CPU per delivered post (${atAll.subscribers} / ${atHalf.subscribers} subscribers, createPost included)`,
-      `${fmt(atAll.cpuPerDeliveryUs, 0)} / ${fmt(atHalf.cpuPerDeliveryUs, 0)} µs`,
+      `${fmt(atAll.cpuPerDeliveryUs, 0)} / ${fmt(atHalf.cpuPerDeliveryUs, 0)} µs${floorDelivery ? ` (the floor's, publishing included: ${fmt(floorDelivery.atAll.cpuPerDeliveryUs, 0)} / ${fmt(floorDelivery.atHalf.cpuPerDeliveryUs, 0)} µs)` : ""}`,
       "",
       "",
     ],
