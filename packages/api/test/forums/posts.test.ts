@@ -750,6 +750,21 @@ describe("forums.likePost / unlikePost", () => {
     expect(await shown(member, topic, reply.id)).toMatchObject({ likeCount: 1, likedByMe: false });
   });
 
+  it("likes of one post at once each count once, and the last to count sees them all", async () => {
+    const topic = await newTopic(member, "platform");
+    const reply = await post(colleague, topic);
+    const likers = [member, admin, outsider, moderator];
+    const answers = await Promise.all(likers.map((u) => u.client.forums.likePost.mutate({ postId: reply.id })));
+    const counts = answers.map((a) => a.likeCount);
+    expect(Math.max(...counts)).toBe(likers.length);
+    for (const count of counts) expect(count).toBeGreaterThanOrEqual(1);
+    expect((await topicOf(member, topic)).likeCount).toBe(likers.length);
+    expect(await shown(member, topic, reply.id)).toMatchObject({ likeCount: likers.length, likedByMe: true });
+    const unliked = await Promise.all(likers.map((u) => u.client.forums.unlikePost.mutate({ postId: reply.id })));
+    expect(Math.min(...unliked.map((a) => a.likeCount))).toBe(0);
+    expect((await topicOf(member, topic)).likeCount).toBe(0);
+  });
+
   it("a page this node has cached shows each reader's likes as they are now, and only to those who may see it", async () => {
     const topic = await newTopic(member, "organization");
     const reply = await post(colleague, topic);

@@ -307,25 +307,33 @@ export async function deletePost(deps: AppDeps, caller: Principal, postId: strin
 }
 
 /**
- * One like per user per post; liking twice changes nothing. The post is found, checked and liked
- * under its locks in PostgreSQL (repo.lockLikedPost): a like is the second most frequent write.
+ * One like per user per post; liking twice changes nothing. The post is found, checked and liked in
+ * one PostgreSQL statement under its locks (repo.writeLike): a like is the second most frequent
+ * write, and its topic's lock is held for that statement only. The count it answers and publishes
+ * is read after it, so it includes every like committed by then.
  */
 export async function setLike(deps: AppDeps, caller: Principal, postId: string, like: boolean) {
-  const { topic, likes } = await deps.db.transaction().execute(async (trx) => {
-    const topic = await repo.lockLikedPost(trx, caller.organizationId, postId);
-    if (!topic) throw notFound("Post");
-    const authorId = topic.postAuthorId ?? (await findPostDoc(deps.mongo, postId))?.authorId;
-    if (like && authorId === caller.userId) throw appError("FORBIDDEN", "You cannot like your own post");
-    return { topic, likes: await repo.changeLike(trx, { postId, userId: caller.userId, topicId: topic.id }, like) };
-  });
-  if (likes.changed) {
+  const write = (authorChecked: boolean) => repo.writeLike(deps.db, caller, postId, like, authorChecked);
+  let written = await write(false);
+  let authorId = written?.postAuthorId;
+  if (like && written && authorId === null) {
+    // A row from before migration 0014 does not know its author yet: its document does.
+    authorId = (await findPostDoc(deps.mongo, postId))?.authorId;
+    if (authorId !== caller.userId) written = await write(true);
+  }
+  if (!written) throw notFound("Post");
+  if (like && authorId === caller.userId) throw appError("FORBIDDEN", "You cannot like your own post");
+  const [stat] = await repo.likeStats(deps.db, [postId], null);
+  const likeCount = Number(stat?.count ?? 0);
+  if (written.changed) {
+    const topic = written;
     await Promise.all([
       topicListsChanged(deps),
-      publishTopicEvent(deps, topic.id, { type: "post.liked", postId, likeCount: likes.count }),
+      publishTopicEvent(deps, topic.id, { type: "post.liked", postId, likeCount }),
       track(deps, caller, topic, like ? "post.liked" : "post.unliked", { postId }),
     ]);
   }
-  return { postId, likeCount: likes.count, likedByMe: like };
+  return { postId, likeCount, likedByMe: like };
 }
 
 /** Only the topic's author picks (or clears) the best answer; it sets the answered flag. */

@@ -651,7 +651,7 @@ export async function writeReply(db: Db, row: SearchRow, notifications: Notifica
 
 /**
  * The topic and the post a reply answers, locked for the rest of the transaction, in the order a
- * deletion takes them (as lockLikedPost): the topic's row, then a key-share lock on the post's
+ * deletion takes them (as a like does, likeWriteQuery): the topic's row, then a key-share lock on the post's
  * search row, which keeps the post's deletion out until the reply commits. Whether both are live.
  */
 const lockAnsweredPostQuery = preparedQuery("lock_answered_post", (trx, topicId: string, postId: string) =>
@@ -706,79 +706,94 @@ export async function removeReply(trx: Db, topicId: string, postId: string): Pro
 }
 
 /**
- * The like (or its removal), the topic's count and the post's count in one statement: every part
- * sees the post's likes as they were before it, so the count is that plus (or minus) the change.
+ * A like (or its removal) in one statement, under the locks a deletion takes: first the topic's
+ * row (as lockLiveTopic: every change of what a topic holds takes it first), then a key-share lock
+ * on the post's search row, which keeps the post's deletion out until the like commits (edits
+ * still go through). PostgreSQL takes a statement's row locks in the order its locking clauses name
+ * them, and a row deleted while the statement waited is skipped: a post deleted meanwhile is not
+ * found. Only a live post of a live topic the organization may see; the locks last this statement
+ * only. A like is written only when the post's author is known and is not the liker, or when
+ * `authorChecked` (the caller found the author of a row from before migration 0014, not filled in
+ * yet, in its document); the topic's like count follows the change. Answers the topic, the post's
+ * author and whether the like changed, or nothing when there is no such post.
  */
-const likeChangeQuery = (liked: boolean) =>
-  preparedQuery(liked ? "like_post" : "unlike_post", (trx, postId: string, userId: string, topicId: string) => {
-    const change = liked
-      ? trx
-          .insertInto("forumPostLikes")
-          .values({ postId, userId, topicId })
-          .onConflict((oc) => oc.doNothing())
-          .returning("postId")
-      : trx.deleteFrom("forumPostLikes").where("postId", "=", postId).where("userId", "=", userId).returning("postId");
-    return trx
-      .with("changed", () => change)
-      .with("counted", (db) =>
-        db
-          .updateTable("forumTopics")
-          .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
-          .where("id", "=", topicId)
-          .where(({ exists, selectFrom }) => exists(selectFrom("changed").select("postId")))
-          .returning("id"),
-      )
-      .selectNoFrom((eb) => [
-        eb.selectFrom("changed").select(eb.fn.countAll<number>().as("n")).as("changed"),
-        eb
-          .selectFrom("forumPostLikes")
-          .select(eb.fn.countAll<number>().as("n"))
-          .where("postId", "=", postId)
-          .as("before"),
-      ]);
-  });
-const likeQuery = likeChangeQuery(true);
-const unlikeQuery = likeChangeQuery(false);
+const likeWriteQuery = (liked: boolean) =>
+  preparedQuery(
+    liked ? "like_post" : "unlike_post",
+    // An unlike has no author to check: it is called without `authorChecked`.
+    (db, orgId: string, postId: string, userId: string, authorChecked?: boolean) =>
+      db
+        .with("locked", (db) =>
+          db
+            .selectFrom("forumSearch as s")
+            .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
+            .select([
+              "forumTopics.id",
+              "forumTopics.title",
+              "forumTopics.visibility",
+              "forumTopics.authorId",
+              "forumTopics.organizationId",
+              "s.postId",
+              "s.authorId as postAuthorId",
+            ])
+            .where("s.postId", "=", postId)
+            .where(visibleTo(orgId))
+            .forUpdate("forumTopics")
+            .forKeyShare("s"),
+        )
+        .with("changed", (db) =>
+          liked
+            ? db
+                .insertInto("forumPostLikes")
+                .columns(["postId", "userId", "topicId"])
+                .expression((eb) =>
+                  eb
+                    .selectFrom("locked")
+                    .select(["locked.postId", sql<string>`${userId}::uuid`.as("userId"), "locked.id"])
+                    .where(sql<boolean>`coalesce(locked.post_author_id <> ${userId}::uuid, ${authorChecked}::boolean)`),
+                )
+                .onConflict((oc) => oc.doNothing())
+                .returning("postId")
+            : db
+                .deleteFrom("forumPostLikes")
+                .where("postId", "in", (eb) => eb.selectFrom("locked").select("locked.postId"))
+                .where("userId", "=", userId)
+                .returning("postId"),
+        )
+        .with("counted", (db) =>
+          db
+            .updateTable("forumTopics")
+            .set((eb) => ({ likeCount: eb("likeCount", liked ? "+" : "-", 1) }))
+            .where("id", "in", (eb) => eb.selectFrom("locked").select("locked.id"))
+            .where(({ exists, selectFrom }) => exists(selectFrom("changed").select("postId")))
+            .returning("id"),
+        )
+        .selectFrom("locked")
+        .select([
+          "locked.id",
+          "locked.title",
+          "locked.visibility",
+          "locked.authorId",
+          "locked.organizationId",
+          "locked.postAuthorId",
+        ])
+        .select((eb) => eb.exists(eb.selectFrom("changed").select("postId")).as("changed")),
+  );
+const likeWrite = likeWriteQuery(true);
+const unlikeWrite = likeWriteQuery(false);
 
-/**
- * The post to like and its topic, locked for the rest of the transaction: first the topic (as
- * lockLiveTopic: every change of what a topic holds takes it first), then the post's search row,
- * whose key-share lock keeps the post's deletion out until the like commits (edits still go
- * through). PostgreSQL takes a statement's row locks in the order its locking clauses name them,
- * the order a deletion takes them in, and a row deleted while the statement waited is skipped:
- * a post deleted meanwhile is not found. Only a live post of a live topic the organization may see;
- * with its author (null on a row from before migration 0014 not filled in yet).
- */
-const lockLikedPostQuery = preparedQuery("lock_liked_post", (trx, orgId: string, postId: string) =>
-  trx
-    .selectFrom("forumSearch as s")
-    .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
-    .select([
-      "forumTopics.id",
-      "forumTopics.title",
-      "forumTopics.visibility",
-      "forumTopics.authorId",
-      "forumTopics.organizationId",
-      "s.authorId as postAuthorId",
-    ])
-    .where("s.postId", "=", postId)
-    .where(visibleTo(orgId))
-    .forUpdate("forumTopics")
-    .forKeyShare("s"),
-);
-export const lockLikedPost = async (trx: Db, orgId: string, postId: string) =>
-  (await lockLikedPostQuery(trx, orgId, postId))[0];
-
-/**
- * Likes or unlikes (one like per user per post: the primary key says so), keeping the topic's
- * like count in step. Run after lockLikedPost in the caller's transaction; answers the post's like
- * count and whether it changed.
- */
-export async function changeLike(trx: Db, like: { postId: string; userId: string; topicId: string }, liked: boolean) {
-  const [row] = await (liked ? likeQuery : unlikeQuery)(trx, like.postId, like.userId, like.topicId);
-  if (!row) throw new Error("changeLike: the statement answered no row");
-  const changed = Number(row.changed) > 0;
-  return { count: Number(row.before) + (changed ? (liked ? 1 : -1) : 0), changed };
+/** Likes or unlikes a post (likeWriteQuery); undefined when there is no such post for the caller. */
+export async function writeLike(
+  db: Db,
+  caller: { organizationId: string; userId: string },
+  postId: string,
+  liked: boolean,
+  authorChecked: boolean,
+) {
+  const [row] = liked
+    ? await likeWrite(db, caller.organizationId, postId, caller.userId, authorChecked)
+    : await unlikeWrite(db, caller.organizationId, postId, caller.userId);
+  return row;
 }
 
 const likeStatsOf = (db: Db, postIds: string[], viewerId: string | null) =>
