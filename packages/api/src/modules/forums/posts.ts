@@ -326,11 +326,11 @@ export async function setLike(deps: AppDeps, caller: Principal, postId: string, 
   const [stat] = await repo.likeStats(deps.db, [postId], null);
   const likeCount = Number(stat?.count ?? 0);
   if (written.changed) {
-    const topic = written;
+    // The statement answered the post's topic.
     await Promise.all([
       topicListsChanged(deps),
-      publishTopicEvent(deps, topic.id, { type: "post.liked", postId, likeCount }),
-      track(deps, caller, topic, like ? "post.liked" : "post.unliked", { postId }),
+      publishTopicEvent(deps, written.id, { type: "post.liked", postId, likeCount }),
+      track(deps, caller, written, like ? "post.liked" : "post.unliked", { postId }),
     ]);
   }
   return { postId, likeCount, likedByMe: like };

@@ -2,6 +2,7 @@ import type { ListTopicsInput, TopicSort, TopicSummary } from "@p2p/schemas";
 import {
   type ExpressionBuilder,
   type Insertable,
+  type QueryCreator,
   type RawBuilder,
   type Selectable,
   type SelectQueryBuilder,
@@ -650,20 +651,27 @@ export async function writeReply(db: Db, row: SearchRow, notifications: Notifica
 }
 
 /**
- * The topic and the post a reply answers, locked for the rest of the transaction, in the order a
- * deletion takes them (as a like does, likeWriteQuery): the topic's row, then a key-share lock on the post's
- * search row, which keeps the post's deletion out until the reply commits. Whether both are live.
+ * A post's search row (`s`) with its topic, both locked in the order a deletion takes them: first
+ * the topic's row (as lockLiveTopic: every change of what a topic holds takes it first), then a
+ * key-share lock on the search row, which keeps the post's deletion out until the writer commits
+ * (edits still go through). PostgreSQL takes a statement's row locks in the order its locking
+ * clauses name them, and a row deleted while the statement waited is skipped: a post deleted
+ * meanwhile is not found. For a reply to the post and for a like of it.
  */
-const lockAnsweredPostQuery = preparedQuery("lock_answered_post", (trx, topicId: string, postId: string) =>
-  trx
+const lockedPost = (db: QueryCreator<Database>, postId: string) =>
+  db
     .selectFrom("forumSearch as s")
     .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
-    .select("s.postId")
     .where("s.postId", "=", postId)
-    .where("s.topicId", "=", topicId)
-    .where("forumTopics.deletedAt", "is", null)
     .forUpdate("forumTopics")
-    .forKeyShare("s"),
+    .forKeyShare("s");
+
+/** The topic and the post a reply answers, locked for the rest of the transaction (lockedPost); whether both are live. */
+const lockAnsweredPostQuery = preparedQuery("lock_answered_post", (trx, topicId: string, postId: string) =>
+  lockedPost(trx, postId)
+    .select("s.postId")
+    .where("s.topicId", "=", topicId)
+    .where("forumTopics.deletedAt", "is", null),
 );
 export const lockAnsweredPost = async (trx: Db, topicId: string, postId: string) =>
   (await lockAnsweredPostQuery(trx, topicId, postId)).length > 0;
@@ -706,16 +714,12 @@ export async function removeReply(trx: Db, topicId: string, postId: string): Pro
 }
 
 /**
- * A like (or its removal) in one statement, under the locks a deletion takes: first the topic's
- * row (as lockLiveTopic: every change of what a topic holds takes it first), then a key-share lock
- * on the post's search row, which keeps the post's deletion out until the like commits (edits
- * still go through). PostgreSQL takes a statement's row locks in the order its locking clauses name
- * them, and a row deleted while the statement waited is skipped: a post deleted meanwhile is not
- * found. Only a live post of a live topic the organization may see; the locks last this statement
- * only. A like is written only when the post's author is known and is not the liker, or when
- * `authorChecked` (the caller found the author of a row from before migration 0014, not filled in
- * yet, in its document); the topic's like count follows the change. Answers the topic, the post's
- * author and whether the like changed, or nothing when there is no such post.
+ * A like (or its removal) in one statement, under the locks a deletion takes (lockedPost), which
+ * last this statement only. Only a live post of a live topic the organization may see. A like is
+ * written only when the post's author is known and is not the liker, or when `authorChecked` (the
+ * caller found the author of a row from before migration 0014, not filled in yet, in its
+ * document); the topic's like count follows the change. Answers the topic, the post's author and
+ * whether the like changed, or nothing when there is no such post.
  */
 const likeWriteQuery = (liked: boolean) =>
   preparedQuery(
@@ -724,9 +728,7 @@ const likeWriteQuery = (liked: boolean) =>
     (db, orgId: string, postId: string, userId: string, authorChecked?: boolean) =>
       db
         .with("locked", (db) =>
-          db
-            .selectFrom("forumSearch as s")
-            .innerJoin("forumTopics", "forumTopics.id", "s.topicId")
+          lockedPost(db, postId)
             .select([
               "forumTopics.id",
               "forumTopics.title",
@@ -736,10 +738,7 @@ const likeWriteQuery = (liked: boolean) =>
               "s.postId",
               "s.authorId as postAuthorId",
             ])
-            .where("s.postId", "=", postId)
-            .where(visibleTo(orgId))
-            .forUpdate("forumTopics")
-            .forKeyShare("s"),
+            .where(visibleTo(orgId)),
         )
         .with("changed", (db) =>
           liked
