@@ -88,18 +88,18 @@ export async function seedGlobalSearch(db: Db): Promise<void> {
         (select array_agg(id) ids, array_agg(organization_id) orgs, count(*)::int n from users) u`.execute(db);
     console.log(`  ${GS_SEED.topics} topics (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     await sql`
-      insert into forum_search (post_id, topic_id, title, body, created_at)
+      insert into forum_search (post_id, topic_id, title, body, created_at, topic_visibility, topic_organization_id)
       select first_post_id, id, title,
         case when title like 'سؤال%' then 'نواجه مشكلة في ' || a[1 + abs(hashtext(id::text)) % 5] || ' منذ أسبوع'
           else 'We see ' || lower(split_part(title, ' ', 1)) || ' trouble after the last ' || k[1 + abs(hashtext(id::text)) % 8]
             || case when hashtext(id::text) % 1000 = 0 then ' with a ${sql.raw(RARE_WORD)} noise' else '' end end,
-        created_at
+        created_at, visibility, organization_id
       from forum_topics, ${words}
       union all
       select gen_random_uuid(), id, title,
         case when title like 'سؤال%' then 'تحقق من ' || a[1 + abs(hashtext(title)) % 5] || ' والصمامات'
           else 'Check the ' || w[1 + abs(hashtext(title)) % 12] || ' and its seals before the next ' || k[1 + abs(hashtext(title)) % 8] end,
-        last_activity_at
+        last_activity_at, visibility, organization_id
       from forum_topics, ${words}`.execute(db);
     console.log(`  ${2 * GS_SEED.topics} forum search documents (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     await sql`

@@ -234,11 +234,16 @@ async function fillForum(
     await db.insertInto("forumTopics").values(topicRows).execute();
     const half = Math.ceil(search.postId.length / 2);
     const insertSearch = (from: number, to: number) =>
-      sql`insert into forum_search (post_id, topic_id, title, body, created_at, author_id, organization_id, opening)
-        select * from unnest(${search.postId.slice(from, to)}::uuid[], ${search.topicId.slice(from, to)}::uuid[],
+      // As the product keeps them: who may see each post from its topic, no rows for a deleted topic.
+      sql`insert into forum_search (post_id, topic_id, title, body, created_at, author_id, organization_id, opening,
+          topic_visibility, topic_organization_id)
+        select p.*, t.visibility, t.organization_id
+        from unnest(${search.postId.slice(from, to)}::uuid[], ${search.topicId.slice(from, to)}::uuid[],
           ${search.title.slice(from, to)}::text[], ${search.body.slice(from, to)}::text[],
           ${search.createdAt.slice(from, to)}::timestamptz[], ${search.authorId.slice(from, to)}::uuid[],
-          ${search.organizationId.slice(from, to)}::uuid[], ${search.opening.slice(from, to)}::boolean[])`.execute(db);
+          ${search.organizationId.slice(from, to)}::uuid[], ${search.opening.slice(from, to)}::boolean[])
+          as p(post_id, topic_id, title, body, created_at, author_id, organization_id, opening)
+        join forum_topics t on t.id = p.topic_id and t.deleted_at is null`.execute(db);
     await Promise.all([
       insertSearch(0, half),
       insertSearch(half, search.postId.length),

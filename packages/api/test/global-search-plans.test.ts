@@ -71,12 +71,14 @@ beforeAll(async () => {
     db,
   );
   await sql`
-    insert into forum_search (post_id, topic_id, title, body, created_at)
+    insert into forum_search (post_id, topic_id, title, body, created_at, topic_visibility, topic_organization_id)
     select first_post_id, id, title, 'We see ' || split_part(title, ' ', 4) || ' trouble'
-      || case when hashtext(id::text) % 1000 = 0 then ' with a cavitation noise' else '' end, created_at
+      || case when hashtext(id::text) % 1000 = 0 then ' with a cavitation noise' else '' end, created_at,
+      visibility, organization_id
     from forum_topics
     union all
-    select gen_random_uuid(), id, title, 'Check the ' || split_part(title, ' ', 6) || ' and its seals', last_activity_at
+    select gen_random_uuid(), id, title, 'Check the ' || split_part(title, ' ', 6) || ' and its seals', last_activity_at,
+      visibility, organization_id
     from forum_topics`.execute(db);
   await sql`
     insert into use_cases (id, owner_id, organization_id, status, title, summary, industry, technologies,

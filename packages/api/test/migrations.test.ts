@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createDb, createMigrator } from "@p2p/api";
 import { createTestStores, type TestStores } from "@p2p/testkit";
 import { type Kysely, sql } from "kysely";
@@ -57,5 +58,47 @@ describe("migrations", () => {
       where c.table_schema = 'public' and t.table_type = 'BASE TABLE' and c.data_type like 'timestamp%'`.execute(db);
     expect(rows.length).toBeGreaterThan(20);
     expect(rows.filter((r) => r.precision !== 3)).toEqual([]);
+  });
+
+  it("0028 gives the search rows written before it their topic's visibility and organization", async () => {
+    const migrator = createMigrator(db);
+    expect((await migrator.migrateTo("0027_client_keys")).error).toBeUndefined();
+    const [org, user, category, internal, open] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
+    await sql`insert into organizations (id, name, industry, size, country, city)
+      values (${org}, 'Old Org', 'manufacturing', '1-10', 'SA', 'Riyadh')`.execute(db);
+    await sql`insert into users (id, email, first_name, last_name, role, organization_id)
+      values (${user}, 'old@example.com', 'Old', 'Member', 'member', ${org})`.execute(db);
+    await sql`insert into forum_categories (id, slug, name, description, position)
+      values (${category}, 'old', 'Old', 'Old', 99)`.execute(db);
+    const posts = { [internal]: randomUUID(), [open]: randomUUID() };
+    for (const [id, visibility] of [
+      [internal, "organization"],
+      [open, "platform"],
+    ] as const) {
+      await sql`insert into forum_topics (id, category_id, author_id, organization_id, visibility, title, first_post_id)
+        values (${id}, ${category}, ${user}, ${org}, ${visibility}, 'Gearbox oil', ${posts[id]})`.execute(db);
+      await sql`insert into forum_search (post_id, topic_id, title, body, created_at)
+        values (${posts[id]}, ${id}, 'Gearbox oil', 'Synthetic oil', now())`.execute(db);
+    }
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const { rows } = await sql<{ topic: string; visibility: string; organization: string }>`
+      select topic_id as topic, topic_visibility as visibility, topic_organization_id as organization
+      from forum_search order by topic_visibility`.execute(db);
+    expect(rows).toEqual([
+      { topic: internal, visibility: "organization", organization: org },
+      { topic: open, visibility: "platform", organization: org },
+    ]);
+    // Written without them (by code from before), a row is refused rather than shown to everyone.
+    await expect(
+      sql`insert into forum_search (post_id, topic_id, title, body, created_at)
+        values (${randomUUID()}, ${open}, 'Gearbox oil', 'Mineral oil', now())`.execute(db),
+    ).rejects.toThrow(/topic_visibility/);
   });
 });

@@ -57,16 +57,19 @@ beforeAll(async () => {
          'forklift', 'inverter', 'chiller', 'extruder'] words) w`.execute(db);
   // Search documents: each topic's first post plus one reply. Word frequencies: "cavitation" in
   // 0.05% of the posts, "gearbox" 1%, "bearing" 16% (one of 12 title words), "seals" 50%.
+  // (A deleted topic has no search rows: its deletion removes them.)
   await sql`
-    insert into forum_search (post_id, topic_id, title, body, created_at)
+    insert into forum_search (post_id, topic_id, title, body, created_at, topic_visibility, topic_organization_id)
     select first_post_id, id, title,
       'We see ' || split_part(title, ' ', 4) || ' trouble on line ' || (created_at::date - date '2020-01-01') % 9
         || case when hashtext(id::text) % 1000 = 0 then ' with a cavitation noise' else '' end
-        || case when hashtext(id::text) % 50 = 1 then ' near the gearbox' else '' end, created_at
-    from forum_topics
+        || case when hashtext(id::text) % 50 = 1 then ' near the gearbox' else '' end, created_at,
+      visibility, organization_id
+    from forum_topics where deleted_at is null
     union all
-    select gen_random_uuid(), id, title, 'Check the ' || split_part(title, ' ', 6) || ' and its seals', last_activity_at
-    from forum_topics`.execute(db);
+    select gen_random_uuid(), id, title, 'Check the ' || split_part(title, ' ', 6) || ' and its seals', last_activity_at,
+      visibility, organization_id
+    from forum_topics where deleted_at is null`.execute(db);
   await sql`analyze`.execute(db);
   const [orgs, users, categories] = await Promise.all([
     db.selectFrom("organizations").select("id").orderBy("name").execute(),

@@ -26,6 +26,7 @@ import * as m0024 from "./migrations/0024_deleted_use_cases";
 import * as m0025 from "./migrations/0025_invitations_page";
 import * as m0026 from "./migrations/0026_message_request_hashes";
 import * as m0027 from "./migrations/0027_client_keys";
+import * as m0028 from "./migrations/0028_search_rows_topic_audience";
 
 /** Every migration in order. Listed statically so bundlers and tsx see them without a directory scan. */
 const migrations: Record<string, Migration> = {
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   "0025_invitations_page": m0025,
   "0026_message_request_hashes": m0026,
   "0027_client_keys": m0027,
+  "0028_search_rows_topic_audience": m0028,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema

@@ -262,6 +262,9 @@ export interface ForumSearchTable {
   organizationId: string | null;
   /** The topic's first post. */
   opening: Defaulted<boolean>;
+  /** Its topic's visibility and organization (who may see the post), copied from the topic on insert. */
+  topicVisibility: ColumnType<"platform" | "organization", "platform" | "organization", never>;
+  topicOrganizationId: ColumnType<string, string, never>;
   /** A post from before 0014: author, organization and attachments still to copy from MongoDB. */
   factsPending: Defaulted<boolean>;
   /** Its creator's client key (clientMessageId) and the fingerprint of the request that made it (lib/idempotency.ts). */

@@ -634,7 +634,7 @@ const writeReplyQuery = preparedQuery("write_reply", (db, ...args: [...SearchRow
           update forum_topics
           set reply_count = reply_count + 1, last_activity_at = ${createdAt}::timestamptz, last_poster_id = ${authorId}::uuid
           where id = ${topicId}::uuid and deleted_at is null and not locked
-          returning id, title
+          returning id, title, visibility, organization_id
         ), written as (
           ${insertSearchRowSql(row, sql`counted`)}
         ), notified as (
@@ -864,15 +864,19 @@ const searchRowColumns = (row: SearchRow): SearchRowColumns => [
   row.requestHash ?? null,
 ];
 
-/** The insert of a search row, its topic's title read from `topics` (the table, or a statement's locked row). */
+/**
+ * The insert of a search row, its topic's title, visibility and organization read from `topics`
+ * (the table, or a statement's locked row).
+ */
 const insertSearchRowSql = (
   [postId, topicId, body, createdAt, authorId, organizationId, opening, clientMessageId, requestHash]: SearchRowColumns,
   topics: RawBuilder<unknown>,
 ) => sql`
   insert into forum_search (post_id, topic_id, title, body, created_at, author_id, organization_id, opening,
-    client_message_id, request_hash)
+    client_message_id, request_hash, topic_visibility, topic_organization_id)
   select ${postId}::uuid, t.id, t.title, ${body}::text, ${createdAt}::timestamptz, ${authorId}::uuid,
-    ${organizationId}::uuid, ${opening}::boolean, ${clientMessageId}::text, ${requestHash}::text
+    ${organizationId}::uuid, ${opening}::boolean, ${clientMessageId}::text, ${requestHash}::text,
+    t.visibility, t.organization_id
   from ${topics} t
   where t.id = ${topicId}::uuid
   returning post_id`;

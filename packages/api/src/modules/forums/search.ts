@@ -8,7 +8,7 @@ import type { Db } from "../../infra/postgres/db";
 import { queryShapes } from "../../infra/postgres/prepared";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { queryText } from "../../lib/search-text";
-import { findTopicRows, visibleTo } from "./repo";
+import { findTopicRows } from "./repo";
 import { topicListsChannel } from "./topic-lists";
 import { summaries } from "./topics";
 
@@ -38,7 +38,7 @@ type SearchInput = z.infer<typeof ForumSearchInput>;
 
 /**
  * How many of the most recent matching posts are ranked: bounds the cost of common words. Each
- * candidate is a row read, a visibility lookup and a rank; at 1M posts, 1,000 made a search cost
+ * candidate is a row read and a rank; at 1M posts, 1,000 made a search cost
  * 15–40 ms of PostgreSQL's time and a word in 3.6% of posts fetch all its 36,000 matches (the
  * planner's cheapest way to the 1,000 newest), where 300 are reached by walking the recency index
  * (bench/RESULTS.md, 2026-11-29 night). 300 recent posts still hold ~200 topics of a common word.
@@ -85,24 +85,29 @@ function rankedHits(
   const { query } = parse(input.terms);
   const relevance = input.sort === "relevance";
   // Ranking reads every candidate's document, so it is bounded: the candidates are the most recent
-  // matching posts of visible topics, found by walking the recency index (common words) or the GIN
-  // index (rare ones), whichever the planner prefers. The visibility check is a correlated
-  // subquery ("offset 0" keeps it one): a primary-key lookup per candidate, never a topics scan.
+  // matching posts the organization may see, found by walking the recency index (common words) or
+  // the GIN index (rare ones), whichever the planner prefers. Who may see a post is on its search
+  // row (its topic's visibility and organization; a deleted topic's rows are gone): no topic lookup
+  // per candidate. A category or answered filter does look its topic up, in a correlated subquery
+  // ("offset 0" keeps it one): a primary-key lookup per candidate, never a topics scan.
+  const filtered = input.categoryId !== undefined || input.answered !== undefined;
   const candidates = db
     .selectFrom("forumSearch as s")
     .select(["s.topicId", "s.postId", "s.createdAt", "s.document"])
     .where(sql<boolean>`s.document @@ ${query}`)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("forumTopics")
-          .select(sql`1`.as("one"))
-          .whereRef("forumTopics.id", "=", "s.topicId")
-          .where(visibleTo(orgId))
-          .$if(input.categoryId !== undefined, (q) =>
-            q.where("forumTopics.categoryId", "=", input.categoryId as string),
-          )
-          .$if(input.answered !== undefined, (q) => q.where("forumTopics.answered", "=", input.answered as boolean))
-          .offset(0),
+    .where((eb) => eb.or([eb("s.topicVisibility", "=", "platform"), eb("s.topicOrganizationId", "=", orgId)]))
+    .$if(filtered, (q) =>
+      q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom("forumTopics")
+            .select(sql`1`.as("one"))
+            .whereRef("forumTopics.id", "=", "s.topicId")
+            .$if(input.categoryId !== undefined, (q) =>
+              q.where("forumTopics.categoryId", "=", input.categoryId as string),
+            )
+            .$if(input.answered !== undefined, (q) => q.where("forumTopics.answered", "=", input.answered as boolean))
+            .offset(0),
+        ),
       ),
     )
     .orderBy("s.createdAt", "desc")
