@@ -108,6 +108,15 @@ describe("forums.search", () => {
     expect(byBody.items[0]?.snippet).toContain("drive end");
   });
 
+  it("shows a hit deep in a long post around it, marked, not the post's start", async () => {
+    const filler = Array.from({ length: 2000 }, (_, i) => `word${i}`).join(" ");
+    const topic = await topicOf(admin, "Long shift log of kiln two", `${filler} so the refractory cracked ${filler}`);
+    const [hit] = (await search(member, { q: "refractories" })).items;
+    expect(hit?.topic.id).toBe(topic.id);
+    expect(hit?.snippet).toContain("word1999 so the <mark>refractory</mark> cracked word0 word1");
+    expect(hit?.snippet).not.toContain("word1000 ");
+  });
+
   it("finds Arabic text by one Arabic word, in titles and bodies, and highlights it", async () => {
     const topic = await topicOf(
       member,
@@ -139,7 +148,7 @@ describe("forums.search", () => {
     const pasted = await search(admin, { q: "pasted" });
     expect(pasted.items).toHaveLength(1);
     expect(pasted.items[0]?.snippet).toBe(
-      "Someone <mark>pasted</mark> &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; and &lt;mark&gt;fake&lt;/mark&gt; there",
+      "Someone <mark>pasted</mark> &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; and &lt;mark&gt;fake&lt;/mark&gt; there.",
     );
     // Several words: the snippet spans from the first to the last, across the brackets.
     const interlock = await search(admin, { q: "interlock press" });

@@ -1,5 +1,5 @@
 import type { ForumSearchInput, TopicSummary } from "@p2p/schemas";
-import { type RawBuilder, sql } from "kysely";
+import { sql } from "kysely";
 import { z } from "zod";
 import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
@@ -9,27 +9,11 @@ import { queryShapes } from "../../infra/postgres/prepared";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { queryText } from "../../lib/search-text";
 import { findTopicRows } from "./repo";
+import { type HitMarker, hitMarker, lexemesOf } from "./snippets";
 import { topicListsChannel } from "./topic-lists";
 import { summaries } from "./topics";
 
-const OPEN = "\u0001";
-const CLOSE = "\u0002";
-const LT = "\u0003";
-const GT = "\u0004";
 const ARABIC = /[\u0600-\u06FF]/;
-
-/** ts_headline marks hits with control characters; everything else is escaped before <mark> goes in. */
-function toSnippet(raw: string): string {
-  return raw
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replaceAll(OPEN, "<mark>")
-    .replaceAll(CLOSE, "</mark>")
-    .replaceAll(LT, "&lt;")
-    .replaceAll(GT, "&gt;");
-}
 
 const RelevanceCursor = z.tuple([z.literal("r"), z.number().int().min(0).max(10_000)]);
 const LatestCursor = z.tuple([z.literal("l"), z.iso.datetime({ offset: true }), z.uuid()]);
@@ -139,38 +123,26 @@ function rankedHits(
 }
 
 /**
- * The text as ts_headline may parse it: its own control characters dropped, angle brackets as the
- * LT and GT markers. Nested replace() rather than one translate(): replace() passes over a string
- * without the character at memchr speed, translate() decodes every character against every one it
- * maps, a tenth of a common word's search in PostgreSQL (bench/RESULTS.md, 2026-11-30).
+ * What a hit's snippet is made of (snippets.ts), from the search row `s`: its title and body,
+ * whether the body matched (read from the stored document's body part, weight B, not by parsing the
+ * body again), and the query's lexemes (querytree: the terms it searches for).
  */
-function markupFree(text: RawBuilder<string>) {
-  const bare = [OPEN, CLOSE, LT, GT].reduce((t, marker) => sql<string>`replace(${t}, ${marker}, '')`, text);
-  return sql<string>`replace(replace(${bare}, '<', ${LT}), '>', ${GT})`;
+function snippetSource(terms: Terms) {
+  const { query } = parse(terms);
+  return [
+    "s.title",
+    "s.body",
+    sql<boolean>`ts_filter(s.document, '{b}') @@ ${query}`.as("bodyHit"),
+    sql<string>`querytree(${query})`.as("querytree"),
+  ] as const;
 }
 
-/**
- * A snippet of the search row `s` around the query's hits, as control-character markup for
- * toSnippet. The parser would take "<…>" in the text for markup and drop it: angle brackets travel
- * as control characters instead (and stray control characters go), toSnippet turns them back. A
- * hit only in the title is shown in the title rather than as an unmarked start of the body. Whether
- * the body matched is read from the stored document's body part (weight B), not by parsing the body
- * again: that second parse of every hit was a quarter of a search's time in PostgreSQL.
- */
-function headline(terms: Terms) {
-  const { config, query } = parse(terms);
-  return sql<string>`ts_headline(${config}::regconfig,
-        ${markupFree(sql`case when ts_filter(s.document, '{b}') @@ ${query} then s.body else s.title end`)},
-        ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`})`;
-}
+/** Marks the hits of a search in its rows' texts: the lexemes are the same in every row. */
+const markerOf = (rows: readonly { querytree: string }[]) => hitMarker(lexemesOf(rows[0]?.querytree ?? ""));
 
-/** The topic's whole (current) title `t.title` with every hit marked (the same markup). */
-function markedTitle(terms: Terms) {
-  const { config, query } = parse(terms);
-  return sql<string>`ts_headline(${config}::regconfig,
-        ${markupFree(sql`t.title`)},
-        ${query}, ${`StartSel=${OPEN}, StopSel=${CLOSE}, HighlightAll=true`})`;
-}
+/** A hit's snippet: around the body's hits, or (a hit only in the title) the title with them marked. */
+const snippetFrom = (marker: HitMarker, row: { title: string; body: string; bodyHit: boolean }) =>
+  marker.snippet(row.bodyHit ? row.body : row.title);
 
 type Page = { offset: number; after: { createdAt: Date; postId: string } | null };
 
@@ -184,11 +156,12 @@ export const searchQuery = (db: Db, orgId: string, input: Omit<SearchInput, "cur
 
 function searchStatement(db: Db, orgId: string, filter: HitFilter, page: Page) {
   const relevance = filter.sort === "relevance";
-  // The page is chosen first; only its rows are joined back for the body and their snippets.
+  // The page is chosen first; only its rows are joined back for the text of their snippets.
   return db
     .selectFrom(rankedHits(db, orgId, filter, page).as("hit"))
     .innerJoin("forumSearch as s", "s.postId", "hit.postId")
-    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank", headline(filter.terms).as("snippet")])
+    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank"])
+    .select(snippetSource(filter.terms))
     .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
     .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"));
 }
@@ -267,14 +240,15 @@ export async function forumHitTexts(
   postIds: readonly string[],
 ): Promise<Map<string, { title: string; snippet: string }>> {
   if (!postIds.length) return new Map();
-  const terms = termsOf(q);
   const rows = await deps.db
     .selectFrom("forumSearch as s")
     .innerJoin("forumTopics as t", "t.id", "s.topicId")
-    .select(["s.postId", markedTitle(terms).as("title"), headline(terms).as("snippet")])
+    .select(["s.postId", "t.title as topicTitle"])
+    .select(snippetSource(termsOf(q)))
     .where("s.postId", "in", postIds)
     .execute();
-  return new Map(rows.map((r) => [r.postId, { title: toSnippet(r.title), snippet: toSnippet(r.snippet) }]));
+  const marker = markerOf(rows);
+  return new Map(rows.map((r) => [r.postId, { title: marker.all(r.topicTitle), snippet: snippetFrom(marker, r) }]));
 }
 
 type SearchPage = Awaited<ReturnType<typeof readSearchPage>>;
@@ -335,11 +309,12 @@ async function readSearchPage(deps: AppDeps, caller: Principal, input: SearchInp
   );
   const topicOf = new Map((await summaries(deps, topics)).map((t) => [t.id, t]));
   const last = page.at(-1);
+  const marker = markerOf(page);
   return {
     items: page.map((h) => ({
       topic: topicOf.get(h.topicId) as TopicSummary,
       postId: h.postId,
-      snippet: toSnippet(h.snippet),
+      snippet: snippetFrom(marker, h),
     })),
     nextCursor:
       hits.length > input.limit && last

@@ -1,11 +1,9 @@
 /**
  * Highlighting for results whose text the service already holds (people, organizations, use cases,
  * tasks): the text escaped for HTML, with `<mark>` around the query's words. Forum hits get theirs
- * from PostgreSQL's ts_headline (forums/search.ts), which knows the stemming.
+ * from forums/snippets.ts, which marks the words the stemmed search matched.
  */
-
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+import { markRanges } from "../../lib/search-text";
 
 /**
  * The words of a websearch query worth marking: letters and digits, two or more, lower-cased,
@@ -32,8 +30,6 @@ function regexOf(terms: readonly string[]): RegExp | null {
   return re;
 }
 
-const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
-
 /** Where the terms occur in `text`, merged, in order. */
 function matchesIn(text: string, terms: readonly string[]): [number, number][] {
   const re = regexOf(terms);
@@ -59,35 +55,5 @@ export function containsAny(text: string | null | undefined, terms: readonly str
  * `text` as HTML: escaped, the terms marked. With `maxChars`, a window of about that many
  * characters around the first match (or the start), cut at spaces, with "…" where it was cut.
  */
-export function highlight(text: string, terms: readonly string[], maxChars?: number): string {
-  let from = 0;
-  let to = text.length;
-  const all = matchesIn(text, terms);
-  if (maxChars && text.length > maxChars) {
-    const first = all[0]?.[0] ?? 0;
-    from = Math.max(0, first - Math.floor(maxChars / 4));
-    if (from > 0) {
-      const space = text.indexOf(" ", from);
-      from = space !== -1 && space < first ? space + 1 : from;
-    }
-    to = Math.min(text.length, from + maxChars);
-    if (to < text.length) {
-      const space = text.lastIndexOf(" ", to);
-      to = space > from && space > (all[0]?.[1] ?? 0) ? space : to;
-    }
-  }
-  // Never half of a character: a window edge inside a surrogate pair moves off it.
-  if (from > 0 && isLowSurrogate(text.charCodeAt(from))) from++;
-  if (to < text.length && isLowSurrogate(text.charCodeAt(to))) to--;
-  let out = from > 0 ? "… " : "";
-  let at = from;
-  for (const [s, e] of all) {
-    if (e <= from || s >= to) continue;
-    const start = Math.max(s, from);
-    const end = Math.min(e, to);
-    out += `${escapeHtml(text.slice(at, start))}<mark>${escapeHtml(text.slice(start, end))}</mark>`;
-    at = end;
-  }
-  out += escapeHtml(text.slice(at, to));
-  return to < text.length ? `${out} …` : out;
-}
+export const highlight = (text: string, terms: readonly string[], maxChars?: number) =>
+  markRanges(text, matchesIn(text, terms), maxChars);

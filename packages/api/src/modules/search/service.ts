@@ -11,6 +11,7 @@ import type { AppDeps } from "../../deps";
 import type { Principal } from "../../infra/auth/authenticator";
 import { definePageCache } from "../../infra/events/page-cache";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { escapeHtml, SNIPPET_CHARS } from "../../lib/search-text";
 import { bestForumHits, forumHitTexts } from "../forums/search";
 import { topicListsChannel } from "../forums/topic-lists";
 import { listDirectory } from "../organizations/repo";
@@ -19,7 +20,7 @@ import { readerOf } from "../useCases/access";
 import { useCaseListsChannel } from "../useCases/list-cache";
 import { textMatches } from "../useCases/repo";
 import { somePeople } from "../users/repo";
-import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
+import { containsAny, highlight, termsOf } from "./highlight";
 
 /**
  * Global search: one query per type, each the owning module's own search (people: the users
@@ -49,7 +50,6 @@ import { containsAny, escapeHtml, highlight, termsOf } from "./highlight";
 
 const WINDOW = SEARCH_WINDOW;
 const FETCH = WINDOW + 1;
-const SNIPPET_CHARS = 200;
 
 /** A cached list is ~100 small candidates: a few thousand queries bound a node's share. */
 const CACHE = { ttlMs: 10_000, maxPages: 2_000 };

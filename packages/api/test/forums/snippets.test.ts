@@ -1,0 +1,63 @@
+/**
+ * Forum search snippets (modules/forums/snippets.ts): which words are marked for the lexemes
+ * PostgreSQL parsed a query into, and which part of a long text is shown. The search tests
+ * (search.test.ts) cover the same through the API, with the lexemes from PostgreSQL.
+ */
+import { describe, expect, it } from "vitest";
+import { hitMarker, lexemesOf } from "../../src/modules/forums/snippets";
+
+const words = (n: number, word = "filler") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
+
+describe("forum search snippets", () => {
+  it("reads the lexemes of querytree, not the excluded ones (querytree drops them)", () => {
+    expect(lexemesOf("'sensor' & 'drive' <-> 'end' | 'lubric'")).toEqual(["sensor", "drive", "end", "lubric"]);
+    expect(lexemesOf("'o''brien'")).toEqual(["o'brien"]);
+    expect(lexemesOf("T")).toEqual([]);
+  });
+
+  it("marks every word whose English stem is a lexeme, whole, in any case", () => {
+    expect(hitMarker(["batteri", "sensor"]).all("Batteries and a battery; Sensors, SENSOR, sensing")).toBe(
+      "<mark>Batteries</mark> and a <mark>battery</mark>; <mark>Sensors</mark>, <mark>SENSOR</mark>, sensing",
+    );
+    // A word that only starts like the lexeme is not a hit ("runway" is not "run").
+    expect(hitMarker(["run"]).all("We run the runway runs")).toBe("We <mark>run</mark> the runway <mark>runs</mark>");
+  });
+
+  it("marks compounds and numbers as the parser keeps them, or their parts", () => {
+    const marker = hitMarker(["set-point", "set", "point", "3.5", "plc5"]);
+    expect(marker.all("Check the set-point at 3.5 bar on PLC5")).toBe(
+      "Check the <mark>set-point</mark> at <mark>3.5</mark> bar on <mark>PLC5</mark>",
+    );
+    expect(hitMarker(["end"]).all("the drive-end bearing")).toBe("the drive-<mark>end</mark> bearing");
+  });
+
+  it("marks an Arabic word that holds the stem, with its prefixes", () => {
+    expect(hitMarker(["ضواغط"]).all("جدول صيانة دوري للضواغط والضواغط")).toBe(
+      "جدول صيانة دوري <mark>للضواغط</mark> <mark>والضواغط</mark>",
+    );
+  });
+
+  it("escapes the text: only its own <mark> is markup", () => {
+    expect(hitMarker(["pump"]).snippet('a<b && c>d "pump" <mark>x</mark>')).toBe(
+      "a&lt;b &amp;&amp; c&gt;d &quot;<mark>pump</mark>&quot; &lt;mark&gt;x&lt;/mark&gt;",
+    );
+  });
+
+  it("shows a short text whole", () => {
+    expect(hitMarker(["past"]).snippet("Someone pasted it there.")).toBe("Someone <mark>pasted</mark> it there.");
+  });
+
+  it("shows a long text around its first hit, cut at spaces, with … where it was cut", () => {
+    const text = `${words(500)} the gearbox whines ${words(500, "more")} gearbox`;
+    const snippet = hitMarker(["gearbox"]).snippet(text);
+    expect(snippet).toMatch(/^… filler\d+ .* the <mark>gearbox<\/mark> whines more0 .* more\d+ …$/);
+    expect(snippet.length).toBeLessThan(260);
+    expect(snippet.match(/<mark>/g)).toHaveLength(1);
+  });
+
+  it("shows the text's start when none of its words is a hit", () => {
+    expect(hitMarker(["gearbox"]).snippet(words(40))).toMatch(/^filler0 filler1 .* …$/);
+    expect(hitMarker([]).snippet("Plain text")).toBe("Plain text");
+    expect(hitMarker(["gearbox"]).snippet("")).toBe("");
+  });
+});
