@@ -8,10 +8,10 @@ import type { Db } from "../../infra/postgres/db";
 import { queryShapes } from "../../infra/postgres/prepared";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { queryText } from "../../lib/search-text";
-import { findTopicRows } from "./repo";
+import { loadAuthors } from "../users/authors";
+import { topicSummaryColumns, toTopicSummary } from "./repo";
 import { type HitMarker, hitMarker, lexemesOf } from "./snippets";
 import { topicListsChannel } from "./topic-lists";
-import { summaries } from "./topics";
 
 const ARABIC = /[\u0600-\u06FF]/;
 
@@ -130,8 +130,8 @@ function rankedHits(
 function snippetSource(terms: Terms) {
   const { query } = parse(terms);
   return [
-    "s.title",
-    "s.body",
+    "s.title as hitTitle",
+    "s.body as hitBody",
     sql<boolean>`ts_filter(s.document, '{b}') @@ ${query}`.as("bodyHit"),
     sql<string>`querytree(${query})`.as("querytree"),
   ] as const;
@@ -141,26 +141,29 @@ function snippetSource(terms: Terms) {
 const markerOf = (rows: readonly { querytree: string }[]) => hitMarker(lexemesOf(rows[0]?.querytree ?? ""));
 
 /** A hit's snippet: around the body's hits, or (a hit only in the title) the title with them marked. */
-const snippetFrom = (marker: HitMarker, row: { title: string; body: string; bodyHit: boolean }) =>
-  marker.snippet(row.bodyHit ? row.body : row.title);
+const snippetFrom = (marker: HitMarker, row: { hitTitle: string; hitBody: string; bodyHit: boolean }) =>
+  marker.snippet(row.bodyHit ? row.hitBody : row.hitTitle);
 
 type Page = { offset: number; after: { createdAt: Date; postId: string } | null };
 
 /**
  * The search query: one hit per topic (its best-ranked post), only live topics the organization may
- * see, ordered by relevance or by the hit's time, with a snippet of the hit. Exported so its plan
- * can be checked.
+ * see, ordered by relevance or by the hit's time, with its topic's summary (but the author) and
+ * what its snippet is made of. Exported so its plan can be checked.
  */
 export const searchQuery = (db: Db, orgId: string, input: Omit<SearchInput, "cursor">, page: Page) =>
   searchStatement(db, orgId, { ...input, terms: termsOf(input.q), fetch: input.limit + 1 }, page);
 
 function searchStatement(db: Db, orgId: string, filter: HitFilter, page: Page) {
   const relevance = filter.sort === "relevance";
-  // The page is chosen first; only its rows are joined back for the text of their snippets.
+  // The page is chosen first; only its rows are joined back for their topics and their text.
   return db
     .selectFrom(rankedHits(db, orgId, filter, page).as("hit"))
     .innerJoin("forumSearch as s", "s.postId", "hit.postId")
-    .select(["hit.topicId", "hit.postId", "hit.createdAt", "hit.rank"])
+    .innerJoin("forumTopics", "forumTopics.id", "hit.topicId")
+    .innerJoin("forumCategories", "forumCategories.id", "forumTopics.categoryId")
+    .select(["hit.postId", "hit.createdAt as hitAt", "hit.rank", "forumTopics.authorId"])
+    .select(topicSummaryColumns)
     .select(snippetSource(filter.terms))
     .$if(relevance, (q) => q.orderBy("hit.rank", "desc").orderBy("hit.postId"))
     .$if(!relevance, (q) => q.orderBy("hit.createdAt", "desc").orderBy("hit.postId", "desc"));
@@ -303,22 +306,21 @@ async function readSearchPage(deps: AppDeps, caller: Principal, input: SearchInp
   );
 
   const page = hits.slice(0, input.limit);
-  const topics = await findTopicRows(
-    deps.db,
-    page.map((h) => h.topicId),
+  const authors = await loadAuthors(
+    deps,
+    page.map((h) => h.authorId),
   );
-  const topicOf = new Map((await summaries(deps, topics)).map((t) => [t.id, t]));
   const last = page.at(-1);
   const marker = markerOf(page);
   return {
     items: page.map((h) => ({
-      topic: topicOf.get(h.topicId) as TopicSummary,
+      topic: toTopicSummary(h, authors.get(h.authorId) as TopicSummary["author"]),
       postId: h.postId,
       snippet: snippetFrom(marker, h),
     })),
     nextCursor:
       hits.length > input.limit && last
-        ? encodeCursor(relevance ? ["r", offset + input.limit] : ["l", last.createdAt.toISOString(), last.postId])
+        ? encodeCursor(relevance ? ["r", offset + input.limit] : ["l", last.hitAt.toISOString(), last.postId])
         : null,
   };
 }
