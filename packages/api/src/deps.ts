@@ -89,13 +89,15 @@ export interface NotificationKind {
   /** One line for people; `actor` is a name, `target` the target's title. */
   text(actor: string, target: string, data: Record<string, unknown>): string;
   /**
-   * Each notification's target as `viewer` may see it now, by notification id: its link and title,
-   * "gone" when it was deleted (the notification says so), absent when the viewer may no longer
-   * see it (the notification is not shown).
+   * Each notification's target as its reader, a member of `reader.organizationId`, may see it now,
+   * by notification id: its link and title, "gone" when it was deleted (the notification says so),
+   * absent when the reader may no longer see it (the notification is not shown). It depends on the
+   * reader's organization only (each notification is already its own reader's): one call serves the
+   * notifications of every reader of the organization.
    */
   targets(
     deps: AppDeps,
-    viewer: { userId: string; organizationId: string },
+    reader: { organizationId: string },
     items: readonly NotificationRef[],
   ): Promise<Map<string, NotificationTarget | "gone">>;
 }

@@ -337,6 +337,43 @@ describe("reading", () => {
     await author.client.notifications.markAllRead.mutate({});
     await waitFor(() => events.some((e) => e.type === "notification.count" && e.unread === 0));
   });
+  it("one reply's readers in several organizations each hear live only their own, as they may see it", async () => {
+    const writer = await signUpAdmin(server); // a third organization
+    const readers = [admin, member, other];
+    const heard = new Map<string, MyEvent[]>(readers.map((r) => [r.userId, []]));
+    for (const r of readers) {
+      const sub = server
+        .client({ token: r.token })
+        .me.onEvents.subscribe({}, { onData: (e) => heard.get(r.userId)?.push(e.data) });
+      cleanups.push(() => sub.unsubscribe());
+    }
+    for (const r of readers) {
+      await waitFor(async () => (await r.client.presence.get.query({ userIds: [r.userId] }))[0]?.status === "online");
+    }
+    const topic = await topicBy(writer, `Shared question ${++seq}`);
+    const post = await reply(
+      writer,
+      topic.id,
+      `${mention(admin)} ${mention(member)} ${mention(other)} what do you see?`,
+    );
+    for (const r of readers) {
+      const live = await waitFor(() => {
+        const mine = heard
+          .get(r.userId)
+          ?.filter((e) => e.type === "notification.new" && e.notification.target?.id === post.id);
+        return mine?.length ? mine : undefined;
+      });
+      const [event] = live;
+      expect(live, r.email).toHaveLength(1);
+      expect(event).toMatchObject({
+        notification: { type: "forum.mention", actor: { id: writer.userId }, target: { topicId: topic.id } },
+      });
+      // Its own notification: the one in the reader's list.
+      const mine = (await r.client.notifications.list.query({ type: "forum.mention" })).items.map((n) => n.id);
+      expect(mine).toContain(event?.type === "notification.new" ? event.notification.id : "");
+    }
+  });
+
   it("a notification whose delivery failed stays undelivered, and the sweeper delivers it", async () => {
     const author = await signUpAdmin(server);
     const topic = await topicBy(author, `Lost bell ${++seq}`);

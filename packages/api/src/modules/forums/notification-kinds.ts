@@ -11,11 +11,11 @@ import { topicsAndLivePosts } from "./repo";
 const topicOf = (n: { subjectId: string | null; data: Record<string, unknown> }) =>
   n.subjectId ?? (typeof n.data.topicId === "string" ? n.data.topicId : null);
 
-const forumTargets: NotificationKind["targets"] = async (deps, viewer, items) => {
+const forumTargets: NotificationKind["targets"] = async (deps, reader, items) => {
   const topicIds = [...new Set(items.flatMap((n) => topicOf(n) ?? []))];
   const postIds = [...new Set(items.flatMap((n) => (typeof n.data.postId === "string" ? [n.data.postId] : [])))];
   // A live post has a search row (deleting a post removes it): PostgreSQL answers by primary key.
-  const { topics, live } = await topicsAndLivePosts(deps.db, viewer.organizationId, topicIds, postIds);
+  const { topics, live } = await topicsAndLivePosts(deps.db, reader.organizationId, topicIds, postIds);
   const topicById = new Map(topics.map((t) => [t.id, t]));
   const targets = new Map<string, NotificationTarget | "gone">();
   for (const n of items) {

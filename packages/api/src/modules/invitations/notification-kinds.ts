@@ -6,7 +6,7 @@ export const invitationAccepted: NotificationKind = {
   label: "Invitations you sent being accepted",
   defaults: { inApp: true, email: "daily" },
   text: (actor) => `${actor} accepted your invitation and joined your organization`,
-  targets: async (_deps, _viewer, items) =>
+  targets: async (_deps, _reader, items) =>
     new Map(
       items.map((n) => [
         n.id,

@@ -65,7 +65,7 @@ export const directMessageKind: NotificationKind = {
   label: "Direct messages you have not read",
   defaults: { inApp: true, email: "immediately" },
   text: (actor) => `${actor} sent you a message`,
-  targets: async (deps, _viewer, items) => {
+  targets: async (deps, _reader, items) => {
     const messages = await findMessages(
       deps.db,
       items.flatMap((n) => n.subjectId ?? []),

@@ -29,30 +29,46 @@ const CLAIM_LIMIT = 500;
 
 type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
 
+/** `items` by `key`, in order (Map.groupBy, which TypeScript's ES2023 library does not know). */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
 async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   if (!rows.length) return;
   // Each recipient's rows, grouped once (a round carries up to CLAIM_LIMIT rows for as many people).
-  const rowsByUser = new Map<string, Claimed>();
-  for (const row of rows) {
-    const mine = rowsByUser.get(row.userId);
-    if (mine) mine.push(row);
-    else rowsByUser.set(row.userId, [row]);
-  }
+  const rowsByUser = groupBy(rows, (row) => row.userId);
   const userIds = [...rowsByUser.keys()];
   // What every recipient needs: one statement for all of them, and their preferences (cached).
   const [people, prefs] = await Promise.all([
     repo.deliveryProfiles(deps.db, userIds),
     effectivePreferences(deps, deps.db, userIds),
   ]);
+  // Rendered once per organization (what a target shows depends on the reader's organization
+  // only), not once per recipient: a reply's watchers are a few organizations, not a query each.
+  const peopleByOrg = groupBy(people, (person) => person.organizationId);
+  const rendered = await Promise.all(
+    [...peopleByOrg].map(([organizationId, members]) =>
+      render(
+        deps,
+        { organizationId },
+        members.flatMap((person) => (rowsByUser.get(person.id) ?? []).filter((r) => r.inApp)),
+      ),
+    ),
+  );
+  const shownById = new Map(rendered.flat().map((notification) => [notification.id, notification]));
   await Promise.all(
     people.map(async (person) => {
       const mine = rowsByUser.get(person.id) ?? [];
-      const shown = await render(
-        deps,
-        { userId: person.id, organizationId: person.organizationId },
-        mine.filter((r) => r.inApp),
-      );
-      for (const notification of shown) {
+      for (const row of mine) {
+        const notification = shownById.get(row.id);
+        if (!notification) continue;
         await publishToUser(deps, person.id, { type: "notification.new", notification, unread: person.unread });
       }
       const delayMs = quietDelayMs(new Date(), person.timezone, person.quiet);
@@ -139,7 +155,7 @@ async function emailOne(deps: AppDeps, data: unknown): Promise<void> {
   if (!row || row.emailedAt || row.readAt) return;
   const [person] = await mailProfiles(deps.db, [row.userId]);
   if (!person) return;
-  const [n] = await render(deps, { userId: person.id, organizationId: person.organizationId }, [row]);
+  const [n] = await render(deps, person, [row]);
   if (!n) return;
   const unsubscribe = unsubscribeUrl(deps, person.id, row.type);
   await deps.mail.send({
@@ -171,7 +187,7 @@ export async function sendDigests(deps: AppDeps, now = new Date()): Promise<numb
     const prefs = (await effectivePreferences(deps, deps.db, [person.id])).get(person.id);
     const daily = [...(prefs ?? [])].filter(([, p]) => p.email === "daily").map(([type]) => type);
     const rows = await repo.digestItems(deps.db, person.id, daily, 50);
-    const items = await render(deps, { userId: person.id, organizationId: person.organizationId }, rows);
+    const items = await render(deps, person, rows);
     if (!items.length) continue;
     const types = [...new Set(items.map((n) => n.type))];
     const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);

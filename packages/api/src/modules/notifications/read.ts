@@ -14,11 +14,16 @@ export interface Viewer {
 }
 
 /**
- * Notifications as `viewer` sees them now: each kind says where its notifications lead (with the
- * target's current title) or that the target is gone; one the viewer may no longer see is left
- * out. Actors and targets are loaded per kind in one batch each.
+ * Notifications as their readers, members of `reader.organizationId`, see them now: each kind says
+ * where its notifications lead (with the target's current title) or that the target is gone; one
+ * its reader may no longer see is left out. Actors and targets are loaded per kind in one batch
+ * each, for the rows of any number of readers of the organization.
  */
-export async function render(deps: AppDeps, viewer: Viewer, rows: readonly Row[]): Promise<Notification[]> {
+export async function render(
+  deps: AppDeps,
+  reader: { organizationId: string },
+  rows: readonly Row[],
+): Promise<Notification[]> {
   const types = [...new Set(rows.map((r) => r.type))];
   const [actors, ...targetMaps] = await Promise.all([
     loadAuthors(
@@ -28,7 +33,7 @@ export async function render(deps: AppDeps, viewer: Viewer, rows: readonly Row[]
     ...types.map((type) =>
       kindOf(deps, type).targets(
         deps,
-        viewer,
+        reader,
         rows.filter((r) => r.type === type),
       ),
     ),

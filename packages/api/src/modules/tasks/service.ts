@@ -300,7 +300,7 @@ export const taskDueKind: NotificationKind = {
   label: "Reminders of your tasks",
   defaults: { inApp: true, email: "immediately" },
   text: (_actor, title) => `Reminder: “${title}” is due`,
-  targets: async (deps, _viewer, items) => {
+  targets: async (deps, _reader, items) => {
     const tasks = new Map(
       (
         await repo.findTasksById(

@@ -10,7 +10,7 @@ export const useCaseNotificationKinds: NotificationKind[] = [
     defaults: { inApp: true, email: "immediately" },
     text: (actor, title, data) =>
       `${actor} ${String(data.action ?? "moderated")} your use case “${title}”${data.reason ? `: ${String(data.reason)}` : ""}`,
-    targets: async (deps, _viewer, items) => {
+    targets: async (deps, _reader, items) => {
       const rows = await repo.findRows(
         deps.db,
         items.flatMap((n) => n.subjectId ?? []),
