@@ -12,6 +12,7 @@ describe("forum search snippets", () => {
   it("reads the lexemes of querytree, not the excluded ones (querytree drops them)", () => {
     expect(lexemesOf("'sensor' & 'drive' <-> 'end' | 'lubric'")).toEqual(["sensor", "drive", "end", "lubric"]);
     expect(lexemesOf("'o''brien'")).toEqual(["o'brien"]);
+    expect(lexemesOf("'a\\\\b' & 'pump' & 'pump'")).toEqual(["a\\b", "pump"]);
     expect(lexemesOf("T")).toEqual([]);
   });
 
@@ -53,6 +54,13 @@ describe("forum search snippets", () => {
     expect(snippet).toMatch(/^… filler\d+ .* the <mark>gearbox<\/mark> whines more0 .* more\d+ …$/);
     expect(snippet.length).toBeLessThan(260);
     expect(snippet.match(/<mark>/g)).toHaveLength(1);
+  });
+
+  it("looks for the first hit in the first 20,000 characters only, and takes no overlong word for one", () => {
+    const marker = hitMarker(["gearbox", "ضواغط"]);
+    expect(marker.snippet(`${"x ".repeat(9_000)}gearbox`)).toContain("<mark>gearbox</mark>");
+    expect(marker.snippet(`${"x ".repeat(11_000)}gearbox`)).toMatch(/^x x x .* …$/);
+    expect(marker.all(`للضواغط ${"ب".repeat(3_000)}ضواغط`)).toBe(`<mark>للضواغط</mark> ${"ب".repeat(3_000)}ضواغط`);
   });
 
   it("shows the text's start when none of its words is a hit", () => {
