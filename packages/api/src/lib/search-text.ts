@@ -4,6 +4,12 @@
  */
 export const queryText = (q: string) => q.replace(/[<>]/g, " ");
 
+/** Whether text has Arabic letters (a search is parsed in Arabic, a word matched by its Arabic stem). */
+export const ARABIC = /[\u0600-\u06FF]/;
+
+/** Text as a regular expression that matches it literally. */
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 /** Text as HTML text: nothing in it is markup. */
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string);

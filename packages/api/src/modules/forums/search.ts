@@ -7,13 +7,11 @@ import { definePageCache } from "../../infra/events/page-cache";
 import type { Db } from "../../infra/postgres/db";
 import { queryShapes } from "../../infra/postgres/prepared";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
-import { queryText } from "../../lib/search-text";
+import { ARABIC, queryText } from "../../lib/search-text";
 import { loadAuthors } from "../users/authors";
 import { topicSummaryColumns, toTopicSummary } from "./repo";
 import { type HitMarker, hitMarker, lexemesOf } from "./snippets";
 import { topicListsChannel } from "./topic-lists";
-
-const ARABIC = /[\u0600-\u06FF]/;
 
 const RelevanceCursor = z.tuple([z.literal("r"), z.number().int().min(0).max(10_000)]);
 const LatestCursor = z.tuple([z.literal("l"), z.iso.datetime({ offset: true }), z.uuid()]);
@@ -43,11 +41,8 @@ interface Terms {
 
 const termsOf = (q: string): Terms => ({ language: ARABIC.test(q) ? "arabic" : "english", text: queryText(q) });
 
-/** The terms as a tsquery, and the text search configuration of their language. */
-function parse({ language, text }: Terms) {
-  const config = sql.lit(language);
-  return { config, query: sql`websearch_to_tsquery(${config}::regconfig, ${text})` };
-}
+/** The terms as a tsquery, parsed in their language. */
+const tsQuery = ({ language, text }: Terms) => sql`websearch_to_tsquery(${sql.lit(language)}::regconfig, ${text})`;
 
 interface HitFilter extends Pick<SearchInput, "categoryId" | "answered" | "sort"> {
   terms: Terms;
@@ -66,7 +61,7 @@ function rankedHits(
   page: { offset: number; after: { createdAt: Date; postId: string } | null },
   candidateLimit = MAX_CANDIDATES,
 ) {
-  const { query } = parse(input.terms);
+  const query = tsQuery(input.terms);
   const relevance = input.sort === "relevance";
   // Ranking reads every candidate's document, so it is bounded: the candidates are the most recent
   // matching posts the organization may see, found by walking the recency index (common words) or
@@ -128,7 +123,7 @@ function rankedHits(
  * body again), and the query's lexemes (querytree: the terms it searches for).
  */
 function snippetSource(terms: Terms) {
-  const { query } = parse(terms);
+  const query = tsQuery(terms);
   return [
     "s.title as hitTitle",
     "s.body as hitBody",

@@ -1,5 +1,5 @@
 import { stem } from "porter2";
-import { markRanges, SNIPPET_CHARS } from "../../lib/search-text";
+import { ARABIC, escapeRegExp, markRanges, SNIPPET_CHARS } from "../../lib/search-text";
 
 /**
  * Snippets of forum hits, marked here from the hit's text and the lexemes PostgreSQL parsed the
@@ -8,7 +8,6 @@ import { markRanges, SNIPPET_CHARS } from "../../lib/search-text";
  * Here one regular expression finds the words that start like a lexeme, and only those are stemmed.
  */
 
-const ARABIC = /[\u0600-\u06FF]/;
 const WORD_CHAR = "[\\p{L}\\p{N}]";
 /**
  * How far into a text a snippet looks for its first hit: a page of 100 crafted posts of 50,000
@@ -18,7 +17,6 @@ const WORD_CHAR = "[\\p{L}\\p{N}]";
 const SCAN_CHARS = 20_000;
 /** PostgreSQL indexes no longer word (its parser's MAXSTRLEN, 2,047 bytes): no longer one is a hit. */
 const MAX_WORD = 2047;
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * The lexemes of `querytree(tsquery)`: its quoted terms, those it searches for (not the excluded),

@@ -3,7 +3,7 @@
  * tasks): the text escaped for HTML, with `<mark>` around the query's words. Forum hits get theirs
  * from forums/snippets.ts, which marks the words the stemmed search matched.
  */
-import { markRanges } from "../../lib/search-text";
+import { escapeRegExp, markRanges } from "../../lib/search-text";
 
 /**
  * The words of a websearch query worth marking: letters and digits, two or more, lower-cased,
@@ -23,7 +23,7 @@ function regexOf(terms: readonly string[]): RegExp | null {
   let re = compiled.get(terms);
   if (re === undefined) {
     // Where a word starts: "al" marks "Al-Noor", not the middle of "Khalid".
-    const alternatives = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    const alternatives = terms.map(escapeRegExp).join("|");
     re = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})`, "giu") : null;
     compiled.set(terms, re);
   }
