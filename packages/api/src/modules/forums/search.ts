@@ -255,8 +255,9 @@ type SearchPage = Awaited<ReturnType<typeof readSearchPage>>;
  * Search pages cached on each node (infra/events/page-cache.ts), like the topic lists: a page
  * depends only on the organization (which topics it may see) and the input, and is dropped on every
  * node with the topic lists, which every write a search shows drops (a topic or post written,
- * edited or deleted; a summary's counts). A first search costs ~10 ms of PostgreSQL at 1M posts
- * (bench/RESULTS.md); the same search again, by anyone of the organization, costs none.
+ * edited or deleted; a summary's counts). A first search of a common word costs ~2 ms of
+ * PostgreSQL at 1M posts (bench/RESULTS.md, 2026-12-01); the same search again, by anyone of the
+ * organization, costs none.
  */
 const searchPages = definePageCache<SearchPage>("forums.search", {
   ttlMs: 10_000,
