@@ -44,7 +44,13 @@ export interface ServerProcess {
 }
 
 /**
- * `node --import tsx apps/server/src/main.ts` (what `pnpm --filter @p2p/server start` runs) in
+ * How `pnpm --filter @p2p/server start` runs the server (apps/server/package.json): with V8's
+ * memory reducer off (docs/operations.md, "Node flags"), TypeScript through tsx.
+ */
+export const SERVER_NODE_ARGS: readonly string[] = ["--no-memory-reducer", "--import", "tsx"];
+
+/**
+ * `node --no-memory-reducer --import tsx apps/server/src/main.ts` (SERVER_NODE_ARGS) in
  * production mode with `env` on top of this process's environment; output to .local/<log>.
  * `profile`: preload bench/cpu-profile-hook.ts (SIGUSR2 toggles the V8 profiler).
  */
@@ -58,7 +64,7 @@ export async function startServer(opts: {
 }): Promise<ServerProcess> {
   mkdirSync(join(root, ".local"), { recursive: true });
   const url = `http://127.0.0.1:${opts.port}`;
-  const args = ["--import", "tsx"];
+  const args = [...SERVER_NODE_ARGS];
   if (opts.profileDir) args.push("--import", join(benchDir, "cpu-profile-hook.ts"));
   const out = openSync(join(root, ".local", opts.log), "w");
   const child = spawn(process.execPath, [...args, "src/main.ts"], {

@@ -32,6 +32,7 @@ import { join } from "node:path";
 import { loadConfig } from "@p2p/api";
 import { createClient } from "@p2p/client";
 import autocannon from "autocannon";
+import { SERVER_NODE_ARGS } from "./harness";
 import { summarize, summaryMarkdown } from "./profile-summary";
 import { signUpBenchAdmin } from "./sign-up";
 
@@ -307,7 +308,7 @@ async function main(): Promise<void> {
     logLevel: config.logLevel,
   });
 
-  const serverArgs = ["--import", "tsx"];
+  const serverArgs = [...SERVER_NODE_ARGS];
   if (PROFILE) serverArgs.push("--import", join(benchDir, "cpu-profile-hook.ts"));
   serverArgs.push("src/main.ts");
   const server = start(
@@ -333,7 +334,7 @@ async function main(): Promise<void> {
     COMPARE_DIR &&
     start(
       "compare",
-      ["--import", "tsx", "src/main.ts"],
+      [...SERVER_NODE_ARGS, "src/main.ts"],
       join(COMPARE_DIR, "apps", "server"),
       { ...serverEnv, PORT: String(ports.compare), PUBLIC_URL: urls.compare },
       "bench-http-compare.log",

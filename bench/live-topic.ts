@@ -37,6 +37,7 @@ import { createDb } from "@p2p/api";
 import { createClient } from "@p2p/client";
 import superjson from "superjson";
 import WebSocket from "ws";
+import { SERVER_NODE_ARGS } from "./harness";
 import { signUpBenchAdmin } from "./sign-up";
 
 const N = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
@@ -64,7 +65,7 @@ const serverEnv: Record<string, string> = {
 };
 
 function startServer(): ChildProcess {
-  const args = ["--expose-gc", "--require", join(root, "bench/gc-signal.cjs"), "--import", "tsx"];
+  const args = ["--expose-gc", "--require", join(root, "bench/gc-signal.cjs"), ...SERVER_NODE_ARGS];
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(join(root, "bench/profiles"), { recursive: true });
     args.push("--cpu-prof", `--cpu-prof-dir=${join(root, "bench/profiles")}`);

@@ -96,9 +96,11 @@ describe("apps/server/Dockerfile", () => {
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     expect(has(runtime, /^ENV .*NODE_ENV=production/)).toBe(true);
-    expect(runtime?.instructions.at(-1)).toBe('CMD ["node", "--import", "tsx", "src/main.ts"]');
-    // tsx runs the TypeScript sources in production: a production dependency of the server.
+    // The image starts the server as `pnpm start` does, node's flags included.
     const server = JSON.parse(read("apps/server/package.json"));
+    expect(server.scripts.start).toBe("node --no-memory-reducer --import tsx src/main.ts");
+    expect(runtime?.instructions.at(-1)).toBe(`CMD ["${server.scripts.start.split(" ").join('", "')}"]`);
+    // tsx runs the TypeScript sources in production: a production dependency of the server.
     expect(server.dependencies.tsx).toBeDefined();
   });
 

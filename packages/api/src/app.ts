@@ -59,6 +59,8 @@ export function frontOptions(deps: AppDeps, router: AnyRouter = appRouter): Omit
   };
 
   return {
+    // Liveness is about the process, not its stores: a constant answer, served by the front itself.
+    liveness: { path: "/health", body: JSON.stringify({ status: "ok", version: config.version }) },
     headers: {
       // A caller's request id is kept only when it is short and plain, so it is safe to log and echo.
       requestIdPattern: REQUEST_ID,
@@ -126,7 +128,6 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Hono<A
     });
   });
 
-  app.get("/health", (c) => c.json({ status: "ok", version: config.version }));
   app.get("/health/ready", async (c) => {
     const readiness = await checkReadiness(deps);
     return c.json(readiness, readiness.status === "ok" ? 200 : 503);

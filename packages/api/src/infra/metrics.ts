@@ -45,14 +45,27 @@ class Series {
  * defineProperty, which cost more than the rest.
  */
 class CallSeries {
-  private readonly series = new Map<string, Series>();
+  private readonly series: Series[] = [];
+  /**
+   * The series by their label values, one Map level per label: a call finds its own with one
+   * lookup per label, and builds no key string (a joined key cost ~1 µs of every request).
+   */
+  private readonly byValues = new Map<string | number, unknown>();
 
-  constructor(registry: Registry, counter: { name: string; help: string }, histogram: { name: string; help: string }) {
-    const series = this.series;
-    const all = () => [...series.values()];
+  constructor(
+    registry: Registry,
+    private readonly labelNames: readonly string[],
+    counter: { name: string; help: string },
+    histogram: { name: string; help: string },
+  ) {
+    const all = () => this.series;
     const metric = (def: { name: string; help: string }, type: "counter" | "histogram", values: () => unknown[]) => {
       const get = async () => ({ ...def, type, aggregator: "sum", values: values() });
-      return { ...def, type, aggregator: "sum", get, getForPromString: get, reset: () => series.clear() };
+      const reset = () => {
+        this.series.length = 0;
+        this.byValues.clear();
+      };
+      return { ...def, type, aggregator: "sum", get, getForPromString: get, reset };
     };
     // Registered as they are: the registry needs only a name, get() and reset() of a metric.
     registry.registerMetric(
@@ -80,14 +93,25 @@ class CallSeries {
     );
   }
 
-  /** The series `key` names, if it was recorded before. */
-  get(key: string): Series | undefined {
-    return this.series.get(key);
-  }
-
-  add(key: string, labels: Record<string, string>): Series {
-    const series = new Series(labels);
-    this.series.set(key, series);
+  /** The series of these label values (in `labelNames`' order), created when first recorded. */
+  of(...values: (string | number)[]): Series {
+    const last = values.length - 1;
+    let level = this.byValues;
+    for (const value of values.slice(0, last)) {
+      let next = level.get(value) as Map<string | number, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        level.set(value, next);
+      }
+      level = next;
+    }
+    const key = values[last] as string | number;
+    let series = level.get(key) as Series | undefined;
+    if (!series) {
+      series = new Series(Object.fromEntries(this.labelNames.map((name, i) => [name, String(values[i])])));
+      level.set(key, series);
+      this.series.push(series);
+    }
     return series;
   }
 }
@@ -126,6 +150,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     this.httpCalls = new CallSeries(
       this.registry,
+      ["method", "route", "procedure", "status"],
       {
         name: "p2p_http_requests_total",
         help: "HTTP requests by route pattern; tRPC calls over HTTP count one each (route /trpc, label procedure), also inside a batch",
@@ -137,6 +162,7 @@ export class Metrics {
     );
     this.wsCalls = new CallSeries(
       this.registry,
+      ["procedure", "status"],
       {
         name: "p2p_ws_calls_total",
         help: "tRPC calls over WebSocket (queries, mutations, subscription starts) by procedure and HTTP-equivalent status",
@@ -183,16 +209,12 @@ export class Metrics {
    * "/trpc", its procedure). `seconds` null: the call ended before it ran (counted, not timed).
    */
   http(method: string, route: string, procedure: string, status: number, seconds: number | null): void {
-    const key = `${method} ${route} ${procedure} ${status}`;
-    const series =
-      this.httpCalls.get(key) ?? this.httpCalls.add(key, { method, route, procedure, status: String(status) });
-    series.record(seconds);
+    this.httpCalls.of(method, route, procedure, status).record(seconds);
   }
 
   /** One tRPC call over WebSocket. */
   ws(procedure: string, status: number, seconds: number | null): void {
-    const key = `${procedure} ${status}`;
-    (this.wsCalls.get(key) ?? this.wsCalls.add(key, { procedure, status: String(status) })).record(seconds);
+    this.wsCalls.of(procedure, status).record(seconds);
   }
 
   eventPublished(channel: string, kind: "publish" | "broadcast"): void {

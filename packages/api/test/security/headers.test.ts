@@ -45,6 +45,8 @@ function appWith(middleware: MiddlewareHandler[]) {
   const app = new Hono<any>();
   for (const m of middleware) app.use(m);
   app.get("/json", (c) => c.json({ ok: true }));
+  // Behind ours, the front answers it (LIVENESS) before the app.
+  app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/text", (c) => c.text("plain"));
   // Like tRPC's fetch adapter: its own Response with a Vary of its own.
   app.get("/vary", () =>
@@ -80,12 +82,18 @@ async function listen(app: Hono): Promise<string> {
   });
 }
 
+const LIVENESS = { path: "/health", body: JSON.stringify({ status: "ok" }) };
+
 /** The app without middleware, behind ours as the API serves it. */
-async function listenOurs(app: Hono): Promise<string> {
+async function listenOurs(
+  app: Hono,
+  fetchApp: Parameters<typeof createFront>[0]["fetch"] = app.fetch,
+): Promise<string> {
   const { server } = createFront({
-    fetch: app.fetch,
+    fetch: fetchApp,
     hostname: "127.0.0.1",
     headers: { ...cfg, requestIdPattern: REQUEST_ID },
+    liveness: LIVENESS,
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -137,6 +145,9 @@ const cases: { name: string; path: string; init?: RequestInit }[] = [
   { name: "not found", path: "/nowhere" },
   { name: "a HEAD request", path: "/json", init: { method: "HEAD" } },
   { name: "a POST", path: "/json", init: { method: "POST", body: "{}" } },
+  { name: "the liveness probe", path: "/health" },
+  { name: "the liveness probe with a query", path: "/health?probe=1" },
+  { name: "the liveness probe by HEAD", path: "/health", init: { method: "HEAD" } },
 ];
 const origins: { name: string; headers: Record<string, string> }[] = [
   { name: "an allowed origin", headers: { origin: ALLOWED } },
@@ -194,6 +205,28 @@ describe("response headers: the same as hono's requestId + secureHeaders + cors"
       expect(comparable(b, true)).toEqual(comparable(a, true));
     });
   }
+
+  it("answers the liveness probe itself, and nothing else", async () => {
+    const reached: string[] = [];
+    const app = appWith([]);
+    const url = await listenOurs(app, (request, env) => {
+      reached.push(`${request.method} ${new URL(request.url).pathname}`);
+      return app.fetch(request, env);
+    });
+    const live = await fetch(`${url}/health`, { headers: { "x-request-id": "probe-1" } });
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: "ok" });
+    expect(live.headers.get("content-type")).toBe("application/json");
+    expect(live.headers.get("x-request-id")).toBe("probe-1");
+    expect(live.headers.get("x-content-type-options")).toBe("nosniff");
+    expect((await fetch(`${url}/health?probe=1`)).status).toBe(200);
+    expect(reached).toEqual([]);
+    // Other methods and longer paths are the app's.
+    expect((await fetch(`${url}/health`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${url}/healthz`)).status).toBe(404);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(404);
+    expect(reached).toEqual(["POST /health", "GET /healthz", "GET /health/ready"]);
+  });
 
   it("merges into Node's writeHead in each of its forms, ours winning", async () => {
     // A handler writing on Node's response itself (status message, a flat header list, repeated names).

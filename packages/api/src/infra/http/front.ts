@@ -8,7 +8,8 @@ import { type ResponseHeaderOptions, ResponseHeaders } from "./headers";
 /**
  * node:http around the Hono app: what every request needs (its request id, our response headers,
  * CORS preflights, the session cookie its authentication rotated, its metrics and log line, and
- * `Connection: close` once stopping) is done here rather than in Hono's middleware chain. A route
+ * `Connection: close` once stopping) is done here rather than in Hono's middleware chain, and so is
+ * the liveness probe (`/health`). A route
  * with no middleware of its own then takes Hono's synchronous path (a chain of one handler is
  * called directly; any longer one is async), and @hono/node-server's fast one for a Response that
  * is ready at once (no close listener or awaited answer per request): bench/RESULTS.md, "http".
@@ -19,6 +20,12 @@ export interface FrontOptions {
   /** The host name requests' URLs get when they name none (@hono/node-server's `hostname`). */
   hostname?: string;
   headers: ResponseHeaderOptions;
+  /**
+   * The liveness probe, answered here (GET or HEAD of `path`, any query) with `body` as JSON: it
+   * needs nothing of the app, so it takes no part of Hono's request, routing or Response. It still
+   * gets everything above: the request id, our headers, its metrics, `Connection: close`.
+   */
+  liveness?: { path: string; body: string };
   /**
    * Once per answer, as its headers go out: the metrics and log line. The status is
    * CLIENT_CLOSED_REQUEST when the client left before the answer.
@@ -56,7 +63,21 @@ const nodeWriteHead = ServerResponse.prototype.writeHead as (
 
 export function createFront(options: FrontOptions): Front {
   const headers = new ResponseHeaders(options.headers);
-  const { answered } = options;
+  const { answered, liveness } = options;
+  const isLiveness = (incoming: IncomingMessage) => {
+    const url = incoming.url ?? "";
+    const path = liveness?.path;
+    return (
+      path !== undefined &&
+      url.startsWith(path) &&
+      (url.length === path.length || url[path.length] === "?") &&
+      (incoming.method === "GET" || incoming.method === "HEAD")
+    );
+  };
+  const livenessHeaders = liveness && {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(liveness.body)),
+  };
   let stopping = false;
 
   /** Node's response to one request, which keeps its record (`recordOf`) and sends our headers with its own. */
@@ -102,6 +123,12 @@ export function createFront(options: FrontOptions): Front {
       if (incoming.method === "OPTIONS") {
         answer.writeHead(204);
         answer.end();
+        return;
+      }
+      if (liveness && isLiveness(incoming)) {
+        answer.route = liveness.path;
+        answer.writeHead(200, livenessHeaders);
+        answer.end(liveness.body); // Node sends no body for HEAD
         return;
       }
       void app(incoming, answer);
