@@ -45,7 +45,8 @@ export interface ServerProcess {
 
 /**
  * How `pnpm --filter @p2p/server start` runs the server (apps/server/package.json): with V8's
- * memory reducer off (docs/operations.md, "Node flags"), TypeScript through tsx.
+ * memory reducer off (docs/operations.md, "Node flags"), TypeScript through tsx. The ceilings and
+ * floors run with the same flags, so a ratio compares code, not V8 settings.
  */
 export const SERVER_NODE_ARGS: readonly string[] = ["--no-memory-reducer", "--import", "tsx"];
 

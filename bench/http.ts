@@ -322,7 +322,7 @@ async function main(): Promise<void> {
   const ceiling = (name: string, port: number, env: Record<string, string> = {}) =>
     start(
       name,
-      ["--import", "tsx", `ceilings/${name}.ts`],
+      [...SERVER_NODE_ARGS, `ceilings/${name}.ts`],
       benchDir,
       { PORT: String(port), ...env },
       `bench-http-${name}.log`,
@@ -488,7 +488,7 @@ async function main(): Promise<void> {
   const table = [
     `\n### http, ${new Date().toISOString().slice(0, 16)}, ${SECONDS} s per route (after ${WARMUP} s warm-up), ${CONNECTIONS} connections${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds` : ""}${PROFILE ? ", server under the CPU profiler" : ""}`,
     "",
-    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process.${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
+    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process; all with \`node ${SERVER_NODE_ARGS.join(" ")}\`.${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
     "",
     "| route | req/s | p50 ms | p99 ms | ratio | target | met? | server CPU µs/req | CPU ratio | stores CPU µs/req |",
     "|---|---|---|---|---|---|---|---|---|---|",

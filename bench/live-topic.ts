@@ -400,8 +400,7 @@ async function startFloor() {
       "--expose-gc",
       "--require",
       join(root, "bench/gc-signal.cjs"),
-      "--import",
-      "tsx",
+      ...SERVER_NODE_ARGS,
       ...(process.env.BENCH_HEAP_SNAPSHOT ? ["--heapsnapshot-signal=SIGWINCH", `--diagnostic-dir=${snapshotDir}`] : []),
       "bench/ceilings/minimal-trpc-ws.ts",
     ],
@@ -669,7 +668,7 @@ try {
     .join(", ");
   const table = [
     `\n### live-topic, ${new Date().toISOString().slice(0, 16)}, ${N} subscribers (one WebSocket each), ${K} posts, NODE_ENV=production${process.env.BENCH_CPU_PROF ? ", server under the CPU profiler" : ""}`,
-    `Server: its own process, \`node --import tsx apps/server/src/main.ts\` (what \`pnpm start\` runs), ${settings}; presence at its defaults (infra/presence: one state per topic per max(1 s, 5 ms × viewers) up to 10 s, 20 viewers listed, one heartbeat per node every 20 s). Load average at the end: ${loadavg()
+    `Server: its own process, \`node ${SERVER_NODE_ARGS.join(" ")} apps/server/src/main.ts\` (what \`pnpm start\` runs), ${settings}; presence at its defaults (infra/presence: one state per topic per max(1 s, 5 ms × viewers) up to 10 s, 20 viewers listed, one heartbeat per node every 20 s). Load average at the end: ${loadavg()
       .map((l) => l.toFixed(1))
       .join(
         " ",
