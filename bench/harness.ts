@@ -44,11 +44,15 @@ export interface ServerProcess {
 }
 
 /**
- * How `pnpm --filter @p2p/server start` runs the server (apps/server/package.json): with V8's
- * memory reducer off (docs/operations.md, "Node flags"), TypeScript through tsx. The ceilings and
- * floors run with the same flags, so a ratio compares code, not V8 settings.
+ * node's arguments in `pnpm --filter @p2p/server start` (apps/server/package.json), the script
+ * left out: today V8's memory reducer off (docs/operations.md, "Node flags") and tsx. The ceilings
+ * and floors run with the same flags, so a ratio compares code, not V8 settings.
  */
-export const SERVER_NODE_ARGS: readonly string[] = ["--no-memory-reducer", "--import", "tsx"];
+export const SERVER_NODE_ARGS: readonly string[] = JSON.parse(
+  readFileSync(join(root, "apps", "server", "package.json"), "utf8"),
+)
+  .scripts.start.split(" ")
+  .slice(1, -1);
 
 /**
  * `node --no-memory-reducer --import tsx apps/server/src/main.ts` (SERVER_NODE_ARGS) in

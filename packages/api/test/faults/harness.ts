@@ -65,9 +65,14 @@ export function killStaleServer(pidFile: string): void {
   }
 }
 
+/** node's arguments in `pnpm --filter @p2p/server start` (apps/server/package.json), the script left out. */
+const serverNodeArgs: string[] = JSON.parse(readFileSync(resolve(repoRoot, "apps/server/package.json"), "utf8"))
+  .scripts.start.split(" ")
+  .slice(1, -1);
+
 /**
- * `node --import tsx apps/server/src/main.ts` (what `pnpm --filter @p2p/server start` runs) with
- * exactly `env` plus PATH and HOME; output appended to `logFile`. Resolves once /health answers.
+ * The server as `pnpm --filter @p2p/server start` runs it (node, its flags, apps/server/src/main.ts),
+ * with exactly `env` plus PATH and HOME; output appended to `logFile`. Resolves once /health answers.
  */
 export async function startServerProcess(opts: {
   env: Record<string, string>;
@@ -80,7 +85,7 @@ export async function startServerProcess(opts: {
   const out = openSync(opts.logFile, "a");
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+    child = spawn(process.execPath, [...serverNodeArgs, "apps/server/src/main.ts"], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
