@@ -67,7 +67,9 @@ const portFree = (port: number) =>
 /** Four free consecutive ports (what an instance uses), below the ephemeral range. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 2_000) * 10;
+    // Below Linux's ephemeral ports (32768–60999): there an outgoing connection (FerretDB's to
+    // PostgreSQL, say) can take a port between this check and the service's start.
+    const base = 24_000 + Math.floor(Math.random() * 870) * 10;
     const free = await Promise.all([0, 1, 2, 3].map((i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }

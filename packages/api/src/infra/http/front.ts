@@ -9,10 +9,10 @@ import { type ResponseHeaderOptions, ResponseHeaders } from "./headers";
  * node:http around the Hono app: what every request needs (its request id, our response headers,
  * CORS preflights, the session cookie its authentication rotated, its metrics and log line, and
  * `Connection: close` once stopping) is done here rather than in Hono's middleware chain, and so is
- * the liveness probe (`/health`). A route
- * with no middleware of its own then takes Hono's synchronous path (a chain of one handler is
- * called directly; any longer one is async), and @hono/node-server's fast one for a Response that
- * is ready at once (no close listener or awaited answer per request): bench/RESULTS.md, "http".
+ * the liveness probe (`/health`). A route with no middleware of its own then takes Hono's
+ * synchronous path (a chain of one handler is called directly; any longer one is async), and
+ * @hono/node-server's fast one for a Response that is ready at once (no close listener or awaited
+ * answer per request): bench/RESULTS.md, "http".
  */
 export interface FrontOptions {
   /** The app's fetch (`app.fetch`): Node's request and response are its bindings. */
@@ -64,11 +64,10 @@ const nodeWriteHead = ServerResponse.prototype.writeHead as (
 export function createFront(options: FrontOptions): Front {
   const headers = new ResponseHeaders(options.headers);
   const { answered, liveness } = options;
-  const isLiveness = (incoming: IncomingMessage) => {
+  /** A GET or HEAD of `path` itself, with or without a query. */
+  const isProbeOf = (path: string, incoming: IncomingMessage) => {
     const url = incoming.url ?? "";
-    const path = liveness?.path;
     return (
-      path !== undefined &&
       url.startsWith(path) &&
       (url.length === path.length || url[path.length] === "?") &&
       (incoming.method === "GET" || incoming.method === "HEAD")
@@ -125,7 +124,7 @@ export function createFront(options: FrontOptions): Front {
         answer.end();
         return;
       }
-      if (liveness && isLiveness(incoming)) {
+      if (liveness && isProbeOf(liveness.path, incoming)) {
         answer.route = liveness.path;
         answer.writeHead(200, livenessHeaders);
         answer.end(liveness.body); // Node sends no body for HEAD
