@@ -4,7 +4,7 @@
  * (search.test.ts) cover the same through the API, with the lexemes from PostgreSQL.
  */
 import { describe, expect, it } from "vitest";
-import { hitMarker, lexemesOf } from "../../src/modules/forums/snippets";
+import { hitMarker, lexemesOf, SNIPPET_SOURCE_CHARS } from "../../src/modules/forums/snippets";
 
 const words = (n: number, word = "filler") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
 
@@ -61,6 +61,19 @@ describe("forum search snippets", () => {
     expect(marker.snippet(`${"x ".repeat(9_000)}gearbox`)).toContain("<mark>gearbox</mark>");
     expect(marker.snippet(`${"x ".repeat(11_000)}gearbox`)).toMatch(/^x x x .* …$/);
     expect(marker.all(`للضواغط ${"ب".repeat(3_000)}ضواغط`)).toBe(`<mark>للضواغط</mark> ${"ب".repeat(3_000)}ضواغط`);
+  });
+
+  it("reads no text past SNIPPET_SOURCE_CHARS, which the search fetches of a hit's body", () => {
+    const marker = hitMarker(["gearbox"]);
+    const filler = (chars: number) => "x ".repeat(chars / 2);
+    for (const text of [
+      `${filler(19_990)}gearbox ${filler(30_000)}`, // the last place a first hit is found
+      `${filler(19_990)}${"g".repeat(2_100)} gearbox ${filler(30_000)}`, // an overlong word across the window
+      `${filler(20_010)}gearbox ${filler(30_000)}`, // too far: the text's start
+      `${filler(19_800)}gearbox${"a".repeat(2_040)} ${filler(30_000)}`, // a long non-hit word
+    ]) {
+      expect(marker.snippet(text.slice(0, SNIPPET_SOURCE_CHARS))).toBe(marker.snippet(text));
+    }
   });
 
   it("shows the text's start when none of its words is a hit", () => {

@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { ARABIC, queryText } from "../../lib/search-text";
 import { loadAuthors } from "../users/authors";
 import { topicSummaryColumns, toTopicSummary } from "./repo";
-import { type HitMarker, hitMarker, lexemesOf } from "./snippets";
+import { type HitMarker, hitMarker, lexemesOf, SNIPPET_SOURCE_CHARS } from "./snippets";
 import { topicListsChannel } from "./topic-lists";
 
 const RelevanceCursor = z.tuple([z.literal("r"), z.number().int().min(0).max(10_000)]);
@@ -118,7 +118,8 @@ function rankedHits(
 }
 
 /**
- * What a hit's snippet is made of (snippets.ts), from the search row `s`: its title and body,
+ * What a hit's snippet is made of (snippets.ts), from the search row `s`: its title and body (as
+ * far as a snippet reads it),
  * whether the body matched (read from the stored document's body part, weight B, not by parsing the
  * body again), and the query's lexemes (querytree: the terms it searches for).
  */
@@ -126,7 +127,7 @@ function snippetSource(terms: Terms) {
   const query = tsQuery(terms);
   return [
     "s.title as hitTitle",
-    "s.body as hitBody",
+    sql<string>`left(s.body, ${sql.lit(SNIPPET_SOURCE_CHARS)})`.as("hitBody"),
     sql<boolean>`ts_filter(s.document, '{b}') @@ ${query}`.as("bodyHit"),
     sql<string>`querytree(${query})`.as("querytree"),
   ] as const;

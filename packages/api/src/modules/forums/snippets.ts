@@ -17,6 +17,12 @@ const WORD_CHAR = "[\\p{L}\\p{N}]";
 const SCAN_CHARS = 20_000;
 /** PostgreSQL indexes no longer word (its parser's MAXSTRLEN, 2,047 bytes): no longer one is a hit. */
 const MAX_WORD = 2047;
+/**
+ * No snippet reads a text past this many characters: its first hit starts within SCAN_CHARS, its
+ * window ends SNIPPET_CHARS after that, and a word cut here is past both or longer than MAX_WORD
+ * either way. So the search need not fetch more of a hit's text (a post may hold 50,000).
+ */
+export const SNIPPET_SOURCE_CHARS = SCAN_CHARS + SNIPPET_CHARS + MAX_WORD + 1;
 
 /**
  * The lexemes of `querytree(tsquery)`: its quoted terms, those it searches for (not the excluded),
