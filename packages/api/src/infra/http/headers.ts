@@ -100,9 +100,7 @@ export class ResponseHeaders {
   /** Our headers for the answer to `incoming`, as a record (Node's writeHead takes it as it is). */
   of(incoming: IncomingMessage, id: string): OutgoingHttpHeaders {
     const origin = header(incoming, "origin");
-    // The constant ones copied first (one clone of a known shape), then the request's own.
-    const headers: OutgoingHttpHeaders = { ...this.secure };
-    headers["x-request-id"] = id;
+    const headers: OutgoingHttpHeaders = { "x-request-id": id, ...this.secure };
     if (origin) {
       if (this.allowed.has(origin)) headers["access-control-allow-origin"] = origin;
       headers["access-control-allow-credentials"] = "true";

@@ -119,9 +119,9 @@ function rankedHits(
 
 /**
  * What a hit's snippet is made of (snippets.ts), from the search row `s`: its title and body (as
- * far as a snippet reads it),
- * whether the body matched (read from the stored document's body part, weight B, not by parsing the
- * body again), and the query's lexemes (querytree: the terms it searches for).
+ * far as a snippet reads it), whether the body matched (read from the stored document's body part,
+ * weight B, not by parsing the body again), and the query's lexemes (querytree: the terms it
+ * searches for).
  */
 function snippetSource(terms: Terms) {
   const query = tsQuery(terms);
