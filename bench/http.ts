@@ -3,20 +3,22 @@
  * (issue 11). Starts, each in its own process: the server in production mode, a bare node:http
  * JSON server (bench/ceilings/bare-http.ts; also with the API's response headers, a reference) and a
  * minimal tRPC app (bench/ceilings/minimal-trpc.ts), and a bare Hono route sending the API's response
- * headers (bench/ceilings/hono-headers.ts: the dependencies' floor under `GET /health`);
+ * headers (bench/ceilings/hono-headers.ts). The bare handler is also served inside the server's
+ * own process (bench/ceilings/in-server-floor.ts, preloaded): Node's floor under `GET /health` there;
  * seeds a signed-in user and 20 topics through the API; load-tests every route with autocannon
  * (warm-up first), prints a table and appends it to bench/RESULTS.md.
  *
  *   eval "$(bash scripts/bootstrap.sh)"; set -a; eval "$(bash scripts/services.sh env)"; set +a; pnpm bench:http
  *
- *   --profile    also V8-profile the server during each project route's load window
- *                (bench/cpu-profile-hook.ts) and append the top self-time frames per route
+ *   --profile    also V8-profile the server's process during the first load window of each route
+ *                it answers (its in-process floor too: bench/cpu-profile-hook.ts) and append the
+ *                top self-time frames and each owner's µs a request per route
  *
  * Env:
  *   BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50)
  *   BENCH_ROUNDS (3): each route is measured that many times, the rounds interleaved, and each
  *     figure's median is kept (the machine is shared: one slow moment should not decide a ratio)
- *   BENCH_PORT (4101: five ports from there), BENCH_LOG_LEVEL (info, the production default)
+ *   BENCH_PORT (4101: six ports from there), BENCH_LOG_LEVEL (info, the production default)
  *   BENCH_COMPARE_DIR: another checkout (e.g. a git worktree of the code before a change); its
  *     server is started too and each project route is measured on both, one right after the
  *     other (labels BENCH_LABEL, BENCH_COMPARE_LABEL)
@@ -56,11 +58,13 @@ const ports = {
   server: BASE_PORT + 2,
   compare: BASE_PORT + 3,
   honoHeaders: BASE_PORT + 4,
+  inServer: BASE_PORT + 5,
 };
 const urls = {
   bare: `http://127.0.0.1:${ports.bare}`,
   minimal: `http://127.0.0.1:${ports.minimal}`,
   honoHeaders: `http://127.0.0.1:${ports.honoHeaders}`,
+  inServer: `http://127.0.0.1:${ports.inServer}`,
   server: `http://127.0.0.1:${ports.server}`,
   compare: `http://127.0.0.1:${ports.compare}`,
 };
@@ -193,6 +197,8 @@ interface Measured {
   cpuUs: number;
   /** The same for this run's PostgreSQL (postmaster and backends) and Redis together. */
   storesUs: number;
+  /** Requests answered in the window. */
+  requests: number;
 }
 
 const CLK_TCK = 100;
@@ -276,6 +282,7 @@ async function load(route: Route, seconds: number): Promise<Measured> {
     p99: result.latency.p99,
     cpuUs: Math.round(((cpu / CLK_TCK) * 1e6) / answered),
     storesUs: Math.round(((stores / CLK_TCK) * 1e6) / answered),
+    requests: result.requests.total,
   };
 }
 
@@ -286,7 +293,14 @@ const trpcGet = (path: string, input?: unknown) =>
 function median(values: Measured[]): Measured {
   const mid = (key: keyof Measured) =>
     ([...values].sort((a, b) => a[key] - b[key])[Math.floor((values.length - 1) / 2)] as Measured)[key];
-  return { rps: mid("rps"), p50: mid("p50"), p99: mid("p99"), cpuUs: mid("cpuUs"), storesUs: mid("storesUs") };
+  return {
+    rps: mid("rps"),
+    p50: mid("p50"),
+    p99: mid("p99"),
+    cpuUs: mid("cpuUs"),
+    storesUs: mid("storesUs"),
+    requests: mid("requests"),
+  };
 }
 
 async function waitForFile(path: string): Promise<void> {
@@ -308,14 +322,15 @@ async function main(): Promise<void> {
     logLevel: config.logLevel,
   });
 
-  const serverArgs = [...SERVER_NODE_ARGS];
+  // Node's own HTTP path inside the server's process, next to the bare server's (ceilings/in-server-floor.ts).
+  const serverArgs = [...SERVER_NODE_ARGS, "--import", join(benchDir, "ceilings", "in-server-floor.ts")];
   if (PROFILE) serverArgs.push("--import", join(benchDir, "cpu-profile-hook.ts"));
   serverArgs.push("src/main.ts");
   const server = start(
     "server",
     serverArgs,
     join(process.env.BENCH_SERVER_DIR ?? root, "apps", "server"),
-    { ...serverEnv, BENCH_PROFILE_DIR: profileDir },
+    { ...serverEnv, BENCH_PROFILE_DIR: profileDir, BENCH_FLOOR_PORT: String(ports.inServer) },
     "bench-http-server.log",
   );
   /** A ceiling or reference server, bench/ceilings/<name>.ts, in its own process. */
@@ -351,6 +366,7 @@ async function main(): Promise<void> {
     waitFor(`${urls.minimal}/trpc/info`, "minimal-trpc"),
     waitFor(`${urls.honoHeaders}/`, "hono-headers"),
     waitFor(`${urls.server}/health/ready`, "server"),
+    waitFor(`${urls.inServer}/`, "the server's in-process floor"),
     ...(compare ? [waitFor(`${urls.compare}/health/ready`, "compare")] : []),
   ]);
   const token = await seed();
@@ -369,6 +385,18 @@ async function main(): Promise<void> {
       name: "bare Hono JSON route with the API's response headers (reference: the dependencies' floor)",
       process: "honoHeaders",
       url: `${urls.honoHeaders}/`,
+      ceiling: "bare",
+    },
+    {
+      name: "bare node:http JSON, inside the server's process (reference)",
+      process: "server",
+      url: `${urls.inServer}/`,
+      ceiling: "bare",
+    },
+    {
+      name: "bare node:http JSON with the API's response headers, inside the server's process (reference: Node's floor there)",
+      process: "server",
+      url: `${urls.inServer}/headers`,
       ceiling: "bare",
     },
     {
@@ -432,19 +460,20 @@ async function main(): Promise<void> {
     routes.splice(0, routes.length, ...kept);
   }
   const runs = new Map<Route, Measured[]>(routes.map((r) => [r, []]));
-  const profiles: { route: Route; file: string }[] = [];
+  const profiles: { route: Route; file: string; requests: number }[] = [];
   let profiled = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const route of routes) {
       if (round === 1) await load(route, WARMUP);
-      const profiling = PROFILE && round === 1 && route.project && server.pid;
+      // Every route the server's process answers, its in-process floor too: the difference is ours.
+      const profiling = PROFILE && round === 1 && route.process === "server" && server.pid;
       if (profiling) process.kill(server.pid as number, "SIGUSR2");
       const m = await load(route, SECONDS);
       if (profiling) {
         process.kill(server.pid as number, "SIGUSR2");
         const file = join(profileDir, `${++profiled}.cpuprofile`);
         await waitForFile(file);
-        profiles.push({ route, file });
+        profiles.push({ route, file, requests: m.requests });
       }
       runs.get(route)?.push(m);
       console.log(
@@ -501,8 +530,8 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_NO_APPEND) appendFileSync(join(benchDir, "RESULTS.md"), table);
 
   if (profiles.length) {
-    const sections = profiles.map(({ route, file }) =>
-      summaryMarkdown(`${route.name}`, summarize(file, Number(process.env.BENCH_PROFILE_TOP ?? 15))),
+    const sections = profiles.map(({ route, file, requests }) =>
+      summaryMarkdown(`${route.name}`, summarize(file, Number(process.env.BENCH_PROFILE_TOP ?? 15)), { requests }),
     );
     const text = [
       `\n#### CPU profiles (self time, server process, load window only; files in ${profileDir.replace(root, "")})\n`,

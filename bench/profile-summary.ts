@@ -121,16 +121,26 @@ export function summarize(file: string, top = 25): Summary {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export function summaryMarkdown(title: string, s: Summary, topOwners = 12): string {
+/**
+ * `requests`: how many the profiled window answered; each owner's time is then also shown as µs a
+ * request, so that two routes' profiles compare (a share depends on everything else in its window).
+ */
+export function summaryMarkdown(
+  title: string,
+  s: Summary,
+  opts: { topOwners?: number; requests?: number } = {},
+): string {
+  const { topOwners = 12, requests } = opts;
+  const perRequest = (ms: number) => (requests ? ` (${((ms * 1000) / requests).toFixed(1)} µs)` : "");
   return [
-    `**${title}**: ${s.totalMs.toFixed(0)} ms sampled, ${pct(1 - s.busyMs / s.totalMs)} idle`,
+    `**${title}**: ${s.totalMs.toFixed(0)} ms sampled, ${pct(1 - s.busyMs / s.totalMs)} idle${requests ? `; ${requests} requests, ${((s.busyMs * 1000) / requests).toFixed(1)} µs busy a request (the profiler's own overhead included)` : ""}`,
     "",
-    "| self time by owner | share | … with Node internals charged to their caller | share |",
+    `| self time by owner | share${requests ? " (µs a request)" : ""} | … with Node internals charged to their caller | share${requests ? " (µs a request)" : ""} |`,
     "|---|---|---|---|",
     ...Array.from({ length: Math.min(topOwners, Math.max(s.owners.length, s.responsible.length)) }, (_, i) => {
       const o = s.owners[i];
       const r = s.responsible[i];
-      return `| ${o?.owner ?? ""} | ${o ? pct(o.share) : ""} | ${r?.owner ?? ""} | ${r ? pct(r.share) : ""} |`;
+      return `| ${o?.owner ?? ""} | ${o ? pct(o.share) + perRequest(o.ms) : ""} | ${r?.owner ?? ""} | ${r ? pct(r.share) + perRequest(r.ms) : ""} |`;
     }),
     "",
     "| top self-time frames | owner | share |",

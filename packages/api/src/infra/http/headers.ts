@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 
 /**
@@ -94,7 +95,8 @@ export class ResponseHeaders {
   /** The caller's request id when it is short and plain (safe to log and echo), else a new one. */
   requestId(incoming: IncomingMessage): string {
     const given = header(incoming, "x-request-id");
-    return given && this.pattern.test(given) ? given : crypto.randomUUID();
+    // node:crypto's, not the global Web Crypto one: the same UUIDs without its wrapper's receiver check.
+    return given && this.pattern.test(given) ? given : randomUUID();
   }
 
   /** Our headers for the answer to `incoming`, as a record (Node's writeHead takes it as it is). */
