@@ -113,7 +113,7 @@ async function waitReady(): Promise<void> {
 
 /** Server memory after a GC settle: VmRSS from /proc, heap figures from the preload (bench/gc-signal.cjs). */
 async function serverMemory(pid: number, label: string) {
-  let usage = { heapUsed: 0, external: 0, arrayBuffers: 0 };
+  let usage = { heapUsed: 0, external: 0, arrayBuffers: 0, young: 0 };
   for (let i = 0; i < 2; i++) {
     rmSync(memFile, { force: true });
     process.kill(pid, "SIGUSR2");
@@ -125,7 +125,13 @@ async function serverMemory(pid: number, label: string) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
   if (process.env.BENCH_HEAP_SNAPSHOT) await heapSnapshot(pid, label);
-  return { rssKiB, heapKiB: usage.heapUsed / 1024, externalKiB: (usage.external + usage.arrayBuffers) / 1024 };
+  return {
+    rssKiB,
+    /** RSS less V8's young generation (sized by the recent allocation rate, not by what is held). */
+    rssLessYoungKiB: rssKiB - usage.young / 1024,
+    heapKiB: usage.heapUsed / 1024,
+    externalKiB: (usage.external + usage.arrayBuffers) / 1024,
+  };
 }
 
 /** Has the server write a heap snapshot (--heapsnapshot-signal) and waits until the file is complete. */
@@ -458,6 +464,7 @@ async function measureFloor(count: number) {
       perSocketRss: (sockets.rssKiB - before.rssKiB) / subs.length,
       perSocketHeap: (sockets.heapKiB - before.heapKiB) / subs.length,
       perSubRss: (after.rssKiB - sockets.rssKiB) / started,
+      perSubRssLessYoung: (after.rssLessYoungKiB - sockets.rssLessYoungKiB) / started,
       perSubHeap: (after.heapKiB - sockets.heapKiB) / started,
     };
   } finally {
@@ -536,6 +543,7 @@ try {
   const perSocketRss = (sockets.rssKiB - before.rssKiB) / connected;
   const perSocketHeap = (sockets.heapKiB - before.heapKiB) / connected;
   const perSubRss = (after.rssKiB - sockets.rssKiB) / started;
+  const perSubRssLessYoung = (after.rssLessYoungKiB - sockets.rssLessYoungKiB) / started;
   const perSubHeap = (after.heapKiB - sockets.heapKiB) / started;
   const perSubscriberRss = (after.rssKiB - before.rssKiB) / started;
 
@@ -576,6 +584,12 @@ try {
       `${fmt(perSubRss)} KiB (heap ${fmt(perSubHeap)} KiB)`,
       "≤ 8 KiB (both)",
       yes(Math.max(perSubRss, perSubHeap) <= 8),
+    ],
+    [
+      "  RSS less V8's young generation (sized by the recent allocation rate, not by what is held); the floor's the same way",
+      `${fmt(perSubRssLessYoung)} KiB; the floor's ${fmt(floor.perSubRssLessYoung)} KiB`,
+      "",
+      "",
     ],
     [
       "  + its WebSocket connection, signed in (RSS, after GC)",
