@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { trpcServer } from "@hono/trpc-server";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AnyRouter } from "@trpc/server";
@@ -12,7 +13,7 @@ import { clientIpResolver } from "./infra/http/client-ip";
 import { compression } from "./infra/http/compress";
 import { type AppEnv, recordOf } from "./infra/http/env";
 import { httpError, limitBody } from "./infra/http/errors";
-import { type Answered, type FrontOptions, RouteRecorder } from "./infra/http/front";
+import { type Answered, type FrontOptions, originFormOf, RouteRecorder } from "./infra/http/front";
 import { rateLimit } from "./infra/http/rate-limit";
 import { serveWebApp } from "./infra/http/web-app";
 import { unavailableStore, warnStoreUnavailable } from "./infra/store-errors";
@@ -80,7 +81,7 @@ export function frontOptions(deps: AppDeps, router: AnyRouter = appRouter): Omit
     answered(answer, status) {
       const elapsed = performance.now() - answer.started;
       const method = answer.req.method ?? "GET";
-      const url = answer.req.url ?? "/";
+      const url = originFormOf(answer.req.url ?? "/");
       const query = url.indexOf("?");
       const path = query < 0 ? url : url.slice(0, query);
       recordRequest(answer, method, path, status, elapsed / 1000);

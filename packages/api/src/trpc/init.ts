@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { type FieldIssue, limits } from "@p2p/schemas";
 import { getTRPCErrorFromUnknown, initTRPC, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";

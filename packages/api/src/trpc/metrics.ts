@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { type AnyRouter, getTRPCErrorShape, type TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -79,6 +80,23 @@ async function listen(app: Hono): Promise<string> {
       resolve(`http://127.0.0.1:${info.port}`),
     );
     servers.push(server);
+  });
+}
+
+/** A GET of `target` as it is written on the request line (e.g. absolute-form), which fetch cannot send. */
+function getTarget(base: string, target: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    request({ hostname, port, path: target }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on("error", reject)
+      .end();
   });
 }
 
@@ -220,12 +238,15 @@ describe("response headers: the same as hono's requestId + secureHeaders + cors"
     expect(live.headers.get("x-request-id")).toBe("probe-1");
     expect(live.headers.get("x-content-type-options")).toBe("nosniff");
     expect((await fetch(`${url}/health?probe=1`)).status).toBe(200);
+    // Absolute-form, as a client sends it through a proxy.
+    expect(await getTarget(url, `${url}/health?probe=1`)).toEqual({ status: 200, body: '{"status":"ok"}' });
     expect(reached).toEqual([]);
     // Other methods and longer paths are the app's.
     expect((await fetch(`${url}/health`, { method: "POST" })).status).toBe(404);
     expect((await fetch(`${url}/healthz`)).status).toBe(404);
     expect((await fetch(`${url}/health/ready`)).status).toBe(404);
-    expect(reached).toEqual(["POST /health", "GET /healthz", "GET /health/ready"]);
+    expect((await getTarget(url, `${url}/healthz`)).status).toBe(404);
+    expect(reached).toEqual(["POST /health", "GET /healthz", "GET /health/ready", "GET /healthz"]);
   });
 
   it("merges into Node's writeHead in each of its forms, ours winning", async () => {

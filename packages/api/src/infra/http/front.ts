@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, ServerResponse } from "node:http";
+// The module's binding, not the global: Node's `performance` global is a lazy accessor, read on every call.
+import { performance } from "node:perf_hooks";
 import { getRequestListener } from "@hono/node-server";
 import type { Result, Router } from "hono/router";
 import type { H, RouterRoute } from "hono/types";
@@ -52,6 +54,20 @@ export interface Front {
   stopping(): void;
 }
 
+/**
+ * The path and query of a request target: an absolute-form one (`GET http://host/health`, as a
+ * client sends it through a proxy; RFC 9112 §3.2.2) is read as its origin-form, as Hono reads it.
+ */
+export function originFormOf(target: string): string {
+  if (target[0] === "/" || !/^https?:\/\//i.test(target)) return target;
+  try {
+    const url = new URL(target);
+    return url.pathname + url.search;
+  } catch {
+    return target;
+  }
+}
+
 /** What an answer is recorded as when its client left before it went out (nginx's status). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -66,7 +82,7 @@ export function createFront(options: FrontOptions): Front {
   const { answered, liveness } = options;
   /** A GET or HEAD of `path` itself, with or without a query. */
   const isProbeOf = (path: string, incoming: IncomingMessage) => {
-    const url = incoming.url ?? "";
+    const url = originFormOf(incoming.url ?? "");
     return (
       url.startsWith(path) &&
       (url.length === path.length || url[path.length] === "?") &&

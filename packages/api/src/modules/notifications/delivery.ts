@@ -29,21 +29,10 @@ const CLAIM_LIMIT = 500;
 
 type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
 
-/** `items` by `key`, in order (Map.groupBy, which TypeScript's ES2023 library does not know). */
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
-}
-
 async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   if (!rows.length) return;
   // Each recipient's rows, grouped once (a round carries up to CLAIM_LIMIT rows for as many people).
-  const rowsByUser = groupBy(rows, (row) => row.userId);
+  const rowsByUser = Map.groupBy(rows, (row) => row.userId);
   const userIds = [...rowsByUser.keys()];
   // What every recipient needs: one statement for all of them, and their preferences (cached).
   const [people, prefs] = await Promise.all([
@@ -52,7 +41,7 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   ]);
   // Rendered once per organization (what a target shows depends on the reader's organization
   // only), not once per recipient: a reply's watchers are a few organizations, not a query each.
-  const peopleByOrg = groupBy(people, (person) => person.organizationId);
+  const peopleByOrg = Map.groupBy(people, (person) => person.organizationId);
   const rendered = await Promise.all(
     [...peopleByOrg].map(([organizationId, members]) =>
       render(
