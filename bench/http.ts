@@ -26,6 +26,9 @@
  *   BENCH_ONLY: a regular expression; only the project routes it matches, with both ceilings
  *   BENCH_SERVER_ENV: extra server environment for experiments ("LOG_LEVEL=warn …")
  *   BENCH_NO_APPEND: print only, leave RESULTS.md alone
+ *   BENCH_PIN_SERVERS: a CPU list (taskset -c); every server and ceiling runs on it. Run the bench
+ *     itself (the load generator) on the other: `BENCH_PIN_SERVERS=0 taskset -c 1 pnpm -s http`,
+ *     so the two do not take turns on one core (noted in the run's header)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -106,9 +109,13 @@ for (const pair of (process.env.BENCH_SERVER_ENV ?? "").split(/\s+/).filter(Bool
 
 const children: ChildProcess[] = [];
 
+/** The CPUs this process (the load generator) may run on. */
+const ownCpus = () => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "?";
+
 function start(name: string, args: string[], cwd: string, env: Record<string, string>, log: string): ChildProcess {
   const out = openSync(join(root, ".local", log), "w");
-  const child = spawn(process.execPath, args, {
+  const pin = process.env.BENCH_PIN_SERVERS;
+  const child = spawn(pin ? "taskset" : process.execPath, pin ? ["-c", pin, process.execPath, ...args] : args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", out, out],
@@ -517,7 +524,7 @@ async function main(): Promise<void> {
   const table = [
     `\n### http, ${new Date().toISOString().slice(0, 16)}, ${SECONDS} s per route (after ${WARMUP} s warm-up), ${CONNECTIONS} connections${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds` : ""}${PROFILE ? ", server under the CPU profiler" : ""}`,
     "",
-    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process; all with \`node ${SERVER_NODE_ARGS.join(" ")}\`.${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
+    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process; all with \`node ${SERVER_NODE_ARGS.join(" ")}\`.${process.env.BENCH_PIN_SERVERS ? ` Servers pinned to CPU ${process.env.BENCH_PIN_SERVERS}, the load generator to CPU ${ownCpus()}.` : ""}${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
     "",
     "| route | req/s | p50 ms | p99 ms | ratio | target | met? | server CPU µs/req | CPU ratio | stores CPU µs/req |",
     "|---|---|---|---|---|---|---|---|---|---|",
