@@ -19,6 +19,7 @@ import {
   quietDelayMs,
   sendDigests,
 } from "../../src/modules/notifications/delivery";
+import { digestCandidates } from "../../src/modules/notifications/repo";
 import { waitFor } from "../helpers";
 
 let server: TestServer;
@@ -515,6 +516,41 @@ describe("preferences and email", () => {
     await notificationsOf(author, 3);
     await sendDigests(server.deps, new Date(morning.getTime() + 3600_000));
     expect(await mailTo(author, /daily summary/)).toHaveLength(1);
+  });
+
+  it("digests reach everyone due in one run, and only for the types each gets daily", async () => {
+    // Two authors in two organizations (one rendering each), and one who turned reply emails off.
+    const [first, second, quiet] = await Promise.all([signUpAdmin(server), signUpAdmin(server), signUpAdmin(server)]);
+    await quiet.client.notifications.preferences.update.mutate({ types: [{ type: "forum.reply", email: "off" }] });
+    const run = ++seq;
+    const topics = await Promise.all(
+      [first, second, quiet].map((author, i) => topicBy(author, `Digest run ${run} ${i}`)),
+    );
+    await Promise.all(topics.map((topic) => reply(other, topic.id, "a reply")));
+    await Promise.all([first, second, quiet].map((author) => notificationsOf(author, 1)));
+    const morning = new Date("2026-12-02T10:00:00Z"); // after the digest hour in UTC, their time zone
+    // The candidates, a page at a time in id order: all of them, and never the one with email off.
+    const dailyByDefault = server.deps.notificationKinds.filter((k) => k.defaults.email === "daily").map((k) => k.type);
+    const page = (after: string | null, limit: number) =>
+      digestCandidates(server.deps.db, { dailyByDefault, digestedBefore: morning, after, limit });
+    const all = await page(null, 10_000);
+    expect(all).toEqual(expect.arrayContaining([first.userId, second.userId]));
+    expect(all).not.toContain(quiet.userId);
+    const paged: string[] = [];
+    for (let next = await page(null, 2); next.length; next = await page(next.at(-1) as string, 2)) paged.push(...next);
+    expect(paged).toEqual(all);
+    await sendDigests(server.deps, morning);
+    const [toFirst] = await mailTo(first, /daily summary/);
+    const [toSecond] = await mailTo(second, /daily summary/);
+    expect(toFirst?.text).toContain(`Digest run ${run} 0`);
+    expect(toFirst?.text).not.toContain(`Digest run ${run} 1`);
+    expect(toSecond?.text).toContain(`Digest run ${run} 1`);
+    // Email off: no digest, and none later either (not a candidate at all).
+    expect(await mailTo(quiet, /daily summary/)).toHaveLength(0);
+    await sendDigests(server.deps, new Date(morning.getTime() + 86_400_000));
+    expect(await mailTo(quiet, /daily summary/)).toHaveLength(0);
+    // The ones sent are marked: the next day has nothing new for them.
+    expect(await mailTo(first, /daily summary/)).toHaveLength(1);
   });
 
   it("refuses bad preferences with the field", async () => {

@@ -21,13 +21,36 @@ const EMAIL_JOB = "notifications.email";
 const SWEEP_JOB = "notifications.sweep";
 const DIGEST_JOB = "notifications.digest";
 const PRUNE_JOB = "notifications.prune";
-/** Digests go out from this local hour on, at most one a day. */
+/** Digests go out from this local hour on, at most one a day: none within DIGEST_GAP_MS of the last. */
 const DIGEST_HOUR = 8;
+const DIGEST_GAP_MS = 20 * 3600_000;
+/** Candidates read and served together; items in one digest at most. */
+const DIGEST_PAGE = 200;
+const DIGEST_ITEMS = 50;
 const RETENTION_DAYS = 90;
 /** Notifications claimed in one delivery transaction at most (repo.claimUndelivered's default). */
 const CLAIM_LIMIT = 500;
 
 type Claimed = Awaited<ReturnType<typeof repo.claimUndelivered>>;
+
+/**
+ * Each person's rows (`rowsOf`) as they see them, by notification id; a row not shown (its target
+ * out of their reach) is absent. Rendered once per organization (what a target shows depends on the
+ * reader's organization only), not once per person: a reply's watchers are a few organizations,
+ * not a query each.
+ */
+async function renderFor<Person extends { organizationId: string }>(
+  deps: AppDeps,
+  people: readonly Person[],
+  rowsOf: (person: Person) => Parameters<typeof render>[2],
+): Promise<Map<string, Notification>> {
+  const rendered = await Promise.all(
+    [...Map.groupBy(people, (person) => person.organizationId)].map(([organizationId, members]) =>
+      render(deps, { organizationId }, members.flatMap(rowsOf)),
+    ),
+  );
+  return new Map(rendered.flat().map((notification) => [notification.id, notification]));
+}
 
 async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   if (!rows.length) return;
@@ -39,19 +62,7 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
     repo.deliveryProfiles(deps.db, userIds),
     effectivePreferences(deps, deps.db, userIds),
   ]);
-  // Rendered once per organization (what a target shows depends on the reader's organization
-  // only), not once per recipient: a reply's watchers are a few organizations, not a query each.
-  const peopleByOrg = Map.groupBy(people, (person) => person.organizationId);
-  const rendered = await Promise.all(
-    [...peopleByOrg].map(([organizationId, members]) =>
-      render(
-        deps,
-        { organizationId },
-        members.flatMap((person) => (rowsByUser.get(person.id) ?? []).filter((r) => r.inApp)),
-      ),
-    ),
-  );
-  const shownById = new Map(rendered.flat().map((notification) => [notification.id, notification]));
+  const shownById = await renderFor(deps, people, (person) => (rowsByUser.get(person.id) ?? []).filter((r) => r.inApp));
   await Promise.all(
     people.map(async (person) => {
       const mine = rowsByUser.get(person.id) ?? [];
@@ -163,49 +174,94 @@ async function emailOne(deps: AppDeps, data: unknown): Promise<void> {
   await repo.markEmailed(deps.db, [row.id]);
 }
 
-/** Daily digests: for each person past their digest hour, one email with what they have not read. */
+/**
+ * Daily digests: for each person past their digest hour and outside their quiet hours, one email
+ * with what they have not read of the types they get daily. Every candidate is seen, a page at a
+ * time (DIGEST_PAGE), each page's profiles, preferences, items and rendering read together.
+ */
 export async function sendDigests(deps: AppDeps, now = new Date()): Promise<number> {
+  const dailyByDefault = deps.notificationKinds.filter((k) => k.defaults.email === "daily").map((k) => k.type);
+  const digestedBefore = new Date(now.getTime() - DIGEST_GAP_MS);
   let sent = 0;
-  const people = await mailProfiles(deps.db, await repo.usersWithPendingEmail(deps.db, 1_000));
-  for (const person of people) {
-    const settings = await repo.settingsOf(deps.db, person.id);
-    const last = settings?.lastDigestAt;
-    if (last && now.getTime() - last.getTime() < 20 * 3600_000) continue;
-    if (localMinutes(now, person.timezone) < DIGEST_HOUR * 60) continue;
-    if (quietDelayMs(now, person.timezone, settings ?? null) > 0) continue;
-    const prefs = (await effectivePreferences(deps, deps.db, [person.id])).get(person.id);
-    const daily = [...(prefs ?? [])].filter(([, p]) => p.email === "daily").map(([type]) => type);
-    const rows = await repo.digestItems(deps.db, person.id, daily, 50);
-    const items = await render(deps, person, rows);
-    if (!items.length) continue;
-    const types = [...new Set(items.map((n) => n.type))];
-    const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);
-    await deps.db.transaction().execute(async (trx) => {
-      await deps.mail.send(
-        {
-          to: person.email,
-          subject: `Your daily summary: ${items.length} unread notification${items.length === 1 ? "" : "s"}`,
-          text: [
-            `Hello ${person.firstName}, here is what you missed:`,
-            "",
-            ...items.map((n) => `- ${n.text}: ${linkOf(deps, n)}`),
-            "",
-            "Stop these emails, one kind at a time:",
-            ...links,
-          ].join("\n"),
-          headers: unsubscribeHeaders(unsubscribeUrl(deps, person.id, types[0] as string)),
-        },
-        trx,
-      );
-      await repo.markEmailed(
-        trx,
-        rows.map((r) => r.id),
-      );
-      await repo.saveSettings(trx, person.id, { lastDigestAt: now });
-    });
+  let after: string | null = null;
+  for (;;) {
+    const ids = await repo.digestCandidates(deps.db, { dailyByDefault, digestedBefore, after, limit: DIGEST_PAGE });
+    sent += await sendDigestPage(deps, ids, now);
+    if (ids.length < DIGEST_PAGE) return sent;
+    after = ids.at(-1) as string;
+  }
+}
+
+async function sendDigestPage(deps: AppDeps, ids: readonly string[], now: Date): Promise<number> {
+  if (!ids.length) return 0;
+  const [people, prefs] = await Promise.all([
+    repo.deliveryProfiles(deps.db, ids),
+    effectivePreferences(deps, deps.db, ids),
+  ]);
+  const due = people.filter(
+    (person) =>
+      localMinutes(now, person.timezone) >= DIGEST_HOUR * 60 && quietDelayMs(now, person.timezone, person.quiet) === 0,
+  );
+  const dailyTypes = (userId: string) =>
+    [...(prefs.get(userId) ?? [])].filter(([, pref]) => pref.email === "daily").map(([type]) => type);
+  const rows = Map.groupBy(
+    await repo.digestItems(deps.db, new Map(due.map((person) => [person.id, dailyTypes(person.id)])), DIGEST_ITEMS),
+    (row) => row.userId,
+  );
+  const shownById = await renderFor(deps, due, (person) => rows.get(person.id) ?? []);
+  let sent = 0;
+  for (const person of due) {
+    const mine = rows.get(person.id) ?? [];
+    const items = mine.flatMap((row) => shownById.get(row.id) ?? []);
+    if (!items.length) {
+      // Nothing left to show (targets gone or out of reach): not read again every round.
+      if (mine.length)
+        await repo.markEmailed(
+          deps.db,
+          mine.map((row) => row.id),
+        );
+      continue;
+    }
+    await sendDigest(deps, person, items, mine, now);
     sent++;
   }
   return sent;
+}
+
+/** One person's digest: the email, its items marked emailed and the day's digest noted, together. */
+async function sendDigest(
+  deps: AppDeps,
+  person: { id: string; email: string; firstName: string },
+  items: readonly Notification[],
+  rows: readonly { id: string }[],
+  now: Date,
+): Promise<void> {
+  const types = [...new Set(items.map((n) => n.type))];
+  const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);
+  await deps.db.transaction().execute(async (trx) => {
+    await deps.mail.send(
+      {
+        to: person.email,
+        subject: `Your daily summary: ${items.length} unread notification${items.length === 1 ? "" : "s"}`,
+        text: [
+          `Hello ${person.firstName}, here is what you missed:`,
+          "",
+          ...items.map((n) => `- ${n.text}: ${linkOf(deps, n)}`),
+          "",
+          "Stop these emails, one kind at a time:",
+          ...links,
+        ].join("\n"),
+        headers: unsubscribeHeaders(unsubscribeUrl(deps, person.id, types[0] as string)),
+      },
+      trx,
+    );
+    // Every item read for it, also one whose target is gone (it is not shown, nor kept for the next).
+    await repo.markEmailed(
+      trx,
+      rows.map((r) => r.id),
+    );
+    await repo.saveSettings(trx, person.id, { lastDigestAt: now });
+  });
 }
 
 // ---------------------------------------------------------------- time of day

@@ -179,32 +179,57 @@ export const findNotification = (db: Db, id: string) =>
 export const markEmailed = (db: Db, ids: readonly string[]) =>
   db.updateTable("notifications").set({ emailedAt: sql`now()` }).where("id", "in", ids).execute();
 
-/** Unread, not emailed notifications of the given types, oldest first, for one user's digest. */
-export const digestItems = (db: Db, userId: string, types: readonly string[], limit: number) =>
-  types.length
-    ? db
-        .selectFrom("notifications")
-        .select(listColumns)
-        .where("userId", "=", userId)
-        .where("emailedAt", "is", null)
-        .where("readAt", "is", null)
-        .where("type", "in", types)
-        .orderBy("id")
-        .limit(limit)
-        .execute()
-    : Promise.resolve([]);
-
-/** People with unread, un-emailed notifications (candidates for a digest). */
-export async function usersWithPendingEmail(db: Db, limit: number): Promise<string[]> {
-  const rows = await db
+/**
+ * Each person's unread, not emailed notifications of their daily types (`daily`: person → types),
+ * oldest first, at most `limit` a person: every digest of a page in one statement.
+ */
+export async function digestItems(db: Db, daily: ReadonlyMap<string, readonly string[]>, limit: number) {
+  const pairs = [...daily].flatMap(([userId, types]) => types.map((type) => [userId, type] as const));
+  if (!pairs.length) return [];
+  const userIds = pairs.map(([userId]) => userId);
+  const ranked = db
     .selectFrom("notifications")
-    .select("userId")
-    .distinct()
+    .select([...listColumns, sql<number>`row_number() over (partition by user_id order by id)`.as("rank")])
     .where("emailedAt", "is", null)
     .where("readAt", "is", null)
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.userId);
+    .where(sql<boolean>`user_id = any(${userIds}::uuid[])`)
+    .where(
+      sql<boolean>`(user_id, type) in (select * from unnest(${userIds}::uuid[], ${pairs.map(([, type]) => type)}::text[]))`,
+    );
+  return db.selectFrom(ranked.as("r")).select(listColumns).where("rank", "<=", limit).orderBy("id").execute();
+}
+
+/**
+ * A page of the people a digest may be due for, in id order after `after`: with an unread, not
+ * emailed notification of a type they get daily (their own choice, else the type's default:
+ * `dailyByDefault`), and no digest since `digestedBefore`. Others with unread notifications (email
+ * off, or sent at once) are not candidates, so none of them holds a place in the page.
+ */
+export async function digestCandidates(
+  db: Db,
+  opts: { dailyByDefault: readonly string[]; digestedBefore: Date; after: string | null; limit: number },
+): Promise<string[]> {
+  let query = db
+    .selectFrom("notifications as n")
+    .leftJoin("notificationPreferences as p", (join) =>
+      join.onRef("p.userId", "=", "n.userId").onRef("p.type", "=", "n.type"),
+    )
+    .leftJoin("notificationSettings as s", "s.userId", "n.userId")
+    .select("n.userId")
+    .distinct()
+    .where("n.emailedAt", "is", null)
+    .where("n.readAt", "is", null)
+    .where((eb) =>
+      eb.or([
+        eb("p.email", "=", "daily"),
+        eb.and([eb("p.email", "is", null), eb("n.type", "=", eb.fn.any(eb.val([...opts.dailyByDefault])))]),
+      ]),
+    )
+    .where((eb) => eb.or([eb("s.lastDigestAt", "is", null), eb("s.lastDigestAt", "<", opts.digestedBefore)]))
+    .orderBy("n.userId")
+    .limit(opts.limit);
+  if (opts.after) query = query.where("n.userId", ">", opts.after);
+  return (await query.execute()).map((r) => r.userId);
 }
 
 /** Read notifications older than `days`: gone. */
