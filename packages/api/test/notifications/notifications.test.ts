@@ -518,38 +518,51 @@ describe("preferences and email", () => {
     expect(await mailTo(author, /daily summary/)).toHaveLength(1);
   });
 
-  it("digests reach everyone due in one run, and only for the types each gets daily", async () => {
-    // Two authors in two organizations (one rendering each), and one who turned reply emails off.
+  it("digests reach everyone due in one run, once, and only for the types each gets daily", async () => {
+    // Two authors in two organizations (one rendering each), one who turned reply emails off, and
+    // the second also getting mentions (sent at once by default) daily.
     const [first, second, quiet] = await Promise.all([signUpAdmin(server), signUpAdmin(server), signUpAdmin(server)]);
     await quiet.client.notifications.preferences.update.mutate({ types: [{ type: "forum.reply", email: "off" }] });
+    await second.client.notifications.preferences.update.mutate({ types: [{ type: "forum.mention", email: "daily" }] });
     const run = ++seq;
     const topics = await Promise.all(
       [first, second, quiet].map((author, i) => topicBy(author, `Digest run ${run} ${i}`)),
     );
     await Promise.all(topics.map((topic) => reply(other, topic.id, "a reply")));
-    await Promise.all([first, second, quiet].map((author) => notificationsOf(author, 1)));
+    await topicBy(other, `Digest mention ${run}`, "platform", mention(second));
+    await Promise.all([notificationsOf(first, 1), notificationsOf(second, 2), notificationsOf(quiet, 1)]);
+    // Email off: settled as it is delivered, so it never waits for a digest.
+    const [quietRow] = await server.deps.db
+      .selectFrom("notifications")
+      .select("emailedAt")
+      .where("userId", "=", quiet.userId)
+      .execute();
+    expect(quietRow?.emailedAt).toBeInstanceOf(Date);
     const morning = new Date("2026-12-02T10:00:00Z"); // after the digest hour in UTC, their time zone
     // The candidates, a page at a time in id order: all of them, and never the one with email off.
     const dailyByDefault = server.deps.notificationKinds.filter((k) => k.defaults.email === "daily").map((k) => k.type);
-    const page = (after: string | null, limit: number) =>
+    const ours = new Set([first.userId, second.userId, quiet.userId]);
+    const page = async (after: string | null, limit: number) =>
       digestCandidates(server.deps.db, { dailyByDefault, digestedBefore: morning, after, limit });
     const all = await page(null, 10_000);
-    expect(all).toEqual(expect.arrayContaining([first.userId, second.userId]));
-    expect(all).not.toContain(quiet.userId);
+    expect(all.filter((id) => ours.has(id)).sort()).toEqual([first.userId, second.userId].sort());
     const paged: string[] = [];
     for (let next = await page(null, 2); next.length; next = await page(next.at(-1) as string, 2)) paged.push(...next);
-    expect(paged).toEqual(all);
-    await sendDigests(server.deps, morning);
-    const [toFirst] = await mailTo(first, /daily summary/);
-    const [toSecond] = await mailTo(second, /daily summary/);
-    expect(toFirst?.text).toContain(`Digest run ${run} 0`);
-    expect(toFirst?.text).not.toContain(`Digest run ${run} 1`);
-    expect(toSecond?.text).toContain(`Digest run ${run} 1`);
-    // Email off: no digest, and none later either (not a candidate at all).
-    expect(await mailTo(quiet, /daily summary/)).toHaveLength(0);
+    expect(paged.filter((id) => ours.has(id))).toEqual(all.filter((id) => ours.has(id)));
+    // Two runs at once (a slow round overlapping the next, another node): one digest each.
+    await Promise.all([sendDigests(server.deps, morning), sendDigests(server.deps, morning)]);
+    const toFirst = await mailTo(first, /daily summary/);
+    const toSecond = await mailTo(second, /daily summary/);
+    expect([toFirst.length, toSecond.length]).toEqual([1, 1]);
+    expect(toFirst[0]?.text).toContain(`Digest run ${run} 0`);
+    expect(toFirst[0]?.text).not.toContain(`Digest run ${run} 1`);
+    expect(toSecond[0]?.subject).toBe("Your daily summary: 2 unread notifications");
+    expect(toSecond[0]?.text).toContain(`Digest run ${run} 1`);
+    expect(toSecond[0]?.text).toContain("mentioned you");
+    expect(await mailTo(second, /mentioned you/)).toHaveLength(0); // not at once: daily, as chosen
+    // Email off: no digest, then or the next day; the ones sent have nothing new the next day.
     await sendDigests(server.deps, new Date(morning.getTime() + 86_400_000));
     expect(await mailTo(quiet, /daily summary/)).toHaveLength(0);
-    // The ones sent are marked: the next day has nothing new for them.
     expect(await mailTo(first, /daily summary/)).toHaveLength(1);
   });
 

@@ -78,6 +78,16 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
       }
     }),
   );
+  // No email will ever be due for these (their type's email is off, their reader not active): settled
+  // now, so the daily digest's candidates are only rows a digest may still carry.
+  const active = new Map(people.map((person) => [person.id, prefs.get(person.id)]));
+  const settled = rows.filter(
+    (row) => !active.has(row.userId) || active.get(row.userId)?.get(row.type)?.email === "off",
+  );
+  await repo.markEmailed(
+    deps.db,
+    settled.map((row) => row.id),
+  );
 }
 
 /** Delivers one committed batch (the job `notify` enqueues). */
@@ -198,12 +208,22 @@ async function sendDigestPage(deps: AppDeps, ids: readonly string[], now: Date):
     repo.deliveryProfiles(deps.db, ids),
     effectivePreferences(deps, deps.db, ids),
   ]);
+  // A candidate no longer active gets no digest: what waits for one is settled, not read every round.
+  const active = new Set(people.map((person) => person.id));
+  await repo.settlePendingEmail(
+    deps.db,
+    ids.filter((id) => !active.has(id)),
+  );
   const due = people.filter(
     (person) =>
       localMinutes(now, person.timezone) >= DIGEST_HOUR * 60 && quietDelayMs(now, person.timezone, person.quiet) === 0,
   );
+  // Declared kinds only: a stored choice for a type no module declares any more is not rendered.
+  const declared = new Set<string>(deps.notificationKinds.map((k) => k.type));
   const dailyTypes = (userId: string) =>
-    [...(prefs.get(userId) ?? [])].filter(([, pref]) => pref.email === "daily").map(([type]) => type);
+    [...(prefs.get(userId) ?? [])]
+      .filter(([type, pref]) => pref.email === "daily" && declared.has(type))
+      .map(([type]) => type);
   const rows = Map.groupBy(
     await repo.digestItems(deps.db, new Map(due.map((person) => [person.id, dailyTypes(person.id)])), DIGEST_ITEMS),
     (row) => row.userId,
@@ -212,33 +232,39 @@ async function sendDigestPage(deps: AppDeps, ids: readonly string[], now: Date):
   let sent = 0;
   for (const person of due) {
     const mine = rows.get(person.id) ?? [];
+    // Rows not shown (targets gone or out of reach) are marked too: not read again every round.
     const items = mine.flatMap((row) => shownById.get(row.id) ?? []);
-    if (!items.length) {
-      // Nothing left to show (targets gone or out of reach): not read again every round.
-      if (mine.length)
-        await repo.markEmailed(
-          deps.db,
-          mine.map((row) => row.id),
-        );
-      continue;
-    }
-    await sendDigest(deps, person, items, mine, now);
-    sent++;
+    if (mine.length && (await sendDigest(deps, person, items, mine, now))) sent++;
   }
   return sent;
 }
 
-/** One person's digest: the email, its items marked emailed and the day's digest noted, together. */
+/**
+ * One person's digest: its rows marked emailed (every one read for it, also one not shown: its
+ * target gone), the email of the items this call marked, and the day's digest noted, together.
+ * False when there was nothing left to send.
+ */
 async function sendDigest(
   deps: AppDeps,
   person: { id: string; email: string; firstName: string },
-  items: readonly Notification[],
+  shown: readonly Notification[],
   rows: readonly { id: string }[],
   now: Date,
-): Promise<void> {
-  const types = [...new Set(items.map((n) => n.type))];
-  const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);
+): Promise<boolean> {
+  let items = shown;
   await deps.db.transaction().execute(async (trx) => {
+    // Marked first: a run overlapping this one (a slow round, another node) waits here for this
+    // transaction and then finds them marked, so nobody gets the same items twice.
+    const marked = new Set(
+      await repo.markEmailed(
+        trx,
+        rows.map((r) => r.id),
+      ),
+    );
+    items = items.filter((n) => marked.has(n.id));
+    if (!items.length) return;
+    const types = [...new Set(items.map((n) => n.type))];
+    const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);
     await deps.mail.send(
       {
         to: person.email,
@@ -255,13 +281,9 @@ async function sendDigest(
       },
       trx,
     );
-    // Every item read for it, also one whose target is gone (it is not shown, nor kept for the next).
-    await repo.markEmailed(
-      trx,
-      rows.map((r) => r.id),
-    );
     await repo.saveSettings(trx, person.id, { lastDigestAt: now });
   });
+  return items.length > 0;
 }
 
 // ---------------------------------------------------------------- time of day

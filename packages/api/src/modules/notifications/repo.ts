@@ -176,8 +176,33 @@ export const findNotification = (db: Db, id: string) =>
     .where("id", "=", id)
     .executeTakeFirst();
 
-export const markEmailed = (db: Db, ids: readonly string[]) =>
-  db.updateTable("notifications").set({ emailedAt: sql`now()` }).where("id", "in", ids).execute();
+/**
+ * Emailed, or settled with no email due (its type's email off, its reader not active): no email or
+ * digest will carry them. Answers the ids this call marked (one marked already is left as it is).
+ */
+export async function markEmailed(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .updateTable("notifications")
+    .set({ emailedAt: sql`now()` })
+    .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
+    .where("emailedAt", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Every unread notification of these people that waits for an email, settled with none (see markEmailed). */
+export async function settlePendingEmail(db: Db, userIds: readonly string[]): Promise<void> {
+  if (!userIds.length) return;
+  await db
+    .updateTable("notifications")
+    .set({ emailedAt: sql`now()` })
+    .where(sql<boolean>`user_id = any(${[...userIds]}::uuid[])`)
+    .where("emailedAt", "is", null)
+    .where("readAt", "is", null)
+    .execute();
+}
 
 /**
  * Each person's unread, not emailed notifications of their daily types (`daily`: person → types),
