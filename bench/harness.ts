@@ -12,6 +12,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { AppDeps } from "@p2p/api";
 import superjson from "superjson";
 import { Agent, request } from "undici";
+import { serverNodeArgs } from "../packages/testkit/src/repo";
 import { summarize, summaryMarkdown } from "./profile-summary";
 
 export const root = new URL("..", import.meta.url).pathname;
@@ -43,19 +44,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/**
- * node's arguments in `pnpm --filter @p2p/server start` (apps/server/package.json), the script
- * left out: today V8's memory reducer off (docs/operations.md, "Node flags") and tsx. The ceilings
- * and floors run with the same flags, so a ratio compares code, not V8 settings.
- */
-export const SERVER_NODE_ARGS: readonly string[] = JSON.parse(
-  readFileSync(join(root, "apps", "server", "package.json"), "utf8"),
-)
-  .scripts.start.split(" ")
-  .slice(1, -1);
+// The server's node arguments; the ceilings and floors run with them too, so a ratio compares code, not V8 settings.
+export { serverNodeArgs };
 
 /**
- * `node --no-memory-reducer --import tsx apps/server/src/main.ts` (SERVER_NODE_ARGS) in
+ * `node --no-memory-reducer --import tsx apps/server/src/main.ts` (serverNodeArgs) in
  * production mode with `env` on top of this process's environment; output to .local/<log>.
  * `profile`: preload bench/cpu-profile-hook.ts (SIGUSR2 toggles the V8 profiler).
  */
@@ -69,7 +62,7 @@ export async function startServer(opts: {
 }): Promise<ServerProcess> {
   mkdirSync(join(root, ".local"), { recursive: true });
   const url = `http://127.0.0.1:${opts.port}`;
-  const args = [...SERVER_NODE_ARGS];
+  const args = [...serverNodeArgs];
   if (opts.profileDir) args.push("--import", join(benchDir, "cpu-profile-hook.ts"));
   const out = openSync(join(root, ".local", opts.log), "w");
   const child = spawn(process.execPath, [...args, "src/main.ts"], {

@@ -37,7 +37,7 @@ import { join } from "node:path";
 import { loadConfig } from "@p2p/api";
 import { createClient } from "@p2p/client";
 import autocannon from "autocannon";
-import { SERVER_NODE_ARGS } from "./harness";
+import { serverNodeArgs } from "./harness";
 import { summarize, summaryMarkdown } from "./profile-summary";
 import { signUpBenchAdmin } from "./sign-up";
 
@@ -330,7 +330,7 @@ async function main(): Promise<void> {
   });
 
   // Node's own HTTP path inside the server's process, next to the bare server's (ceilings/in-server-floor.ts).
-  const serverArgs = [...SERVER_NODE_ARGS, "--import", join(benchDir, "ceilings", "in-server-floor.ts")];
+  const serverArgs = [...serverNodeArgs, "--import", join(benchDir, "ceilings", "in-server-floor.ts")];
   if (PROFILE) serverArgs.push("--import", join(benchDir, "cpu-profile-hook.ts"));
   serverArgs.push("src/main.ts");
   const server = start(
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const ceiling = (name: string, port: number, env: Record<string, string> = {}) =>
     start(
       name,
-      [...SERVER_NODE_ARGS, `ceilings/${name}.ts`],
+      [...serverNodeArgs, `ceilings/${name}.ts`],
       benchDir,
       { PORT: String(port), ...env },
       `bench-http-${name}.log`,
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
     COMPARE_DIR &&
     start(
       "compare",
-      [...SERVER_NODE_ARGS, "src/main.ts"],
+      [...serverNodeArgs, "src/main.ts"],
       join(COMPARE_DIR, "apps", "server"),
       { ...serverEnv, PORT: String(ports.compare), PUBLIC_URL: urls.compare },
       "bench-http-compare.log",
@@ -524,7 +524,7 @@ async function main(): Promise<void> {
   const table = [
     `\n### http, ${new Date().toISOString().slice(0, 16)}, ${SECONDS} s per route (after ${WARMUP} s warm-up), ${CONNECTIONS} connections${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds` : ""}${PROFILE ? ", server under the CPU profiler" : ""}`,
     "",
-    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process; all with \`node ${SERVER_NODE_ARGS.join(" ")}\`.${process.env.BENCH_PIN_SERVERS ? ` Servers pinned to CPU ${process.env.BENCH_PIN_SERVERS}, the load generator to CPU ${ownCpus()}.` : ""}${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
+    `\`pnpm bench:http\` at ${commit} (+ working tree). Server: NODE_ENV=production, LOG_LEVEL=${serverEnv.LOG_LEVEL} (to a file), DATABASE_POOL_SIZE=${config.postgres.poolSize}, rate limits raised via env (printed by the run); each ceiling in its own process; all with \`node ${serverNodeArgs.join(" ")}\`.${process.env.BENCH_PIN_SERVERS ? ` Servers pinned to CPU ${process.env.BENCH_PIN_SERVERS}, the load generator to CPU ${ownCpus()}.` : ""}${process.env.BENCH_SERVER_DIR ? ` Server from ${process.env.BENCH_SERVER_DIR}.` : ""}${process.env.BENCH_SERVER_ENV ? ` Experiment: ${process.env.BENCH_SERVER_ENV}.` : ""}${only ? ` Only: ${only.source}.` : ""}${COMPARE_DIR ? ` [${LABEL}] is this checkout, [${COMPARE_LABEL}] the server of ${COMPARE_DIR}, measured right after it in each round.` : ""}`,
     "",
     "| route | req/s | p50 ms | p99 ms | ratio | target | met? | server CPU µs/req | CPU ratio | stores CPU µs/req |",
     "|---|---|---|---|---|---|---|---|---|---|",

@@ -37,7 +37,7 @@ import { createDb } from "@p2p/api";
 import { createClient } from "@p2p/client";
 import superjson from "superjson";
 import WebSocket from "ws";
-import { SERVER_NODE_ARGS } from "./harness";
+import { serverNodeArgs } from "./harness";
 import { signUpBenchAdmin } from "./sign-up";
 
 const N = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
@@ -65,7 +65,7 @@ const serverEnv: Record<string, string> = {
 };
 
 function startServer(): ChildProcess {
-  const args = ["--expose-gc", "--require", join(root, "bench/gc-signal.cjs"), ...SERVER_NODE_ARGS];
+  const args = ["--expose-gc", "--require", join(root, "bench/gc-signal.cjs"), ...serverNodeArgs];
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(join(root, "bench/profiles"), { recursive: true });
     args.push("--cpu-prof", `--cpu-prof-dir=${join(root, "bench/profiles")}`);
@@ -406,7 +406,7 @@ async function startFloor() {
       "--expose-gc",
       "--require",
       join(root, "bench/gc-signal.cjs"),
-      ...SERVER_NODE_ARGS,
+      ...serverNodeArgs,
       ...(process.env.BENCH_HEAP_SNAPSHOT ? ["--heapsnapshot-signal=SIGWINCH", `--diagnostic-dir=${snapshotDir}`] : []),
       "bench/ceilings/minimal-trpc-ws.ts",
     ],
@@ -682,7 +682,7 @@ try {
     .join(", ");
   const table = [
     `\n### live-topic, ${new Date().toISOString().slice(0, 16)}, ${N} subscribers (one WebSocket each), ${K} posts, NODE_ENV=production${process.env.BENCH_CPU_PROF ? ", server under the CPU profiler" : ""}`,
-    `Server: its own process, \`node ${SERVER_NODE_ARGS.join(" ")} apps/server/src/main.ts\` (what \`pnpm start\` runs), ${settings}; presence at its defaults (infra/presence: one state per topic per max(1 s, 5 ms × viewers) up to 10 s, 20 viewers listed, one heartbeat per node every 20 s). Load average at the end: ${loadavg()
+    `Server: its own process, \`node ${serverNodeArgs.join(" ")} apps/server/src/main.ts\` (what \`pnpm start\` runs), ${settings}; presence at its defaults (infra/presence: one state per topic per max(1 s, 5 ms × viewers) up to 10 s, 20 viewers listed, one heartbeat per node every 20 s). Load average at the end: ${loadavg()
       .map((l) => l.toFixed(1))
       .join(
         " ",

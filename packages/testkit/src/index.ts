@@ -20,6 +20,7 @@ export {
   type ServiceInstance,
   serviceInstance,
 } from "./instance";
+export { repoRoot, serverNodeArgs } from "./repo";
 export {
   startTestServer,
   type TestClientOptions,
@@ -27,5 +28,10 @@ export {
   type TestServerOptions,
   testClient,
 } from "./server";
-export { dockerAvailable, redisServerPath, repoRoot, resolveServices, type ServiceUrls } from "./services";
+export {
+  dockerAvailable,
+  redisServerPath,
+  resolveServices,
+  type ServiceUrls,
+} from "./services";
 export { adminUrl, createTestStores, type TestStores, testS3Client } from "./stores";

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { resolve } from "node:path";
-import { repoRoot, type ServiceUrls } from "./services";
+import { repoRoot } from "./repo";
+import type { ServiceUrls } from "./services";
 
 /** The services `scripts/services.sh` runs, by the names its `kill` and `start` take. */
 export type InstanceService = "postgres" | "redis" | "ferretdb" | "versitygw";

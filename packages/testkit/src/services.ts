@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { delimiter, join, resolve } from "node:path";
+import { repoRoot } from "./repo";
 
 /** Where the real services of a test run are. */
 export interface ServiceUrls {
@@ -22,8 +22,6 @@ declare module "vitest" {
     services: ServiceUrls;
   }
 }
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 function fromEnv(env: Record<string, string | undefined>, source: ServiceUrls["source"]): ServiceUrls | null {
   const { DATABASE_URL, MONGO_URL, REDIS_URL, S3_ENDPOINT } = env;

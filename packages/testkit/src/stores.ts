@@ -12,7 +12,8 @@ import { createDb, migrateToLatest } from "@p2p/api";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { MongoClient } from "mongodb";
-import { repoRoot, type ServiceUrls } from "./services";
+import { repoRoot } from "./repo";
+import type { ServiceUrls } from "./services";
 
 /** Every test run's migrated template database is named `p2p_tpl_<time>_<random>`. */
 export const TEMPLATE_PREFIX = "p2p_tpl_";

@@ -97,7 +97,8 @@ class CallSeries {
   of(...values: (string | number)[]): Series {
     const last = values.length - 1;
     let level = this.byValues;
-    for (const value of values.slice(0, last)) {
+    for (let i = 0; i < last; i++) {
+      const value = values[i] as string | number;
       let next = level.get(value) as Map<string | number, unknown> | undefined;
       if (!next) {
         next = new Map();

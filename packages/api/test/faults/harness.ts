@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import type { P2PClient } from "@p2p/client";
 import type { TopicEvent } from "@p2p/schemas";
-import { repoRoot, testClient } from "@p2p/testkit";
+import { repoRoot, serverNodeArgs, testClient } from "@p2p/testkit";
 import { TRPCClientError } from "@trpc/client";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,11 +64,6 @@ export function killStaleServer(pidFile: string): void {
     // gone already
   }
 }
-
-/** node's arguments in `pnpm --filter @p2p/server start` (apps/server/package.json), the script left out. */
-const serverNodeArgs: string[] = JSON.parse(readFileSync(resolve(repoRoot, "apps/server/package.json"), "utf8"))
-  .scripts.start.split(" ")
-  .slice(1, -1);
 
 /**
  * The server as `pnpm --filter @p2p/server start` runs it (node, its flags, apps/server/src/main.ts),

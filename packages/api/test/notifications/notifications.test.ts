@@ -540,10 +540,11 @@ describe("preferences and email", () => {
     expect(quietRow?.emailedAt).toBeInstanceOf(Date);
     const morning = new Date("2026-12-02T10:00:00Z"); // after the digest hour in UTC, their time zone
     // The candidates, a page at a time in id order: all of them, and never the one with email off.
+    const declared = server.deps.notificationKinds.map((k) => k.type);
     const dailyByDefault = server.deps.notificationKinds.filter((k) => k.defaults.email === "daily").map((k) => k.type);
     const ours = new Set([first.userId, second.userId, quiet.userId]);
     const page = async (after: string | null, limit: number) =>
-      digestCandidates(server.deps.db, { dailyByDefault, digestedBefore: morning, after, limit });
+      digestCandidates(server.deps.db, { declared, dailyByDefault, digestedBefore: morning, after, limit });
     const all = await page(null, 10_000);
     expect(all.filter((id) => ours.has(id)).sort()).toEqual([first.userId, second.userId].sort());
     const paged: string[] = [];

@@ -80,9 +80,9 @@ async function deliver(deps: AppDeps, rows: Claimed): Promise<void> {
   );
   // No email will ever be due for these (their type's email is off, their reader not active): settled
   // now, so the daily digest's candidates are only rows a digest may still carry.
-  const active = new Map(people.map((person) => [person.id, prefs.get(person.id)]));
+  const active = new Set(people.map((person) => person.id));
   const settled = rows.filter(
-    (row) => !active.has(row.userId) || active.get(row.userId)?.get(row.type)?.email === "off",
+    (row) => !active.has(row.userId) || prefs.get(row.userId)?.get(row.type)?.email === "off",
   );
   await repo.markEmailed(
     deps.db,
@@ -190,19 +190,32 @@ async function emailOne(deps: AppDeps, data: unknown): Promise<void> {
  * time (DIGEST_PAGE), each page's profiles, preferences, items and rendering read together.
  */
 export async function sendDigests(deps: AppDeps, now = new Date()): Promise<number> {
+  // Declared kinds only: a stored choice for a type no module declares any more is not rendered.
+  const declared = new Set<string>(deps.notificationKinds.map((k) => k.type));
   const dailyByDefault = deps.notificationKinds.filter((k) => k.defaults.email === "daily").map((k) => k.type);
   const digestedBefore = new Date(now.getTime() - DIGEST_GAP_MS);
   let sent = 0;
   let after: string | null = null;
   for (;;) {
-    const ids = await repo.digestCandidates(deps.db, { dailyByDefault, digestedBefore, after, limit: DIGEST_PAGE });
-    sent += await sendDigestPage(deps, ids, now);
+    const ids = await repo.digestCandidates(deps.db, {
+      declared: [...declared],
+      dailyByDefault,
+      digestedBefore,
+      after,
+      limit: DIGEST_PAGE,
+    });
+    sent += await sendDigestPage(deps, ids, declared, now);
     if (ids.length < DIGEST_PAGE) return sent;
     after = ids.at(-1) as string;
   }
 }
 
-async function sendDigestPage(deps: AppDeps, ids: readonly string[], now: Date): Promise<number> {
+async function sendDigestPage(
+  deps: AppDeps,
+  ids: readonly string[],
+  declared: ReadonlySet<string>,
+  now: Date,
+): Promise<number> {
   if (!ids.length) return 0;
   const [people, prefs] = await Promise.all([
     repo.deliveryProfiles(deps.db, ids),
@@ -218,8 +231,6 @@ async function sendDigestPage(deps: AppDeps, ids: readonly string[], now: Date):
     (person) =>
       localMinutes(now, person.timezone) >= DIGEST_HOUR * 60 && quietDelayMs(now, person.timezone, person.quiet) === 0,
   );
-  // Declared kinds only: a stored choice for a type no module declares any more is not rendered.
-  const declared = new Set<string>(deps.notificationKinds.map((k) => k.type));
   const dailyTypes = (userId: string) =>
     [...(prefs.get(userId) ?? [])]
       .filter(([type, pref]) => pref.email === "daily" && declared.has(type))
@@ -251,8 +262,7 @@ async function sendDigest(
   rows: readonly { id: string }[],
   now: Date,
 ): Promise<boolean> {
-  let items = shown;
-  await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     // Marked first: a run overlapping this one (a slow round, another node) waits here for this
     // transaction and then finds them marked, so nobody gets the same items twice.
     const marked = new Set(
@@ -261,8 +271,8 @@ async function sendDigest(
         rows.map((r) => r.id),
       ),
     );
-    items = items.filter((n) => marked.has(n.id));
-    if (!items.length) return;
+    const items = shown.filter((n) => marked.has(n.id));
+    if (!items.length) return false;
     const types = [...new Set(items.map((n) => n.type))];
     const links = types.map((type) => `${kindOf(deps, type).label}: ${unsubscribeUrl(deps, person.id, type)}`);
     await deps.mail.send(
@@ -282,8 +292,8 @@ async function sendDigest(
       trx,
     );
     await repo.saveSettings(trx, person.id, { lastDigestAt: now });
+    return true;
   });
-  return items.length > 0;
 }
 
 // ---------------------------------------------------------------- time of day

@@ -227,12 +227,18 @@ export async function digestItems(db: Db, daily: ReadonlyMap<string, readonly st
 /**
  * A page of the people a digest may be due for, in id order after `after`: with an unread, not
  * emailed notification of a type they get daily (their own choice, else the type's default:
- * `dailyByDefault`), and no digest since `digestedBefore`. Others with unread notifications (email
+ * `dailyByDefault`) among the `declared` ones, and no digest since `digestedBefore`. Others with unread notifications (email
  * off, or sent at once) are not candidates, so none of them holds a place in the page.
  */
 export async function digestCandidates(
   db: Db,
-  opts: { dailyByDefault: readonly string[]; digestedBefore: Date; after: string | null; limit: number },
+  opts: {
+    declared: readonly string[];
+    dailyByDefault: readonly string[];
+    digestedBefore: Date;
+    after: string | null;
+    limit: number;
+  },
 ): Promise<string[]> {
   let query = db
     .selectFrom("notifications as n")
@@ -244,6 +250,7 @@ export async function digestCandidates(
     .distinct()
     .where("n.emailedAt", "is", null)
     .where("n.readAt", "is", null)
+    .where((eb) => eb("n.type", "=", eb.fn.any(eb.val([...opts.declared]))))
     .where((eb) =>
       eb.or([
         eb("p.email", "=", "daily"),
